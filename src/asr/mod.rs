@@ -1,0 +1,236 @@
+//! `asr/`: what words were spoken?
+//!
+//! Runs Whisper through whisper-rs (whisper.cpp) over 16 kHz mono samples and
+//! returns timestamped [`Segment`]s. Whisper invents text on silence and noise
+//! ("Thank you.", "[Music]", a phrase repeated twenty times), so every result
+//! passes through [`guard`]s: an energy gate before decoding, whisper.cpp's
+//! no-speech and log-probability thresholds during it, and filters for
+//! non-speech annotations and repetition loops after it.
+
+pub mod guard;
+
+use std::path::Path;
+
+use whisper_rs::{FullParams, SamplingStrategy, WhisperContext, WhisperContextParameters, WhisperState};
+
+use crate::audio::SAMPLE_RATE;
+use crate::transcript::Segment;
+
+/// Why Whisper failed.
+#[derive(Debug, thiserror::Error)]
+pub enum AsrError {
+    /// whisper.cpp refused the model file.
+    #[error("cannot load Whisper model {path}: {message}")]
+    Load {
+        /// The model file.
+        path: String,
+        /// whisper-rs's error.
+        message: String,
+    },
+    /// Inference failed.
+    #[error("transcription failed: {0}")]
+    Inference(String),
+    /// A language the model does not know.
+    #[error("language {language:?} is not available with this model{hint}")]
+    Language {
+        /// What was asked for.
+        language: String,
+        /// What to do instead.
+        hint: &'static str,
+    },
+}
+
+/// How the encoder's context is sized for audio shorter than 30 s.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AudioCtx {
+    /// Always the full 30 s window (1500 positions), Whisper's training setup.
+    Full,
+    /// Shrink the window to the audio's length plus a margin: faster on short
+    /// clips, at some risk to accuracy.
+    Fit,
+}
+
+/// Settings for one transcription.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// CPU threads for whisper.cpp.
+    pub threads: usize,
+    /// Spoken language (`en`, `de`, ...) or `None` to detect it.
+    pub language: Option<String>,
+    /// Encoder context sizing.
+    pub audio_ctx: AudioCtx,
+    /// Thresholds that keep invented text out.
+    pub guards: guard::Guards,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            threads: default_threads(),
+            language: Some("en".into()),
+            audio_ctx: AudioCtx::Full,
+            guards: guard::Guards::default(),
+        }
+    }
+}
+
+/// Threads used when the user does not say: all cores, at most 8 (whisper.cpp
+/// gains little beyond that for the small models).
+pub fn default_threads() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get()).min(8)
+}
+
+/// A loaded Whisper model with one reusable decoding state.
+pub struct Model {
+    context: WhisperContext,
+    state: WhisperState,
+    multilingual: bool,
+}
+
+impl std::fmt::Debug for Model {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Model")
+            .field("multilingual", &self.multilingual)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Model {
+    /// Loads a ggml model file. Check it with [`crate::models::resolve`]
+    /// first: whisper.cpp aborts the process on some malformed files.
+    pub fn load(path: &Path) -> Result<Model, AsrError> {
+        whisper_rs::install_logging_hooks();
+        let load_err = |e: whisper_rs::WhisperError| AsrError::Load {
+            path: path.display().to_string(),
+            message: e.to_string(),
+        };
+        let context = WhisperContext::new_with_params(path, WhisperContextParameters::default()).map_err(load_err)?;
+        let state = context.create_state().map_err(load_err)?;
+        let multilingual = context.is_multilingual();
+        Ok(Model {
+            context,
+            state,
+            multilingual,
+        })
+    }
+
+    /// True when the model knows languages other than English.
+    pub fn is_multilingual(&self) -> bool {
+        self.multilingual
+    }
+
+    /// Transcribes 16 kHz mono `samples`. `progress` receives whisper.cpp's
+    /// percentage as it goes.
+    pub fn transcribe(
+        &mut self,
+        samples: &[f32],
+        options: &Options,
+        progress: Option<Box<dyn FnMut(i32)>>,
+    ) -> Result<Vec<Segment>, AsrError> {
+        if !guard::has_speech_energy(samples, &options.guards) {
+            return Ok(Vec::new());
+        }
+        let language = match (&options.language, self.multilingual) {
+            (Some(lang), false) if lang != "en" => {
+                return Err(AsrError::Language {
+                    language: lang.clone(),
+                    hint: "; English-only (.en) models transcribe only `en`: use a multilingual model such as `base`",
+                })
+            }
+            (None, false) => Some("en"),
+            (Some(lang), _) => {
+                if whisper_rs::get_lang_id(lang).is_none() {
+                    return Err(AsrError::Language {
+                        language: lang.clone(),
+                        hint: "; use an ISO 639-1 code such as en, de, fr",
+                    });
+                }
+                Some(lang.as_str())
+            }
+            (None, true) => None,
+        };
+
+        let mut params = FullParams::new(SamplingStrategy::Greedy { best_of: 1 });
+        params.set_n_threads(options.threads.max(1) as i32);
+        params.set_language(language);
+        params.set_detect_language(false);
+        params.set_print_progress(false);
+        params.set_print_realtime(false);
+        params.set_print_special(false);
+        params.set_print_timestamps(false);
+        params.set_suppress_blank(true);
+        params.set_suppress_nst(true);
+        params.set_no_speech_thold(options.guards.no_speech_prob);
+        params.set_logprob_thold(options.guards.avg_logprob);
+        params.set_entropy_thold(options.guards.entropy);
+        if options.audio_ctx == AudioCtx::Fit {
+            params.set_audio_ctx(fitted_audio_ctx(samples.len()));
+        }
+        if let Some(progress) = progress {
+            params.set_progress_callback_safe(progress);
+        }
+
+        self.state
+            .full(params, samples)
+            .map_err(|e| AsrError::Inference(e.to_string()))?;
+
+        let mut segments = Vec::new();
+        for segment in self.state.as_iter() {
+            let text = segment
+                .to_str_lossy()
+                .map_err(|e| AsrError::Inference(e.to_string()))?
+                .trim()
+                .to_string();
+            let mut logprob_sum = 0.0;
+            let mut n_text_tokens = 0;
+            for i in 0..segment.n_tokens() {
+                if let Some(token) = segment.get_token(i) {
+                    let data = token.token_data();
+                    if data.id < self.context.token_eot() {
+                        logprob_sum += data.plog;
+                        n_text_tokens += 1;
+                    }
+                }
+            }
+            let candidate = guard::Candidate {
+                text: &text,
+                no_speech_prob: segment.no_speech_probability(),
+                avg_logprob: if n_text_tokens == 0 {
+                    0.0
+                } else {
+                    logprob_sum / n_text_tokens as f32
+                },
+            };
+            if guard::keep(&candidate, &options.guards) {
+                segments.push(Segment {
+                    // whisper.cpp reports centiseconds.
+                    start: segment.start_timestamp() as f64 / 100.0,
+                    end: segment.end_timestamp() as f64 / 100.0,
+                    text,
+                });
+            }
+        }
+        Ok(segments)
+    }
+}
+
+/// Encoder positions for `n_samples` of audio: 50 per second, plus a margin,
+/// rounded up to a multiple of 64 (whisper.cpp pads to that anyway), capped
+/// at the full 1500.
+fn fitted_audio_ctx(n_samples: usize) -> i32 {
+    let seconds = n_samples as f64 / SAMPLE_RATE as f64;
+    let positions = (seconds * 50.0).ceil() as i32 + 128;
+    ((positions + 63) / 64 * 64).min(1500)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fitted_audio_ctx_grows_with_length_and_caps() {
+        assert_eq!(fitted_audio_ctx(16_000), 192);
+        assert!(fitted_audio_ctx(16_000 * 10) > fitted_audio_ctx(16_000 * 5));
+        assert_eq!(fitted_audio_ctx(16_000 * 40), 1500);
+    }
+}

