@@ -205,7 +205,9 @@ mod tests {
 
     #[test]
     fn quant_names_match_ggml() {
-        let cli = Cli::try_parse_from(["blameless", "models", "fetch", "tiny.en", "--quant", "q8_0"]).unwrap();
+        let cli =
+            Cli::try_parse_from(["blameless", "models", "fetch", "tiny.en", "--quant", "q8_0"])
+                .unwrap();
         assert!(matches!(
             cli.command,
             Command::Models(ModelsCommand::Fetch {

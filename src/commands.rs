@@ -28,7 +28,11 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Transcribe(args) => transcribe(&paths, &ui, args),
         Command::Models(command) => models_command(&paths, &ui, command),
-        Command::Eval(EvalCommand::Asr { manifest, asr, format }) => eval_asr(&paths, &ui, &manifest, &asr, format),
+        Command::Eval(EvalCommand::Asr {
+            manifest,
+            asr,
+            format,
+        }) => eval_asr(&paths, &ui, &manifest, &asr, format),
     }
 }
 
@@ -89,10 +93,12 @@ fn transcribe_audio(
     label: &str,
 ) -> Result<Vec<transcript::Segment>> {
     let bar = ui.bar(audio.duration_s(), label.to_string());
-    let callback: Option<Box<dyn FnMut(i32)>> = bar.clone().map(|bar| {
-        Box::new(move |percent: i32| bar.set_position(percent.clamp(0, 100) as u64)) as Box<dyn FnMut(i32)>
-    });
-    let segments = model.transcribe(&audio.mono, options, callback);
+    let mut report = |fraction: f64| {
+        if let Some(bar) = &bar {
+            bar.set_position((fraction * 100.0).round() as u64);
+        }
+    };
+    let segments = model.transcribe(&audio.mono, options, &mut report);
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
@@ -106,7 +112,12 @@ fn transcribe(paths: &Paths, ui: &Ui, args: cli::TranscribeArgs) -> Result<ExitC
     let options = asr_options(&args.asr);
     let label = args.file.display().to_string();
     let segments = transcribe_audio(&mut model, &audio, &options, ui, &label)?;
-    let transcript = Transcript::new(label, round_ms(audio.duration_s()), args.asr.model.clone(), segments);
+    let transcript = Transcript::new(
+        label,
+        round_ms(audio.duration_s()),
+        args.asr.model.clone(),
+        segments,
+    );
     let format = match args.format {
         cli::TranscriptFormat::Text => transcript::Format::Text,
         cli::TranscriptFormat::Json => transcript::Format::Json,
@@ -143,7 +154,10 @@ fn models_command(paths: &Paths, ui: &Ui, command: ModelsCommand) -> Result<Exit
         }
         ModelsCommand::ImportCt2 { dir, out, quant } => {
             if out.exists() {
-                anyhow::bail!("{} already exists; remove it or choose another output path", out.display());
+                anyhow::bail!(
+                    "{} already exists; remove it or choose another output path",
+                    out.display()
+                );
             }
             let summary = models::ggml::convert_ct2(&dir, &out, weight_type(quant))?;
             let actual = models::sha256_file(&out)?;
@@ -195,17 +209,36 @@ fn models_list(paths: &Paths, format: ListFormat) -> Result<ExitCode> {
                     m.path.display()
                 )?;
             }
-            writeln!(out, "Available with `blameless models fetch NAME [--quant f16|q8_0|q5_0]`:")?;
+            writeln!(
+                out,
+                "Available with `blameless models fetch NAME [--quant f16|q8_0|q5_0]`:"
+            )?;
             for e in models::CATALOGUE {
-                let packages: Vec<String> = e.packages.iter().map(|p| format!("{}=={}", p.name, p.version)).collect();
-                writeln!(out, "  {:<16} {} [{}]", e.name, e.description, packages.join(" + "))?;
+                let packages: Vec<String> = e
+                    .packages
+                    .iter()
+                    .map(|p| format!("{}=={}", p.name, p.version))
+                    .collect();
+                writeln!(
+                    out,
+                    "  {:<16} {} [{}]",
+                    e.name,
+                    e.description,
+                    packages.join(" + ")
+                )?;
             }
         }
     }
     Ok(ExitCode::SUCCESS)
 }
 
-fn eval_asr(paths: &Paths, ui: &Ui, manifest: &Path, args: &cli::AsrArgs, format: ListFormat) -> Result<ExitCode> {
+fn eval_asr(
+    paths: &Paths,
+    ui: &Ui,
+    manifest: &Path,
+    args: &cli::AsrArgs,
+    format: ListFormat,
+) -> Result<ExitCode> {
     let entries = eval::read_manifest(manifest)?;
     let mut model = load_model(paths, &args.model)?;
     let options = asr_options(args);

@@ -23,7 +23,9 @@ impl Paths {
             .map(Path::to_owned)
             .or_else(|| dirs::data_dir().map(|d| d.join("blameless")))
             .unwrap_or_else(|| PathBuf::from(".blameless"));
-        let models = models.map(Path::to_owned).unwrap_or_else(|| home.join("models"));
+        let models = models
+            .map(Path::to_owned)
+            .unwrap_or_else(|| home.join("models"));
         Paths { home, models }
     }
 }

@@ -26,12 +26,12 @@ pub enum Error {
         message: String,
     },
     /// Plain I/O with the path it concerned.
-    #[error("{path}: {source}")]
+    #[error("{path}: {error}")]
     Io {
         /// The file or directory.
         path: PathBuf,
-        /// The underlying error.
-        source: std::io::Error,
+        /// The underlying error (kept out of the error chain: the message shows it).
+        error: std::io::Error,
     },
 }
 
@@ -41,5 +41,8 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 /// Attaches a path to an `io::Error`.
 pub(crate) fn io_err(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> Error {
     let path = path.into();
-    move |source| Error::Io { path, source }
+    move |source| Error::Io {
+        path,
+        error: source,
+    }
 }

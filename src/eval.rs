@@ -31,7 +31,10 @@ pub fn read_manifest(path: &Path) -> Result<Vec<ManifestEntry>> {
         }
         let mut entry: ManifestEntry = serde_json::from_str(line).map_err(|e| Error::Manifest {
             path: path.to_owned(),
-            message: format!("line {}: {e}; expected {{\"audio\": \"file.wav\", \"reference\": \"text\"}}", i + 1),
+            message: format!(
+                "line {}: {e}; expected {{\"audio\": \"file.wav\", \"reference\": \"text\"}}",
+                i + 1
+            ),
         })?;
         if entry.audio.is_relative() {
             entry.audio = base.join(&entry.audio);
@@ -153,6 +156,15 @@ pub fn normalize(text: &str) -> Vec<String> {
         if FILLERS.contains(&token) {
             continue;
         }
+        let after_time_word = words
+            .last()
+            .is_some_and(|w: &String| TIME_WORDS.contains(&w.as_str()));
+        if after_time_word {
+            if let Some(clock) = clock_time(token) {
+                words.extend(clock);
+                continue;
+            }
+        }
         if let Some((_, spoken)) = SPOKEN_FORMS.iter().find(|(short, _)| *short == token) {
             words.push(spoken.to_string());
             continue;
@@ -160,6 +172,33 @@ pub fn normalize(text: &str) -> Vec<String> {
         words.extend(spell(token));
     }
     words
+}
+
+/// Words after which a bare three- or four-digit number is a clock time
+/// ("at 205" is "at two oh five", as recognizers often write times).
+const TIME_WORDS: &[&str] = &["at", "by", "until", "since", "around", "from", "to"];
+
+/// "205" -> "two oh five", "1130" -> "eleven thirty"; `None` unless the
+/// number reads as a time (hours up to 23, minutes below 60).
+fn clock_time(token: &str) -> Option<Vec<String>> {
+    if !(3..=4).contains(&token.len()) || !token.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let n: u64 = token.parse().ok()?;
+    let (hours, minutes) = (n / 100, n % 100);
+    if hours == 0 || hours > 23 || minutes >= 60 {
+        return None;
+    }
+    let mut words = number_words(hours);
+    match minutes {
+        0 => words.push("hundred".into()),
+        1..=9 => {
+            words.push("oh".into());
+            words.extend(number_words(minutes));
+        }
+        _ => words.extend(number_words(minutes)),
+    }
+    Some(words)
 }
 
 /// Spells a token that starts with digits ("1961", "3rd", "20s"); other
@@ -224,8 +263,26 @@ fn ordinal(word: &str) -> String {
 }
 
 const ONES: [&str; 20] = [
-    "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
-    "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen",
+    "zero",
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+    "twelve",
+    "thirteen",
+    "fourteen",
+    "fifteen",
+    "sixteen",
+    "seventeen",
+    "eighteen",
+    "nineteen",
 ];
 const TENS: [&str; 10] = [
     "", "", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety",
@@ -241,7 +298,7 @@ pub fn number_words(n: u64) -> Vec<String> {
         let rest = n % 100;
         if rest >= 20 {
             out.push(TENS[(rest / 10) as usize].into());
-            if rest % 10 != 0 {
+            if !rest.is_multiple_of(10) {
                 out.push(ONES[(rest % 10) as usize].into());
             }
         } else if rest > 0 || n == 0 {
@@ -282,7 +339,10 @@ mod tests {
 
     #[test]
     fn normalisation_ignores_case_punctuation_and_fillers() {
-        assert_eq!(words("And so, my fellow Americans: ask not!"), "and so my fellow americans ask not");
+        assert_eq!(
+            words("And so, my fellow Americans: ask not!"),
+            "and so my fellow americans ask not"
+        );
         assert_eq!(words("Um, we — uh — rolled it back."), "we rolled it back");
         assert_eq!(words("Don't roll-back"), "dont roll back");
         assert_eq!(words("Mr. Smith said OK"), "mister smith said okay");
@@ -295,18 +355,30 @@ mod tests {
         assert_eq!(words("at 2:30"), "at two thirty");
         assert_eq!(words("at 3:00"), "at three");
         assert_eq!(words("the 3rd time, 21st"), "the third time twenty first");
-        assert_eq!(words("99.9% of 2,500 users"), "ninety nine point nine percent of two thousand five hundred users");
+        assert_eq!(
+            words("99.9% of 2,500 users"),
+            "ninety nine point nine percent of two thousand five hundred users"
+        );
         assert_eq!(words("back in the 90s"), "back in the nineties");
         assert_eq!(words("2005"), "two thousand five");
         assert_eq!(words("2024"), "twenty twenty four");
         assert_eq!(words("1900"), "nineteen hundred");
         assert_eq!(words("12"), "twelve");
+        assert_eq!(words("rolled back at 252"), "rolled back at two fifty two");
+        assert_eq!(words("fired at 205"), "fired at two oh five");
+        assert_eq!(words("we had 205 errors"), "we had two hundred five errors");
     }
 
     #[test]
     fn word_error_rate_counts_edits() {
         let e = word_errors("the cat sat on the mat", "the cat sat on a mat");
-        assert_eq!(e, WordErrors { edits: 1, reference_words: 6 });
+        assert_eq!(
+            e,
+            WordErrors {
+                edits: 1,
+                reference_words: 6
+            }
+        );
         assert_eq!(word_errors("a b c", "").edits, 3);
         assert_eq!(word_errors("a b", "a x b y").edits, 2);
         assert_eq!(word_errors("Twenty minutes.", "20 minutes").rate(), 0.0);
@@ -318,7 +390,11 @@ mod tests {
     fn manifest_errors_name_the_line() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("m.jsonl");
-        std::fs::write(&path, "{\"audio\": \"a.wav\", \"reference\": \"x\"}\nnot json\n").unwrap();
+        std::fs::write(
+            &path,
+            "{\"audio\": \"a.wav\", \"reference\": \"x\"}\nnot json\n",
+        )
+        .unwrap();
         let err = read_manifest(&path).unwrap_err().to_string();
         assert!(err.contains("line 2"), "{err}");
         std::fs::write(&path, "{\"audio\": \"a.wav\", \"reference\": \"x\"}\n").unwrap();

@@ -33,7 +33,12 @@ pub struct Transcript {
 
 impl Transcript {
     /// Builds a transcript, deriving the full text from the segments.
-    pub fn new(audio: String, duration_s: f64, model: String, segments: Vec<Segment>) -> Transcript {
+    pub fn new(
+        audio: String,
+        duration_s: f64,
+        model: String,
+        segments: Vec<Segment>,
+    ) -> Transcript {
         let text = segments
             .iter()
             .map(|s| s.text.as_str())
@@ -92,7 +97,12 @@ pub fn render(transcript: &Transcript, format: Format) -> String {
         Format::Vtt => {
             let mut out = String::from("WEBVTT\n\n");
             for s in &transcript.segments {
-                out += &format!("{} --> {}\n{}\n\n", timestamp(s.start, '.'), timestamp(s.end, '.'), s.text);
+                out += &format!(
+                    "{} --> {}\n{}\n\n",
+                    timestamp(s.start, '.'),
+                    timestamp(s.end, '.'),
+                    s.text
+                );
             }
             out
         }

@@ -70,7 +70,9 @@ pub fn keep(candidate: &Candidate<'_>, guards: &Guards) -> bool {
     if candidate.avg_logprob < guards.min_segment_logprob {
         return false;
     }
-    if candidate.no_speech_prob > guards.no_speech_prob && candidate.avg_logprob < guards.avg_logprob {
+    if candidate.no_speech_prob > guards.no_speech_prob
+        && candidate.avg_logprob < guards.avg_logprob
+    {
         return false;
     }
     repetition(text) <= guards.max_repetition
@@ -80,13 +82,14 @@ pub fn keep(candidate: &Candidate<'_>, guards: &Guards) -> bool {
 /// signs: "[BLANK_AUDIO]", "(wind blowing)", "♪", "*static*", "...".
 fn is_annotation(text: &str) -> bool {
     let mut depth = 0i32;
+    let mut in_asterisks = false;
     let mut outside = String::new();
     for c in text.chars() {
         match c {
             '[' | '(' | '{' | '<' => depth += 1,
             ']' | ')' | '}' | '>' => depth -= 1,
-            '*' | '♪' | '♫' | '-' | '.' | ',' | '!' | '?' | '…' => {}
-            c if depth <= 0 => outside.push(c),
+            '*' => in_asterisks = !in_asterisks,
+            c if depth <= 0 && !in_asterisks => outside.push(c),
             _ => {}
         }
     }
@@ -97,7 +100,10 @@ fn is_annotation(text: &str) -> bool {
 fn repetition(text: &str) -> f32 {
     let words: Vec<String> = text
         .split_whitespace()
-        .map(|w| w.trim_matches(|c: char| !c.is_alphanumeric()).to_lowercase())
+        .map(|w| {
+            w.trim_matches(|c: char| !c.is_alphanumeric())
+                .to_lowercase()
+        })
         .collect();
     if words.len() < 9 {
         return 0.0;
@@ -122,10 +128,21 @@ mod tests {
     #[test]
     fn annotations_are_dropped() {
         let g = Guards::default();
-        for text in ["[BLANK_AUDIO]", "(wind blowing)", "♪ ♪", "*static*", "...", "[Music] (applause)"] {
+        for text in [
+            "[BLANK_AUDIO]",
+            "(wind blowing)",
+            "♪ ♪",
+            "*static*",
+            "...",
+            "[Music] (applause)",
+        ] {
             assert!(!keep(&candidate(text), &g), "{text}");
         }
-        for text in ["We rolled back at 14:05.", "The [redacted] deploy failed.", "OK."] {
+        for text in [
+            "We rolled back at 14:05.",
+            "The [redacted] deploy failed.",
+            "OK.",
+        ] {
             assert!(keep(&candidate(text), &g), "{text}");
         }
     }

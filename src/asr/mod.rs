@@ -7,11 +7,14 @@
 //! no-speech and log-probability thresholds during it, and filters for
 //! non-speech annotations and repetition loops after it.
 
+pub mod chunk;
 pub mod guard;
 
 use std::path::Path;
 
-use whisper_rs::{FullParams, SamplingStrategy, WhisperContext, WhisperContextParameters, WhisperState};
+use whisper_rs::{
+    FullParams, SamplingStrategy, WhisperContext, WhisperContextParameters, WhisperState,
+};
 
 use crate::audio::SAMPLE_RATE;
 use crate::transcript::Segment;
@@ -61,6 +64,10 @@ pub struct Options {
     pub audio_ctx: AudioCtx,
     /// Thresholds that keep invented text out.
     pub guards: guard::Guards,
+    /// Longest window decoded at once, in seconds (Whisper's limit is 30).
+    pub max_window_s: f64,
+    /// Shortest pause at which long audio may be cut, in seconds.
+    pub min_pause_s: f64,
 }
 
 impl Default for Options {
@@ -70,6 +77,8 @@ impl Default for Options {
             language: Some("en".into()),
             audio_ctx: AudioCtx::Full,
             guards: guard::Guards::default(),
+            max_window_s: 28.0,
+            min_pause_s: 0.3,
         }
     }
 }
@@ -77,7 +86,9 @@ impl Default for Options {
 /// Threads used when the user does not say: all cores, at most 8 (whisper.cpp
 /// gains little beyond that for the small models).
 pub fn default_threads() -> usize {
-    std::thread::available_parallelism().map_or(2, |n| n.get()).min(8)
+    std::thread::available_parallelism()
+        .map_or(2, |n| n.get())
+        .min(8)
 }
 
 /// A loaded Whisper model with one reusable decoding state.
@@ -104,7 +115,8 @@ impl Model {
             path: path.display().to_string(),
             message: e.to_string(),
         };
-        let context = WhisperContext::new_with_params(path, WhisperContextParameters::default()).map_err(load_err)?;
+        let context = WhisperContext::new_with_params(path, WhisperContextParameters::default())
+            .map_err(load_err)?;
         let state = context.create_state().map_err(load_err)?;
         let multilingual = context.is_multilingual();
         Ok(Model {
@@ -119,13 +131,41 @@ impl Model {
         self.multilingual
     }
 
-    /// Transcribes 16 kHz mono `samples`. `progress` receives whisper.cpp's
-    /// percentage as it goes.
+    /// Transcribes 16 kHz mono `samples` of any length: cuts them into
+    /// windows at pauses ([`chunk::windows`]) and decodes each. `progress`
+    /// receives the fraction of audio done after each window.
     pub fn transcribe(
         &mut self,
         samples: &[f32],
         options: &Options,
-        progress: Option<Box<dyn FnMut(i32)>>,
+        progress: &mut dyn FnMut(f64),
+    ) -> Result<Vec<Segment>, AsrError> {
+        let windows = chunk::windows(
+            samples,
+            options.max_window_s,
+            options.min_pause_s,
+            options.guards.min_rms,
+        );
+        let mut segments = Vec::new();
+        for window in windows {
+            let offset = window.start as f64 / SAMPLE_RATE as f64;
+            for mut segment in
+                self.transcribe_window(&samples[window.start..window.end], options)?
+            {
+                segment.start += offset;
+                segment.end += offset;
+                segments.push(segment);
+            }
+            progress(window.end as f64 / samples.len().max(1) as f64);
+        }
+        Ok(segments)
+    }
+
+    /// Decodes one window of at most 30 s.
+    fn transcribe_window(
+        &mut self,
+        samples: &[f32],
+        options: &Options,
     ) -> Result<Vec<Segment>, AsrError> {
         if !guard::has_speech_energy(samples, &options.guards) {
             return Ok(Vec::new());
@@ -165,9 +205,6 @@ impl Model {
         params.set_entropy_thold(options.guards.entropy);
         if options.audio_ctx == AudioCtx::Fit {
             params.set_audio_ctx(fitted_audio_ctx(samples.len()));
-        }
-        if let Some(progress) = progress {
-            params.set_progress_callback_safe(progress);
         }
 
         self.state

@@ -247,7 +247,7 @@ fn stream_error(path: &Path, error: SymphoniaError) -> AudioError {
         }
         SymphoniaError::IoError(source) => AudioError::Read {
             path: path.to_path_buf(),
-            source,
+            error: source,
         },
         SymphoniaError::Unsupported(what) => AudioError::Unsupported {
             path: path.to_path_buf(),

@@ -61,12 +61,12 @@ pub enum AudioError {
         path: PathBuf,
     },
     /// The file could not be opened or read.
-    #[error("cannot read {path}: {source}; check that it is a readable file")]
+    #[error("cannot read {path}: {error}; check that it is a readable file")]
     Read {
         /// The file.
         path: PathBuf,
-        /// The underlying error.
-        source: io::Error,
+        /// The underlying error (kept out of the error chain: the message shows it).
+        error: io::Error,
     },
     /// The file is zero bytes long.
     #[error("{path} is empty (0 bytes); record or export it again")]
@@ -145,7 +145,7 @@ pub fn read_file(path: &Path) -> Result<Audio, AudioError> {
     let mut file = File::open(path).map_err(|source| open_error(path, source))?;
     let read_error = |source| AudioError::Read {
         path: path.to_path_buf(),
-        source,
+        error: source,
     };
     let file_len = file.metadata().map_err(read_error)?.len();
     if file_len == 0 {
@@ -197,7 +197,10 @@ fn open_error(path: &Path, source: io::Error) -> AudioError {
     let path = path.to_path_buf();
     match source.kind() {
         io::ErrorKind::NotFound => AudioError::NotFound { path },
-        _ => AudioError::Read { path, source },
+        _ => AudioError::Read {
+            path,
+            error: source,
+        },
     }
 }
 

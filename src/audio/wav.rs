@@ -105,7 +105,10 @@ fn hound_error(path: &Path, error: hound::Error) -> AudioError {
                 detail: format!("the audio data ends early ({source})"),
             }
         }
-        hound::Error::IoError(source) => AudioError::Read { path, source },
+        hound::Error::IoError(source) => AudioError::Read {
+            path,
+            error: source,
+        },
         hound::Error::UnfinishedSample => AudioError::Truncated {
             path,
             detail: "the audio data ends in the middle of a sample".to_string(),
@@ -250,7 +253,7 @@ fn read_exact(
         Err(error) if error.kind() == io::ErrorKind::UnexpectedEof => Ok(None),
         Err(source) => Err(AudioError::Read {
             path: path.to_path_buf(),
-            source,
+            error: source,
         }),
     }
 }
@@ -259,7 +262,7 @@ fn read_exact(
 fn skip(reader: &mut impl Read, n_bytes: u64, path: &Path) -> Result<u64, AudioError> {
     io::copy(&mut reader.take(n_bytes), &mut io::sink()).map_err(|source| AudioError::Read {
         path: path.to_path_buf(),
-        source,
+        error: source,
     })
 }
 

@@ -114,7 +114,7 @@ impl Ct2Model {
     pub fn read(path: &Path) -> Result<Ct2Model, ModelError> {
         let bytes = std::fs::read(path).map_err(|source| ModelError::Io {
             path: path.to_owned(),
-            source,
+            error: source,
         })?;
         Ct2Model::parse(&bytes).map_err(|message| ModelError::BadCt2 {
             path: path.to_owned(),
@@ -255,7 +255,10 @@ mod tests {
     fn parses_scalars_tensors_and_aliases() {
         let model = Ct2Model::parse(&tiny_file()).unwrap();
         assert_eq!(model.spec, "WhisperSpec");
-        assert_eq!(model.get("encoder/num_heads").unwrap().scalar_int(), Some(6));
+        assert_eq!(
+            model.get("encoder/num_heads").unwrap().scalar_int(),
+            Some(6)
+        );
         let w = model.get("w").unwrap();
         assert_eq!(w.dims, vec![1, 2]);
         assert_eq!(w.to_f32().unwrap(), vec![1.5, -2.0]);

@@ -152,12 +152,19 @@ pub fn read_header(path: &Path) -> Result<HParams, ModelError> {
     };
     let mut file = File::open(path).map_err(|source| ModelError::Io {
         path: path.to_owned(),
-        source,
+        error: source,
     })?;
     let mut head = [0u8; 48];
     file.read_exact(&mut head)
-        .map_err(|_| bad("too short to be a ggml Whisper model"))?;
-    let word = |i: usize| i32::from_le_bytes([head[i * 4], head[i * 4 + 1], head[i * 4 + 2], head[i * 4 + 3]]);
+        .map_err(|_| bad("not a ggml Whisper model (too short)"))?;
+    let word = |i: usize| {
+        i32::from_le_bytes([
+            head[i * 4],
+            head[i * 4 + 1],
+            head[i * 4 + 2],
+            head[i * 4 + 3],
+        ])
+    };
     if word(0) as u32 != MAGIC {
         return Err(bad("not a ggml Whisper model (bad magic); pass a ggml .bin file or a model name from `blameless models list`"));
     }
@@ -205,7 +212,11 @@ pub struct ConvertSummary {
 /// Converts a CTranslate2 Whisper directory (`model.bin`, `vocabulary.txt`)
 /// into a ggml file at `out`, written to a temporary file first and renamed
 /// into place so a crash never leaves half a model under the final name.
-pub fn convert_ct2(dir: &Path, out: &Path, weight_type: WeightType) -> Result<ConvertSummary, ModelError> {
+pub fn convert_ct2(
+    dir: &Path,
+    out: &Path,
+    weight_type: WeightType,
+) -> Result<ConvertSummary, ModelError> {
     let model = Ct2Model::read(&dir.join("model.bin"))?;
     let bad = |message: String| ModelError::BadCt2 {
         path: dir.join("model.bin"),
@@ -217,7 +228,7 @@ pub fn convert_ct2(dir: &Path, out: &Path, weight_type: WeightType) -> Result<Co
     let vocab_path = dir.join("vocabulary.txt");
     let vocab_text = std::fs::read_to_string(&vocab_path).map_err(|source| ModelError::Io {
         path: vocab_path.clone(),
-        source,
+        error: source,
     })?;
     let vocab = byte_vocabulary(&vocab_text).map_err(|message| ModelError::BadCt2 {
         path: vocab_path,
@@ -228,14 +239,17 @@ pub fn convert_ct2(dir: &Path, out: &Path, weight_type: WeightType) -> Result<Co
     let hparams = hparams(&model, weight_type).map_err(bad)?;
     let filters = mel_filters(hparams.n_mels as usize, 400, 16_000);
 
-    let parent = out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let parent = out
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     std::fs::create_dir_all(parent).map_err(|source| ModelError::Io {
         path: parent.to_owned(),
-        source,
+        error: source,
     })?;
     let io = |source| ModelError::Io {
         path: out.to_owned(),
-        source,
+        error: source,
     };
     let tmp = tempfile::NamedTempFile::new_in(parent).map_err(io)?;
     let mut w = BufWriter::new(tmp.as_file());
@@ -248,9 +262,11 @@ pub fn convert_ct2(dir: &Path, out: &Path, weight_type: WeightType) -> Result<Co
     for f in &filters {
         w.write_all(&f.to_le_bytes()).map_err(io)?;
     }
-    w.write_all(&(vocab.len() as i32).to_le_bytes()).map_err(io)?;
+    w.write_all(&(vocab.len() as i32).to_le_bytes())
+        .map_err(io)?;
     for token in &vocab {
-        w.write_all(&(token.len() as u32).to_le_bytes()).map_err(io)?;
+        w.write_all(&(token.len() as u32).to_le_bytes())
+            .map_err(io)?;
         w.write_all(token).map_err(io)?;
     }
     for tensor in &tensors {
@@ -281,12 +297,18 @@ fn hparams(model: &Ct2Model, weight_type: WeightType) -> Result<HParams, String>
     let dec_pos = dims("decoder/position_encodings/encodings")?;
     let emb = dims("decoder/embeddings/weight")?;
     let conv1 = dims("encoder/conv1/weight")?;
-    let (Some(&[a_ctx, a_state]), Some(&[t_ctx, t_state]), Some(&[n_vocab, _]), Some(&[_, n_mels, _])) = (
+    let (
+        Some(&[a_ctx, a_state]),
+        Some(&[t_ctx, t_state]),
+        Some(&[n_vocab, _]),
+        Some(&[_, n_mels, _]),
+    ) = (
         enc_pos.get(..2).filter(|_| enc_pos.len() == 2),
         dec_pos.get(..2).filter(|_| dec_pos.len() == 2),
         emb.get(..2).filter(|_| emb.len() == 2),
         conv1.get(..3).filter(|_| conv1.len() == 3),
-    ) else {
+    )
+    else {
         return Err("unexpected shapes for embeddings or conv1".into());
     };
     Ok(HParams {
@@ -317,7 +339,10 @@ struct Tensor {
 
 fn map_tensors(model: &Ct2Model) -> Result<Vec<Tensor>, String> {
     let mut out = Vec::new();
-    let values = |v: &Variable, name: &str| v.to_f32().ok_or_else(|| format!("{name} is not a float tensor"));
+    let values = |v: &Variable, name: &str| {
+        v.to_f32()
+            .ok_or_else(|| format!("{name} is not a float tensor"))
+    };
     let plain = |ct2: &str, ggml: &str, out: &mut Vec<Tensor>| -> Result<(), String> {
         let v = model.get(ct2)?;
         out.push(Tensor {
@@ -331,46 +356,64 @@ fn map_tensors(model: &Ct2Model) -> Result<Vec<Tensor>, String> {
     };
     // Fused projections are split by rows into equal parts; parts named `None`
     // are dropped (Whisper's key projections have no bias, CTranslate2 stores zeros).
-    let split = |ct2: &str, names: &[Option<String>], out: &mut Vec<Tensor>| -> Result<(), String> {
-        let v = model.get(ct2)?;
-        let all = values(v, ct2)?;
-        let rows = v.dims[0];
-        if rows % names.len() != 0 {
-            return Err(format!("{ct2}: {rows} rows do not split in {}", names.len()));
-        }
-        let part_rows = rows / names.len();
-        let per_row: usize = v.dims[1..].iter().product();
-        for (i, name) in names.iter().enumerate() {
-            if let Some(name) = name {
-                let mut dims = v.dims.clone();
-                dims[0] = part_rows;
-                out.push(Tensor {
-                    name: name.clone(),
-                    dims,
-                    values: all[i * part_rows * per_row..(i + 1) * part_rows * per_row].to_vec(),
-                    keep_f32: false,
-                    keep_f16: false,
-                });
+    let split =
+        |ct2: &str, names: &[Option<String>], out: &mut Vec<Tensor>| -> Result<(), String> {
+            let v = model.get(ct2)?;
+            let all = values(v, ct2)?;
+            let rows = v.dims[0];
+            if rows % names.len() != 0 {
+                return Err(format!(
+                    "{ct2}: {rows} rows do not split in {}",
+                    names.len()
+                ));
             }
-        }
-        Ok(())
-    };
+            let part_rows = rows / names.len();
+            let per_row: usize = v.dims[1..].iter().product();
+            for (i, name) in names.iter().enumerate() {
+                if let Some(name) = name {
+                    let mut dims = v.dims.clone();
+                    dims[0] = part_rows;
+                    out.push(Tensor {
+                        name: name.clone(),
+                        dims,
+                        values: all[i * part_rows * per_row..(i + 1) * part_rows * per_row]
+                            .to_vec(),
+                        keep_f32: false,
+                        keep_f16: false,
+                    });
+                }
+            }
+            Ok(())
+        };
 
     for conv in ["conv1", "conv2"] {
-        plain(&format!("encoder/{conv}/weight"), &format!("encoder.{conv}.weight"), &mut out)?;
-        plain(&format!("encoder/{conv}/bias"), &format!("encoder.{conv}.bias"), &mut out)?;
+        plain(
+            &format!("encoder/{conv}/weight"),
+            &format!("encoder.{conv}.weight"),
+            &mut out,
+        )?;
+        plain(
+            &format!("encoder/{conv}/bias"),
+            &format!("encoder.{conv}.bias"),
+            &mut out,
+        )?;
         let n = out.len();
         out[n - 2].keep_f16 = true;
         // whisper.cpp adds the conv bias as a (n_state, 1) tensor.
         out[n - 1].dims.push(1);
     }
-    for (stack, n_layers) in [("encoder", model.n_layers("encoder")), ("decoder", model.n_layers("decoder"))] {
+    for (stack, n_layers) in [
+        ("encoder", model.n_layers("encoder")),
+        ("decoder", model.n_layers("decoder")),
+    ] {
         plain(
             &format!("{stack}/position_encodings/encodings"),
             &format!("{stack}.positional_embedding"),
             &mut out,
         )?;
-        out.last_mut().map(|t| t.keep_f32 = true);
+        if let Some(t) = out.last_mut() {
+            t.keep_f32 = true;
+        }
         for i in 0..n_layers {
             let c = format!("{stack}/layer_{i}");
             let g = format!("{stack}.blocks.{i}");
@@ -380,26 +423,61 @@ fn map_tensors(model: &Ct2Model) -> Result<Vec<Tensor>, String> {
                     .map(|p| (!p.is_empty()).then(|| format!("{g}.{p}.{suffix}")))
                     .collect()
             };
-            split(&format!("{c}/self_attention/linear_0/weight"), &names(&["attn.query", "attn.key", "attn.value"], "weight"), &mut out)?;
-            split(&format!("{c}/self_attention/linear_0/bias"), &names(&["attn.query", "", "attn.value"], "bias"), &mut out)?;
+            split(
+                &format!("{c}/self_attention/linear_0/weight"),
+                &names(&["attn.query", "attn.key", "attn.value"], "weight"),
+                &mut out,
+            )?;
+            split(
+                &format!("{c}/self_attention/linear_0/bias"),
+                &names(&["attn.query", "", "attn.value"], "bias"),
+                &mut out,
+            )?;
             let mut pairs: Vec<(String, String)> = vec![
-                (format!("{c}/self_attention/linear_1"), format!("{g}.attn.out")),
+                (
+                    format!("{c}/self_attention/linear_1"),
+                    format!("{g}.attn.out"),
+                ),
                 (format!("{c}/ffn/linear_0"), format!("{g}.mlp.0")),
                 (format!("{c}/ffn/linear_1"), format!("{g}.mlp.2")),
             ];
             let mut norms: Vec<(String, String)> = vec![
-                (format!("{c}/self_attention/layer_norm"), format!("{g}.attn_ln")),
+                (
+                    format!("{c}/self_attention/layer_norm"),
+                    format!("{g}.attn_ln"),
+                ),
                 (format!("{c}/ffn/layer_norm"), format!("{g}.mlp_ln")),
             ];
             if stack == "decoder" {
-                pairs.push((format!("{c}/attention/linear_0"), format!("{g}.cross_attn.query")));
-                pairs.push((format!("{c}/attention/linear_2"), format!("{g}.cross_attn.out")));
-                norms.push((format!("{c}/attention/layer_norm"), format!("{g}.cross_attn_ln")));
-                split(&format!("{c}/attention/linear_1/weight"), &names(&["cross_attn.key", "cross_attn.value"], "weight"), &mut out)?;
-                split(&format!("{c}/attention/linear_1/bias"), &names(&["", "cross_attn.value"], "bias"), &mut out)?;
+                pairs.push((
+                    format!("{c}/attention/linear_0"),
+                    format!("{g}.cross_attn.query"),
+                ));
+                pairs.push((
+                    format!("{c}/attention/linear_2"),
+                    format!("{g}.cross_attn.out"),
+                ));
+                norms.push((
+                    format!("{c}/attention/layer_norm"),
+                    format!("{g}.cross_attn_ln"),
+                ));
+                split(
+                    &format!("{c}/attention/linear_1/weight"),
+                    &names(&["cross_attn.key", "cross_attn.value"], "weight"),
+                    &mut out,
+                )?;
+                split(
+                    &format!("{c}/attention/linear_1/bias"),
+                    &names(&["", "cross_attn.value"], "bias"),
+                    &mut out,
+                )?;
             }
             for (ct2, ggml) in pairs {
-                plain(&format!("{ct2}/weight"), &format!("{ggml}.weight"), &mut out)?;
+                plain(
+                    &format!("{ct2}/weight"),
+                    &format!("{ggml}.weight"),
+                    &mut out,
+                )?;
                 plain(&format!("{ct2}/bias"), &format!("{ggml}.bias"), &mut out)?;
             }
             for (ct2, ggml) in norms {
@@ -408,9 +486,17 @@ fn map_tensors(model: &Ct2Model) -> Result<Vec<Tensor>, String> {
             }
         }
     }
-    plain("encoder/layer_norm/gamma", "encoder.ln_post.weight", &mut out)?;
+    plain(
+        "encoder/layer_norm/gamma",
+        "encoder.ln_post.weight",
+        &mut out,
+    )?;
     plain("encoder/layer_norm/beta", "encoder.ln_post.bias", &mut out)?;
-    plain("decoder/embeddings/weight", "decoder.token_embedding.weight", &mut out)?;
+    plain(
+        "decoder/embeddings/weight",
+        "decoder.token_embedding.weight",
+        &mut out,
+    )?;
     plain("decoder/layer_norm/gamma", "decoder.ln.weight", &mut out)?;
     plain("decoder/layer_norm/beta", "decoder.ln.bias", &mut out)?;
     Ok(out)
@@ -423,7 +509,7 @@ fn write_tensor(w: &mut impl Write, t: &Tensor, weight_type: WeightType) -> std:
     let is_matrix = t.dims.len() >= 2 && !t.keep_f32 && !(t.dims.len() == 2 && t.dims[1] == 1);
     let ttype = if !is_matrix {
         GGML_F32
-    } else if t.keep_f16 || t.dims.len() != 2 || t.dims[1] % 32 != 0 {
+    } else if t.keep_f16 || t.dims.len() != 2 || !t.dims[1].is_multiple_of(32) {
         GGML_F16
     } else {
         weight_type.ggml_type()
@@ -437,14 +523,23 @@ fn write_tensor(w: &mut impl Write, t: &Tensor, weight_type: WeightType) -> std:
     w.write_all(t.name.as_bytes())?;
     let mut bytes = Vec::new();
     match ttype {
-        GGML_F32 => t.values.iter().for_each(|v| bytes.extend_from_slice(&v.to_le_bytes())),
+        GGML_F32 => t
+            .values
+            .iter()
+            .for_each(|v| bytes.extend_from_slice(&v.to_le_bytes())),
         GGML_F16 => t
             .values
             .iter()
             .for_each(|v| bytes.extend_from_slice(&half::f16::from_f32(*v).to_le_bytes())),
         _ => match weight_type {
-            WeightType::Q8_0 => t.values.chunks(32).for_each(|b| quantize_q8_0(b, &mut bytes)),
-            WeightType::Q5_0 => t.values.chunks(32).for_each(|b| quantize_q5_0(b, &mut bytes)),
+            WeightType::Q8_0 => t
+                .values
+                .chunks(32)
+                .for_each(|b| quantize_q8_0(b, &mut bytes)),
+            WeightType::Q5_0 => t
+                .values
+                .chunks(32)
+                .for_each(|b| quantize_q5_0(b, &mut bytes)),
             WeightType::F16 => unreachable!("f16 handled above"),
         },
     }
@@ -463,7 +558,9 @@ fn quantize_q8_0(block: &[f32], out: &mut Vec<u8>) {
 /// ggml `block_q5_0`: f16 scale, 32 high bits, 16 bytes of low nibbles, as
 /// `quantize_row_q5_0_ref`.
 fn quantize_q5_0(block: &[f32], out: &mut Vec<u8>) {
-    let max = block.iter().fold(0f32, |m, &v| if v.abs() > m.abs() { v } else { m });
+    let max = block
+        .iter()
+        .fold(0f32, |m, &v| if v.abs() > m.abs() { v } else { m });
     let d = max / -16.0;
     let id = if d != 0.0 { 1.0 / d } else { 0.0 };
     let mut qh = 0u32;
@@ -485,7 +582,8 @@ fn quantize_q5_0(block: &[f32], out: &mut Vec<u8>) {
 /// tokens itself).
 fn byte_vocabulary(text: &str) -> Result<Vec<Vec<u8>>, String> {
     let mut unicode_to_byte = std::collections::HashMap::new();
-    let printable = |b: u32| (33..=126).contains(&b) || (161..=172).contains(&b) || (174..=255).contains(&b);
+    let printable =
+        |b: u32| (33..=126).contains(&b) || (161..=172).contains(&b) || (174..=255).contains(&b);
     let mut n = 0;
     for b in 0u32..256 {
         let c = if printable(b) {
@@ -574,7 +672,9 @@ mod tests {
 
     #[test]
     fn q5_0_round_trips_within_one_step() {
-        let block: Vec<f32> = (0..32).map(|i| ((i * 7 % 32) as f32 - 12.0) / 3.0).collect();
+        let block: Vec<f32> = (0..32)
+            .map(|i| ((i * 7 % 32) as f32 - 12.0) / 3.0)
+            .collect();
         let mut out = Vec::new();
         quantize_q5_0(&block, &mut out);
         assert_eq!(out.len(), 22);

