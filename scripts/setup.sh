@@ -24,11 +24,14 @@ as_root() {
   else log "need root to run: $*"; exit 1; fi
 }
 
-PACKAGES=(cmake g++ clang libclang-dev pkg-config libasound2-dev espeak-ng flite sox npm python3-venv)
+PACKAGES=(cmake g++ clang libclang-dev pkg-config libasound2-dev espeak-ng flite sox)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# npm (for one sample) may come with a Node.js that is not Debian's: only
+# install Debian's when there is none at all.
+command -v npm >/dev/null 2>&1 || missing+=(npm)
 if [ ${#missing[@]} -gt 0 ]; then
   log "installing ${missing[*]}"
   as_root apt-get update -qq >/dev/null
