@@ -10,4 +10,10 @@ cargo fmt --all -- --check
 log "cargo clippy"
 cargo clippy --locked --all-targets --quiet -- -D warnings
 log "cargo test"
-cargo test --locked --no-fail-fast "$@"
+out=$(mktemp)
+trap 'rm -f "$out"' EXIT
+status=0
+cargo test --locked --no-fail-fast "$@" 2>&1 | tee "$out" || status=$?
+# One closing line over all test binaries.
+awk '/^test result:/ { p += $4; f += $6; i += $8 } END { printf "tests: %d passed, %d failed, %d skipped\n", p, f, i }' "$out"
+exit "$status"

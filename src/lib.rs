@@ -4,15 +4,31 @@
 //!
 //! - [`audio`]: decode audio files and resample to 16 kHz mono.
 //! - [`models`]: obtain Whisper weights from registry packages, convert them to ggml.
+//! - [`vad`]: voice activity detection (Silero VAD through tract) and the
+//!   segmenter that turns it into utterances, so silence and noise never
+//!   reach Whisper as speech.
 //! - [`asr`]: run Whisper (whisper.cpp through whisper-rs) over audio, with guards
 //!   against text invented on silence and noise.
 //! - [`transcript`]: the timestamped text Whisper produced, and its renderings
 //!   (text, JSON, SRT, WebVTT).
 //! - [`eval`]: word error rate against reference transcripts.
+//! - [`store`]: crash-safe meeting directories (recordings, turns, recovery).
 //! - [`cli`]: the command line as typed.
 //! - [`config`]: typed settings built from the command line.
 //!
 //! ARCHITECTURE.md explains how they fit together.
+//!
+//! # Example
+//!
+//! Scoring a transcript against what was said, with numbers written either way:
+//!
+//! ```
+//! use blameless::eval::word_errors;
+//!
+//! let errors = word_errors("We rolled back at two fifty two.", "we rolled back at 2:52");
+//! assert_eq!(errors.edits, 0);
+//! assert_eq!(errors.reference_words, 7);
+//! ```
 
 #![warn(missing_docs)]
 
@@ -23,6 +39,8 @@ pub mod config;
 pub mod error;
 pub mod eval;
 pub mod models;
+pub mod store;
 pub mod transcript;
+pub mod vad;
 
 pub use error::{Error, Result};
