@@ -3,4 +3,6 @@
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 PROFILE=release source "$ROOT/scripts/setup.sh"
-"$BLAMELESS" transcribe "$ROOT/samples/postmortem.wav" "$@"
+# The live pipeline on the bundled post-mortem, paced like the real meeting
+# (pass --speed 4 or --speed max to go faster, --format jsonl for events).
+"$BLAMELESS" replay "$ROOT/samples/postmortem.wav" --title "Checkout outage review" "$@"

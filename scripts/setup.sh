@@ -53,5 +53,6 @@ else
 fi
 export BLAMELESS
 
-log "model tiny.en"
+log "models: tiny.en, silero-vad"
 "$BLAMELESS" models fetch tiny.en >/dev/null
+"$BLAMELESS" models fetch silero-vad >/dev/null

@@ -46,6 +46,151 @@ pub enum Command {
     /// Measure accuracy against reference transcripts.
     #[command(subcommand)]
     Eval(EvalCommand),
+    /// Record a live meeting: capture, transcribe turn by turn, store.
+    ///
+    /// Captures one or more input devices (a microphone, and on Linux a
+    /// monitor source carrying the call's far side), cuts speech into turns
+    /// with a voice activity detector, transcribes them as people speak, and
+    /// writes the meeting to the data home incrementally. Ctrl-C stops
+    /// cleanly; after a crash, `blameless recover` repairs what was left.
+    Record(RecordArgs),
+    /// Run an audio file through the live pipeline, paced like a meeting.
+    ///
+    /// Exactly the same stages as `record`, with the file in place of the
+    /// microphone: for demos, tests and benchmarks. The result is stored as
+    /// a meeting.
+    Replay(ReplayArgs),
+    /// List audio input devices (and monitor sources of system audio).
+    Devices {
+        /// Output format.
+        #[arg(long, short, value_enum, default_value_t = ListFormat::Text)]
+        format: ListFormat,
+    },
+    /// List stored meetings or show one.
+    #[command(subcommand)]
+    Meetings(MeetingsCommand),
+    /// Repair meetings left behind by a crash (WAV headers, torn lines).
+    ///
+    /// Safe to run any time: meetings still being recorded are skipped, and
+    /// running it twice changes nothing the second time.
+    Recover {
+        /// Output format.
+        #[arg(long, short, value_enum, default_value_t = ListFormat::Text)]
+        format: ListFormat,
+    },
+}
+
+/// Flags of the live pipeline, shared by `record` and `replay`.
+#[derive(Debug, Args, Clone)]
+pub struct LiveArgs {
+    /// Whisper settings.
+    #[command(flatten)]
+    pub asr: AsrArgs,
+
+    /// Output: `text` prints turns as they are final; `jsonl` prints every
+    /// event (meeting, partial, turn, status, warning, end) as one JSON object
+    /// per line, as documented in docs/events.md.
+    #[arg(long, short, value_enum, default_value_t = EventFormat::Text)]
+    pub format: EventFormat,
+
+    /// Silence, in milliseconds, that ends a turn. Shorter means faster turns
+    /// but more sentences split in two.
+    #[arg(long, default_value_t = 500, value_name = "MS")]
+    pub min_silence_ms: u32,
+
+    /// Seconds of new speech between partial transcripts (0 turns them off).
+    #[arg(long, default_value_t = 1.0, value_name = "SECONDS")]
+    pub partial_every: f64,
+
+    /// Seconds between status events (real-time factor, lag, drops).
+    #[arg(long, default_value_t = 2.0, value_name = "SECONDS")]
+    pub status_every: f64,
+}
+
+/// `--format` of `record` and `replay`.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum EventFormat {
+    /// Final turns, one per line.
+    Text,
+    /// Every event as a JSON line.
+    Jsonl,
+}
+
+/// `blameless record`.
+#[derive(Debug, Args)]
+pub struct RecordArgs {
+    /// Meeting title (for example the incident's name).
+    #[arg(long, short = 'T', default_value = "Post-mortem")]
+    pub title: String,
+
+    /// Input device to capture; repeat for several sources (microphone and
+    /// a monitor source). Default: the system's default input.
+    #[arg(long, short, value_name = "NAME")]
+    pub device: Vec<String>,
+
+    /// Pipeline settings.
+    #[command(flatten)]
+    pub live: LiveArgs,
+}
+
+/// `blameless replay`.
+#[derive(Debug, Args)]
+pub struct ReplayArgs {
+    /// The audio file.
+    pub file: PathBuf,
+
+    /// Replay speed: a factor of real time (1.0 is a live meeting) or `max`
+    /// (as fast as the machine allows).
+    #[arg(long, short, default_value = "1.0", value_parser = parse_speed, value_name = "SPEED")]
+    pub speed: SpeedArg,
+
+    /// Meeting title (default: the file name).
+    #[arg(long, short = 'T')]
+    pub title: Option<String>,
+
+    /// Pipeline settings.
+    #[command(flatten)]
+    pub live: LiveArgs,
+}
+
+/// `--speed` values.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum SpeedArg {
+    /// A factor of real time.
+    Factor(f64),
+    /// As fast as possible.
+    Max,
+}
+
+fn parse_speed(text: &str) -> Result<SpeedArg, String> {
+    if text == "max" {
+        return Ok(SpeedArg::Max);
+    }
+    match text.parse::<f64>() {
+        Ok(f) if f.is_finite() && f > 0.0 && f <= 1000.0 => Ok(SpeedArg::Factor(f)),
+        _ => Err(format!(
+            "{text:?} is not a speed: use a factor such as 1.0 or 4, or `max`"
+        )),
+    }
+}
+
+/// `blameless meetings ...`.
+#[derive(Debug, Subcommand)]
+pub enum MeetingsCommand {
+    /// Stored meetings, newest first.
+    List {
+        /// Output format.
+        #[arg(long, short, value_enum, default_value_t = ListFormat::Text)]
+        format: ListFormat,
+    },
+    /// One meeting: its details and turns.
+    Show {
+        /// Meeting id (or a unique prefix) from `blameless meetings list`.
+        id: String,
+        /// Output format.
+        #[arg(long, short, value_enum, default_value_t = ListFormat::Text)]
+        format: ListFormat,
+    },
 }
 
 /// Flags shared by every command that runs Whisper.
@@ -201,6 +346,35 @@ mod tests {
         assert_eq!(args.asr.model, "tiny.en");
         assert_eq!(args.asr.language, "en");
         assert_eq!(args.format, TranscriptFormat::Text);
+    }
+
+    #[test]
+    fn speed_accepts_factors_and_max() {
+        assert_eq!(parse_speed("4"), Ok(SpeedArg::Factor(4.0)));
+        assert_eq!(parse_speed("max"), Ok(SpeedArg::Max));
+        assert!(parse_speed("0").is_err());
+        assert!(parse_speed("fast").unwrap_err().contains("not a speed"));
+    }
+
+    #[test]
+    fn record_takes_several_devices() {
+        let cli = Cli::try_parse_from([
+            "blameless",
+            "record",
+            "-d",
+            "mic",
+            "-d",
+            "monitor",
+            "--format",
+            "jsonl",
+        ])
+        .unwrap();
+        let Command::Record(args) = cli.command else {
+            panic!("not record")
+        };
+        assert_eq!(args.device, ["mic", "monitor"]);
+        assert_eq!(args.live.format, EventFormat::Jsonl);
+        assert_eq!(args.title, "Post-mortem");
     }
 
     #[test]

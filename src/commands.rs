@@ -10,9 +10,12 @@ use anyhow::{Context, Result};
 use blameless::asr::{self, AudioCtx};
 use blameless::cli::{self, Cli, Command, EvalCommand, ListFormat, ModelsCommand, QuantArg};
 use blameless::config::Paths;
+use blameless::events::Event;
 use blameless::models::{self, WeightType};
+use blameless::pipeline::{self, Pace, SourceSpec};
+use blameless::store::Store;
 use blameless::transcript::{self, Transcript};
-use blameless::{audio, eval};
+use blameless::{audio, eval, vad};
 use indicatif::{ProgressBar, ProgressStyle};
 
 /// Audio longer than this gets a progress bar.
@@ -33,6 +36,41 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             asr,
             format,
         }) => eval_asr(&paths, &ui, &manifest, &asr, format),
+        Command::Record(args) => {
+            let sources = if args.device.is_empty() {
+                vec![SourceSpec::Device { name: None }]
+            } else {
+                args.device
+                    .iter()
+                    .map(|d| SourceSpec::Device {
+                        name: Some(d.clone()),
+                    })
+                    .collect()
+            };
+            live(&paths, &ui, sources, args.title, &args.live)
+        }
+        Command::Replay(args) => {
+            let pace = match args.speed {
+                cli::SpeedArg::Factor(f) => Pace::Speed(f),
+                cli::SpeedArg::Max => Pace::Max,
+            };
+            let title = args.title.clone().unwrap_or_else(|| {
+                args.file
+                    .file_stem()
+                    .map_or_else(|| "replay".into(), |s| s.to_string_lossy().into_owned())
+            });
+            let sources = vec![SourceSpec::File {
+                path: args.file,
+                pace,
+            }];
+            live(&paths, &ui, sources, title, &args.live)
+        }
+        Command::Devices { format } => devices(format),
+        Command::Meetings(cli::MeetingsCommand::List { format }) => meetings_list(&paths, format),
+        Command::Meetings(cli::MeetingsCommand::Show { id, format }) => {
+            meetings_show(&paths, &id, format)
+        }
+        Command::Recover { format } => recover(&paths, format),
     }
 }
 
@@ -145,6 +183,13 @@ fn weight_type(quant: QuantArg) -> WeightType {
 fn models_command(paths: &Paths, ui: &Ui, command: ModelsCommand) -> Result<ExitCode> {
     match command {
         ModelsCommand::List { format } => models_list(paths, format),
+        ModelsCommand::Fetch { name, .. } if name == vad::MODEL_NAME => {
+            let mut step = |message: &str| ui.note(message);
+            let path =
+                vad::fetch_model(&paths.models, &mut step).context("cannot fetch the VAD model")?;
+            println!("{}", path.display());
+            Ok(ExitCode::SUCCESS)
+        }
         ModelsCommand::Fetch { name, quant } => {
             let mut step = |message: &str| ui.note(message);
             let path = models::fetch(&name, weight_type(quant), &paths.models, &mut step)
@@ -284,4 +329,367 @@ fn eval_asr(
         ),
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Runs the live pipeline on `sources` until they end or Ctrl-C.
+fn live(
+    paths: &Paths,
+    ui: &Ui,
+    sources: Vec<SourceSpec>,
+    title: String,
+    args: &cli::LiveArgs,
+) -> Result<ExitCode> {
+    let model_path = models::resolve(&args.asr.model, &paths.models)?;
+    let vad_model_path = vad::model_path(&paths.models)?;
+    let store = Store::open(&paths.home)?;
+    let segmenter = vad::SegmenterConfig {
+        min_silence_ms: args.min_silence_ms,
+        ..Default::default()
+    };
+    let config = pipeline::Config {
+        sources,
+        title,
+        model_path,
+        model_name: args.asr.model.clone(),
+        vad_model_path,
+        asr: asr_options(&args.asr),
+        segmenter,
+        partial_interval_s: args.partial_every.max(0.0),
+        status_interval_s: args.status_every.max(0.1),
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let format = args.format;
+    let quiet = ui.quiet;
+    let summary = runtime.block_on(async {
+        let mut out = std::io::stdout().lock();
+        pipeline::run(config, &store, shutdown_signal(), |event| {
+            write_event(&mut out, event, format, quiet)
+        })
+        .await
+    })?;
+    ui.note(&format!(
+        "meeting {} stored: {} turns in {}",
+        summary.meeting.id.as_str(),
+        summary.n_turns,
+        store
+            .meetings_dir()
+            .join(summary.meeting.id.as_str())
+            .display()
+    ));
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(term) => term,
+                Err(_) => {
+                    let _ = ctrl_c.await;
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+}
+
+fn write_event(
+    out: &mut impl Write,
+    event: &Event,
+    format: cli::EventFormat,
+    quiet: bool,
+) -> std::io::Result<()> {
+    match format {
+        cli::EventFormat::Jsonl => {
+            writeln!(out, "{}", event.to_json_line())?;
+            out.flush()
+        }
+        cli::EventFormat::Text => match event {
+            Event::Turn {
+                start,
+                source,
+                text,
+                ..
+            } => {
+                writeln!(out, "[{}] {source}: {text}", mm_ss(*start))?;
+                out.flush()
+            }
+            Event::Warning { source, message } => {
+                eprintln!(
+                    "blameless: warning: {}{message}",
+                    source.as_ref().map_or(String::new(), |s| format!("{s}: "))
+                );
+                Ok(())
+            }
+            Event::Meeting { id, dir, .. } if !quiet => {
+                eprintln!("recording meeting {id} into {dir}; Ctrl-C stops");
+                Ok(())
+            }
+            _ => Ok(()),
+        },
+    }
+}
+
+fn mm_ss(seconds: f64) -> String {
+    let s = seconds.max(0.0) as u64;
+    format!("{:02}:{:02}", s / 60, s % 60)
+}
+
+fn devices(format: ListFormat) -> Result<ExitCode> {
+    let devices = blameless::capture::list_devices()?;
+    let mut out = std::io::stdout().lock();
+    match format {
+        ListFormat::Json => {
+            let rows: Vec<serde_json::Value> = devices
+                .iter()
+                .map(|d| {
+                    serde_json::json!({
+                        "name": d.name, "id": d.id, "description": d.description,
+                        "default": d.is_default, "monitor": d.is_monitor,
+                        "format": d.default_format.map(|f| serde_json::json!({
+                            "sample_format": f.sample_format.to_string(),
+                            "sample_rate": f.sample_rate, "channels": f.n_channels,
+                        })),
+                        "problem": d.problem,
+                    })
+                })
+                .collect();
+            writeln!(out, "{}", serde_json::to_string_pretty(&rows)?)?;
+        }
+        ListFormat::Text => {
+            if devices.is_empty() {
+                writeln!(out, "no input devices found; check `arecord -l`")?;
+            }
+            for d in &devices {
+                let format = d.default_format.map_or_else(
+                    || d.problem.clone().unwrap_or_default(),
+                    |f| {
+                        format!(
+                            "{} Hz, {} ch, {}",
+                            f.sample_rate, f.n_channels, f.sample_format
+                        )
+                    },
+                );
+                let marks = [
+                    (d.is_default, "default"),
+                    (d.is_monitor, "monitor: system audio"),
+                ]
+                .iter()
+                .filter(|(on, _)| *on)
+                .map(|(_, m)| *m)
+                .collect::<Vec<_>>()
+                .join(", ");
+                writeln!(
+                    out,
+                    "{:<24} {:<28} {}{}",
+                    d.name,
+                    format,
+                    d.description,
+                    if marks.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" [{marks}]")
+                    }
+                )?;
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn meetings_list(paths: &Paths, format: ListFormat) -> Result<ExitCode> {
+    let store = Store::open(&paths.home)?;
+    let meetings = store.list()?;
+    let mut out = std::io::stdout().lock();
+    match format {
+        ListFormat::Json => {
+            let rows: Vec<serde_json::Value> = meetings
+                .iter()
+                .map(|m| {
+                    serde_json::json!({
+                        "id": m.id.as_str(), "title": m.title,
+                        "started_at": m.started_at.and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok()),
+                        "duration_s": m.duration_s, "turns": m.n_turns,
+                        "status": m.status.map(|s| s.to_string()), "problem": m.problem,
+                    })
+                })
+                .collect();
+            writeln!(out, "{}", serde_json::to_string_pretty(&rows)?)?;
+        }
+        ListFormat::Text => {
+            if meetings.is_empty() {
+                writeln!(out, "no meetings in {}", store.meetings_dir().display())?;
+            }
+            for m in &meetings {
+                writeln!(
+                    out,
+                    "{:<44} {:>6}  {:>4} turns  {:<10} {}{}",
+                    m.id.as_str(),
+                    mm_ss(m.duration_s),
+                    m.n_turns,
+                    m.status.map_or("?".to_string(), |s| s.to_string()),
+                    m.title,
+                    m.problem
+                        .as_ref()
+                        .map_or(String::new(), |p| format!("  ({p})"))
+                )?;
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn meetings_show(paths: &Paths, id: &str, format: ListFormat) -> Result<ExitCode> {
+    let store = Store::open(&paths.home)?;
+    let meeting = store.load(id)?;
+    let mut out = std::io::stdout().lock();
+    match format {
+        ListFormat::Json => {
+            let value = serde_json::json!({ "meeting": meeting.info, "turns": meeting.turns });
+            writeln!(out, "{}", serde_json::to_string_pretty(&value)?)?;
+        }
+        ListFormat::Text => {
+            let info = &meeting.info;
+            writeln!(out, "{} ({})", info.title, info.id.as_str())?;
+            let started = info
+                .started_at
+                .format(&time::format_description::well_known::Rfc3339)
+                .unwrap_or_default();
+            writeln!(
+                out,
+                "started {started}, model {}, status {}",
+                info.model, info.status
+            )?;
+            for source in &info.sources {
+                writeln!(
+                    out,
+                    "source {}: {}",
+                    source.name,
+                    store
+                        .meetings_dir()
+                        .join(info.id.as_str())
+                        .join(&source.file)
+                        .display()
+                )?;
+            }
+            writeln!(out)?;
+            for turn in &meeting.turns {
+                writeln!(
+                    out,
+                    "[{}] {}: {}",
+                    mm_ss(turn.start),
+                    turn.speaker.as_deref().unwrap_or(&turn.source),
+                    turn.text
+                )?;
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn recover(paths: &Paths, format: ListFormat) -> Result<ExitCode> {
+    use blameless::store::RecoveryOutcome;
+    let store = Store::open(&paths.home)?;
+    let reports = store.recover()?;
+    let failed = reports
+        .iter()
+        .any(|r| matches!(r.outcome, RecoveryOutcome::Failed { .. }));
+    let mut out = std::io::stdout().lock();
+    match format {
+        ListFormat::Json => {
+            let rows: Vec<serde_json::Value> = reports
+                .iter()
+                .map(|r| {
+                    serde_json::json!({
+                        "id": r.id.as_str(),
+                        "outcome": match &r.outcome {
+                            RecoveryOutcome::Recovered => "recovered".to_string(),
+                            RecoveryOutcome::SkippedLive { .. } => "skipped_live".to_string(),
+                            RecoveryOutcome::Failed { .. } => "failed".to_string(),
+                        },
+                        "problem": match &r.outcome { RecoveryOutcome::Failed { problem } => Some(problem.clone()), _ => None },
+                        "sources": r.sources.iter().map(|s| serde_json::json!({
+                            "name": s.name, "file": s.file, "audio_bytes": s.audio_bytes, "seconds": s.seconds,
+                            "header_fixed": s.header_fixed, "trimmed_bytes": s.trimmed_bytes, "recreated": s.recreated,
+                        })).collect::<Vec<_>>(),
+                        "turns_kept": r.turns_kept,
+                        "torn_line_bytes": r.torn_line_bytes,
+                        "notes": r.notes,
+                    })
+                })
+                .collect();
+            writeln!(
+                out,
+                "{}",
+                serde_json::to_string_pretty(&serde_json::json!({ "meetings": rows }))?
+            )?;
+        }
+        ListFormat::Text => {
+            if reports.is_empty() {
+                writeln!(
+                    out,
+                    "nothing to recover in {}",
+                    store.meetings_dir().display()
+                )?;
+            }
+            for r in &reports {
+                let verdict = match &r.outcome {
+                    RecoveryOutcome::Recovered => "recovered".to_string(),
+                    RecoveryOutcome::SkippedLive { pid } => {
+                        format!(
+                            "skipped: still being recorded{}",
+                            pid.map_or(String::new(), |p| format!(" by process {p}"))
+                        )
+                    }
+                    RecoveryOutcome::Failed { problem } => format!("failed: {problem}"),
+                };
+                writeln!(out, "{}: {verdict}", r.id.as_str())?;
+                for s in &r.sources {
+                    writeln!(
+                        out,
+                        "  {}: {:.1} s of audio{}{}",
+                        s.file,
+                        s.seconds,
+                        if s.header_fixed {
+                            ", header repaired"
+                        } else {
+                            ""
+                        },
+                        if s.trimmed_bytes > 0 {
+                            format!(", {} stray bytes trimmed", s.trimmed_bytes)
+                        } else {
+                            String::new()
+                        }
+                    )?;
+                }
+                writeln!(
+                    out,
+                    "  {} turns kept{}",
+                    r.turns_kept,
+                    r.torn_line_bytes.map_or(String::new(), |b| format!(
+                        ", torn last line ({b} bytes) moved to turns.jsonl.torn"
+                    ))
+                )?;
+                for note in &r.notes {
+                    writeln!(out, "  {note}")?;
+                }
+            }
+        }
+    }
+    Ok(if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
 }

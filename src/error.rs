@@ -11,9 +11,15 @@ pub enum Error {
     /// Reading or decoding an audio file failed.
     #[error(transparent)]
     Audio(#[from] crate::audio::AudioError),
+    /// Live capture from an input device failed or stalled.
+    #[error(transparent)]
+    Capture(#[from] crate::capture::CaptureError),
     /// Finding, fetching or converting a model failed.
     #[error(transparent)]
     Model(#[from] crate::models::ModelError),
+    /// Voice activity detection could not be set up or run.
+    #[error(transparent)]
+    Vad(#[from] crate::vad::VadError),
     /// Whisper itself failed.
     #[error(transparent)]
     Asr(#[from] crate::asr::AsrError),

