@@ -13,7 +13,9 @@ log "cargo test"
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 status=0
-cargo test --locked --no-fail-fast "$@" 2>&1 | tee "$out" || status=$?
+# Serially: each test runs Whisper on all cores, and ggml's spinning thread
+# pool slows down badly when two of them share the CPU.
+cargo test --locked --no-fail-fast "$@" -- --test-threads=1 2>&1 | tee "$out" || status=$?
 # One closing line over all test binaries.
 awk '/^test result:/ { p += $4; f += $6; i += $8 } END { printf "tests: %d passed, %d failed, %d skipped\n", p, f, i }' "$out"
 exit "$status"

@@ -211,9 +211,10 @@ pub struct AsrArgs {
     pub language: String,
 
     /// Encoder window for audio shorter than 30 s: `full` (Whisper's
-    /// training setup) or `fit` (shrunk to the audio: faster on short clips).
-    #[arg(long, value_enum, default_value_t = AudioCtxArg::Full)]
-    pub audio_ctx: AudioCtxArg,
+    /// training setup) or `fit` (shrunk to the audio: much faster on short
+    /// clips). Default: `full` for files, `fit` for live turns.
+    #[arg(long, value_enum)]
+    pub audio_ctx: Option<AudioCtxArg>,
 }
 
 /// `--audio-ctx` values.

@@ -110,8 +110,8 @@ fn asr_options(args: &cli::AsrArgs) -> asr::Options {
         threads: args.threads.unwrap_or_else(asr::default_threads),
         language: (args.language != "auto").then(|| args.language.clone()),
         audio_ctx: match args.audio_ctx {
-            cli::AudioCtxArg::Full => AudioCtx::Full,
-            cli::AudioCtxArg::Fit => AudioCtx::Fit,
+            Some(cli::AudioCtxArg::Fit) => AudioCtx::Fit,
+            Some(cli::AudioCtxArg::Full) | None => AudioCtx::Full,
         },
         ..asr::Options::default()
     }
@@ -352,7 +352,21 @@ fn live(
         model_path,
         model_name: args.asr.model.clone(),
         vad_model_path,
-        asr: asr_options(&args.asr),
+        asr: asr::Options {
+            // Leave a core to capture, VAD and storage: ggml's spinning
+            // thread pool slows down badly when it has to share cores.
+            threads: args
+                .asr
+                .threads
+                .unwrap_or_else(|| asr::default_threads().saturating_sub(1).max(1)),
+            // Turns are short: an encoder window fitted to each is several
+            // times faster than the full 30 s one.
+            audio_ctx: match args.asr.audio_ctx {
+                Some(cli::AudioCtxArg::Full) => AudioCtx::Full,
+                Some(cli::AudioCtxArg::Fit) | None => AudioCtx::Fit,
+            },
+            ..asr_options(&args.asr)
+        },
         segmenter,
         partial_interval_s: args.partial_every.max(0.0),
         status_interval_s: args.status_every.max(0.1),

@@ -68,6 +68,10 @@ pub struct Options {
     pub max_window_s: f64,
     /// Shortest pause at which long audio may be cut, in seconds.
     pub min_pause_s: f64,
+    /// Decode again at higher temperatures when a result looks unreliable
+    /// (Whisper's fallback). Better text, occasionally several decodes'
+    /// worth of time; partial transcripts go without.
+    pub temperature_fallback: bool,
 }
 
 impl Default for Options {
@@ -79,6 +83,7 @@ impl Default for Options {
             guards: guard::Guards::default(),
             max_window_s: 28.0,
             min_pause_s: 0.3,
+            temperature_fallback: true,
         }
     }
 }
@@ -124,6 +129,15 @@ impl Model {
             state,
             multilingual,
         })
+    }
+
+    /// Runs one short decode so the first real one is not slowed by
+    /// whisper.cpp setting up its buffers (live turns would pay for it).
+    pub fn warm_up(&mut self, options: &Options) {
+        let tone: Vec<f32> = (0..SAMPLE_RATE as usize)
+            .map(|i| 0.1 * (i as f32 * 0.05).sin())
+            .collect();
+        let _ = self.transcribe_clip(&tone, options);
     }
 
     /// True when the model knows languages other than English.
@@ -201,6 +215,9 @@ impl Model {
         params.set_no_speech_thold(options.guards.no_speech_prob);
         params.set_logprob_thold(options.guards.avg_logprob);
         params.set_entropy_thold(options.guards.entropy);
+        if !options.temperature_fallback {
+            params.set_temperature_inc(0.0);
+        }
         if options.audio_ctx == AudioCtx::Fit {
             params.set_audio_ctx(fitted_audio_ctx(samples.len()));
         }
@@ -255,7 +272,9 @@ impl Model {
 fn fitted_audio_ctx(n_samples: usize) -> i32 {
     let seconds = n_samples as f64 / SAMPLE_RATE as f64;
     let positions = (seconds * 50.0).ceil() as i32 + 128;
-    ((positions + 63) / 64 * 64).min(1500)
+    // Few distinct sizes: whisper.cpp sets up its compute buffers again for
+    // each new size, which costs more than the positions saved.
+    ((positions + 255) / 256 * 256).min(1500)
 }
 
 #[cfg(test)]
@@ -264,7 +283,7 @@ mod tests {
 
     #[test]
     fn fitted_audio_ctx_grows_with_length_and_caps() {
-        assert_eq!(fitted_audio_ctx(16_000), 192);
+        assert_eq!(fitted_audio_ctx(16_000), 256);
         assert!(fitted_audio_ctx(16_000 * 10) > fitted_audio_ctx(16_000 * 5));
         assert_eq!(fitted_audio_ctx(16_000 * 40), 1500);
     }

@@ -4,7 +4,7 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::Ordering;
-use std::sync::mpsc::{Receiver, RecvTimeoutError};
+use std::sync::mpsc::{Receiver, TryRecvError};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -25,36 +25,33 @@ pub(crate) fn run(
     jobs: Receiver<Job>,
     out: mpsc::Sender<AsrOutput>,
     counters: Arc<Counters>,
-    status_interval_s: f64,
 ) {
     let partial_options = asr::Options {
         audio_ctx: AudioCtx::Fit,
+        temperature_fallback: false,
         ..options.clone()
     };
-    let status_every = Duration::from_secs_f64(status_interval_s.max(0.1));
+    model.warm_up(&partial_options);
     let mut finals: VecDeque<Job> = VecDeque::new();
     let mut partials: HashMap<usize, Job> = HashMap::new();
     let mut previous_partial: HashMap<usize, (u64, String)> = HashMap::new();
-    let mut last_status = Instant::now();
-    let mut busy = Duration::ZERO;
-    let mut decoded_audio_s = 0.0;
-    let mut lag_s = 0.0f64;
     let mut closed = false;
 
     loop {
         // Take everything waiting; block only when there is nothing to do.
         if finals.is_empty() && partials.is_empty() && !closed {
-            match jobs.recv_timeout(status_every) {
+            // Idle: nothing waits, so transcription is caught up.
+            counters.asr_lag_ms.store(0, Ordering::Relaxed);
+            match jobs.recv() {
                 Ok(job) => queue(job, &mut finals, &mut partials, &counters),
-                Err(RecvTimeoutError::Timeout) => {}
-                Err(RecvTimeoutError::Disconnected) => closed = true,
+                Err(_) => closed = true,
             }
         }
         loop {
             match jobs.try_recv() {
                 Ok(job) => queue(job, &mut finals, &mut partials, &counters),
-                Err(std::sync::mpsc::TryRecvError::Empty) => break,
-                Err(std::sync::mpsc::TryRecvError::Disconnected) => {
+                Err(TryRecvError::Empty) => break,
+                Err(TryRecvError::Disconnected) => {
                     closed = true;
                     break;
                 }
@@ -62,11 +59,7 @@ pub(crate) fn run(
         }
 
         if let Some(job) = finals.pop_front() {
-            let started = Instant::now();
-            let text = decode(&mut model, &job.samples, &options);
-            busy += started.elapsed();
-            decoded_audio_s += job.samples.len() as f64 / SAMPLE_RATE as f64;
-            lag_s = job.arrived.elapsed().as_secs_f64();
+            let text = decode(&mut model, &job, &options, &counters);
             previous_partial.remove(&job.source);
             if !text.is_empty() {
                 let start = job.start_sample as f64 / SAMPLE_RATE as f64;
@@ -85,51 +78,29 @@ pub(crate) fn run(
             let job = partials.remove(&source).expect("key just seen");
             if job.arrived.elapsed() > MAX_PARTIAL_LAG {
                 counters.skipped_partials.fetch_add(1, Ordering::Relaxed);
-            } else {
-                let started = Instant::now();
-                let text = decode(&mut model, &job.samples, &partial_options);
-                busy += started.elapsed();
-                decoded_audio_s += job.samples.len() as f64 / SAMPLE_RATE as f64;
-                lag_s = job.arrived.elapsed().as_secs_f64();
-                let stable = match previous_partial.get(&job.source) {
-                    Some((utterance, before)) if *utterance == job.utterance => {
-                        common_words(before, &text)
-                    }
-                    _ => String::new(),
+                continue;
+            }
+            let text = decode(&mut model, &job, &partial_options, &counters);
+            let stable = match previous_partial.get(&job.source) {
+                Some((utterance, before)) if *utterance == job.utterance => {
+                    common_words(before, &text)
+                }
+                _ => String::new(),
+            };
+            previous_partial.insert(job.source, (job.utterance, text.clone()));
+            if !text.is_empty() {
+                let output = AsrOutput::Partial {
+                    source: job.source,
+                    start: round3(job.start_sample as f64 / SAMPLE_RATE as f64),
+                    text,
+                    stable,
                 };
-                previous_partial.insert(job.source, (job.utterance, text.clone()));
-                if !text.is_empty() {
-                    let output = AsrOutput::Partial {
-                        source: job.source,
-                        start: round3(job.start_sample as f64 / SAMPLE_RATE as f64),
-                        text,
-                        stable,
-                    };
-                    if out.blocking_send(output).is_err() {
-                        return;
-                    }
+                if out.blocking_send(output).is_err() {
+                    return;
                 }
             }
         } else if closed {
             return;
-        }
-
-        if last_status.elapsed() >= status_every {
-            let rtf = if decoded_audio_s > 0.0 {
-                busy.as_secs_f64() / decoded_audio_s
-            } else {
-                0.0
-            };
-            if finals.is_empty() && partials.is_empty() {
-                // Idle: nothing waits, so transcription is caught up.
-                lag_s = 0.0;
-            }
-            if out.blocking_send(AsrOutput::Status { rtf, lag_s }).is_err() {
-                return;
-            }
-            last_status = Instant::now();
-            busy = Duration::ZERO;
-            decoded_audio_s = 0.0;
         }
     }
 }
@@ -155,8 +126,25 @@ fn queue(
     }
 }
 
-fn decode(model: &mut asr::Model, samples: &[f32], options: &asr::Options) -> String {
-    match model.transcribe_clip(samples, options) {
+/// Decodes a job's audio and accounts for the time it took.
+fn decode(
+    model: &mut asr::Model,
+    job: &Job,
+    options: &asr::Options,
+    counters: &Counters,
+) -> String {
+    let started = Instant::now();
+    let result = model.transcribe_clip(&job.samples, options);
+    counters
+        .asr_busy_ns
+        .fetch_add(started.elapsed().as_nanos() as u64, Ordering::Relaxed);
+    counters
+        .asr_samples
+        .fetch_add(job.samples.len() as u64, Ordering::Relaxed);
+    counters
+        .asr_lag_ms
+        .store(job.arrived.elapsed().as_millis() as u64, Ordering::Relaxed);
+    match result {
         Ok(segments) => segments
             .iter()
             .map(|s| s.text.as_str())

@@ -3,9 +3,9 @@
 //! ```text
 //!  source thread(s) ──chunks──► vad thread ──jobs──► asr thread ──outputs──► run() (async)
 //!  (mic or file,       [bounded]  (Silero VAD,  [bounded]  (Whisper,  [bounded]   ├─► stdout events
-//!   16 kHz mono)                  segmenter,              partials,              └─► store thread
-//!                                 audio ─────────────────────────────────────────────► (WAVs,
-//!                                 to store)                                             turns.jsonl)
+//!   16 kHz mono)                  segmenter)              partials)              └─► store thread
+//!        └──────────── audio first, [bounded, ~0.5 s] ──────────────────────────────► (WAVs,
+//!                                                                                      turns.jsonl)
 //! ```
 //!
 //! Edge policies (every channel is bounded):
@@ -15,6 +15,8 @@
 //!   decodes are offered with `try_send` and skipped when the queue is full,
 //!   and the asr thread keeps only the newest partial per source.
 //! - asr → run → store: backpressure, so no transcript is lost.
+//! - source → store: audio goes to the store before the VAD sees it, through
+//!   a queue of about half a second, so a crash loses at most about a second.
 //!
 //! Shutdown: the `shutdown` future (Ctrl-C) sets a flag the sources check;
 //! each stage ends when its input channel closes, after flushing what it
@@ -91,6 +93,13 @@ pub struct Counters {
     pub dropped_samples: AtomicU64,
     /// Partial decodes skipped to keep up.
     pub skipped_partials: AtomicU64,
+    /// Nanoseconds Whisper spent decoding, all jobs.
+    pub asr_busy_ns: AtomicU64,
+    /// 16 kHz samples Whisper decoded, all jobs.
+    pub asr_samples: AtomicU64,
+    /// Milliseconds between the newest decoded audio arriving and its text
+    /// being ready; 0 while the asr thread is idle.
+    pub asr_lag_ms: AtomicU64,
 }
 
 /// What a finished run leaves behind.
@@ -131,8 +140,6 @@ pub(crate) enum AsrOutput {
         text: String,
         end_arrived: Instant,
     },
-    /// Health numbers.
-    Status { rtf: f64, lag_s: f64 },
     /// A warning for the user.
     Warning {
         source: Option<usize>,
@@ -151,7 +158,9 @@ pub(crate) enum StoreMessage {
 const CHUNK_QUEUE: usize = 64;
 const JOB_QUEUE: usize = 4;
 const OUTPUT_QUEUE: usize = 64;
-const STORE_QUEUE: usize = 256;
+/// Small on purpose: audio waiting here is not on disk yet, and a crash may
+/// lose at most about a second (8 chunks of 64 ms plus one being written).
+const STORE_QUEUE: usize = 8;
 
 /// Runs a meeting from `config.sources` until they end or `shutdown`
 /// resolves, storing it in `store` and passing every event to `emit`
@@ -206,12 +215,16 @@ pub async fn run(
         .map_err(|e| spawn_error("store", e))?;
     let mut source_threads = Vec::new();
     for (index, opened) in opened.into_iter().enumerate() {
-        let tx = chunk_tx.clone();
-        let (stop, counters, out_tx) = (stop.clone(), counters.clone(), out_tx.clone());
+        let outlets = source::Outlets {
+            vad: chunk_tx.clone(),
+            store: store_tx.clone(),
+            warnings: out_tx.clone(),
+        };
+        let (stop, counters) = (stop.clone(), counters.clone());
         source_threads.push(
             std::thread::Builder::new()
                 .name(format!("source-{index}"))
-                .spawn(move || source::pump(index, opened, tx, stop, counters, out_tx))
+                .spawn(move || source::pump(index, opened, outlets, stop, counters))
                 .map_err(|e| spawn_error("source", e))?,
         );
     }
@@ -221,18 +234,17 @@ pub async fn run(
             segmenter: config.segmenter.clone(),
             partial_interval_s: config.partial_interval_s,
         };
-        let (counters, store_tx) = (counters.clone(), store_tx.clone());
+        let counters = counters.clone();
         std::thread::Builder::new()
             .name("vad".into())
-            .spawn(move || vad_stage::run(vads, settings, chunk_rx, job_tx, store_tx, counters))
+            .spawn(move || vad_stage::run(vads, settings, chunk_rx, job_tx, counters))
             .map_err(|e| spawn_error("vad", e))?
     };
     let asr_thread = {
         let (options, counters, out_tx) = (config.asr.clone(), counters.clone(), out_tx.clone());
-        let interval = config.status_interval_s;
         std::thread::Builder::new()
             .name("asr".into())
-            .spawn(move || asr_stage::run(model, options, job_rx, out_tx, counters, interval))
+            .spawn(move || asr_stage::run(model, options, job_rx, out_tx, counters))
             .map_err(|e| spawn_error("asr", e))?
     };
     drop(out_tx);
@@ -240,6 +252,11 @@ pub async fn run(
     // The event loop: forward outputs to the store and the caller until the
     // asr thread (the last holder of `out_tx` once sources end) is done.
     tokio::pin!(shutdown);
+    let status_every = std::time::Duration::from_secs_f64(config.status_interval_s.max(0.1));
+    let mut status_timer =
+        tokio::time::interval_at(tokio::time::Instant::now() + status_every, status_every);
+    let mut last_busy = 0u64;
+    let mut last_decoded = 0u64;
     let mut shutting_down = false;
     let mut n_turns = 0u64;
     let mut emit_error = None;
@@ -248,6 +265,25 @@ pub async fn run(
             _ = &mut shutdown, if !shutting_down => {
                 shutting_down = true;
                 stop.store(true, Ordering::SeqCst);
+                continue;
+            }
+            _ = status_timer.tick() => {
+                // Real-time factor over the interval: compute time / audio decoded.
+                let busy = counters.asr_busy_ns.load(Ordering::Relaxed);
+                let decoded = counters.asr_samples.load(Ordering::Relaxed);
+                let audio_s = (decoded - last_decoded) as f64 / 16_000.0;
+                let rtf = if audio_s > 0.0 { (busy - last_busy) as f64 / 1e9 / audio_s } else { 0.0 };
+                (last_busy, last_decoded) = (busy, decoded);
+                let event = Event::Status {
+                    rtf: round3(rtf),
+                    lag_s: round3(counters.asr_lag_ms.load(Ordering::Relaxed) as f64 / 1000.0),
+                    audio_s: round3(counters.samples_in.load(Ordering::Relaxed) as f64 / 16_000.0),
+                    dropped_samples: counters.dropped_samples.load(Ordering::Relaxed),
+                    skipped_partials: counters.skipped_partials.load(Ordering::Relaxed),
+                };
+                if let Err(e) = emit(&event) {
+                    emit_error.get_or_insert(e);
+                }
                 continue;
             }
             output = out_rx.recv() => output,
@@ -298,13 +334,6 @@ pub async fn run(
                     latency_ms,
                 }
             }
-            AsrOutput::Status { rtf, lag_s } => Event::Status {
-                rtf: round3(rtf),
-                lag_s: round3(lag_s),
-                audio_s: round3(counters.samples_in.load(Ordering::Relaxed) as f64 / 16_000.0),
-                dropped_samples: counters.dropped_samples.load(Ordering::Relaxed),
-                skipped_partials: counters.skipped_partials.load(Ordering::Relaxed),
-            },
             AsrOutput::Warning { source, message } => Event::Warning {
                 source: source.map(|s| source_names[s].clone()),
                 message,

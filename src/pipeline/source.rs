@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::mpsc;
 
-use super::{AsrOutput, AudioChunk, Counters, PipelineError};
+use super::{AsrOutput, AudioChunk, Counters, PipelineError, StoreMessage};
 use crate::audio::{self, SAMPLE_RATE};
 
 /// Samples per chunk from a file: 64 ms, two VAD frames.
@@ -89,20 +89,53 @@ pub(crate) fn open_all(specs: &[SourceSpec]) -> Result<Vec<Opened>, PipelineErro
         .collect()
 }
 
+/// Where a source's audio goes.
+pub(crate) struct Outlets {
+    /// To the VAD.
+    pub vad: SyncSender<AudioChunk>,
+    /// To the store, first, so audio is on disk before anything else happens.
+    pub store: mpsc::Sender<StoreMessage>,
+    /// Warnings for the user.
+    pub warnings: mpsc::Sender<AsrOutput>,
+}
+
+impl Outlets {
+    /// Sends one chunk to the store, then to the VAD; false once either is gone.
+    fn send(&self, source: usize, samples: Vec<f32>, samples_in: &AtomicU64) -> bool {
+        let arrived = Instant::now();
+        samples_in.fetch_add(samples.len() as u64, Ordering::Relaxed);
+        let stored = self
+            .store
+            .blocking_send(StoreMessage::Audio {
+                source,
+                samples: samples.clone(),
+            })
+            .is_ok();
+        stored
+            && self
+                .vad
+                .send(AudioChunk {
+                    source,
+                    samples,
+                    arrived,
+                })
+                .is_ok()
+    }
+}
+
 /// Runs on the source's own thread until the source ends or `stop` is set.
 pub(crate) fn pump(
     index: usize,
     opened: Opened,
-    tx: SyncSender<AudioChunk>,
+    outlets: Outlets,
     stop: Arc<AtomicBool>,
     counters: Arc<Counters>,
-    warnings: mpsc::Sender<AsrOutput>,
 ) {
     match opened {
         Opened::File { samples, pace } => {
-            pump_file(index, &samples, pace, &tx, &stop, &counters.samples_in)
+            pump_file(index, &samples, pace, &outlets, &stop, &counters.samples_in)
         }
-        Opened::Device(capture) => pump_device(index, *capture, &tx, &stop, &counters, &warnings),
+        Opened::Device(capture) => pump_device(index, *capture, &outlets, &stop, &counters),
     }
 }
 
@@ -110,7 +143,7 @@ fn pump_file(
     index: usize,
     samples: &[f32],
     pace: Pace,
-    tx: &SyncSender<AudioChunk>,
+    outlets: &Outlets,
     stop: &AtomicBool,
     samples_in: &AtomicU64,
 ) {
@@ -128,14 +161,8 @@ fn pump_file(
                 std::thread::sleep(wait);
             }
         }
-        samples_in.fetch_add(chunk.len() as u64, Ordering::Relaxed);
-        let message = AudioChunk {
-            source: index,
-            samples: chunk.to_vec(),
-            arrived: Instant::now(),
-        };
         // A file waits for the pipeline: replay loses nothing.
-        if tx.send(message).is_err() {
+        if !outlets.send(index, chunk.to_vec(), samples_in) {
             return;
         }
     }
@@ -144,35 +171,24 @@ fn pump_file(
 fn pump_device(
     index: usize,
     mut capture: crate::capture::Capture,
-    tx: &SyncSender<AudioChunk>,
+    outlets: &Outlets,
     stop: &AtomicBool,
     counters: &Counters,
-    warnings: &mpsc::Sender<AsrOutput>,
 ) {
     let warn = |message: String| {
         // Warnings are rare and must not be lost; the event loop drains them.
-        let _ = warnings.blocking_send(AsrOutput::Warning {
+        let _ = outlets.warnings.blocking_send(AsrOutput::Warning {
             source: Some(index),
             message,
         });
     };
     let mut stalled = false;
+    let mut last_drop_warning: Option<Instant> = None;
     let mut buffer = Vec::new();
-    let send = |buffer: &mut Vec<f32>| -> bool {
-        if buffer.is_empty() {
-            return true;
-        }
-        counters
-            .samples_in
-            .fetch_add(buffer.len() as u64, Ordering::Relaxed);
-        let chunk = AudioChunk {
-            source: index,
-            samples: std::mem::take(buffer),
-            arrived: Instant::now(),
-        };
-        // The device's ring buffer absorbs a slow pipeline (and drops and
-        // counts when full); a blocked send here only delays draining it.
-        tx.send(chunk).is_ok()
+    // The device's ring buffer absorbs a slow pipeline (and drops and counts
+    // when full); a blocked send here only delays draining it.
+    let send = |buffer: &mut Vec<f32>| {
+        buffer.is_empty() || outlets.send(index, std::mem::take(buffer), &counters.samples_in)
     };
     while !stop.load(Ordering::Relaxed) {
         match capture.read(&mut buffer) {
@@ -185,6 +201,12 @@ fn pump_device(
                     counters
                         .dropped_samples
                         .fetch_add(status.n_dropped, Ordering::Relaxed);
+                }
+                // Drops are always counted, and reported at most every 5 s.
+                if status.n_dropped > 0
+                    && last_drop_warning.is_none_or(|t| t.elapsed() > Duration::from_secs(5))
+                {
+                    last_drop_warning = Some(Instant::now());
                     warn(format!(
                         "{}: dropped {} samples because transcription fell behind; close other programs or use a smaller model",
                         capture.device(),

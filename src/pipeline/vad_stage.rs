@@ -1,5 +1,5 @@
-//! The vad thread: runs Silero VAD over each source, cuts utterances, sends
-//! the audio to the store and decode jobs to the asr thread.
+//! The vad thread: runs Silero VAD over each source, cuts utterances and
+//! sends decode jobs to the asr thread.
 
 use std::collections::VecDeque;
 use std::sync::atomic::Ordering;
@@ -7,9 +7,7 @@ use std::sync::mpsc::{Receiver, SyncSender, TrySendError};
 use std::sync::Arc;
 use std::time::Instant;
 
-use tokio::sync::mpsc;
-
-use super::{AudioChunk, Counters, StoreMessage};
+use super::{AudioChunk, Counters};
 use crate::audio::SAMPLE_RATE;
 use crate::vad::{SegmentEvent, Segmenter, SegmenterConfig, Vad};
 
@@ -96,7 +94,6 @@ pub(crate) fn run(
     settings: Settings,
     chunks: Receiver<AudioChunk>,
     jobs: SyncSender<Job>,
-    store: mpsc::Sender<StoreMessage>,
     counters: Arc<Counters>,
 ) {
     let mut sources: Vec<SourceState> = vads
@@ -118,16 +115,6 @@ pub(crate) fn run(
         let Some(state) = sources.get_mut(chunk.source) else {
             continue;
         };
-        // Audio goes to the store first and waits for it: nothing heard is lost.
-        if store
-            .blocking_send(StoreMessage::Audio {
-                source: chunk.source,
-                samples: chunk.samples.clone(),
-            })
-            .is_err()
-        {
-            return;
-        }
         state.history.extend_from_slice(&chunk.samples);
         let end = state.end();
         state.arrivals.push_back((end, chunk.arrived));

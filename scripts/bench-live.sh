@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Live pipeline benchmark: replays the bundled synthetic post-mortem through
+# `blameless replay` at 1x (like a real meeting) and at max speed, and prints
+# per-turn latency (end of speech -> turn event) p50/p95/max, the real-time
+# factor, peak RSS and whether the lag stayed bounded.
+#
+#   scripts/bench-live.sh [--speeds "1 max"] [--model tiny.en] [--threads N]
+#
+# Project targets (2 cores, tiny.en): p95 latency <= 1000 ms, RSS <= 400 MB.
+set -euo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+SPEEDS="1 max"
+MODEL=tiny.en
+THREADS=2
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --speeds) SPEEDS=$2; shift 2 ;;
+    --model) MODEL=$2; shift 2 ;;
+    --threads) THREADS=$2; shift 2 ;;
+    -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
+    *) echo "unknown argument $1" >&2; exit 2 ;;
+  esac
+done
+
+PROFILE=release source "$ROOT/scripts/setup.sh"
+[ -x /usr/bin/time ] || { as_root apt-get install -y -qq time >/dev/null; }
+WORK=$(mktemp -d)
+trap 'rm -rf "$WORK"' EXIT
+export BLAMELESS_HOME=$WORK/home
+
+for speed in $SPEEDS; do
+  log "replay at speed $speed"
+  /usr/bin/time -f '%M' -o "$WORK/rss-$speed" \
+    "$BLAMELESS" replay "$ROOT/samples/postmortem.wav" --speed "$speed" --format jsonl \
+      --model "$MODEL" --threads "$THREADS" -q > "$WORK/events-$speed.jsonl"
+done
+
+python3 - "$WORK" $SPEEDS <<'PY'
+import json, statistics, sys
+work, speeds = sys.argv[1], sys.argv[2:]
+print(f"{'speed':>6} {'turns':>5} {'p50 ms':>7} {'p95 ms':>7} {'max ms':>7} {'rtf':>6} {'max lag s':>9} {'peak RSS MB':>11}  lag bounded")
+for speed in speeds:
+    events = [json.loads(l) for l in open(f"{work}/events-{speed}.jsonl")]
+    lat = sorted(e["latency_ms"] for e in events if e["type"] == "turn")
+    status = [e for e in events if e["type"] == "status"]
+    rtfs = [s["rtf"] for s in status if s["rtf"] > 0]
+    lags = [s["lag_s"] for s in status]
+    rss_mb = int(open(f"{work}/rss-{speed}").read().split()[-1]) / 1024
+    def pct(p):
+        return lat[min(len(lat) - 1, int(round(p * (len(lat) - 1))))]
+    # Bounded: the lag in the last quarter of the meeting is no larger than
+    # the worst lag in the first three quarters plus a second.
+    q = max(1, len(lags) * 3 // 4)
+    bounded = not lags or max(lags[q:] or [0]) <= max(lags[:q]) + 1.0
+    print(f"{speed:>6} {len(lat):>5} {pct(0.5):>7} {pct(0.95):>7} {lat[-1]:>7} "
+          f"{statistics.median(rtfs) if rtfs else 0:>6.3f} {max(lags) if lags else 0:>9.2f} {rss_mb:>11.0f}  {'yes' if bounded else 'NO'}")
+PY
