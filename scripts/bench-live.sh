@@ -26,6 +26,8 @@ PROFILE=release source "$ROOT/scripts/setup.sh"
 [ -x /usr/bin/time ] || { as_root apt-get install -y -qq time >/dev/null; }
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
+# Meetings go to a scratch home; models stay where setup installed them.
+export BLAMELESS_MODELS=${BLAMELESS_MODELS:-${BLAMELESS_HOME:-${XDG_DATA_HOME:-$HOME/.local/share}/blameless}/models}
 export BLAMELESS_HOME=$WORK/home
 
 for speed in $SPEEDS; do
