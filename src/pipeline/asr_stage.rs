@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 
 use super::vad_stage::Job;
-use super::{AsrOutput, Counters};
+use super::{round3, AsrOutput, Counters};
 use crate::asr::{self, AudioCtx};
 use crate::audio::SAMPLE_RATE;
 
@@ -162,10 +162,6 @@ fn common_words(a: &str, b: &str) -> String {
         .map(|(x, _)| x)
         .collect::<Vec<_>>()
         .join(" ")
-}
-
-fn round3(x: f64) -> f64 {
-    (x * 1000.0).round() / 1000.0
 }
 
 #[cfg(test)]

@@ -383,7 +383,8 @@ fn store_loop(
     Ok(writer.finish()?)
 }
 
-fn round3(x: f64) -> f64 {
+/// Rounds to milliseconds for output.
+pub(crate) fn round3(x: f64) -> f64 {
     (x * 1000.0).round() / 1000.0
 }
 
