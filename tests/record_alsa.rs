@@ -182,10 +182,7 @@ fn record_captures_a_device_through_cpal_and_stores_the_meeting() {
         .map(|e| e["text"].as_str().unwrap())
         .collect::<Vec<_>>()
         .join(" ");
-    let errors = blameless::eval::word_errors(
-        "and so my fellow americans ask not what your country can do for you ask what you can do for your country",
-        &text,
-    );
+    let errors = blameless::eval::word_errors(common::JFK_REFERENCE, &text);
     assert!(errors.rate() <= 0.1, "captured text: {text}");
 
     // The stored meeting is complete and `meetings show` displays it.

@@ -72,15 +72,7 @@ fn silence_and_noise_produce_no_text() {
     let b = Blameless::new();
     let silence = b.path("silence.wav");
     write_wav(&silence, &vec![0.0; 16_000 * 10]);
-    // Deterministic white noise from a linear congruential generator, at a
-    // level well above the energy gate so Whisper itself must reject it.
-    let mut state = 0x2545_f491_u32;
-    let noise: Vec<f32> = (0..16_000 * 10)
-        .map(|_| {
-            state = state.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
-            (state >> 8) as f32 / (1u32 << 24) as f32 * 0.4 - 0.2
-        })
-        .collect();
+    let noise = common::white_noise(0x2545_f491, 16_000 * 10);
     let noise_path = b.path("noise.wav");
     write_wav(&noise_path, &noise);
     for path in [&silence, &noise_path] {

@@ -113,3 +113,19 @@ pub fn write_wav(path: &Path, samples: &[f32]) {
     }
     w.finalize().expect("finalize wav");
 }
+
+/// What jfk.wav says, as a reference for word error rate.
+pub const JFK_REFERENCE: &str =
+    "and so my fellow americans ask not what your country can do for you ask what you can do for your country";
+
+/// Deterministic white noise in [-0.2, 0.2) from a linear congruential
+/// generator: well above the energy gate, so Whisper itself must reject it.
+pub fn white_noise(seed: u32, n_samples: usize) -> Vec<f32> {
+    let mut state = seed;
+    (0..n_samples)
+        .map(|_| {
+            state = state.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+            (state >> 8) as f32 / (1u32 << 24) as f32 * 0.4 - 0.2
+        })
+        .collect()
+}
