@@ -9,6 +9,8 @@
 //! - [`vad`]: voice activity detection (Silero VAD through tract) and the
 //!   segmenter that turns it into utterances, so silence and noise never
 //!   reach Whisper as speech.
+//! - [`analysis`]: tag turns (blame, defensiveness, hindsight, executive
+//!   pressure, dismissal) with evidence, and find action items.
 //! - [`asr`]: run Whisper (whisper.cpp through whisper-rs) over audio, with guards
 //!   against text invented on silence and noise.
 //! - [`transcript`]: the timestamped text Whisper produced, and its renderings
@@ -37,6 +39,7 @@
 
 #![warn(missing_docs)]
 
+pub mod analysis;
 pub mod asr;
 pub mod audio;
 pub mod capture;

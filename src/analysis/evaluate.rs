@@ -1,0 +1,370 @@
+//! Scoring the tagger and the action-item finder against labelled turns.
+//!
+//! The labelled sets live in data/tags/ (their README gives the labelling
+//! rules). Scores are per label (precision, recall, F1) plus the share of
+//! turns labelled none that got any tag: the false alarms a facilitator
+//! would see.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::{find_actions, tag_turn, Label, Tag, TurnText};
+
+/// One line of a labelled tag set.
+#[derive(Debug, Clone, Deserialize)]
+pub struct LabelledTurn {
+    /// Identifier of the line.
+    pub id: String,
+    /// Who said it.
+    #[serde(default)]
+    pub speaker: Option<String>,
+    /// `facilitator` or `participant`.
+    #[serde(default)]
+    pub role: Option<String>,
+    /// What was said.
+    pub text: String,
+    /// The labels it should get ([] for none).
+    pub labels: Vec<String>,
+    /// `positive`, `negative` or `hard_negative:<category>`.
+    #[serde(default)]
+    pub kind: Option<String>,
+}
+
+/// Counts for one label.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct LabelScore {
+    /// The label.
+    pub label: String,
+    /// Turns that should carry it and do.
+    pub true_positives: usize,
+    /// Turns that carry it but should not.
+    pub false_positives: usize,
+    /// Turns that should carry it but do not.
+    pub false_negatives: usize,
+    /// TP / (TP + FP); 1 when nothing was tagged.
+    pub precision: f64,
+    /// TP / (TP + FN); 1 when nothing should have been.
+    pub recall: f64,
+    /// Harmonic mean of precision and recall.
+    pub f1: f64,
+}
+
+/// A turn the tagger got wrong.
+#[derive(Debug, Clone, Serialize)]
+pub struct Miss {
+    /// Line id.
+    pub id: String,
+    /// Its kind.
+    pub kind: Option<String>,
+    /// What was said.
+    pub text: String,
+    /// Expected labels.
+    pub expected: Vec<String>,
+    /// Labels given, with their evidence as text.
+    pub got: Vec<(String, f32, Vec<String>)>,
+}
+
+/// The result of [`score_tags`].
+#[derive(Debug, Clone, Serialize)]
+pub struct TagScores {
+    /// Turns scored.
+    pub n_turns: usize,
+    /// Per label, in [`Label::ALL`] order.
+    pub labels: Vec<LabelScore>,
+    /// Turns labelled none.
+    pub none_turns: usize,
+    /// Of those, how many got any tag.
+    pub none_tagged: usize,
+    /// `none_tagged / none_turns`.
+    pub false_positive_rate: f64,
+    /// Per kind of turn: (turns, turns with any wrong tag).
+    pub by_kind: BTreeMap<String, (usize, usize)>,
+    /// Every turn with a wrong or missing tag.
+    pub misses: Vec<Miss>,
+}
+
+/// A labelled set that cannot be read.
+#[derive(Debug, thiserror::Error)]
+pub enum LabelledSetError {
+    /// A line is not valid JSON of the expected shape.
+    #[error("line {line}: {message}")]
+    Line {
+        /// 1-based line number.
+        line: usize,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+/// Parses a JSONL file of labelled turns.
+pub fn parse_labelled(text: &str) -> Result<Vec<LabelledTurn>, LabelledSetError> {
+    let mut turns = Vec::new();
+    for (index, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let turn: LabelledTurn = serde_json::from_str(line).map_err(|e| LabelledSetError::Line {
+            line: index + 1,
+            message: e.to_string(),
+        })?;
+        if let Some(bad) = turn.labels.iter().find(|l| Label::parse(l).is_none()) {
+            return Err(LabelledSetError::Line {
+                line: index + 1,
+                message: format!(
+                    "unknown label {bad:?}; labels are blame, defensive, counterfactual, exec_pressure, dismissive"
+                ),
+            });
+        }
+        turns.push(turn);
+    }
+    Ok(turns)
+}
+
+/// The lower-case names of everyone who speaks in `turns`: the participants
+/// a live meeting would know.
+pub fn participant_names<'a>(speakers: impl Iterator<Item = Option<&'a str>>) -> Vec<String> {
+    let mut names: Vec<String> = speakers
+        .flatten()
+        .map(|s| s.trim().to_lowercase())
+        .filter(|s| !s.is_empty())
+        .collect();
+    names.sort();
+    names.dedup();
+    names
+}
+
+/// Tags every turn and compares with its labels.
+pub fn score_tags(turns: &[LabelledTurn]) -> TagScores {
+    let names = participant_names(turns.iter().map(|t| t.speaker.as_deref()));
+    let mut labels: Vec<LabelScore> = Label::ALL
+        .iter()
+        .map(|l| LabelScore {
+            label: l.as_str().to_string(),
+            ..LabelScore::default()
+        })
+        .collect();
+    let (mut none_turns, mut none_tagged) = (0, 0);
+    let mut by_kind: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+    let mut misses = Vec::new();
+    for turn in turns {
+        let tags = tag_turn(&TurnText {
+            text: &turn.text,
+            facilitator: turn.role.as_deref() == Some("facilitator"),
+            names: &names,
+        });
+        let mut wrong = false;
+        for (score, label) in labels.iter_mut().zip(Label::ALL) {
+            let expected = turn.labels.iter().any(|l| l == label.as_str());
+            let got = tags.iter().any(|t| t.label == label);
+            match (expected, got) {
+                (true, true) => score.true_positives += 1,
+                (false, true) => score.false_positives += 1,
+                (true, false) => score.false_negatives += 1,
+                (false, false) => {}
+            }
+            wrong |= expected != got;
+        }
+        if turn.labels.is_empty() {
+            none_turns += 1;
+            if !tags.is_empty() {
+                none_tagged += 1;
+            }
+        }
+        let kind = turn.kind.clone().unwrap_or_else(|| "unknown".into());
+        let entry = by_kind.entry(kind).or_default();
+        entry.0 += 1;
+        if wrong {
+            entry.1 += 1;
+            misses.push(Miss {
+                id: turn.id.clone(),
+                kind: turn.kind.clone(),
+                text: turn.text.clone(),
+                expected: turn.labels.clone(),
+                got: tags.iter().map(|t| describe(t, &turn.text)).collect(),
+            });
+        }
+    }
+    for score in &mut labels {
+        let (tp, fp, fn_) = (
+            score.true_positives as f64,
+            score.false_positives as f64,
+            score.false_negatives as f64,
+        );
+        score.precision = if tp + fp > 0.0 { tp / (tp + fp) } else { 1.0 };
+        score.recall = if tp + fn_ > 0.0 { tp / (tp + fn_) } else { 1.0 };
+        score.f1 = if score.precision + score.recall > 0.0 {
+            2.0 * score.precision * score.recall / (score.precision + score.recall)
+        } else {
+            0.0
+        };
+    }
+    TagScores {
+        n_turns: turns.len(),
+        labels,
+        none_turns,
+        none_tagged,
+        false_positive_rate: if none_turns > 0 {
+            none_tagged as f64 / none_turns as f64
+        } else {
+            0.0
+        },
+        by_kind,
+        misses,
+    }
+}
+
+fn describe(tag: &Tag, text: &str) -> (String, f32, Vec<String>) {
+    (
+        tag.label.as_str().to_string(),
+        tag.confidence,
+        tag.evidence.iter().map(|s| super::span_text(text, *s)).collect(),
+    )
+}
+
+/// One line of a labelled action-item set.
+#[derive(Debug, Clone, Deserialize)]
+pub struct LabelledAction {
+    /// Identifier of the line.
+    pub id: String,
+    /// Who said it (resolves "I").
+    #[serde(default)]
+    pub speaker: Option<String>,
+    /// What was said.
+    pub text: String,
+    /// The action item in it, or null for a near miss.
+    pub action: Option<ExpectedAction>,
+}
+
+/// The fields of an expected action item.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ExpectedAction {
+    /// Owner as written, or null.
+    pub owner: Option<String>,
+    /// The task.
+    pub task: String,
+    /// Due date as said, or null.
+    pub due: Option<String>,
+}
+
+/// The result of [`score_actions`].
+#[derive(Debug, Clone, Serialize)]
+pub struct ActionScores {
+    /// Lines scored.
+    pub n_lines: usize,
+    /// Lines with an action item that were found.
+    pub found: usize,
+    /// Lines with an action item that were missed.
+    pub missed: usize,
+    /// Near misses wrongly reported as action items.
+    pub false_alarms: usize,
+    /// Detection precision.
+    pub precision: f64,
+    /// Detection recall.
+    pub recall: f64,
+    /// Of the found items, the share whose owner matches.
+    pub owner_accuracy: f64,
+    /// Of the found items, the share whose due date matches.
+    pub due_accuracy: f64,
+    /// Of the found items, the share whose task shares most words with the expected one.
+    pub task_accuracy: f64,
+    /// Lines with any difference.
+    pub misses: Vec<(String, String, String)>,
+}
+
+/// Parses a JSONL file of labelled action items.
+pub fn parse_actions(text: &str) -> Result<Vec<LabelledAction>, LabelledSetError> {
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+        .map(|(index, line)| {
+            serde_json::from_str(line).map_err(|e| LabelledSetError::Line {
+                line: index + 1,
+                message: e.to_string(),
+            })
+        })
+        .collect()
+}
+
+/// Finds action items in every line and compares with the expected fields.
+pub fn score_actions(lines: &[LabelledAction]) -> ActionScores {
+    let names = participant_names(lines.iter().map(|l| l.speaker.as_deref()));
+    let (mut found, mut missed, mut false_alarms) = (0, 0, 0);
+    let (mut owners, mut dues, mut tasks) = (0, 0, 0);
+    let mut misses = Vec::new();
+    for line in lines {
+        let items = find_actions(&line.text, line.speaker.as_deref(), &names);
+        let got = items
+            .first()
+            .map(|i| format!("owner={:?} task={:?} due={:?}", i.owner, i.task, i.due))
+            .unwrap_or_else(|| "none".into());
+        match (&line.action, items.first()) {
+            (Some(expected), Some(item)) => {
+                found += 1;
+                let owner_ok = same_text(expected.owner.as_deref(), item.owner.as_deref());
+                let due_ok = same_text(expected.due.as_deref(), item.due.as_deref());
+                let task_ok = word_overlap(&expected.task, &item.task) >= 0.6;
+                owners += owner_ok as usize;
+                dues += due_ok as usize;
+                tasks += task_ok as usize;
+                if !(owner_ok && due_ok && task_ok) {
+                    let want = format!(
+                        "owner={:?} task={:?} due={:?}",
+                        expected.owner, expected.task, expected.due
+                    );
+                    misses.push((line.id.clone(), want, got));
+                }
+            }
+            (Some(expected), None) => {
+                missed += 1;
+                misses.push((line.id.clone(), format!("{:?}", expected.task), got));
+            }
+            (None, Some(_)) => {
+                false_alarms += 1;
+                misses.push((line.id.clone(), "none".into(), got));
+            }
+            (None, None) => {}
+        }
+    }
+    let ratio = |a: usize, b: usize| if b > 0 { a as f64 / b as f64 } else { 1.0 };
+    ActionScores {
+        n_lines: lines.len(),
+        found,
+        missed,
+        false_alarms,
+        precision: ratio(found, found + false_alarms),
+        recall: ratio(found, found + missed),
+        owner_accuracy: ratio(owners, found),
+        due_accuracy: ratio(dues, found),
+        task_accuracy: ratio(tasks, found),
+        misses,
+    }
+}
+
+fn normalise(s: &str) -> String {
+    s.to_lowercase()
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty() && !matches!(*w, "the" | "by" | "a"))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn same_text(expected: Option<&str>, got: Option<&str>) -> bool {
+    match (expected, got) {
+        (None, None) => true,
+        (Some(a), Some(b)) => normalise(a) == normalise(b),
+        _ => false,
+    }
+}
+
+/// Share of the expected task's words found in the given task.
+fn word_overlap(expected: &str, got: &str) -> f64 {
+    let expected = normalise(expected);
+    let got = normalise(got);
+    let got: Vec<&str> = got.split(' ').collect();
+    let words: Vec<&str> = expected.split(' ').filter(|w| !w.is_empty()).collect();
+    if words.is_empty() {
+        return 1.0;
+    }
+    words.iter().filter(|w| got.contains(w)).count() as f64 / words.len() as f64
+}

@@ -1,0 +1,155 @@
+//! `analysis/`: what does this turn show?
+//!
+//! Tags a turn with the patterns that derail a blameless review (blame,
+//! defensiveness, hindsight, executive pressure, dismissal) and finds the
+//! action items in it. Pure and synchronous: no IO, never fails, tens of
+//! thousands of turns a second, so the live pipeline calls it inline.
+//!
+//! The tagger is rule-based: phrase patterns over normalised spoken text
+//! ([`text`], [`pattern`]) with the context checks that keep it quiet on
+//! the false positives that ruin trust: quotes and reported speech,
+//! negation and meta-talk, self-reflection, the facilitator's own words.
+//! Every tag carries the character spans of the words that triggered it.
+
+pub mod actions;
+pub mod evaluate;
+pub mod pattern;
+pub mod rules;
+pub mod text;
+
+use serde::{Deserialize, Serialize};
+
+pub use actions::{find_actions, ActionItem};
+
+/// The five things a turn can be tagged with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Label {
+    /// Fault pinned on a person or team.
+    Blame,
+    /// Self-protection, justification, counter-blame.
+    Defensive,
+    /// Hindsight: what someone should or could have done.
+    Counterfactual,
+    /// Pressure for a culprit or a quick fix before the analysis is done.
+    ExecPressure,
+    /// Shutting down a line of inquiry, minimising.
+    Dismissive,
+}
+
+impl Label {
+    /// Every label, in output order.
+    pub const ALL: [Label; 5] = [
+        Label::Blame,
+        Label::Defensive,
+        Label::Counterfactual,
+        Label::ExecPressure,
+        Label::Dismissive,
+    ];
+
+    /// The label as written in every output.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Label::Blame => "blame",
+            Label::Defensive => "defensive",
+            Label::Counterfactual => "counterfactual",
+            Label::ExecPressure => "exec_pressure",
+            Label::Dismissive => "dismissive",
+        }
+    }
+
+    /// Parses a label as written in outputs.
+    pub fn parse(s: &str) -> Option<Label> {
+        Label::ALL.into_iter().find(|l| l.as_str() == s)
+    }
+}
+
+impl std::fmt::Display for Label {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A label on a turn, with how sure the tagger is and why.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Tag {
+    /// What the turn shows.
+    pub label: Label,
+    /// In [0, 1]; several independent cues raise it.
+    pub confidence: f32,
+    /// Character spans `[start, end)` of the words that triggered the tag,
+    /// in characters (Unicode scalar values) of the turn's text.
+    pub evidence: Vec<[usize; 2]>,
+}
+
+/// A turn as the tagger sees it.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TurnText<'a> {
+    /// What was said.
+    pub text: &'a str,
+    /// The facilitator said it: never tagged.
+    pub facilitator: bool,
+    /// Lower-case names of the meeting's participants, so "dan" is known
+    /// to be a person even without capitals.
+    pub names: &'a [String],
+}
+
+/// A tag needs at least this confidence to be reported.
+pub const TAG_THRESHOLD: f32 = 0.5;
+
+/// Tags one turn. The facilitator's own turns are never tagged: their
+/// redirects are full of trigger words.
+pub fn tag_turn(turn: &TurnText) -> Vec<Tag> {
+    if turn.facilitator {
+        return Vec::new();
+    }
+    let tokens = text::tokenize(turn.text);
+    let context = pattern::Context { names: turn.names };
+    let mut tags: Vec<Tag> = Vec::new();
+    for rule in rules::rules() {
+        for found in rule.pattern.find_all(&tokens, &context) {
+            if rules::cancelled(rule, found, &tokens, &context).is_some() {
+                continue;
+            }
+            let span = [tokens[found.start].start, tokens[found.end - 1].end];
+            match tags.iter_mut().find(|t| t.label == rule.label) {
+                Some(tag) => {
+                    if tag.evidence.iter().any(|e| overlaps(*e, span)) {
+                        // The same words matched twice: one cue, keep the wider span.
+                        for e in tag.evidence.iter_mut().filter(|e| overlaps(**e, span)) {
+                            *e = [e[0].min(span[0]), e[1].max(span[1])];
+                        }
+                        tag.confidence = tag.confidence.max(rule.confidence);
+                    } else {
+                        tag.evidence.push(span);
+                        tag.confidence = 1.0 - (1.0 - tag.confidence) * (1.0 - rule.confidence);
+                    }
+                }
+                None => tags.push(Tag {
+                    label: rule.label,
+                    confidence: rule.confidence,
+                    evidence: vec![span],
+                }),
+            }
+        }
+    }
+    for tag in &mut tags {
+        tag.evidence.sort_unstable();
+        tag.confidence = (tag.confidence.min(0.99) * 100.0).round() / 100.0;
+    }
+    tags.retain(|t| t.confidence >= TAG_THRESHOLD);
+    tags.sort_by_key(|t| t.label);
+    tags
+}
+
+fn overlaps(a: [usize; 2], b: [usize; 2]) -> bool {
+    a[0] < b[1] && b[0] < a[1]
+}
+
+/// The text of a span, for showing evidence.
+pub fn span_text(text: &str, span: [usize; 2]) -> String {
+    text.chars().skip(span[0]).take(span[1].saturating_sub(span[0])).collect()
+}
+
+#[cfg(test)]
+mod tests;
