@@ -60,6 +60,22 @@ pub enum Command {
     /// microphone: for demos, tests and benchmarks. The result is stored as
     /// a meeting.
     Replay(ReplayArgs),
+    /// Tag turns and suggest what the facilitator could say.
+    ///
+    /// Tags each turn with blame, defensive, counterfactual, exec_pressure
+    /// or dismissive (with confidence and the words that triggered it), finds
+    /// action items, and runs the nudge policy over the meeting. Works on a
+    /// stored meeting (and writes the tags into it) or on a JSONL file of
+    /// turns.
+    Analyze(AnalyzeArgs),
+    /// List a meeting's action items with owners and deadlines.
+    Actions {
+        /// The meeting (id or unique prefix).
+        meeting: String,
+        /// Output format.
+        #[arg(long, short, value_enum, default_value_t = ActionsFormat::Markdown)]
+        format: ActionsFormat,
+    },
     /// List audio input devices (and monitor sources of system audio).
     Devices {
         /// Output format.
@@ -86,6 +102,10 @@ pub struct LiveArgs {
     /// Whisper settings.
     #[command(flatten)]
     pub asr: AsrArgs,
+
+    /// Nudge settings.
+    #[command(flatten)]
+    pub nudges: NudgeArgs,
 
     /// Output: `text` prints turns as they are final; `jsonl` prints every
     /// event (meeting, partial, turn, status, warning, end) as one JSON object
@@ -326,6 +346,112 @@ pub enum EvalCommand {
         #[arg(long, short, value_enum, default_value_t = ListFormat::Text)]
         format: ListFormat,
     },
+    /// Precision, recall and F1 of the turn tagger on a labelled set.
+    ///
+    /// FILE is JSONL: {"id", "speaker"?, "role"?, "text", "labels": [...],
+    /// "kind"?} per line, as in data/tags/dev.jsonl (whose README gives the
+    /// labelling rules). Also prints the false-positive rate on turns
+    /// labelled none, and with --errors every turn it got wrong.
+    Tags {
+        /// The labelled turns.
+        file: PathBuf,
+        /// Output format.
+        #[arg(long, short, value_enum, default_value_t = ListFormat::Text)]
+        format: ListFormat,
+        /// List every turn tagged wrongly, with the evidence.
+        #[arg(long)]
+        errors: bool,
+    },
+    /// Precision and recall of the action-item finder, and the accuracy of
+    /// owners, tasks and due dates.
+    ///
+    /// FILE is JSONL: {"id", "speaker"?, "text", "action": {"owner", "task",
+    /// "due"} | null} per line, as in data/tags/actions.jsonl.
+    Actions {
+        /// The labelled lines.
+        file: PathBuf,
+        /// Output format.
+        #[arg(long, short, value_enum, default_value_t = ListFormat::Text)]
+        format: ListFormat,
+        /// List every line found wrongly.
+        #[arg(long)]
+        errors: bool,
+    },
+}
+
+/// How nudges are given, shared by the live commands and `analyze`.
+#[derive(Debug, Args, Clone)]
+#[command(next_help_heading = "Nudges")]
+pub struct NudgeArgs {
+    /// Name of the facilitator (a speaker or source name): their turns are
+    /// never tagged or nudged.
+    #[arg(long, value_name = "NAME")]
+    pub facilitator: Option<String>,
+
+    /// At most one nudge per this many seconds of meeting time.
+    #[arg(long, default_value_t = 60.0, value_name = "SECONDS")]
+    pub nudge_every: f64,
+
+    /// Minimum tag confidence (0 to 1) for a nudge. Tags below it are still
+    /// reported; they just don't interrupt the facilitator.
+    #[arg(long, default_value_t = 0.7, value_name = "CONFIDENCE", value_parser = parse_unit)]
+    pub nudge_threshold: f32,
+
+    /// Tag turns but give no nudges.
+    #[arg(long)]
+    pub no_nudges: bool,
+}
+
+/// A number in [0, 1].
+pub fn parse_unit(s: &str) -> Result<f32, String> {
+    let value: f32 = s.parse().map_err(|_| format!("{s:?} is not a number"))?;
+    if (0.0..=1.0).contains(&value) {
+        Ok(value)
+    } else {
+        Err(format!("{value} is outside 0..1"))
+    }
+}
+
+/// `blameless analyze`.
+#[derive(Debug, Args)]
+pub struct AnalyzeArgs {
+    /// A stored meeting (id or unique prefix): tag its turns and write the
+    /// tags into it.
+    #[arg(required_unless_present = "turns", conflicts_with = "turns")]
+    pub meeting: Option<String>,
+
+    /// Tag the turns of a JSONL file instead: one {"id", "speaker"?,
+    /// "role"?, "text", "start"?, "end"?} per line ("-" for stdin). Role
+    /// `facilitator` marks the facilitator. Without times, turns are
+    /// assumed to follow each other at speaking pace (0.4 s a word).
+    #[arg(long, value_name = "FILE")]
+    pub turns: Option<PathBuf>,
+
+    /// Output: one JSON line per turn ({"id", "tags", "nudge"}) or text.
+    #[arg(long, short, value_enum, default_value_t = AnalyzeFormat::Jsonl)]
+    pub format: AnalyzeFormat,
+
+    /// Nudge settings.
+    #[command(flatten)]
+    pub nudges: NudgeArgs,
+}
+
+/// `--format` of `analyze`.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum AnalyzeFormat {
+    /// One JSON object per input turn.
+    Jsonl,
+    /// Tagged turns and nudges for people.
+    Text,
+}
+
+/// `--format` of `actions`.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum ActionsFormat {
+    /// A Markdown checklist, ready for the summary.
+    Markdown,
+    /// JSON for scripts.
+    Json,
 }
 
 #[cfg(test)]

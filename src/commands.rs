@@ -1,6 +1,8 @@
 //! Command implementations: the edge where library results meet the
 //! terminal, with `anyhow` for context and indicatif for progress.
 
+mod analysis;
+
 use std::io::{IsTerminal, Write};
 use std::path::Path;
 use std::process::ExitCode;
@@ -36,6 +38,18 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             asr,
             format,
         }) => eval_asr(&paths, &ui, &manifest, &asr, format),
+        Command::Eval(EvalCommand::Tags {
+            file,
+            format,
+            errors,
+        }) => analysis::eval_tags(&file, format, errors),
+        Command::Eval(EvalCommand::Actions {
+            file,
+            format,
+            errors,
+        }) => analysis::eval_actions(&file, format, errors),
+        Command::Analyze(args) => analysis::analyze(&paths, args),
+        Command::Actions { meeting, format } => analysis::actions(&paths, &meeting, format),
         Command::Record(args) => {
             let sources = if args.device.is_empty() {
                 vec![SourceSpec::Device { name: None }]

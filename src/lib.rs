@@ -16,6 +16,8 @@
 //! - [`transcript`]: the timestamped text Whisper produced, and its renderings
 //!   (text, JSON, SRT, WebVTT).
 //! - [`eval`]: word error rate against reference transcripts.
+//! - [`nudges`]: what the facilitator could say now: redirection lines,
+//!   talk-time balance, action items without owners, rate-limited.
 //! - [`pipeline`]: the live pipeline's wiring: sources, VAD, streaming Whisper,
 //!   store, events, with bounded channels and graceful shutdown.
 //! - [`events`]: the closed set of events the live pipeline reports.
@@ -49,6 +51,7 @@ pub mod error;
 pub mod eval;
 pub mod events;
 pub mod models;
+pub mod nudges;
 pub mod pipeline;
 pub mod store;
 pub mod transcript;

@@ -46,7 +46,14 @@ const NOT_WORK: &[&str] = &[
 ];
 
 /// Words that make a statement hypothetical.
-const HEDGES: &[&str] = &["maybe", "someday", "eventually", "perhaps", "possibly", "ideally"];
+const HEDGES: &[&str] = &[
+    "maybe",
+    "someday",
+    "eventually",
+    "perhaps",
+    "possibly",
+    "ideally",
+];
 
 /// Finds the action items in one turn. `speaker` resolves "I".
 pub fn find_actions(text: &str, speaker: Option<&str>, names: &[String]) -> Vec<ActionItem> {
@@ -99,7 +106,11 @@ fn action_at(
     let labelled = match (w, word(tokens, i + 1)) {
         ("action", "item") | ("action", "items") => Some(i + 2),
         ("todo", _) | ("to-do", _) => Some(i + 1),
-        ("follow", "up") if tokens.get(i + 2).is_some_and(|t| t.boundary == Boundary::Clause) => {
+        ("follow", "up")
+            if tokens
+                .get(i + 2)
+                .is_some_and(|t| t.boundary == Boundary::Clause) =>
+        {
             Some(i + 2)
         }
         _ => None,
@@ -111,8 +122,7 @@ fn action_at(
         }
         // The body may itself name an owner: "action item: Lena will ...".
         if let Some(found) = (body..sentence_end).find_map(|k| {
-            owner_shape(tokens, k, sentence_end, speaker, context, chars)
-                .filter(|_| k <= body + 1)
+            owner_shape(tokens, k, sentence_end, speaker, context, chars).filter(|_| k <= body + 1)
         }) {
             return Some(found);
         }
@@ -128,14 +138,32 @@ fn action_at(
         && word(tokens, i + 1) == "you"
         && matches!(
             word(tokens, i + 2),
-            "own" | "take" | "handle" | "pick" | "drive" | "lead" | "follow" | "write" | "add"
-                | "update" | "fix" | "look" | "check" | "file" | "open" | "set" | "do"
+            "own"
+                | "take"
+                | "handle"
+                | "pick"
+                | "drive"
+                | "lead"
+                | "follow"
+                | "write"
+                | "add"
+                | "update"
+                | "fix"
+                | "look"
+                | "check"
+                | "file"
+                | "open"
+                | "set"
+                | "do"
         )
     {
         let body = i + 2;
         let (task_end, due) = task_and_due(tokens, body, sentence_end, chars);
         let owner = vocative(tokens, sentence_start, sentence_end, context, chars);
-        return Some((item(owner, tokens, body, task_end, due, chars, i), sentence_end));
+        return Some((
+            item(owner, tokens, body, task_end, due, chars, i),
+            sentence_end,
+        ));
     }
     // "let's have NAME own X".
     if w == "let" && word(tokens, i + 1) == "us" && word(tokens, i + 2) == "have" {
@@ -169,7 +197,10 @@ fn action_at(
         if task_end <= body {
             return None;
         }
-        return Some((item(None, tokens, body, task_end, due, chars, i), sentence_end));
+        return Some((
+            item(None, tokens, body, task_end, due, chars, i),
+            sentence_end,
+        ));
     }
     owner_shape(tokens, i, sentence_end, speaker, context, chars)
 }
@@ -184,27 +215,44 @@ fn owner_shape(
     chars: &[char],
 ) -> Option<(ActionItem, usize)> {
     let (owner, after) = owner_phrase(tokens, i, sentence_end, speaker, context, chars)?;
-    let body = match (word(tokens, after), word(tokens, after + 1), word(tokens, after + 2)) {
+    let body = match (
+        word(tokens, after),
+        word(tokens, after + 1),
+        word(tokens, after + 2),
+    ) {
         ("will", v, _) if v != "not" => after + 1,
         ("is" | "are" | "am", "going", "to") => after + 3,
         ("is" | "are" | "am", "taking" | "owning", _) => after + 1,
-        ("to", _, _) if tokens.get(after).is_some_and(|t| t.boundary == Boundary::None) => after + 1,
+        ("to", _, _)
+            if tokens
+                .get(after)
+                .is_some_and(|t| t.boundary == Boundary::None) =>
+        {
+            after + 1
+        }
         ("owns" | "takes", _, _) => after,
         ("can", "take" | "own", _) => after + 1,
         _ => return None,
     };
-    if body >= sentence_end || NOT_WORK.contains(&word(tokens, body)) || question(tokens, sentence_of(tokens, i).0) {
+    if body >= sentence_end
+        || NOT_WORK.contains(&word(tokens, body))
+        || question(tokens, sentence_of(tokens, i).0)
+    {
         return None;
     }
     // "I will" needs a verb of work right after it, not a past participle.
-    if word(tokens, body).ends_with("ed") && !matches!(word(tokens, body), "need" | "feed" | "seed") {
+    if word(tokens, body).ends_with("ed") && !matches!(word(tokens, body), "need" | "feed" | "seed")
+    {
         return None;
     }
     let (task_end, due) = task_and_due(tokens, body, sentence_end, chars);
     if task_end <= body {
         return None;
     }
-    Some((item(Some(owner), tokens, body, task_end, due, chars, i), sentence_end))
+    Some((
+        item(Some(owner), tokens, body, task_end, due, chars, i),
+        sentence_end,
+    ))
 }
 
 /// A person, team or "I"/"we" at `i`; returns it and the next token.
@@ -233,13 +281,20 @@ fn owner_phrase(
         }
         _ => {}
     }
-    if in_class(Class::Name, token, context) || in_class(Class::Group, token, context) || TEAMS.contains(&token.norm.as_str()) {
+    if in_class(Class::Name, token, context)
+        || in_class(Class::Group, token, context)
+        || TEAMS.contains(&token.norm.as_str())
+    {
         // "platform team", "Dan and Priya".
         let mut end = i + 1;
         if in_class(Class::Group, tokens.get(end)?, context) {
             end += 1;
         }
-        if word(tokens, end) == "and" && tokens.get(end + 1).is_some_and(|t| in_class(Class::Name, t, context)) {
+        if word(tokens, end) == "and"
+            && tokens
+                .get(end + 1)
+                .is_some_and(|t| in_class(Class::Name, t, context))
+        {
             end += 2;
         }
         return Some((capitalise(&source_text(tokens, i, end, chars)), end));
@@ -248,18 +303,40 @@ fn owner_phrase(
 }
 
 /// Team names said without "team".
-const TEAMS: &[&str] = &["platform", "payments", "sre", "infra", "security", "networking", "database", "billing", "frontend", "backend", "ops", "support"];
+const TEAMS: &[&str] = &[
+    "platform",
+    "payments",
+    "sre",
+    "infra",
+    "security",
+    "networking",
+    "database",
+    "billing",
+    "frontend",
+    "backend",
+    "ops",
+    "support",
+];
 
 /// A name said to someone: "Lena, can you ...", "... the runbook, Sam?".
-fn vocative(tokens: &[Token], start: usize, end: usize, context: &Context, chars: &[char]) -> Option<String> {
+fn vocative(
+    tokens: &[Token],
+    start: usize,
+    end: usize,
+    context: &Context,
+    chars: &[char],
+) -> Option<String> {
     let first = tokens.get(start)?;
     if in_class(Class::Name, first, context)
-        && tokens.get(start + 1).is_some_and(|t| t.boundary == Boundary::Clause)
+        && tokens
+            .get(start + 1)
+            .is_some_and(|t| t.boundary == Boundary::Clause)
     {
         return Some(capitalise(&source_text(tokens, start, start + 1, chars)));
     }
     let last = tokens.get(end.checked_sub(1)?)?;
-    if end - start > 1 && in_class(Class::Name, last, context) && last.boundary == Boundary::Clause {
+    if end - start > 1 && in_class(Class::Name, last, context) && last.boundary == Boundary::Clause
+    {
         return Some(capitalise(&source_text(tokens, end - 1, end, chars)));
     }
     None
@@ -271,13 +348,35 @@ fn vocative(tokens: &[Token], start: usize, end: usize, context: &Context, chars
 fn question(tokens: &[Token], sentence_start: usize) -> bool {
     matches!(
         word(tokens, sentence_start),
-        "did" | "do" | "does" | "was" | "were" | "has" | "have" | "had" | "who" | "what" | "why"
-            | "when" | "where" | "how" | "any" | "should" | "is" | "are" | "shall"
+        "did"
+            | "do"
+            | "does"
+            | "was"
+            | "were"
+            | "has"
+            | "have"
+            | "had"
+            | "who"
+            | "what"
+            | "why"
+            | "when"
+            | "where"
+            | "how"
+            | "any"
+            | "should"
+            | "is"
+            | "are"
+            | "shall"
     )
 }
 
 /// Where the task ends and the due date, if any, within `body..end`.
-fn task_and_due(tokens: &[Token], body: usize, end: usize, chars: &[char]) -> (usize, Option<String>) {
+fn task_and_due(
+    tokens: &[Token],
+    body: usize,
+    end: usize,
+    chars: &[char],
+) -> (usize, Option<String>) {
     for k in body..end {
         if let Some(due_end) = due_at(tokens, k, end) {
             let due_start = if matches!(word(tokens, k), "by" | "before" | "until" | "due" | "no") {
@@ -285,7 +384,11 @@ fn task_and_due(tokens: &[Token], body: usize, end: usize, chars: &[char]) -> (u
             } else {
                 k
             };
-            let due_start = if word(tokens, due_start) == "on" { due_start + 1 } else { due_start };
+            let due_start = if word(tokens, due_start) == "on" {
+                due_start + 1
+            } else {
+                due_start
+            };
             let due = source_text(tokens, due_start, due_end, chars);
             return (k, Some(due));
         }
@@ -307,7 +410,10 @@ fn due_at(tokens: &[Token], k: usize, end: usize) -> Option<usize> {
             if next == "the" && matches!(word(tokens, k + 2), "end" | "next") {
                 return due_at(tokens, k + 2, end).or(Some(upto(3)));
             }
-            if matches!(w, "before") && !date_word(next) && !matches!(next, "the" | "next" | "this" | "end") {
+            if matches!(w, "before")
+                && !date_word(next)
+                && !matches!(next, "the" | "next" | "this" | "end")
+            {
                 return None;
             }
             let inner = due_at(tokens, k + 1, end);
@@ -323,12 +429,24 @@ fn due_at(tokens: &[Token], k: usize, end: usize) -> Option<usize> {
             }
             None
         }
-        "no" if next == "later" && word(tokens, k + 2) == "than" => Some(date_end(tokens, k + 3, end)),
+        "no" if next == "later" && word(tokens, k + 2) == "than" => {
+            Some(date_end(tokens, k + 3, end))
+        }
         "end" if next == "of" => Some(upto(if word(tokens, k + 2) == "the" { 4 } else { 3 })),
-        "next" | "this" if date_word(next) || matches!(next, "week" | "sprint" | "release" | "month" | "quarter") => {
+        "next" | "this"
+            if date_word(next)
+                || matches!(next, "week" | "sprint" | "release" | "month" | "quarter") =>
+        {
             Some(upto(2))
         }
-        "in" if (number_word(next) || next == "a") && matches!(word(tokens, k + 2), "days" | "weeks" | "day" | "week" | "months" | "sprints") => Some(upto(3)),
+        "in" if (number_word(next) || next == "a")
+            && matches!(
+                word(tokens, k + 2),
+                "days" | "weeks" | "day" | "week" | "months" | "sprints"
+            ) =>
+        {
+            Some(upto(3))
+        }
         "tomorrow" | "tonight" | "today" | "eod" | "eow" => Some(upto(1)),
         _ if weekday(w) => Some(upto(1)),
         _ => None,
@@ -337,24 +455,56 @@ fn due_at(tokens: &[Token], k: usize, end: usize) -> Option<usize> {
 
 fn date_end(tokens: &[Token], start: usize, end: usize) -> usize {
     let mut k = start + 1;
-    while k < end && tokens[k].boundary == Boundary::None && (date_word(word(tokens, k)) || number_word(word(tokens, k))) {
+    while k < end
+        && tokens[k].boundary == Boundary::None
+        && (date_word(word(tokens, k)) || number_word(word(tokens, k)))
+    {
         k += 1;
     }
     k.min(end)
 }
 
 fn weekday(w: &str) -> bool {
-    matches!(w, "monday" | "tuesday" | "wednesday" | "thursday" | "friday" | "saturday" | "sunday")
+    matches!(
+        w,
+        "monday" | "tuesday" | "wednesday" | "thursday" | "friday" | "saturday" | "sunday"
+    )
 }
 
 fn date_word(w: &str) -> bool {
     weekday(w)
         || matches!(
             w,
-            "january" | "february" | "march" | "april" | "may" | "june" | "july" | "august"
-                | "september" | "october" | "november" | "december" | "tomorrow" | "eod" | "eow"
-                | "noon" | "friday's" | "first" | "second" | "third" | "fourth" | "fifth" | "tenth"
-                | "fifteenth" | "twentieth" | "thirtieth" | "next" | "end" | "midnight" | "tonight"
+            "january"
+                | "february"
+                | "march"
+                | "april"
+                | "may"
+                | "june"
+                | "july"
+                | "august"
+                | "september"
+                | "october"
+                | "november"
+                | "december"
+                | "tomorrow"
+                | "eod"
+                | "eow"
+                | "noon"
+                | "friday's"
+                | "first"
+                | "second"
+                | "third"
+                | "fourth"
+                | "fifth"
+                | "tenth"
+                | "fifteenth"
+                | "twentieth"
+                | "thirtieth"
+                | "next"
+                | "end"
+                | "midnight"
+                | "tonight"
         )
         || w.chars().next().is_some_and(|c| c.is_ascii_digit())
 }
@@ -362,8 +512,18 @@ fn date_word(w: &str) -> bool {
 fn number_word(w: &str) -> bool {
     matches!(
         w,
-        "one" | "two" | "three" | "four" | "five" | "six" | "seven" | "eight" | "nine" | "ten"
-            | "a" | "couple"
+        "one"
+            | "two"
+            | "three"
+            | "four"
+            | "five"
+            | "six"
+            | "seven"
+            | "eight"
+            | "nine"
+            | "ten"
+            | "a"
+            | "couple"
     ) || w.chars().all(|c| c.is_ascii_digit()) && !w.is_empty()
         || w.ends_with("teenth")
         || w.ends_with("th")
@@ -425,15 +585,33 @@ mod tests {
     fn owner_task_and_due() {
         assert_eq!(
             one("Lena will add a canary check by next Friday", None),
-            (Some("Lena".into()), "add a canary check".into(), Some("next Friday".into()))
+            (
+                Some("Lena".into()),
+                "add a canary check".into(),
+                Some("next Friday".into())
+            )
         );
         assert_eq!(
-            one("aisha to add paging for the queue depth by the twentieth", None),
-            (Some("Aisha".into()), "add paging for the queue depth".into(), Some("the twentieth".into()))
+            one(
+                "aisha to add paging for the queue depth by the twentieth",
+                None
+            ),
+            (
+                Some("Aisha".into()),
+                "add paging for the queue depth".into(),
+                Some("the twentieth".into())
+            )
         );
         assert_eq!(
-            one("ok I'll take the runbook update, by end of week", Some("Sam")),
-            (Some("Sam".into()), "take the runbook update".into(), Some("end of week".into()))
+            one(
+                "ok I'll take the runbook update, by end of week",
+                Some("Sam")
+            ),
+            (
+                Some("Sam".into()),
+                "take the runbook update".into(),
+                Some("end of week".into())
+            )
         );
     }
 

@@ -104,10 +104,11 @@ pub fn parse_labelled(text: &str) -> Result<Vec<LabelledTurn>, LabelledSetError>
         if line.trim().is_empty() {
             continue;
         }
-        let turn: LabelledTurn = serde_json::from_str(line).map_err(|e| LabelledSetError::Line {
-            line: index + 1,
-            message: e.to_string(),
-        })?;
+        let turn: LabelledTurn =
+            serde_json::from_str(line).map_err(|e| LabelledSetError::Line {
+                line: index + 1,
+                message: e.to_string(),
+            })?;
         if let Some(bad) = turn.labels.iter().find(|l| Label::parse(l).is_none()) {
             return Err(LabelledSetError::Line {
                 line: index + 1,
@@ -218,7 +219,10 @@ fn describe(tag: &Tag, text: &str) -> (String, f32, Vec<String>) {
     (
         tag.label.as_str().to_string(),
         tag.confidence,
-        tag.evidence.iter().map(|s| super::span_text(text, *s)).collect(),
+        tag.evidence
+            .iter()
+            .map(|s| super::span_text(text, *s))
+            .collect(),
     )
 }
 

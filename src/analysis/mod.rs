@@ -148,7 +148,10 @@ fn overlaps(a: [usize; 2], b: [usize; 2]) -> bool {
 
 /// The text of a span, for showing evidence.
 pub fn span_text(text: &str, span: [usize; 2]) -> String {
-    text.chars().skip(span[0]).take(span[1].saturating_sub(span[0])).collect()
+    text.chars()
+        .skip(span[0])
+        .take(span[1].saturating_sub(span[0]))
+        .collect()
 }
 
 #[cfg(test)]

@@ -120,9 +120,13 @@ impl Pattern {
             elements.push(Element::One { atoms, optional });
         }
         assert!(
-            elements
-                .iter()
-                .any(|e| matches!(e, Element::One { optional: false, .. })),
+            elements.iter().any(|e| matches!(
+                e,
+                Element::One {
+                    optional: false,
+                    ..
+                }
+            )),
             "pattern {source:?} matches nothing"
         );
         Pattern { elements }
@@ -157,14 +161,21 @@ impl Pattern {
                     if let Some(end) = self.match_at(tokens, j, e + 1, context) {
                         return Some(end);
                     }
-                    if j >= i + n || j + 1 >= tokens.len() || tokens[j + 1].boundary == Boundary::Sentence {
+                    if j >= i + n
+                        || j + 1 >= tokens.len()
+                        || tokens[j + 1].boundary == Boundary::Sentence
+                    {
                         return None;
                     }
                     j += 1;
                 }
             }
             Element::One { atoms, optional } => {
-                let joined = i == 0 || e == 0 || tokens.get(i).is_some_and(|t| t.boundary != Boundary::Sentence);
+                let joined = i == 0
+                    || e == 0
+                    || tokens
+                        .get(i)
+                        .is_some_and(|t| t.boundary != Boundary::Sentence);
                 if let Some(token) = tokens.get(i) {
                     if joined && atoms.iter().any(|atom| atom_matches(atom, token, context)) {
                         if let Some(end) = self.match_at(tokens, i + 1, e + 1, context) {
@@ -195,23 +206,58 @@ pub fn in_class(class: Class, token: &Token, context: &Context) -> bool {
     let word = token.norm.as_str();
     match class {
         Class::Any => true,
-        Class::Me => matches!(word, "i" | "me" | "we" | "us" | "my" | "our" | "myself" | "ourselves"),
+        Class::Me => matches!(
+            word,
+            "i" | "me" | "we" | "us" | "my" | "our" | "myself" | "ourselves"
+        ),
         Class::Neg => matches!(
             word,
             "not" | "no" | "never" | "nobody" | "nothing" | "none" | "neither" | "nor" | "without"
         ),
         Class::Group => matches!(
             word,
-            "team" | "teams" | "folks" | "guys" | "people" | "crew" | "squad" | "org" | "department"
-                | "devs" | "developers" | "engineers" | "ops" | "vendor" | "contractor" | "contractors"
-                | "intern" | "interns" | "oncall" | "sre" | "sres" | "dba" | "dbas" | "qa"
+            "team"
+                | "teams"
+                | "folks"
+                | "guys"
+                | "people"
+                | "crew"
+                | "squad"
+                | "org"
+                | "department"
+                | "devs"
+                | "developers"
+                | "engineers"
+                | "ops"
+                | "vendor"
+                | "contractor"
+                | "contractors"
+                | "intern"
+                | "interns"
+                | "oncall"
+                | "sre"
+                | "sres"
+                | "dba"
+                | "dbas"
+                | "qa"
         ),
         Class::Name => is_name(token, context),
         Class::Other => {
             matches!(
                 word,
-                "he" | "she" | "they" | "him" | "her" | "them" | "you" | "his" | "their" | "your"
-                    | "somebody" | "someone" | "whoever" | "y'all"
+                "he" | "she"
+                    | "they"
+                    | "him"
+                    | "her"
+                    | "them"
+                    | "you"
+                    | "his"
+                    | "their"
+                    | "your"
+                    | "somebody"
+                    | "someone"
+                    | "whoever"
+                    | "y'all"
             ) || in_class(Class::Group, token, context)
                 || is_name(token, context)
         }
@@ -228,11 +274,52 @@ fn is_name(token: &Token, context: &Context) -> bool {
 
 /// Capitalised words that are not people.
 const NOT_NAMES: &[&str] = &[
-    "i", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
-    "january", "february", "march", "april", "may", "june", "july", "august", "september",
-    "october", "november", "december", "ok", "okay", "so", "and", "but", "the", "kubernetes",
-    "postgres", "redis", "kafka", "aws", "gcp", "azure", "linux", "slack", "jira", "github",
-    "grafana", "prometheus", "pagerduty", "datadog", "terraform", "english", "ceo", "cto", "vp",
+    "i",
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+    "ok",
+    "okay",
+    "so",
+    "and",
+    "but",
+    "the",
+    "kubernetes",
+    "postgres",
+    "redis",
+    "kafka",
+    "aws",
+    "gcp",
+    "azure",
+    "linux",
+    "slack",
+    "jira",
+    "github",
+    "grafana",
+    "prometheus",
+    "pagerduty",
+    "datadog",
+    "terraform",
+    "english",
+    "ceo",
+    "cto",
+    "vp",
 ];
 
 /// Common first names (sorted), so names are found in lower-case transcripts.
@@ -276,11 +363,23 @@ mod tests {
 
     #[test]
     fn words_alternatives_options_stems_and_gaps() {
-        assert_eq!(find("should have ~check", "you should have checked"), ["should have checked"]);
-        assert_eq!(find("that is [just] on @OTHER", "that's just on him"), ["that is just on him"]);
-        assert_eq!(find("that is [just] on @OTHER", "that's on them"), ["that is on them"]);
+        assert_eq!(
+            find("should have ~check", "you should have checked"),
+            ["should have checked"]
+        );
+        assert_eq!(
+            find("that is [just] on @OTHER", "that's just on him"),
+            ["that is just on him"]
+        );
+        assert_eq!(
+            find("that is [just] on @OTHER", "that's on them"),
+            ["that is on them"]
+        );
         assert!(find("that is [just] on @OTHER", "that's on me").is_empty());
-        assert_eq!(find("dropped *3 ball", "dropped the stupid ball"), ["dropped the stupid ball"]);
+        assert_eq!(
+            find("dropped *3 ball", "dropped the stupid ball"),
+            ["dropped the stupid ball"]
+        );
         assert!(find("dropped *3 ball", "dropped it. the ball").is_empty());
     }
 
@@ -291,6 +390,10 @@ mod tests {
         assert!(in_class(Class::Name, &tokens[1], &context));
         assert!(in_class(Class::Name, &tokens[3], &context));
         let names = vec!["left".to_string()];
-        assert!(in_class(Class::Name, &tokens[4], &Context { names: &names }));
+        assert!(in_class(
+            Class::Name,
+            &tokens[4],
+            &Context { names: &names }
+        ));
     }
 }

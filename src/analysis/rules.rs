@@ -348,9 +348,30 @@ fn meta_patterns() -> &'static [Pattern] {
 
 /// Verbs that introduce reported speech.
 const SAY_VERBS: &[&str] = &[
-    "said", "says", "wrote", "writes", "claimed", "claims", "complained", "complains", "tweeted",
-    "posted", "emailed", "quote", "accused", "accuses", "yelled", "shouted", "screamed",
-    "reported", "put", "called", "asked", "asks", "insisted", "insists",
+    "said",
+    "says",
+    "wrote",
+    "writes",
+    "claimed",
+    "claims",
+    "complained",
+    "complains",
+    "tweeted",
+    "posted",
+    "emailed",
+    "quote",
+    "accused",
+    "accuses",
+    "yelled",
+    "shouted",
+    "screamed",
+    "reported",
+    "put",
+    "called",
+    "asked",
+    "asks",
+    "insisted",
+    "insists",
 ];
 
 /// Why a match was set aside, for explanations.
@@ -369,7 +390,12 @@ pub enum Cancelled {
 }
 
 /// Returns why `found` (a match of `rule`) does not count, if it doesn't.
-pub fn cancelled(rule: &Rule, found: Match, tokens: &[Token], context: &Context) -> Option<Cancelled> {
+pub fn cancelled(
+    rule: &Rule,
+    found: Match,
+    tokens: &[Token],
+    context: &Context,
+) -> Option<Cancelled> {
     if tokens[found.start..found.end].iter().any(|t| t.quoted) {
         return Some(Cancelled::Quoted);
     }
@@ -395,14 +421,22 @@ pub fn cancelled(rule: &Rule, found: Match, tokens: &[Token], context: &Context)
             return Some(Cancelled::Meta);
         }
     }
-    if rule.flags & SELF_OK == 0 && rule.label == Label::Blame && self_directed(tokens, found, context) {
+    if rule.flags & SELF_OK == 0
+        && rule.label == Label::Blame
+        && self_directed(tokens, found, context)
+    {
         return Some(Cancelled::SelfDirected);
     }
     None
 }
 
 /// A verb of saying earlier in the sentence whose subject is someone else.
-fn reported(tokens: &[Token], sentence_start: usize, match_start: usize, context: &Context) -> bool {
+fn reported(
+    tokens: &[Token],
+    sentence_start: usize,
+    match_start: usize,
+    context: &Context,
+) -> bool {
     (sentence_start..match_start).any(|i| {
         let word = tokens[i].norm.as_str();
         if word == "according" && tokens.get(i + 1).is_some_and(|t| t.norm == "to") {
@@ -416,10 +450,12 @@ fn reported(tokens: &[Token], sentence_start: usize, match_start: usize, context
             return false;
         }
         // "Nobody said" / "no one asked" are not reports of words.
-        let subject = tokens[sentence_start..i]
-            .iter()
-            .rev()
-            .find(|t| !matches!(t.norm.as_str(), "also" | "just" | "even" | "literally" | "basically"));
+        let subject = tokens[sentence_start..i].iter().rev().find(|t| {
+            !matches!(
+                t.norm.as_str(),
+                "also" | "just" | "even" | "literally" | "basically"
+            )
+        });
         !subject.is_some_and(|t| in_class(Class::Neg, t, context) || t.norm == "one")
     })
 }

@@ -10,7 +10,10 @@ fn labels(text: &str) -> String {
         facilitator: false,
         names: &names,
     });
-    tags.iter().map(|t| t.label.as_str()).collect::<Vec<_>>().join(",")
+    tags.iter()
+        .map(|t| t.label.as_str())
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 fn check(text: &str, expected: &str) {
@@ -19,14 +22,29 @@ fn check(text: &str, expected: &str) {
 
 #[test]
 fn taxonomy_markers() {
-    check("Honestly, Dan pushed the configuration without review. That's on him.", "blame");
+    check(
+        "Honestly, Dan pushed the configuration without review. That's on him.",
+        "blame",
+    );
     check("whose fault was this", "blame");
     check("he dropped the ball on the handoff", "blame");
-    check("That's not fair. I followed the runbook. Nobody told me the units had changed.", "defensive");
+    check(
+        "That's not fair. I followed the runbook. Nobody told me the units had changed.",
+        "defensive",
+    );
     check("it worked in staging", "defensive");
-    check("you should have checked the canary before rolling out", "counterfactual");
-    check("if only someone had looked at the dashboard", "counterfactual");
-    check("Why wasn't this caught earlier? This can never happen again.", "exec_pressure");
+    check(
+        "you should have checked the canary before rolling out",
+        "counterfactual",
+    );
+    check(
+        "if only someone had looked at the dashboard",
+        "counterfactual",
+    );
+    check(
+        "Why wasn't this caught earlier? This can never happen again.",
+        "exec_pressure",
+    );
     check("I want a name by five", "exec_pressure");
     check("that's a one-off, let's not waste time on it", "dismissive");
     check("no big deal, only a few users noticed", "dismissive");
@@ -49,7 +67,10 @@ fn not_a_tag() {
 #[test]
 fn recogniser_artefacts() {
     check("he should of known better", "blame,counterfactual");
-    check("um so like it it wasnt me i did exactly what the runbook said", "defensive");
+    check(
+        "um so like it it wasnt me i did exactly what the runbook said",
+        "defensive",
+    );
 }
 
 #[test]
@@ -70,7 +91,11 @@ fn evidence_points_at_the_trigger_words() {
         ..TurnText::default()
     });
     assert_eq!(tags.len(), 1);
-    let evidence: Vec<String> = tags[0].evidence.iter().map(|s| span_text(text, *s)).collect();
+    let evidence: Vec<String> = tags[0]
+        .evidence
+        .iter()
+        .map(|s| span_text(text, *s))
+        .collect();
     assert_eq!(evidence, ["That’s on him"]);
     assert!(tags[0].confidence > 0.5 && tags[0].confidence <= 1.0);
 }

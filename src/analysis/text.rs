@@ -36,7 +36,9 @@ pub enum Boundary {
 }
 
 /// Words that carry nothing in speech and are dropped before matching.
-const FILLERS: &[&str] = &["um", "uh", "uhm", "umm", "er", "erm", "hmm", "mm", "ah", "eh"];
+const FILLERS: &[&str] = &[
+    "um", "uh", "uhm", "umm", "er", "erm", "hmm", "mm", "ah", "eh",
+];
 
 /// Splits `text` into normalised tokens.
 pub fn tokenize(text: &str) -> Vec<Token> {
@@ -65,8 +67,8 @@ pub fn tokenize(text: &str) -> Vec<Token> {
                 }
             }
             let word: String = chars[start..i].iter().collect();
-            let capitalised =
-                boundary != Boundary::Sentence && word.chars().next().is_some_and(char::is_uppercase);
+            let capitalised = boundary != Boundary::Sentence
+                && word.chars().next().is_some_and(char::is_uppercase);
             push_word(&mut tokens, &word, start, i, capitalised, boundary, quoted);
             boundary = Boundary::None;
             continue;
@@ -199,8 +201,20 @@ fn push_word(
             // "it's", "that's", "he's": a verb; "Dan's": a possessive.
             let verb = matches!(
                 stem,
-                "it" | "that" | "he" | "she" | "there" | "what" | "who" | "where" | "here"
-                    | "this" | "everyone" | "nobody" | "somebody" | "someone" | "everybody"
+                "it" | "that"
+                    | "he"
+                    | "she"
+                    | "there"
+                    | "what"
+                    | "who"
+                    | "where"
+                    | "here"
+                    | "this"
+                    | "everyone"
+                    | "nobody"
+                    | "somebody"
+                    | "someone"
+                    | "everybody"
             );
             tokens.push(token(if verb { "is" } else { "'s" }, Boundary::None));
             return;
@@ -226,8 +240,14 @@ mod tests {
             norms("He should of known, it wasn't me"),
             ["he", "should", "have", "known", "it", "was", "not", "me"]
         );
-        assert_eq!(norms("that's on Dan's team"), ["that", "is", "on", "dan", "'s", "team"]);
-        assert_eq!(norms("you shoulda checked"), ["you", "should", "have", "checked"]);
+        assert_eq!(
+            norms("that's on Dan's team"),
+            ["that", "is", "on", "dan", "'s", "team"]
+        );
+        assert_eq!(
+            norms("you shoulda checked"),
+            ["you", "should", "have", "checked"]
+        );
     }
 
     #[test]
@@ -243,7 +263,10 @@ mod tests {
         let span = |t: &Token| chars[t.start..t.end].iter().collect::<String>();
         assert_eq!(span(&tokens[1]), "Dan");
         assert!(tokens[1].capitalised);
-        assert!(!tokens[0].capitalised, "sentence-initial capitals are not names");
+        assert!(
+            !tokens[0].capitalised,
+            "sentence-initial capitals are not names"
+        );
         assert_eq!(tokens[2].norm, "did");
         assert_eq!(tokens[3].norm, "not");
         assert_eq!(span(&tokens[3]), "didn’t");

@@ -96,6 +96,14 @@ pub enum StoreError {
         /// Every id it fits.
         candidates: Vec<String>,
     },
+    /// Another process is recording the meeting.
+    #[error("meeting {id} is being recorded by {}; wait until it ends", pid.map_or("another process".to_string(), |p| format!("process {p}")))]
+    Busy {
+        /// The meeting.
+        id: MeetingId,
+        /// The recording process, if known.
+        pid: Option<u32>,
+    },
     /// A file of a meeting is not in the form the store writes.
     #[error("{path}: {message}")]
     Corrupt {
@@ -409,6 +417,34 @@ impl Store {
         let bytes = read_optional(&path)?;
         let turns = parse_turns(&path, &bytes)?;
         Ok(Meeting { info, turns })
+    }
+
+    /// Replaces the turns of a finished meeting with `turns` (the same turns
+    /// with new annotations, e.g. tags), atomically: a crash leaves either
+    /// the old file or the new one. The text of the turns is the caller's
+    /// to keep; the store only refuses to touch a meeting a live process is
+    /// still writing.
+    pub fn rewrite_turns(&self, id: &MeetingId, turns: &[TurnRecord]) -> Result<()> {
+        let dir = self.meetings_dir().join(id.as_str());
+        let _lock = match lock::try_lock(&dir)? {
+            lock::TryLock::Acquired(lock) => Some(lock),
+            lock::TryLock::NoLockFile => None,
+            lock::TryLock::Busy { pid } => {
+                return Err(StoreError::Busy {
+                    id: id.clone(),
+                    pid,
+                })
+            }
+        };
+        let mut bytes = Vec::new();
+        for turn in turns {
+            serde_json::to_writer(&mut bytes, turn).map_err(|e| StoreError::Corrupt {
+                path: dir.join(TURNS_FILE),
+                message: e.to_string(),
+            })?;
+            bytes.push(b'\n');
+        }
+        write_atomic(&dir, TURNS_FILE, &bytes)
     }
 
     /// Finds the meeting an id or id prefix means.

@@ -1,0 +1,503 @@
+//! `analyze`, `actions`, `eval tags` and `eval actions`.
+
+use std::io::{BufRead, Write};
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::{bail, Context, Result};
+use blameless::analysis::evaluate::{self, ActionScores, TagScores};
+use blameless::analysis::{span_text, ActionItem, Tag};
+use blameless::cli::{ActionsFormat, AnalyzeArgs, AnalyzeFormat, ListFormat, NudgeArgs};
+use blameless::config::Paths;
+use blameless::nudges::{Coach, Nudge, NudgeConfig, TurnInput, TurnReview};
+use blameless::store::{Store, TurnRecord};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+/// Seconds a spoken word takes, to place turns given without times.
+const SECONDS_PER_WORD: f64 = 0.4;
+
+/// The nudge policy the flags ask for, or `None` for `--no-nudges`.
+pub fn nudge_config(args: &NudgeArgs) -> Result<Option<NudgeConfig>> {
+    if !(args.nudge_every.is_finite() && args.nudge_every >= 0.0) {
+        bail!("--nudge-every must be a number of seconds, 0 or more");
+    }
+    Ok((!args.no_nudges).then(|| NudgeConfig {
+        min_interval_s: args.nudge_every,
+        threshold: args.nudge_threshold,
+        ..NudgeConfig::default()
+    }))
+}
+
+/// One input line of `analyze --turns`.
+#[derive(Debug, Deserialize)]
+struct InputTurn {
+    #[serde(default)]
+    id: Value,
+    #[serde(default)]
+    speaker: Option<String>,
+    #[serde(default)]
+    role: Option<String>,
+    text: String,
+    #[serde(default)]
+    start: Option<f64>,
+    #[serde(default)]
+    end: Option<f64>,
+}
+
+pub fn analyze(paths: &Paths, args: AnalyzeArgs) -> Result<ExitCode> {
+    let config = nudge_config(&args.nudges)?;
+    let facilitator = args.nudges.facilitator.as_deref();
+    let mut out = std::io::stdout().lock();
+    match (&args.meeting, &args.turns) {
+        (_, Some(file)) => analyze_file(file, config, facilitator, args.format, &mut out),
+        (Some(meeting), None) => {
+            analyze_meeting(paths, meeting, config, facilitator, args.format, &mut out)
+        }
+        (None, None) => bail!("give a meeting id or --turns FILE"),
+    }
+}
+
+fn analyze_file(
+    file: &Path,
+    config: Option<NudgeConfig>,
+    facilitator: Option<&str>,
+    format: AnalyzeFormat,
+    out: &mut impl Write,
+) -> Result<ExitCode> {
+    let reader: Box<dyn BufRead> = if file == Path::new("-") {
+        Box::new(std::io::stdin().lock())
+    } else {
+        Box::new(std::io::BufReader::new(
+            std::fs::File::open(file).with_context(|| format!("cannot open {}", file.display()))?,
+        ))
+    };
+    let mut coach = Coach::new(config, facilitator, &[]);
+    let mut clock = 0.0;
+    // Output lags input by one line, so the closing prompt can ride on the
+    // last turn's line and the output stays one line per input line.
+    let mut pending: Option<(Value, TurnReview, String)> = None;
+    for (index, line) in reader.lines().enumerate() {
+        let line = line.with_context(|| format!("cannot read {}", file.display()))?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let turn: InputTurn = serde_json::from_str(&line).with_context(|| {
+            format!(
+                "{} line {}: expected {{\"id\", \"speaker\"?, \"role\"?, \"text\"}}",
+                file.display(),
+                index + 1
+            )
+        })?;
+        let words = turn.text.split_whitespace().count() as f64;
+        let start = turn.start.unwrap_or(clock + 0.5);
+        let end = turn
+            .end
+            .unwrap_or(start + words * SECONDS_PER_WORD)
+            .max(start);
+        clock = end;
+        let id = if turn.id.is_null() {
+            json!(index + 1)
+        } else {
+            turn.id
+        };
+        let review = coach.review(&TurnInput {
+            id: id.as_u64().unwrap_or(index as u64 + 1),
+            speaker: turn.speaker.as_deref(),
+            facilitator: turn.role.as_deref() == Some("facilitator"),
+            start,
+            end,
+            text: &turn.text,
+        });
+        if let Some((id, review, text)) = pending.take() {
+            write_review(out, format, &id, None, (&review, &text))?;
+        }
+        if format == AnalyzeFormat::Text {
+            write_turn_text(out, turn.speaker.as_deref(), start, &turn.text)?;
+        }
+        pending = Some((id, review, turn.text));
+    }
+    finish(out, format, pending, coach.finish())?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn analyze_meeting(
+    paths: &Paths,
+    meeting: &str,
+    config: Option<NudgeConfig>,
+    facilitator: Option<&str>,
+    format: AnalyzeFormat,
+    out: &mut impl Write,
+) -> Result<ExitCode> {
+    let store = Store::open(&paths.home)?;
+    let mut meeting = store.load(meeting)?;
+    let mut coach = Coach::new(config, facilitator, &[]);
+    let mut reviews = Vec::new();
+    for record in &mut meeting.turns {
+        let review = coach.annotate(record);
+        reviews.push((json!(record.id), review));
+    }
+    let closing = coach.finish();
+    if let (Some(nudge), Some(last)) = (&closing, meeting.turns.last_mut()) {
+        if !last.extra.contains_key("nudge") {
+            last.extra
+                .insert("nudge".into(), serde_json::to_value(nudge)?);
+        }
+    }
+    store
+        .rewrite_turns(&meeting.info.id, &meeting.turns)
+        .context("cannot write the tags into the meeting")?;
+    let mut pending: Option<(Value, TurnReview, String)> = None;
+    for ((id, review), record) in reviews.into_iter().zip(&meeting.turns) {
+        if let Some((id, review, text)) = pending.take() {
+            write_review(out, format, &id, None, (&review, text.as_str()))?;
+        }
+        if format == AnalyzeFormat::Text {
+            write_turn_text(
+                out,
+                record.speaker.as_deref().or(Some(&record.source)),
+                record.start,
+                &record.text,
+            )?;
+        }
+        pending = Some((id, review, record.text.clone()));
+    }
+    finish(out, format, pending, closing)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Writes the last turn (with the closing prompt if it has no nudge of its
+/// own) and, in text, the closing prompt.
+fn finish(
+    out: &mut impl Write,
+    format: AnalyzeFormat,
+    pending: Option<(Value, TurnReview, String)>,
+    closing: Option<Nudge>,
+) -> Result<()> {
+    match pending {
+        Some((id, review, text)) => {
+            let extra = closing.as_ref().filter(|_| review.nudge.is_none());
+            write_review(out, format, &id, extra, (&review, &text))?;
+            if format == AnalyzeFormat::Text && extra.is_none() {
+                if let Some(nudge) = &closing {
+                    write_nudge_text(out, nudge)?;
+                }
+            }
+        }
+        None => {
+            if format == AnalyzeFormat::Text {
+                if let Some(nudge) = &closing {
+                    write_nudge_text(out, nudge)?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn write_review(
+    out: &mut impl Write,
+    format: AnalyzeFormat,
+    id: &Value,
+    closing: Option<&Nudge>,
+    (review, text): (&TurnReview, &str),
+) -> Result<()> {
+    let nudge = review.nudge.as_ref().or(closing);
+    match format {
+        AnalyzeFormat::Jsonl => {
+            let nudge =
+                nudge.map(|n| json!({"label": n.label, "text": n.text, "reason": n.reason}));
+            let line =
+                json!({"id": id, "tags": review.tags, "actions": review.actions, "nudge": nudge});
+            writeln!(out, "{line}")?;
+        }
+        AnalyzeFormat::Text => {
+            for tag in &review.tags {
+                writeln!(out, "        {}", describe_tag(tag, text))?;
+            }
+            for item in &review.actions {
+                writeln!(out, "        action: {}", describe_action(item))?;
+            }
+            if let Some(nudge) = nudge {
+                write_nudge_text(out, nudge)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn write_turn_text(
+    out: &mut impl Write,
+    speaker: Option<&str>,
+    start: f64,
+    text: &str,
+) -> Result<()> {
+    writeln!(
+        out,
+        "[{}] {}: {}",
+        mmss(start),
+        speaker.unwrap_or("?"),
+        text
+    )?;
+    Ok(())
+}
+
+fn write_nudge_text(out: &mut impl Write, nudge: &Nudge) -> Result<()> {
+    writeln!(out, "   >> nudge ({}): {}", nudge.label, nudge.text)?;
+    writeln!(out, "      because {}", nudge.reason)?;
+    Ok(())
+}
+
+fn describe_tag(tag: &Tag, text: &str) -> String {
+    let evidence: Vec<String> = tag
+        .evidence
+        .iter()
+        .map(|s| format!("\"{}\"", span_text(text, *s)))
+        .collect();
+    format!(
+        "{} {:.2}: {}",
+        tag.label,
+        tag.confidence,
+        evidence.join(", ")
+    )
+}
+
+fn describe_action(item: &ActionItem) -> String {
+    format!(
+        "{} (owner: {}, due: {})",
+        item.task,
+        item.owner.as_deref().unwrap_or("none"),
+        item.due.as_deref().unwrap_or("none")
+    )
+}
+
+fn mmss(seconds: f64) -> String {
+    let s = seconds.max(0.0) as u64;
+    format!("{:02}:{:02}", s / 60, s % 60)
+}
+
+/// `blameless actions MEETING`.
+pub fn actions(paths: &Paths, meeting: &str, format: ActionsFormat) -> Result<ExitCode> {
+    let store = Store::open(&paths.home)?;
+    let meeting = store.load(meeting)?;
+    let mut coach = Coach::new(None, None, &[]);
+    let mut items = Vec::new();
+    for record in &meeting.turns {
+        for item in stored_or_found_actions(record, &mut coach) {
+            items.push((record, item));
+        }
+    }
+    let mut out = std::io::stdout().lock();
+    let date = meeting
+        .info
+        .started_at
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default();
+    match format {
+        ActionsFormat::Json => {
+            let list: Vec<Value> = items
+                .iter()
+                .map(|(record, item)| {
+                    json!({
+                        "turn_id": record.id,
+                        "speaker": record.speaker.as_deref().unwrap_or(&record.source),
+                        "start": record.start,
+                        "owner": item.owner,
+                        "task": item.task,
+                        "due": item.due,
+                        "missing": item.missing(),
+                    })
+                })
+                .collect();
+            let value = json!({
+                "meeting_id": meeting.info.id.as_str(),
+                "title": meeting.info.title,
+                "date": date,
+                "actions": list,
+            });
+            writeln!(out, "{}", serde_json::to_string_pretty(&value)?)?;
+        }
+        ActionsFormat::Markdown => {
+            writeln!(
+                out,
+                "# Action items: {} ({})\n",
+                meeting.info.title,
+                &date[..date.len().min(10)]
+            )?;
+            if items.is_empty() {
+                writeln!(out, "No action items were heard.")?;
+            }
+            for (record, item) in &items {
+                writeln!(
+                    out,
+                    "- [ ] {} (owner: {}, due: {}; said by {} at {})",
+                    item.task,
+                    item.owner.as_deref().unwrap_or("**none**"),
+                    item.due.as_deref().unwrap_or("**none**"),
+                    record.speaker.as_deref().unwrap_or(&record.source),
+                    mmss(record.start)
+                )?;
+            }
+            let incomplete = items.iter().filter(|(_, i)| i.missing().is_some()).count();
+            if incomplete > 0 {
+                writeln!(
+                    out,
+                    "\n{incomplete} item(s) still need an owner or a deadline."
+                )?;
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The action items stored with a turn by `analyze` or the live pipeline,
+/// or found now for a meeting not analysed yet.
+fn stored_or_found_actions(record: &TurnRecord, coach: &mut Coach) -> Vec<ActionItem> {
+    if let Some(stored) = record.extra.get("actions") {
+        if let Ok(items) = serde_json::from_value::<Vec<ActionItem>>(stored.clone()) {
+            return items;
+        }
+    }
+    let speaker = record.speaker.as_deref().unwrap_or(&record.source);
+    coach
+        .review(&TurnInput {
+            id: record.id,
+            speaker: Some(speaker),
+            facilitator: false,
+            start: record.start,
+            end: record.end,
+            text: &record.text,
+        })
+        .actions
+}
+
+/// `blameless eval tags FILE`.
+pub fn eval_tags(file: &Path, format: ListFormat, errors: bool) -> Result<ExitCode> {
+    let text =
+        std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let turns = evaluate::parse_labelled(&text)
+        .with_context(|| format!("{} is not a labelled tag set", file.display()))?;
+    if turns.is_empty() {
+        bail!("{} has no labelled turns", file.display());
+    }
+    let started = std::time::Instant::now();
+    let scores = evaluate::score_tags(&turns);
+    let elapsed = started.elapsed().as_secs_f64();
+    let mut out = std::io::stdout().lock();
+    match format {
+        ListFormat::Json => {
+            let mut value = serde_json::to_value(&scores)?;
+            if !errors {
+                value.as_object_mut().map(|o| o.remove("misses"));
+            }
+            writeln!(out, "{}", serde_json::to_string_pretty(&value)?)?;
+        }
+        ListFormat::Text => write_tag_scores(&mut out, &scores, errors, elapsed)?,
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn write_tag_scores(
+    out: &mut impl Write,
+    scores: &TagScores,
+    errors: bool,
+    elapsed: f64,
+) -> Result<()> {
+    writeln!(
+        out,
+        "{:<16} {:>9} {:>7} {:>6} {:>4} {:>4} {:>4}",
+        "label", "precision", "recall", "F1", "TP", "FP", "FN"
+    )?;
+    for s in &scores.labels {
+        writeln!(
+            out,
+            "{:<16} {:>9.3} {:>7.3} {:>6.3} {:>4} {:>4} {:>4}",
+            s.label,
+            s.precision,
+            s.recall,
+            s.f1,
+            s.true_positives,
+            s.false_positives,
+            s.false_negatives
+        )?;
+    }
+    writeln!(
+        out,
+        "\nturns labelled none: {}, tagged anyway: {} (false-positive rate {:.1} %)",
+        scores.none_turns,
+        scores.none_tagged,
+        scores.false_positive_rate * 100.0
+    )?;
+    writeln!(out, "\nwrong turns by kind:")?;
+    for (kind, (n, wrong)) in &scores.by_kind {
+        writeln!(out, "  {kind:<32} {wrong:>3} of {n}")?;
+    }
+    writeln!(
+        out,
+        "\n{} turns tagged in {:.1} ms ({:.0} turns/s, one thread)",
+        scores.n_turns,
+        elapsed * 1000.0,
+        scores.n_turns as f64 / elapsed.max(1e-9)
+    )?;
+    if errors {
+        writeln!(out, "\nwrong turns:")?;
+        for miss in &scores.misses {
+            writeln!(
+                out,
+                "  {} [{}] expected [{}] got [{}]\n      {}",
+                miss.id,
+                miss.kind.as_deref().unwrap_or(""),
+                miss.expected.join(","),
+                miss.got
+                    .iter()
+                    .map(|(l, c, e)| format!("{l} {c:.2} {e:?}"))
+                    .collect::<Vec<_>>()
+                    .join("; "),
+                miss.text
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// `blameless eval actions FILE`.
+pub fn eval_actions(file: &Path, format: ListFormat, errors: bool) -> Result<ExitCode> {
+    let text =
+        std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let lines = evaluate::parse_actions(&text)
+        .with_context(|| format!("{} is not a labelled action-item set", file.display()))?;
+    let scores = evaluate::score_actions(&lines);
+    let mut out = std::io::stdout().lock();
+    match format {
+        ListFormat::Json => {
+            let mut value = serde_json::to_value(&scores)?;
+            if !errors {
+                value.as_object_mut().map(|o| o.remove("misses"));
+            }
+            writeln!(out, "{}", serde_json::to_string_pretty(&value)?)?;
+        }
+        ListFormat::Text => write_action_scores(&mut out, &scores, errors)?,
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn write_action_scores(out: &mut impl Write, s: &ActionScores, errors: bool) -> Result<()> {
+    writeln!(out, "lines: {}", s.n_lines)?;
+    writeln!(
+        out,
+        "detection: precision {:.3}, recall {:.3} (found {}, missed {}, false alarms {})",
+        s.precision, s.recall, s.found, s.missed, s.false_alarms
+    )?;
+    writeln!(
+        out,
+        "of the found items: owner {:.3}, task {:.3}, due date {:.3} correct",
+        s.owner_accuracy, s.task_accuracy, s.due_accuracy
+    )?;
+    if errors {
+        writeln!(out, "\ndifferences:")?;
+        for (id, want, got) in &s.misses {
+            writeln!(out, "  {id}\n      want {want}\n      got  {got}")?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,152 @@
+//! One meeting's worth of coaching: tags, action items and the nudge policy
+//! applied turn by turn, with the participants learnt as they speak.
+
+use crate::analysis::{find_actions, tag_turn, ActionItem, Tag, TurnText};
+use crate::store::TurnRecord;
+
+use super::{Nudge, NudgeConfig, NudgePolicy, TurnFacts};
+
+/// What the coach makes of one turn.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TurnReview {
+    /// The turn's tags (empty for the facilitator).
+    pub tags: Vec<Tag>,
+    /// Action items said in the turn.
+    pub actions: Vec<ActionItem>,
+    /// The line for the facilitator, if the policy gives one now.
+    pub nudge: Option<Nudge>,
+}
+
+/// A turn as the coach sees it.
+#[derive(Debug, Clone, Copy)]
+pub struct TurnInput<'a> {
+    /// Turn id.
+    pub id: u64,
+    /// Who spoke, if known.
+    pub speaker: Option<&'a str>,
+    /// Marked as the facilitator by its role, whatever the speaker's name.
+    pub facilitator: bool,
+    /// Start, seconds since the meeting started.
+    pub start: f64,
+    /// End, seconds since the meeting started.
+    pub end: f64,
+    /// What was said.
+    pub text: &'a str,
+}
+
+/// Tags, action items and nudges for one meeting.
+#[derive(Debug)]
+pub struct Coach {
+    policy: Option<NudgePolicy>,
+    facilitator: Option<String>,
+    names: Vec<String>,
+}
+
+impl Coach {
+    /// A coach for a meeting. `facilitator` names the facilitator (matched
+    /// case-insensitively against speakers); `nudges` is `None` to tag
+    /// without nudging. `participants` seeds the names known to be people.
+    pub fn new(
+        nudges: Option<NudgeConfig>,
+        facilitator: Option<&str>,
+        participants: &[&str],
+    ) -> Coach {
+        let mut coach = Coach {
+            policy: nudges.map(NudgePolicy::new),
+            facilitator: facilitator.map(|f| f.trim().to_lowercase()),
+            names: Vec::new(),
+        };
+        for name in participants.iter().copied().chain(facilitator) {
+            coach.learn(name);
+        }
+        coach
+    }
+
+    fn learn(&mut self, name: &str) {
+        // Names of people, not of audio sources like "mic-1".
+        let name = name.trim().to_lowercase();
+        if !name.is_empty() && name.chars().all(char::is_alphabetic) && !self.names.contains(&name)
+        {
+            self.names.push(name);
+        }
+    }
+
+    /// Whether `speaker` is the facilitator.
+    pub fn is_facilitator(&self, speaker: Option<&str>) -> bool {
+        matches!((speaker, &self.facilitator), (Some(s), Some(f)) if s.trim().to_lowercase() == *f)
+    }
+
+    /// Reviews the next turn of the meeting.
+    pub fn review(&mut self, turn: &TurnInput) -> TurnReview {
+        if let Some(speaker) = turn.speaker {
+            self.learn(speaker);
+        }
+        let facilitator = turn.facilitator || self.is_facilitator(turn.speaker);
+        let tags = tag_turn(&TurnText {
+            text: turn.text,
+            facilitator,
+            names: &self.names,
+        });
+        let actions = find_actions(turn.text, turn.speaker, &self.names);
+        let nudge = self.policy.as_mut().and_then(|policy| {
+            policy.on_turn(&TurnFacts {
+                id: turn.id,
+                speaker: turn.speaker,
+                facilitator,
+                start: turn.start,
+                end: turn.end,
+                text: turn.text,
+                tags: &tags,
+                actions: &actions,
+                names: &self.names,
+            })
+        });
+        TurnReview {
+            tags,
+            actions,
+            nudge,
+        }
+    }
+
+    /// The meeting is over: the closing prompt, if it is still due.
+    pub fn finish(&mut self) -> Option<Nudge> {
+        self.policy.as_mut().and_then(NudgePolicy::on_end)
+    }
+
+    /// Reviews a stored turn and writes the result into its annotations
+    /// (`tags`, `actions`, and `nudge` when there is one).
+    pub fn annotate(&mut self, record: &mut TurnRecord) -> TurnReview {
+        let speaker = record
+            .speaker
+            .clone()
+            .or_else(|| Some(record.source.clone()));
+        let review = self.review(&TurnInput {
+            id: record.id,
+            speaker: speaker.as_deref(),
+            facilitator: false,
+            start: record.start,
+            end: record.end,
+            text: &record.text,
+        });
+        write_review(record, &review);
+        review
+    }
+}
+
+/// Stores `review` in the turn's annotations, replacing earlier ones.
+pub fn write_review(record: &mut TurnRecord, review: &TurnReview) {
+    record.extra.insert("tags".into(), value(&review.tags));
+    record
+        .extra
+        .insert("actions".into(), value(&review.actions));
+    match &review.nudge {
+        Some(nudge) => record.extra.insert("nudge".into(), value(nudge)),
+        None => record.extra.remove("nudge"),
+    };
+}
+
+fn value<T: serde::Serialize>(v: &T) -> serde_json::Value {
+    // Tags, actions and nudges hold only strings and finite numbers, which
+    // always convert.
+    serde_json::to_value(v).unwrap_or(serde_json::Value::Null)
+}
