@@ -14,6 +14,8 @@
 //! | `~stem` | any token starting with `stem` ("~blam" matches "blamed") |
 //! | `@CLASS` | a token of a word class (see [`Class`]) |
 //! | `*N` | skips up to N tokens, never across a sentence end |
+//! | `{a b\|c}` | a choice of word sequences, written out by [`expand`] |
+//! | `$` | the end of a clause: punctuation or the end of the text follows |
 //!
 //! Elements combine: `[~care|@PERSON]` is an optional stem or person.
 
@@ -50,6 +52,8 @@ enum Atom {
 enum Element {
     One { atoms: Vec<Atom>, optional: bool },
     Gap(usize),
+    /// The end of a clause (or of the text): a boundary follows.
+    End,
 }
 
 /// A compiled pattern.
@@ -74,6 +78,25 @@ pub struct Match {
     pub end: usize,
 }
 
+/// Writes out the `{a b|c}` groups of a pattern source: one source per
+/// combination of choices. An empty choice (`{a b|}`) makes the group
+/// optional.
+pub fn expand(source: &str) -> Vec<String> {
+    let Some(open) = source.find('{') else {
+        return vec![source.to_string()];
+    };
+    let close = open
+        + source[open..]
+            .find('}')
+            .unwrap_or_else(|| panic!("unclosed {{ in pattern {source:?}"));
+    let (before, group, after) = (&source[..open], &source[open + 1..close], &source[close + 1..]);
+    group
+        .split('|')
+        .flat_map(|choice| expand(&format!("{before} {choice} {after}")))
+        .map(|s| s.split_whitespace().collect::<Vec<_>>().join(" "))
+        .collect()
+}
+
 impl Pattern {
     /// Compiles `source`. Patterns are written in this crate, so a syntax
     /// error is a bug: it panics with the pattern in the message, and a unit
@@ -81,6 +104,10 @@ impl Pattern {
     pub fn new(source: &str) -> Pattern {
         let mut elements = Vec::new();
         for item in source.split_whitespace() {
+            if item == "$" {
+                elements.push(Element::End);
+                continue;
+            }
             if let Some(n) = item.strip_prefix('*') {
                 let n = n
                     .parse()
@@ -154,6 +181,10 @@ impl Pattern {
             return Some(i);
         };
         match element {
+            Element::End => {
+                let at_end = tokens.get(i).is_none_or(|t| t.boundary != Boundary::None);
+                at_end.then(|| self.match_at(tokens, i, e + 1, context)).flatten()
+            }
             Element::Gap(n) => {
                 // Prefer the shortest gap, so evidence stays tight.
                 let mut j = i;
@@ -381,6 +412,14 @@ mod tests {
             ["dropped the stupid ball"]
         );
         assert!(find("dropped *3 ball", "dropped it. the ball").is_empty());
+    }
+
+    #[test]
+    fn groups_expand_to_word_sequences() {
+        assert_eq!(
+            expand("{nobody|no one} told {me|}"),
+            ["nobody told me", "nobody told", "no one told me", "no one told"]
+        );
     }
 
     #[test]

@@ -10,7 +10,7 @@
 
 use std::sync::OnceLock;
 
-use super::pattern::{in_class, Class, Context, Match, Pattern};
+use super::pattern::{expand, in_class, Class, Context, Match, Pattern};
 use super::text::{Boundary, Token};
 use super::Label;
 
@@ -20,6 +20,9 @@ pub const NEG_OK: u8 = 1;
 pub const SELF_OK: u8 = 2;
 /// The match counts even inside talk about blame.
 pub const META_OK: u8 = 4;
+/// The match needs a person (or "it"/"this", for hindsight in the passive)
+/// right before it: "the alert should have fired" is about a system.
+pub const PERSON_SUBJECT: u8 = 8;
 
 /// One rule as written in the tables.
 struct RuleSource {
@@ -29,7 +32,7 @@ struct RuleSource {
     patterns: &'static [&'static str],
 }
 
-/// A compiled rule.
+/// A compiled rule (one per written-out pattern).
 #[derive(Debug)]
 pub struct Rule {
     /// What it signals.
@@ -40,8 +43,8 @@ pub struct Rule {
     pub flags: u8,
     /// The phrase.
     pub pattern: Pattern,
-    /// The pattern as written, for explanations.
-    pub source: &'static str,
+    /// The pattern as written out, for explanations.
+    pub source: String,
 }
 
 use Label::{Blame, Counterfactual, Defensive, Dismissive, ExecPressure};
@@ -53,25 +56,24 @@ const TABLE: &[RuleSource] = &[
         confidence: 0.92,
         flags: 0,
         patterns: &[
-            "that is [all|just|totally|entirely|squarely|really|honestly] on @OTHER",
-            "that is [all|just|totally|entirely|squarely|really|honestly] on the *2 @GROUP",
-            "this one is [all|just|totally|entirely|squarely|really] on @OTHER",
-            "this one is [all|just|totally|entirely|squarely|really] on the *2 @GROUP",
+            "{that|it|this|this one} is [all|just|totally|entirely|squarely|really|honestly|literally] on {@OTHER|the *2 @GROUP}",
             "whose fault",
             "who is to blame",
             "@OTHER is to blame",
-            "his|her|their|your fault",
-            "@NAME 's fault",
-            "@NAME 's mistake|screwup|screw-up|mess",
-            "his|her|their|your mistake|screwup|screw-up|mess",
-            "blame @OTHER",
-            "blame the *2 @GROUP",
+            "'s fault",
+            "{his|her|their|your} fault",
+            "{@NAME 's|his|her|their|your} {mistake|screwup|screw-up|mess|doing}",
+            "blame {@OTHER|the *2 @GROUP}",
             "dropped the ball",
             "should know better",
             "should have known better",
-            "what were|was you|he|she|they thinking",
-            "why would you|he|she|they [ever|even] ~",
-            "how could you|he|she|they [ever|even] ~",
+            "what {were|was} {you|he|she|they} thinking",
+            "why would {you|he|she|they} [ever|even] @ANY",
+            "how could {you|he|she|they} [ever|even] @ANY",
+            "asleep at the wheel",
+            "rookie mistake",
+            "half a brain",
+            "{that|it} is {literally|just|kind of|} {his|her|their|your} job",
         ],
     },
     RuleSource {
@@ -79,23 +81,35 @@ const TABLE: &[RuleSource] = &[
         confidence: 0.85,
         flags: 0,
         patterns: &[
-            "careless|sloppy|reckless|incompetent|negligent|irresponsible|lazy|clueless|cowboy|amateurish|amateur",
+            "careless|sloppy|reckless|incompetent|negligent|irresponsible|lazy|clueless|amateurish|idiot|idiots|idiotic",
             "did not bother",
             "could not be bothered",
-            "human error|operator error|pebkac",
-            "~fat-finger|fat finger|fat fingered",
-            "@OTHER [just] yolo|yoloed|yolo'd|cowboyed",
-            "@OTHER [totally|completely|just] screwed|messed|botched|borked|bungled|fumbled",
-            "@OTHER always|never [even] ~",
-            "who [the] [hell|heck|even|actually] merged|pushed|approved|deployed|broke|shipped this|that",
-            "@OTHER [just] ignored|ignores the *2 alert|alerts|page|pages|warning|warnings|alarm|dashboard",
-            "@OTHER broke|breaks|nuked|trashed prod|production|it|everything|checkout|the",
+            "{human|operator} error",
+            "pebkac",
+            "{~fat-finger|fat finger|fat fingered}",
+            "@OTHER [just] {yolo|yoloed|yolo'd|cowboyed|cowboy'd}",
+            "@OTHER [totally|completely|just] {screwed|messed|botched|borked|bungled|fumbled|wrecked|trashed|torched|nuked} up",
+            "@OTHER [totally|completely|just] {screwed|messed|botched|borked|bungled|fumbled|wrecked|trashed|torched|nuked}",
+            "{he|she|they|@NAME} {always|never} @ANY",
+            "you {always|never} {do|ship|push|break|deploy|forget|ignore|skip|merge} *2",
+            "who [the] [hell|heck|even|actually] {merged|pushed|approved|deployed|shipped} {this|that|it}",
+            "@OTHER [just] {ignored|ignores} the *2 {alert|alerts|page|pages|warning|warnings|alarm|dashboard}",
+            "@NAME 's *2 {took down|broke|killed|cost|wrecked|caused|nuked}",
             "thanks to @NAME",
             "@OTHER can not be trusted",
             "never trust @OTHER",
-            "@OTHER [just] does not test|check|read|listen",
-            "@OTHER did not test|check|read|listen|follow",
+            "@OTHER [just|clearly] {does|did} not {test|check|read|listen|follow}",
             "@OTHER [clearly|obviously] did not know what",
+            "{he|she|they|@NAME} *4 without {review|a review|asking|telling|testing|checking}",
+            "@OTHER [just] skipped *3 {check|checks|review|reviews|test|tests|step|steps|approval}",
+            "root cause is {@OTHER|the *2 @GROUP}",
+            "whose *2 idea",
+            "{what|this is what} happens when {you let|you give|people like}",
+            "@NAME being @NAME",
+            "@OTHER ['s] [team|folks] *4 wrong",
+            "{@OTHER|the *2 @GROUP} has to own {this|it|that}",
+            "your *3 {is|are|was|were} {garbage|trash|junk|useless|a joke}",
+            "went dark",
         ],
     },
     // ---- defensive: self-protection, justification, counter-blame ----
@@ -104,30 +118,40 @@ const TABLE: &[RuleSource] = &[
         confidence: 0.9,
         flags: NEG_OK | SELF_OK,
         patterns: &[
-            "not my|our fault",
+            "not my fault",
+            "not our fault",
             "was not me",
             "it was not [even] me",
-            "is not on me|us",
-            "not [even] my|our service|team|code|system|change|problem|call|decision|area|component",
-            "nobody|no one told me|us",
-            "was never told",
-            "were never told",
-            "nobody|no one ever told me|us",
-            "no way of|to know|knowing",
-            "how was i|we supposed to know",
-            "how would|could i|we have known",
-            "how could i|we have known",
-            "that is not fair",
+            "{is|was} not on {me|us}",
+            "{how is|how was} {that|this|it} on {me|us}",
+            "how {that|this|it} is on {me|us}",
+            "not [even] {my|our} {service|team|code|system|change|problem|call|decision|area|component|alert|scope}",
+            "not in my scope",
+            "{is|was} not mine",
+            "{nobody|no one} [ever] {told|warned|documented|mentioned}",
+            "{was|were} never told",
+            "no way {of|to} {know|knowing|tell|telling}",
+            "how {was|were} {i|we} supposed to",
+            "how {would|could} {i|we} [have] {know|known}",
+            "what {was|were} {i|we} supposed to do",
+            "what else *2 want from me",
+            "that is [just] {not|un} fair",
             "that is unfair",
-            "in my|our defense|defence",
-            "i did nothing wrong",
-            "we did nothing wrong",
-            "i did everything right",
+            "that is [just] not true",
+            "in {my|our} {defense|defence}",
+            "{i|we} did nothing wrong",
+            "{i|we} did everything {right|correctly|by the book|}",
+            "everything i did was",
             "do not look at me",
             "not the one who",
-            "how is this on me|us",
             "i did my job",
-            "did exactly what the *2 doc|docs|runbook|procedure|checklist|playbook|ticket|wiki said|says|told",
+            "did exactly what the *2 {doc|docs|runbook|procedure|checklist|playbook|ticket|wiki} {said|says|told}",
+            "take the fall",
+            "scapegoat",
+            "under the bus",
+            "the one who gets",
+            "it is not like {i|we}",
+            "not like {i|we} just",
         ],
     },
     RuleSource {
@@ -135,65 +159,75 @@ const TABLE: &[RuleSource] = &[
         confidence: 0.82,
         flags: SELF_OK,
         patterns: &[
-            "i|we [just] followed the *2 runbook|procedure|process|checklist|playbook|instructions|docs|doc|documentation|steps",
-            "i|we [just] followed procedure|process|protocol",
-            "i|we did it by the book",
-            "worked|works [fine|perfectly] in staging|dev|test|testing|qa|preprod",
+            "{i|we} [just] followed *3 {runbook|procedure|process|checklist|playbook|instructions|docs|doc|documentation|steps|protocol}",
+            "by the book",
+            "{worked|works} [fine|perfectly] {in|on} {staging|dev|test|testing|qa|preprod}",
             "on my machine",
-            "tests|ci|pipeline passed|was green|were green|went green",
-            "it was|got approved",
+            "{tests|ci|pipeline|build|staging|everything} {passed|was green|were green|went green}",
+            "passed {every|all} [the] {test|tests|check|checks}",
+            "it {was|got} approved",
             "it was signed off",
-            "@OTHER approved it",
-            "went through review",
-            "changed it|things|that *3 without telling|asking|warning us|me|anyone",
-            "i was|we were told|asked to",
-            "i was [just] doing what",
+            "{went|was} through *2 {review|change board|approval|approvals|cab}",
+            "{had|got} two approvals",
+            "my {change|pr|code|migration|config} *2 {reviewed|approved|approvals}",
+            "changed *4 without {telling|asking|warning} {us|me|anyone|anybody}",
+            "{i|we} {was|were} [literally|just|only] {told|asked} to",
+            "{i|we} {was|were} [literally|just|only] doing what",
             "for the record",
+            "{noted|on record|on the record}",
             "with all due respect",
-            "i have been doing this for",
-            "i have done this *3 for *2 years",
+            "i have been doing *3 for *3 years",
+            "i have done *3 for *3 years",
             "above my pay grade",
-            "was not my job",
             "not my job",
             "i was [just] following",
+            "i want to be *2 clear",
+            "{i|we} {raised|flagged|warned|said} *3 {this|it|that} *4 {before|back|ago|months|weeks|already}",
+            "{i|we} asked *8 {no|zero} {answer|answers|response|responses|reply|replies}",
+            "you can check the {logs|log|timeline|history}",
+            "easy to say *2 now",
+            "i was the only one",
+            "inherited {it|this|that}",
+            "so {that is|that was} what i did",
         ],
     },
     // ---- counterfactual: hindsight about what someone should have done ----
     RuleSource {
         label: Counterfactual,
         confidence: 0.88,
-        flags: SELF_OK,
+        flags: SELF_OK | PERSON_SUBJECT,
         patterns: &[
             "should [not] have",
-            "should have known",
             "if only",
-            "all @OTHER|@ME|anyone|somebody had to do was",
-            "anyone|anybody|everyone would have seen|noticed|caught|known|spotted",
-            "anyone|anybody could have seen|noticed|caught|known|spotted",
-            "any reasonable|competent|decent engineer|person|engineers",
+            "all {@OTHER|@ME|anyone|somebody|someone} had to do was",
+            "{anyone|anybody|everyone} *6 {would|could} have {seen|noticed|caught|known|spotted|checked|realised|realized}",
+            "any {reasonable|competent|decent} {engineer|person|engineers|sre}",
             "the signs were [all] there",
             "the writing was on the wall",
             "red flags everywhere",
-            "how could nobody|anyone|no one notice|miss|see|catch",
-            "how did nobody|no one notice|catch|see",
-            "how could @OTHER|@ME not notice|see|catch|miss",
+            "how {could|did} {nobody|no one} *2 {notice|miss|see|catch|spot}",
+            "how could {anyone|@OTHER|@ME} not {notice|see|catch|miss}",
+            "would have taken *3 {look|glance|second|seconds|minute|check}",
+            "{preventable|avoidable}",
         ],
     },
     RuleSource {
         label: Counterfactual,
         confidence: 0.78,
-        flags: SELF_OK,
+        flags: SELF_OK | PERSON_SUBJECT,
         patterns: &[
-            "could [not] have [just|easily|simply] ~",
-            "would [not] have caught|noticed|seen|prevented|stopped|avoided|spotted|known",
-            "if @OTHER|@ME|anyone|someone|somebody [had] [just|only|actually] had|looked|checked|read|tested|waited|asked|noticed",
-            "if @OTHER|@ME|anyone|someone|somebody had not",
-            "had @OTHER|@ME [just|only] ~ *3 would",
-            "@OTHER|@ME|anyone|nobody|someone [just|completely] failed to notice|catch|escalate|check|see|spot|follow|read|test|page|act",
-            "@OTHER|@ME|nobody|everyone [just|completely] missed the *2 alert|alerts|page|warning|warnings|signs|alarm|graph|spike",
-            "it was|is obvious",
-            "obviously *6 should|ignored|missed|wrong",
-            "was staring us|them|him|her|you in the face",
+            "could [not] have [just|easily|simply] {caught|noticed|seen|prevented|stopped|avoided|spotted|checked|tested|asked|waited|paged|rolled|looked|read|escalated|called|double}",
+            "would [not] have {caught|noticed|seen|prevented|stopped|avoided|spotted|known|saved|been fine|been ok|been okay}",
+            "if {@OTHER|@ME|anyone|someone|somebody} [had] [just|only|actually] {had|looked|checked|read|tested|waited|asked|noticed|paged|called}",
+            "if {@OTHER|@ME|anyone|someone|somebody} had not",
+            "had {@OTHER|@ME|anyone|someone|somebody} [just|only] @ANY *8 would",
+            "{@OTHER|anyone|nobody|someone|the on call|oncall|the reviewer} [just|completely] failed to {notice|catch|escalate|check|see|spot|follow|read|test|page|act}",
+            "{@OTHER|nobody|everyone|the on call|oncall|the reviewer} [just|completely] {missed|ignored} the *2 {alert|alerts|page|warning|warnings|signs|alarm|graph|spike}",
+            "{it was|it is|it should have been} obvious",
+            "obviously *6 {should|ignored|missed|wrong}",
+            "was staring {us|them|him|her|you} in the face",
+            "in hindsight",
+            "{someone|somebody|we|you|they|@NAME} {needed|had} to *5 {earlier|sooner|faster|first}",
         ],
     },
     // ---- exec_pressure: a culprit or a quick fix before the analysis ----
@@ -202,29 +236,39 @@ const TABLE: &[RuleSource] = &[
         confidence: 0.9,
         flags: NEG_OK | META_OK,
         patterns: &[
-            "why was not this|it caught",
-            "why was this|it not caught",
-            "why did not anyone|anybody|we|you|monitoring|qa catch",
-            "why did nobody|no one catch",
-            "can|must|should|will never happen again",
-            "never happens again",
-            "unacceptable",
-            "who is accountable|responsible",
+            "why {was not|was} {this|it} [not] caught",
+            "why did {not anyone|not anybody|not we|not you|nobody|no one} catch",
+            "why did {it|this} take",
+            "{can|must|should|will} never *2 happen again",
+            "never *2 happens again",
+            "unacceptable $",
+            "unacceptable {from|to|for|and|that|this}",
+            "who is {accountable|responsible}",
             "who is going to be held",
             "held accountable",
             "hold *2 accountable",
-            "want|need a name|names",
-            "give me a name|names",
-            "single|one root cause",
-            "skip *2 to [the] action items|fixes|fix|solution",
-            "jump *2 to [the] action items|fixes|fix|solution",
+            "{want|need} a name",
+            "{want|need} names",
+            "give me {a name|names}",
+            "{single|one} root cause",
+            "{skip|jump} *2 to [the] {action items|fixes|fix|solution}",
             "there will be consequences",
-            "heads will|are going to roll",
-            "someone is going to answer for",
-            "someone has to answer for",
-            "the board|ceo|cto|leadership|execs|customers is|are|was|were asking",
-            "the board|ceo|cto|leadership wants|want|needs|need",
-            "i|we need the rca|report|postmortem|post-mortem|write-up|writeup|answer|answers *3 by|before",
+            "heads {will|are going to} roll",
+            "{someone|somebody} {is going|has|needs} to answer for",
+            "{the board|the ceo|the cto|leadership|the execs|the customers} {is|are|was|were} asking",
+            "{the board|the ceo|the cto|leadership} {wants|want|needs|need}",
+            "{i|we} need the {rca|report|postmortem|post-mortem|write-up|writeup|answer|answers|fix} *3 {by|before}",
+            "breathing down",
+            "whose team",
+            "need someone to own",
+            "not leaving *3 without",
+            "{need|want|without|give me} *2 root cause",
+            "how did this {get|make it} *4 {production|prod}",
+            "how is this even possible",
+            "{do|does} not care about {timelines|the timeline|details|the details|the why}",
+            "{do|does} not need the details",
+            "{pull|pulled|revoke|revoked} *3 {rights|access|permissions}",
+            "{rights|access|permissions} {pulled|revoked}",
         ],
     },
     RuleSource {
@@ -232,14 +276,27 @@ const TABLE: &[RuleSource] = &[
         confidence: 0.8,
         flags: META_OK,
         patterns: &[
-            "just add [more|some|a] tests|test|alerts|alert|monitoring|check|checks",
-            "let us just add|fix|ship",
-            "freeze [all] deploys|deployments|releases|changes",
-            "deploy|deployment|change|code freeze",
-            "i do not care how|why|what",
-            "how fast|quickly|soon can we",
-            "tell *2 the board|ceo|cto|customers|leadership",
+            "just add *3 {tests|test|alerts|alert|monitoring|check|checks|retry|retries|validation|checklist|approver|approval}",
+            "let us just {add|fix|ship|mandate|require|ban|freeze}",
+            "just {mandate|require|ban}",
+            "freeze [all] {deploys|deployments|releases|changes}",
+            "{deploy|deployment|change|code} freeze",
+            "i do not care {how|why|what}",
+            "how {fast|quickly|soon} can we",
+            "tell *2 {the board|the ceo|the cto|the customers|leadership}",
+            "{call|meeting|meet} with the {ceo|board|cto|vp|execs|customer|customers}",
             "can we [just] agree *3 and move on",
+            "just *8 and {be done|we are done|move on|call it|close it|close this|wrap this up|wrap up|stop}",
+            "{promised|owe} the {board|ceo|customers|execs}",
+            "{needs|need} to be {nailed down|fixed|done|closed} *2 {today|tonight|now}",
+            "give me {something|the one line|a one line|one line}",
+            "in the next {five|ten|fifteen|twenty|few} minutes",
+            "what is the fix",
+            "{stop|quit} {relitigating|discussing|debating}",
+            "{land|settle|agree} on a {cause|root cause}",
+            "who broke {it|this|that}",
+            "i need to be able to say",
+            "{board|ceo|execs} *4 {asking|wants|report|answer|update}",
         ],
     },
     // ---- dismissive: shutting down a line of inquiry, minimising ----
@@ -248,28 +305,49 @@ const TABLE: &[RuleSource] = &[
         confidence: 0.86,
         flags: NEG_OK,
         patterns: &[
-            "no|not a big deal",
-            "not that big a|of a deal",
+            "{no|not a} big deal",
+            "not that big {a|of a} deal",
             "we [all] already know what happened",
             "we all know what happened",
-            "let us not waste time|our",
+            "let us not waste",
             "waste of time",
-            "not worth *2 time|discussing|digging|looking",
-            "that is just how it works|is|goes",
+            "not worth",
+            "that is just how {it|they|this} {works|work|is|goes}",
             "it is what it is",
-            "let us not go down that *2 path|road|route",
+            "let us not go down",
             "rabbit hole",
             "who cares",
             "does not matter",
-            "do not need to dig|go into|discuss",
+            "do not think *4 {matters|matter}",
+            "do not need to {dig|go into|discuss|look|talk|spend}",
             "bad luck",
             "just unlucky",
             "act of god",
             "will not happen again",
             "blown out of proportion",
             "making a mountain",
-            "overthinking|over-thinking",
-            "nothing to see here",
+            "{~overthink|~over-think|~overanaly|~overanalyz|~overcomplicat}",
+            "nothing to {see|talk about|discuss|learn|dig into}",
+            "{would not|do not|did not} read *2 into",
+            "read too much into",
+            "red herring",
+            "{would not|do not|would not even} bother",
+            "probably {unrelated|nothing|noise|fine}",
+            "just noise",
+            "we will be here all day",
+            "a whole {meeting|discussion|postmortem|post-mortem|review}",
+            "no real {damage|harm|impact}",
+            "{a|just a|call it a} blip",
+            "grand scheme",
+            "cosmic ray",
+            "can not plan for {that|this|it}",
+            "always been like that",
+            "not news",
+            "not [really] the interesting part",
+            "no point {digging|looking|discussing|in|talking}",
+            "just does that",
+            "but whatever",
+            "it is done",
         ],
     },
     RuleSource {
@@ -277,17 +355,19 @@ const TABLE: &[RuleSource] = &[
         confidence: 0.78,
         flags: 0,
         patterns: &[
-            "one-off|fluke|freak",
+            "{one-off|fluke|freak|one-time}",
             "one off",
-            "edge case|corner case",
-            "only *2 few|handful *2 users|customers|requests|people",
-            "everyone|everybody knows",
-            "yeah|yes but *6 whatever",
+            "{edge|corner} case",
+            "only *2 {few|handful} *2 {users|customers|requests|people}",
+            "{everyone|everybody} knows",
+            "{yeah|yes} but *6 whatever",
             "let us [just] move on",
-            "move on from this|that",
-            "it happens|happens to everyone",
+            "moving on $",
+            "move on from {this|that}",
+            "{it|stuff|things|shit} happens",
+            "happens to everyone",
             "happens all the time",
-            "stuff|things|shit happens",
+            "park it",
         ],
     },
 ];
@@ -299,13 +379,17 @@ pub fn rules() -> &'static [Rule] {
         TABLE
             .iter()
             .flat_map(|source| {
-                source.patterns.iter().map(|pattern| Rule {
-                    label: source.label,
-                    confidence: source.confidence,
-                    flags: source.flags,
-                    pattern: Pattern::new(pattern),
-                    source: pattern,
-                })
+                source
+                    .patterns
+                    .iter()
+                    .flat_map(|pattern| expand(pattern))
+                    .map(|pattern| Rule {
+                        label: source.label,
+                        confidence: source.confidence,
+                        flags: source.flags,
+                        pattern: Pattern::new(&pattern),
+                        source: pattern,
+                    })
             })
             .collect()
     })
@@ -331,6 +415,8 @@ fn meta_patterns() -> &'static [Pattern] {
             "no one is *2 blame|blaming|in trouble|being graded|getting fired",
             "nobody is *2 blame|blaming|in trouble|being graded|getting fired",
             "not *2 blaming",
+            "want to blame",
+            "@NEG *4 {one-off|one off|fluke|edge case|bad luck}",
             "point|pointing fingers",
             "the word *2 should|blame|fault",
             "hindsight bias",
@@ -341,7 +427,8 @@ fn meta_patterns() -> &'static [Pattern] {
             "there is no single root cause",
         ]
         .into_iter()
-        .map(Pattern::new)
+        .flat_map(expand)
+        .map(|p| Pattern::new(&p))
         .collect()
     })
 }
@@ -387,6 +474,51 @@ pub enum Cancelled {
     Meta,
     /// The speaker is talking about themselves.
     SelfDirected,
+    /// The subject is a system, not a person.
+    SystemSubject,
+}
+
+/// Talk about blame in the sentence, before the match and not undone by a
+/// "but" between them ("I'm not blaming anyone, but Dan was careless").
+fn meta(tokens: &[Token], sentence_start: usize, sentence_end: usize, found: Match, context: &Context) -> bool {
+    let sentence = &tokens[sentence_start..sentence_end];
+    meta_patterns().iter().any(|p| {
+        p.find_all(sentence, context).iter().any(|m| {
+            let (m_start, m_end) = (sentence_start + m.start, sentence_start + m.end);
+            m_start < found.end
+                && !tokens[m_end.min(found.start)..found.start]
+                    .iter()
+                    .any(|t| t.norm == "but")
+        })
+    })
+}
+
+/// Words that may sit between a subject and its modal ("Dan really should have").
+const ADVERBS: &[&str] = &["really", "probably", "definitely", "just", "also", "obviously", "clearly", "honestly", "literally", "totally", "actually", "still", "maybe"];
+
+/// The word before the match (skipping adverbs) is a noun that names a
+/// thing: "the alert should have fired", "the client could have a suffix".
+fn system_subject(tokens: &[Token], found: Match, context: &Context) -> bool {
+    let mut i = found.start;
+    let subject = loop {
+        if i == 0 || tokens[i].boundary == Boundary::Sentence {
+            return false;
+        }
+        i -= 1;
+        if !ADVERBS.contains(&tokens[i].norm.as_str()) {
+            break &tokens[i];
+        }
+    };
+    if in_class(Class::Other, subject, context) || in_class(Class::Me, subject, context) {
+        return false;
+    }
+    !matches!(
+        subject.norm.as_str(),
+        "it" | "this" | "that" | "someone" | "somebody" | "anyone" | "anybody" | "everyone"
+            | "nobody" | "one" | "call" | "oncall" | "reviewer" | "reviewers" | "who" | "and"
+            | "but" | "so" | "like" | "yeah" | "okay" | "ok" | "guess" | "mean" | "think" | "know"
+            | "if" | "then" | "because" | "what" | "there" | "all" | "which"
+    )
 }
 
 /// Returns why `found` (a match of `rule`) does not count, if it doesn't.
@@ -412,14 +544,11 @@ pub fn cancelled(
     if rule.flags & NEG_OK == 0 && negated(tokens, found.start, context) {
         return Some(Cancelled::Negated);
     }
-    if rule.flags & META_OK == 0 {
-        let sentence = &tokens[sentence_start..sentence_end];
-        if meta_patterns()
-            .iter()
-            .any(|p| !p.find_all(sentence, context).is_empty())
-        {
-            return Some(Cancelled::Meta);
-        }
+    if rule.flags & META_OK == 0 && meta(tokens, sentence_start, sentence_end, found, context) {
+        return Some(Cancelled::Meta);
+    }
+    if rule.flags & PERSON_SUBJECT != 0 && system_subject(tokens, found, context) {
+        return Some(Cancelled::SystemSubject);
     }
     if rule.flags & SELF_OK == 0
         && rule.label == Label::Blame
@@ -445,8 +574,12 @@ fn reported(
         if !SAY_VERBS.contains(&word) {
             return false;
         }
-        // "put" and "called" only report with a person object or "it".
+        // "put" and "called" rarely introduce someone's words.
         if matches!(word, "put" | "called") {
+            return false;
+        }
+        // "like Priya said", "as Dan said": agreement, not a report.
+        if i >= sentence_start + 2 && matches!(tokens[i - 2].norm.as_str(), "like" | "as") {
             return false;
         }
         // "Nobody said" / "no one asked" are not reports of words.
