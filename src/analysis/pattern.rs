@@ -36,6 +36,10 @@ pub enum Class {
     Neg,
     /// A word for a group of people: "team", "folks", "guys", "people".
     Group,
+    /// A past participle: a regular "-ed" form or a common irregular one
+    /// ("caught", "seen"). "been" is left out: "could have been the
+    /// network" is speculation, not hindsight.
+    Participle,
     /// Anything at all (one token).
     Any,
 }
@@ -134,6 +138,7 @@ impl Pattern {
                             "NEG" => Class::Neg,
                             "GROUP" => Class::Group,
                             "ANY" => Class::Any,
+                            "PP" => Class::Participle,
                             _ => panic!("unknown class {alt:?} in pattern {source:?}"),
                         })
                     } else if let Some(stem) = alt.strip_prefix('~') {
@@ -237,6 +242,16 @@ pub fn in_class(class: Class, token: &Token, context: &Context) -> bool {
     let word = token.norm.as_str();
     match class {
         Class::Any => true,
+        Class::Participle => {
+            (word.len() > 4 && word.ends_with("ed") && !matches!(word, "need" | "feed" | "seed" | "bleed" | "speed"))
+                || matches!(
+                    word,
+                    "caught" | "seen" | "known" | "done" | "taken" | "gone" | "run" | "written"
+                        | "read" | "thought" | "told" | "found" | "put" | "brought" | "kept"
+                        | "made" | "got" | "gotten" | "given" | "shown" | "sent" | "built"
+                        | "held" | "set" | "spotted" | "hit" | "shut" | "split" | "spun" | "rolled"
+                )
+        }
         Class::Me => matches!(
             word,
             "i" | "me" | "we" | "us" | "my" | "our" | "myself" | "ourselves"
