@@ -16,6 +16,7 @@
 //! | `*N` | skips up to N tokens, never across a sentence end |
 //! | `{a b\|c}` | a choice of word sequences, written out by [`expand`] |
 //! | `$` | the end of a clause: punctuation or the end of the text follows |
+//! | `^` | the start of a clause |
 //!
 //! Elements combine: `[~care|@PERSON]` is an optional stem or person.
 
@@ -36,6 +37,9 @@ pub enum Class {
     Neg,
     /// A word for a group of people: "team", "folks", "guys", "people".
     Group,
+    /// A team by its usual short name ("infra", "payments", "networking")
+    /// or a group word.
+    Team,
     /// A past participle: a regular "-ed" form or a common irregular one
     /// ("caught", "seen"). "been" is left out: "could have been the
     /// network" is speculation, not hindsight.
@@ -58,6 +62,8 @@ enum Element {
     Gap(usize),
     /// The end of a clause (or of the text): a boundary follows.
     End,
+    /// The start of a clause: a boundary (or the text's start) precedes.
+    Start,
 }
 
 /// A compiled pattern.
@@ -112,6 +118,10 @@ impl Pattern {
                 elements.push(Element::End);
                 continue;
             }
+            if item == "^" {
+                elements.push(Element::Start);
+                continue;
+            }
             if let Some(n) = item.strip_prefix('*') {
                 let n = n
                     .parse()
@@ -137,6 +147,7 @@ impl Pattern {
                             "ME" => Class::Me,
                             "NEG" => Class::Neg,
                             "GROUP" => Class::Group,
+                            "TEAM" => Class::Team,
                             "ANY" => Class::Any,
                             "PP" => Class::Participle,
                             _ => panic!("unknown class {alt:?} in pattern {source:?}"),
@@ -186,6 +197,10 @@ impl Pattern {
             return Some(i);
         };
         match element {
+            Element::Start => {
+                let at_start = tokens.get(i).is_some_and(|t| t.boundary != Boundary::None) || i == 0;
+                at_start.then(|| self.match_at(tokens, i, e + 1, context)).flatten()
+            }
             Element::End => {
                 let at_end = tokens.get(i).is_none_or(|t| t.boundary != Boundary::None);
                 at_end.then(|| self.match_at(tokens, i, e + 1, context)).flatten()
@@ -288,6 +303,15 @@ pub fn in_class(class: Class, token: &Token, context: &Context) -> bool {
                 | "qa"
         ),
         Class::Name => is_name(token, context),
+        Class::Team => {
+            in_class(Class::Group, token, context)
+                || matches!(
+                    word,
+                    "infra" | "platform" | "payments" | "networking" | "network" | "security"
+                        | "identity" | "database" | "billing" | "frontend" | "backend" | "support"
+                        | "storage" | "mobile" | "data" | "release" | "devops" | "operations"
+                )
+        }
         Class::Other => {
             matches!(
                 word,
