@@ -100,13 +100,16 @@ const TABLE: &[RuleSource] = &[
             "never trust @OTHER",
             "@OTHER [just|clearly] {does|did} not {test|check|read|listen|follow}",
             "@OTHER [clearly|obviously] did not know what",
-            "{he|she|they|@NAME} *4 without {review|a review|asking|telling|testing|checking}",
+            "{he|she|they|@NAME|the *2 @GROUP} *4 without {review|a review|asking|telling|testing|checking}",
+            "unacceptable from {@OTHER|the *2 @TEAM}",
+            "{payments|infra|networking|security|identity|billing|sre|ops|devops|qa} {just|basically|} {broke|killed|nuked|wrecked|botched|trashed|took down|brought down}",
             "@OTHER [just] skipped *3 {check|checks|review|reviews|test|tests|step|steps|approval}",
             "root cause is {@OTHER|the *2 @GROUP}",
             "whose *2 idea",
             "{what|this is what} happens when {you let|you give|people like}",
             "@NAME being @NAME",
-            "@OTHER ['s] [team|folks] *4 wrong",
+            "{@NAME|he|she|they} *3 {configured|set|wrote|built|did|got|set up} *3 wrong",
+            "{@OTHER|the *2 @TEAM} 's {team|folks} {configured|set|wrote|built|did|got} *3 wrong",
             "{@OTHER|the *2 @GROUP} has to own {this|it|that}",
             "your *3 {is|are|was|were} {garbage|trash|junk|useless|a joke}",
             "went dark",
@@ -139,7 +142,7 @@ const TABLE: &[RuleSource] = &[
     RuleSource {
         label: Defensive,
         confidence: 0.9,
-        flags: NEG_OK | SELF_OK,
+        flags: NEG_OK | SELF_OK | META_OK,
         patterns: &[
             "not my fault",
             "not our fault",
@@ -191,7 +194,7 @@ const TABLE: &[RuleSource] = &[
     RuleSource {
         label: Defensive,
         confidence: 0.82,
-        flags: SELF_OK,
+        flags: SELF_OK | META_OK,
         patterns: &[
             "{i|we} [just] followed *3 {runbook|procedure|process|checklist|playbook|instructions|docs|doc|documentation|steps|protocol}",
             "by the book",
@@ -217,7 +220,7 @@ const TABLE: &[RuleSource] = &[
             "i was [just] following",
             "i want to be *2 clear",
             "{i|we} {raised|flagged|warned|said} *3 {this|it|that} *4 {before|back|ago|months|weeks|already}",
-            "{i|we} asked *8 {no|zero} {answer|answers|response|responses|reply|replies}",
+            "{i|we} asked *10 {no|zero} {answer|answers|response|responses|reply|replies}",
             "you can check the {logs|log|timeline|history}",
             "easy to say *2 now",
             "i was the only one",
@@ -235,12 +238,31 @@ const TABLE: &[RuleSource] = &[
         ],
     },
     // ---- counterfactual: hindsight about what someone should have done ----
+    // Modal hindsight needs a person (or a passive "it"/"this") as subject:
+    // "the alert should have fired" is a design expectation.
     RuleSource {
         label: Counterfactual,
         confidence: 0.88,
         flags: SELF_OK | PERSON_SUBJECT,
+        patterns: &["should [not] have", "should never have", "ought to have"],
+    },
+    RuleSource {
+        label: Counterfactual,
+        confidence: 0.78,
+        flags: SELF_OK | PERSON_SUBJECT,
         patterns: &[
-            "should [not] have",
+            "could [not] have {just|easily|simply|} @PP",
+            "could [not] have {just|easily|simply|} double",
+            "would [not] have {just|easily|simply|} @PP",
+            "would [not] have been {fine|ok|okay}",
+            "{was|were} supposed to have",
+        ],
+    },
+    RuleSource {
+        label: Counterfactual,
+        confidence: 0.88,
+        flags: SELF_OK,
+        patterns: &[
             "if only",
             "all {@OTHER|@ME|anyone|somebody|someone} had to do was",
             "{anyone|anybody|everyone} *6 {would|could} have {seen|noticed|caught|known|spotted|checked|realised|realized}",
@@ -248,7 +270,7 @@ const TABLE: &[RuleSource] = &[
             "the signs were [all] there",
             "the writing was on the wall",
             "red flags everywhere",
-            "how {could|did} {nobody|no one} *2 {notice|miss|see|catch|spot}",
+            "how {could|did} {nobody|no one|not one person|not a single person} *2 {notice|miss|see|catch|spot}",
             "how could {anyone|@OTHER|@ME} not {notice|see|catch|miss}",
             "would have taken *3 {look|glance|second|seconds|minute|check}",
             "{preventable|avoidable}",
@@ -257,34 +279,25 @@ const TABLE: &[RuleSource] = &[
     RuleSource {
         label: Counterfactual,
         confidence: 0.78,
-        flags: SELF_OK | PERSON_SUBJECT,
+        flags: SELF_OK,
         patterns: &[
-            "could [not] have [just|easily|simply] {caught|noticed|seen|prevented|stopped|avoided|spotted|checked|tested|asked|waited|paged|rolled|looked|read|escalated|called|double}",
-            "would [not] have {caught|noticed|seen|prevented|stopped|avoided|spotted|known|saved|been fine|been ok|been okay}",
-            "if {@OTHER|@ME|anyone|someone|somebody} [had] [just|only|actually] {had|looked|checked|read|tested|waited|asked|noticed|paged|called}",
+            "if {@OTHER|@ME|anyone|someone|somebody} {had|} {just|only|actually|} {had|looked|checked|read|tested|waited|asked|noticed|paged|called}",
             "if {@OTHER|@ME|anyone|someone|somebody} had not",
+            "if {we|they|he|she|you|someone|somebody|anyone|i|@NAME} [just|only] had [just|only] @PP",
             "had {@OTHER|@ME|anyone|someone|somebody} [just|only] @ANY *8 would",
-            "{@OTHER|anyone|nobody|someone|the on call|oncall|the reviewer} [just|completely] failed to {notice|catch|escalate|check|see|spot|follow|read|test|page|act}",
-            "{@OTHER|nobody|everyone|the on call|oncall|the reviewer} [just|completely] {missed|ignored} the *2 {alert|alerts|page|warning|warnings|signs|alarm|graph|spike}",
+            "^ had {anyone|anybody|someone|somebody|@OTHER|we|i} {just|only|even|} @PP",
+            "{@OTHER|@ME|anyone|nobody|someone|the on call|oncall|the reviewer} [just|completely] failed to {notice|catch|escalate|check|see|spot|follow|read|test|page|act}",
+            "{@OTHER|nobody|everyone|the on call|oncall|the reviewer|the reviewers} *2 {missed|ignored|overlooked|slept through} the *3 {alert|alerts|page|pages|warning|warnings|signs|alarm|alarms|graph|spike|email|ticket|expiry|notification|notifications}",
             "{it was|it is|it should have been} obvious",
             "obviously *6 {should|ignored|missed|wrong}",
+            "{obviously|clearly} *3 {should|could|would} have",
             "was staring {us|them|him|her|you} in the face",
             "in hindsight",
             "{someone|somebody|we|you|they|@NAME} {needed|had} to *5 {earlier|sooner|faster|first}",
-            "ought to have",
-            "{was|were} supposed to have",
-            "could [not] have {just|easily|simply|} @PP",
-            "would [not] have {just|easily|simply|} @PP",
-            "if {we|they|he|she|you|someone|somebody|anyone|i|@NAME} [just|only] had [just|only] @PP",
-            "{@OTHER|the on call|oncall|the reviewer|the reviewers} *2 {missed|ignored|overlooked|slept through} the *3 {alert|alerts|page|pages|warning|warnings|signs|alarm|alarms|graph|spike|email|ticket|expiry|notification|notifications}",
-            "{obviously|clearly} *3 {should|could|would} have",
             "not {that|exactly} hard to {see|notice|catch|spot|check}",
             "{easy|simple} to {catch|spot|notice|prevent|avoid}",
             "why {did not|didn't} {you|he|she|they|anyone|we|someone|somebody} just",
             "{waited|took} too long to",
-            "should never have",
-            "how did {not one person|not a single person|nobody|no one} *2 {notice|catch|see|spot}",
-            "^ had {anyone|anybody|someone|somebody|@OTHER|we|i} {just|only|even|} @PP",
             "in black and white",
             "was all there",
         ],
@@ -337,6 +350,8 @@ const TABLE: &[RuleSource] = &[
         patterns: &[
             "just add *3 {tests|test|alerts|alert|monitoring|check|checks|retry|retries|validation|checklist|approver|approval}",
             "let us just {add|fix|ship|mandate|require|ban|freeze}",
+            "we are done here",
+            "{want|need} {it|this|that} {fixed|done|resolved|closed|shipped} {by|before|today|tonight|asap}",
             "just {mandate|require|ban}",
             "freeze [all] {deploys|deployments|releases|changes}",
             "{deploy|deployment|change|code} freeze",
@@ -443,9 +458,9 @@ const TABLE: &[RuleSource] = &[
         confidence: 0.78,
         flags: 0,
         patterns: &[
-            "{one-off|fluke|freak|one-time}",
-            "one off",
-            "{edge|corner} case",
+            "{fluke|freak}",
+            "{one-off|one off|one-time|one time thing} {$|let|and|so|thing|event|incident|we|it|not|but|that|no|nobody|right|okay|ok|really|anyway|honestly|whatever|move}",
+            "{it is|that is|it was|that was|this was|just} {an|a|} {edge|corner} case",
             "only *2 {few|handful} *2 {users|customers|requests|people}",
             "{everyone|everybody} knows",
             "{yeah|yes} but *6 whatever",
@@ -526,6 +541,8 @@ fn meta_patterns() -> &'static [Pattern] {
             "nobody is *2 blame|blaming|in trouble|being graded|getting fired",
             "not *2 blaming",
             "want to blame",
+            "the {phrase|term|word|words}",
+            "their words",
             "@NEG *4 {one-off|one off|fluke|edge case|bad luck}",
             "point|pointing fingers",
             "the word *2 should|blame|fault",
@@ -676,7 +693,20 @@ fn reported(
     match_start: usize,
     context: &Context,
 ) -> bool {
+    // "Nobody told me", "I asked": the speaker's own claim.
+    let first = &tokens[match_start];
+    if in_class(Class::Me, first, context) || in_class(Class::Neg, first, context) {
+        return false;
+    }
     (sentence_start..match_start).any(|i| {
+        // A conjunction after the verb of saying starts the speaker's own
+        // clause: "the runbook says seconds so I put seconds".
+        if tokens[i + 1..match_start]
+            .iter()
+            .any(|t| matches!(t.norm.as_str(), "and" | "so" | "but" | "because"))
+        {
+            return false;
+        }
         let word = tokens[i].norm.as_str();
         if word == "according" && tokens.get(i + 1).is_some_and(|t| t.norm == "to") {
             return true;
@@ -684,8 +714,14 @@ fn reported(
         if !SAY_VERBS.contains(&word) {
             return false;
         }
-        // "put" and "called" rarely introduce someone's words.
-        if matches!(word, "put" | "called") {
+        // "put" rarely introduces someone's words; "called" only as
+        // "called it ...".
+        if word == "put"
+            || (word == "called"
+                && !tokens
+                    .get(i + 1)
+                    .is_some_and(|t| matches!(t.norm.as_str(), "it" | "this" | "that" | "us" | "them" | "him" | "her")))
+        {
             return false;
         }
         // "like Priya said", "as Dan said": agreement, not a report.
@@ -705,6 +741,12 @@ fn reported(
 
 /// A negator within three tokens before the match, in the same clause.
 fn negated(tokens: &[Token], match_start: usize, context: &Context) -> bool {
+    // A match that opens with its own subject ("Mei changed it without
+    // telling anyone") starts a new clause: a negation before it belongs
+    // to the previous one ("it's not my fault").
+    if in_class(Class::Other, &tokens[match_start], context) {
+        return false;
+    }
     let mut i = match_start;
     let mut steps = 0;
     while i > 0 && steps < 3 {
@@ -723,16 +765,26 @@ fn negated(tokens: &[Token], match_start: usize, context: &Context) -> bool {
 /// The nearest person before the match in its clause is the speaker: "I was
 /// careless" is self-reflection, not blame.
 fn self_directed(tokens: &[Token], found: Match, context: &Context) -> bool {
-    // The match itself may name its target ("that's on me" never matches
-    // `@OTHER`), so only look before it.
+    // A match that opens with someone else ("Dan just cowboyed it") is
+    // about them; otherwise the nearest person in the four words before it
+    // is its subject ("I was careless").
+    if in_class(Class::Other, &tokens[found.start], context) {
+        return false;
+    }
     let mut i = found.start;
-    while i > 0 {
+    let stop = found.start.saturating_sub(4);
+    while i > stop {
         if tokens[i].boundary != Boundary::None {
             return false;
         }
         i -= 1;
         let token = &tokens[i];
-        if in_class(Class::Me, token, context) {
+        // "I mean you always...", "I think he was careless": a frame, not
+        // the subject.
+        let frame = tokens.get(i + 1).is_some_and(|t| {
+            matches!(t.norm.as_str(), "mean" | "think" | "guess" | "feel" | "believe" | "swear" | "know" | "bet")
+        });
+        if in_class(Class::Me, token, context) && !frame {
             return true;
         }
         if in_class(Class::Other, token, context) {
