@@ -384,6 +384,8 @@ fn live(
         segmenter,
         partial_interval_s: args.partial_every.max(0.0),
         status_interval_s: args.status_every.max(0.1),
+        nudges: analysis::nudge_config(&args.nudges)?,
+        facilitator: args.nudges.facilitator.clone(),
     };
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -447,10 +449,22 @@ fn write_event(
             Event::Turn {
                 start,
                 source,
+                speaker,
                 text,
+                tags,
                 ..
             } => {
-                writeln!(out, "[{}] {source}: {text}", mm_ss(*start))?;
+                let who = speaker.as_deref().unwrap_or(source);
+                let labels: Vec<&str> = tags.iter().map(|t| t.label.as_str()).collect();
+                if labels.is_empty() {
+                    writeln!(out, "[{}] {who}: {text}", mm_ss(*start))?;
+                } else {
+                    writeln!(out, "[{}] {who}: {text}  [{}]", mm_ss(*start), labels.join(", "))?;
+                }
+                out.flush()
+            }
+            Event::Nudge { label, text, .. } => {
+                writeln!(out, "   >> {label}: {text}")?;
                 out.flush()
             }
             Event::Warning { source, message } => {

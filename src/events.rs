@@ -7,9 +7,11 @@
 
 use serde::Serialize;
 
+use crate::analysis::{ActionItem, Tag};
+
 /// Version of the event schema. Bump it when a field changes meaning or
 /// disappears; adding fields is compatible.
-pub const SCHEMA: u32 = 1;
+pub const SCHEMA: u32 = 2;
 
 /// Everything the live pipeline reports, in the order it happens.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -57,6 +59,22 @@ pub enum Event {
         /// Wall-clock milliseconds from the moment the turn's last audio
         /// sample entered the pipeline to the moment this event was written.
         latency_ms: u64,
+        /// What the turn shows (blame, defensive, ...), with evidence.
+        tags: Vec<Tag>,
+        /// Action items said in the turn.
+        actions: Vec<ActionItem>,
+    },
+    /// A line for the facilitator, right after the turn that triggered it
+    /// (or at the end: the closing prompt).
+    Nudge {
+        /// The turn it is about; `null` for the closing prompt.
+        turn_id: Option<u64>,
+        /// A tag label, or `balance`, `action_item`, `opening`, `closing`.
+        label: String,
+        /// What the facilitator can say.
+        text: String,
+        /// Why: the tag with its evidence, or the timing figures.
+        reason: String,
     },
     /// Periodic health report.
     Status {
@@ -111,10 +129,12 @@ mod tests {
             end: 2.25,
             text: "We rolled back.".into(),
             latency_ms: 640,
+            tags: Vec::new(),
+            actions: Vec::new(),
         };
         assert_eq!(
             turn.to_json_line(),
-            r#"{"type":"turn","id":3,"source":"mic","speaker":null,"start":1.5,"end":2.25,"text":"We rolled back.","latency_ms":640}"#
+            r#"{"type":"turn","id":3,"source":"mic","speaker":null,"start":1.5,"end":2.25,"text":"We rolled back.","latency_ms":640,"tags":[],"actions":[]}"#
         );
         let status = Event::Status {
             rtf: 0.1,

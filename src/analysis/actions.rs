@@ -269,7 +269,7 @@ fn owner_phrase(
         return None;
     }
     match token.norm.as_str() {
-        "i" => return Some((speaker.unwrap_or("speaker").to_string(), i + 1)),
+        "i" => return Some((speaker.unwrap_or("the speaker").to_string(), i + 1)),
         "we" | "you" | "he" | "she" | "they" | "it" | "that" | "this" | "there" | "what" => {
             return None
         }
@@ -406,6 +406,7 @@ fn due_at(tokens: &[Token], k: usize, end: usize) -> Option<usize> {
     let next = word(tokens, k + 1);
     let upto = |n: usize| (k + n).min(end);
     match w {
+        "within" if number_word(next) || next == "a" || next == "the" => Some(date_end(tokens, k + 2, end)),
         "by" | "before" | "until" | "due" => {
             if next == "the" && matches!(word(tokens, k + 2), "end" | "next") {
                 return due_at(tokens, k + 2, end).or(Some(upto(3)));

@@ -14,7 +14,8 @@ use super::{find_actions, tag_turn, Label, Tag, TurnText};
 /// One line of a labelled tag set.
 #[derive(Debug, Clone, Deserialize)]
 pub struct LabelledTurn {
-    /// Identifier of the line.
+    /// Identifier of the line (a string or a number).
+    #[serde(deserialize_with = "id_string")]
     pub id: String,
     /// Who said it.
     #[serde(default)]
@@ -29,6 +30,14 @@ pub struct LabelledTurn {
     /// `positive`, `negative` or `hard_negative:<category>`.
     #[serde(default)]
     pub kind: Option<String>,
+}
+
+/// Reads an id given as a string or a number.
+fn id_string<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> {
+    Ok(match serde_json::Value::deserialize(deserializer)? {
+        serde_json::Value::String(s) => s,
+        other => other.to_string(),
+    })
 }
 
 /// Counts for one label.
@@ -62,7 +71,7 @@ pub struct Miss {
     /// Expected labels.
     pub expected: Vec<String>,
     /// Labels given, with their evidence as text.
-    pub got: Vec<(String, f32, Vec<String>)>,
+    pub got: Vec<(String, f64, Vec<String>)>,
 }
 
 /// The result of [`score_tags`].
@@ -215,7 +224,7 @@ pub fn score_tags(turns: &[LabelledTurn]) -> TagScores {
     }
 }
 
-fn describe(tag: &Tag, text: &str) -> (String, f32, Vec<String>) {
+fn describe(tag: &Tag, text: &str) -> (String, f64, Vec<String>) {
     (
         tag.label.as_str().to_string(),
         tag.confidence,
@@ -229,7 +238,8 @@ fn describe(tag: &Tag, text: &str) -> (String, f32, Vec<String>) {
 /// One line of a labelled action-item set.
 #[derive(Debug, Clone, Deserialize)]
 pub struct LabelledAction {
-    /// Identifier of the line.
+    /// Identifier of the line (a string or a number).
+    #[serde(deserialize_with = "id_string")]
     pub id: String,
     /// Who said it (resolves "I").
     #[serde(default)]

@@ -76,7 +76,7 @@ pub struct Tag {
     /// What the turn shows.
     pub label: Label,
     /// In [0, 1]; several independent cues raise it.
-    pub confidence: f32,
+    pub confidence: f64,
     /// Character spans `[start, end)` of the words that triggered the tag,
     /// in characters (Unicode scalar values) of the turn's text.
     pub evidence: Vec<[usize; 2]>,
@@ -95,7 +95,7 @@ pub struct TurnText<'a> {
 }
 
 /// A tag needs at least this confidence to be reported.
-pub const TAG_THRESHOLD: f32 = 0.5;
+pub const TAG_THRESHOLD: f64 = 0.5;
 
 /// Tags one turn. The facilitator's own turns are never tagged: their
 /// redirects are full of trigger words.
@@ -119,15 +119,15 @@ pub fn tag_turn(turn: &TurnText) -> Vec<Tag> {
                         for e in tag.evidence.iter_mut().filter(|e| overlaps(**e, span)) {
                             *e = [e[0].min(span[0]), e[1].max(span[1])];
                         }
-                        tag.confidence = tag.confidence.max(rule.confidence);
+                        tag.confidence = tag.confidence.max(f64::from(rule.confidence));
                     } else {
                         tag.evidence.push(span);
-                        tag.confidence = 1.0 - (1.0 - tag.confidence) * (1.0 - rule.confidence);
+                        tag.confidence = 1.0 - (1.0 - tag.confidence) * (1.0 - f64::from(rule.confidence));
                     }
                 }
                 None => tags.push(Tag {
                     label: rule.label,
-                    confidence: rule.confidence,
+                    confidence: f64::from(rule.confidence),
                     evidence: vec![span],
                 }),
             }

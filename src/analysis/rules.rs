@@ -644,7 +644,7 @@ fn system_subject(tokens: &[Token], found: Match, context: &Context) -> bool {
         "it" | "this" | "that" | "someone" | "somebody" | "anyone" | "anybody" | "everyone"
             | "nobody" | "one" | "call" | "oncall" | "reviewer" | "reviewers" | "who" | "and"
             | "but" | "so" | "like" | "yeah" | "okay" | "ok" | "guess" | "mean" | "think" | "know"
-            | "if" | "then" | "because" | "what" | "there" | "all" | "which"
+            | "if" | "then" | "because" | "there" | "all" | "which"
     )
 }
 

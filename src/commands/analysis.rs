@@ -24,7 +24,7 @@ pub fn nudge_config(args: &NudgeArgs) -> Result<Option<NudgeConfig>> {
     }
     Ok((!args.no_nudges).then(|| NudgeConfig {
         min_interval_s: args.nudge_every,
-        threshold: args.nudge_threshold,
+        threshold: f64::from(args.nudge_threshold),
         ..NudgeConfig::default()
     }))
 }

@@ -76,11 +76,15 @@ impl Coach {
         matches!((speaker, &self.facilitator), (Some(s), Some(f)) if s.trim().to_lowercase() == *f)
     }
 
-    /// Reviews the next turn of the meeting.
+    /// Reviews the next turn of the meeting; its speaker becomes a known name.
     pub fn review(&mut self, turn: &TurnInput) -> TurnReview {
         if let Some(speaker) = turn.speaker {
             self.learn(speaker);
         }
+        self.review_as(turn)
+    }
+
+    fn review_as(&mut self, turn: &TurnInput) -> TurnReview {
         let facilitator = turn.facilitator || self.is_facilitator(turn.speaker);
         let tags = tag_turn(&TurnText {
             text: turn.text,
@@ -128,6 +132,11 @@ impl Coach {
             end: record.end,
             text: &record.text,
         });
+        let mut review = review;
+        if record.speaker.is_none() {
+            // The source is not a person: "I" in an action item stays "the speaker".
+            review.actions = find_actions(&record.text, None, &self.names);
+        }
         write_review(record, &review);
         review
     }

@@ -33,7 +33,7 @@ pub struct NudgeConfig {
     /// At least this many seconds of meeting time between two nudges.
     pub min_interval_s: f64,
     /// Tags below this confidence never nudge.
-    pub threshold: f32,
+    pub threshold: f64,
     /// If nobody has stated the blameless intent after this much meeting
     /// time, remind the facilitator.
     pub opening_grace_s: f64,

@@ -38,6 +38,7 @@ use tokio::sync::mpsc;
 
 use crate::asr;
 use crate::events::{Event, SCHEMA};
+use crate::nudges::Coach;
 use crate::store::{MeetingInfo, NewMeeting, Store, TurnRecord};
 use crate::vad::SegmenterConfig;
 
@@ -82,6 +83,10 @@ pub struct Config {
     pub partial_interval_s: f64,
     /// Seconds between status events.
     pub status_interval_s: f64,
+    /// Nudge policy; `None` tags turns without nudging.
+    pub nudges: Option<crate::nudges::NudgeConfig>,
+    /// The facilitator's speaker or source name: never tagged or nudged.
+    pub facilitator: Option<String>,
 }
 
 /// Counters shared by the stages, read for status events.
@@ -260,6 +265,9 @@ pub async fn run(
     let mut shutting_down = false;
     let mut n_turns = 0u64;
     let mut emit_error = None;
+    // Tagging is microseconds per turn: it runs inline, before the turn is
+    // stored, so the stored turn and the event carry the same tags.
+    let mut coach = Coach::new(config.nudges.clone(), config.facilitator.as_deref(), &[]);
     loop {
         let output = tokio::select! {
             _ = &mut shutdown, if !shutting_down => {
@@ -310,7 +318,7 @@ pub async fn run(
             } => {
                 n_turns += 1;
                 let latency_ms = end_arrived.elapsed().as_millis() as u64;
-                let record = TurnRecord {
+                let mut record = TurnRecord {
                     id: n_turns,
                     source: source_names[source].clone(),
                     speaker: None,
@@ -320,11 +328,12 @@ pub async fn run(
                     latency_ms: Some(latency_ms),
                     extra: Default::default(),
                 };
+                let review = coach.annotate(&mut record);
                 // Stored before it is shown, so a shown turn is never lost.
                 if store_tx.send(StoreMessage::Turn(record)).await.is_err() {
                     break;
                 }
-                Event::Turn {
+                let turn = Event::Turn {
                     id: n_turns,
                     source: source_names[source].clone(),
                     speaker: None,
@@ -332,6 +341,18 @@ pub async fn run(
                     end,
                     text,
                     latency_ms,
+                    tags: review.tags,
+                    actions: review.actions,
+                };
+                match review.nudge {
+                    Some(nudge) => {
+                        if let Err(e) = emit(&turn) {
+                            stop.store(true, Ordering::SeqCst);
+                            emit_error.get_or_insert(e);
+                        }
+                        nudge_event(nudge)
+                    }
+                    None => turn,
                 }
             }
             AsrOutput::Warning { source, message } => Event::Warning {
@@ -353,6 +374,9 @@ pub async fn run(
     join(vad_thread, "vad")?;
     join(asr_thread, "asr")?;
     let meeting = join(store_thread, "store")??;
+    if let Some(nudge) = coach.finish() {
+        let _ = emit(&nudge_event(nudge));
+    }
     let audio_s = meeting_audio_seconds(&meeting, store);
     let _ = emit(&Event::End {
         id: meeting_id,
@@ -360,6 +384,15 @@ pub async fn run(
         audio_s,
     });
     Ok(Summary { meeting, n_turns })
+}
+
+fn nudge_event(nudge: crate::nudges::Nudge) -> Event {
+    Event::Nudge {
+        turn_id: nudge.turn_id,
+        label: nudge.label,
+        text: nudge.text,
+        reason: nudge.reason,
+    }
 }
 
 fn meeting_audio_seconds(meeting: &MeetingInfo, store: &Store) -> f64 {
