@@ -105,8 +105,12 @@ pub fn tag_turn(turn: &TurnText) -> Vec<Tag> {
     }
     let tokens = text::tokenize(turn.text);
     let context = pattern::Context { names: turn.names };
+    let words: std::collections::HashSet<&str> = tokens.iter().map(|t| t.norm.as_str()).collect();
     let mut tags: Vec<Tag> = Vec::new();
     for rule in rules::rules() {
+        if !rule.pattern.may_match(&words) {
+            continue;
+        }
         for found in rule.pattern.find_all(&tokens, &context) {
             if rules::cancelled(rule, found, &tokens, &context).is_some() {
                 continue;

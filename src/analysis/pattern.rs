@@ -70,6 +70,10 @@ enum Element {
 #[derive(Debug, Clone)]
 pub struct Pattern {
     elements: Vec<Element>,
+    /// Words of which at least one must be in a text for the pattern to
+    /// match (its most selective required element), so most patterns are
+    /// ruled out by a set lookup instead of a scan.
+    required: Option<Vec<String>>,
 }
 
 /// What the matcher knows beyond the tokens.
@@ -172,7 +176,27 @@ impl Pattern {
             )),
             "pattern {source:?} matches nothing"
         );
-        Pattern { elements }
+        let required = elements
+            .iter()
+            .filter_map(|e| match e {
+                Element::One { atoms, optional: false } => atoms
+                    .iter()
+                    .map(|a| match a {
+                        Atom::Word(w) => Some(w.clone()),
+                        _ => None,
+                    })
+                    .collect::<Option<Vec<String>>>(),
+                _ => None,
+            })
+            .min_by_key(Vec::len);
+        Pattern { elements, required }
+    }
+
+    /// Whether the pattern can match a text made of `words` at all.
+    pub fn may_match(&self, words: &std::collections::HashSet<&str>) -> bool {
+        self.required
+            .as_ref()
+            .is_none_or(|required| required.iter().any(|w| words.contains(w.as_str())))
     }
 
     /// Every leftmost match, one per start token.

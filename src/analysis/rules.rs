@@ -800,6 +800,7 @@ mod tests {
 
     #[test]
     fn every_rule_compiles() {
+        eprintln!("{} compiled rules", rules().len());
         assert!(rules().len() > 100);
         assert!(!meta_patterns().is_empty());
     }
