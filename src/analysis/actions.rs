@@ -40,7 +40,7 @@ impl ActionItem {
 /// Verbs after "will" that are talk, not work ("I'll be honest").
 const NOT_WORK: &[&str] = &[
     "be", "say", "see", "admit", "tell", "note", "mention", "bet", "guess", "just", "never",
-    "probably", "not", "have", "happen", "ever", "always", "need", "want", "wait", "get", "go",
+    "probably", "not", "have", "happen", "ever", "always", "need", "want", "wait", "go",
     "keep", "start", "let", "give", "find", "know", "remember", "hear", "stop", "come", "leave",
     "point", "ask", "answer", "explain", "repeat", "walk", "show", "share", "hand", "talk",
 ];
@@ -98,14 +98,28 @@ fn action_at(
 ) -> Option<(ActionItem, usize)> {
     let (sentence_start, sentence_end) = sentence_of(tokens, i);
     let sentence = &tokens[sentence_start..sentence_end];
-    if sentence.iter().any(|t| HEDGES.contains(&t.norm.as_str())) {
+    // Hedged or conditional work ("if this happens again we will freeze
+    // deploys") is not an agreed item.
+    if sentence.iter().any(|t| HEDGES.contains(&t.norm.as_str()))
+        || matches!(word(tokens, sentence_start), "if" | "unless")
+    {
         return None;
     }
     let w = word(tokens, i);
-    // "action item: X", "todo: X", "follow up: X".
+    let found = |owner: Option<String>, body: usize| {
+        let (task_end, due) = task_and_due(tokens, body, sentence_end, chars);
+        (task_end > body).then(|| {
+            (
+                item(owner, tokens, body, task_end, due, chars, i),
+                sentence_end,
+            )
+        })
+    };
+
+    // "action item: X", "action item for me X", "todo X", "follow up: X".
     let labelled = match (w, word(tokens, i + 1)) {
-        ("action", "item") | ("action", "items") => Some(i + 2),
-        ("todo", _) | ("to-do", _) => Some(i + 1),
+        ("action", "item" | "items") => Some(i + 2),
+        ("todo" | "to-do", _) => Some(i + 1),
         ("follow", "up")
             if tokens
                 .get(i + 2)
@@ -115,97 +129,164 @@ fn action_at(
         }
         _ => None,
     };
-    if let Some(body) = labelled {
-        if body >= sentence_end || tokens[body].boundary != Boundary::Clause {
-            // "any other action items?" asks for items; it is not one.
+    if let Some(mut body) = labelled {
+        // "any other action items" asks for items; it is not one.
+        let asked = i > 0 && matches!(word(tokens, i - 1), "other" | "any" | "more" | "the");
+        if body >= sentence_end || question(tokens, sentence_start) || asked {
             return None;
+        }
+        let mut owner = None;
+        if word(tokens, body) == "for" {
+            if matches!(word(tokens, body + 1), "me" | "myself") {
+                owner = Some(speaker.unwrap_or("the speaker").to_string());
+                body += 2;
+            } else if let Some((who, after)) =
+                owner_phrase(tokens, body + 1, sentence_end, speaker, context, chars)
+            {
+                owner = Some(who);
+                body = after;
+            }
         }
         // The body may itself name an owner: "action item: Lena will ...".
-        if let Some(found) = (body..sentence_end).find_map(|k| {
-            owner_shape(tokens, k, sentence_end, speaker, context, chars).filter(|_| k <= body + 1)
-        }) {
-            return Some(found);
-        }
-        let (task_end, due) = task_and_due(tokens, body, sentence_end, chars);
-        let owner = vocative(tokens, sentence_start, sentence_end, context, chars);
-        return Some((
-            item(owner, tokens, body, task_end, due, chars, i),
-            sentence_end,
-        ));
-    }
-    // "can you own X", "could you take X", "can platform pick up X".
-    if matches!(w, "can" | "could" | "would")
-        && word(tokens, i + 1) == "you"
-        && matches!(
-            word(tokens, i + 2),
-            "own"
-                | "take"
-                | "handle"
-                | "pick"
-                | "drive"
-                | "lead"
-                | "follow"
-                | "write"
-                | "add"
-                | "update"
-                | "fix"
-                | "look"
-                | "check"
-                | "file"
-                | "open"
-                | "set"
-                | "do"
-        )
-    {
-        let body = i + 2;
-        let (task_end, due) = task_and_due(tokens, body, sentence_end, chars);
-        let owner = vocative(tokens, sentence_start, sentence_end, context, chars);
-        return Some((
-            item(owner, tokens, body, task_end, due, chars, i),
-            sentence_end,
-        ));
-    }
-    // "let's have NAME own X".
-    if w == "let" && word(tokens, i + 1) == "us" && word(tokens, i + 2) == "have" {
-        let (owner, after) = owner_phrase(tokens, i + 3, sentence_end, speaker, context, chars)?;
-        let (task_end, due) = task_and_due(tokens, after, sentence_end, chars);
-        if task_end <= after {
-            return None;
-        }
-        return Some((
-            item(Some(owner), tokens, after, task_end, due, chars, i),
-            sentence_end,
-        ));
-    }
-    // "we need to X", "someone needs to X", "we should X": no owner yet.
-    if matches!(w, "we" | "someone" | "somebody")
-        && (matches!(
-            (word(tokens, i + 1), word(tokens, i + 2)),
-            ("need", "to") | ("needs", "to") | ("have", "to") | ("has", "to") | ("must", _)
-        ) || (word(tokens, i + 1) == "should" && w == "someone"))
-        && !question(tokens, sentence_start)
-    {
-        let body = if word(tokens, i + 1) == "must" || word(tokens, i + 1) == "should" {
-            i + 2
-        } else {
-            i + 3
-        };
-        if NOT_WORK.contains(&word(tokens, body)) || word(tokens, body) == "talk" {
-            return None;
+        if owner.is_none() {
+            if let Some(found) = owner_shape(tokens, body, sentence_end, speaker, context, chars) {
+                return Some(found);
+            }
         }
         let (task_end, due) = task_and_due(tokens, body, sentence_end, chars);
         if task_end <= body {
             return None;
         }
+        let owner = owner
+            .or_else(|| named_owner(tokens, body, sentence_end, context, chars))
+            .or_else(|| vocative(tokens, sentence_start, sentence_end, context, chars));
+        let task_end = strip_trailing_owner(tokens, body, task_end, context);
         return Some((
-            item(None, tokens, body, task_end, due, chars, i),
+            item(owner, tokens, body, task_end, due, chars, i),
             sentence_end,
         ));
+    }
+
+    // "[Sam,] can you own X", "could someone own X", "can platform pick up X".
+    if matches!(w, "can" | "could" | "would") {
+        let (owner, body) = match word(tokens, i + 1) {
+            "you" => {
+                let before = (i > sentence_start && in_class(Class::Name, &tokens[i - 1], context))
+                    .then(|| capitalise(&source_text(tokens, i - 1, i, chars)));
+                (
+                    before.or_else(|| vocative(tokens, sentence_start, sentence_end, context, chars)),
+                    i + 2,
+                )
+            }
+            "someone" | "somebody" | "anyone" => (None, i + 2),
+            _ => match owner_phrase(tokens, i + 1, sentence_end, speaker, context, chars) {
+                Some((who, after)) if word(tokens, i + 1) != "i" => (Some(who), after),
+                _ => return None,
+            },
+        };
+        if !work_verb(tokens, body) {
+            return None;
+        }
+        return found(owner, body);
+    }
+    // "Tomás, please file the ticket".
+    if w == "please"
+        && i > sentence_start
+        && in_class(Class::Name, &tokens[i - 1], context)
+        && work_verb(tokens, i + 1)
+    {
+        return found(Some(capitalise(&source_text(tokens, i - 1, i, chars))), i + 1);
+    }
+    if question(tokens, sentence_start) {
+        return None;
+    }
+    // "let's have NAME own X"; "let's get X done": no owner yet.
+    if w == "let" && word(tokens, i + 1) == "us" {
+        if word(tokens, i + 2) == "have" {
+            let (owner, after) = owner_phrase(tokens, i + 3, sentence_end, speaker, context, chars)?;
+            return found(Some(owner), after);
+        }
+        let body = if word(tokens, i + 2) == "just" { i + 3 } else { i + 2 };
+        if work_verb(tokens, body) && !NOT_LET.contains(&word(tokens, body)) {
+            return found(None, body);
+        }
+        return None;
+    }
+    // "we need to X", "someone needs to X", "we should X", "we'll X".
+    if matches!(w, "we" | "someone" | "somebody") {
+        let body = modal_body(tokens, i + 1)?;
+        if !work_verb(tokens, body) {
+            return None;
+        }
+        return found(None, body);
     }
     owner_shape(tokens, i, sentence_end, speaker, context, chars)
 }
 
-/// "NAME will X", "NAME to X", "I'll X", "NAME is going to X", "NAME owns X".
+/// Verbs after "let's" that run the meeting rather than hand out work.
+const NOT_LET: &[&str] = &[
+    "move", "wrap", "close", "talk", "start", "keep", "go", "see", "look", "take", "park", "pause",
+    "focus", "hear", "walk", "step", "come", "try", "be", "not", "make", "say", "do", "leave",
+];
+
+/// After a subject: the modal that hands out work, and where the work starts.
+fn modal_body(tokens: &[Token], k: usize) -> Option<usize> {
+    match (word(tokens, k), word(tokens, k + 1), word(tokens, k + 2)) {
+        ("need" | "needs" | "have" | "has" | "got", "to", _) => Some(k + 2),
+        ("is" | "are" | "am", "going", "to") => Some(k + 3),
+        ("must" | "will" | "shall", _, _) => Some(k + 1),
+        ("should", next, _) if next != "have" && next != "not" => Some(k + 1),
+        _ => None,
+    }
+}
+
+/// A verb of work at `k`: not talk ("I'll be honest"), not past tense.
+fn work_verb(tokens: &[Token], k: usize) -> bool {
+    let w = word(tokens, k);
+    if w.is_empty() || NOT_WORK.contains(&w) {
+        // "I'll have the validator in review" hands out work; "have to" is a modal.
+        return w == "have" && !matches!(word(tokens, k + 1), "to" | "been" | "a" | "no" | "");
+    }
+    !(w.ends_with("ed") && !matches!(w, "need" | "feed" | "seed" | "speed"))
+}
+
+/// An owner named in a labelled item after its task: "... owner priya",
+/// "... jonas by monday".
+fn named_owner(
+    tokens: &[Token],
+    body: usize,
+    end: usize,
+    context: &Context,
+    chars: &[char],
+) -> Option<String> {
+    if let Some(k) = (body..end).find(|&k| word(tokens, k) == "owner") {
+        let k = if word(tokens, k + 1) == "is" { k + 2 } else { k + 1 };
+        let named = tokens.get(k).is_some_and(|t| {
+            in_class(Class::Name, t, context) || TEAMS.contains(&t.norm.as_str())
+        });
+        return named.then(|| capitalise(&source_text(tokens, k, k + 1, chars)));
+    }
+    let due = (body..end)
+        .find(|&k| due_at(tokens, k, end).is_some())
+        .unwrap_or(end);
+    let last = due.checked_sub(1)?;
+    (last > body && in_class(Class::Name, &tokens[last], context))
+        .then(|| capitalise(&source_text(tokens, last, last + 1, chars)))
+}
+
+/// The task of a labelled item without the owner said after it.
+fn strip_trailing_owner(tokens: &[Token], body: usize, task_end: usize, context: &Context) -> usize {
+    if let Some(k) = (body..task_end).find(|&k| word(tokens, k) == "owner") {
+        return k;
+    }
+    if task_end > body + 1 && in_class(Class::Name, &tokens[task_end - 1], context) {
+        return task_end - 1;
+    }
+    task_end
+}
+
+/// "NAME will X", "NAME to X", "I'll X", "NAME is going to X", "NAME owns X",
+/// "the platform team should own X", "payments needs to add X".
 fn owner_shape(
     tokens: &[Token],
     i: usize,
@@ -215,34 +296,14 @@ fn owner_shape(
     chars: &[char],
 ) -> Option<(ActionItem, usize)> {
     let (owner, after) = owner_phrase(tokens, i, sentence_end, speaker, context, chars)?;
-    let body = match (
-        word(tokens, after),
-        word(tokens, after + 1),
-        word(tokens, after + 2),
-    ) {
-        ("will", v, _) if v != "not" => after + 1,
-        ("is" | "are" | "am", "going", "to") => after + 3,
-        ("is" | "are" | "am", "taking" | "owning", _) => after + 1,
-        ("to", _, _)
-            if tokens
-                .get(after)
-                .is_some_and(|t| t.boundary == Boundary::None) =>
-        {
-            after + 1
-        }
-        ("owns" | "takes", _, _) => after,
-        ("can", "take" | "own", _) => after + 1,
-        _ => return None,
+    let body = match (word(tokens, after), word(tokens, after + 1)) {
+        ("is" | "are" | "am", "taking" | "owning") => after + 1,
+        ("to", _) if tokens.get(after).is_some_and(|t| t.boundary == Boundary::None) => after + 1,
+        ("owns" | "takes", _) => after,
+        ("can", "take" | "own") => after + 1,
+        _ => modal_body(tokens, after)?,
     };
-    if body >= sentence_end
-        || NOT_WORK.contains(&word(tokens, body))
-        || question(tokens, sentence_of(tokens, i).0)
-    {
-        return None;
-    }
-    // "I will" needs a verb of work right after it, not a past participle.
-    if word(tokens, body).ends_with("ed") && !matches!(word(tokens, body), "need" | "feed" | "seed")
-    {
+    if body >= sentence_end || !work_verb(tokens, body) || question(tokens, sentence_of(tokens, i).0) {
         return None;
     }
     let (task_end, due) = task_and_due(tokens, body, sentence_end, chars);
@@ -379,7 +440,8 @@ fn task_and_due(
 ) -> (usize, Option<String>) {
     for k in body..end {
         if let Some(due_end) = due_at(tokens, k, end) {
-            let due_start = if matches!(word(tokens, k), "by" | "before" | "until" | "due" | "no") {
+            // "by" and "due" go; "before", "until", "within" are kept, as said.
+            let due_start = if matches!(word(tokens, k), "by" | "due" | "no") {
                 k + if word(tokens, k) == "no" { 3 } else { 1 }
             } else {
                 k
@@ -406,9 +468,18 @@ fn due_at(tokens: &[Token], k: usize, end: usize) -> Option<usize> {
     let next = word(tokens, k + 1);
     let upto = |n: usize| (k + n).min(end);
     match w {
-        "within" if number_word(next) || next == "a" || next == "the" => Some(date_end(tokens, k + 2, end)),
+        "within" if number_word(next) || next == "a" || next == "the" => {
+            let mut j = k + 1;
+            while j < end && (number_word(word(tokens, j)) || matches!(word(tokens, j), "hours" | "hour" | "days" | "day" | "weeks" | "week" | "business" | "working" | "the" | "next")) {
+                j += 1;
+            }
+            Some(j)
+        }
         "by" | "before" | "until" | "due" => {
-            if next == "the" && matches!(word(tokens, k + 2), "end" | "next") {
+            if next == "the" && word(tokens, k + 2) == "next" {
+                return Some(upto(4));
+            }
+            if next == "the" && word(tokens, k + 2) == "end" {
                 return due_at(tokens, k + 2, end).or(Some(upto(3)));
             }
             if matches!(w, "before")
@@ -436,7 +507,7 @@ fn due_at(tokens: &[Token], k: usize, end: usize) -> Option<usize> {
         "end" if next == "of" => Some(upto(if word(tokens, k + 2) == "the" { 4 } else { 3 })),
         "next" | "this"
             if date_word(next)
-                || matches!(next, "week" | "sprint" | "release" | "month" | "quarter") =>
+                || matches!(next, "week" | "sprint" | "release" | "month" | "quarter" | "morning" | "afternoon" | "evening") =>
         {
             Some(upto(2))
         }
@@ -448,6 +519,7 @@ fn due_at(tokens: &[Token], k: usize, end: usize) -> Option<usize> {
         {
             Some(upto(3))
         }
+        "tomorrow" if matches!(next, "morning" | "afternoon" | "evening" | "night" | "eod") => Some(upto(2)),
         "tomorrow" | "tonight" | "today" | "eod" | "eow" => Some(upto(1)),
         _ if weekday(w) => Some(upto(1)),
         _ => None,
@@ -513,7 +585,7 @@ fn date_word(w: &str) -> bool {
 fn number_word(w: &str) -> bool {
     matches!(
         w,
-        "one"
+        "eleven" | "twelve" | "fourteen" | "twenty" | "thirty" | "forty" | "fifty" | "sixty" | "seventy" | "one"
             | "two"
             | "three"
             | "four"
