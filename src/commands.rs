@@ -459,7 +459,12 @@ fn write_event(
                 if labels.is_empty() {
                     writeln!(out, "[{}] {who}: {text}", mm_ss(*start))?;
                 } else {
-                    writeln!(out, "[{}] {who}: {text}  [{}]", mm_ss(*start), labels.join(", "))?;
+                    writeln!(
+                        out,
+                        "[{}] {who}: {text}  [{}]",
+                        mm_ss(*start),
+                        labels.join(", ")
+                    )?;
                 }
                 out.flush()
             }

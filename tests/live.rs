@@ -109,33 +109,63 @@ fn replay_of_the_synthetic_meeting_matches_the_script() {
     assert_eq!(labels_of("on him"), ["blame"]);
     assert_eq!(labels_of("followed the runbook, nobody"), ["defensive"]);
     assert!(labels_of("never happen again").contains(&"exec_pressure".to_string()));
-    assert!(labels_of("pipeline").is_empty(), "action items are not tags");
+    assert!(
+        labels_of("pipeline").is_empty(),
+        "action items are not tags"
+    );
     // Evidence spans are character offsets into the turn's text.
-    let blame_turn = turns.iter().find(|t| t["text"].as_str().unwrap().contains("on him")).unwrap();
+    let blame_turn = turns
+        .iter()
+        .find(|t| t["text"].as_str().unwrap().contains("on him"))
+        .unwrap();
     let evidence: Vec<String> = blame_turn["tags"][0]["evidence"]
         .as_array()
         .unwrap()
         .iter()
         .map(|span| {
-            let (start, end) = (span[0].as_u64().unwrap() as usize, span[1].as_u64().unwrap() as usize);
-            blame_turn["text"].as_str().unwrap().chars().skip(start).take(end - start).collect()
+            let (start, end) = (
+                span[0].as_u64().unwrap() as usize,
+                span[1].as_u64().unwrap() as usize,
+            );
+            blame_turn["text"]
+                .as_str()
+                .unwrap()
+                .chars()
+                .skip(start)
+                .take(end - start)
+                .collect()
         })
         .collect();
-    assert!(evidence.iter().any(|e| e.contains("on him")), "{evidence:?}");
+    assert!(
+        evidence.iter().any(|e| e.contains("on him")),
+        "{evidence:?}"
+    );
 
     let nudges = of_type(&events, "nudge");
     assert!(nudges.iter().any(|n| n["label"] == "blame"), "{nudges:?}");
     assert_eq!(nudges.last().unwrap()["label"], "closing");
     let mut last_at: Option<f64> = None;
     for nudge in &nudges {
-        assert!(!nudge["text"].as_str().unwrap().is_empty() && !nudge["reason"].as_str().unwrap().is_empty());
-        let Some(turn_id) = nudge["turn_id"].as_u64() else { continue };
+        assert!(
+            !nudge["text"].as_str().unwrap().is_empty()
+                && !nudge["reason"].as_str().unwrap().is_empty()
+        );
+        let Some(turn_id) = nudge["turn_id"].as_u64() else {
+            continue;
+        };
         let position = events.iter().position(|e| std::ptr::eq(e, *nudge)).unwrap();
         assert_eq!(events[position - 1]["type"], "turn");
-        assert_eq!(events[position - 1]["id"], turn_id, "a nudge follows its turn");
+        assert_eq!(
+            events[position - 1]["id"],
+            turn_id,
+            "a nudge follows its turn"
+        );
         let at = events[position - 1]["end"].as_f64().unwrap();
         if let Some(previous) = last_at {
-            assert!(at - previous >= 60.0, "nudges {previous} and {at} are less than a minute apart");
+            assert!(
+                at - previous >= 60.0,
+                "nudges {previous} and {at} are less than a minute apart"
+            );
         }
         last_at = Some(at);
     }

@@ -40,9 +40,9 @@ impl ActionItem {
 /// Verbs after "will" that are talk, not work ("I'll be honest").
 const NOT_WORK: &[&str] = &[
     "be", "say", "see", "admit", "tell", "note", "mention", "bet", "guess", "just", "never",
-    "probably", "not", "have", "happen", "ever", "always", "need", "want", "wait", "go",
-    "keep", "start", "let", "give", "find", "know", "remember", "hear", "stop", "come", "leave",
-    "point", "ask", "answer", "explain", "repeat", "walk", "show", "share", "hand", "talk",
+    "probably", "not", "have", "happen", "ever", "always", "need", "want", "wait", "go", "keep",
+    "start", "let", "give", "find", "know", "remember", "hear", "stop", "come", "leave", "point",
+    "ask", "answer", "explain", "repeat", "walk", "show", "share", "hand", "talk",
 ];
 
 /// Words that make a statement hypothetical.
@@ -174,7 +174,8 @@ fn action_at(
                 let before = (i > sentence_start && in_class(Class::Name, &tokens[i - 1], context))
                     .then(|| capitalise(&source_text(tokens, i - 1, i, chars)));
                 (
-                    before.or_else(|| vocative(tokens, sentence_start, sentence_end, context, chars)),
+                    before
+                        .or_else(|| vocative(tokens, sentence_start, sentence_end, context, chars)),
                     i + 2,
                 )
             }
@@ -195,7 +196,10 @@ fn action_at(
         && in_class(Class::Name, &tokens[i - 1], context)
         && work_verb(tokens, i + 1)
     {
-        return found(Some(capitalise(&source_text(tokens, i - 1, i, chars))), i + 1);
+        return found(
+            Some(capitalise(&source_text(tokens, i - 1, i, chars))),
+            i + 1,
+        );
     }
     if question(tokens, sentence_start) {
         return None;
@@ -203,10 +207,15 @@ fn action_at(
     // "let's have NAME own X"; "let's get X done": no owner yet.
     if w == "let" && word(tokens, i + 1) == "us" {
         if word(tokens, i + 2) == "have" {
-            let (owner, after) = owner_phrase(tokens, i + 3, sentence_end, speaker, context, chars)?;
+            let (owner, after) =
+                owner_phrase(tokens, i + 3, sentence_end, speaker, context, chars)?;
             return found(Some(owner), after);
         }
-        let body = if word(tokens, i + 2) == "just" { i + 3 } else { i + 2 };
+        let body = if word(tokens, i + 2) == "just" {
+            i + 3
+        } else {
+            i + 2
+        };
         if work_verb(tokens, body) && !NOT_LET.contains(&word(tokens, body)) {
             return found(None, body);
         }
@@ -247,7 +256,7 @@ fn work_verb(tokens: &[Token], k: usize) -> bool {
         // "I'll have the validator in review" hands out work; "have to" is a modal.
         return w == "have" && !matches!(word(tokens, k + 1), "to" | "been" | "a" | "no" | "");
     }
-    !(w.ends_with("ed") && !matches!(w, "need" | "feed" | "seed" | "speed"))
+    !w.ends_with("ed") || matches!(w, "need" | "feed" | "seed" | "speed")
 }
 
 /// An owner named in a labelled item after its task: "... owner priya",
@@ -260,10 +269,14 @@ fn named_owner(
     chars: &[char],
 ) -> Option<String> {
     if let Some(k) = (body..end).find(|&k| word(tokens, k) == "owner") {
-        let k = if word(tokens, k + 1) == "is" { k + 2 } else { k + 1 };
-        let named = tokens.get(k).is_some_and(|t| {
-            in_class(Class::Name, t, context) || TEAMS.contains(&t.norm.as_str())
-        });
+        let k = if word(tokens, k + 1) == "is" {
+            k + 2
+        } else {
+            k + 1
+        };
+        let named = tokens
+            .get(k)
+            .is_some_and(|t| in_class(Class::Name, t, context) || TEAMS.contains(&t.norm.as_str()));
         return named.then(|| capitalise(&source_text(tokens, k, k + 1, chars)));
     }
     let due = (body..end)
@@ -275,7 +288,12 @@ fn named_owner(
 }
 
 /// The task of a labelled item without the owner said after it.
-fn strip_trailing_owner(tokens: &[Token], body: usize, task_end: usize, context: &Context) -> usize {
+fn strip_trailing_owner(
+    tokens: &[Token],
+    body: usize,
+    task_end: usize,
+    context: &Context,
+) -> usize {
     if let Some(k) = (body..task_end).find(|&k| word(tokens, k) == "owner") {
         return k;
     }
@@ -298,12 +316,21 @@ fn owner_shape(
     let (owner, after) = owner_phrase(tokens, i, sentence_end, speaker, context, chars)?;
     let body = match (word(tokens, after), word(tokens, after + 1)) {
         ("is" | "are" | "am", "taking" | "owning") => after + 1,
-        ("to", _) if tokens.get(after).is_some_and(|t| t.boundary == Boundary::None) => after + 1,
+        ("to", _)
+            if tokens
+                .get(after)
+                .is_some_and(|t| t.boundary == Boundary::None) =>
+        {
+            after + 1
+        }
         ("owns" | "takes", _) => after,
         ("can", "take" | "own") => after + 1,
         _ => modal_body(tokens, after)?,
     };
-    if body >= sentence_end || !work_verb(tokens, body) || question(tokens, sentence_of(tokens, i).0) {
+    if body >= sentence_end
+        || !work_verb(tokens, body)
+        || question(tokens, sentence_of(tokens, i).0)
+    {
         return None;
     }
     let (task_end, due) = task_and_due(tokens, body, sentence_end, chars);
@@ -470,7 +497,22 @@ fn due_at(tokens: &[Token], k: usize, end: usize) -> Option<usize> {
     match w {
         "within" if number_word(next) || next == "a" || next == "the" => {
             let mut j = k + 1;
-            while j < end && (number_word(word(tokens, j)) || matches!(word(tokens, j), "hours" | "hour" | "days" | "day" | "weeks" | "week" | "business" | "working" | "the" | "next")) {
+            while j < end
+                && (number_word(word(tokens, j))
+                    || matches!(
+                        word(tokens, j),
+                        "hours"
+                            | "hour"
+                            | "days"
+                            | "day"
+                            | "weeks"
+                            | "week"
+                            | "business"
+                            | "working"
+                            | "the"
+                            | "next"
+                    ))
+            {
                 j += 1;
             }
             Some(j)
@@ -507,7 +549,17 @@ fn due_at(tokens: &[Token], k: usize, end: usize) -> Option<usize> {
         "end" if next == "of" => Some(upto(if word(tokens, k + 2) == "the" { 4 } else { 3 })),
         "next" | "this"
             if date_word(next)
-                || matches!(next, "week" | "sprint" | "release" | "month" | "quarter" | "morning" | "afternoon" | "evening") =>
+                || matches!(
+                    next,
+                    "week"
+                        | "sprint"
+                        | "release"
+                        | "month"
+                        | "quarter"
+                        | "morning"
+                        | "afternoon"
+                        | "evening"
+                ) =>
         {
             Some(upto(2))
         }
@@ -519,7 +571,9 @@ fn due_at(tokens: &[Token], k: usize, end: usize) -> Option<usize> {
         {
             Some(upto(3))
         }
-        "tomorrow" if matches!(next, "morning" | "afternoon" | "evening" | "night" | "eod") => Some(upto(2)),
+        "tomorrow" if matches!(next, "morning" | "afternoon" | "evening" | "night" | "eod") => {
+            Some(upto(2))
+        }
         "tomorrow" | "tonight" | "today" | "eod" | "eow" => Some(upto(1)),
         _ if weekday(w) => Some(upto(1)),
         _ => None,
@@ -585,7 +639,16 @@ fn date_word(w: &str) -> bool {
 fn number_word(w: &str) -> bool {
     matches!(
         w,
-        "eleven" | "twelve" | "fourteen" | "twenty" | "thirty" | "forty" | "fifty" | "sixty" | "seventy" | "one"
+        "eleven"
+            | "twelve"
+            | "fourteen"
+            | "twenty"
+            | "thirty"
+            | "forty"
+            | "fifty"
+            | "sixty"
+            | "seventy"
+            | "one"
             | "two"
             | "three"
             | "four"

@@ -126,7 +126,8 @@ pub fn tag_turn(turn: &TurnText) -> Vec<Tag> {
                         tag.confidence = tag.confidence.max(f64::from(rule.confidence));
                     } else {
                         tag.evidence.push(span);
-                        tag.confidence = 1.0 - (1.0 - tag.confidence) * (1.0 - f64::from(rule.confidence));
+                        tag.confidence =
+                            1.0 - (1.0 - tag.confidence) * (1.0 - f64::from(rule.confidence));
                     }
                 }
                 None => tags.push(Tag {

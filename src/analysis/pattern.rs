@@ -58,7 +58,10 @@ enum Atom {
 
 #[derive(Debug, Clone)]
 enum Element {
-    One { atoms: Vec<Atom>, optional: bool },
+    One {
+        atoms: Vec<Atom>,
+        optional: bool,
+    },
     Gap(usize),
     /// The end of a clause (or of the text): a boundary follows.
     End,
@@ -103,7 +106,11 @@ pub fn expand(source: &str) -> Vec<String> {
         + source[open..]
             .find('}')
             .unwrap_or_else(|| panic!("unclosed {{ in pattern {source:?}"));
-    let (before, group, after) = (&source[..open], &source[open + 1..close], &source[close + 1..]);
+    let (before, group, after) = (
+        &source[..open],
+        &source[open + 1..close],
+        &source[close + 1..],
+    );
     group
         .split('|')
         .flat_map(|choice| expand(&format!("{before} {choice} {after}")))
@@ -179,7 +186,10 @@ impl Pattern {
         let required = elements
             .iter()
             .filter_map(|e| match e {
-                Element::One { atoms, optional: false } => atoms
+                Element::One {
+                    atoms,
+                    optional: false,
+                } => atoms
                     .iter()
                     .map(|a| match a {
                         Atom::Word(w) => Some(w.clone()),
@@ -222,12 +232,17 @@ impl Pattern {
         };
         match element {
             Element::Start => {
-                let at_start = tokens.get(i).is_some_and(|t| t.boundary != Boundary::None) || i == 0;
-                at_start.then(|| self.match_at(tokens, i, e + 1, context)).flatten()
+                let at_start =
+                    tokens.get(i).is_some_and(|t| t.boundary != Boundary::None) || i == 0;
+                at_start
+                    .then(|| self.match_at(tokens, i, e + 1, context))
+                    .flatten()
             }
             Element::End => {
                 let at_end = tokens.get(i).is_none_or(|t| t.boundary != Boundary::None);
-                at_end.then(|| self.match_at(tokens, i, e + 1, context)).flatten()
+                at_end
+                    .then(|| self.match_at(tokens, i, e + 1, context))
+                    .flatten()
             }
             Element::Gap(n) => {
                 // Prefer the shortest gap, so evidence stays tight.
@@ -282,13 +297,41 @@ pub fn in_class(class: Class, token: &Token, context: &Context) -> bool {
     match class {
         Class::Any => true,
         Class::Participle => {
-            (word.len() > 4 && word.ends_with("ed") && !matches!(word, "need" | "feed" | "seed" | "bleed" | "speed"))
+            (word.len() > 4
+                && word.ends_with("ed")
+                && !matches!(word, "need" | "feed" | "seed" | "bleed" | "speed"))
                 || matches!(
                     word,
-                    "caught" | "seen" | "known" | "done" | "taken" | "gone" | "run" | "written"
-                        | "read" | "thought" | "told" | "found" | "put" | "brought" | "kept"
-                        | "made" | "got" | "gotten" | "given" | "shown" | "sent" | "built"
-                        | "held" | "set" | "spotted" | "hit" | "shut" | "split" | "spun" | "rolled"
+                    "caught"
+                        | "seen"
+                        | "known"
+                        | "done"
+                        | "taken"
+                        | "gone"
+                        | "run"
+                        | "written"
+                        | "read"
+                        | "thought"
+                        | "told"
+                        | "found"
+                        | "put"
+                        | "brought"
+                        | "kept"
+                        | "made"
+                        | "got"
+                        | "gotten"
+                        | "given"
+                        | "shown"
+                        | "sent"
+                        | "built"
+                        | "held"
+                        | "set"
+                        | "spotted"
+                        | "hit"
+                        | "shut"
+                        | "split"
+                        | "spun"
+                        | "rolled"
                 )
         }
         Class::Me => matches!(
@@ -331,9 +374,24 @@ pub fn in_class(class: Class, token: &Token, context: &Context) -> bool {
             in_class(Class::Group, token, context)
                 || matches!(
                     word,
-                    "infra" | "platform" | "payments" | "networking" | "network" | "security"
-                        | "identity" | "database" | "billing" | "frontend" | "backend" | "support"
-                        | "storage" | "mobile" | "data" | "release" | "devops" | "operations"
+                    "infra"
+                        | "platform"
+                        | "payments"
+                        | "networking"
+                        | "network"
+                        | "security"
+                        | "identity"
+                        | "database"
+                        | "billing"
+                        | "frontend"
+                        | "backend"
+                        | "support"
+                        | "storage"
+                        | "mobile"
+                        | "data"
+                        | "release"
+                        | "devops"
+                        | "operations"
                 )
         }
         Class::Other => {
@@ -481,7 +539,12 @@ mod tests {
     fn groups_expand_to_word_sequences() {
         assert_eq!(
             expand("{nobody|no one} told {me|}"),
-            ["nobody told me", "nobody told", "no one told me", "no one told"]
+            [
+                "nobody told me",
+                "nobody told",
+                "no one told me",
+                "no one told"
+            ]
         );
     }
 

@@ -607,7 +607,13 @@ pub enum Cancelled {
 
 /// Talk about blame in the sentence, before the match and not undone by a
 /// "but" between them ("I'm not blaming anyone, but Dan was careless").
-fn meta(tokens: &[Token], sentence_start: usize, sentence_end: usize, found: Match, context: &Context) -> bool {
+fn meta(
+    tokens: &[Token],
+    sentence_start: usize,
+    sentence_end: usize,
+    found: Match,
+    context: &Context,
+) -> bool {
     let sentence = &tokens[sentence_start..sentence_end];
     meta_patterns().iter().any(|p| {
         p.find_all(sentence, context).iter().any(|m| {
@@ -621,7 +627,21 @@ fn meta(tokens: &[Token], sentence_start: usize, sentence_end: usize, found: Mat
 }
 
 /// Words that may sit between a subject and its modal ("Dan really should have").
-const ADVERBS: &[&str] = &["really", "probably", "definitely", "just", "also", "obviously", "clearly", "honestly", "literally", "totally", "actually", "still", "maybe"];
+const ADVERBS: &[&str] = &[
+    "really",
+    "probably",
+    "definitely",
+    "just",
+    "also",
+    "obviously",
+    "clearly",
+    "honestly",
+    "literally",
+    "totally",
+    "actually",
+    "still",
+    "maybe",
+];
 
 /// The word before the match (skipping adverbs) is a noun that names a
 /// thing: "the alert should have fired", "the client could have a suffix".
@@ -641,10 +661,37 @@ fn system_subject(tokens: &[Token], found: Match, context: &Context) -> bool {
     }
     !matches!(
         subject.norm.as_str(),
-        "it" | "this" | "that" | "someone" | "somebody" | "anyone" | "anybody" | "everyone"
-            | "nobody" | "one" | "call" | "oncall" | "reviewer" | "reviewers" | "who" | "and"
-            | "but" | "so" | "like" | "yeah" | "okay" | "ok" | "guess" | "mean" | "think" | "know"
-            | "if" | "then" | "because" | "there" | "all" | "which"
+        "it" | "this"
+            | "that"
+            | "someone"
+            | "somebody"
+            | "anyone"
+            | "anybody"
+            | "everyone"
+            | "nobody"
+            | "one"
+            | "call"
+            | "oncall"
+            | "reviewer"
+            | "reviewers"
+            | "who"
+            | "and"
+            | "but"
+            | "so"
+            | "like"
+            | "yeah"
+            | "okay"
+            | "ok"
+            | "guess"
+            | "mean"
+            | "think"
+            | "know"
+            | "if"
+            | "then"
+            | "because"
+            | "there"
+            | "all"
+            | "which"
     )
 }
 
@@ -718,9 +765,12 @@ fn reported(
         // "called it ...".
         if word == "put"
             || (word == "called"
-                && !tokens
-                    .get(i + 1)
-                    .is_some_and(|t| matches!(t.norm.as_str(), "it" | "this" | "that" | "us" | "them" | "him" | "her")))
+                && !tokens.get(i + 1).is_some_and(|t| {
+                    matches!(
+                        t.norm.as_str(),
+                        "it" | "this" | "that" | "us" | "them" | "him" | "her"
+                    )
+                }))
         {
             return false;
         }
@@ -782,7 +832,10 @@ fn self_directed(tokens: &[Token], found: Match, context: &Context) -> bool {
         // "I mean you always...", "I think he was careless": a frame, not
         // the subject.
         let frame = tokens.get(i + 1).is_some_and(|t| {
-            matches!(t.norm.as_str(), "mean" | "think" | "guess" | "feel" | "believe" | "swear" | "know" | "bet")
+            matches!(
+                t.norm.as_str(),
+                "mean" | "think" | "guess" | "feel" | "believe" | "swear" | "know" | "bet"
+            )
         });
         if in_class(Class::Me, token, context) && !frame {
             return true;

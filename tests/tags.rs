@@ -1,0 +1,189 @@
+//! The tagger and the action-item finder against the labelled sets in
+//! data/tags/ (see its README for the labelling rules and what each set is
+//! for). Bounds are set from measurement; the closing note of the tagging
+//! issue gives the figures.
+
+mod common;
+
+use blameless::analysis::evaluate::{
+    parse_actions, parse_labelled, score_actions, score_tags, TagScores,
+};
+use common::{ok, root, Blameless};
+
+fn scores(file: &str) -> TagScores {
+    let text = std::fs::read_to_string(root().join("data/tags").join(file)).unwrap();
+    score_tags(&parse_labelled(&text).unwrap())
+}
+
+fn report(name: &str, s: &TagScores) {
+    for l in &s.labels {
+        eprintln!(
+            "{name} {:<15} P {:.3} R {:.3} F1 {:.3}",
+            l.label, l.precision, l.recall, l.f1
+        );
+    }
+    eprintln!(
+        "{name} false-positive rate on none: {:.3}",
+        s.false_positive_rate
+    );
+}
+
+/// The project's target: precision >= 0.90 and recall >= 0.85 on every
+/// label, at most 3 % of none-turns tagged.
+fn assert_project_target(name: &str, s: &TagScores) {
+    report(name, s);
+    for l in &s.labels {
+        assert!(
+            l.precision >= 0.90,
+            "{name} {} precision {:.3}",
+            l.label,
+            l.precision
+        );
+        assert!(
+            l.recall >= 0.85,
+            "{name} {} recall {:.3}",
+            l.label,
+            l.recall
+        );
+    }
+    assert!(
+        s.false_positive_rate <= 0.03,
+        "{name} false-positive rate {:.3}",
+        s.false_positive_rate
+    );
+}
+
+#[test]
+fn development_set_meets_the_project_target() {
+    let s = scores("dev.jsonl");
+    assert!(s.n_turns >= 300);
+    assert_project_target("dev", &s);
+    // No kind of hard negative is a weak spot: at most one wrong per kind.
+    for (kind, (n, wrong)) in &s.by_kind {
+        if kind.starts_with("hard_negative") {
+            assert!(*wrong <= 1, "{kind}: {wrong} of {n} tagged");
+        }
+    }
+}
+
+#[test]
+fn validation_set_meets_the_project_target() {
+    assert_project_target("heldout", &scores("heldout.jsonl"));
+}
+
+/// Written by someone who never saw the rules or the other sets, with new
+/// incidents and deliberately unusual phrasing: how far the markers
+/// generalise. Far below the target; these floors only stop it getting
+/// worse (measured: precision 0.67-1.00 per label, recall 0.21-0.78,
+/// 3.8 % of none-turns tagged).
+#[test]
+fn unseen_test_set_stays_above_its_measured_floor() {
+    let s = scores("test.jsonl");
+    report("test", &s);
+    for l in &s.labels {
+        assert!(
+            l.precision >= 0.6,
+            "test {} precision {:.3}",
+            l.label,
+            l.precision
+        );
+        assert!(l.recall >= 0.2, "test {} recall {:.3}", l.label, l.recall);
+    }
+    let micro_recall = s.labels.iter().map(|l| l.true_positives).sum::<usize>() as f64
+        / s.labels
+            .iter()
+            .map(|l| l.true_positives + l.false_negatives)
+            .sum::<usize>() as f64;
+    assert!(micro_recall >= 0.45, "micro recall {micro_recall:.3}");
+    assert!(
+        s.false_positive_rate <= 0.05,
+        "false-positive rate {:.3}",
+        s.false_positive_rate
+    );
+}
+
+/// The bundled meeting's script carries the labels a good tagger gives each
+/// turn; `redirect` marks the facilitator.
+#[test]
+fn bundled_meeting_is_tagged_as_scripted() {
+    let script = std::fs::read_to_string(root().join("samples/postmortem.script")).unwrap();
+    let mut lines = Vec::new();
+    for (i, line) in script.lines().enumerate() {
+        if line.starts_with('#') || line.starts_with('@') || line.trim().is_empty() {
+            continue;
+        }
+        let (speaker, rest) = line.split_once(':').unwrap();
+        let (text, labels) = rest.split_once('#').unwrap_or((rest, ""));
+        let labels: Vec<&str> = labels.trim().split(',').filter(|l| !l.is_empty()).collect();
+        let facilitator = labels.contains(&"redirect");
+        let tags: Vec<&str> = labels
+            .into_iter()
+            .filter(|l| !matches!(*l, "none" | "redirect"))
+            .collect();
+        lines.push(
+            serde_json::json!({
+                "id": i, "speaker": speaker.trim(), "text": text.trim(), "labels": tags,
+                "role": if facilitator { "facilitator" } else { "participant" },
+            })
+            .to_string(),
+        );
+    }
+    let s = score_tags(&parse_labelled(&lines.join("\n")).unwrap());
+    assert!(s.misses.is_empty(), "{:#?}", s.misses);
+}
+
+#[test]
+fn action_items_with_owner_task_and_due_date() {
+    let text = std::fs::read_to_string(root().join("data/tags/actions.jsonl")).unwrap();
+    let s = score_actions(&parse_actions(&text).unwrap());
+    eprintln!(
+        "actions: P {:.3} R {:.3} owner {:.3} task {:.3} due {:.3}",
+        s.precision, s.recall, s.owner_accuracy, s.task_accuracy, s.due_accuracy
+    );
+    assert!(s.n_lines >= 70);
+    assert!(s.precision >= 0.95 && s.recall >= 0.95, "{s:?}");
+    assert!(
+        s.owner_accuracy >= 0.95 && s.task_accuracy >= 0.9 && s.due_accuracy >= 0.9,
+        "{s:?}"
+    );
+}
+
+#[test]
+fn eval_tags_command_prints_the_scores() {
+    let b = Blameless::new();
+    let dev = root().join("data/tags/dev.jsonl");
+    let json = ok(b.run(&["eval", "tags", dev.to_str().unwrap(), "--format", "json"]));
+    let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let labels: Vec<&str> = value["labels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["label"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        labels,
+        [
+            "blame",
+            "defensive",
+            "counterfactual",
+            "exec_pressure",
+            "dismissive"
+        ]
+    );
+    assert!(value["false_positive_rate"].as_f64().unwrap() <= 0.03);
+    let text = ok(b.run(&["eval", "tags", dev.to_str().unwrap(), "--errors"]));
+    assert!(
+        text.contains("precision") && text.contains("turns/s"),
+        "{text}"
+    );
+
+    let bad = b.path("bad.jsonl");
+    std::fs::write(
+        &bad,
+        "{\"id\": 1, \"text\": \"x\", \"labels\": [\"rude\"]}\n",
+    )
+    .unwrap();
+    let out = b.run(&["eval", "tags", bad.to_str().unwrap()]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown label \"rude\""));
+}
