@@ -167,19 +167,33 @@ fn tags_a_stored_meeting_and_lists_its_action_items() {
     assert_eq!(out.len(), 3);
     assert_eq!(out[2]["nudge"]["label"], "action_item");
 
-    // The tags are in the stored turns now, and a second run changes nothing.
-    let turns_file = b
-        .home
-        .path()
-        .join("meetings")
-        .join(id.as_str())
-        .join("turns.jsonl");
-    let first = std::fs::read_to_string(&turns_file).unwrap();
-    let stored = lines(&first);
-    assert_eq!(stored[0]["tags"][0]["label"], "blame");
-    assert_eq!(stored[0]["text"], "That's on him, he should know better.");
+    // The tags are in the stored meeting now, beside its turns, which stay
+    // exactly as recorded; a second run changes nothing.
+    let dir = b.home.path().join("meetings").join(id.as_str());
+    let recorded = std::fs::read_to_string(dir.join("turns.jsonl")).unwrap();
+    let first = std::fs::read_to_string(dir.join("analysis.jsonl")).unwrap();
+    let shown: serde_json::Value = serde_json::from_str(&ok(b.run(&[
+        "meetings",
+        "show",
+        id.as_str(),
+        "--format",
+        "json",
+    ])))
+    .unwrap();
+    assert_eq!(shown["turns"][0]["tags"][0]["label"], "blame");
+    assert_eq!(
+        shown["turns"][0]["text"],
+        "That's on him, he should know better."
+    );
     ok(b.run(&["analyze", id.as_str()]));
-    assert_eq!(std::fs::read_to_string(&turns_file).unwrap(), first);
+    assert_eq!(
+        std::fs::read_to_string(dir.join("analysis.jsonl")).unwrap(),
+        first
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.join("turns.jsonl")).unwrap(),
+        recorded
+    );
 
     let json: serde_json::Value =
         serde_json::from_str(&ok(b.run(&["actions", id.as_str(), "--format", "json"]))).unwrap();

@@ -145,7 +145,11 @@ fn analyze_meeting(
         }
     }
     store
-        .rewrite_turns(&meeting.info.id, &meeting.turns)
+        .write_annotations(
+            &meeting.info.id,
+            &meeting.turns,
+            &["tags", "actions", "nudge"],
+        )
         .context("cannot write the tags into the meeting")?;
     let mut pending: Option<(Value, TurnReview, String)> = None;
     for ((id, review), record) in reviews.into_iter().zip(&meeting.turns) {

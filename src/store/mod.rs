@@ -63,6 +63,8 @@ const MAX_COLLISIONS: u32 = 10_000;
 const MEETINGS_DIR: &str = "meetings";
 const MEETING_FILE: &str = "meeting.json";
 const TURNS_FILE: &str = "turns.jsonl";
+/// Annotations added after the meeting (`analyze`), merged into the turns on load.
+const ANALYSIS_FILE: &str = "analysis.jsonl";
 const TORN_FILE: &str = "turns.jsonl.torn";
 
 type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -415,16 +417,22 @@ impl Store {
         let info = read_info(&dir)?;
         let path = dir.join(TURNS_FILE);
         let bytes = read_optional(&path)?;
-        let turns = parse_turns(&path, &bytes)?;
+        let mut turns = parse_turns(&path, &bytes)?;
+        merge_annotations(&dir.join(ANALYSIS_FILE), &mut turns)?;
         Ok(Meeting { info, turns })
     }
 
-    /// Replaces the turns of a finished meeting with `turns` (the same turns
-    /// with new annotations, e.g. tags), atomically: a crash leaves either
-    /// the old file or the new one. The text of the turns is the caller's
-    /// to keep; the store only refuses to touch a meeting a live process is
-    /// still writing.
-    pub fn rewrite_turns(&self, id: &MeetingId, turns: &[TurnRecord]) -> Result<()> {
+    /// Stores annotations of a finished meeting's turns (tags, action items,
+    /// nudges: the `fields` of each turn's `extra`) next to its turns, in
+    /// `analysis.jsonl`, replacing earlier annotations atomically.
+    /// `turns.jsonl` itself is never touched: annotations are derived data,
+    /// the recorded turns are not. [`Store::load`] merges them back in.
+    pub fn write_annotations(
+        &self,
+        id: &MeetingId,
+        turns: &[TurnRecord],
+        fields: &[&str],
+    ) -> Result<()> {
         let dir = self.meetings_dir().join(id.as_str());
         let _lock = match lock::try_lock(&dir)? {
             lock::TryLock::Acquired(lock) => Some(lock),
@@ -438,13 +446,17 @@ impl Store {
         };
         let mut bytes = Vec::new();
         for turn in turns {
-            serde_json::to_writer(&mut bytes, turn).map_err(|e| StoreError::Corrupt {
-                path: dir.join(TURNS_FILE),
-                message: e.to_string(),
-            })?;
+            let mut line = serde_json::Map::new();
+            line.insert("id".into(), turn.id.into());
+            for field in fields {
+                if let Some(value) = turn.extra.get(*field) {
+                    line.insert((*field).into(), value.clone());
+                }
+            }
+            bytes.extend_from_slice(serde_json::Value::Object(line).to_string().as_bytes());
             bytes.push(b'\n');
         }
-        write_atomic(&dir, TURNS_FILE, &bytes)
+        write_atomic(&dir, ANALYSIS_FILE, &bytes)
     }
 
     /// Finds the meeting an id or id prefix means.
@@ -599,6 +611,25 @@ fn read_optional(path: &Path) -> Result<Vec<u8>> {
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(Vec::new()),
         Err(e) => Err(StoreError::io(path, "read")(e)),
     }
+}
+
+/// Lays the annotations of `analysis.jsonl`, if any, over the turns' own.
+fn merge_annotations(path: &Path, turns: &mut [TurnRecord]) -> Result<()> {
+    let bytes = read_optional(path)?;
+    for line in bytes.split(|&c| c == b'\n').filter(|l| !l.is_empty()) {
+        let mut fields: serde_json::Map<String, serde_json::Value> =
+            serde_json::from_slice(line).map_err(|e| StoreError::Corrupt {
+                path: path.to_path_buf(),
+                message: format!("{e}; delete it and run `blameless analyze` again"),
+            })?;
+        let Some(id) = fields.remove("id").and_then(|v| v.as_u64()) else {
+            continue;
+        };
+        if let Some(turn) = turns.iter_mut().find(|t| t.id == id) {
+            turn.extra.extend(fields);
+        }
+    }
+    Ok(())
 }
 
 /// The turns in the complete (newline-terminated) lines of `turns.jsonl`.
