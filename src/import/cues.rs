@@ -80,16 +80,17 @@ pub(super) fn parse_vtt(text: &str) -> Result<Vec<ParsedTurn>, Failure> {
             continue;
         }
         // A cue is an optional id line, then the timing line.
-        let timing_at =
-            match lines.iter().take(2).position(|l| l.contains("-->")) {
-                Some(i) => i,
-                None => return Err((
+        let timing_at = match lines.iter().take(2).position(|l| l.contains("-->")) {
+            Some(i) => i,
+            None => {
+                return Err((
                     *first_line,
                     format!(
                         "expected a cue timing (`00:01:02.500 --> 00:01:04.000`), found {head:?}"
                     ),
-                )),
-            };
+                ))
+            }
+        };
         let (start, end) = timing(lines[timing_at], first_line + timing_at)?;
         let body = lines[timing_at + 1..].join(" ");
         let (voice, body) = voice_span(&body);
