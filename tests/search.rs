@@ -5,7 +5,7 @@
 mod common;
 
 use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Output, Stdio};
 use std::time::Duration;
 
@@ -60,7 +60,7 @@ fn file(b: &Blameless, name: &str, contents: &str) -> PathBuf {
     path
 }
 
-fn import(b: &Blameless, path: &PathBuf, extra: &[&str]) -> String {
+fn import(b: &Blameless, path: &Path, extra: &[&str]) -> String {
     let mut args = vec!["import", path.to_str().unwrap()];
     args.extend_from_slice(extra);
     ok(b.run(&args))
