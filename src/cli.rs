@@ -94,6 +94,205 @@ pub enum Command {
         #[arg(long, short, value_enum, default_value_t = ListFormat::Text)]
         format: ListFormat,
     },
+    /// Search what was said in past meetings.
+    ///
+    /// Words match their other forms ("deploys" finds "deployed"); all
+    /// words must match. "Quoted phrases" match exactly. Also: OR, NOT or
+    /// -word, parentheses, and speaker:NAME, title:WORD, tags:/LABEL,
+    /// action:true. Meetings the index has missed (a crash, an import while
+    /// recording) are indexed first when no recording holds the index.
+    Search(SearchArgs),
+    /// Rebuild the search index from the stored meetings.
+    ///
+    /// The meetings are the source of truth; the index can always be thrown
+    /// away and rebuilt. Fails while a recording holds the index.
+    Reindex {
+        /// Output format.
+        #[arg(long, short, value_enum, default_value_t = ListFormat::Text)]
+        format: ListFormat,
+    },
+    /// Import a meeting recorded elsewhere: a transcript or an audio file.
+    ///
+    /// Zoom and Teams WebVTT (.vtt, speaker names kept), SRT (.srt, with
+    /// optional "Name: " prefixes), JSONL turns (.jsonl: {"speaker", "start",
+    /// "end", "text"} per line, extra fields such as tags kept), or audio
+    /// (any other extension), transcribed with Whisper. The whole file is
+    /// checked first: a malformed file imports nothing.
+    Import(ImportArgs),
+    /// Export every turn as one JSON document per line, for Quickwit or
+    /// OpenSearch (see docs/search.md for their mappings).
+    Export(ExportArgs),
+}
+
+/// `blameless search`.
+#[derive(Debug, Args)]
+pub struct SearchArgs {
+    /// What to look for; empty or `*` matches every turn (useful with
+    /// filters and --count-by).
+    #[arg(default_value = "")]
+    pub query: String,
+
+    /// Only turns by this speaker (any case); repeat for any of several.
+    #[arg(long, short, value_name = "NAME", help_heading = "Filters")]
+    pub speaker: Vec<String>,
+
+    /// Only turns with this tag (blame, defensive, counterfactual,
+    /// exec_pressure, dismissive); repeat to require several.
+    #[arg(long, short = 'g', value_name = "LABEL", help_heading = "Filters")]
+    pub tag: Vec<String>,
+
+    /// Only this meeting (id or unique id prefix); repeat for any of several.
+    #[arg(long, short, value_name = "ID", help_heading = "Filters")]
+    pub meeting: Vec<String>,
+
+    /// Only meetings that started on or after this day (YYYY-MM-DD, UTC) or
+    /// instant (RFC 3339).
+    #[arg(long, value_parser = parse_date, value_name = "DATE", help_heading = "Filters")]
+    pub since: Option<DateArg>,
+
+    /// Only meetings that started on or before this day (YYYY-MM-DD, UTC,
+    /// the whole day) or before this instant (RFC 3339).
+    #[arg(long, value_parser = parse_date, value_name = "DATE", help_heading = "Filters")]
+    pub until: Option<DateArg>,
+
+    /// Only turns with an action item.
+    #[arg(long, help_heading = "Filters")]
+    pub action_items: bool,
+
+    /// Most hits to show (with --count-by: most meetings).
+    #[arg(
+        long,
+        short = 'n',
+        default_value_t = 10,
+        value_name = "N",
+        help_heading = "Output"
+    )]
+    pub limit: usize,
+
+    /// Instead of hits, count matching turns per meeting and per tag or
+    /// speaker: "how often was blame tagged per meeting".
+    #[arg(long, value_enum, value_name = "WHAT", help_heading = "Output")]
+    pub count_by: Option<CountByArg>,
+
+    /// Output: `text` for people (matches in bold on a terminal, between
+    /// ** otherwise); `json` as {"hits": [...], "total": N} (see
+    /// docs/search.md).
+    #[arg(long, short, value_enum, default_value_t = ListFormat::Text, help_heading = "Output")]
+    pub format: ListFormat,
+}
+
+/// `--count-by` values.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum CountByArg {
+    /// Matching turns per tag label.
+    Tag,
+    /// Matching turns per speaker.
+    Speaker,
+}
+
+/// A `--since`/`--until` value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DateArg {
+    /// A calendar day (UTC).
+    Day(time::Date),
+    /// An instant.
+    Instant(time::OffsetDateTime),
+}
+
+impl DateArg {
+    /// The first instant it covers: midnight UTC for a day.
+    pub fn start(self) -> time::OffsetDateTime {
+        match self {
+            DateArg::Day(day) => day.midnight().assume_utc(),
+            DateArg::Instant(t) => t,
+        }
+    }
+
+    /// The first instant after it: the next midnight UTC for a day, the
+    /// instant itself otherwise.
+    pub fn end_exclusive(self) -> time::OffsetDateTime {
+        match self {
+            DateArg::Day(day) => day
+                .next_day()
+                .map_or(time::OffsetDateTime::new_utc(day, time::Time::MAX), |d| {
+                    d.midnight().assume_utc()
+                }),
+            DateArg::Instant(t) => t,
+        }
+    }
+}
+
+fn parse_date(text: &str) -> Result<DateArg, String> {
+    use time::format_description::well_known::Rfc3339;
+    if let Ok(t) = time::OffsetDateTime::parse(text, &Rfc3339) {
+        return Ok(DateArg::Instant(t));
+    }
+    let day = time::macros::format_description!("[year]-[month]-[day]");
+    time::Date::parse(text, &day)
+        .map(DateArg::Day)
+        .map_err(|_| {
+            format!("{text:?} is not a date: use YYYY-MM-DD or RFC 3339 (2026-11-20T14:00:00Z)")
+        })
+}
+
+/// `blameless import`.
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The file: .vtt, .srt, .jsonl, or audio.
+    pub file: PathBuf,
+
+    /// Meeting title (default: the file name without its extension).
+    #[arg(long, short = 'T')]
+    pub title: Option<String>,
+
+    /// When the meeting took place: YYYY-MM-DD (midnight UTC) or RFC 3339
+    /// (default: the file's modification time).
+    #[arg(long, value_parser = parse_date, value_name = "DATE")]
+    pub date: Option<DateArg>,
+
+    /// The file's format, when its extension does not say.
+    #[arg(long, value_enum)]
+    pub format: Option<ImportFormatArg>,
+
+    /// Whisper settings, for audio.
+    #[command(flatten)]
+    pub asr: AsrArgs,
+
+    /// Name of the facilitator (a speaker name): their turns are not tagged.
+    #[arg(long, value_name = "NAME")]
+    pub facilitator: Option<String>,
+}
+
+/// `--format` values of `import`.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum ImportFormatArg {
+    /// WebVTT.
+    Vtt,
+    /// SubRip.
+    Srt,
+    /// JSON lines.
+    Jsonl,
+    /// Audio, transcribed with Whisper.
+    Audio,
+}
+
+/// `blameless export`.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// Output format.
+    #[arg(long, short, value_enum, default_value_t = ExportFormat::Ndjson)]
+    pub format: ExportFormat,
+
+    /// Write here instead of stdout.
+    #[arg(long, short, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+}
+
+/// `--format` values of `export`.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum ExportFormat {
+    /// One JSON document per turn and line.
+    Ndjson,
 }
 
 /// Flags of the live pipeline, shared by `record` and `replay`.
@@ -502,6 +701,56 @@ mod tests {
         assert_eq!(args.device, ["mic", "monitor"]);
         assert_eq!(args.live.format, EventFormat::Jsonl);
         assert_eq!(args.title, "Post-mortem");
+    }
+
+    #[test]
+    fn search_flags_and_dates() {
+        let cli = Cli::try_parse_from([
+            "blameless",
+            "search",
+            "dns ttl",
+            "-s",
+            "Priya",
+            "-g",
+            "blame",
+            "-g",
+            "defensive",
+            "--since",
+            "2026-11-20",
+            "--until",
+            "2026-11-30T12:00:00+01:00",
+            "-n",
+            "3",
+            "--count-by",
+            "tag",
+            "-f",
+            "json",
+        ])
+        .unwrap();
+        let Command::Search(args) = cli.command else {
+            panic!("not search")
+        };
+        assert_eq!(args.query, "dns ttl");
+        assert_eq!(args.tag, ["blame", "defensive"]);
+        assert_eq!(args.limit, 3);
+        assert_eq!(args.count_by, Some(CountByArg::Tag));
+        assert_eq!(
+            args.since.unwrap().start(),
+            time::macros::datetime!(2026-11-20 00:00 UTC)
+        );
+        assert_eq!(
+            args.until.unwrap().end_exclusive(),
+            time::macros::datetime!(2026-11-30 11:00 UTC)
+        );
+        assert_eq!(
+            parse_date("2026-11-30").unwrap().end_exclusive(),
+            time::macros::datetime!(2026-12-01 00:00 UTC)
+        );
+        assert!(parse_date("30/11/2026").unwrap_err().contains("YYYY-MM-DD"));
+        let cli = Cli::try_parse_from(["blameless", "search"]).unwrap();
+        assert!(
+            matches!(cli.command, Command::Search(SearchArgs { ref query, .. }) if query.is_empty())
+        );
     }
 
     #[test]

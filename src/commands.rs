@@ -17,7 +17,7 @@ use blameless::models::{self, WeightType};
 use blameless::pipeline::{self, Pace, SourceSpec};
 use blameless::store::Store;
 use blameless::transcript::{self, Transcript};
-use blameless::{audio, eval, vad};
+use blameless::{audio, eval, import, search, vad};
 use indicatif::{ProgressBar, ProgressStyle};
 
 /// Audio longer than this gets a progress bar.
@@ -85,6 +85,10 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             meetings_show(&paths, &id, format)
         }
         Command::Recover { format } => recover(&paths, format),
+        Command::Search(args) => search(&paths, &ui, &args),
+        Command::Reindex { format } => reindex(&paths, format),
+        Command::Import(args) => import(&paths, &ui, &args),
+        Command::Export(args) => export(&paths, &ui, &args),
     }
 }
 
@@ -738,5 +742,334 @@ fn recover(paths: &Paths, format: ListFormat) -> Result<ExitCode> {
         ExitCode::FAILURE
     } else {
         ExitCode::SUCCESS
+    })
+}
+
+/// Brings the index up to date where this process may, saying so on stderr.
+fn ensure_index(store: &Store, ui: &Ui) -> Result<()> {
+    match search::ensure_current(store)? {
+        search::Ensured::AsIs => {}
+        search::Ensured::CaughtUp { n_meetings } => ui.note(&format!(
+            "search index: indexed {n_meetings} changed meetings"
+        )),
+        search::Ensured::Rebuilt { was, summary } => ui.note(&format!(
+            "search index: {}; built {} turns of {} meetings",
+            match was {
+                search::Freshness::Missing => "none yet".to_string(),
+                search::Freshness::Outdated { found } => format!("version {found} replaced"),
+                search::Freshness::Current => "rebuilt".to_string(),
+            },
+            summary.n_turns,
+            summary.n_meetings
+        )),
+    }
+    Ok(())
+}
+
+fn search(paths: &Paths, ui: &Ui, args: &cli::SearchArgs) -> Result<ExitCode> {
+    let store = Store::open(&paths.home)?;
+    ensure_index(&store, ui)?;
+    let meetings = args
+        .meeting
+        .iter()
+        .map(|m| store.resolve(m))
+        .collect::<Result<Vec<_>, _>>()?;
+    let filters = search::Filters {
+        speakers: args.speaker.clone(),
+        tags: args.tag.clone(),
+        meetings,
+        since: args.since.map(cli::DateArg::start),
+        until: args.until.map(cli::DateArg::end_exclusive),
+        action_items: args.action_items,
+    };
+    let index = search::SearchIndex::open(&paths.home)?;
+    let mut out = std::io::stdout().lock();
+    if let Some(by) = args.count_by {
+        let by = match by {
+            cli::CountByArg::Tag => search::CountBy::Tag,
+            cli::CountByArg::Speaker => search::CountBy::Speaker,
+        };
+        let counts = match &index {
+            Some(index) => index.count(&args.query, &filters, by, args.limit)?,
+            None => search::CountResults {
+                by,
+                meetings: Vec::new(),
+                n_meetings: 0,
+                totals: Default::default(),
+                total: 0,
+            },
+        };
+        write_counts(&mut out, &counts, args.format)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let results = match &index {
+        Some(index) => index.search(&args.query, &filters, args.limit)?,
+        None => search::SearchResults::default(),
+    };
+    match args.format {
+        ListFormat::Json => {
+            let hits: Vec<serde_json::Value> = results
+                .hits
+                .iter()
+                .map(|h| {
+                    serde_json::json!({
+                        "meeting_id": h.meeting_id, "title": h.title, "date": rfc3339(h.date),
+                        "speaker": h.speaker, "start": h.start, "end": h.end, "text": h.text,
+                        "snippet": h.snippet.render("**", "**"), "tags": h.tags, "score": h.score,
+                    })
+                })
+                .collect();
+            let value = serde_json::json!({ "hits": hits, "total": results.total });
+            writeln!(out, "{}", serde_json::to_string_pretty(&value)?)?;
+        }
+        ListFormat::Text => {
+            let (open, close) = if std::io::stdout().is_terminal() {
+                ("\x1b[1m", "\x1b[0m")
+            } else {
+                ("**", "**")
+            };
+            if results.total == 0 {
+                writeln!(out, "no matches")?;
+            }
+            for hit in &results.hits {
+                writeln!(
+                    out,
+                    "  [{}] {} — {} ({})",
+                    mm_ss(hit.start),
+                    hit.speaker,
+                    hit.title,
+                    day(hit.date)
+                )?;
+                let tags = if hit.tags.is_empty() {
+                    String::new()
+                } else {
+                    format!("   [{}]", hit.tags.join(", "))
+                };
+                writeln!(out, "    {}{tags}", hit.snippet.render(open, close))?;
+            }
+            if results.total > results.hits.len() {
+                writeln!(
+                    out,
+                    "{} of {} matching turns; --limit shows more",
+                    results.hits.len(),
+                    results.total
+                )?;
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn write_counts(
+    out: &mut impl Write,
+    counts: &search::CountResults,
+    format: ListFormat,
+) -> Result<()> {
+    let by = match counts.by {
+        search::CountBy::Tag => "tag",
+        search::CountBy::Speaker => "speaker",
+    };
+    match format {
+        ListFormat::Json => {
+            let meetings: Vec<serde_json::Value> = counts
+                .meetings
+                .iter()
+                .map(|m| {
+                    serde_json::json!({
+                        "meeting_id": m.meeting_id, "title": m.title, "date": rfc3339(m.date),
+                        "turns": m.n_turns, "counts": m.counts,
+                    })
+                })
+                .collect();
+            let value = serde_json::json!({
+                "count_by": by, "meetings": meetings, "n_meetings": counts.n_meetings,
+                "totals": counts.totals, "total": counts.total,
+            });
+            writeln!(out, "{}", serde_json::to_string_pretty(&value)?)?;
+        }
+        ListFormat::Text => {
+            if counts.total == 0 {
+                writeln!(out, "no matches")?;
+                return Ok(());
+            }
+            for m in &counts.meetings {
+                let per: Vec<String> = m.counts.iter().map(|(k, n)| format!("{k} {n}")).collect();
+                writeln!(
+                    out,
+                    "{}  {} ({})  {} turns{}{}",
+                    m.meeting_id,
+                    m.title,
+                    day(m.date),
+                    m.n_turns,
+                    if per.is_empty() { "" } else { ": " },
+                    per.join(", ")
+                )?;
+            }
+            let totals: Vec<String> = counts
+                .totals
+                .iter()
+                .map(|(k, n)| format!("{k} {n}"))
+                .collect();
+            writeln!(
+                out,
+                "total: {} turns in {} meetings{}{}",
+                counts.total,
+                counts.n_meetings,
+                if totals.is_empty() {
+                    format!(", no {by}s")
+                } else {
+                    ": ".to_string()
+                },
+                totals.join(", ")
+            )?;
+        }
+    }
+    Ok(())
+}
+
+fn rfc3339(t: time::OffsetDateTime) -> String {
+    t.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
+
+fn day(t: time::OffsetDateTime) -> String {
+    let d = t.date();
+    format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
+}
+
+fn reindex(paths: &Paths, format: ListFormat) -> Result<ExitCode> {
+    let store = Store::open(&paths.home)?;
+    let lock = search::lock(&paths.home).context("cannot rebuild the search index")?;
+    let summary = search::rebuild(&store, &lock)?;
+    let mut out = std::io::stdout().lock();
+    match format {
+        ListFormat::Json => {
+            let value = serde_json::json!({
+                "meetings": summary.n_meetings, "turns": summary.n_turns,
+                "index_s": summary.index_s, "merge_s": summary.merge_s, "bytes": summary.n_bytes,
+                "skipped": summary.skipped.iter().map(|(id, why)| serde_json::json!({"id": id, "problem": why})).collect::<Vec<_>>(),
+            });
+            writeln!(out, "{}", serde_json::to_string_pretty(&value)?)?;
+        }
+        ListFormat::Text => {
+            for (id, why) in &summary.skipped {
+                writeln!(out, "skipped {id}: {why}")?;
+            }
+            writeln!(
+                out,
+                "indexed {} turns of {} meetings in {:.2} s ({:.1} MB) into {}",
+                summary.n_turns,
+                summary.n_meetings,
+                summary.index_s + summary.merge_s,
+                summary.n_bytes as f64 / 1e6,
+                search::index_dir(&paths.home).display()
+            )?;
+        }
+    }
+    Ok(if summary.skipped.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+fn import(paths: &Paths, ui: &Ui, args: &cli::ImportArgs) -> Result<ExitCode> {
+    let store = Store::open(&paths.home)?;
+    let options = import::ImportOptions {
+        format: args.format.map(|f| match f {
+            cli::ImportFormatArg::Vtt => import::ImportFormat::Vtt,
+            cli::ImportFormatArg::Srt => import::ImportFormat::Srt,
+            cli::ImportFormatArg::Jsonl => import::ImportFormat::Jsonl,
+            cli::ImportFormatArg::Audio => import::ImportFormat::Audio,
+        }),
+        title: args.title.clone(),
+        started_at: args.date.map(cli::DateArg::start),
+        model: args.asr.model.clone(),
+    };
+    let label = args.file.display().to_string();
+    // The model loads only for audio, after the file decoded.
+    let mut transcribe = |audio: &audio::Audio| -> blameless::Result<Vec<transcript::Segment>> {
+        let mut model = asr::Model::load(&models::resolve(&args.asr.model, &paths.models)?)?;
+        transcribe_audio(&mut model, audio, &asr_options(&args.asr), ui, &label).map_err(|e| {
+            blameless::Error::Io {
+                path: args.file.clone(),
+                error: std::io::Error::other(format!("{e:#}")),
+            }
+        })
+    };
+    // Imported turns are tagged, with action items and nudges, exactly as a
+    // recorded meeting's are; tags a JSONL file already carries are kept.
+    let annotate = |turns: &mut [blameless::store::TurnRecord]| {
+        let mut coach = blameless::nudges::Coach::new(
+            Some(blameless::nudges::NudgeConfig::default()),
+            args.facilitator.as_deref(),
+            &[],
+        );
+        for turn in turns {
+            let given = turn.extra.get("tags").cloned();
+            coach.annotate(turn);
+            if let Some(tags) = given {
+                turn.extra.insert("tags".into(), tags);
+            }
+        }
+    };
+    let info = import::import_file(&store, &args.file, &options, &mut transcribe, &annotate)
+        .with_context(|| format!("cannot import {label}"))?;
+    let meeting = store.load(info.id.as_str())?;
+    ensure_index(&store, ui)?;
+    println!(
+        "imported {} as meeting {}: {} turns, {} speakers",
+        label,
+        info.id.as_str(),
+        meeting.turns.len(),
+        {
+            let mut speakers: Vec<&str> = meeting
+                .turns
+                .iter()
+                .filter_map(|t| t.speaker.as_deref())
+                .collect();
+            speakers.sort_unstable();
+            speakers.dedup();
+            speakers.len()
+        }
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn export(paths: &Paths, ui: &Ui, args: &cli::ExportArgs) -> Result<ExitCode> {
+    let cli::ExportFormat::Ndjson = args.format;
+    let store = Store::open(&paths.home)?;
+    let summary = match &args.out {
+        Some(path) => {
+            let file = std::fs::File::create(path)
+                .with_context(|| format!("cannot create {}", path.display()))?;
+            let mut out = std::io::BufWriter::new(file);
+            search::export_ndjson(&store, &mut out, path)?
+        }
+        None => {
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            match search::export_ndjson(&store, &mut out, Path::new("stdout")) {
+                Ok(summary) => summary,
+                // `blameless export | head` is not a failure.
+                Err(search::SearchError::Io { error, .. })
+                    if error.kind() == std::io::ErrorKind::BrokenPipe =>
+                {
+                    return Ok(ExitCode::SUCCESS)
+                }
+                Err(other) => return Err(other.into()),
+            }
+        }
+    };
+    for (id, why) in &summary.skipped {
+        eprintln!("blameless: warning: skipped {id}: {why}");
+    }
+    ui.note(&format!(
+        "exported {} turns of {} meetings",
+        summary.n_turns, summary.n_meetings
+    ));
+    Ok(if summary.skipped.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
     })
 }

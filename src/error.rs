@@ -23,6 +23,12 @@ pub enum Error {
     /// Whisper itself failed.
     #[error(transparent)]
     Asr(#[from] crate::asr::AsrError),
+    /// Importing a meeting failed.
+    #[error(transparent)]
+    Import(#[from] crate::import::ImportError),
+    /// The search index failed.
+    #[error(transparent)]
+    Search(#[from] crate::search::SearchError),
     /// An evaluation manifest could not be used.
     #[error("manifest {path}: {message}")]
     Manifest {

@@ -22,6 +22,10 @@
 //!   store, events, with bounded channels and graceful shutdown.
 //! - [`events`]: the closed set of events the live pipeline reports.
 //! - [`store`]: crash-safe meeting directories (recordings, turns, recovery).
+//! - [`import`]: meetings recorded elsewhere (WebVTT, SRT, JSONL, audio) as
+//!   stored meetings.
+//! - [`search`]: the tantivy index of past meetings' turns: live indexing,
+//!   rebuilds from the store, queries with filters, counts, NDJSON export.
 //! - [`cli`]: the command line as typed.
 //! - [`config`]: typed settings built from the command line.
 //!
@@ -50,9 +54,11 @@ pub mod config;
 pub mod error;
 pub mod eval;
 pub mod events;
+pub mod import;
 pub mod models;
 pub mod nudges;
 pub mod pipeline;
+pub mod search;
 pub mod store;
 pub mod transcript;
 pub mod vad;

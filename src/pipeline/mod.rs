@@ -214,9 +214,14 @@ pub async fn run(
     let (out_tx, mut out_rx) = mpsc::channel::<AsrOutput>(OUTPUT_QUEUE);
     let (store_tx, store_rx) = mpsc::channel::<StoreMessage>(STORE_QUEUE);
 
+    // Searchable while it runs; without the index (held by another process,
+    // or broken) the meeting is still recorded and `search` catches up later.
+    let index = crate::search::LiveIndex::open(store)
+        .map_err(|e| index_warning(&mut emit, e))
+        .ok();
     let store_thread = std::thread::Builder::new()
         .name("store".into())
-        .spawn(move || store_loop(writer, store_rx))
+        .spawn(move || store_loop(writer, store_rx, index))
         .map_err(|e| spawn_error("store", e))?;
     let mut source_threads = Vec::new();
     for (index, opened) in opened.into_iter().enumerate() {
@@ -373,7 +378,10 @@ pub async fn run(
     }
     join(vad_thread, "vad")?;
     join(asr_thread, "asr")?;
-    let meeting = join(store_thread, "store")??;
+    let (meeting, index_result) = join(store_thread, "store")??;
+    if let Err(e) = index_result {
+        index_warning(&mut emit, e);
+    }
     if let Some(nudge) = coach.finish() {
         let _ = emit(&nudge_event(nudge));
     }
@@ -406,14 +414,33 @@ fn meeting_audio_seconds(meeting: &MeetingInfo, store: &Store) -> f64 {
 fn store_loop(
     mut writer: crate::store::MeetingWriter,
     mut rx: mpsc::Receiver<StoreMessage>,
-) -> Result<MeetingInfo, PipelineError> {
+    mut index: Option<crate::search::LiveIndex>,
+) -> Result<(MeetingInfo, Result<(), crate::search::SearchError>), PipelineError> {
     while let Some(message) = rx.blocking_recv() {
         match message {
             StoreMessage::Audio { source, samples } => writer.append_audio(source, &samples)?,
-            StoreMessage::Turn(turn) => writer.append_turn(&turn)?,
+            StoreMessage::Turn(turn) => {
+                writer.append_turn(&turn)?;
+                // Never waits: the index is a copy, the store is the truth.
+                if let Some(index) = &mut index {
+                    index.add(writer.info(), &turn);
+                }
+            }
         }
     }
-    Ok(writer.finish()?)
+    let info = writer.finish()?;
+    Ok((info, index.map_or(Ok(()), |i| i.finish())))
+}
+
+/// Reports an index problem; the meeting goes on without (or despite) it.
+fn index_warning(
+    emit: &mut impl FnMut(&Event) -> std::io::Result<()>,
+    error: crate::search::SearchError,
+) {
+    let _ = emit(&Event::Warning {
+        source: None,
+        message: format!("not searchable until the next `blameless search`: {error}"),
+    });
 }
 
 /// Rounds to milliseconds for output.

@@ -486,8 +486,9 @@ impl Store {
         }
     }
 
-    /// The names of all meeting directories (hidden entries skipped).
-    fn meeting_ids(&self) -> Result<Vec<MeetingId>> {
+    /// The ids of all meeting directories, in no particular order (hidden
+    /// entries skipped); cheaper than [`Store::list`], which reads every meeting.
+    pub fn meeting_ids(&self) -> Result<Vec<MeetingId>> {
         let meetings = self.meetings_dir();
         let entries = fs::read_dir(&meetings).map_err(StoreError::io(&meetings, "read"))?;
         let mut ids = Vec::new();

@@ -1,0 +1,700 @@
+//! Reading the index: queries with filters, ranked hits with snippets, and
+//! counts per meeting.
+
+use std::collections::{BTreeMap, HashMap};
+use std::ops::{Bound, Range};
+use std::path::{Path, PathBuf};
+
+use tantivy::collector::{Collector, Count, SegmentCollector, TopDocs};
+use tantivy::columnar::StrColumn;
+use tantivy::fastfield::FacetReader;
+use tantivy::query::{
+    AllQuery, BooleanQuery, ConstScoreQuery, Occur, Query, QueryParser, TermQuery,
+};
+use tantivy::query_grammar::{self, Delimiter, UserInputAst, UserInputLeaf};
+use tantivy::schema::{Facet, IndexRecordOption, Value};
+use tantivy::snippet::SnippetGenerator;
+use tantivy::{
+    DateTime, DocAddress, DocId, Index, IndexReader, ReloadPolicy, Score, Searcher, SegmentOrdinal,
+    SegmentReader, TantivyDocument, Term,
+};
+use time::OffsetDateTime;
+
+use super::schema::{names, Fields};
+use super::write::{self, Freshness};
+use super::{index_dir, Result, SearchError, SCHEMA_VERSION};
+use crate::store::MeetingId;
+
+/// Longest snippet, in bytes of text around the matches.
+const SNIPPET_CHARS: usize = 200;
+
+/// What to keep besides matching the query; every filter given must hold.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Filters {
+    /// Any of these speakers (compared without case); empty: anyone.
+    pub speakers: Vec<String>,
+    /// All of these tag labels; empty: any or none.
+    pub tags: Vec<String>,
+    /// Any of these meetings; empty: all.
+    pub meetings: Vec<MeetingId>,
+    /// Meetings that started at or after this instant.
+    pub since: Option<OffsetDateTime>,
+    /// Meetings that started before this instant.
+    pub until: Option<OffsetDateTime>,
+    /// Only turns with an action item.
+    pub action_items: bool,
+}
+
+/// A turn's text cut around what matched, with the matches marked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Snippet {
+    /// The cut text.
+    pub text: String,
+    /// Byte ranges of `text` that matched the query, in order, disjoint.
+    pub highlighted: Vec<Range<usize>>,
+    /// Text was cut off before `text`.
+    pub cut_before: bool,
+    /// Text was cut off after `text`.
+    pub cut_after: bool,
+}
+
+impl Snippet {
+    /// The snippet with each match between `open` and `close`, and `...`
+    /// where text was cut.
+    pub fn render(&self, open: &str, close: &str) -> String {
+        let mut out = String::new();
+        if self.cut_before {
+            out.push_str("...");
+        }
+        let mut at = 0;
+        for range in &self.highlighted {
+            out.push_str(&self.text[at..range.start]);
+            out.push_str(open);
+            out.push_str(&self.text[range.clone()]);
+            out.push_str(close);
+            at = range.end;
+        }
+        out.push_str(&self.text[at..]);
+        if self.cut_after {
+            out.push_str("...");
+        }
+        out
+    }
+}
+
+/// One matching turn.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Hit {
+    /// The meeting's id.
+    pub meeting_id: String,
+    /// The meeting's title.
+    pub title: String,
+    /// When the meeting started.
+    pub date: OffsetDateTime,
+    /// The turn's number in its meeting.
+    pub turn: u64,
+    /// Who spoke (or the audio source).
+    pub speaker: String,
+    /// Start, seconds from the meeting start.
+    pub start: f64,
+    /// End, seconds from the meeting start.
+    pub end: f64,
+    /// The whole turn.
+    pub text: String,
+    /// The part that matched.
+    pub snippet: Snippet,
+    /// Tag labels.
+    pub tags: Vec<String>,
+    /// Whether it holds an action item.
+    pub action: bool,
+    /// BM25 relevance; higher is better.
+    pub score: f32,
+}
+
+/// The best hits of a search and how many turns matched in all.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct SearchResults {
+    /// Best first, at most the limit asked for.
+    pub hits: Vec<Hit>,
+    /// Every matching turn.
+    pub total: usize,
+}
+
+/// What [`SearchIndex::count`] counts within each meeting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CountBy {
+    /// Matching turns per tag label.
+    Tag,
+    /// Matching turns per speaker.
+    Speaker,
+}
+
+/// Counts of one meeting.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MeetingCounts {
+    /// The meeting's id.
+    pub meeting_id: String,
+    /// Its title.
+    pub title: String,
+    /// When it started.
+    pub date: OffsetDateTime,
+    /// Turns of it that match.
+    pub n_turns: u64,
+    /// Matching turns per tag or speaker (a turn with two tags counts for both).
+    pub counts: BTreeMap<String, u64>,
+}
+
+/// Counts per meeting and overall.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CountResults {
+    /// What was counted.
+    pub by: CountBy,
+    /// Meetings with matching turns, newest first, at most the limit.
+    pub meetings: Vec<MeetingCounts>,
+    /// Meetings with matching turns, including those past the limit.
+    pub n_meetings: usize,
+    /// Over all meetings (not only those listed).
+    pub totals: BTreeMap<String, u64>,
+    /// Matching turns over all meetings.
+    pub total: u64,
+}
+
+/// A read-only view of the index; takes no lock, so it works while another
+/// process records a meeting into the index.
+pub struct SearchIndex {
+    /// The index.
+    index: Index,
+    /// Its reader (no automatic reloads: one search per view).
+    reader: IndexReader,
+    /// Field handles.
+    fields: Fields,
+    /// The index directory, for messages.
+    dir: PathBuf,
+}
+
+impl std::fmt::Debug for SearchIndex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SearchIndex")
+            .field("dir", &self.dir)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SearchIndex {
+    /// Opens the index of the data home `home`; `None` if there is none yet.
+    /// An index of another layout version is an error, never read.
+    pub fn open(home: &Path) -> Result<Option<SearchIndex>> {
+        let dir = index_dir(home);
+        match write::freshness(&dir) {
+            Freshness::Missing => return Ok(None),
+            Freshness::Outdated { found } => {
+                return Err(SearchError::Outdated {
+                    path: dir,
+                    found,
+                    expected: SCHEMA_VERSION,
+                    reason: "it was not rebuilt".into(),
+                })
+            }
+            Freshness::Current => {}
+        }
+        let (index, fields) = write::open(&dir)?;
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()
+            .map_err(SearchError::index(&dir, "read"))?;
+        Ok(Some(SearchIndex {
+            index,
+            reader,
+            fields,
+            dir,
+        }))
+    }
+
+    /// Turns in the index.
+    pub fn n_turns(&self) -> u64 {
+        self.reader.searcher().num_docs()
+    }
+
+    /// The best `limit` turns matching `query` and `filters`, best first;
+    /// ties (equal scores) by meeting id, then time, so that equal indexes
+    /// give equal answers.
+    ///
+    /// The query language is tantivy's: words (all must match, stemmed),
+    /// `"exact phrases"`, `OR`, `NOT`/`-`, parentheses, and `field:value`
+    /// for `speaker`, `title`, `tags` (`tags:/blame`) and `action`. Empty or
+    /// `*` matches every turn.
+    pub fn search(&self, query: &str, filters: &Filters, limit: usize) -> Result<SearchResults> {
+        let searcher = self.reader.searcher();
+        let user_query = self.parse(query)?;
+        let full = self.with_filters(user_query, filters);
+        let (top, total) = searcher
+            .search(
+                &*full,
+                &(TopDocs::with_limit(limit.max(1)).order_by_score(), Count),
+            )
+            .map_err(SearchError::index(&self.dir, "search"))?;
+        let stemmed = SnippetGenerator::create(&searcher, &*full, self.fields.text)
+            .map_err(SearchError::index(&self.dir, "search"))?;
+        let exact = SnippetGenerator::create(&searcher, &*full, self.fields.text_exact)
+            .map_err(SearchError::index(&self.dir, "search"))?;
+        let mut hits = Vec::with_capacity(top.len());
+        for (score, address) in top.into_iter().take(limit) {
+            let mut hit = self.hit(&searcher, address, score)?;
+            hit.snippet = snippet(&hit.text, &stemmed, &exact);
+            hits.push(hit);
+        }
+        hits.sort_by(|a, b| {
+            b.score
+                .total_cmp(&a.score)
+                .then_with(|| a.meeting_id.cmp(&b.meeting_id))
+                .then_with(|| a.start.total_cmp(&b.start))
+                .then_with(|| a.turn.cmp(&b.turn))
+        });
+        Ok(SearchResults { hits, total })
+    }
+
+    /// Turns matching `query` and `filters`, counted per meeting and per tag
+    /// or speaker. `limit` caps the meetings listed (newest first), not the
+    /// totals.
+    pub fn count(
+        &self,
+        query: &str,
+        filters: &Filters,
+        by: CountBy,
+        limit: usize,
+    ) -> Result<CountResults> {
+        let searcher = self.reader.searcher();
+        let full = self.with_filters(self.parse(query)?, filters);
+        let counted = searcher
+            .search(&*full, &CountCollector { by })
+            .map_err(SearchError::index(&self.dir, "count in"))?;
+        let mut per_meeting: BTreeMap<String, BTreeMap<String, u64>> = BTreeMap::new();
+        let mut totals: BTreeMap<String, u64> = BTreeMap::new();
+        for ((meeting, value), n) in counted.pairs {
+            *per_meeting
+                .entry(meeting)
+                .or_default()
+                .entry(value.clone())
+                .or_default() += n;
+            *totals.entry(value).or_default() += n;
+        }
+        let mut ids: Vec<&String> = counted.turns.keys().collect();
+        ids.sort_by(|a, b| b.cmp(a));
+        let mut meetings = Vec::new();
+        for id in ids.into_iter().take(limit) {
+            let (title, date) = self.meeting_details(&searcher, id)?;
+            meetings.push(MeetingCounts {
+                meeting_id: id.clone(),
+                title,
+                date,
+                n_turns: counted.turns[id],
+                counts: per_meeting.remove(id).unwrap_or_default(),
+            });
+        }
+        Ok(CountResults {
+            by,
+            meetings,
+            n_meetings: counted.turns.len(),
+            totals,
+            total: counted.turns.values().sum(),
+        })
+    }
+
+    /// Parses the user's query; quoted phrases search the unstemmed field,
+    /// so `"rolled back"` means those words exactly.
+    fn parse(&self, query: &str) -> Result<Box<dyn Query>> {
+        let trimmed = query.trim();
+        if trimmed.is_empty() || trimmed == "*" {
+            return Ok(Box::new(AllQuery));
+        }
+        let error = |message: String| SearchError::Query {
+            query: query.to_owned(),
+            message,
+        };
+        let ast = query_grammar::parse_query(trimmed)
+            .map_err(|_| error("it is not valid query syntax".into()))?;
+        let mut parser = QueryParser::for_index(&self.index, vec![self.fields.text]);
+        // "dns ttl" should mean turns with both words, as in web search.
+        parser.set_conjunction_by_default();
+        parser
+            .build_query_from_user_input_ast(quoted_to_exact(ast))
+            .map_err(|e| error(e.to_string()))
+    }
+
+    /// `query` restricted by `filters`; filters do not change scores.
+    fn with_filters(&self, query: Box<dyn Query>, filters: &Filters) -> Box<dyn Query> {
+        let f = &self.fields;
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, query)];
+        let any_of = |terms: Vec<Term>| -> Box<dyn Query> {
+            let options: Vec<(Occur, Box<dyn Query>)> = terms
+                .into_iter()
+                .map(|t| {
+                    (
+                        Occur::Should,
+                        Box::new(TermQuery::new(t, IndexRecordOption::Basic)) as Box<dyn Query>,
+                    )
+                })
+                .collect();
+            Box::new(ConstScoreQuery::new(
+                Box::new(BooleanQuery::new(options)),
+                0.0,
+            ))
+        };
+        if !filters.speakers.is_empty() {
+            let terms = filters
+                .speakers
+                .iter()
+                .map(|s| Term::from_field_text(f.speaker, &s.to_lowercase()))
+                .collect();
+            clauses.push((Occur::Must, any_of(terms)));
+        }
+        for tag in &filters.tags {
+            let term = Term::from_facet(f.tags, &Facet::from_path([tag.as_str()]));
+            clauses.push((Occur::Must, any_of(vec![term])));
+        }
+        if !filters.meetings.is_empty() {
+            let terms = filters
+                .meetings
+                .iter()
+                .map(|m| Term::from_field_text(f.meeting_id, m.as_str()))
+                .collect();
+            clauses.push((Occur::Must, any_of(terms)));
+        }
+        if filters.action_items {
+            clauses.push((
+                Occur::Must,
+                any_of(vec![Term::from_field_bool(f.action, true)]),
+            ));
+        }
+        if filters.since.is_some() || filters.until.is_some() {
+            let bound = |t: Option<OffsetDateTime>, inclusive: bool| match t {
+                None => Bound::Unbounded,
+                Some(t) => {
+                    let term = Term::from_field_date_for_search(f.date, DateTime::from_utc(t));
+                    if inclusive {
+                        Bound::Included(term)
+                    } else {
+                        Bound::Excluded(term)
+                    }
+                }
+            };
+            let range = tantivy::query::RangeQuery::new(
+                bound(filters.since, true),
+                bound(filters.until, false),
+            );
+            clauses.push((
+                Occur::Must,
+                Box::new(ConstScoreQuery::new(Box::new(range), 0.0)),
+            ));
+        }
+        if clauses.len() == 1 {
+            return clauses.remove(0).1;
+        }
+        Box::new(BooleanQuery::new(clauses))
+    }
+
+    /// Reads a hit's stored fields.
+    fn hit(&self, searcher: &Searcher, address: DocAddress, score: Score) -> Result<Hit> {
+        let doc: TantivyDocument = searcher
+            .doc(address)
+            .map_err(SearchError::index(&self.dir, "read"))?;
+        let f = &self.fields;
+        let text_of = |field| {
+            doc.get_first(field)
+                .and_then(|v| v.as_str())
+                .unwrap_or_default()
+                .to_owned()
+        };
+        let number = |field| doc.get_first(field).and_then(|v| v.as_f64()).unwrap_or(0.0);
+        Ok(Hit {
+            meeting_id: text_of(f.meeting_id),
+            title: text_of(f.title),
+            date: stored_date(&doc, f),
+            turn: doc.get_first(f.turn).and_then(|v| v.as_u64()).unwrap_or(0),
+            speaker: text_of(f.speaker),
+            start: number(f.start),
+            end: number(f.end),
+            text: text_of(f.text),
+            snippet: Snippet {
+                text: String::new(),
+                highlighted: Vec::new(),
+                cut_before: false,
+                cut_after: false,
+            },
+            tags: doc
+                .get_all(f.tags)
+                .filter_map(|v| v.as_facet())
+                .filter_map(|encoded| {
+                    let facet = Facet::from_encoded(encoded.as_bytes().to_vec()).ok()?;
+                    facet.to_path().first().map(|s| s.to_string())
+                })
+                .collect(),
+            action: doc
+                .get_first(f.action)
+                .and_then(|v| v.as_bool())
+                .unwrap_or(false),
+            score,
+        })
+    }
+
+    /// Title and date of a meeting, from any of its documents.
+    fn meeting_details(&self, searcher: &Searcher, id: &str) -> Result<(String, OffsetDateTime)> {
+        let query = TermQuery::new(
+            Term::from_field_text(self.fields.meeting_id, id),
+            IndexRecordOption::Basic,
+        );
+        let top = searcher
+            .search(&query, &TopDocs::with_limit(1).order_by_score())
+            .map_err(SearchError::index(&self.dir, "search"))?;
+        let Some((_, address)) = top.first() else {
+            return Ok((String::new(), OffsetDateTime::UNIX_EPOCH));
+        };
+        let doc: TantivyDocument = searcher
+            .doc(*address)
+            .map_err(SearchError::index(&self.dir, "read"))?;
+        let title = doc
+            .get_first(self.fields.title)
+            .and_then(|v| v.as_str())
+            .unwrap_or_default()
+            .to_owned();
+        Ok((title, stored_date(&doc, &self.fields)))
+    }
+}
+
+fn stored_date(doc: &TantivyDocument, fields: &Fields) -> OffsetDateTime {
+    doc.get_first(fields.date)
+        .and_then(|v| v.as_datetime())
+        .map_or(OffsetDateTime::UNIX_EPOCH, DateTime::into_utc)
+}
+
+/// Sends unfielded quoted literals to the unstemmed field.
+fn quoted_to_exact(ast: UserInputAst) -> UserInputAst {
+    match ast {
+        UserInputAst::Clause(clauses) => UserInputAst::Clause(
+            clauses
+                .into_iter()
+                .map(|(occur, sub)| (occur, quoted_to_exact(sub)))
+                .collect(),
+        ),
+        UserInputAst::Boost(sub, boost) => {
+            UserInputAst::Boost(Box::new(quoted_to_exact(*sub)), boost)
+        }
+        UserInputAst::Leaf(leaf) => match *leaf {
+            UserInputLeaf::Literal(mut literal)
+                if literal.field_name.is_none() && literal.delimiter != Delimiter::None =>
+            {
+                literal.field_name = Some(names::TEXT_EXACT.to_owned());
+                UserInputAst::Leaf(Box::new(UserInputLeaf::Literal(literal)))
+            }
+            other => UserInputAst::Leaf(Box::new(other)),
+        },
+    }
+}
+
+/// The snippet of `text`: the stemmed field's matches, plus the exact
+/// field's (quoted phrases) where they fall in the same window.
+fn snippet(text: &str, stemmed: &SnippetGenerator, exact: &SnippetGenerator) -> Snippet {
+    let mut window: Option<Range<usize>> = None;
+    let mut highlighted: Vec<Range<usize>> = Vec::new();
+    for generator in [stemmed, exact] {
+        let s = generator.snippet(text);
+        if s.highlighted().is_empty() {
+            continue;
+        }
+        let offset = s.fragment_range().start;
+        let range = window.get_or_insert_with(|| s.fragment_range()).clone();
+        highlighted.extend(
+            s.highlighted()
+                .iter()
+                .map(|r| r.start + offset..r.end + offset)
+                .filter(|r| r.start >= range.start && r.end <= range.end),
+        );
+    }
+    let mut window = window.unwrap_or_else(|| 0..prefix_end(text, SNIPPET_CHARS));
+    // Short turns are shown whole; otherwise don't cut off mere punctuation.
+    if text.len() <= SNIPPET_CHARS || !text[window.end..].chars().any(char::is_alphanumeric) {
+        window.end = text.len();
+    }
+    if text.len() <= SNIPPET_CHARS || !text[..window.start].chars().any(char::is_alphanumeric) {
+        window.start = 0;
+    }
+    highlighted.sort_by_key(|r| (r.start, std::cmp::Reverse(r.end)));
+    // Merge overlaps (a word matched by both fields).
+    let mut merged: Vec<Range<usize>> = Vec::new();
+    for r in highlighted {
+        match merged.last_mut() {
+            Some(last) if r.start <= last.end => last.end = last.end.max(r.end),
+            _ => merged.push(r),
+        }
+    }
+    Snippet {
+        text: text[window.clone()].to_owned(),
+        highlighted: merged
+            .into_iter()
+            .map(|r| r.start - window.start..r.end - window.start)
+            .collect(),
+        cut_before: window.start > 0,
+        cut_after: window.end < text.len(),
+    }
+}
+
+/// The end of the first `max` bytes of `text`, moved back to a word break
+/// (or at least a character boundary).
+fn prefix_end(text: &str, max: usize) -> usize {
+    if text.len() <= max {
+        return text.len();
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    text[..end]
+        .rfind(' ')
+        .filter(|&i| i > max / 2)
+        .unwrap_or(end)
+}
+
+/// Counts matching turns per (meeting, tag or speaker) from fast fields,
+/// without loading documents.
+struct CountCollector {
+    /// What to count.
+    by: CountBy,
+}
+
+/// What [`CountCollector`] found.
+#[derive(Default)]
+struct Counted {
+    /// (meeting id, tag or speaker) → matching turns.
+    pairs: HashMap<(String, String), u64>,
+    /// Meeting id → matching turns.
+    turns: HashMap<String, u64>,
+}
+
+/// Where a segment's tag or speaker values come from.
+enum Values {
+    /// Speaker names.
+    Speaker(Option<StrColumn>),
+    /// Tag facets.
+    Tags(FacetReader),
+}
+
+/// Counts of one segment, by ordinal.
+struct SegmentCounts {
+    meetings: Option<StrColumn>,
+    values: Values,
+    pairs: HashMap<(u64, u64), u64>,
+    turns: HashMap<u64, u64>,
+}
+
+impl Collector for CountCollector {
+    type Fruit = Counted;
+    type Child = SegmentCounts;
+
+    fn for_segment(
+        &self,
+        _: SegmentOrdinal,
+        segment: &SegmentReader,
+    ) -> tantivy::Result<SegmentCounts> {
+        let fast = segment.fast_fields();
+        let values = match self.by {
+            CountBy::Speaker => Values::Speaker(fast.str(names::SPEAKER)?),
+            CountBy::Tag => Values::Tags(segment.facet_reader(names::TAGS)?),
+        };
+        Ok(SegmentCounts {
+            meetings: fast.str(names::MEETING_ID)?,
+            values,
+            pairs: HashMap::new(),
+            turns: HashMap::new(),
+        })
+    }
+
+    fn requires_scoring(&self) -> bool {
+        false
+    }
+
+    fn merge_fruits(&self, fruits: Vec<Counted>) -> tantivy::Result<Counted> {
+        let mut all = Counted::default();
+        for fruit in fruits {
+            for (key, n) in fruit.pairs {
+                *all.pairs.entry(key).or_default() += n;
+            }
+            for (key, n) in fruit.turns {
+                *all.turns.entry(key).or_default() += n;
+            }
+        }
+        Ok(all)
+    }
+}
+
+impl SegmentCollector for SegmentCounts {
+    type Fruit = Counted;
+
+    fn collect(&mut self, doc: DocId, _: Score) {
+        let Some(meetings) = &self.meetings else {
+            return;
+        };
+        let Some(meeting) = meetings.term_ords(doc).next() else {
+            return;
+        };
+        *self.turns.entry(meeting).or_default() += 1;
+        match &self.values {
+            Values::Speaker(Some(column)) => {
+                for ord in column.term_ords(doc) {
+                    *self.pairs.entry((meeting, ord)).or_default() += 1;
+                }
+            }
+            Values::Speaker(None) => {}
+            Values::Tags(reader) => {
+                for ord in reader.facet_ords(doc) {
+                    *self.pairs.entry((meeting, ord)).or_default() += 1;
+                }
+            }
+        }
+    }
+
+    fn harvest(self) -> Counted {
+        let mut counted = Counted::default();
+        let Some(meetings) = &self.meetings else {
+            return counted;
+        };
+        let mut meeting_names: HashMap<u64, String> = HashMap::new();
+        let mut name_of_meeting = |ord: u64| -> String {
+            meeting_names
+                .entry(ord)
+                .or_insert_with(|| {
+                    let mut s = String::new();
+                    let _ = meetings.ord_to_str(ord, &mut s);
+                    s
+                })
+                .clone()
+        };
+        let value_name = |ord: u64| -> Option<String> {
+            match &self.values {
+                Values::Speaker(Some(column)) => {
+                    let mut s = String::new();
+                    column.ord_to_str(ord, &mut s).ok()?;
+                    Some(s)
+                }
+                Values::Speaker(None) => None,
+                Values::Tags(reader) => {
+                    let mut facet = Facet::root();
+                    reader.facet_from_ord(ord, &mut facet).ok()?;
+                    facet.to_path().first().map(|s| s.to_string())
+                }
+            }
+        };
+        for (&(meeting, value), &n) in &self.pairs {
+            if let Some(value) = value_name(value) {
+                *counted
+                    .pairs
+                    .entry((name_of_meeting(meeting), value))
+                    .or_default() += n;
+            }
+        }
+        for (&meeting, &n) in &self.turns {
+            *counted.turns.entry(name_of_meeting(meeting)).or_default() += n;
+        }
+        counted
+    }
+}

@@ -1,0 +1,369 @@
+//! Unit tests of the index on a real tantivy index in a temporary data home,
+//! filled through the store API as recordings and imports fill it.
+
+use time::macros::datetime;
+use time::OffsetDateTime;
+
+use super::*;
+use crate::store::{NewMeeting, Store, TurnRecord};
+
+/// One turn: (speaker, text, tags).
+type Line<'a> = (&'a str, &'a str, &'a [&'a str]);
+
+fn turn(id: u64, speaker: &str, text: &str, tags: &[&str]) -> TurnRecord {
+    let mut extra = serde_json::Map::new();
+    if !tags.is_empty() {
+        let tags: Vec<serde_json::Value> = tags
+            .iter()
+            .map(|t| serde_json::json!({"label": t, "confidence": 0.9, "evidence": [[0, 3]]}))
+            .collect();
+        extra.insert("tags".into(), tags.into());
+    }
+    TurnRecord {
+        id,
+        source: "mic".into(),
+        speaker: Some(speaker.into()),
+        start: 10.0 * id as f64,
+        end: 10.0 * id as f64 + 5.0,
+        text: text.into(),
+        latency_ms: None,
+        extra,
+    }
+}
+
+/// Stores a finished meeting and returns its id.
+fn meeting(store: &Store, title: &str, started_at: OffsetDateTime, lines: &[Line]) -> String {
+    let mut writer = store
+        .create_meeting(&NewMeeting {
+            title: title.into(),
+            model: "tiny.en".into(),
+            sources: vec![],
+            started_at,
+        })
+        .unwrap();
+    for (i, (speaker, text, tags)) in lines.iter().enumerate() {
+        writer
+            .append_turn(&turn(i as u64 + 1, speaker, text, tags))
+            .unwrap();
+    }
+    writer.finish().unwrap().id.as_str().to_owned()
+}
+
+/// A store with two meetings, indexed.
+fn archive() -> (tempfile::TempDir, Store, String, String) {
+    let home = tempfile::tempdir().unwrap();
+    let store = Store::open(home.path()).unwrap();
+    let checkout = meeting(
+        &store,
+        "Checkout outage review",
+        datetime!(2026-11-20 14:00 UTC),
+        &[
+            ("Priya", "The DNS TTL was set to one day.", &[]),
+            ("Lena", "Who deployed this without a review?", &["blame"]),
+            ("Priya", "We rolled back at two fifty two.", &[]),
+            (
+                "Marco",
+                "It was not my change, the config was fine.",
+                &["defensive", "blame"],
+            ),
+        ],
+    );
+    let billing = meeting(
+        &store,
+        "Billing delay",
+        datetime!(2026-12-02 09:30 UTC),
+        &[
+            ("lena", "Two deploys went out in ten minutes.", &[]),
+            (
+                "Sam",
+                "Leadership wants this fixed by Friday.",
+                &["exec_pressure"],
+            ),
+            ("Sam", "The rollback back was slow.", &["blame"]),
+        ],
+    );
+    let lock = lock(home.path()).unwrap();
+    rebuild(&store, &lock).unwrap();
+    (home, store, checkout, billing)
+}
+
+fn texts(results: &SearchResults) -> Vec<&str> {
+    results.hits.iter().map(|h| h.text.as_str()).collect()
+}
+
+fn search(home: &Path, query: &str, filters: &Filters) -> SearchResults {
+    SearchIndex::open(home)
+        .unwrap()
+        .expect("an index")
+        .search(query, filters, 20)
+        .unwrap()
+}
+
+#[test]
+fn words_are_stemmed() {
+    let (home, ..) = archive();
+    let hits = search(home.path(), "deploy", &Filters::default());
+    let mut found = texts(&hits);
+    found.sort_unstable();
+    assert_eq!(
+        found,
+        [
+            "Two deploys went out in ten minutes.",
+            "Who deployed this without a review?"
+        ]
+    );
+    assert_eq!(hits.total, 2);
+    let hits = search(home.path(), "rolling back", &Filters::default());
+    assert_eq!(texts(&hits), ["We rolled back at two fifty two."]);
+}
+
+#[test]
+fn quoted_phrases_are_exact() {
+    let (home, ..) = archive();
+    let hits = search(home.path(), "\"rolled back\"", &Filters::default());
+    assert_eq!(texts(&hits), ["We rolled back at two fifty two."]);
+    // Unquoted, the stemmer lets the phrase match other forms; quoted, not.
+    assert_eq!(
+        search(home.path(), "\"rolling back\"", &Filters::default()).total,
+        0
+    );
+    assert_eq!(
+        search(home.path(), "\"back at\" dns", &Filters::default()).total,
+        0
+    );
+    // Words in the wrong order are not the phrase.
+    assert_eq!(
+        search(home.path(), "\"back rolled\"", &Filters::default()).total,
+        0
+    );
+    let hit = &search(home.path(), "\"DNS TTL\"", &Filters::default()).hits[0];
+    assert_eq!(
+        hit.snippet.render("[", "]"),
+        "The [DNS] [TTL] was set to one day."
+    );
+}
+
+#[test]
+fn snippets_mark_stemmed_matches() {
+    let (home, ..) = archive();
+    let hit = &search(home.path(), "deploying", &Filters::default()).hits[0];
+    let rendered = hit.snippet.render("**", "**");
+    assert!(rendered.contains("**deploy"), "{rendered}");
+}
+
+#[test]
+fn filters_narrow_the_hits() {
+    let (home, store, checkout, _) = archive();
+    let all = Filters::default();
+    let speaker = Filters {
+        speakers: vec!["LENA".into()],
+        ..all.clone()
+    };
+    // Speaker names match without case; both Lenas.
+    assert_eq!(search(home.path(), "*", &speaker).total, 2);
+    let tag = Filters {
+        tags: vec!["blame".into()],
+        ..all.clone()
+    };
+    assert_eq!(search(home.path(), "", &tag).total, 3);
+    let two_tags = Filters {
+        tags: vec!["blame".into(), "defensive".into()],
+        ..all.clone()
+    };
+    assert_eq!(
+        texts(&search(home.path(), "", &two_tags)),
+        ["It was not my change, the config was fine."]
+    );
+    let one_meeting = Filters {
+        meetings: vec![store.resolve(&checkout).unwrap()],
+        ..all.clone()
+    };
+    assert_eq!(search(home.path(), "", &one_meeting).total, 4);
+    let december = Filters {
+        since: Some(datetime!(2026-12-01 00:00 UTC)),
+        ..all.clone()
+    };
+    assert_eq!(search(home.path(), "", &december).total, 3);
+    let november = Filters {
+        until: Some(datetime!(2026-12-01 00:00 UTC)),
+        ..all.clone()
+    };
+    assert_eq!(search(home.path(), "", &november).total, 4);
+    // Filters do not change scores.
+    let plain = search(home.path(), "deploy", &all);
+    let filtered = search(home.path(), "deploy", &speaker);
+    assert_eq!(plain.hits[0].score, filtered.hits[0].score);
+}
+
+#[test]
+fn hits_carry_the_turn_and_its_meeting() {
+    let (home, _, checkout, _) = archive();
+    let hit = &search(home.path(), "config", &Filters::default()).hits[0];
+    assert_eq!(hit.meeting_id, checkout);
+    assert_eq!(hit.title, "Checkout outage review");
+    assert_eq!(hit.date, datetime!(2026-11-20 14:00 UTC));
+    assert_eq!(hit.speaker, "Marco");
+    assert_eq!((hit.start, hit.end), (40.0, 45.0));
+    assert_eq!(hit.tags, ["defensive", "blame"]);
+    assert!(hit.score > 0.0);
+}
+
+#[test]
+fn counts_per_meeting() {
+    let (home, _, checkout, billing) = archive();
+    let index = SearchIndex::open(home.path()).unwrap().unwrap();
+    let counts = index
+        .count("", &Filters::default(), CountBy::Tag, 10)
+        .unwrap();
+    assert_eq!(counts.total, 7);
+    assert_eq!(counts.totals["blame"], 3);
+    assert_eq!(counts.meetings[0].meeting_id, billing, "newest first");
+    assert_eq!(counts.meetings[1].meeting_id, checkout);
+    assert_eq!(counts.meetings[1].counts["blame"], 2);
+    assert_eq!(counts.meetings[1].counts["defensive"], 1);
+    assert_eq!(counts.meetings[1].n_turns, 4);
+    assert_eq!(counts.meetings[1].title, "Checkout outage review");
+    let speakers = index
+        .count("", &Filters::default(), CountBy::Speaker, 10)
+        .unwrap();
+    assert_eq!(speakers.meetings[1].counts["Priya"], 2);
+    assert_eq!(speakers.totals["Sam"], 2);
+    let limited = index
+        .count("", &Filters::default(), CountBy::Tag, 1)
+        .unwrap();
+    assert_eq!(limited.meetings.len(), 1);
+    assert_eq!(limited.n_meetings, 2);
+    assert_eq!(limited.totals["blame"], 3);
+}
+
+#[test]
+fn bad_query_syntax_is_an_error_not_a_panic() {
+    let (home, ..) = archive();
+    let index = SearchIndex::open(home.path()).unwrap().unwrap();
+    for query in ["(deploy", "speaker:", "nosuchfield:x", "\"unclosed"] {
+        match index.search(query, &Filters::default(), 10) {
+            Err(SearchError::Query { message, .. }) => assert!(!message.is_empty()),
+            other => panic!("{query:?}: {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn an_index_of_another_version_is_rebuilt_not_read() {
+    let (home, store, ..) = archive();
+    let dir = index_dir(home.path());
+    std::fs::write(dir.join(VERSION_FILE), r#"{"schema_version": 0}"#).unwrap();
+    assert!(matches!(
+        SearchIndex::open(home.path()),
+        Err(SearchError::Outdated { .. })
+    ));
+    match ensure_current(&store).unwrap() {
+        Ensured::Rebuilt { was, summary } => {
+            assert_eq!(was, Freshness::Outdated { found: "0".into() });
+            assert_eq!(summary.n_turns, 7);
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(search(home.path(), "", &Filters::default()).total, 7);
+}
+
+#[test]
+fn catching_up_indexes_meetings_the_index_missed() {
+    let (home, store, ..) = archive();
+    meeting(
+        &store,
+        "Late one",
+        datetime!(2026-12-05 09:00 UTC),
+        &[("Ana", "The pager never fired.", &[])],
+    );
+    assert_eq!(search(home.path(), "pager", &Filters::default()).total, 0);
+    assert_eq!(
+        ensure_current(&store).unwrap(),
+        Ensured::CaughtUp { n_meetings: 1 }
+    );
+    assert_eq!(search(home.path(), "pager", &Filters::default()).total, 1);
+    assert_eq!(ensure_current(&store).unwrap(), Ensured::AsIs);
+    assert_eq!(search(home.path(), "", &Filters::default()).total, 8);
+}
+
+#[test]
+fn a_held_lock_is_busy_and_searching_still_works() {
+    let (home, store, ..) = archive();
+    let held = lock(home.path()).unwrap();
+    assert!(matches!(lock(home.path()), Err(SearchError::Busy { .. })));
+    assert_eq!(ensure_current(&store).unwrap(), Ensured::AsIs);
+    assert_eq!(search(home.path(), "", &Filters::default()).total, 7);
+    drop(held);
+    assert!(lock(home.path()).is_ok());
+}
+
+#[test]
+fn live_index_makes_turns_searchable_while_the_meeting_runs() {
+    let home = tempfile::tempdir().unwrap();
+    let store = Store::open(home.path()).unwrap();
+    let mut live = LiveIndex::open(&store).unwrap();
+    let mut writer = store
+        .create_meeting(&NewMeeting {
+            title: "Live".into(),
+            model: "tiny.en".into(),
+            sources: vec![],
+            started_at: datetime!(2026-12-10 10:00 UTC),
+        })
+        .unwrap();
+    let first = turn(1, "Priya", "The canary deploy failed.", &["blame"]);
+    writer.append_turn(&first).unwrap();
+    live.add(writer.info(), &first);
+    // Committed within about a second; poll rather than time it.
+    let mut found = 0;
+    for _ in 0..200 {
+        if let Ok(Some(index)) = SearchIndex::open(home.path()) {
+            found = index
+                .search("canary", &Filters::default(), 5)
+                .unwrap()
+                .total;
+            if found == 1 {
+                break;
+            }
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert_eq!(found, 1);
+    let second = turn(2, "Lena", "Then we paged the on-call.", &[]);
+    writer.append_turn(&second).unwrap();
+    live.add(writer.info(), &second);
+    writer.finish().unwrap();
+    live.finish().unwrap();
+    assert_eq!(search(home.path(), "paged", &Filters::default()).total, 1);
+    // Everything was committed with its state: nothing to catch up.
+    assert_eq!(ensure_current(&store).unwrap(), Ensured::AsIs);
+}
+
+#[test]
+fn turn_docs_read_tags_and_actions_from_extra() {
+    let info = crate::store::MeetingInfo {
+        schema: 1,
+        id: serde_json::from_str("\"20261126-153012-x\"").unwrap(),
+        title: "x".into(),
+        started_at: datetime!(2026-11-26 15:30:12 UTC),
+        ended_at: None,
+        model: "m".into(),
+        sources: vec![],
+        status: crate::store::MeetingStatus::Complete,
+    };
+    let mut t = turn(1, "Priya", "I will fix it", &[]);
+    t.speaker = None;
+    t.extra.insert(
+        "tags".into(),
+        serde_json::json!([{"label": "blame"}, "dismissive", {"label": "blame"}, {"label": ""}, 3]),
+    );
+    t.extra.insert(
+        "actions".into(),
+        serde_json::json!([{"owner": "Lena", "task": "fix it", "due": null}]),
+    );
+    let doc = TurnDoc::new(&info, &t);
+    assert_eq!(doc.speaker, "mic", "falls back to the source");
+    assert_eq!(doc.tags, ["blame", "dismissive"]);
+    assert!(doc.action);
+    t.extra.insert("actions".into(), serde_json::json!([]));
+    assert!(!TurnDoc::new(&info, &t).action);
+}
