@@ -583,9 +583,20 @@ enum Values {
 struct SegmentCounts {
     meetings: Option<StrColumn>,
     values: Values,
-    pairs: HashMap<(u64, u64), u64>,
-    turns: HashMap<u64, u64>,
+    /// Distinct tag or speaker values in the segment (the row length of `pairs`).
+    n_values: usize,
+    /// (meeting ord × n_values + value ord) → matching turns: a dense table,
+    /// since counting walks every matching turn and hashing each was the
+    /// bulk of the time.
+    pairs: Vec<u64>,
+    /// The same as a hash map, when the dense table would be too large.
+    sparse: HashMap<(u64, u64), u64>,
+    /// Meeting ord → matching turns.
+    turns: Vec<u64>,
 }
+
+/// Largest dense table per segment (entries, 8 bytes each).
+const MAX_DENSE: usize = 1 << 22;
 
 impl Collector for CountCollector {
     type Fruit = Counted;
@@ -601,11 +612,20 @@ impl Collector for CountCollector {
             CountBy::Speaker => Values::Speaker(fast.str(names::SPEAKER)?),
             CountBy::Tag => Values::Tags(segment.facet_reader(names::TAGS)?),
         };
+        let meetings = fast.str(names::MEETING_ID)?;
+        let n_meetings = meetings.as_ref().map_or(0, |c| c.num_terms());
+        let n_values = match &values {
+            Values::Speaker(column) => column.as_ref().map_or(0, |c| c.num_terms()),
+            Values::Tags(reader) => reader.num_facets(),
+        };
+        let dense = n_meetings.saturating_mul(n_values);
         Ok(SegmentCounts {
-            meetings: fast.str(names::MEETING_ID)?,
+            meetings,
             values,
-            pairs: HashMap::new(),
-            turns: HashMap::new(),
+            n_values,
+            pairs: vec![0; if dense <= MAX_DENSE { dense } else { 0 }],
+            sparse: HashMap::new(),
+            turns: vec![0; n_meetings],
         })
     }
 
@@ -637,19 +657,20 @@ impl SegmentCollector for SegmentCounts {
         let Some(meeting) = meetings.term_ords(doc).next() else {
             return;
         };
-        *self.turns.entry(meeting).or_default() += 1;
+        self.turns[meeting as usize] += 1;
+        let row = meeting as usize * self.n_values;
+        let (pairs, sparse) = (&mut self.pairs, &mut self.sparse);
+        let mut count = |ord: u64| {
+            if pairs.is_empty() {
+                *sparse.entry((meeting, ord)).or_default() += 1;
+            } else {
+                pairs[row + ord as usize] += 1;
+            }
+        };
         match &self.values {
-            Values::Speaker(Some(column)) => {
-                for ord in column.term_ords(doc) {
-                    *self.pairs.entry((meeting, ord)).or_default() += 1;
-                }
-            }
+            Values::Speaker(Some(column)) => column.term_ords(doc).for_each(&mut count),
             Values::Speaker(None) => {}
-            Values::Tags(reader) => {
-                for ord in reader.facet_ords(doc) {
-                    *self.pairs.entry((meeting, ord)).or_default() += 1;
-                }
-            }
+            Values::Tags(reader) => reader.facet_ords(doc).for_each(&mut count),
         }
     }
 
@@ -684,16 +705,33 @@ impl SegmentCollector for SegmentCounts {
                 }
             }
         };
-        for (&(meeting, value), &n) in &self.pairs {
-            if let Some(value) = value_name(value) {
+        let mut value_names: HashMap<u64, Option<String>> = HashMap::new();
+        let n_values = self.n_values.max(1);
+        let dense = self
+            .pairs
+            .iter()
+            .enumerate()
+            .filter(|(_, &n)| n > 0)
+            .map(|(i, &n)| (((i / n_values) as u64, (i % n_values) as u64), n));
+        for ((meeting, value), n) in dense.chain(self.sparse.iter().map(|(&k, &n)| (k, n))) {
+            let value = value_names
+                .entry(value)
+                .or_insert_with(|| value_name(value))
+                .clone();
+            if let Some(value) = value {
                 *counted
                     .pairs
                     .entry((name_of_meeting(meeting), value))
                     .or_default() += n;
             }
         }
-        for (&meeting, &n) in &self.turns {
-            *counted.turns.entry(name_of_meeting(meeting)).or_default() += n;
+        for (meeting, &n) in self.turns.iter().enumerate() {
+            if n > 0 {
+                *counted
+                    .turns
+                    .entry(name_of_meeting(meeting as u64))
+                    .or_default() += n;
+            }
         }
         counted
     }

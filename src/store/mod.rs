@@ -461,6 +461,15 @@ impl Store {
 
     /// Finds the meeting an id or id prefix means.
     pub fn resolve(&self, id: &str) -> Result<MeetingId> {
+        // An exact id needs no listing: with 10,000 meetings, listing for
+        // every load made a rebuild of the search index quadratic.
+        if !id.is_empty()
+            && !id.starts_with('.')
+            && !id.contains(['/', '\\'])
+            && self.meetings_dir().join(id).is_dir()
+        {
+            return Ok(MeetingId(id.to_owned()));
+        }
         let ids = self.meeting_ids()?;
         if let Some(exact) = ids.iter().find(|m| m.as_str() == id) {
             return Ok(exact.clone());
