@@ -163,6 +163,11 @@ fn tags_a_stored_meeting_and_lists_its_action_items() {
             .unwrap();
     }
     let id = writer.finish().unwrap().id;
+    let blamed = |b: &Blameless| -> serde_json::Value {
+        let out = ok(b.run(&["search", "--tag", "blame", "--format", "json"]));
+        serde_json::from_str::<serde_json::Value>(&out).unwrap()["total"].clone()
+    };
+    assert_eq!(blamed(&b), 0, "not analysed yet");
     let out = lines(&ok(b.run(&["analyze", id.as_str()])));
     assert_eq!(out.len(), 3);
     assert_eq!(out[2]["nudge"]["label"], "action_item");

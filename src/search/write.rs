@@ -169,8 +169,7 @@ fn add_meeting(
     fields: &Fields,
     dir: &Path,
 ) -> Result<(u64, u64)> {
-    let turns_path = store.meetings_dir().join(id.as_str()).join("turns.jsonl");
-    let bytes = fs::metadata(&turns_path).map_or(0, |m| m.len());
+    let bytes = fingerprint(store, id);
     let meeting = store.load(id.as_str())?;
     for turn in &meeting.turns {
         writer
@@ -180,12 +179,21 @@ fn add_meeting(
     Ok((meeting.turns.len() as u64, bytes))
 }
 
-/// Length of each meeting's `turns.jsonl` now (0 when absent).
+/// What changes when a meeting's turns or their annotations change: the
+/// length of `turns.jsonl` (appended to while recording) plus, in the high
+/// bits, the length of `analysis.jsonl` (replaced by `analyze`).
+fn fingerprint(store: &Store, id: &MeetingId) -> u64 {
+    let dir = store.meetings_dir().join(id.as_str());
+    let len = |name: &str| fs::metadata(dir.join(name)).map_or(0, |m| m.len());
+    len("turns.jsonl").wrapping_add(len("analysis.jsonl").wrapping_shl(40))
+}
+
+/// The [`fingerprint`] of each meeting now.
 fn turn_file_lengths(store: &Store) -> Result<BTreeMap<MeetingId, u64>> {
     let mut lengths = BTreeMap::new();
     for id in store.meeting_ids()? {
-        let path = store.meetings_dir().join(id.as_str()).join("turns.jsonl");
-        lengths.insert(id, fs::metadata(&path).map_or(0, |m| m.len()));
+        let print = fingerprint(store, &id);
+        lengths.insert(id, print);
     }
     Ok(lengths)
 }
