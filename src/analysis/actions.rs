@@ -698,7 +698,8 @@ fn source_text(tokens: &[Token], start: usize, end: usize, chars: &[char]) -> St
         .to_string()
 }
 
-fn capitalise(s: &str) -> String {
+/// The word with its first letter in upper case ("lena" → "Lena").
+pub(crate) fn capitalise(s: &str) -> String {
     let mut chars = s.chars();
     match chars.next() {
         Some(first) => first.to_uppercase().chain(chars).collect(),

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
 use blameless::analysis::evaluate::{self, ActionScores, TagScores};
-use blameless::analysis::{span_text, ActionItem, Tag};
+use blameless::analysis::{find_actions, span_text, ActionItem, Tag};
 use blameless::cli::{ActionsFormat, AnalyzeArgs, AnalyzeFormat, ListFormat, NudgeArgs};
 use blameless::config::Paths;
 use blameless::nudges::{Coach, Nudge, NudgeConfig, TurnInput, TurnReview};
@@ -239,7 +239,7 @@ fn write_turn_text(
     writeln!(
         out,
         "[{}] {}: {}",
-        mmss(start),
+        super::mm_ss(start),
         speaker.unwrap_or("?"),
         text
     )?;
@@ -275,19 +275,14 @@ fn describe_action(item: &ActionItem) -> String {
     )
 }
 
-fn mmss(seconds: f64) -> String {
-    let s = seconds.max(0.0) as u64;
-    format!("{:02}:{:02}", s / 60, s % 60)
-}
-
 /// `blameless actions MEETING`.
 pub fn actions(paths: &Paths, meeting: &str, format: ActionsFormat) -> Result<ExitCode> {
     let store = Store::open(&paths.home)?;
     let meeting = store.load(meeting)?;
-    let mut coach = Coach::new(None, None, &[]);
+    let names = evaluate::participant_names(meeting.turns.iter().map(|t| t.speaker.as_deref()));
     let mut items = Vec::new();
     for record in &meeting.turns {
-        for item in stored_or_found_actions(record, &mut coach) {
+        for item in stored_or_found_actions(record, &names) {
             items.push((record, item));
         }
     }
@@ -339,7 +334,7 @@ pub fn actions(paths: &Paths, meeting: &str, format: ActionsFormat) -> Result<Ex
                     item.owner.as_deref().unwrap_or("**none**"),
                     item.due.as_deref().unwrap_or("**none**"),
                     record.speaker.as_deref().unwrap_or(&record.source),
-                    mmss(record.start)
+                    super::mm_ss(record.start)
                 )?;
             }
             let incomplete = items.iter().filter(|(_, i)| i.missing().is_some()).count();
@@ -356,23 +351,14 @@ pub fn actions(paths: &Paths, meeting: &str, format: ActionsFormat) -> Result<Ex
 
 /// The action items stored with a turn by `analyze` or the live pipeline,
 /// or found now for a meeting not analysed yet.
-fn stored_or_found_actions(record: &TurnRecord, coach: &mut Coach) -> Vec<ActionItem> {
+fn stored_or_found_actions(record: &TurnRecord, names: &[String]) -> Vec<ActionItem> {
     if let Some(stored) = record.extra.get("actions") {
         if let Ok(items) = serde_json::from_value::<Vec<ActionItem>>(stored.clone()) {
             return items;
         }
     }
     let speaker = record.speaker.as_deref().unwrap_or(&record.source);
-    coach
-        .review(&TurnInput {
-            id: record.id,
-            speaker: Some(speaker),
-            facilitator: false,
-            start: record.start,
-            end: record.end,
-            text: &record.text,
-        })
-        .actions
+    find_actions(&record.text, Some(speaker), names)
 }
 
 /// `blameless eval tags FILE`.
@@ -391,16 +377,24 @@ pub fn eval_tags(file: &Path, format: ListFormat, errors: bool) -> Result<ExitCo
     let elapsed = started.elapsed().as_secs_f64();
     let mut out = std::io::stdout().lock();
     match format {
-        ListFormat::Json => {
-            let mut value = serde_json::to_value(&scores)?;
-            if !errors {
-                value.as_object_mut().map(|o| o.remove("misses"));
-            }
-            writeln!(out, "{}", serde_json::to_string_pretty(&value)?)?;
-        }
+        ListFormat::Json => write_scores_json(&mut out, &scores, errors)?,
         ListFormat::Text => write_tag_scores(&mut out, &scores, errors, elapsed)?,
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Scores as pretty JSON; the list of misses only with `--errors`.
+fn write_scores_json(
+    out: &mut impl Write,
+    scores: &impl serde::Serialize,
+    errors: bool,
+) -> Result<()> {
+    let mut value = serde_json::to_value(scores)?;
+    if !errors {
+        value.as_object_mut().map(|o| o.remove("misses"));
+    }
+    writeln!(out, "{}", serde_json::to_string_pretty(&value)?)?;
+    Ok(())
 }
 
 fn write_tag_scores(
@@ -475,13 +469,7 @@ pub fn eval_actions(file: &Path, format: ListFormat, errors: bool) -> Result<Exi
     let scores = evaluate::score_actions(&lines);
     let mut out = std::io::stdout().lock();
     match format {
-        ListFormat::Json => {
-            let mut value = serde_json::to_value(&scores)?;
-            if !errors {
-                value.as_object_mut().map(|o| o.remove("misses"));
-            }
-            writeln!(out, "{}", serde_json::to_string_pretty(&value)?)?;
-        }
+        ListFormat::Json => write_scores_json(&mut out, &scores, errors)?,
         ListFormat::Text => write_action_scores(&mut out, &scores, errors)?,
     }
     Ok(ExitCode::SUCCESS)

@@ -327,15 +327,7 @@ fn named_person(turn: &TurnFacts) -> Option<String> {
         .map(|t| span_text(turn.text, [t.start, t.end]))
         .map(|w| w.trim_end_matches("'s").trim_end_matches("’s").to_string())
         .find(|w| Some(w.to_lowercase()) != speaker)
-        .map(|w| capitalise(&w))
-}
-
-fn capitalise(s: &str) -> String {
-    let mut chars = s.chars();
-    chars
-        .next()
-        .map(|c| c.to_uppercase().chain(chars).collect())
-        .unwrap_or_default()
+        .map(|w| crate::analysis::actions::capitalise(&w))
 }
 
 fn matches_any(patterns: &[Pattern], text: &str, names: &[String]) -> bool {
