@@ -30,6 +30,7 @@ fn turn(id: u64) -> TurnRecord {
         end: id as f64 + 0.5,
         text: format!("turn number {id} ").repeat(20),
         latency_ms: None,
+        untranscribed: None,
         extra: serde_json::Map::new(),
     }
 }
