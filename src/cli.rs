@@ -583,8 +583,9 @@ pub enum EvalCommand {
 #[derive(Debug, Args, Clone)]
 #[command(next_help_heading = "Nudges")]
 pub struct NudgeArgs {
-    /// Name of the facilitator (a speaker or source name): their turns are
-    /// never tagged or nudged.
+    /// Name of the facilitator, a person (never a device or source name):
+    /// their turns are never tagged or nudged. Live turns carry a speaker
+    /// only once speaker attribution names them.
     #[arg(long, value_name = "NAME")]
     pub facilitator: Option<String>,
 
