@@ -585,7 +585,7 @@ fn a_second_ctrl_c_stops_now_and_marks_the_meeting_interrupted() {
     signal(&child, "INT");
     let status = wait_at_most(&mut child, Duration::from_secs(20));
     let events: Vec<serde_json::Value> = rx
-        .try_iter()
+        .iter()
         .map(|l| serde_json::from_str(&l).unwrap())
         .collect();
     let mut err = String::new();
@@ -632,7 +632,7 @@ fn sigterm_stops_cleanly() {
     signal(&child, "TERM");
     let status = wait_at_most(&mut child, Duration::from_secs(30));
     let events: Vec<serde_json::Value> = rx
-        .try_iter()
+        .iter()
         .map(|l| serde_json::from_str(&l).unwrap())
         .collect();
     assert_eq!(status.code(), Some(0));
@@ -646,4 +646,99 @@ fn sigterm_stops_cleanly() {
         end["audio_s"].as_f64().unwrap() < 10.0,
         "stopped early: {end}"
     );
+}
+
+/// Issue 14: a store write error used to end the run with the meeting left
+/// `recording` (or hang, with the asr thread blocked on an undrained
+/// channel). Files larger than 100 kB cannot be written here (RLIMIT_FSIZE,
+/// with SIGXFSZ ignored so writes fail with EFBIG): the recording fails
+/// after about three seconds of audio, for real.
+#[test]
+fn a_store_write_failure_ends_the_run_with_the_meeting_interrupted() {
+    let b = Blameless::new();
+    let audio = sample("postmortem.wav");
+    let blameless = b.cmd();
+    let mut command = std::process::Command::new("sh");
+    command
+        .args([
+            "-c",
+            "trap '' XFSZ; exec prlimit --fsize=100000 \"$@\"",
+            "sh",
+            blameless.get_program().to_str().unwrap(),
+            "replay",
+            audio.to_str().unwrap(),
+            "--speed",
+            "max",
+            "--format",
+            "jsonl",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (key, value) in blameless.get_envs() {
+        match value {
+            Some(value) => command.env(key, value),
+            None => command.env_remove(key),
+        };
+    }
+    let mut child = command.spawn().unwrap();
+    let status = wait_at_most(&mut child, Duration::from_secs(60));
+    let output = child.wait_with_output().unwrap();
+    let err = stderr(&output);
+    assert_eq!(status.code(), Some(1), "{err}");
+    assert!(err.contains("File too large"), "{err}");
+    let events = events(&common::stdout(&output));
+    assert_eq!(events[0]["type"], "meeting");
+    assert!(
+        events.iter().all(|e| e["type"] != "end"),
+        "no end event after a store failure"
+    );
+    let listed: serde_json::Value =
+        serde_json::from_str(&ok(b.run(&["meetings", "list", "--format", "json"]))).unwrap();
+    assert_eq!(listed[0]["id"], events[0]["id"]);
+    assert_eq!(listed[0]["status"], "interrupted", "{listed}");
+    assert!(
+        listed[0]["interruption"]
+            .as_str()
+            .unwrap()
+            .contains("storing failed"),
+        "{listed}"
+    );
+}
+
+/// Two recordings into one data home at once: each gets its own meeting,
+/// both complete; only one holds the live index, and search still finds both.
+#[test]
+fn two_writers_at_once_record_two_complete_meetings() {
+    let b = Blameless::new();
+    let audio = sample("jfk.wav");
+    let (mut first, first_rx) = spawn_replay(&b, &[audio.to_str().unwrap(), "--speed", "4"]);
+    let (mut second, second_rx) = spawn_replay(&b, &[audio.to_str().unwrap(), "--speed", "4"]);
+    for child in [&mut first, &mut second] {
+        let status = wait_at_most(child, Duration::from_secs(60));
+        assert_eq!(status.code(), Some(0));
+    }
+    let ids: Vec<String> = [first_rx, second_rx]
+        .iter()
+        .map(|rx| {
+            let events: Vec<serde_json::Value> = rx
+                .iter()
+                .map(|l| serde_json::from_str(&l).unwrap())
+                .collect();
+            assert_eq!(events.last().unwrap()["status"], "complete", "{events:?}");
+            events[0]["id"].as_str().unwrap().to_string()
+        })
+        .collect();
+    assert_ne!(ids[0], ids[1]);
+    for id in &ids {
+        assert_eq!(shown(&b, id)["meeting"]["status"], "complete");
+    }
+    let found: serde_json::Value = serde_json::from_str(&ok(b.run(&[
+        "search",
+        "fellow americans",
+        "--format",
+        "json",
+    ])))
+    .unwrap();
+    let text = found.to_string();
+    assert!(ids.iter().all(|id| text.contains(id.as_str())), "{text}");
 }

@@ -105,7 +105,9 @@ pub struct Config {
     pub model_name: String,
     /// Silero VAD model file.
     pub vad_model_path: PathBuf,
-    /// Whisper settings.
+    /// Whisper settings. `language` must suit the model (check it with
+    /// [`asr::decode_language`] first): every turn Whisper cannot decode is
+    /// stored untranscribed, with a warning.
     pub asr: asr::Options,
     /// Utterance segmentation.
     pub segmenter: SegmenterConfig,
@@ -133,9 +135,6 @@ pub struct Speakers {
     /// The clusterer, with enrolled profiles and participant names.
     pub clusterer: crate::speakers::Clusterer,
 }
-// `asr.language` must suit the model (check it with
-// `asr::decode_language` before calling `run`): every turn Whisper cannot
-// decode is stored untranscribed, with a warning.
 
 /// Counters shared by the stages, read for status events.
 #[derive(Debug, Default)]
