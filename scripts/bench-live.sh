@@ -2,7 +2,9 @@
 # Live pipeline benchmark: replays the bundled synthetic post-mortem through
 # `blameless replay` at 1x (like a real meeting) and at max speed, and prints
 # per-turn latency (end of speech -> turn event) p50/p95/max, the real-time
-# factor, peak RSS and whether the lag stayed bounded.
+# factor, peak RSS, the cost of voice attribution per turn (on its own
+# thread) and whether the lag stayed bounded; at 1x also without voice
+# attribution (`1-nospk`), so the latency speakers add can be read off.
 #
 #   scripts/bench-live.sh [--speeds "1 max"] [--model tiny.en] [--threads N]
 #
@@ -30,17 +32,27 @@ trap 'rm -rf "$WORK"' EXIT
 export BLAMELESS_MODELS=${BLAMELESS_MODELS:-${BLAMELESS_HOME:-${XDG_DATA_HOME:-$HOME/.local/share}/blameless}/models}
 export BLAMELESS_HOME=$WORK/home
 
+RUNS=""
 for speed in $SPEEDS; do
   log "replay at speed $speed"
   /usr/bin/time -f '%M' -o "$WORK/rss-$speed" \
     "$BLAMELESS" replay "$ROOT/samples/postmortem.wav" --speed "$speed" --format jsonl \
       --model "$MODEL" --threads "$THREADS" -q > "$WORK/events-$speed.jsonl"
+  RUNS="$RUNS $speed"
 done
+# The same at real time without voice attribution: what speakers cost in latency.
+if [[ " $SPEEDS " == *" 1 "* ]]; then
+  log "replay at speed 1 without voice attribution"
+  /usr/bin/time -f '%M' -o "$WORK/rss-1-nospk" \
+    "$BLAMELESS" replay "$ROOT/samples/postmortem.wav" --speed 1 --format jsonl --no-speakers \
+      --model "$MODEL" --threads "$THREADS" -q > "$WORK/events-1-nospk.jsonl"
+  RUNS="$RUNS 1-nospk"
+fi
 
-python3 - "$WORK" $SPEEDS <<'PY'
+python3 - "$WORK" $RUNS <<'PY'
 import json, statistics, sys
 work, speeds = sys.argv[1], sys.argv[2:]
-print(f"{'speed':>6} {'turns':>5} {'p50 ms':>7} {'p95 ms':>7} {'max ms':>7} {'rtf':>6} {'max lag s':>9} {'peak RSS MB':>11}  lag bounded")
+print(f"{'speed':>8} {'turns':>5} {'p50 ms':>7} {'p95 ms':>7} {'max ms':>7} {'rtf':>6} {'max lag s':>9} {'peak RSS MB':>11} {'spk ms/turn':>11}  lag bounded")
 for speed in speeds:
     events = [json.loads(l) for l in open(f"{work}/events-{speed}.jsonl")]
     lat = sorted(e["latency_ms"] for e in events if e["type"] == "turn")
@@ -54,6 +66,7 @@ for speed in speeds:
     # the worst lag in the first three quarters plus a second.
     q = max(1, len(lags) * 3 // 4)
     bounded = not lags or max(lags[q:] or [0]) <= max(lags[:q]) + 1.0
-    print(f"{speed:>6} {len(lat):>5} {pct(0.5):>7} {pct(0.95):>7} {lat[-1]:>7} "
-          f"{statistics.median(rtfs) if rtfs else 0:>6.3f} {max(lags) if lags else 0:>9.2f} {rss_mb:>11.0f}  {'yes' if bounded else 'NO'}")
+    spk = status[-1].get("speaker_ms_per_turn", 0) if status else 0
+    print(f"{speed:>8} {len(lat):>5} {pct(0.5):>7} {pct(0.95):>7} {lat[-1]:>7} "
+          f"{statistics.median(rtfs) if rtfs else 0:>6.3f} {max(lags) if lags else 0:>9.2f} {rss_mb:>11.0f} {spk:>11.1f}  {'yes' if bounded else 'NO'}")
 PY

@@ -392,6 +392,21 @@ pub struct LiveArgs {
     #[command(flatten)]
     pub nudges: NudgeArgs,
 
+    /// Voice attribution settings.
+    #[command(flatten)]
+    pub speakers: SpeakerArgs,
+
+    /// Fixed speakers per source: "0=Priya,1=Marcus" (source index, or a
+    /// device or file name) attributes every turn of that source to that
+    /// person, without voice attribution. Sources not named here are
+    /// attributed by voice.
+    #[arg(long, value_name = "MAP", value_parser = parse_speaker_map, help_heading = "Speakers")]
+    pub speaker_map: Option<SpeakerMap>,
+
+    /// No voice attribution (turns carry a speaker only from --speaker-map).
+    #[arg(long, help_heading = "Speakers")]
+    pub no_speakers: bool,
+
     /// Output: `text` prints turns as they are final; `jsonl` prints every
     /// event (meeting, partial, turn, status, warning, end) as one JSON object
     /// per line, as documented in docs/events.md.
@@ -411,6 +426,26 @@ pub struct LiveArgs {
     /// least 0.1.
     #[arg(long, default_value_t = 2.0, value_name = "SECONDS", value_parser = parse_status_every)]
     pub status_every: f64,
+}
+
+/// A `--speaker-map` value: (source, name) pairs as typed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SpeakerMap(pub Vec<(String, String)>);
+
+/// Parses `--speaker-map`: comma-separated `SOURCE=NAME` pairs.
+pub fn parse_speaker_map(text: &str) -> Result<SpeakerMap, String> {
+    text.split(',')
+        .filter(|p| !p.trim().is_empty())
+        .map(|pair| match pair.split_once('=') {
+            Some((source, name)) if !source.trim().is_empty() && !name.trim().is_empty() => {
+                Ok((source.trim().to_string(), name.trim().to_string()))
+            }
+            _ => Err(format!(
+                "{pair:?} is not SOURCE=NAME; write the map as \"0=Priya,1=Marcus\""
+            )),
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .map(SpeakerMap)
 }
 
 /// `--format` of `record` and `replay`.
@@ -896,6 +931,34 @@ mod tests {
         assert!(
             matches!(cli.command, Command::Search(SearchArgs { ref query, .. }) if query.is_empty())
         );
+    }
+
+    #[test]
+    fn speaker_map_and_participants() {
+        let cli = Cli::try_parse_from([
+            "blameless",
+            "replay",
+            "call.wav",
+            "--speaker-map",
+            "0=Priya, mic=Marcus Lee",
+            "--participants",
+            "Priya,Dan",
+        ])
+        .unwrap();
+        let Command::Replay(args) = cli.command else {
+            panic!("not replay")
+        };
+        assert_eq!(
+            args.live.speaker_map.unwrap().0,
+            [
+                ("0".to_string(), "Priya".to_string()),
+                ("mic".to_string(), "Marcus Lee".to_string())
+            ]
+        );
+        assert_eq!(args.live.speakers.participants, ["Priya", "Dan"]);
+        assert!(parse_speaker_map("Priya")
+            .unwrap_err()
+            .contains("SOURCE=NAME"));
     }
 
     #[test]

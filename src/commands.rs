@@ -410,6 +410,7 @@ fn live(
             args.asr.model, args.asr.language
         )
     })?;
+    let sources_names: Vec<String> = sources.iter().map(SourceSpec::name).collect();
     let config = pipeline::Config {
         sources,
         title,
@@ -422,6 +423,26 @@ fn live(
         status_interval_s: args.status_every,
         nudges: analysis::nudge_config(&args.nudges)?,
         facilitator: args.nudges.facilitator.clone(),
+        speaker_map: speakers::speaker_map(
+            &sources_names,
+            args.speaker_map.as_ref().map(|m| m.0.as_slice()),
+        )?,
+        speakers: if args.no_speakers {
+            None
+        } else {
+            match speakers::load_embedder(paths) {
+                Ok(embedder) => Some(pipeline::Speakers {
+                    embedder,
+                    clusterer: speakers::clusterer(paths, &args.speakers),
+                }),
+                Err(e) => {
+                    ui.note(&format!(
+                        "blameless: warning: speaker attribution is off: {e:#}"
+                    ));
+                    None
+                }
+            }
+        },
     };
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -563,6 +584,12 @@ fn write_event(
             }
             Event::Nudge { label, text, .. } => {
                 writeln!(out, "   >> {label}: {text}")?;
+                out.flush()
+            }
+            Event::SpeakerUpdate {
+                turn_id, speaker, ..
+            } => {
+                writeln!(out, "   (turn {turn_id} was {speaker})")?;
                 out.flush()
             }
             Event::Warning { source, message } => {

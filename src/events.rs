@@ -11,7 +11,7 @@ use crate::analysis::{ActionItem, Tag};
 
 /// Version of the event schema. Bump it when a field changes meaning or
 /// disappears; adding fields is compatible.
-pub const SCHEMA: u32 = 2;
+pub const SCHEMA: u32 = 3;
 
 /// Everything the live pipeline reports, in the order it happens.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -48,8 +48,15 @@ pub enum Event {
         id: u64,
         /// Source name.
         source: String,
-        /// Who spoke, when known.
+        /// Who spoke, when known: an enrolled or given name, else the
+        /// speaker id (`S2`).
         speaker: Option<String>,
+        /// The speaker's id within the meeting (`S2`), from voice
+        /// attribution; absent for a `--speaker-map` source.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        speaker_id: Option<String>,
+        /// How sure the attribution is, 0 to 1; `null` without one.
+        speaker_confidence: Option<f32>,
         /// Start, seconds since the meeting started.
         start: f64,
         /// End, seconds since the meeting started.
@@ -93,6 +100,24 @@ pub enum Event {
         dropped_samples: u64,
         /// Partial decodes skipped to keep up.
         skipped_partials: u64,
+        /// Mean milliseconds of voice attribution (embedding and clustering)
+        /// per turn so far; 0 without attribution.
+        speaker_ms_per_turn: f64,
+        /// Turns that went without a speaker because attribution lagged.
+        skipped_speakers: u64,
+    },
+    /// Re-clustering changed the speaker of an earlier turn. The
+    /// correction is stored (append-only, beside the turns) before this is
+    /// printed.
+    SpeakerUpdate {
+        /// The turn.
+        turn_id: u64,
+        /// Its speaker now (name or id).
+        speaker: String,
+        /// Its speaker id now.
+        speaker_id: String,
+        /// How sure, 0 to 1.
+        speaker_confidence: f32,
     },
     /// Something the user must know now (a device stopped delivering audio).
     Warning {
@@ -135,6 +160,8 @@ mod tests {
             id: 3,
             source: "mic".into(),
             speaker: None,
+            speaker_id: None,
+            speaker_confidence: None,
             start: 1.5,
             end: 2.25,
             text: "We rolled back.".into(),
@@ -145,7 +172,7 @@ mod tests {
         };
         assert_eq!(
             turn.to_json_line(),
-            r#"{"type":"turn","id":3,"source":"mic","speaker":null,"start":1.5,"end":2.25,"text":"We rolled back.","latency_ms":640,"tags":[],"actions":[]}"#
+            r#"{"type":"turn","id":3,"source":"mic","speaker":null,"speaker_confidence":null,"start":1.5,"end":2.25,"text":"We rolled back.","latency_ms":640,"tags":[],"actions":[]}"#
         );
         let status = Event::Status {
             rtf: 0.1,
@@ -153,6 +180,8 @@ mod tests {
             audio_s: 10.0,
             dropped_samples: 0,
             skipped_partials: 2,
+            speaker_ms_per_turn: 12.5,
+            skipped_speakers: 0,
         };
         assert!(status
             .to_json_line()

@@ -34,7 +34,7 @@ fn replay_of_the_synthetic_meeting_matches_the_script() {
     ]));
     let events = events(&out);
     assert_eq!(events[0]["type"], "meeting");
-    assert_eq!(events[0]["schema"], 2);
+    assert_eq!(events[0]["schema"], 3);
     assert_eq!(events.last().unwrap()["type"], "end");
     let turns = of_type(&events, "turn");
     let truth: Vec<serde_json::Value> = std::fs::read_to_string(sample("postmortem.truth.jsonl"))

@@ -28,6 +28,8 @@ fn config(language: &str) -> pipeline::Config {
         status_interval_s: 1.0,
         nudges: None,
         facilitator: None,
+        speakers: None,
+        speaker_map: Vec::new(),
     }
 }
 

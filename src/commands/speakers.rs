@@ -49,6 +49,35 @@ pub fn run(paths: &Paths, command: SpeakersCommand) -> Result<ExitCode> {
     }
 }
 
+/// Turns `--speaker-map` pairs into a fixed speaker per source index; a key
+/// is a source index or a source name.
+pub fn speaker_map(
+    sources: &[String],
+    pairs: Option<&[(String, String)]>,
+) -> Result<Vec<Option<String>>> {
+    let mut map = vec![None; sources.len()];
+    for (key, name) in pairs.unwrap_or_default() {
+        let index = key
+            .parse::<usize>()
+            .ok()
+            .filter(|i| *i < sources.len())
+            .or_else(|| sources.iter().position(|s| s == key))
+            .with_context(|| {
+                format!(
+                    "--speaker-map: no source {key:?}; the sources are {}",
+                    sources
+                        .iter()
+                        .enumerate()
+                        .map(|(i, s)| format!("{i}={s}"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            })?;
+        map[index] = Some(name.clone());
+    }
+    Ok(map)
+}
+
 /// Loads the embedder from the model directory.
 pub fn load_embedder(paths: &Paths) -> Result<Embedder> {
     let path = speakers::model_path(&paths.models)?;

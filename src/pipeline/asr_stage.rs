@@ -4,14 +4,15 @@
 //! that cannot be decoded (Whisper failed, or the user stopped the meeting
 //! before its turn came) still becomes a turn, marked untranscribed.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{Receiver, TryRecvError};
+use std::sync::mpsc::{Receiver, SyncSender, TryRecvError, TrySendError};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use tokio::sync::mpsc;
 
+use super::speakers_stage::SpeakerJob;
 use super::vad_stage::Job;
 use super::{round3, AsrOutput, Counters, Untranscribed};
 use crate::asr::{self, AudioCtx};
@@ -19,6 +20,41 @@ use crate::audio::SAMPLE_RATE;
 
 /// Partials are skipped while the newest decoded audio is older than this.
 const MAX_PARTIAL_LAG: Duration = Duration::from_millis(1500);
+
+/// Where final utterances go for voice attribution.
+pub(crate) struct SpeakerOutlet {
+    /// The speakers thread's queue, when voice attribution runs.
+    pub jobs: Option<SyncSender<SpeakerJob>>,
+    /// Per source index, whether its turns are attributed by voice.
+    pub voiced: Vec<bool>,
+}
+
+impl SpeakerOutlet {
+    /// Offers a final's audio to the speakers thread as soon as it arrives,
+    /// so embedding runs while Whisper decodes. Never waits: when the queue
+    /// is full the turn goes without a speaker. True when it was taken.
+    fn offer(&self, job: &Job, counters: &Counters) -> bool {
+        let Some(jobs) = &self.jobs else {
+            return false;
+        };
+        if !self.voiced.get(job.source).copied().unwrap_or(false) {
+            return false;
+        }
+        let speaker_job = SpeakerJob {
+            source: job.source,
+            utterance: job.utterance,
+            samples: job.samples.clone(),
+        };
+        match jobs.try_send(speaker_job) {
+            Ok(()) => true,
+            Err(TrySendError::Full(_)) => {
+                counters.skipped_speakers.fetch_add(1, Ordering::Relaxed);
+                false
+            }
+            Err(TrySendError::Disconnected(_)) => false,
+        }
+    }
+}
 
 /// Runs until `jobs` closes and everything queued is decoded. Once
 /// `abandon` is set, nothing more is decoded: finals are handed on
@@ -30,7 +66,10 @@ pub(crate) fn run(
     out: mpsc::Sender<AsrOutput>,
     counters: Arc<Counters>,
     abandon: Arc<AtomicBool>,
+    speakers: SpeakerOutlet,
 ) {
+    // Finals whose audio the speakers thread took: (source, utterance).
+    let mut attributed: HashSet<(usize, u64)> = HashSet::new();
     let partial_options = asr::Options {
         audio_ctx: AudioCtx::Fit,
         temperature_fallback: false,
@@ -48,13 +87,27 @@ pub(crate) fn run(
             // Idle: nothing waits, so transcription is caught up.
             counters.asr_lag_ms.store(0, Ordering::Relaxed);
             match jobs.recv() {
-                Ok(job) => queue(job, &mut finals, &mut partials, &counters),
+                Ok(job) => queue(
+                    job,
+                    &mut finals,
+                    &mut partials,
+                    &counters,
+                    &speakers,
+                    &mut attributed,
+                ),
                 Err(_) => closed = true,
             }
         }
         loop {
             match jobs.try_recv() {
-                Ok(job) => queue(job, &mut finals, &mut partials, &counters),
+                Ok(job) => queue(
+                    job,
+                    &mut finals,
+                    &mut partials,
+                    &counters,
+                    &speakers,
+                    &mut attributed,
+                ),
                 Err(TryRecvError::Empty) => break,
                 Err(TryRecvError::Disconnected) => {
                     closed = true;
@@ -65,6 +118,7 @@ pub(crate) fn run(
 
         if let Some(job) = finals.pop_front() {
             previous_partial.remove(&job.source);
+            let speaker_pending = attributed.remove(&(job.source, job.utterance));
             let text = if abandon.load(Ordering::Relaxed) {
                 Err(Untranscribed::Stopped)
             } else {
@@ -78,6 +132,8 @@ pub(crate) fn run(
             let start = job.start_sample as f64 / SAMPLE_RATE as f64;
             let output = AsrOutput::Turn {
                 source: job.source,
+                utterance: job.utterance,
+                speaker_pending,
                 start: round3(start),
                 end: round3(start + job.samples.len() as f64 / SAMPLE_RATE as f64),
                 text,
@@ -126,8 +182,13 @@ fn queue(
     finals: &mut VecDeque<Job>,
     partials: &mut HashMap<usize, Job>,
     counters: &Counters,
+    speakers: &SpeakerOutlet,
+    attributed: &mut HashSet<(usize, u64)>,
 ) {
     if job.is_final {
+        if speakers.offer(&job, counters) {
+            attributed.insert((job.source, job.utterance));
+        }
         // The final supersedes any partial of the same utterance.
         if partials
             .get(&job.source)

@@ -33,8 +33,10 @@
 
 mod asr_stage;
 mod source;
+mod speakers_stage;
 mod vad_stage;
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
@@ -117,6 +119,21 @@ pub struct Config {
     pub nudges: Option<crate::nudges::NudgeConfig>,
     /// The facilitator's speaker or source name: never tagged or nudged.
     pub facilitator: Option<String>,
+    /// Voice attribution; `None` leaves turns without a speaker unless
+    /// `speaker_map` names their source.
+    pub speakers: Option<Speakers>,
+    /// Per source index, a fixed speaker (`--speaker-map`): its turns are
+    /// attributed directly, without voice attribution.
+    pub speaker_map: Vec<Option<String>>,
+}
+
+/// The voice attribution a meeting runs with.
+#[derive(Debug, Clone)]
+pub struct Speakers {
+    /// The GE2E embedder.
+    pub embedder: crate::speakers::Embedder,
+    /// The clusterer, with enrolled profiles and participant names.
+    pub clusterer: crate::speakers::Clusterer,
 }
 
 /// Counters shared by the stages, read for status events.
@@ -135,6 +152,12 @@ pub struct Counters {
     /// Milliseconds between the newest decoded audio arriving and its text
     /// being ready; 0 while the asr thread is idle.
     pub asr_lag_ms: AtomicU64,
+    /// Nanoseconds the speakers thread spent (embedding and clustering).
+    pub speaker_busy_ns: AtomicU64,
+    /// Utterances the speakers thread attributed.
+    pub speaker_jobs: AtomicU64,
+    /// Utterances that went without a speaker because attribution lagged.
+    pub skipped_speakers: AtomicU64,
 }
 
 /// What a finished run leaves behind.
@@ -173,8 +196,12 @@ pub(crate) enum AsrOutput {
         stable: String,
     },
     /// A final turn; `end_arrived` is when its last sample entered.
+    /// `speaker_pending`: the speakers thread got its audio, so a speaker
+    /// result for (source, utterance) will come.
     Turn {
         source: usize,
+        utterance: u64,
+        speaker_pending: bool,
         start: f64,
         end: f64,
         text: Result<String, Untranscribed>,
@@ -204,6 +231,11 @@ pub(crate) enum StoreMessage {
         samples: Vec<f32>,
     },
     Turn(TurnRecord),
+    /// Re-clustering moved a stored turn to another speaker.
+    SpeakerUpdate {
+        turn_id: u64,
+        fields: serde_json::Map<String, serde_json::Value>,
+    },
     /// The last message: close the meeting, interrupted for this reason
     /// if there is one.
     Finish {
@@ -214,6 +246,10 @@ pub(crate) enum StoreMessage {
 /// Bounded channel capacities (in messages).
 const CHUNK_QUEUE: usize = 64;
 const JOB_QUEUE: usize = 4;
+/// Utterances waiting for the speakers thread; beyond that a turn goes
+/// without a speaker rather than delaying transcription.
+const SPEAKER_QUEUE: usize = 4;
+const SPEAKER_RESULTS: usize = 16;
 const OUTPUT_QUEUE: usize = 64;
 /// Small on purpose: audio waiting here is not on disk yet, and a crash may
 /// lose at most about a second (8 chunks of 64 ms plus one being written).
@@ -273,7 +309,7 @@ pub async fn run(
     let store_thread = spawn("store", &control, move || {
         store_loop(writer, store_rx, index)
     })?;
-    let (out_rx, stages) =
+    let (out_rx, speaker_rx, stages) =
         spawn_stages(&config, model, vads, opened, &control, &counters, &store_tx)?;
 
     let mut state = LoopState {
@@ -286,6 +322,10 @@ pub async fn run(
         n_failed: 0,
         n_stopped: 0,
         store_failed: false,
+        speaker_rx,
+        speaker_results: HashMap::new(),
+        turn_of: HashMap::new(),
+        speaker_map: config.speaker_map.clone(),
     };
     event_loop(
         &mut state,
@@ -412,8 +452,12 @@ impl<F: FnMut(&Event) -> std::io::Result<()>> Output<F> {
 /// their names, in the order they finish: sources, vad, asr.
 type Stages = Vec<(&'static str, std::thread::JoinHandle<SourceEnd>)>;
 
-/// Starts one thread per source, the vad thread and the asr thread, and
-/// returns the channel all their output comes through. Each stage holds
+/// What the speakers thread hands back.
+type SpeakerResults = mpsc::Receiver<speakers_stage::SpeakerResult>;
+
+/// Starts one thread per source, the vad thread, the speakers thread (when
+/// voice attribution runs) and the asr thread, and returns the channels
+/// their output comes through. Each stage holds
 /// what it sends on, so a stage's end closes the next one's input.
 fn spawn_stages(
     config: &Config,
@@ -423,7 +467,7 @@ fn spawn_stages(
     control: &Control,
     counters: &Arc<Counters>,
     store_tx: &mpsc::Sender<StoreMessage>,
-) -> Result<(mpsc::Receiver<AsrOutput>, Stages), PipelineError> {
+) -> Result<(mpsc::Receiver<AsrOutput>, Option<SpeakerResults>, Stages), PipelineError> {
     let (chunk_tx, chunk_rx) = std::sync::mpsc::sync_channel::<AudioChunk>(CHUNK_QUEUE);
     let (job_tx, job_rx) = std::sync::mpsc::sync_channel::<Job>(JOB_QUEUE);
     let (out_tx, out_rx) = mpsc::channel::<AsrOutput>(OUTPUT_QUEUE);
@@ -455,16 +499,50 @@ fn spawn_stages(
             SourceEnd::Finished
         })?,
     ));
+    // Voice attribution for the sources `--speaker-map` does not name.
+    let voiced: Vec<bool> = (0..config.sources.len())
+        .map(|i| config.speaker_map.get(i).is_none_or(Option::is_none))
+        .collect();
+    let (speaker_jobs, speaker_rx) = match &config.speakers {
+        Some(speakers) if voiced.iter().any(|v| *v) => {
+            let (job_tx, job_rx) =
+                std::sync::mpsc::sync_channel::<speakers_stage::SpeakerJob>(SPEAKER_QUEUE);
+            let (result_tx, result_rx) = mpsc::channel(SPEAKER_RESULTS);
+            let (embedder, clusterer) = (speakers.embedder.clone(), speakers.clusterer.clone());
+            let speaker_counters = counters.clone();
+            stages.push((
+                "speakers",
+                spawn("speakers", control, move || {
+                    speakers_stage::run(embedder, clusterer, job_rx, result_tx, speaker_counters);
+                    SourceEnd::Finished
+                })?,
+            ));
+            (Some(job_tx), Some(result_rx))
+        }
+        _ => (None, None),
+    };
     let (options, asr_counters) = (config.asr.clone(), counters.clone());
     let abandon = control.abandon.clone();
+    let speakers = asr_stage::SpeakerOutlet {
+        jobs: speaker_jobs,
+        voiced,
+    };
     stages.push((
         "asr",
         spawn("asr", control, move || {
-            asr_stage::run(model, options, job_rx, out_tx, asr_counters, abandon);
+            asr_stage::run(
+                model,
+                options,
+                job_rx,
+                out_tx,
+                asr_counters,
+                abandon,
+                speakers,
+            );
             SourceEnd::Finished
         })?,
     ));
-    Ok((out_rx, stages))
+    Ok((out_rx, speaker_rx, stages))
 }
 
 /// Starts a named thread; if it cannot start, stops the sources already
@@ -496,6 +574,14 @@ struct LoopState<'a> {
     n_stopped: u64,
     /// The store thread is gone: nothing more can be stored or shown.
     store_failed: bool,
+    /// Results of the speakers thread, when voice attribution runs.
+    speaker_rx: Option<SpeakerResults>,
+    /// Speakers of utterances whose turn has not come yet.
+    speaker_results: HashMap<(usize, u64), crate::speakers::Assignment>,
+    /// Turn id of each attributed utterance, for later corrections.
+    turn_of: HashMap<(usize, u64), u64>,
+    /// `--speaker-map`: a fixed speaker per source index.
+    speaker_map: Vec<Option<String>>,
 }
 
 /// Forwards the stages' output to the store and `out` until every stage
@@ -545,7 +631,25 @@ async fn event_loop(
                     audio_s: round3(counters.samples_in.load(Ordering::Relaxed) as f64 / 16_000.0),
                     dropped_samples: counters.dropped_samples.load(Ordering::Relaxed),
                     skipped_partials: counters.skipped_partials.load(Ordering::Relaxed),
+                    speaker_ms_per_turn: round3(
+                        counters.speaker_busy_ns.load(Ordering::Relaxed) as f64
+                            / 1e6
+                            / counters.speaker_jobs.load(Ordering::Relaxed).max(1) as f64,
+                    ),
+                    skipped_speakers: counters.skipped_speakers.load(Ordering::Relaxed),
                 });
+                continue;
+            }
+            result = recv_speaker(&mut state.speaker_rx) => {
+                match result {
+                    Some(result) => {
+                        if !state.on_speaker_result(out, result).await {
+                            state.store_failed = true;
+                            control.abandon();
+                        }
+                    }
+                    None => state.speaker_rx = None,
+                }
                 continue;
             }
             output = outputs.recv() => output,
@@ -565,14 +669,17 @@ async fn event_loop(
             }),
             AsrOutput::Turn {
                 source,
+                utterance,
+                speaker_pending,
                 start,
                 end,
                 text,
                 end_arrived,
             } => {
+                let utterance = speaker_pending.then_some((source, utterance));
                 if !state.store_failed
                     && !state
-                        .on_turn(out, source, start, end, text, end_arrived)
+                        .on_turn(out, source, utterance, start, end, text, end_arrived)
                         .await
                 {
                     // The store thread ended with an error: stop everything
@@ -589,12 +696,98 @@ async fn event_loop(
     }
 }
 
+/// The next speaker result, or never when voice attribution does not run.
+async fn recv_speaker(rx: &mut Option<SpeakerResults>) -> Option<speakers_stage::SpeakerResult> {
+    match rx {
+        Some(rx) => rx.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
+/// The stored and printed fields of an attribution.
+fn speaker_fields(a: &crate::speakers::Assignment) -> serde_json::Map<String, serde_json::Value> {
+    let mut fields = serde_json::Map::new();
+    fields.insert("speaker".into(), a.label().into());
+    fields.insert("speaker_id".into(), a.speaker.to_string().into());
+    fields.insert(
+        "speaker_confidence".into(),
+        (round2(a.confidence) as f64).into(),
+    );
+    fields
+}
+
+fn round2(x: f32) -> f32 {
+    (x * 100.0).round() / 100.0
+}
+
 impl LoopState<'_> {
+    /// Keeps a speaker result for its turn, and stores then shows the
+    /// corrections it brings for earlier turns; false when the store is gone.
+    async fn on_speaker_result(
+        &mut self,
+        out: &mut Output<impl FnMut(&Event) -> std::io::Result<()>>,
+        result: speakers_stage::SpeakerResult,
+    ) -> bool {
+        self.speaker_results.insert(result.key, result.assignment);
+        for (key, assignment) in result.relabels {
+            let Some(&turn_id) = self.turn_of.get(&key) else {
+                // Its turn has not come yet (or Whisper heard no words in it).
+                if self.speaker_results.contains_key(&key) {
+                    self.speaker_results.insert(key, assignment);
+                }
+                continue;
+            };
+            let message = StoreMessage::SpeakerUpdate {
+                turn_id,
+                fields: speaker_fields(&assignment),
+            };
+            if self.store_tx.send(message).await.is_err() {
+                return false;
+            }
+            out.emit(&Event::SpeakerUpdate {
+                turn_id,
+                speaker: assignment.label(),
+                speaker_id: assignment.speaker.to_string(),
+                speaker_confidence: round2(assignment.confidence),
+            });
+        }
+        true
+    }
+
+    /// The speaker of an utterance: waits for the speakers thread if its
+    /// result has not come yet (it works while Whisper decodes, so it
+    /// rarely has to).
+    async fn speaker_of(
+        &mut self,
+        out: &mut Output<impl FnMut(&Event) -> std::io::Result<()>>,
+        key: (usize, u64),
+    ) -> Option<crate::speakers::Assignment> {
+        loop {
+            if let Some(a) = self.speaker_results.remove(&key) {
+                return Some(a);
+            }
+            let result = self.speaker_rx.as_mut()?.recv().await;
+            match result {
+                Some(result) => {
+                    if !self.on_speaker_result(out, result).await {
+                        return None;
+                    }
+                }
+                None => {
+                    self.speaker_rx = None;
+                    return None;
+                }
+            }
+        }
+    }
+
     /// Tags, stores and then shows one turn; false when the store is gone.
+    #[allow(clippy::too_many_arguments)]
     async fn on_turn(
         &mut self,
         out: &mut Output<impl FnMut(&Event) -> std::io::Result<()>>,
         source: usize,
+        utterance: Option<(usize, u64)>,
         start: f64,
         end: f64,
         text: Result<String, Untranscribed>,
@@ -619,17 +812,46 @@ impl LoopState<'_> {
                 None,
             ),
         };
+        let attribution = match utterance {
+            Some(key) => {
+                let a = self.speaker_of(out, key).await;
+                if a.is_some() {
+                    self.turn_of.insert(key, id);
+                }
+                a
+            }
+            None => None,
+        };
+        let (speaker, speaker_id, speaker_confidence) = match (
+            &attribution,
+            self.speaker_map.get(source).cloned().flatten(),
+        ) {
+            (_, Some(name)) => (Some(name), None, Some(1.0)),
+            (Some(a), None) => (
+                Some(a.label()),
+                Some(a.speaker.to_string()),
+                Some(round2(a.confidence)),
+            ),
+            (None, None) => (None, None, None),
+        };
         let latency_ms = end_arrived.elapsed().as_millis() as u64;
+        let mut extra = serde_json::Map::new();
+        if let Some(id) = &speaker_id {
+            extra.insert("speaker_id".into(), id.clone().into());
+        }
+        if let Some(c) = speaker_confidence {
+            extra.insert("speaker_confidence".into(), (c as f64).into());
+        }
         let mut record = TurnRecord {
             id,
             source: self.names[source].clone(),
-            speaker: None,
+            speaker: speaker.clone(),
             start,
             end,
             text: text.clone(),
             latency_ms: Some(latency_ms),
             untranscribed: untranscribed.clone(),
-            extra: Default::default(),
+            extra,
         };
         // Without text there is nothing to tag.
         let review = match untranscribed {
@@ -658,7 +880,9 @@ impl LoopState<'_> {
         out.emit(&Event::Turn {
             id,
             source: self.names[source].clone(),
-            speaker: None,
+            speaker,
+            speaker_id,
+            speaker_confidence,
             start,
             end,
             text,
@@ -716,6 +940,9 @@ fn store_loop(
                     if let Some(index) = &mut index {
                         index.add(writer.info(), &turn);
                     }
+                }
+                StoreMessage::SpeakerUpdate { turn_id, fields } => {
+                    writer.append_speaker_update(turn_id, fields)?;
                 }
                 StoreMessage::Finish { interruption } => {
                     finish = Some(interruption);

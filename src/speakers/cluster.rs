@@ -143,7 +143,7 @@ impl Stats {
 }
 
 /// Online speaker clustering for one meeting (see the module docs).
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Clusterer {
     config: ClustererConfig,
     items: Vec<Item>,

@@ -411,3 +411,43 @@ fn recover_reports_a_directory_that_is_not_a_meeting_and_leaves_it() {
     assert!(matches!(reports[0].outcome, RecoveryOutcome::Failed { .. }));
     assert_eq!(fs::read_dir(&dir).unwrap().count(), 0);
 }
+
+/// Live corrections and renames are appended to speakers.jsonl and applied
+/// on load, in order; turns.jsonl stays as it was written; a torn last line
+/// is ignored.
+#[test]
+fn speaker_corrections_apply_on_load_without_rewriting_turns() {
+    let home = tempfile::tempdir().unwrap();
+    let store = Store::open(home.path()).unwrap();
+    let mut writer = store
+        .create_meeting(&new_meeting("call", &["mic"]))
+        .unwrap();
+    for id in 1..=3 {
+        let mut t = turn(id, "we rolled back");
+        t.speaker = Some("S1".into());
+        t.extra.insert("speaker_id".into(), "S1".into());
+        writer.append_turn(&t).unwrap();
+    }
+    let mut fields = serde_json::Map::new();
+    fields.insert("speaker".into(), "S2".into());
+    fields.insert("speaker_id".into(), "S2".into());
+    fields.insert("speaker_confidence".into(), 0.75.into());
+    writer.append_speaker_update(2, fields).unwrap();
+    let id = writer.id().clone();
+    let dir = writer.dir().to_owned();
+    writer.finish().unwrap();
+    let turns_before = fs::read(dir.join("turns.jsonl")).unwrap();
+    assert_eq!(store.rename_speaker(&id, "s2", "Dan").unwrap(), 1);
+    assert_eq!(store.rename_speaker(&id, "S7", "Nobody").unwrap(), 0);
+    OpenOptions::new()
+        .append(true)
+        .open(dir.join("speakers.jsonl"))
+        .unwrap()
+        .write_all(br#"{"rename": "S1", "to": "Ha"#)
+        .unwrap();
+    let meeting = store.load(id.as_str()).unwrap();
+    let speakers: Vec<_> = meeting.turns.iter().map(|t| t.speaker.as_deref()).collect();
+    assert_eq!(speakers, [Some("S1"), Some("Dan"), Some("S1")]);
+    assert_eq!(meeting.turns[1].extra["speaker_confidence"], 0.75);
+    assert_eq!(fs::read(dir.join("turns.jsonl")).unwrap(), turns_before);
+}
