@@ -53,6 +53,7 @@ else
 fi
 export BLAMELESS
 
-log "models: tiny.en, silero-vad"
+log "models: tiny.en, silero-vad, minilm"
 "$BLAMELESS" models fetch tiny.en >/dev/null
 "$BLAMELESS" models fetch silero-vad >/dev/null
+"$BLAMELESS" models fetch minilm >/dev/null

@@ -46,6 +46,9 @@ pub enum Command {
     /// Measure accuracy against reference transcripts.
     #[command(subcommand)]
     Eval(EvalCommand),
+    /// Train the learned tagger from the labelled data (for developers).
+    #[command(subcommand)]
+    Train(TrainCommand),
     /// Record a live meeting: capture, transcribe turn by turn, store.
     ///
     /// Captures one or more input devices (a microphone, and on Linux a
@@ -261,6 +264,9 @@ pub struct ImportArgs {
     /// Name of the facilitator (a speaker name): their turns are not tagged.
     #[arg(long, value_name = "NAME")]
     pub facilitator: Option<String>,
+    /// Tag with the phrase rules alone, without the learned layer.
+    #[arg(long)]
+    pub rules_only: bool,
 }
 
 /// `--format` values of `import`.
@@ -506,6 +512,38 @@ pub enum ModelsCommand {
     },
 }
 
+/// Which names the tagger knows while scoring a labelled set.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum NamesArg {
+    /// None.
+    None,
+    /// Every speaker in the file.
+    File,
+}
+
+/// What `blameless train` can train.
+#[derive(Debug, Subcommand)]
+pub enum TrainCommand {
+    /// Train the learned tagger's head on labelled turns.
+    ///
+    /// Reads DATA/splits.json ({"train": [files], "calibrate": [files],
+    /// "test": [files]}, paths relative to DATA), embeds every turn with the
+    /// sentence encoder, fits a logistic head per label on the training
+    /// files (stacked with the rules' confidences, and a second head on the
+    /// embedding alone), calibrates probabilities and chooses thresholds on
+    /// the calibration files, writes both heads, and scores the test files.
+    /// Deterministic: the same data gives the same weights.
+    Tags {
+        /// Directory holding splits.json and the labelled files.
+        #[arg(long, default_value = "data/tags")]
+        data: PathBuf,
+        /// Where to write the stacked head; the embedding-only head goes
+        /// beside it as head-embedding.json.
+        #[arg(long, default_value = "src/analysis/head.json")]
+        out: PathBuf,
+    },
+}
+
 /// Weight types for conversion.
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
 pub enum QuantArg {
@@ -551,15 +589,26 @@ pub enum EvalCommand {
     /// "kind"?} per line, as in data/tags/dev.jsonl (whose README gives the
     /// labelling rules). Also prints the false-positive rate on turns
     /// labelled none, and with --errors every turn it got wrong.
+    ///
+    /// Scores each layer of the tagger: the rules alone, the learned model
+    /// alone (sentence embedding + logistic head) and the two combined (what
+    /// blameless runs), each with a reliability table of its confidences
+    /// and the learned layer's time per turn. Without the sentence encoder
+    /// installed (`blameless models fetch minilm`), only the rules.
     Tags {
         /// The labelled turns.
         file: PathBuf,
         /// Output format.
         #[arg(long, short, value_enum, default_value_t = ListFormat::Text)]
         format: ListFormat,
-        /// List every turn tagged wrongly, with the evidence.
+        /// List every turn the combined tagger (or the rules, without the
+        /// encoder) tagged wrongly, with the evidence.
         #[arg(long)]
         errors: bool,
+        /// Names the rules may treat as people: none, as in a live meeting
+        /// without speaker names, or every speaker in the file.
+        #[arg(long, value_enum, default_value_t = NamesArg::None)]
+        names: NamesArg,
     },
     /// Precision and recall of the action-item finder, and the accuracy of
     /// owners, tasks and due dates.
@@ -599,6 +648,12 @@ pub struct NudgeArgs {
     /// Tag turns but give no nudges.
     #[arg(long)]
     pub no_nudges: bool,
+
+    /// Tag with the phrase rules alone, without the learned layer (which
+    /// needs `blameless models fetch minilm` and costs tens of milliseconds
+    /// a turn).
+    #[arg(long)]
+    pub rules_only: bool,
 }
 
 /// A number in [0, 1].

@@ -6,13 +6,13 @@
 mod common;
 
 use blameless::analysis::evaluate::{
-    parse_actions, parse_labelled, score_actions, score_tags, TagScores,
+    parse_actions, parse_labelled, score_actions, score_tags, KnownNames, TagScores,
 };
 use common::{ok, root, Blameless};
 
 fn scores(file: &str) -> TagScores {
     let text = std::fs::read_to_string(root().join("data/tags").join(file)).unwrap();
-    score_tags(&parse_labelled(&text).unwrap())
+    score_tags(&parse_labelled(&text).unwrap(), KnownNames::File)
 }
 
 fn report(name: &str, s: &TagScores) {
@@ -128,7 +128,7 @@ fn bundled_meeting_is_tagged_as_scripted() {
             .to_string(),
         );
     }
-    let s = score_tags(&parse_labelled(&lines.join("\n")).unwrap());
+    let s = score_tags(&parse_labelled(&lines.join("\n")).unwrap(), KnownNames::None);
     assert!(s.misses.is_empty(), "{:#?}", s.misses);
 }
 

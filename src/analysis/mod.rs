@@ -13,9 +13,11 @@
 
 pub mod actions;
 pub mod evaluate;
+pub mod learned;
 pub mod pattern;
 pub mod rules;
 pub mod text;
+pub mod train;
 
 use serde::{Deserialize, Serialize};
 

@@ -87,6 +87,9 @@ pub struct Config {
     pub nudges: Option<crate::nudges::NudgeConfig>,
     /// The facilitator's speaker or source name: never tagged or nudged.
     pub facilitator: Option<String>,
+    /// The sentence encoder for the learned tagging layer; `None` tags with
+    /// the rules alone.
+    pub encoder: Option<std::sync::Arc<crate::encoder::Encoder>>,
 }
 
 /// Counters shared by the stages, read for status events.
@@ -270,9 +273,13 @@ pub async fn run(
     let mut shutting_down = false;
     let mut n_turns = 0u64;
     let mut emit_error = None;
-    // Tagging is microseconds per turn: it runs inline, before the turn is
-    // stored, so the stored turn and the event carry the same tags.
+    // Tagging runs before the turn is stored, so the stored turn and the
+    // event carry the same tags. With the learned layer it takes tens of
+    // milliseconds, so it runs on a blocking thread, never on the runtime.
     let mut coach = Coach::new(config.nudges.clone(), config.facilitator.as_deref(), &[]);
+    if let Some(encoder) = &config.encoder {
+        coach = coach.with_encoder(encoder.clone());
+    }
     loop {
         let output = tokio::select! {
             _ = &mut shutdown, if !shutting_down => {
@@ -333,7 +340,16 @@ pub async fn run(
                     latency_ms: Some(latency_ms),
                     extra: Default::default(),
                 };
-                let review = coach.annotate(&mut record);
+                let (returned, review, record) = tokio::task::spawn_blocking(move || {
+                    let review = coach.annotate(&mut record);
+                    (coach, review, record)
+                })
+                .await
+                .map_err(|e| PipelineError::Stage {
+                    stage: "tagging",
+                    message: e.to_string(),
+                })?;
+                coach = returned;
                 // Stored before it is shown, so a shown turn is never lost.
                 if store_tx.send(StoreMessage::Turn(record)).await.is_err() {
                     break;
