@@ -265,6 +265,7 @@ fn generate(store: &Store, args: &Args) -> u64 {
             model: "synthetic".into(),
             sources: vec![],
             status: MeetingStatus::Complete,
+            interruption: None,
         };
         fs::write(
             dir.join("meeting.json"),
@@ -305,6 +306,7 @@ fn generate(store: &Store, args: &Args) -> u64 {
                 end: t + duration,
                 text,
                 latency_ms: None,
+                untranscribed: None,
                 extra,
             };
             t += duration + 0.5;

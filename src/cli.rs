@@ -324,11 +324,12 @@ pub struct LiveArgs {
     pub min_silence_ms: u32,
 
     /// Seconds of new speech between partial transcripts (0 turns them off).
-    #[arg(long, default_value_t = 1.0, value_name = "SECONDS")]
+    #[arg(long, default_value_t = 1.0, value_name = "SECONDS", value_parser = parse_partial_every)]
     pub partial_every: f64,
 
-    /// Seconds between status events (real-time factor, lag, drops).
-    #[arg(long, default_value_t = 2.0, value_name = "SECONDS")]
+    /// Seconds between status events (real-time factor, lag, drops), at
+    /// least 0.1.
+    #[arg(long, default_value_t = 2.0, value_name = "SECONDS", value_parser = parse_status_every)]
     pub status_every: f64,
 }
 
@@ -427,7 +428,7 @@ pub struct AsrArgs {
     pub model: String,
 
     /// CPU threads for inference (default: all cores, at most 8).
-    #[arg(long, short = 't', value_name = "N")]
+    #[arg(long, short = 't', value_name = "N", value_parser = parse_threads)]
     pub threads: Option<usize>,
 
     /// Spoken language as an ISO 639-1 code, or `auto` to detect it
@@ -656,6 +657,30 @@ pub struct NudgeArgs {
     pub rules_only: bool,
 }
 
+/// `--partial-every`: seconds, 0 or more (0 turns partials off).
+fn parse_partial_every(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if v.is_finite() && v >= 0.0 => Ok(v),
+        _ => Err(format!("{s:?} is not a number of seconds, 0 or more")),
+    }
+}
+
+/// `--status-every`: seconds, at least 0.1 (faster would flood the output).
+fn parse_status_every(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if v.is_finite() && v >= 0.1 => Ok(v),
+        _ => Err(format!("{s:?} is not a number of seconds, 0.1 or more")),
+    }
+}
+
+/// `--threads`: at least one.
+fn parse_threads(s: &str) -> Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(n) if n >= 1 => Ok(n),
+        _ => Err(format!("{s:?} is not a thread count: give 1 or more")),
+    }
+}
+
 /// A number in [0, 1].
 pub fn parse_unit(s: &str) -> Result<f32, String> {
     let value: f32 = s.parse().map_err(|_| format!("{s:?} is not a number"))?;
@@ -735,6 +760,20 @@ mod tests {
         assert_eq!(parse_speed("max"), Ok(SpeedArg::Max));
         assert!(parse_speed("0").is_err());
         assert!(parse_speed("fast").unwrap_err().contains("not a speed"));
+    }
+
+    #[test]
+    fn live_flags_that_would_be_clamped_are_refused() {
+        let parse = |flag: &str, value: &str| {
+            Cli::try_parse_from(["blameless", "replay", "a.wav", flag, value]).map(|_| ())
+        };
+        assert!(parse("--partial-every", "0").is_ok());
+        assert!(parse("--partial-every", "-1").is_err());
+        assert!(parse("--partial-every", "NaN").is_err());
+        assert!(parse("--status-every", "0.5").is_ok());
+        assert!(parse("--status-every", "0").is_err());
+        assert!(parse("--threads", "0").is_err());
+        assert!(parse("--threads", "2").is_ok());
     }
 
     #[test]

@@ -361,6 +361,13 @@ fn eval_asr(
     Ok(ExitCode::SUCCESS)
 }
 
+/// Exit code of `record`/`replay` when the meeting is stored but was
+/// interrupted (a device was lost, a second Ctrl-C abandoned transcription).
+const EXIT_INTERRUPTED: u8 = 3;
+/// Exit code when the meeting was recorded to its end but some turns could
+/// not be transcribed (they are stored with their audio, marked untranscribed).
+const EXIT_UNTRANSCRIBED: u8 = 4;
+
 /// Runs the live pipeline on `sources` until they end or Ctrl-C.
 fn live(
     paths: &Paths,
@@ -376,30 +383,40 @@ fn live(
         min_silence_ms: args.min_silence_ms,
         ..Default::default()
     };
+    let options = asr::Options {
+        // Leave a core to capture, VAD and storage: ggml's spinning
+        // thread pool slows down badly when it has to share cores.
+        threads: args
+            .asr
+            .threads
+            .unwrap_or_else(|| asr::default_threads().saturating_sub(1).max(1)),
+        // Turns are short: an encoder window fitted to each is several
+        // times faster than the full 30 s one.
+        audio_ctx: match args.asr.audio_ctx {
+            Some(cli::AudioCtxArg::Full) => AudioCtx::Full,
+            Some(cli::AudioCtxArg::Fit) | None => AudioCtx::Fit,
+        },
+        ..asr_options(&args.asr)
+    };
+    // A language the model cannot decode would fail every turn of the
+    // meeting: refuse it before anything is recorded.
+    let multilingual = models::ggml::read_header(&model_path)?.is_multilingual();
+    asr::decode_language(options.language.as_deref(), multilingual).with_context(|| {
+        format!(
+            "--model {} --language {}",
+            args.asr.model, args.asr.language
+        )
+    })?;
     let config = pipeline::Config {
         sources,
         title,
         model_path,
         model_name: args.asr.model.clone(),
         vad_model_path,
-        asr: asr::Options {
-            // Leave a core to capture, VAD and storage: ggml's spinning
-            // thread pool slows down badly when it has to share cores.
-            threads: args
-                .asr
-                .threads
-                .unwrap_or_else(|| asr::default_threads().saturating_sub(1).max(1)),
-            // Turns are short: an encoder window fitted to each is several
-            // times faster than the full 30 s one.
-            audio_ctx: match args.asr.audio_ctx {
-                Some(cli::AudioCtxArg::Full) => AudioCtx::Full,
-                Some(cli::AudioCtxArg::Fit) | None => AudioCtx::Fit,
-            },
-            ..asr_options(&args.asr)
-        },
+        asr: options,
         segmenter,
-        partial_interval_s: args.partial_every.max(0.0),
-        status_interval_s: args.status_every.max(0.1),
+        partial_interval_s: args.partial_every,
+        status_interval_s: args.status_every,
         nudges: analysis::nudge_config(&args.nudges)?,
         facilitator: args.nudges.facilitator.clone(),
         encoder: analysis::coach_encoder(paths, args.nudges.rules_only)?,
@@ -411,44 +428,101 @@ fn live(
     let format = args.format;
     let quiet = ui.quiet;
     let summary = runtime.block_on(async {
+        let (stops, stop_requests) = tokio::sync::mpsc::channel(4);
+        tokio::spawn(forward_stop_signals(stops, quiet));
         let mut out = std::io::stdout().lock();
-        pipeline::run(config, &store, shutdown_signal(), |event| {
+        pipeline::run(config, &store, stop_requests, |event| {
             write_event(&mut out, event, format, quiet)
         })
         .await
     })?;
+    if let Some(error) = &summary.output_error {
+        // A reader that went away (`| head`, a closed UI) is not a problem.
+        if error.kind() != std::io::ErrorKind::BrokenPipe {
+            eprintln!(
+                "blameless: warning: printing stopped ({error}); the meeting was still recorded"
+            );
+        }
+    }
+    let dir = store.meetings_dir().join(summary.meeting.id.as_str());
     ui.note(&format!(
         "meeting {} stored: {} turns in {}",
         summary.meeting.id.as_str(),
         summary.n_turns,
-        store
-            .meetings_dir()
-            .join(summary.meeting.id.as_str())
-            .display()
+        dir.display()
     ));
+    if let Some(reason) = &summary.meeting.interruption {
+        eprintln!(
+            "blameless: meeting {} is interrupted: {reason}",
+            summary.meeting.id.as_str()
+        );
+        return Ok(ExitCode::from(EXIT_INTERRUPTED));
+    }
+    if summary.n_untranscribed > 0 {
+        eprintln!(
+            "blameless: {} turns of meeting {} could not be transcribed; their audio is stored",
+            summary.n_untranscribed,
+            summary.meeting.id.as_str()
+        );
+        return Ok(ExitCode::from(EXIT_UNTRANSCRIBED));
+    }
     Ok(ExitCode::SUCCESS)
 }
 
-/// Resolves on Ctrl-C or SIGTERM.
-async fn shutdown_signal() {
-    let ctrl_c = tokio::signal::ctrl_c();
-    #[cfg(unix)]
-    {
-        let mut term =
-            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(term) => term,
-                Err(_) => {
-                    let _ = ctrl_c.await;
-                    return;
-                }
-            };
-        tokio::select! {
-            _ = ctrl_c => {}
-            _ = term.recv() => {}
+/// Sends one stop request per Ctrl-C or SIGTERM: the first stops the
+/// meeting and lets what was heard be transcribed, the second stops now.
+async fn forward_stop_signals(stops: tokio::sync::mpsc::Sender<()>, quiet: bool) {
+    let mut signals = match StopSignals::new() {
+        Ok(signals) => signals,
+        Err(error) => {
+            // The default handlers stay: Ctrl-C ends the process, and
+            // `blameless recover` repairs the meeting.
+            eprintln!("blameless: warning: cannot handle Ctrl-C ({error}); stop with `kill -INT` and run `blameless recover`");
+            return;
+        }
+    };
+    for n in 1.. {
+        signals.next().await;
+        if n == 1 && !quiet {
+            eprintln!("blameless: stopping after what was heard is transcribed; press Ctrl-C again to stop now");
+        }
+        if stops.send(()).await.is_err() {
+            return;
         }
     }
-    #[cfg(not(unix))]
-    let _ = ctrl_c.await;
+}
+
+/// Ctrl-C and SIGTERM, registered once so none is missed between two.
+struct StopSignals {
+    #[cfg(unix)]
+    interrupt: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    terminate: tokio::signal::unix::Signal,
+}
+
+impl StopSignals {
+    fn new() -> std::io::Result<StopSignals> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{signal, SignalKind};
+            Ok(StopSignals {
+                interrupt: signal(SignalKind::interrupt())?,
+                terminate: signal(SignalKind::terminate())?,
+            })
+        }
+        #[cfg(not(unix))]
+        Ok(StopSignals {})
+    }
+
+    async fn next(&mut self) {
+        #[cfg(unix)]
+        tokio::select! {
+            _ = self.interrupt.recv() => {}
+            _ = self.terminate.recv() => {}
+        }
+        #[cfg(not(unix))]
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }
 
 fn write_event(
@@ -585,7 +659,8 @@ fn meetings_list(paths: &Paths, format: ListFormat) -> Result<ExitCode> {
                         "id": m.id.as_str(), "title": m.title,
                         "started_at": m.started_at.and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok()),
                         "duration_s": m.duration_s, "turns": m.n_turns,
-                        "status": m.status.map(|s| s.to_string()), "problem": m.problem,
+                        "status": m.status.map(|s| s.to_string()), "interruption": m.interruption,
+                        "problem": m.problem,
                     })
                 })
                 .collect();
@@ -606,6 +681,7 @@ fn meetings_list(paths: &Paths, format: ListFormat) -> Result<ExitCode> {
                     m.title,
                     m.problem
                         .as_ref()
+                        .or(m.interruption.as_ref())
                         .map_or(String::new(), |p| format!("  ({p})"))
                 )?;
             }
@@ -632,8 +708,12 @@ fn meetings_show(paths: &Paths, id: &str, format: ListFormat) -> Result<ExitCode
                 .unwrap_or_default();
             writeln!(
                 out,
-                "started {started}, model {}, status {}",
-                info.model, info.status
+                "started {started}, model {}, status {}{}",
+                info.model,
+                info.status,
+                info.interruption
+                    .as_ref()
+                    .map_or(String::new(), |r| format!(" ({r})"))
             )?;
             for source in &info.sources {
                 writeln!(
@@ -649,12 +729,15 @@ fn meetings_show(paths: &Paths, id: &str, format: ListFormat) -> Result<ExitCode
             }
             writeln!(out)?;
             for turn in &meeting.turns {
+                let text = match &turn.untranscribed {
+                    Some(reason) => format!("[untranscribed: {reason}]"),
+                    None => turn.text.clone(),
+                };
                 writeln!(
                     out,
-                    "[{}] {}: {}",
+                    "[{}] {}: {text}",
                     mm_ss(turn.start),
                     turn.speaker.as_deref().unwrap_or(&turn.source),
-                    turn.text
                 )?;
             }
         }

@@ -63,6 +63,10 @@ pub enum Event {
         tags: Vec<Tag>,
         /// Action items said in the turn.
         actions: Vec<ActionItem>,
+        /// Why the turn has no text (Whisper failed on it, or the meeting
+        /// was stopped first); absent for a transcribed turn.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        untranscribed: Option<String>,
     },
     /// A line for the facilitator, right after the turn that triggered it
     /// (or at the end: the closing prompt).
@@ -105,6 +109,12 @@ pub enum Event {
         n_turns: u64,
         /// Audio seconds per source.
         audio_s: f64,
+        /// `complete`, or `interrupted` when the meeting ended before its
+        /// sources did (as `meetings list` shows it).
+        status: String,
+        /// Why it was interrupted; absent when complete.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        interruption: Option<String>,
     },
 }
 
@@ -131,6 +141,7 @@ mod tests {
             latency_ms: 640,
             tags: Vec::new(),
             actions: Vec::new(),
+            untranscribed: None,
         };
         assert_eq!(
             turn.to_json_line(),

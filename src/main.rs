@@ -1,5 +1,9 @@
 //! The `blameless` binary: parses flags, runs a command, maps the outcome to
-//! an exit code. Exit codes: 0 success, 1 error, 2 bad usage.
+//! an exit code. Exit codes: 0 success, 1 error, 2 bad usage; `record` and
+//! `replay` also 3 (the meeting is stored but interrupted: a device was
+//! lost, or a second Ctrl-C stopped transcription) and 4 (recorded to its
+//! end, but some turns could not be transcribed). A closed stdout is not an
+//! error: commands stop printing, and `record`/`replay` keep recording.
 
 mod commands;
 

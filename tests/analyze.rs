@@ -158,6 +158,7 @@ fn tags_a_stored_meeting_and_lists_its_action_items() {
                 end: i as f64 * 100.0 + 5.0,
                 text: text.to_string(),
                 latency_ms: None,
+                untranscribed: None,
                 extra: Default::default(),
             })
             .unwrap();

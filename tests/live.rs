@@ -371,3 +371,216 @@ fn kill_9_loses_no_flushed_turn_and_at_most_a_second_of_audio() {
         );
     }
 }
+
+/// Sends `signal` (`INT`, `TERM`) to a child process.
+fn signal(child: &std::process::Child, signal: &str) {
+    assert!(std::process::Command::new("kill")
+        .args([&format!("-{signal}"), &child.id().to_string()])
+        .status()
+        .unwrap()
+        .success());
+}
+
+/// Waits at most `limit` for `child` to exit.
+fn wait_at_most(child: &mut std::process::Child, limit: Duration) -> std::process::ExitStatus {
+    let started = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        if started.elapsed() > limit {
+            child.kill().unwrap();
+            panic!("still running after {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Spawns `replay` with `args`, events on a channel, one line at a time.
+fn spawn_replay(
+    b: &Blameless,
+    args: &[&str],
+) -> (std::process::Child, std::sync::mpsc::Receiver<String>) {
+    let mut child = b
+        .cmd()
+        .arg("replay")
+        .args(args)
+        .args(["--format", "jsonl"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    (child, rx)
+}
+
+/// Reads events until one of type `kind` arrives (within 60 s).
+fn read_until(rx: &std::sync::mpsc::Receiver<String>, kind: &str) -> Vec<serde_json::Value> {
+    let mut seen = Vec::new();
+    loop {
+        let line = rx
+            .recv_timeout(Duration::from_secs(60))
+            .unwrap_or_else(|_| panic!("no {kind} event: {seen:?}"));
+        let event: serde_json::Value = serde_json::from_str(&line).unwrap();
+        let done = event["type"] == kind;
+        seen.push(event);
+        if done {
+            return seen;
+        }
+    }
+}
+
+fn shown(b: &Blameless, id: &str) -> serde_json::Value {
+    serde_json::from_str(&ok(b.run(&["meetings", "show", id, "--format", "json"]))).unwrap()
+}
+
+/// Issue 14: `--language de` with an English-only model used to be accepted,
+/// then every decode failed: a meeting without turns, exit 0.
+#[test]
+fn replay_refuses_a_language_the_model_cannot_decode() {
+    let b = Blameless::new();
+    let audio = sample("jfk.wav");
+    let output = b.run(&[
+        "replay",
+        audio.to_str().unwrap(),
+        "--model",
+        "tiny.en",
+        "--language",
+        "de",
+    ]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("English-only"),
+        "{}",
+        stderr(&output)
+    );
+    let listed = ok(b.run(&["meetings", "list", "--format", "json"]));
+    assert_eq!(listed.trim(), "[]", "no meeting is created");
+}
+
+/// Issue 14: a closed stdout (a pager or UI that quit) used to stop the
+/// recording; it must stop printing only.
+#[test]
+fn a_closed_stdout_stops_printing_but_not_recording() {
+    let b = Blameless::new();
+    let audio = sample("jfk.wav");
+    let (mut child, rx) = spawn_replay(
+        &b,
+        &[
+            audio.to_str().unwrap(),
+            "--speed",
+            "2",
+            "--status-every",
+            "0.2",
+        ],
+    );
+    let meeting = read_until(&rx, "meeting").pop().unwrap();
+    // Dropping the receiver ends the reading thread, which closes the pipe.
+    drop(rx);
+    let status = wait_at_most(&mut child, Duration::from_secs(60));
+    let mut err = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
+    assert_eq!(status.code(), Some(0), "{err}");
+    let shown = shown(&b, meeting["id"].as_str().unwrap());
+    assert_eq!(shown["meeting"]["status"], "complete");
+    let text: Vec<&str> = shown["turns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["text"].as_str().unwrap())
+        .collect();
+    let errors = blameless::eval::word_errors(common::JFK_REFERENCE, &text.join(" "));
+    assert!(errors.edits <= 1, "recorded to the end: {text:?}");
+    let wav = hound::WavReader::open(
+        std::path::Path::new(meeting["dir"].as_str().unwrap()).join("source-0.wav"),
+    )
+    .unwrap();
+    assert_eq!(wav.duration(), 11 * 16_000, "all of the audio is stored");
+}
+
+/// Issue 14: a second Ctrl-C used to be ignored, so stopping waited for
+/// Whisper to catch up with everything heard. Now it stops at once, stores
+/// what is left untranscribed, and says so: status `interrupted`, exit 3.
+#[test]
+fn a_second_ctrl_c_stops_now_and_marks_the_meeting_interrupted() {
+    let b = Blameless::new();
+    let audio = sample("postmortem.wav");
+    // At `max` speed the VAD runs far ahead of Whisper: minutes of speech
+    // wait for transcription when the first turn comes out.
+    let (mut child, rx) = spawn_replay(&b, &[audio.to_str().unwrap(), "--speed", "max"]);
+    let meeting = read_until(&rx, "turn").remove(0);
+    signal(&child, "INT");
+    std::thread::sleep(Duration::from_millis(300));
+    signal(&child, "INT");
+    let status = wait_at_most(&mut child, Duration::from_secs(20));
+    let events: Vec<serde_json::Value> = rx
+        .try_iter()
+        .map(|l| serde_json::from_str(&l).unwrap())
+        .collect();
+    let mut err = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
+    assert_eq!(status.code(), Some(3), "{err}");
+    assert!(err.contains("interrupted"), "{err}");
+    let end = events.last().expect("an end event");
+    assert_eq!(end["type"], "end", "{events:?}");
+    assert_eq!(end["status"], "interrupted");
+
+    let id = meeting["id"].as_str().unwrap();
+    let shown = shown(&b, id);
+    assert_eq!(shown["meeting"]["status"], "interrupted");
+    let turns = shown["turns"].as_array().unwrap();
+    let untranscribed: Vec<_> = turns
+        .iter()
+        .filter(|t| t["untranscribed"].is_string())
+        .collect();
+    assert!(
+        !untranscribed.is_empty(),
+        "queued speech is kept: {turns:?}"
+    );
+    for t in &untranscribed {
+        assert_eq!(t["text"], "");
+        assert!(t["end"].as_f64().unwrap() > t["start"].as_f64().unwrap());
+    }
+    let listed = ok(b.run(&["meetings", "list"]));
+    assert!(
+        listed
+            .lines()
+            .any(|l| l.contains(id) && l.contains("interrupted")),
+        "{listed}"
+    );
+}
+
+/// One SIGTERM is a clean stop, like one Ctrl-C: what was heard is
+/// transcribed, the meeting is complete, exit 0.
+#[test]
+fn sigterm_stops_cleanly() {
+    let b = Blameless::new();
+    let audio = sample("jfk.wav");
+    let (mut child, rx) = spawn_replay(&b, &[audio.to_str().unwrap(), "--speed", "2"]);
+    read_until(&rx, "partial");
+    signal(&child, "TERM");
+    let status = wait_at_most(&mut child, Duration::from_secs(30));
+    let events: Vec<serde_json::Value> = rx
+        .try_iter()
+        .map(|l| serde_json::from_str(&l).unwrap())
+        .collect();
+    assert_eq!(status.code(), Some(0));
+    let end = events.last().expect("an end event");
+    assert_eq!(end["type"], "end", "{events:?}");
+    assert_eq!(end["status"], "complete");
+    let turns = of_type(&events, "turn");
+    assert_eq!(turns.len(), 1, "the utterance in progress is transcribed");
+    assert!(turns[0]["untranscribed"].is_null());
+    assert!(
+        end["audio_s"].as_f64().unwrap() < 10.0,
+        "stopped early: {end}"
+    );
+}

@@ -182,25 +182,7 @@ impl Model {
         if !guard::has_speech_energy(samples, &options.guards) {
             return Ok(Vec::new());
         }
-        let language = match (&options.language, self.multilingual) {
-            (Some(lang), false) if lang != "en" => {
-                return Err(AsrError::Language {
-                    language: lang.clone(),
-                    hint: "; English-only (.en) models transcribe only `en`: use a multilingual model such as `base`",
-                })
-            }
-            (None, false) => Some("en"),
-            (Some(lang), _) => {
-                if whisper_rs::get_lang_id(lang).is_none() {
-                    return Err(AsrError::Language {
-                        language: lang.clone(),
-                        hint: "; use an ISO 639-1 code such as en, de, fr",
-                    });
-                }
-                Some(lang.as_str())
-            }
-            (None, true) => None,
-        };
+        let language = decode_language(options.language.as_deref(), self.multilingual)?;
 
         let mut params = FullParams::new(SamplingStrategy::Greedy { best_of: 1 });
         params.set_n_threads(options.threads.max(1) as i32);
@@ -266,6 +248,28 @@ impl Model {
     }
 }
 
+/// The language to decode in, for a model that is `multilingual` or not,
+/// or why `language` (`None`: detect it) cannot be used with it. Call it
+/// before a long run: every decode with such a language fails.
+pub fn decode_language(
+    language: Option<&str>,
+    multilingual: bool,
+) -> Result<Option<&str>, AsrError> {
+    match (language, multilingual) {
+        (Some(lang), false) if lang != "en" => Err(AsrError::Language {
+            language: lang.to_string(),
+            hint: "; English-only (.en) models transcribe only `en`: use a multilingual model such as `base`",
+        }),
+        (None, false) => Ok(Some("en")),
+        (Some(lang), _) if whisper_rs::get_lang_id(lang).is_none() => Err(AsrError::Language {
+            language: lang.to_string(),
+            hint: "; use an ISO 639-1 code such as en, de, fr",
+        }),
+        (Some(lang), _) => Ok(Some(lang)),
+        (None, true) => Ok(None),
+    }
+}
+
 /// Encoder positions for `n_samples` of audio: 50 per second, plus a margin,
 /// rounded up to a multiple of 64 (whisper.cpp pads to that anyway), capped
 /// at the full 1500.
@@ -280,6 +284,18 @@ fn fitted_audio_ctx(n_samples: usize) -> i32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn languages_are_checked_against_the_model() {
+        assert_eq!(decode_language(Some("en"), false).unwrap(), Some("en"));
+        assert_eq!(decode_language(None, false).unwrap(), Some("en"));
+        assert_eq!(decode_language(None, true).unwrap(), None);
+        assert_eq!(decode_language(Some("de"), true).unwrap(), Some("de"));
+        let english_only = decode_language(Some("de"), false).unwrap_err().to_string();
+        assert!(english_only.contains("English-only"), "{english_only}");
+        let unknown = decode_language(Some("xx"), true).unwrap_err().to_string();
+        assert!(unknown.contains("ISO 639-1"), "{unknown}");
+    }
 
     #[test]
     fn fitted_audio_ctx_grows_with_length_and_caps() {

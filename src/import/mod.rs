@@ -200,6 +200,7 @@ pub fn import_file(
             end: t.end,
             text: t.text.trim().to_owned(),
             latency_ms: None,
+            untranscribed: None,
             extra: t.extra,
         })
         .collect();

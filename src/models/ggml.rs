@@ -137,6 +137,12 @@ impl HParams {
         }
     }
 
+    /// True when the model knows languages other than English (whisper.cpp
+    /// decides it the same way, from the vocabulary size).
+    pub fn is_multilingual(&self) -> bool {
+        self.n_vocab >= 51865
+    }
+
     /// Weight type, when it is one this crate knows.
     pub fn weight_type(&self) -> Option<WeightType> {
         WeightType::from_ftype(self.ftype)

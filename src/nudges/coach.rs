@@ -11,7 +11,7 @@ use crate::store::TurnRecord;
 use super::{Nudge, NudgeConfig, NudgePolicy, TurnFacts};
 
 /// What the coach makes of one turn.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct TurnReview {
     /// The turn's tags (empty for the facilitator).
     pub tags: Vec<Tag>,

@@ -1,9 +1,11 @@
 //! The asr thread: owns the Whisper model and decodes utterances. Finals are
 //! decoded in order and never dropped; partials are best effort: only the
-//! newest per source is decoded, and none while transcription lags.
+//! newest per source is decoded, and none while transcription lags. A final
+//! that cannot be decoded (Whisper failed, or the user stopped the meeting
+//! before its turn came) still becomes a turn, marked untranscribed.
 
 use std::collections::{HashMap, VecDeque};
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, TryRecvError};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -11,20 +13,23 @@ use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 
 use super::vad_stage::Job;
-use super::{round3, AsrOutput, Counters};
+use super::{round3, AsrOutput, Counters, Untranscribed};
 use crate::asr::{self, AudioCtx};
 use crate::audio::SAMPLE_RATE;
 
 /// Partials are skipped while the newest decoded audio is older than this.
 const MAX_PARTIAL_LAG: Duration = Duration::from_millis(1500);
 
-/// Runs until `jobs` closes and everything queued is decoded.
+/// Runs until `jobs` closes and everything queued is decoded. Once
+/// `abandon` is set, nothing more is decoded: finals are handed on
+/// untranscribed (their audio is stored) and partials are dropped.
 pub(crate) fn run(
     mut model: asr::Model,
     options: asr::Options,
     jobs: Receiver<Job>,
     out: mpsc::Sender<AsrOutput>,
     counters: Arc<Counters>,
+    abandon: Arc<AtomicBool>,
 ) {
     let partial_options = asr::Options {
         audio_ctx: AudioCtx::Fit,
@@ -59,28 +64,39 @@ pub(crate) fn run(
         }
 
         if let Some(job) = finals.pop_front() {
-            let text = decode(&mut model, &job, &options, &counters);
             previous_partial.remove(&job.source);
-            if !text.is_empty() {
-                let start = job.start_sample as f64 / SAMPLE_RATE as f64;
-                let output = AsrOutput::Turn {
-                    source: job.source,
-                    start: round3(start),
-                    end: round3(start + job.samples.len() as f64 / SAMPLE_RATE as f64),
-                    text,
-                    end_arrived: job.arrived,
-                };
-                if out.blocking_send(output).is_err() {
-                    return;
-                }
+            let text = if abandon.load(Ordering::Relaxed) {
+                Err(Untranscribed::Stopped)
+            } else {
+                decode(&mut model, &job, &options, &counters).map_err(Untranscribed::Failed)
+            };
+            // Empty text is Whisper hearing no words (the guards' verdict),
+            // not a failure: no turn.
+            if text.as_ref().is_ok_and(String::is_empty) {
+                continue;
+            }
+            let start = job.start_sample as f64 / SAMPLE_RATE as f64;
+            let output = AsrOutput::Turn {
+                source: job.source,
+                start: round3(start),
+                end: round3(start + job.samples.len() as f64 / SAMPLE_RATE as f64),
+                text,
+                end_arrived: job.arrived,
+            };
+            if out.blocking_send(output).is_err() {
+                return;
             }
         } else if let Some(source) = partials.keys().next().copied() {
             let job = partials.remove(&source).expect("key just seen");
-            if job.arrived.elapsed() > MAX_PARTIAL_LAG {
+            if job.arrived.elapsed() > MAX_PARTIAL_LAG || abandon.load(Ordering::Relaxed) {
                 counters.skipped_partials.fetch_add(1, Ordering::Relaxed);
                 continue;
             }
-            let text = decode(&mut model, &job, &partial_options, &counters);
+            // A failed partial is not reported: its final will be, as an
+            // untranscribed turn with a warning.
+            let Ok(text) = decode(&mut model, &job, &partial_options, &counters) else {
+                continue;
+            };
             let stable = match previous_partial.get(&job.source) {
                 Some((utterance, before)) if *utterance == job.utterance => {
                     common_words(before, &text)
@@ -132,7 +148,7 @@ fn decode(
     job: &Job,
     options: &asr::Options,
     counters: &Counters,
-) -> String {
+) -> Result<String, asr::AsrError> {
     let started = Instant::now();
     let result = model.transcribe_clip(&job.samples, options);
     counters
@@ -144,14 +160,11 @@ fn decode(
     counters
         .asr_lag_ms
         .store(job.arrived.elapsed().as_millis() as u64, Ordering::Relaxed);
-    match result {
-        Ok(segments) => segments
-            .iter()
-            .map(|s| s.text.as_str())
-            .collect::<Vec<_>>()
-            .join(" "),
-        Err(_) => String::new(),
-    }
+    Ok(result?
+        .iter()
+        .map(|s| s.text.as_str())
+        .collect::<Vec<_>>()
+        .join(" "))
 }
 
 /// The words two successive hypotheses agree on, from the start.

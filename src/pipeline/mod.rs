@@ -18,19 +18,26 @@
 //! - source → store: audio goes to the store before the VAD sees it, through
 //!   a queue of about half a second, so a crash loses at most about a second.
 //!
-//! Shutdown: the `shutdown` future (Ctrl-C) sets a flag the sources check;
-//! each stage ends when its input channel closes, after flushing what it
-//! holds (an utterance in progress becomes a final turn), so the store is
-//! finalised last.
+//! Shutdown: the first request on `stops` (Ctrl-C, SIGTERM) sets a flag the
+//! sources check; each stage ends when its input channel closes, after
+//! flushing what it holds (an utterance in progress becomes a final turn),
+//! so the store is finalised last. A second request abandons transcription:
+//! what is still queued is stored as untranscribed turns (its audio is
+//! already on disk) and the meeting is marked interrupted. The event loop
+//! drains the stages' output until every sender is gone, whatever happened,
+//! so no stage can block on it; every thread is joined before the store is
+//! closed, and a failed stage never leaves the store open.
+//!
+//! Output: an `emit` error (stdout closed, a pager quit) stops printing,
+//! never recording; [`Summary::output_error`] tells the caller.
 
 mod asr_stage;
 mod source;
 mod vad_stage;
 
-use std::future::Future;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use time::OffsetDateTime;
@@ -42,22 +49,43 @@ use crate::nudges::Coach;
 use crate::store::{MeetingInfo, NewMeeting, Store, TurnRecord};
 use crate::vad::SegmenterConfig;
 
+use self::source::SourceEnd;
 use self::vad_stage::Job;
 
 pub use source::{Pace, SourceSpec};
 
-/// Why the pipeline stopped early.
+/// Why the pipeline could not start, or had to stop.
 #[derive(Debug, thiserror::Error)]
 pub enum PipelineError {
-    /// A stage failed to start or died.
-    #[error("{stage}: {message}")]
-    Stage {
+    /// The Whisper model could not be loaded.
+    #[error("asr")]
+    Asr(#[source] asr::AsrError),
+    /// The voice activity model could not be loaded.
+    #[error("vad")]
+    Vad(#[source] crate::vad::VadError),
+    /// An audio file could not be read.
+    #[error("source")]
+    File(#[source] crate::audio::AudioError),
+    /// A capture device could not be opened.
+    #[error("capture")]
+    Capture(#[source] crate::capture::CaptureError),
+    /// A stage's thread could not be started.
+    #[error("{stage}: cannot start thread")]
+    Spawn {
         /// Which stage.
         stage: &'static str,
-        /// What happened.
-        message: String,
+        /// What the OS said.
+        #[source]
+        error: std::io::Error,
     },
-    /// The meeting store failed: stop rather than lose data silently.
+    /// A stage's thread panicked (the meeting is stored as interrupted).
+    #[error("{stage}: thread panicked; this is a bug in blameless, please report it")]
+    Panicked {
+        /// Which stage.
+        stage: &'static str,
+    },
+    /// The meeting store failed: stop rather than lose data silently (the
+    /// meeting is marked interrupted if `meeting.json` can still be written).
     #[error(transparent)]
     Store(#[from] crate::store::StoreError),
 }
@@ -91,6 +119,9 @@ pub struct Config {
     /// the rules alone.
     pub encoder: Option<std::sync::Arc<crate::encoder::Encoder>>,
 }
+// `asr.language` must suit the model (check it with
+// `asr::decode_language` before calling `run`): every turn Whisper cannot
+// decode is stored untranscribed, with a warning.
 
 /// Counters shared by the stages, read for status events.
 #[derive(Debug, Default)]
@@ -111,12 +142,17 @@ pub struct Counters {
 }
 
 /// What a finished run leaves behind.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Summary {
-    /// The stored meeting.
+    /// The stored meeting: status `complete`, or `interrupted` with the
+    /// reason in `interruption`.
     pub meeting: MeetingInfo,
-    /// Turns written.
+    /// Turns written, untranscribed ones included.
     pub n_turns: u64,
+    /// Turns stored without text (Whisper failed, or stopped first).
+    pub n_untranscribed: u64,
+    /// Why printing events stopped (stdout closed); the recording went on.
+    pub output_error: Option<std::io::Error>,
 }
 
 /// One chunk of 16 kHz mono audio from one source.
@@ -145,7 +181,7 @@ pub(crate) enum AsrOutput {
         source: usize,
         start: f64,
         end: f64,
-        text: String,
+        text: Result<String, Untranscribed>,
         end_arrived: Instant,
     },
     /// A warning for the user.
@@ -155,11 +191,28 @@ pub(crate) enum AsrOutput {
     },
 }
 
+/// Why a final utterance has no text.
+#[derive(Debug)]
+pub(crate) enum Untranscribed {
+    /// Whisper failed on it.
+    Failed(asr::AsrError),
+    /// The meeting was stopped (a second Ctrl-C) before its turn came.
+    Stopped,
+}
+
 /// Messages to the store thread.
 #[derive(Debug)]
 pub(crate) enum StoreMessage {
-    Audio { source: usize, samples: Vec<f32> },
+    Audio {
+        source: usize,
+        samples: Vec<f32>,
+    },
     Turn(TurnRecord),
+    /// The last message: close the meeting, interrupted for this reason
+    /// if there is one.
+    Finish {
+        interruption: Option<String>,
+    },
 }
 
 /// Bounded channel capacities (in messages).
@@ -170,28 +223,29 @@ const OUTPUT_QUEUE: usize = 64;
 /// lose at most about a second (8 chunks of 64 ms plus one being written).
 const STORE_QUEUE: usize = 8;
 
-/// Runs a meeting from `config.sources` until they end or `shutdown`
-/// resolves, storing it in `store` and passing every event to `emit`
-/// (which writes it out; an error from it stops the run).
+/// Runs a meeting from `config.sources` until they end or a stop is
+/// requested on `stops`, storing it in `store` and passing every event to
+/// `emit`, which writes it out (after its first error nothing more is
+/// printed, and the meeting goes on).
+///
+/// The first message on `stops` stops the sources and lets everything heard
+/// be transcribed; a second one abandons transcription: what is left is
+/// stored as untranscribed turns and the meeting as interrupted. A closed
+/// `stops` requests nothing. Whatever ends the run, every stage is joined
+/// and the store closed before this returns.
 pub async fn run(
     config: Config,
     store: &Store,
-    shutdown: impl Future<Output = ()>,
-    mut emit: impl FnMut(&Event) -> std::io::Result<()>,
+    mut stops: mpsc::Receiver<()>,
+    emit: impl FnMut(&Event) -> std::io::Result<()>,
 ) -> Result<Summary, PipelineError> {
     let source_names: Vec<String> = config.sources.iter().map(SourceSpec::name).collect();
     // Load models before creating the meeting, so a bad model leaves nothing behind.
-    let model = asr::Model::load(&config.model_path).map_err(|e| PipelineError::Stage {
-        stage: "asr",
-        message: e.to_string(),
-    })?;
+    let model = asr::Model::load(&config.model_path).map_err(PipelineError::Asr)?;
     let vads = (0..source_names.len())
         .map(|_| crate::vad::Vad::load(&config.vad_model_path))
         .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| PipelineError::Stage {
-            stage: "vad",
-            message: e.to_string(),
-        })?;
+        .map_err(PipelineError::Vad)?;
     let opened = source::open_all(&config.sources)?;
 
     let writer = store.create_meeting(&NewMeeting {
@@ -201,90 +255,292 @@ pub async fn run(
         started_at: OffsetDateTime::now_utc(),
     })?;
     let meeting_id = writer.id().as_str().to_string();
-    emit(&Event::Meeting {
+    let mut out = Output { emit, error: None };
+    out.emit(&Event::Meeting {
         schema: SCHEMA,
         id: meeting_id.clone(),
         title: config.title.clone(),
         dir: writer.dir().display().to_string(),
         sources: source_names.clone(),
-    })
-    .map_err(io_stage)?;
-
-    let stop = Arc::new(AtomicBool::new(false));
-    let counters = Arc::new(Counters::default());
-    let (chunk_tx, chunk_rx) = std::sync::mpsc::sync_channel::<AudioChunk>(CHUNK_QUEUE);
-    let (job_tx, job_rx) = std::sync::mpsc::sync_channel::<Job>(JOB_QUEUE);
-    let (out_tx, mut out_rx) = mpsc::channel::<AsrOutput>(OUTPUT_QUEUE);
-    let (store_tx, store_rx) = mpsc::channel::<StoreMessage>(STORE_QUEUE);
+    });
 
     // Searchable while it runs; without the index (held by another process,
     // or broken) the meeting is still recorded and `search` catches up later.
     let index = crate::search::LiveIndex::open(store)
-        .map_err(|e| index_warning(&mut emit, e))
+        .map_err(|e| index_warning(&mut out, e))
         .ok();
-    let store_thread = std::thread::Builder::new()
-        .name("store".into())
-        .spawn(move || store_loop(writer, store_rx, index))
-        .map_err(|e| spawn_error("store", e))?;
-    let mut source_threads = Vec::new();
+    let control = Control::default();
+    let counters = Arc::new(Counters::default());
+    let (store_tx, store_rx) = mpsc::channel::<StoreMessage>(STORE_QUEUE);
+    // If the store thread cannot start, the writer is dropped with the
+    // meeting `recording`, for `recover`, exactly as after a crash.
+    let store_thread = spawn("store", &control, move || {
+        store_loop(writer, store_rx, index)
+    })?;
+    let (out_rx, stages) =
+        spawn_stages(&config, model, vads, opened, &control, &counters, &store_tx)?;
+
+    let mut state = LoopState {
+        names: &source_names,
+        store_tx,
+        // Tagging runs before the turn is stored, so the stored turn and
+        // the event carry the same tags. With the learned layer it takes
+        // tens of milliseconds, so it runs on a blocking thread, never on
+        // the runtime.
+        coach: Arc::new(Mutex::new(match &config.encoder {
+            Some(encoder) => Coach::new(config.nudges.clone(), config.facilitator.as_deref(), &[])
+                .with_encoder(encoder.clone()),
+            None => Coach::new(config.nudges.clone(), config.facilitator.as_deref(), &[]),
+        })),
+        n_turns: 0,
+        n_failed: 0,
+        n_stopped: 0,
+        store_failed: false,
+    };
+    event_loop(
+        &mut state,
+        &mut out,
+        out_rx,
+        &mut stops,
+        &control,
+        &counters,
+        config.status_interval_s,
+    )
+    .await;
+
+    let LoopState {
+        store_tx,
+        coach,
+        n_turns,
+        n_failed,
+        n_stopped,
+        ..
+    } = state;
+    // Every sender of the event loop's channel is gone, so every stage has
+    // returned (or panicked): joining cannot block.
+    let mut interruption = None;
+    let mut stage_error = None;
+    for (stage, thread) in stages {
+        match thread.join() {
+            Ok(SourceEnd::Finished) => {}
+            Ok(SourceEnd::Lost(error)) => {
+                interruption.get_or_insert(format!("a source was lost: {error}"));
+            }
+            Err(_) => {
+                interruption.get_or_insert(format!("the {stage} thread failed"));
+                stage_error.get_or_insert(PipelineError::Panicked { stage });
+            }
+        }
+    }
+    if n_stopped > 0 {
+        out.emit(&Event::Warning {
+            source: None,
+            message: format!(
+                "stopped before {} utterances were transcribed; they are stored as untranscribed turns with their audio",
+                n_stopped
+            ),
+        });
+        interruption.get_or_insert("stopped before everything was transcribed".to_string());
+    }
+    // The store thread may have ended already (it failed); then its own
+    // error says what happened.
+    let _ = store_tx
+        .send(StoreMessage::Finish {
+            interruption: interruption.clone(),
+        })
+        .await;
+    drop(store_tx);
+    let stored = match store_thread.join() {
+        Ok(stored) => stored,
+        Err(_) => Err(PipelineError::Panicked { stage: "store" }),
+    };
+    let (meeting, index_result) = match (stored, stage_error) {
+        (Err(error), _) | (Ok(_), Some(error)) => return Err(error),
+        (Ok(stored), None) => stored,
+    };
+    if let Err(e) = index_result {
+        index_warning(&mut out, e);
+    }
+    let closing = coach.lock().map(|mut coach| coach.finish()).unwrap_or(None);
+    if let Some(nudge) = closing {
+        out.emit(&nudge_event(nudge));
+    }
+    let audio_s = meeting_audio_seconds(&meeting, store);
+    out.emit(&Event::End {
+        id: meeting_id,
+        n_turns,
+        audio_s,
+        status: meeting.status.to_string(),
+        interruption: meeting.interruption.clone(),
+    });
+    Ok(Summary {
+        meeting,
+        n_turns,
+        n_untranscribed: n_failed + n_stopped,
+        output_error: out.error,
+    })
+}
+
+/// Flags the event loop sets and the stages read.
+#[derive(Debug, Default)]
+struct Control {
+    /// Sources stop reading (a stop was requested, or the store failed).
+    stop: Arc<AtomicBool>,
+    /// The asr thread decodes nothing more (a second stop request).
+    abandon: Arc<AtomicBool>,
+}
+
+impl Control {
+    fn stop(&self) {
+        self.stop.store(true, Ordering::SeqCst);
+    }
+
+    fn abandon(&self) {
+        self.stop();
+        self.abandon.store(true, Ordering::SeqCst);
+    }
+}
+
+/// The caller's `emit`, until it first fails: then printing stops and the
+/// error is kept for [`Summary::output_error`]; the meeting goes on (a user
+/// whose pager or UI closed still expects the recording they started).
+struct Output<F> {
+    emit: F,
+    error: Option<std::io::Error>,
+}
+
+impl<F: FnMut(&Event) -> std::io::Result<()>> Output<F> {
+    fn emit(&mut self, event: &Event) {
+        if self.error.is_none() {
+            if let Err(error) = (self.emit)(event) {
+                self.error = Some(error);
+            }
+        }
+    }
+}
+
+/// Threads of the stages between the sources and the event loop, with
+/// their names, in the order they finish: sources, vad, asr.
+type Stages = Vec<(&'static str, std::thread::JoinHandle<SourceEnd>)>;
+
+/// Starts one thread per source, the vad thread and the asr thread, and
+/// returns the channel all their output comes through. Each stage holds
+/// what it sends on, so a stage's end closes the next one's input.
+fn spawn_stages(
+    config: &Config,
+    model: asr::Model,
+    vads: Vec<crate::vad::Vad>,
+    opened: Vec<source::Opened>,
+    control: &Control,
+    counters: &Arc<Counters>,
+    store_tx: &mpsc::Sender<StoreMessage>,
+) -> Result<(mpsc::Receiver<AsrOutput>, Stages), PipelineError> {
+    let (chunk_tx, chunk_rx) = std::sync::mpsc::sync_channel::<AudioChunk>(CHUNK_QUEUE);
+    let (job_tx, job_rx) = std::sync::mpsc::sync_channel::<Job>(JOB_QUEUE);
+    let (out_tx, out_rx) = mpsc::channel::<AsrOutput>(OUTPUT_QUEUE);
+    let mut stages: Stages = Vec::new();
     for (index, opened) in opened.into_iter().enumerate() {
         let outlets = source::Outlets {
             vad: chunk_tx.clone(),
             store: store_tx.clone(),
             warnings: out_tx.clone(),
         };
-        let (stop, counters) = (stop.clone(), counters.clone());
-        source_threads.push(
-            std::thread::Builder::new()
-                .name(format!("source-{index}"))
-                .spawn(move || source::pump(index, opened, outlets, stop, counters))
-                .map_err(|e| spawn_error("source", e))?,
-        );
+        let (stop, counters) = (control.stop.clone(), counters.clone());
+        stages.push((
+            "source",
+            spawn("source", control, move || {
+                source::pump(index, opened, outlets, stop, counters)
+            })?,
+        ));
     }
     drop(chunk_tx);
-    let vad_thread = {
-        let settings = vad_stage::Settings {
-            segmenter: config.segmenter.clone(),
-            partial_interval_s: config.partial_interval_s,
-        };
-        let counters = counters.clone();
-        std::thread::Builder::new()
-            .name("vad".into())
-            .spawn(move || vad_stage::run(vads, settings, chunk_rx, job_tx, counters))
-            .map_err(|e| spawn_error("vad", e))?
+    let settings = vad_stage::Settings {
+        segmenter: config.segmenter.clone(),
+        partial_interval_s: config.partial_interval_s,
     };
-    let asr_thread = {
-        let (options, counters, out_tx) = (config.asr.clone(), counters.clone(), out_tx.clone());
-        std::thread::Builder::new()
-            .name("asr".into())
-            .spawn(move || asr_stage::run(model, options, job_rx, out_tx, counters))
-            .map_err(|e| spawn_error("asr", e))?
-    };
-    drop(out_tx);
+    let (warnings, vad_counters) = (out_tx.clone(), counters.clone());
+    stages.push((
+        "vad",
+        spawn("vad", control, move || {
+            vad_stage::run(vads, settings, chunk_rx, job_tx, warnings, vad_counters);
+            SourceEnd::Finished
+        })?,
+    ));
+    let (options, asr_counters) = (config.asr.clone(), counters.clone());
+    let abandon = control.abandon.clone();
+    stages.push((
+        "asr",
+        spawn("asr", control, move || {
+            asr_stage::run(model, options, job_rx, out_tx, asr_counters, abandon);
+            SourceEnd::Finished
+        })?,
+    ));
+    Ok((out_rx, stages))
+}
 
-    // The event loop: forward outputs to the store and the caller until the
-    // asr thread (the last holder of `out_tx` once sources end) is done.
-    tokio::pin!(shutdown);
-    let status_every = std::time::Duration::from_secs_f64(config.status_interval_s.max(0.1));
+/// Starts a named thread; if it cannot start, stops the sources already
+/// running so they do not outlive the error.
+fn spawn<T: Send + 'static>(
+    stage: &'static str,
+    control: &Control,
+    f: impl FnOnce() -> T + Send + 'static,
+) -> Result<std::thread::JoinHandle<T>, PipelineError> {
+    std::thread::Builder::new()
+        .name(stage.into())
+        .spawn(f)
+        .map_err(|error| {
+            control.stop();
+            PipelineError::Spawn { stage, error }
+        })
+}
+
+/// What the event loop carries from turn to turn.
+struct LoopState<'a> {
+    names: &'a [String],
+    store_tx: mpsc::Sender<StoreMessage>,
+    coach: Arc<Mutex<Coach>>,
+    /// Turns stored, untranscribed ones included.
+    n_turns: u64,
+    /// Turns Whisper failed on.
+    n_failed: u64,
+    /// Turns abandoned by a second stop request.
+    n_stopped: u64,
+    /// The store thread is gone: nothing more can be stored or shown.
+    store_failed: bool,
+}
+
+/// Forwards the stages' output to the store and `out` until every stage
+/// has finished, answering stop requests and printing status meanwhile.
+/// It never stops reading early, so no stage can block sending to it.
+async fn event_loop(
+    state: &mut LoopState<'_>,
+    out: &mut Output<impl FnMut(&Event) -> std::io::Result<()>>,
+    mut outputs: mpsc::Receiver<AsrOutput>,
+    stops: &mut mpsc::Receiver<()>,
+    control: &Control,
+    counters: &Counters,
+    status_interval_s: f64,
+) {
+    let status_every = std::time::Duration::from_secs_f64(status_interval_s.max(0.1));
     let mut status_timer =
         tokio::time::interval_at(tokio::time::Instant::now() + status_every, status_every);
-    let mut last_busy = 0u64;
-    let mut last_decoded = 0u64;
-    let mut shutting_down = false;
-    let mut n_turns = 0u64;
-    let mut emit_error = None;
-    // Tagging runs before the turn is stored, so the stored turn and the
-    // event carry the same tags. With the learned layer it takes tens of
-    // milliseconds, so it runs on a blocking thread, never on the runtime.
-    let mut coach = Coach::new(config.nudges.clone(), config.facilitator.as_deref(), &[]);
-    if let Some(encoder) = &config.encoder {
-        coach = coach.with_encoder(encoder.clone());
-    }
+    let (mut last_busy, mut last_decoded) = (0u64, 0u64);
+    let mut n_stop_requests = 0;
+    let mut stops_open = true;
     loop {
         let output = tokio::select! {
-            _ = &mut shutdown, if !shutting_down => {
-                shutting_down = true;
-                stop.store(true, Ordering::SeqCst);
+            request = stops.recv(), if stops_open => {
+                match request {
+                    Some(()) => {
+                        n_stop_requests += 1;
+                        if n_stop_requests == 1 {
+                            control.stop();
+                        } else {
+                            control.abandon();
+                        }
+                    }
+                    None => stops_open = false,
+                }
                 continue;
             }
             _ = status_timer.tick() => {
@@ -294,33 +550,30 @@ pub async fn run(
                 let audio_s = (decoded - last_decoded) as f64 / 16_000.0;
                 let rtf = if audio_s > 0.0 { (busy - last_busy) as f64 / 1e9 / audio_s } else { 0.0 };
                 (last_busy, last_decoded) = (busy, decoded);
-                let event = Event::Status {
+                out.emit(&Event::Status {
                     rtf: round3(rtf),
                     lag_s: round3(counters.asr_lag_ms.load(Ordering::Relaxed) as f64 / 1000.0),
                     audio_s: round3(counters.samples_in.load(Ordering::Relaxed) as f64 / 16_000.0),
                     dropped_samples: counters.dropped_samples.load(Ordering::Relaxed),
                     skipped_partials: counters.skipped_partials.load(Ordering::Relaxed),
-                };
-                if let Err(e) = emit(&event) {
-                    emit_error.get_or_insert(e);
-                }
+                });
                 continue;
             }
-            output = out_rx.recv() => output,
+            output = outputs.recv() => output,
         };
         let Some(output) = output else { break };
-        let event = match output {
+        match output {
             AsrOutput::Partial {
                 source,
                 start,
                 text,
                 stable,
-            } => Event::Partial {
-                source: source_names[source].clone(),
+            } => out.emit(&Event::Partial {
+                source: state.names[source].clone(),
                 start,
                 text,
                 stable,
-            },
+            }),
             AsrOutput::Turn {
                 source,
                 start,
@@ -328,86 +581,142 @@ pub async fn run(
                 text,
                 end_arrived,
             } => {
-                n_turns += 1;
-                let latency_ms = end_arrived.elapsed().as_millis() as u64;
-                let mut record = TurnRecord {
-                    id: n_turns,
-                    source: source_names[source].clone(),
-                    speaker: None,
-                    start,
-                    end,
-                    text: text.clone(),
-                    latency_ms: Some(latency_ms),
-                    extra: Default::default(),
-                };
-                let (returned, review, record) = tokio::task::spawn_blocking(move || {
-                    let review = coach.annotate(&mut record);
-                    (coach, review, record)
-                })
-                .await
-                .map_err(|e| PipelineError::Stage {
-                    stage: "tagging",
-                    message: e.to_string(),
-                })?;
-                coach = returned;
-                // Stored before it is shown, so a shown turn is never lost.
-                if store_tx.send(StoreMessage::Turn(record)).await.is_err() {
-                    break;
-                }
-                let turn = Event::Turn {
-                    id: n_turns,
-                    source: source_names[source].clone(),
-                    speaker: None,
-                    start,
-                    end,
-                    text,
-                    latency_ms,
-                    tags: review.tags,
-                    actions: review.actions,
-                };
-                match review.nudge {
-                    Some(nudge) => {
-                        if let Err(e) = emit(&turn) {
-                            stop.store(true, Ordering::SeqCst);
-                            emit_error.get_or_insert(e);
-                        }
-                        nudge_event(nudge)
-                    }
-                    None => turn,
+                if !state.store_failed
+                    && !state
+                        .on_turn(out, source, start, end, text, end_arrived)
+                        .await
+                {
+                    // The store thread ended with an error: stop everything
+                    // and keep draining, so the stages can finish.
+                    state.store_failed = true;
+                    control.abandon();
                 }
             }
-            AsrOutput::Warning { source, message } => Event::Warning {
-                source: source.map(|s| source_names[s].clone()),
+            AsrOutput::Warning { source, message } => out.emit(&Event::Warning {
+                source: source.map(|s| state.names[s].clone()),
                 message,
-            },
-        };
-        if let Err(e) = emit(&event) {
-            // Stdout is gone (a closed pipe): keep recording, stop printing.
-            stop.store(true, Ordering::SeqCst);
-            emit_error.get_or_insert(e);
+            }),
         }
     }
-    stop.store(true, Ordering::SeqCst);
-    drop(store_tx);
-    for thread in source_threads {
-        join(thread, "source")?;
+}
+
+impl LoopState<'_> {
+    /// Tags, stores and then shows one turn; false when the store is gone.
+    async fn on_turn(
+        &mut self,
+        out: &mut Output<impl FnMut(&Event) -> std::io::Result<()>>,
+        source: usize,
+        start: f64,
+        end: f64,
+        text: Result<String, Untranscribed>,
+        end_arrived: Instant,
+    ) -> bool {
+        let id = self.n_turns + 1;
+        let (text, untranscribed, failure) = match text {
+            Ok(text) => (text, None, None),
+            Err(Untranscribed::Failed(error)) => {
+                let warning = format!(
+                    "turn {id} ({start:.1}-{end:.1} s) could not be transcribed: {error}; its audio is stored and it is marked untranscribed"
+                );
+                (
+                    String::new(),
+                    Some(format!("transcription failed: {error}")),
+                    Some(warning),
+                )
+            }
+            Err(Untranscribed::Stopped) => (
+                String::new(),
+                Some("stopped before it was transcribed".to_string()),
+                None,
+            ),
+        };
+        let latency_ms = end_arrived.elapsed().as_millis() as u64;
+        let mut record = TurnRecord {
+            id,
+            source: self.names[source].clone(),
+            speaker: None,
+            start,
+            end,
+            text: text.clone(),
+            latency_ms: Some(latency_ms),
+            untranscribed: untranscribed.clone(),
+            extra: Default::default(),
+        };
+        // Without text there is nothing to tag.
+        let review = match untranscribed {
+            None => {
+                let coach = self.coach.clone();
+                let tagged = tokio::task::spawn_blocking(move || {
+                    let review = coach.lock().ok().map(|mut coach| coach.annotate(&mut record));
+                    (review, record)
+                })
+                .await;
+                match tagged {
+                    Ok((Some(review), tagged_record)) => {
+                        record = tagged_record;
+                        review
+                    }
+                    // Tagging panicked: the turn is still stored, untagged.
+                    _ => {
+                        out.emit(&Event::Warning {
+                            source: None,
+                            message: format!("turn {id} could not be tagged; it is stored untagged"),
+                        });
+                        record = TurnRecord {
+                            id,
+                            source: self.names[source].clone(),
+                            speaker: None,
+                            start,
+                            end,
+                            text: text.clone(),
+                            latency_ms: Some(latency_ms),
+                            untranscribed: None,
+                            extra: Default::default(),
+                        };
+                        crate::nudges::TurnReview::default()
+                    }
+                }
+            }
+            Some(_) => crate::nudges::TurnReview::default(),
+        };
+        // Stored before it is shown, so a shown turn is never lost.
+        if self
+            .store_tx
+            .send(StoreMessage::Turn(record))
+            .await
+            .is_err()
+        {
+            return false;
+        }
+        self.n_turns = id;
+        match (&untranscribed, &failure) {
+            (Some(_), Some(_)) => self.n_failed += 1,
+            (Some(_), None) => self.n_stopped += 1,
+            (None, _) => {}
+        }
+        out.emit(&Event::Turn {
+            id,
+            source: self.names[source].clone(),
+            speaker: None,
+            start,
+            end,
+            text,
+            latency_ms,
+            tags: review.tags,
+            actions: review.actions,
+            untranscribed,
+        });
+        if let Some(message) = failure {
+            out.emit(&Event::Warning {
+                source: Some(self.names[source].clone()),
+                message,
+            });
+        }
+        if let Some(nudge) = review.nudge {
+            out.emit(&nudge_event(nudge));
+        }
+        true
     }
-    join(vad_thread, "vad")?;
-    join(asr_thread, "asr")?;
-    let (meeting, index_result) = join(store_thread, "store")??;
-    if let Err(e) = index_result {
-        index_warning(&mut emit, e);
-    }
-    if let Some(nudge) = coach.finish() {
-        let _ = emit(&nudge_event(nudge));
-    }
-    let audio_s = meeting_audio_seconds(&meeting, store);
-    let _ = emit(&Event::End {
-        id: meeting_id,
-        n_turns,
-        audio_s,
-    });
-    Ok(Summary { meeting, n_turns })
 }
 
 fn nudge_event(nudge: crate::nudges::Nudge) -> Event {
@@ -427,33 +736,58 @@ fn meeting_audio_seconds(meeting: &MeetingInfo, store: &Store) -> f64 {
         .map_or(0.0, |m| round3(m.duration_s))
 }
 
+/// The store thread: writes audio and turns as they come, then closes the
+/// meeting. After a write error it stops and still closes the meeting, as
+/// interrupted, so `meetings list` says what happened.
 fn store_loop(
     mut writer: crate::store::MeetingWriter,
     mut rx: mpsc::Receiver<StoreMessage>,
     mut index: Option<crate::search::LiveIndex>,
 ) -> Result<(MeetingInfo, Result<(), crate::search::SearchError>), PipelineError> {
-    while let Some(message) = rx.blocking_recv() {
-        match message {
-            StoreMessage::Audio { source, samples } => writer.append_audio(source, &samples)?,
-            StoreMessage::Turn(turn) => {
-                writer.append_turn(&turn)?;
-                // Never waits: the index is a copy, the store is the truth.
-                if let Some(index) = &mut index {
-                    index.add(writer.info(), &turn);
+    let mut finish = None;
+    let written = (|| {
+        while let Some(message) = rx.blocking_recv() {
+            match message {
+                StoreMessage::Audio { source, samples } => writer.append_audio(source, &samples)?,
+                StoreMessage::Turn(turn) => {
+                    writer.append_turn(&turn)?;
+                    // Never waits: the index is a copy, the store is the truth.
+                    if let Some(index) = &mut index {
+                        index.add(writer.info(), &turn);
+                    }
+                }
+                StoreMessage::Finish { interruption } => {
+                    finish = Some(interruption);
+                    break;
                 }
             }
         }
+        Ok::<_, crate::store::StoreError>(())
+    })();
+    // Senders see the channel close at once instead of waiting for room.
+    drop(rx);
+    let index_result = index.map_or(Ok(()), |i| i.finish());
+    match (written, finish) {
+        (Err(error), _) => {
+            let _ = writer.finish_interrupted(format!("storing failed: {error}"));
+            Err(error.into())
+        }
+        (Ok(()), Some(None)) => Ok((writer.finish()?, index_result)),
+        (Ok(()), Some(Some(reason))) => Ok((writer.finish_interrupted(reason)?, index_result)),
+        // Every sender went away without a word: the pipeline itself failed.
+        (Ok(()), None) => {
+            let info = writer.finish_interrupted("the pipeline ended unexpectedly".to_string())?;
+            Ok((info, index_result))
+        }
     }
-    let info = writer.finish()?;
-    Ok((info, index.map_or(Ok(()), |i| i.finish())))
 }
 
 /// Reports an index problem; the meeting goes on without (or despite) it.
 fn index_warning(
-    emit: &mut impl FnMut(&Event) -> std::io::Result<()>,
+    out: &mut Output<impl FnMut(&Event) -> std::io::Result<()>>,
     error: crate::search::SearchError,
 ) {
-    let _ = emit(&Event::Warning {
+    out.emit(&Event::Warning {
         source: None,
         message: format!("not searchable until the next `blameless search`: {error}"),
     });
@@ -462,25 +796,4 @@ fn index_warning(
 /// Rounds to milliseconds for output.
 pub(crate) fn round3(x: f64) -> f64 {
     (x * 1000.0).round() / 1000.0
-}
-
-fn io_stage(e: std::io::Error) -> PipelineError {
-    PipelineError::Stage {
-        stage: "output",
-        message: e.to_string(),
-    }
-}
-
-fn spawn_error(stage: &'static str, e: std::io::Error) -> PipelineError {
-    PipelineError::Stage {
-        stage,
-        message: format!("cannot start thread: {e}"),
-    }
-}
-
-fn join<T>(thread: std::thread::JoinHandle<T>, stage: &'static str) -> Result<T, PipelineError> {
-    thread.join().map_err(|_| PipelineError::Stage {
-        stage,
-        message: "thread panicked".into(),
-    })
 }

@@ -68,10 +68,7 @@ pub(crate) fn open_all(specs: &[SourceSpec]) -> Result<Vec<Opened>, PipelineErro
         .iter()
         .map(|spec| match spec {
             SourceSpec::File { path, pace } => {
-                let decoded = audio::read_file(path).map_err(|e| PipelineError::Stage {
-                    stage: "source",
-                    message: e.to_string(),
-                })?;
+                let decoded = audio::read_file(path).map_err(PipelineError::File)?;
                 Ok(Opened::File {
                     samples: decoded.mono,
                     pace: *pace,
@@ -80,10 +77,7 @@ pub(crate) fn open_all(specs: &[SourceSpec]) -> Result<Vec<Opened>, PipelineErro
             SourceSpec::Device { name } => {
                 crate::capture::open(name.as_deref(), &Default::default())
                     .map(|c| Opened::Device(Box::new(c)))
-                    .map_err(|e| PipelineError::Stage {
-                        stage: "capture",
-                        message: e.to_string(),
-                    })
+                    .map_err(PipelineError::Capture)
             }
         })
         .collect()
@@ -123,6 +117,16 @@ impl Outlets {
     }
 }
 
+/// How a source's pump ended.
+#[derive(Debug)]
+pub(crate) enum SourceEnd {
+    /// The file ended, `stop` was set, or a later stage went away.
+    Finished,
+    /// The device failed and delivers no more audio: the meeting is
+    /// interrupted, whatever happens to the other sources.
+    Lost(crate::capture::CaptureError),
+}
+
 /// Runs on the source's own thread until the source ends or `stop` is set.
 pub(crate) fn pump(
     index: usize,
@@ -130,10 +134,11 @@ pub(crate) fn pump(
     outlets: Outlets,
     stop: Arc<AtomicBool>,
     counters: Arc<Counters>,
-) {
+) -> SourceEnd {
     match opened {
         Opened::File { samples, pace } => {
-            pump_file(index, &samples, pace, &outlets, &stop, &counters.samples_in)
+            pump_file(index, &samples, pace, &outlets, &stop, &counters.samples_in);
+            SourceEnd::Finished
         }
         Opened::Device(capture) => pump_device(index, *capture, &outlets, &stop, &counters),
     }
@@ -174,7 +179,7 @@ fn pump_device(
     outlets: &Outlets,
     stop: &AtomicBool,
     counters: &Counters,
-) {
+) -> SourceEnd {
     let warn = |message: String| {
         // Warnings are rare and must not be lost; the event loop drains them.
         let _ = outlets.warnings.blocking_send(AsrOutput::Warning {
@@ -183,6 +188,7 @@ fn pump_device(
         });
     };
     let mut stalled = false;
+    let mut end = SourceEnd::Finished;
     let mut last_drop_warning: Option<Instant> = None;
     let mut buffer = Vec::new();
     // The device's ring buffer absorbs a slow pipeline (and drops and counts
@@ -226,14 +232,16 @@ fn pump_device(
                 warn(format!(
                     "NOT RECORDING: {error}; this source has stopped, restart the recording"
                 ));
+                end = SourceEnd::Lost(error);
                 break;
             }
         }
         if !send(&mut buffer) {
-            return;
+            return end;
         }
         std::thread::sleep(Duration::from_millis(20));
     }
     let _ = capture.finish(&mut buffer);
     send(&mut buffer);
+    end
 }

@@ -1,5 +1,10 @@
 //! The vad thread: runs Silero VAD over each source, cuts utterances and
 //! sends decode jobs to the asr thread.
+//!
+//! Segmenter time is stored-audio time: frame `k` of a source is always its
+//! samples `k * 512 .. (k + 1) * 512`, also after the model fails (then the
+//! frames it could not judge count as speech, so nothing is lost, and the
+//! user is warned).
 
 use std::collections::VecDeque;
 use std::sync::atomic::Ordering;
@@ -7,9 +12,11 @@ use std::sync::mpsc::{Receiver, SyncSender, TrySendError};
 use std::sync::Arc;
 use std::time::Instant;
 
-use super::{AudioChunk, Counters};
+use tokio::sync::mpsc;
+
+use super::{AsrOutput, AudioChunk, Counters};
 use crate::audio::SAMPLE_RATE;
-use crate::vad::{SegmentEvent, Segmenter, SegmenterConfig, Vad};
+use crate::vad::{SegmentEvent, Segmenter, SegmenterConfig, Vad, FRAME_SAMPLES};
 
 /// What the vad thread needs besides its channels.
 #[derive(Debug, Clone)]
@@ -48,9 +55,28 @@ struct SourceState {
     /// Sample position of the last partial job.
     last_partial: u64,
     n_utterances: u64,
+    /// Frames given to the segmenter: always `end() / FRAME_SAMPLES`.
+    frames: u64,
+    /// The model failed on the last chunk (warned once per failure streak).
+    vad_failing: bool,
 }
 
 impl SourceState {
+    fn new(vad: Vad, segmenter: &SegmenterConfig) -> SourceState {
+        SourceState {
+            vad,
+            segmenter: Segmenter::new(segmenter),
+            history: Vec::new(),
+            base: 0,
+            arrivals: VecDeque::new(),
+            current: None,
+            last_partial: 0,
+            n_utterances: 0,
+            frames: 0,
+            vad_failing: false,
+        }
+    }
+
     fn end(&self) -> u64 {
         self.base + self.history.len() as u64
     }
@@ -69,6 +95,21 @@ impl SourceState {
             .find(|(end, _)| *end >= sample)
             .or(self.arrivals.back())
             .map_or_else(Instant::now, |(_, at)| *at)
+    }
+
+    /// After the model failed on the chunk that ends at `end()`: restarts
+    /// it on the frame grid of the stored audio and returns a speech
+    /// probability of 1 for every frame not yet judged, so the segmenter
+    /// stays at `end() / FRAME_SAMPLES` frames and no speech is lost.
+    fn frames_after_failure(&mut self) -> Vec<f32> {
+        let end = self.end();
+        let due = (end / FRAME_SAMPLES as u64).saturating_sub(self.frames);
+        self.vad.reset();
+        // The samples past the last whole frame go back in; shorter than a
+        // frame, they are only buffered, so this push cannot fail.
+        let tail = self.slice(end - end % FRAME_SAMPLES as u64, end);
+        let _ = self.vad.push(&tail);
+        vec![1.0; due as usize]
     }
 
     fn trim(&mut self) {
@@ -94,20 +135,12 @@ pub(crate) fn run(
     settings: Settings,
     chunks: Receiver<AudioChunk>,
     jobs: SyncSender<Job>,
+    warnings: mpsc::Sender<AsrOutput>,
     counters: Arc<Counters>,
 ) {
     let mut sources: Vec<SourceState> = vads
         .into_iter()
-        .map(|vad| SourceState {
-            vad,
-            segmenter: Segmenter::new(&settings.segmenter),
-            history: Vec::new(),
-            base: 0,
-            arrivals: VecDeque::new(),
-            current: None,
-            last_partial: 0,
-            n_utterances: 0,
-        })
+        .map(|vad| SourceState::new(vad, &settings.segmenter))
         .collect();
     let partial_every = (settings.partial_interval_s * SAMPLE_RATE as f64) as u64;
 
@@ -119,10 +152,29 @@ pub(crate) fn run(
         let end = state.end();
         state.arrivals.push_back((end, chunk.arrived));
         let probs = match state.vad.push(&chunk.samples) {
-            Ok(p) => p,
-            // A VAD failure must not lose speech: treat the chunk as speech.
-            Err(_) => vec![1.0; chunk.samples.len() / crate::vad::FRAME_SAMPLES],
+            Ok(probs) => {
+                if std::mem::take(&mut state.vad_failing) {
+                    warn(
+                        &warnings,
+                        chunk.source,
+                        "voice activity detection works again",
+                    );
+                }
+                probs
+            }
+            Err(error) => {
+                if !std::mem::replace(&mut state.vad_failing, true) {
+                    warn(
+                        &warnings,
+                        chunk.source,
+                        &format!("voice activity detection failed ({error}); all audio counts as speech until it recovers, so turns may run long"),
+                    );
+                }
+                // A VAD failure must not lose speech: treat the chunk as speech.
+                state.frames_after_failure()
+            }
         };
+        state.frames += probs.len() as u64;
         for event in state.segmenter.push(&probs) {
             if !handle(chunk.source, state, event, &jobs) {
                 return;
@@ -154,6 +206,14 @@ pub(crate) fn run(
     }
 }
 
+/// Hands a warning to the event loop. Rare, so it may wait for room.
+fn warn(warnings: &mpsc::Sender<AsrOutput>, source: usize, message: &str) {
+    let _ = warnings.blocking_send(AsrOutput::Warning {
+        source: Some(source),
+        message: message.to_string(),
+    });
+}
+
 /// Acts on one segmenter event; false when the asr thread is gone.
 fn handle(
     source: usize,
@@ -183,6 +243,45 @@ fn handle(
             state.n_utterances += 1;
             // Finals wait for room: no utterance is ever dropped.
             jobs.send(job).is_ok()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Issue 14: after a model failure the frame count used to be guessed
+    /// from the chunk alone, and VAD time drifted from the stored audio.
+    #[test]
+    fn vad_time_stays_on_the_stored_audio_after_a_model_failure() {
+        let models = crate::config::Paths::resolve(None, None).models;
+        let path = crate::vad::model_path(&models).expect("run scripts/setup.sh");
+        let mut state = SourceState::new(Vad::load(&path).unwrap(), &SegmenterConfig::default());
+        let speech = crate::audio::read_file(std::path::Path::new(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/samples/jfk.wav"
+        )))
+        .unwrap()
+        .mono;
+        // Odd chunk sizes, as a device delivers them; the model "fails" on
+        // the third and fifth chunk (its result is thrown away, as on error).
+        let mut at = 0;
+        for (i, n) in [700, 300, 1000, 45, 2000, 4096, 333]
+            .into_iter()
+            .enumerate()
+        {
+            let chunk = &speech[at..at + n];
+            at += n;
+            state.history.extend_from_slice(chunk);
+            let probs = if i == 2 || i == 4 {
+                let _ = state.vad.push(chunk);
+                state.frames_after_failure()
+            } else {
+                state.vad.push(chunk).unwrap()
+            };
+            state.frames += probs.len() as u64;
+            assert_eq!(state.frames, at as u64 / FRAME_SAMPLES as u64, "chunk {i}");
         }
     }
 }

@@ -27,6 +27,7 @@ fn turn(id: u64, speaker: &str, text: &str, tags: &[&str]) -> TurnRecord {
         end: 10.0 * id as f64 + 5.0,
         text: text.into(),
         latency_ms: None,
+        untranscribed: None,
         extra,
     }
 }
@@ -349,6 +350,7 @@ fn turn_docs_read_tags_and_actions_from_extra() {
         model: "m".into(),
         sources: vec![],
         status: crate::store::MeetingStatus::Complete,
+        interruption: None,
     };
     let mut t = turn(1, "Priya", "I will fix it", &[]);
     t.speaker = None;

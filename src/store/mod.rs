@@ -201,6 +201,10 @@ pub enum MeetingStatus {
     Complete,
     /// [`Store::recover`] repaired it after a crash.
     Recovered,
+    /// Closed properly, but ended before its sources did (a device was
+    /// lost, the user stopped transcription, a stage failed);
+    /// [`MeetingInfo::interruption`] says why.
+    Interrupted,
 }
 
 impl fmt::Display for MeetingStatus {
@@ -209,6 +213,7 @@ impl fmt::Display for MeetingStatus {
             MeetingStatus::Recording => "recording",
             MeetingStatus::Complete => "complete",
             MeetingStatus::Recovered => "recovered",
+            MeetingStatus::Interrupted => "interrupted",
         })
     }
 }
@@ -245,6 +250,9 @@ pub struct MeetingInfo {
     pub sources: Vec<SourceInfo>,
     /// Where the meeting is in its life.
     pub status: MeetingStatus,
+    /// Why the meeting is [`MeetingStatus::Interrupted`]; absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interruption: Option<String>,
 }
 
 /// What [`Store::create_meeting`] needs to start a meeting.
@@ -277,6 +285,11 @@ pub struct TurnRecord {
     pub text: String,
     /// From the end of speech to the text being ready, if measured.
     pub latency_ms: Option<u64>,
+    /// Why the speech in `start..end` has no text (Whisper failed, or the
+    /// meeting was stopped before it was transcribed); its audio is in the
+    /// recording, so it can be transcribed later. `None` for a normal turn.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub untranscribed: Option<String>,
     /// Fields added by later stages (tags, nudges); kept as they are so old
     /// and new files load either way.
     #[serde(default, skip_serializing_if = "serde_json::Map::is_empty", flatten)]
@@ -308,6 +321,8 @@ pub struct MeetingSummary {
     pub n_turns: usize,
     /// The status; `None` if `meeting.json` is unreadable.
     pub status: Option<MeetingStatus>,
+    /// Why the meeting is interrupted, when it is.
+    pub interruption: Option<String>,
     /// Why the meeting could not be read, and what to do.
     pub problem: Option<String>,
 }
@@ -382,6 +397,7 @@ impl Store {
                             })
                             .collect(),
                         status: MeetingStatus::Recording,
+                        interruption: None,
                     };
                     return MeetingWriter::create(dir, info);
                 }
@@ -534,6 +550,7 @@ impl Store {
                 started_at: Some(info.started_at),
                 n_turns,
                 status: Some(info.status),
+                interruption: info.interruption,
                 problem: None,
             },
             Err(error) => MeetingSummary {
@@ -543,6 +560,7 @@ impl Store {
                 duration_s: 0.0,
                 n_turns,
                 status: None,
+                interruption: None,
                 problem: Some(error.to_string()),
             },
         }

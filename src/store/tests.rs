@@ -25,6 +25,7 @@ fn turn(id: u64, text: &str) -> TurnRecord {
         end: id as f64 + 0.5,
         text: text.into(),
         latency_ms: Some(120),
+        untranscribed: None,
         extra: serde_json::Map::new(),
     }
 }

@@ -145,7 +145,18 @@ impl MeetingWriter {
     /// Closes the meeting: final WAV headers, everything synced, and
     /// `meeting.json` rewritten with `ended_at` (start plus the longest
     /// recording, or now if there is no audio source) and status `complete`.
-    pub fn finish(mut self) -> Result<MeetingInfo> {
+    pub fn finish(self) -> Result<MeetingInfo> {
+        self.close(None)
+    }
+
+    /// Closes the meeting like [`MeetingWriter::finish`], with status
+    /// `interrupted` and `reason` as its [`MeetingInfo::interruption`]: it
+    /// ended before its sources did, and `meetings list` must say so.
+    pub fn finish_interrupted(self, reason: String) -> Result<MeetingInfo> {
+        self.close(Some(reason))
+    }
+
+    fn close(mut self, interruption: Option<String>) -> Result<MeetingInfo> {
         for recording in &mut self.recordings {
             recording.checkpoint(true)?;
         }
@@ -168,7 +179,12 @@ impl MeetingWriter {
         };
         let mut info = self.info.clone();
         info.ended_at = ended_at;
-        info.status = MeetingStatus::Complete;
+        info.status = if interruption.is_some() {
+            MeetingStatus::Interrupted
+        } else {
+            MeetingStatus::Complete
+        };
+        info.interruption = interruption;
         write_info(&self.dir, &info)?;
         self.info = info.clone();
         Ok(info)

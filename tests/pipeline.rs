@@ -1,0 +1,97 @@
+//! The live pipeline as a library: what a caller of `pipeline::run` sees
+//! when a stage fails, with the real models on real speech.
+
+mod common;
+
+use blameless::events::Event;
+use blameless::pipeline::{self, Pace, SourceSpec};
+use blameless::store::{MeetingStatus, Store};
+use common::{model_path, models_dir, sample};
+
+fn config(language: &str) -> pipeline::Config {
+    pipeline::Config {
+        sources: vec![SourceSpec::File {
+            path: sample("jfk.wav"),
+            pace: Pace::Max,
+        }],
+        title: "decode errors".into(),
+        model_path: model_path("tiny.en"),
+        model_name: "tiny.en".into(),
+        vad_model_path: blameless::vad::model_path(&models_dir()).unwrap(),
+        asr: blameless::asr::Options {
+            language: Some(language.into()),
+            threads: 1,
+            ..Default::default()
+        },
+        segmenter: Default::default(),
+        partial_interval_s: 1.0,
+        status_interval_s: 1.0,
+        nudges: None,
+        facilitator: None,
+    }
+}
+
+/// Issue 14: a decode error used to become empty text, and the turn
+/// vanished. Now it is a warning and a stored turn marked untranscribed,
+/// with its times, so it can be found and transcribed later.
+#[test]
+fn a_turn_whisper_cannot_decode_is_stored_untranscribed_with_a_warning() {
+    let home = tempfile::tempdir().unwrap();
+    let store = Store::open(home.path()).unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let mut events = Vec::new();
+    // An English-only model asked for German: every decode fails for real.
+    // (The CLI refuses this pair up front; the library must still be loud.)
+    let (_keep, stops) = tokio::sync::mpsc::channel(1);
+    let summary = runtime
+        .block_on(pipeline::run(config("de"), &store, stops, |event| {
+            events.push(event.clone());
+            Ok(())
+        }))
+        .unwrap();
+    // jfk.wav's four phrases: every one is a turn, none has text.
+    assert_eq!(summary.n_turns, 4, "{events:?}");
+    assert_eq!(summary.n_untranscribed, 4);
+    assert_eq!(summary.meeting.status, MeetingStatus::Complete);
+
+    let turns: Vec<(u64, f64, f64, String)> = events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Turn {
+                id,
+                text,
+                untranscribed,
+                start,
+                end,
+                ..
+            } => {
+                assert_eq!(text, "");
+                Some((*id, *start, *end, untranscribed.clone().expect("marked")))
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(turns.len(), 4);
+    assert!(
+        turns[0].1 < 1.0 && turns[3].2 > 10.0,
+        "the speech's times: {turns:?}"
+    );
+    for (id, _, _, reason) in &turns {
+        assert!(reason.contains("English-only"), "{reason}");
+        assert!(
+            events.iter().any(|e| matches!(e, Event::Warning { message, .. }
+                if message.contains(&format!("turn {id} ")) && message.contains("could not be transcribed"))),
+            "no warning for turn {id}: {events:?}"
+        );
+    }
+
+    let stored = store.load(summary.meeting.id.as_str()).unwrap();
+    assert_eq!(stored.turns.len(), 4);
+    for (turn, (_, start, end, reason)) in stored.turns.iter().zip(&turns) {
+        assert_eq!(turn.untranscribed.as_ref(), Some(reason));
+        assert_eq!((turn.start, turn.end), (*start, *end));
+    }
+}
