@@ -522,26 +522,20 @@ pub enum NamesArg {
     File,
 }
 
-/// What `blameless train` can train.
+/// What `blameless train` can prepare.
 #[derive(Debug, Subcommand)]
 pub enum TrainCommand {
-    /// Train the learned tagger's head on labelled turns.
+    /// Print the features the learned tagger reads, for its training script.
     ///
-    /// Reads DATA/splits.json ({"train": [files], "calibrate": [files],
-    /// "test": [files]}, paths relative to DATA), embeds every turn with the
-    /// sentence encoder, fits a logistic head per label on the training
-    /// files (stacked with the rules' confidences, and a second head on the
-    /// embedding alone), calibrates probabilities and chooses thresholds on
-    /// the calibration files, writes both heads, and scores the test files.
-    /// Deterministic: the same data gives the same weights.
-    Tags {
+    /// For every turn of the files named in DATA/splits.json ({"train":
+    /// [files], "calibrate": [files], "test": [files]}, paths relative to
+    /// DATA), one JSON line: {"file", "id", "writer", "role", "text",
+    /// "labels", "embedding": [384 numbers], "rules": [5 confidences]}.
+    /// scripts/train-tags.sh turns them into src/analysis/head.json.
+    Features {
         /// Directory holding splits.json and the labelled files.
         #[arg(long, default_value = "data/tags")]
         data: PathBuf,
-        /// Where to write the stacked head; the embedding-only head goes
-        /// beside it as head-embedding.json.
-        #[arg(long, default_value = "src/analysis/head.json")]
-        out: PathBuf,
     },
 }
 

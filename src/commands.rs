@@ -45,8 +45,8 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             errors,
             names,
         }) => tagging::eval_tags(&paths, &file, format, errors, names),
-        Command::Train(cli::TrainCommand::Tags { data, out }) => {
-            tagging::train_tags(&paths, &ui, &data, &out)
+        Command::Train(cli::TrainCommand::Features { data }) => {
+            tagging::train_features(&paths, &ui, &data)
         }
         Command::Eval(EvalCommand::Actions {
             file,

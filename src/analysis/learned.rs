@@ -1,41 +1,44 @@
-//! The learned layer of the tagger: a per-label logistic head over a
-//! sentence embedding of the turn, stacked with the rules' confidences.
+//! The learned layer of the tagger: a per-label logistic head stacked on
+//! the rules.
 //!
-//! The rules know the phrasings someone wrote down; the embedding knows what
-//! a turn is about however it is phrased. The head reads both: its features
-//! are the turn's embedding and, per label, the confidence the rules gave
-//! (0 when they gave none), standardised with the training set's mean and
-//! spread. Each label's score is calibrated (Platt scaling on writers the
-//! head was not trained on), so a confidence of 0.7 means about a 70 %
-//! chance for every label, and the nudge threshold means the same thing
-//! whatever the label. A label is tagged when its calibrated probability
-//! reaches the label's threshold, chosen on the same calibration writers.
+//! The rules know the phrasings someone wrote down. The head reads three
+//! kinds of features of a turn: its sentence embedding ([`crate::encoder`]),
+//! lexical features (sublinear TF-IDF over the words and word pairs seen in
+//! training, so "on them" or "dropped the" count wherever they appear) and,
+//! per label, the confidence the rules gave (0 when they gave none). Each
+//! label's score is calibrated (Platt scaling on writers the head was not
+//! trained on), so a confidence of 0.7 means about a 70 % chance for every
+//! label and the nudge threshold means the same whatever the label. A label
+//! is tagged when its calibrated probability reaches the label's threshold,
+//! chosen on the same calibration writers (never below 0.5).
 //!
 //! Evidence for a learned tag comes from occlusion over clauses: each clause
 //! of the turn is scored on its own, and the clauses that carry the label
-//! are the evidence. Rules that found the label give their own spans.
+//! are the evidence (with the whole turn's embedding, so evidence costs no
+//! further encoder run). Rules that found the label give their own spans.
 //!
-//! The head's weights are small and live in `head.json` next to this file,
-//! written by `blameless train tags` (see data/tags/README.md); the encoder
-//! is passed in through [`Embed`], so this module stays pure.
+//! The head's weights live in `head.json` next to this file, written by
+//! scripts/train-tags.sh (data/tags/README.md says what it is trained on).
+//! The caller runs the encoder and passes the embedding in, so this module
+//! stays pure.
+
+use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
 use super::{Label, Tag, TurnText};
-
-/// Anything that turns text into a sentence embedding.
-pub trait Embed {
-    /// The embedding of `text` (unit length).
-    fn embed(&self, text: &str) -> Vec<f32>;
-}
 
 /// The weights of one label's head.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct LabelHead {
     /// The label.
     pub label: Label,
-    /// One weight per standardised feature.
-    pub weights: Vec<f32>,
+    /// One weight per embedding dimension.
+    pub embedding: Vec<f32>,
+    /// One weight per entry of the head's vocabulary.
+    pub lexical: Vec<f32>,
+    /// One weight per label's rule confidence, in [`Label::ALL`] order.
+    pub rules: [f32; 5],
     /// Intercept.
     pub bias: f32,
     /// Platt scaling: p = σ(a·z + b) for the raw score z.
@@ -47,16 +50,19 @@ pub struct LabelHead {
 /// The trained head for all labels.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Head {
-    /// Which encoder the features come from (`minilm`).
+    /// Which encoder the embeddings come from (`minilm`).
     pub encoder: String,
-    /// Per feature: the training mean.
-    pub mean: Vec<f32>,
-    /// Per feature: 1 / the training standard deviation.
-    pub inv_std: Vec<f32>,
+    /// Words and word pairs of the lexical features ([`lexical_terms`]).
+    pub vocabulary: Vec<String>,
+    /// Inverse document frequency of each vocabulary entry.
+    pub idf: Vec<f32>,
     /// One head per label, in [`Label::ALL`] order.
     pub labels: Vec<LabelHead>,
     /// How it was made: writers trained on, calibrated on, settings.
     pub provenance: serde_json::Value,
+    /// Vocabulary entry -> index, built on load.
+    #[serde(skip)]
+    index: HashMap<String, usize>,
 }
 
 /// The head shipped with blameless: embedding and rules stacked.
@@ -67,37 +73,62 @@ const SHIPPED: &str = include_str!("head.json");
 const SHIPPED_EMBEDDING_ONLY: &str = include_str!("head-embedding.json");
 
 impl Head {
+    /// Reads a head from its JSON.
+    pub fn from_json(text: &str) -> Result<Head, serde_json::Error> {
+        let mut head: Head = serde_json::from_str(text)?;
+        head.index = head
+            .vocabulary
+            .iter()
+            .enumerate()
+            .map(|(i, term)| (term.clone(), i))
+            .collect();
+        Ok(head)
+    }
+
     /// The head shipped with this build.
     pub fn shipped() -> Head {
-        serde_json::from_str(SHIPPED).expect("src/analysis/head.json is valid")
+        Head::from_json(SHIPPED).expect("src/analysis/head.json is valid")
     }
 
-    /// The head trained on the embedding alone (rule features zero).
+    /// The head trained on the embedding alone, without the rules and the
+    /// lexical features.
     pub fn shipped_embedding_only() -> Head {
-        serde_json::from_str(SHIPPED_EMBEDDING_ONLY).expect("src/analysis/head-embedding.json is valid")
+        Head::from_json(SHIPPED_EMBEDDING_ONLY).expect("src/analysis/head-embedding.json is valid")
     }
 
-    /// Number of features the head reads.
-    pub fn n_features(&self) -> usize {
-        self.mean.len()
-    }
-
-    /// Calibrated probability per label for one feature vector.
-    pub fn probabilities(&self, features: &[f32]) -> [f64; 5] {
-        let standard: Vec<f32> = features
-            .iter()
-            .zip(self.mean.iter().zip(&self.inv_std))
-            .map(|(x, (m, s))| (x - m) * s)
+    /// The turn's lexical features: sublinear TF-IDF over the vocabulary,
+    /// L2-normalised, as (index, value) pairs.
+    pub fn lexical(&self, text: &str) -> Vec<(usize, f32)> {
+        let mut counts: HashMap<usize, f32> = HashMap::new();
+        for term in lexical_terms(text) {
+            if let Some(&i) = self.index.get(&term) {
+                *counts.entry(i).or_default() += 1.0;
+            }
+        }
+        let mut features: Vec<(usize, f32)> = counts
+            .into_iter()
+            .map(|(i, n)| (i, (1.0 + n.ln()) * self.idf[i]))
             .collect();
+        let norm = features.iter().map(|(_, v)| v * v).sum::<f32>().sqrt();
+        if norm > 0.0 {
+            for (_, v) in features.iter_mut() {
+                *v /= norm;
+            }
+        }
+        features.sort_unstable_by_key(|(i, _)| *i);
+        features
+    }
+
+    /// Calibrated probability per label.
+    pub fn probabilities(&self, text: &str, embedding: &[f32], rule_tags: &[Tag]) -> [f64; 5] {
+        let rules = rule_confidences(rule_tags);
+        let lexical = self.lexical(text);
         let mut out = [0.0; 5];
         for (slot, head) in out.iter_mut().zip(&self.labels) {
-            let z = head.bias
-                + head
-                    .weights
-                    .iter()
-                    .zip(&standard)
-                    .map(|(w, x)| w * x)
-                    .sum::<f32>();
+            let mut z = head.bias;
+            z += head.embedding.iter().zip(embedding).map(|(w, x)| w * x).sum::<f32>();
+            z += lexical.iter().map(|(i, x)| head.lexical[*i] * x).sum::<f32>();
+            z += head.rules.iter().zip(&rules).map(|(w, x)| w * x).sum::<f32>();
             *slot = sigmoid(f64::from(head.platt[0] * z + head.platt[1]));
         }
         out
@@ -105,19 +136,16 @@ impl Head {
 
     /// Tags one turn with the rules and the head together. `rule_tags` are
     /// what [`super::tag_turn`] gave; `embedding` the turn's embedding.
-    /// Clauses are embedded through `embed` only when a label the rules did
-    /// not find needs evidence.
     pub fn tag(
         &self,
         turn: &TurnText,
         rule_tags: &[Tag],
         embedding: &[f32],
-        embed: &dyn Embed,
     ) -> Vec<Tag> {
         if turn.facilitator {
             return Vec::new();
         }
-        let probabilities = self.probabilities(&features(embedding, rule_tags));
+        let probabilities = self.probabilities(turn.text, embedding, rule_tags);
         let mut tags = Vec::new();
         let mut clauses: Option<Vec<ClauseScore>> = None;
         for (head, p) in self.labels.iter().zip(probabilities) {
@@ -127,7 +155,7 @@ impl Head {
             let evidence = match rule_tags.iter().find(|t| t.label == head.label) {
                 Some(rule) => rule.evidence.clone(),
                 None => {
-                    let scored = clauses.get_or_insert_with(|| self.score_clauses(turn, embed));
+                    let scored = clauses.get_or_insert_with(|| self.score_clauses(turn, embedding));
                     clause_evidence(scored, head.label, turn.text)
                 }
             };
@@ -140,8 +168,9 @@ impl Head {
         tags
     }
 
-    /// Each clause of the turn scored on its own.
-    fn score_clauses(&self, turn: &TurnText, embed: &dyn Embed) -> Vec<ClauseScore> {
+    /// Each clause of the turn scored on its own words and rules, with the
+    /// whole turn's embedding (so no clause costs another encoder run).
+    fn score_clauses(&self, turn: &TurnText, embedding: &[f32]) -> Vec<ClauseScore> {
         let spans = clauses(turn.text);
         if spans.len() < 2 {
             return Vec::new();
@@ -151,7 +180,7 @@ impl Head {
             .map(|span| {
                 let text = super::span_text(turn.text, span);
                 let rules = super::tag_turn(&TurnText { text: &text, ..*turn });
-                let p = self.probabilities(&features(&embed.embed(&text), &rules));
+                let p = self.probabilities(&text, embedding, &rules);
                 ClauseScore { span, p }
             })
             .collect()
@@ -178,16 +207,31 @@ fn clause_evidence(scored: &[ClauseScore], label: Label, text: &str) -> Vec<[usi
         .collect()
 }
 
-/// The feature vector: the embedding, then per label the rules' confidence.
-pub fn features(embedding: &[f32], rule_tags: &[Tag]) -> Vec<f32> {
-    let mut f = embedding.to_vec();
-    f.extend(Label::ALL.iter().map(|label| {
+/// Per label in [`Label::ALL`] order, the confidence the rules gave (0 for
+/// none).
+pub fn rule_confidences(rule_tags: &[Tag]) -> [f32; 5] {
+    Label::ALL.map(|label| {
         rule_tags
             .iter()
-            .find(|t| t.label == *label)
+            .find(|t| t.label == label)
             .map_or(0.0, |t| t.confidence as f32)
-    }));
-    f
+    })
+}
+
+/// The words of a turn for the lexical features, and each pair of
+/// neighbouring words ("that's on", "on them"): lower-case, split at
+/// anything but letters, digits and apostrophes, apostrophes at the edges
+/// dropped. The training script splits the same way.
+pub fn lexical_terms(text: &str) -> Vec<String> {
+    let lower = text.to_lowercase().replace(['\u{2019}', '\u{2018}'], "'");
+    let words: Vec<&str> = lower
+        .split(|c: char| !(c.is_alphanumeric() || c == '\''))
+        .map(|w| w.trim_matches('\''))
+        .filter(|w| !w.is_empty())
+        .collect();
+    let mut terms: Vec<String> = words.iter().map(|w| w.to_string()).collect();
+    terms.extend(words.windows(2).map(|pair| format!("{} {}", pair[0], pair[1])));
+    terms
 }
 
 fn sigmoid(z: f64) -> f64 {
@@ -309,14 +353,35 @@ mod tests {
     }
 
     #[test]
-    fn shipped_head_matches_the_feature_layout() {
-        let head = Head::shipped();
-        assert_eq!(head.n_features(), crate::encoder::DIMENSIONS + 5);
-        assert_eq!(head.labels.len(), 5);
-        for (h, label) in head.labels.iter().zip(Label::ALL) {
-            assert_eq!(h.label, label);
-            assert_eq!(h.weights.len(), head.n_features());
-            assert!(h.platt[0] > 0.0, "{label}: calibration must keep the order");
+    fn lexical_terms_are_words_and_pairs() {
+        assert_eq!(
+            lexical_terms("Yeah, that\u{2019}s on THEM'"),
+            vec!["yeah", "that's", "on", "them", "yeah that's", "that's on", "on them"]
+        );
+    }
+
+    #[test]
+    fn shipped_heads_match_the_feature_layout() {
+        for head in [Head::shipped(), Head::shipped_embedding_only()] {
+            assert_eq!(head.labels.len(), 5);
+            assert_eq!(head.idf.len(), head.vocabulary.len());
+            assert_eq!(head.index.len(), head.vocabulary.len(), "vocabulary entries are unique");
+            for (h, label) in head.labels.iter().zip(Label::ALL) {
+                assert_eq!(h.label, label);
+                assert_eq!(h.embedding.len(), crate::encoder::DIMENSIONS);
+                assert_eq!(h.lexical.len(), head.vocabulary.len());
+                assert!(h.platt[0] > 0.0, "{label}: calibration must keep the order");
+                assert!((0.3..1.0).contains(&h.threshold), "{label}: threshold {}", h.threshold);
+            }
         }
+    }
+
+    #[test]
+    fn lexical_features_are_unit_length() {
+        let head = Head::shipped();
+        let f = head.lexical("so basically that's on the payments team, they dropped the ball");
+        let norm: f32 = f.iter().map(|(_, v)| v * v).sum::<f32>().sqrt();
+        assert!((norm - 1.0).abs() < 1e-5, "{norm}");
+        assert!(head.lexical("zzzz qqqq").is_empty());
     }
 }

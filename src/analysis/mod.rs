@@ -17,7 +17,6 @@ pub mod learned;
 pub mod pattern;
 pub mod rules;
 pub mod text;
-pub mod train;
 
 use serde::{Deserialize, Serialize};
 

@@ -11,8 +11,7 @@ use blameless::analysis::evaluate::{
     self, KnownNames, LabelledTurn, ReliabilityBin, TagScores,
 };
 use blameless::analysis::learned::{self, Head};
-use blameless::analysis::train::{self, Example};
-use blameless::analysis::{Label, Tag, TurnText};
+use blameless::analysis::{Tag, TurnText};
 use blameless::cli::{ListFormat, NamesArg};
 use blameless::config::Paths;
 use blameless::encoder::{self, Encoder};
@@ -73,9 +72,9 @@ fn run_layers(turns: &[LabelledTurn], names: KnownNames, encoder: &Encoder) -> L
         };
         let started = Instant::now();
         let embedding = encoder.embed(&turn.text);
-        combined.push(stacked.tag(&view, rule_tags, &embedding, encoder));
+        combined.push(stacked.tag(&view, rule_tags, &embedding));
         learned_ms.push(started.elapsed().as_secs_f64() * 1000.0);
-        model.push(alone.tag(&view, &[], &embedding, encoder));
+        model.push(alone.tag(&view, &[], &embedding));
     }
     Layers {
         rules,
@@ -244,7 +243,7 @@ fn write_misses(out: &mut impl Write, scores: &TagScores) -> Result<()> {
     Ok(())
 }
 
-/// The files of one split, relative to the data directory.
+/// The files of each split, relative to the data directory.
 #[derive(Debug, serde::Deserialize)]
 struct Splits {
     train: Vec<PathBuf>,
@@ -253,8 +252,8 @@ struct Splits {
     test: Vec<PathBuf>,
 }
 
-/// `blameless train tags`.
-pub fn train_tags(paths: &Paths, ui: &Ui, data: &Path, out: &Path) -> Result<ExitCode> {
+/// `blameless train features`.
+pub fn train_features(paths: &Paths, ui: &Ui, data: &Path) -> Result<ExitCode> {
     let splits_path = data.join("splits.json");
     let splits: Splits = serde_json::from_str(
         &std::fs::read_to_string(&splits_path)
@@ -262,99 +261,32 @@ pub fn train_tags(paths: &Paths, ui: &Ui, data: &Path, out: &Path) -> Result<Exi
     )
     .with_context(|| format!("{} is not a splits file", splits_path.display()))?;
     let encoder = Encoder::load(&paths.models)?;
-    let load = |files: &[PathBuf]| -> Result<Vec<LabelledTurn>> {
-        let mut all = Vec::new();
-        for f in files {
-            all.extend(read_set(&data.join(f))?);
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let files = splits.train.iter().chain(&splits.calibrate).chain(&splits.test);
+    for file in files {
+        let turns = read_set(&data.join(file))?;
+        let started = Instant::now();
+        let rules = evaluate::rule_tags(&turns, KnownNames::None);
+        for (turn, rule_tags) in turns.iter().zip(&rules) {
+            let line = json!({
+                "file": file,
+                "id": turn.id,
+                "writer": turn.writer,
+                "role": turn.role,
+                "text": turn.text,
+                "labels": turn.labels,
+                "embedding": encoder.embed(&turn.text),
+                "rules": learned::rule_confidences(rule_tags),
+            });
+            writeln!(out, "{line}")?;
         }
-        Ok(all)
-    };
-    let train_turns = load(&splits.train)?;
-    let calibrate_turns = load(&splits.calibrate)?;
-    // Facilitator turns are never tagged, so they teach the head nothing.
-    let participants = |turns: Vec<LabelledTurn>| -> Vec<LabelledTurn> {
-        turns
-            .into_iter()
-            .filter(|t| !evaluate::is_facilitator(t))
-            .collect()
-    };
-    let train_turns = participants(train_turns);
-    let calibrate_turns = participants(calibrate_turns);
-    ui.note(&format!(
-        "embedding {} training and {} calibration turns",
-        train_turns.len(),
-        calibrate_turns.len()
-    ));
-    let started = Instant::now();
-    let embed = |turns: &[LabelledTurn]| -> Vec<Vec<f32>> {
-        turns.iter().map(|t| encoder.embed(&t.text)).collect()
-    };
-    let train_embeddings = embed(&train_turns);
-    let calibrate_embeddings = embed(&calibrate_turns);
-    ui.note(&format!("embedded in {:.1} s", started.elapsed().as_secs_f64()));
-    let examples = |turns: &[LabelledTurn], embeddings: &[Vec<f32>], with_rules: bool| {
-        let rules = evaluate::rule_tags(turns, KnownNames::None);
-        turns
-            .iter()
-            .zip(embeddings)
-            .zip(rules)
-            .map(|((turn, embedding), rule_tags)| Example {
-                features: learned::features(embedding, if with_rules { &rule_tags } else { &[] }),
-                labels: Label::ALL.map(|l| turn.labels.iter().any(|x| x == l.as_str())),
-            })
-            .collect::<Vec<_>>()
-    };
-    let provenance = json!({
-        "command": "blameless train tags",
-        "train": splits.train,
-        "calibrate": splits.calibrate,
-        "train_turns": train_turns.len(),
-        "calibrate_turns": calibrate_turns.len(),
-    });
-    let embedding_only_path = out.with_file_name("head-embedding.json");
-    for (with_rules, path) in [(true, out.to_path_buf()), (false, embedding_only_path)] {
-        let head = train::train_head(
-            &examples(&train_turns, &train_embeddings, with_rules),
-            &examples(&calibrate_turns, &calibrate_embeddings, with_rules),
-            encoder::MODEL_NAME,
-            provenance.clone(),
-        );
-        write_head(&head, &path)?;
-        ui.note(&format!("wrote {}", path.display()));
-        for l in &head.labels {
-            ui.note(&format!("  {:<15} threshold {:.2}", l.label.as_str(), l.threshold));
-        }
+        ui.note(&format!(
+            "{}: {} turns in {:.1} s",
+            file.display(),
+            turns.len(),
+            started.elapsed().as_secs_f64()
+        ));
     }
-    ui.note("rebuild blameless to ship the new heads; test files:");
-    for f in &splits.test {
-        ui.note(&format!("  blameless eval tags {}", data.join(f).display()));
-    }
+    out.flush()?;
     Ok(ExitCode::SUCCESS)
-}
-
-/// Writes a head as compact JSON with rounded weights (small diffs, small
-/// files), atomically.
-fn write_head(head: &Head, path: &Path) -> Result<()> {
-    let mut value = serde_json::to_value(head)?;
-    round_floats(&mut value);
-    let text = serde_json::to_string(&value)? + "\n";
-    let tmp = path.with_extension("json.tmp");
-    std::fs::write(&tmp, text).with_context(|| format!("cannot write {}", tmp.display()))?;
-    std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))?;
-    Ok(())
-}
-
-fn round_floats(value: &mut serde_json::Value) {
-    match value {
-        serde_json::Value::Number(n) if n.is_f64() => {
-            let v = n.as_f64().unwrap_or(0.0);
-            let rounded = format!("{v:.6e}").parse::<f64>().unwrap_or(v);
-            if let Some(r) = serde_json::Number::from_f64(rounded) {
-                *n = r;
-            }
-        }
-        serde_json::Value::Array(items) => items.iter_mut().for_each(round_floats),
-        serde_json::Value::Object(map) => map.values_mut().for_each(round_floats),
-        _ => {}
-    }
 }

@@ -140,12 +140,6 @@ impl Encoder {
     }
 }
 
-impl crate::analysis::learned::Embed for Encoder {
-    fn embed(&self, text: &str) -> Vec<f32> {
-        Encoder::embed(self, text)
-    }
-}
-
 /// Downloads, verifies and installs the sentence encoder in
 /// `<models_dir>/minilm/`. Returns the directory.
 ///

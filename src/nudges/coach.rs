@@ -110,7 +110,7 @@ impl Coach {
         let tags = match &self.learned {
             Some((encoder, head)) if !facilitator => {
                 let embedding = encoder.embed(turn.text);
-                head.tag(&view, &rule_tags, &embedding, encoder.as_ref())
+                head.tag(&view, &rule_tags, &embedding)
             }
             _ => rule_tags,
         };
