@@ -107,6 +107,28 @@ TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 mkdir -p "$OUT"
 
+# The real two-speaker call in the pyannote.audio wheel (MIT), with its RTTM
+# reference: the hard case for speaker attribution (two similar voices on one
+# telephone channel). Unpacked from the pinned wheel, never committed.
+PYANNOTE_SPEC=pyannote.audio==4.0.7
+PYANNOTE_WHEEL_SHA256=852ea15c4d85bc34773e618267603ffca6a521669a74d33742692cc67fc700d6
+SHA256[pyannote-sample.wav]=c319b4abca767b124e41432d364fd7df006cb26bb79d09326c487d606a134e6e
+SHA256[pyannote-sample.rttm]=d78fe62c69d8e6dcbb42c26adfce83faccb374c5a1e6d987fe37f85f1c173c87
+if ! present_ok pyannote-sample.wav || ! present_ok pyannote-sample.rttm; then
+  log "pyannote sample call from $PYANNOTE_SPEC"
+  python3 -m pip download --no-deps --only-binary :all: --disable-pip-version-check -q \
+    -d "$TMP/pyannote" "$PYANNOTE_SPEC" || die "pip download $PYANNOTE_SPEC failed"
+  wheel=$(find "$TMP/pyannote" -name '*.whl' | head -n1)
+  verify "$wheel" "$PYANNOTE_WHEEL_SHA256"
+  ensure_tool unzip unzip
+  for ext in wav rttm; do
+    unzip -p "$wheel" "pyannote/audio/sample/sample.$ext" >"$OUT/pyannote-sample.$ext" \
+      || die "no pyannote/audio/sample/sample.$ext in $wheel"
+  done
+  verify "$OUT/pyannote-sample.wav" "${SHA256[pyannote-sample.wav]}"
+  verify "$OUT/pyannote-sample.rttm" "${SHA256[pyannote-sample.rttm]}"
+fi
+
 need_psx=0
 for id in "${PSX_IDS[@]}"; do
   present_ok "$(short_name "$id")" || need_psx=1

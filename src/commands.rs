@@ -2,6 +2,7 @@
 //! terminal, with `anyhow` for context and indicatif for progress.
 
 mod analysis;
+mod speakers;
 mod tagging;
 
 use std::io::{IsTerminal, Write};
@@ -53,6 +54,13 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             format,
             errors,
         }) => analysis::eval_actions(&file, format, errors),
+        Command::Eval(EvalCommand::Speakers {
+            hypothesis,
+            reference,
+            collar,
+            format,
+        }) => speakers::eval(&paths, &hypothesis, &reference, collar, format),
+        Command::Speakers(command) => speakers::run(&paths, command),
         Command::Analyze(args) => analysis::analyze(&paths, args),
         Command::Actions { meeting, format } => analysis::actions(&paths, &meeting, format),
         Command::Record(args) => {
@@ -217,6 +225,13 @@ fn models_command(paths: &Paths, ui: &Ui, command: ModelsCommand) -> Result<Exit
             let mut step = |message: &str| ui.note(message);
             let path = encoder::fetch_model(&paths.models, &mut step)
                 .context("cannot fetch the sentence encoder")?;
+            println!("{}", path.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        ModelsCommand::Fetch { name, .. } if name == blameless::speakers::MODEL_NAME => {
+            let mut step = |message: &str| ui.note(message);
+            let path = blameless::speakers::fetch_model(&paths.models, &mut step)
+                .context("cannot fetch the speaker model")?;
             println!("{}", path.display());
             Ok(ExitCode::SUCCESS)
         }

@@ -32,6 +32,9 @@ pub enum Error {
     /// The search index failed.
     #[error(transparent)]
     Search(#[from] crate::search::SearchError),
+    /// Speaker attribution could not be set up or run.
+    #[error(transparent)]
+    Speakers(#[from] crate::speakers::SpeakerError),
     /// An evaluation manifest could not be used.
     #[error("manifest {path}: {message}")]
     Manifest {

@@ -15,6 +15,8 @@
 //!   pressure, dismissal) with evidence, and find action items.
 //! - [`asr`]: run Whisper (whisper.cpp through whisper-rs) over audio, with guards
 //!   against text invented on silence and noise.
+//! - [`speakers`]: who said each turn: GE2E voice embeddings, online
+//!   clustering with re-clustering, enrolled profiles, diarization error rate.
 //! - [`transcript`]: the timestamped text Whisper produced, and its renderings
 //!   (text, JSON, SRT, WebVTT).
 //! - [`eval`]: word error rate against reference transcripts.
@@ -62,6 +64,7 @@ pub mod models;
 pub mod nudges;
 pub mod pipeline;
 pub mod search;
+pub mod speakers;
 pub mod store;
 pub mod transcript;
 pub mod vad;

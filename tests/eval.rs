@@ -9,9 +9,12 @@ use common::{ok, root, sample, Blameless};
 /// word or two of drift across whisper.cpp versions, not for a regression.
 const MAX_REAL_WER: f64 = 0.08;
 
-/// Per-file bound: the worst file measured is 25 % (2 of 8 words, "ill
-/// disposed" heard as "old-sposed").
-const MAX_FILE_WER: f64 = 0.30;
+/// Per-file bound: not an accuracy bound (an 8-word file moves 12.5 % per
+/// word, so a bound just above the measured worst, 25 % = 2 of 8 words with
+/// "ill disposed" heard as "old-sposed", said nothing). It catches a file
+/// that is lost or invented: at most half of its words wrong. Accuracy is
+/// bounded on all 93 words above and on the synthetic meeting's 619 below.
+const MAX_FILE_WER: f64 = 0.5;
 
 #[test]
 fn tiny_en_word_error_rate_on_real_speech_stays_bounded() {
@@ -64,7 +67,8 @@ fn text_output_prints_per_file_and_overall_lines() {
 #[test]
 fn synthetic_meeting_is_transcribed_closely() {
     // The four synthetic voices are harder than real speech for tiny.en
-    // (names like "Dan" and "Greg" are often misheard). Measured: 6.3 %.
+    // (names like "Dan" and "Greg" are often misheard). Measured: 6.3 % of
+    // 619 words (about 39 edits); the bound, 9 %, allows about 17 more.
     let b = Blameless::new();
     sample("postmortem.wav");
     let manifest = root().join("samples/postmortem.manifest.jsonl");

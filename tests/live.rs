@@ -53,20 +53,69 @@ fn replay_of_the_synthetic_meeting_matches_the_script() {
         assert!(t["start"].as_f64().unwrap() < t["end"].as_f64().unwrap());
         assert!(t["latency_ms"].is_u64());
     }
-    // Every scripted turn overlaps a turn, and turns start near the truth.
+    // Every scripted turn is covered by the turns that overlap it (one, or
+    // a few when a long pause splits it), which begin and end near its
+    // times: the VAD pads speech by 0.15 s and sees its end a little late
+    // (measured: starts 0.06-0.17 s early, ends 0.10-0.20 s late). A turn
+    // overlaps exactly one scripted turn.
+    let span = |t: &serde_json::Value| (t["start"].as_f64().unwrap(), t["end"].as_f64().unwrap());
     for expected in &truth {
-        let (s, e) = (
-            expected["start"].as_f64().unwrap(),
-            expected["end"].as_f64().unwrap(),
-        );
-        let hit = turns
+        let (s, e) = span(expected);
+        let hits: Vec<(f64, f64)> = turns
             .iter()
-            .find(|t| t["start"].as_f64().unwrap() < e && t["end"].as_f64().unwrap() > s);
-        let hit = hit.unwrap_or_else(|| panic!("no turn for {expected}"));
+            .map(|t| span(t))
+            .filter(|&(ts, te)| ts < e && te > s)
+            .collect();
+        let (first, last) = (hits.first(), hits.last());
+        let (Some(&(start, _)), Some(&(_, end))) = (first, last) else {
+            panic!("no turn for {expected}");
+        };
         assert!(
-            (hit["start"].as_f64().unwrap() - s).abs() < 0.5 || hit["start"].as_f64().unwrap() < s,
-            "{hit} vs {expected}"
+            (start - s).abs() <= 0.3,
+            "turn starts at {start}: {expected}"
         );
+        assert!((end - e).abs() <= 0.4, "turn ends at {end}: {expected}");
+    }
+    for t in &turns {
+        let (ts, te) = span(t);
+        let n_overlapped = truth
+            .iter()
+            .map(span)
+            .filter(|&(s, e)| ts < e - 0.05 && te > s + 0.05)
+            .count();
+        assert_eq!(n_overlapped, 1, "{t}");
+    }
+    // Turn times are times in the stored recording: speech inside every
+    // turn, the script's digital silence between them (measured: quietest
+    // turn RMS 2345, loudest gap RMS 1.2, in 16-bit units).
+    let wav: Vec<i16> = hound::WavReader::open(
+        std::path::Path::new(events[0]["dir"].as_str().unwrap()).join("source-0.wav"),
+    )
+    .unwrap()
+    .samples::<i16>()
+    .map(|s| s.unwrap())
+    .collect();
+    assert_eq!(
+        wav.len(),
+        blameless::audio::read_file(&audio).unwrap().mono.len(),
+        "the whole file is stored"
+    );
+    let rms = |from: f64, to: f64| {
+        let part = &wav[(from * 16_000.0) as usize..((to * 16_000.0) as usize).min(wav.len())];
+        (part.iter().map(|&v| f64::from(v).powi(2)).sum::<f64>() / part.len().max(1) as f64).sqrt()
+    };
+    for t in &turns {
+        let (ts, te) = span(t);
+        assert!(rms(ts, te) > 1000.0, "no speech in the stored audio of {t}");
+    }
+    for pair in turns.windows(2) {
+        let (gap_start, gap_end) = (span(pair[0]).1, span(pair[1]).0);
+        if gap_end - gap_start > 0.2 {
+            assert!(
+                rms(gap_start, gap_end) < 20.0,
+                "speech between turns at {gap_start}-{gap_end}"
+            );
+        }
     }
     let text: Vec<&str> = turns.iter().map(|t| t["text"].as_str().unwrap()).collect();
     let reference: Vec<&str> = truth.iter().map(|t| t["text"].as_str().unwrap()).collect();
@@ -193,32 +242,46 @@ fn paced_replay_streams_partials_before_turns() {
         .position(|e| e["type"] == "turn")
         .expect("a turn");
     assert!(first_partial < first_turn);
-    // Partials are early guesses: each should already carry words of the
-    // speech (the first, from one second of audio, may still be rough).
+    // Partials are early guesses of the utterance that follows: each one
+    // carries its utterance's start, agrees with its final text (the first
+    // of an utterance, from one second of audio, may be rough), and its
+    // `stable` part is a prefix of its text.
     let partials = of_type(&events, "partial");
-    let speech_words = [
-        "so",
-        "fellow",
-        "americans",
-        "ask",
-        "not",
-        "country",
-        "you",
-        "can",
-        "do",
-    ];
-    let relevant = partials
-        .iter()
-        .filter(|p| {
-            p["text"]
-                .as_str()
-                .unwrap()
-                .to_lowercase()
-                .split(|c: char| !c.is_alphanumeric())
-                .any(|w| speech_words.contains(&w))
-        })
-        .count();
-    assert!(relevant * 2 >= partials.len(), "{partials:?}");
+    let turns = of_type(&events, "turn");
+    let mut previous_start = None;
+    let mut n_checked = 0;
+    for p in &partials {
+        let text = p["text"].as_str().unwrap();
+        let stable = p["stable"].as_str().unwrap();
+        assert!(text.starts_with(stable), "{p}");
+        let turn = turns
+            .iter()
+            .find(|t| t["start"] == p["start"])
+            .unwrap_or_else(|| panic!("no turn starts where {p} does"));
+        let n_words = text.split_whitespace().count();
+        let expected: Vec<&str> = turn["text"]
+            .as_str()
+            .unwrap()
+            .split_whitespace()
+            .take(n_words)
+            .collect();
+        let errors = blameless::eval::word_errors(&expected.join(" "), text);
+        let first_of_utterance = previous_start != Some(&p["start"]);
+        previous_start = Some(&p["start"]);
+        if !first_of_utterance {
+            n_checked += 1;
+            assert!(
+                errors.edits * 4 <= errors.reference_words.max(4),
+                "{p} vs {turn}"
+            );
+        }
+    }
+    // Measured: 6 partials, 3 after the first of their utterance; fewer
+    // when the machine is busy, as partials are skipped to keep up.
+    assert!(
+        n_checked >= 1,
+        "no partial refined an utterance: {partials:?}"
+    );
     assert!(!of_type(&events, "status").is_empty());
     let text: String = of_type(&events, "turn")
         .iter()
@@ -522,7 +585,7 @@ fn a_second_ctrl_c_stops_now_and_marks_the_meeting_interrupted() {
     signal(&child, "INT");
     let status = wait_at_most(&mut child, Duration::from_secs(20));
     let events: Vec<serde_json::Value> = rx
-        .try_iter()
+        .iter()
         .map(|l| serde_json::from_str(&l).unwrap())
         .collect();
     let mut err = String::new();
@@ -569,7 +632,7 @@ fn sigterm_stops_cleanly() {
     signal(&child, "TERM");
     let status = wait_at_most(&mut child, Duration::from_secs(30));
     let events: Vec<serde_json::Value> = rx
-        .try_iter()
+        .iter()
         .map(|l| serde_json::from_str(&l).unwrap())
         .collect();
     assert_eq!(status.code(), Some(0));
@@ -583,4 +646,99 @@ fn sigterm_stops_cleanly() {
         end["audio_s"].as_f64().unwrap() < 10.0,
         "stopped early: {end}"
     );
+}
+
+/// Issue 14: a store write error used to end the run with the meeting left
+/// `recording` (or hang, with the asr thread blocked on an undrained
+/// channel). Files larger than 100 kB cannot be written here (RLIMIT_FSIZE,
+/// with SIGXFSZ ignored so writes fail with EFBIG): the recording fails
+/// after about three seconds of audio, for real.
+#[test]
+fn a_store_write_failure_ends_the_run_with_the_meeting_interrupted() {
+    let b = Blameless::new();
+    let audio = sample("postmortem.wav");
+    let blameless = b.cmd();
+    let mut command = std::process::Command::new("sh");
+    command
+        .args([
+            "-c",
+            "trap '' XFSZ; exec prlimit --fsize=100000 \"$@\"",
+            "sh",
+            blameless.get_program().to_str().unwrap(),
+            "replay",
+            audio.to_str().unwrap(),
+            "--speed",
+            "max",
+            "--format",
+            "jsonl",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (key, value) in blameless.get_envs() {
+        match value {
+            Some(value) => command.env(key, value),
+            None => command.env_remove(key),
+        };
+    }
+    let mut child = command.spawn().unwrap();
+    let status = wait_at_most(&mut child, Duration::from_secs(60));
+    let output = child.wait_with_output().unwrap();
+    let err = stderr(&output);
+    assert_eq!(status.code(), Some(1), "{err}");
+    assert!(err.contains("File too large"), "{err}");
+    let events = events(&common::stdout(&output));
+    assert_eq!(events[0]["type"], "meeting");
+    assert!(
+        events.iter().all(|e| e["type"] != "end"),
+        "no end event after a store failure"
+    );
+    let listed: serde_json::Value =
+        serde_json::from_str(&ok(b.run(&["meetings", "list", "--format", "json"]))).unwrap();
+    assert_eq!(listed[0]["id"], events[0]["id"]);
+    assert_eq!(listed[0]["status"], "interrupted", "{listed}");
+    assert!(
+        listed[0]["interruption"]
+            .as_str()
+            .unwrap()
+            .contains("storing failed"),
+        "{listed}"
+    );
+}
+
+/// Two recordings into one data home at once: each gets its own meeting,
+/// both complete; only one holds the live index, and search still finds both.
+#[test]
+fn two_writers_at_once_record_two_complete_meetings() {
+    let b = Blameless::new();
+    let audio = sample("jfk.wav");
+    let (mut first, first_rx) = spawn_replay(&b, &[audio.to_str().unwrap(), "--speed", "4"]);
+    let (mut second, second_rx) = spawn_replay(&b, &[audio.to_str().unwrap(), "--speed", "4"]);
+    for child in [&mut first, &mut second] {
+        let status = wait_at_most(child, Duration::from_secs(60));
+        assert_eq!(status.code(), Some(0));
+    }
+    let ids: Vec<String> = [first_rx, second_rx]
+        .iter()
+        .map(|rx| {
+            let events: Vec<serde_json::Value> = rx
+                .iter()
+                .map(|l| serde_json::from_str(&l).unwrap())
+                .collect();
+            assert_eq!(events.last().unwrap()["status"], "complete", "{events:?}");
+            events[0]["id"].as_str().unwrap().to_string()
+        })
+        .collect();
+    assert_ne!(ids[0], ids[1]);
+    for id in &ids {
+        assert_eq!(shown(&b, id)["meeting"]["status"], "complete");
+    }
+    let found: serde_json::Value = serde_json::from_str(&ok(b.run(&[
+        "search",
+        "fellow americans",
+        "--format",
+        "json",
+    ])))
+    .unwrap();
+    let text = found.to_string();
+    assert!(ids.iter().all(|id| text.contains(id.as_str())), "{text}");
 }

@@ -95,3 +95,34 @@ fn a_turn_whisper_cannot_decode_is_stored_untranscribed_with_a_warning() {
         assert_eq!((turn.start, turn.end), (*start, *end));
     }
 }
+
+/// Issue 14: stage errors used to be flattened into strings. The cause is
+/// now the error's source, for callers to inspect and print as a chain.
+#[test]
+fn a_stage_error_keeps_its_cause() {
+    let home = tempfile::tempdir().unwrap();
+    let store = Store::open(home.path()).unwrap();
+    let notes = home.path().join("notes.wav");
+    std::fs::write(&notes, "not audio at all\n".repeat(10)).unwrap();
+    let mut config = config("en");
+    config.sources = vec![SourceSpec::File {
+        path: notes,
+        pace: Pace::Max,
+    }];
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let (_keep, stops) = tokio::sync::mpsc::channel(1);
+    let error = runtime
+        .block_on(pipeline::run(config, &store, stops, |_| Ok(())))
+        .unwrap_err();
+    let cause = std::error::Error::source(&error).expect("a source");
+    assert!(
+        cause
+            .downcast_ref::<blameless::audio::AudioError>()
+            .is_some(),
+        "{cause:?}"
+    );
+    assert!(store.list().unwrap().is_empty(), "no meeting is created");
+}

@@ -4,9 +4,10 @@
 //! mono `f32` stream that [`crate::audio::read_file`] produces for files.
 //!
 //! The cpal callback only converts samples to `f32` and copies them into a
-//! ring buffer allocated up front (STYLE.md §4): it never blocks, allocates
-//! or panics. When the ring is full it drops the newest samples and counts
-//! them (capture→vad edge: drop and count). [`Capture::read`] drains the
+//! ring buffer allocated up front (the invariant of `capture/` in
+//! ARCHITECTURE.md): it never blocks, allocates or panics. When the ring
+//! is full it drops the newest samples and counts them (capture→vad edge:
+//! drop and count). [`Capture::read`] drains the
 //! ring on the caller's thread, resamples with the shared
 //! [`crate::audio::Resampler`], mixes to mono and reports the stream's
 //! health: dropped samples, backend errors, and a device that stopped

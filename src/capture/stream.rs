@@ -379,7 +379,7 @@ struct Sink {
 
 impl Sink {
     /// The real-time part: convert and copy what fits, count the rest.
-    /// No locks, no allocation, no panics (STYLE.md §4).
+    /// No locks, no allocation, no panics (ARCHITECTURE.md, `capture/`).
     fn push<T>(&mut self, data: &[T])
     where
         T: SizedSample,

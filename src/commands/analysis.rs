@@ -380,6 +380,32 @@ pub fn actions(paths: &Paths, meeting: &str, format: ActionsFormat) -> Result<Ex
     Ok(ExitCode::SUCCESS)
 }
 
+/// Finds the action items of a stored meeting again with its speakers as
+/// they are now (after `speakers rename`: "I will" belongs to the new name)
+/// and stores them in `analysis.jsonl`, keeping the tags and nudges it has.
+pub fn refresh_actions(store: &Store, id: &blameless::store::MeetingId) -> Result<()> {
+    let mut meeting = store.load(id.as_str())?;
+    let names = evaluate::participant_names(meeting.turns.iter().map(|t| t.speaker.as_deref()));
+    for record in &mut meeting.turns {
+        let speaker = record
+            .speaker
+            .clone()
+            .unwrap_or_else(|| record.source.clone());
+        let items = find_actions(&record.text, Some(&speaker), &names);
+        record
+            .extra
+            .insert("actions".into(), serde_json::to_value(items)?);
+    }
+    store
+        .write_annotations(
+            &meeting.info.id,
+            &meeting.turns,
+            &["tags", "actions", "nudge"],
+        )
+        .context("cannot write the action items into the meeting")?;
+    Ok(())
+}
+
 /// The action items stored with a turn by `analyze` or the live pipeline,
 /// or found now for a meeting not analysed yet.
 fn stored_or_found_actions(record: &TurnRecord, names: &[String]) -> Vec<ActionItem> {

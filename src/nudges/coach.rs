@@ -143,23 +143,18 @@ impl Coach {
     /// Reviews a stored turn and writes the result into its annotations
     /// (`tags`, `actions`, and `nudge` when there is one).
     pub fn annotate(&mut self, record: &mut TurnRecord) -> TurnReview {
-        let speaker = record
-            .speaker
-            .clone()
-            .or_else(|| Some(record.source.clone()));
+        // Only a speaker is a person. A source ("default", "USB Mic") is
+        // neither a participant's name nor the facilitator, so a turn
+        // without a speaker is reviewed as nobody's: "I" in an action item
+        // stays "the speaker", and talk balance waits for attribution.
         let review = self.review(&TurnInput {
             id: record.id,
-            speaker: speaker.as_deref(),
+            speaker: record.speaker.as_deref(),
             facilitator: false,
             start: record.start,
             end: record.end,
             text: &record.text,
         });
-        let mut review = review;
-        if record.speaker.is_none() {
-            // The source is not a person: "I" in an action item stays "the speaker".
-            review.actions = find_actions(&record.text, None, &self.names);
-        }
         write_review(record, &review);
         review
     }

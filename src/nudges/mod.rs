@@ -1,7 +1,7 @@
 //! `nudges/`: what should the facilitator say now?
 //!
 //! Turns the tags and timing of each turn into at most one short line the
-//! facilitator can say right away. The etiquette (see the taxonomy): nudges
+//! facilitator can say right away. The etiquette (docs/tagging.md): nudges
 //! go to the facilitator only, at most one a minute by default, never the
 //! same line twice in a row, never for the facilitator's own words, only
 //! above a confidence threshold, and always with the reason that triggered

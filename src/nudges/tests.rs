@@ -247,3 +247,35 @@ fn balance_monologue_dominance_silence_interruptions() {
         "{nudges:?}"
     );
 }
+
+/// Issue 14: a turn without a speaker was reviewed as its source's, so
+/// `--facilitator default` silenced a whole single-microphone meeting and
+/// device names became participants' names. Only a speaker is a person.
+#[test]
+fn a_source_is_neither_the_facilitator_nor_a_participant() {
+    let mut coach = Coach::new(None, Some("default"), &[]);
+    let mut record = crate::store::TurnRecord {
+        id: 1,
+        source: "default".into(),
+        speaker: None,
+        start: 0.0,
+        end: 5.0,
+        text: "Honestly, Dan pushed it without review. That's on him.".into(),
+        latency_ms: None,
+        untranscribed: None,
+        extra: Default::default(),
+    };
+    let review = coach.annotate(&mut record.clone());
+    assert!(
+        review
+            .tags
+            .iter()
+            .any(|t| t.label == crate::analysis::Label::Blame),
+        "{:?}",
+        review.tags
+    );
+    // A speaker with the facilitator's name is the facilitator.
+    record.id = 2;
+    record.speaker = Some("Default".into());
+    assert!(coach.annotate(&mut record).tags.is_empty());
+}

@@ -103,7 +103,9 @@ pub struct Config {
     pub model_name: String,
     /// Silero VAD model file.
     pub vad_model_path: PathBuf,
-    /// Whisper settings.
+    /// Whisper settings. `language` must suit the model (check it with
+    /// [`asr::decode_language`] first): every turn Whisper cannot decode is
+    /// stored untranscribed, with a warning.
     pub asr: asr::Options,
     /// Utterance segmentation.
     pub segmenter: SegmenterConfig,
@@ -119,9 +121,6 @@ pub struct Config {
     /// the rules alone.
     pub encoder: Option<std::sync::Arc<crate::encoder::Encoder>>,
 }
-// `asr.language` must suit the model (check it with
-// `asr::decode_language` before calling `run`): every turn Whisper cannot
-// decode is stored untranscribed, with a warning.
 
 /// Counters shared by the stages, read for status events.
 #[derive(Debug, Default)]

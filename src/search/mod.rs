@@ -164,6 +164,8 @@ pub struct TurnDoc {
     pub turn: u64,
     /// Who spoke: the speaker, else the audio source's name.
     pub speaker: String,
+    /// The speaker's id within the meeting (`S2`), when voice attribution gave one.
+    pub speaker_id: Option<String>,
     /// Start, seconds from the meeting start.
     pub start: f64,
     /// End, seconds from the meeting start.
@@ -208,6 +210,11 @@ impl TurnDoc {
             date: info.started_at,
             turn: turn.id,
             speaker: turn.speaker.clone().unwrap_or_else(|| turn.source.clone()),
+            speaker_id: turn
+                .extra
+                .get("speaker_id")
+                .and_then(|v| v.as_str())
+                .map(str::to_owned),
             start: turn.start,
             end: turn.end,
             text: turn.text.clone(),

@@ -345,7 +345,7 @@ impl SearchIndex {
             let terms = filters
                 .speakers
                 .iter()
-                .map(|s| Term::from_field_text(f.speaker, &s.to_lowercase()))
+                .map(|s| Term::from_field_text(f.speaker_keys, &s.to_lowercase()))
                 .collect();
             clauses.push((Occur::Must, any_of(terms)));
         }

@@ -12,7 +12,7 @@ use tantivy::Index;
 /// Version of the index layout: the schema, the tokenizers and what goes in
 /// each field. Bump it whenever any of them changes, so an index written by
 /// an older blameless is rebuilt from the store instead of being misread.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// Stemmed English analyzer (tantivy's built-in: split on non-alphanumerics,
 /// drop tokens over 40 bytes, lower-case, Snowball English stemmer).
@@ -36,6 +36,9 @@ pub(crate) struct Fields {
     pub turn: Field,
     /// Speaker (or source) name: indexed lower-cased, stored and fast as given.
     pub speaker: Field,
+    /// What `--speaker` matches, lower-cased: the whole name, its first
+    /// word ("dan" for "Dan Rivera") and the speaker id (`s2`). Not stored.
+    pub speaker_keys: Field,
     /// Start, seconds from the meeting start.
     pub start: Field,
     /// End, seconds from the meeting start.
@@ -63,6 +66,7 @@ pub(crate) mod names {
     pub const TEXT_EXACT: &str = "exact";
     pub const TAGS: &str = "tags";
     pub const ACTION: &str = "action";
+    pub const SPEAKER_KEYS: &str = "speaker_keys";
 }
 
 /// Builds the schema and its field handles.
@@ -134,12 +138,22 @@ pub(crate) fn build() -> (Schema, Fields) {
     );
     let tags = builder.add_facet_field(names::TAGS, FacetOptions::default().set_stored());
     let action = builder.add_bool_field(names::ACTION, INDEXED | STORED | FAST);
+    let speaker_keys = builder.add_text_field(
+        names::SPEAKER_KEYS,
+        TextOptions::default().set_indexing_options(
+            TextFieldIndexing::default()
+                .set_tokenizer(NAME)
+                .set_fieldnorms(false)
+                .set_index_option(IndexRecordOption::Basic),
+        ),
+    );
     let fields = Fields {
         meeting_id,
         title,
         date,
         turn,
         speaker,
+        speaker_keys,
         start,
         end,
         text,

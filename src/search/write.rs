@@ -146,6 +146,15 @@ pub(super) fn document(fields: &Fields, doc: &TurnDoc) -> TantivyDocument {
     d.add_date(fields.date, DateTime::from_utc(doc.date));
     d.add_u64(fields.turn, doc.turn);
     d.add_text(fields.speaker, &doc.speaker);
+    d.add_text(fields.speaker_keys, &doc.speaker);
+    if let Some(first) = doc.speaker.split_whitespace().next() {
+        if first != doc.speaker {
+            d.add_text(fields.speaker_keys, first);
+        }
+    }
+    if let Some(id) = &doc.speaker_id {
+        d.add_text(fields.speaker_keys, id);
+    }
     d.add_f64(fields.start, doc.start);
     d.add_f64(fields.end, doc.end);
     d.add_text(fields.text, &doc.text);
@@ -181,11 +190,14 @@ fn add_meeting(
 
 /// What changes when a meeting's turns or their annotations change: the
 /// length of `turns.jsonl` (appended to while recording) plus, in the high
-/// bits, the length of `analysis.jsonl` (replaced by `analyze`).
+/// bits, the length of `analysis.jsonl` (replaced by `analyze`) and, in the
+/// middle bits, of `speakers.jsonl` (appended to by re-clustering and renames).
 fn fingerprint(store: &Store, id: &MeetingId) -> u64 {
     let dir = store.meetings_dir().join(id.as_str());
     let len = |name: &str| fs::metadata(dir.join(name)).map_or(0, |m| m.len());
-    len("turns.jsonl").wrapping_add(len("analysis.jsonl").wrapping_shl(40))
+    len("turns.jsonl")
+        .wrapping_add(len("analysis.jsonl").wrapping_shl(40))
+        .wrapping_add(len("speakers.jsonl").rotate_left(24))
 }
 
 /// The [`fingerprint`] of each meeting now.

@@ -65,6 +65,9 @@ const MEETING_FILE: &str = "meeting.json";
 const TURNS_FILE: &str = "turns.jsonl";
 /// Annotations added after the meeting (`analyze`), merged into the turns on load.
 const ANALYSIS_FILE: &str = "analysis.jsonl";
+/// Speaker corrections (live re-clustering, `speakers rename`), appended
+/// only and applied to the turns on load, in order.
+const SPEAKERS_FILE: &str = "speakers.jsonl";
 const TORN_FILE: &str = "turns.jsonl.torn";
 
 type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -435,7 +438,38 @@ impl Store {
         let bytes = read_optional(&path)?;
         let mut turns = parse_turns(&path, &bytes)?;
         merge_annotations(&dir.join(ANALYSIS_FILE), &mut turns)?;
+        apply_speaker_corrections(&dir.join(SPEAKERS_FILE), &mut turns)?;
         Ok(Meeting { info, turns })
+    }
+
+    /// Names a speaker of a stored meeting: every turn whose `speaker_id`
+    /// or current speaker is `from` (any case) is by `to` from now on.
+    /// Appends the rename to `speakers.jsonl`; `turns.jsonl` is not touched.
+    /// Returns how many turns it changes (nothing is written for none).
+    pub fn rename_speaker(&self, id: &MeetingId, from: &str, to: &str) -> Result<usize> {
+        let meeting = self.load(id.as_str())?;
+        let n = meeting
+            .turns
+            .iter()
+            .filter(|t| speaker_matches(t, from))
+            .count();
+        if n == 0 {
+            return Ok(0);
+        }
+        let dir = self.meetings_dir().join(id.as_str());
+        let _lock = match lock::try_lock(&dir)? {
+            lock::TryLock::Acquired(lock) => Some(lock),
+            lock::TryLock::NoLockFile => None,
+            lock::TryLock::Busy { pid } => {
+                return Err(StoreError::Busy {
+                    id: id.clone(),
+                    pid,
+                })
+            }
+        };
+        let line = serde_json::json!({ "rename": from, "to": to });
+        append_line(&dir.join(SPEAKERS_FILE), &line)?;
+        Ok(n)
     }
 
     /// Stores annotations of a finished meeting's turns (tags, action items,
@@ -655,6 +689,70 @@ fn merge_annotations(path: &Path, turns: &mut [TurnRecord]) -> Result<()> {
         };
         if let Some(turn) = turns.iter_mut().find(|t| t.id == id) {
             turn.extra.extend(fields);
+        }
+    }
+    Ok(())
+}
+
+/// Whether `turn` is by `who`: its `speaker_id` (`S2`) or its speaker, any case.
+fn speaker_matches(turn: &TurnRecord, who: &str) -> bool {
+    let id = turn.extra.get("speaker_id").and_then(|v| v.as_str());
+    id.is_some_and(|i| i.eq_ignore_ascii_case(who))
+        || turn
+            .speaker
+            .as_deref()
+            .is_some_and(|s| s.eq_ignore_ascii_case(who))
+}
+
+/// Appends one JSON line to `path` and makes it durable.
+pub(crate) fn append_line(path: &Path, value: &serde_json::Value) -> Result<()> {
+    let mut line = value.to_string().into_bytes();
+    line.push(b'\n');
+    let mut file = fs::OpenOptions::new()
+        .append(true)
+        .create(true)
+        .open(path)
+        .map_err(StoreError::io(path, "open"))?;
+    file.write_all(&line)
+        .and_then(|()| file.sync_data())
+        .map_err(StoreError::io(path, "write"))
+}
+
+/// Applies `speakers.jsonl`, if any, in order: `{"turn", "speaker",
+/// "speaker_id", "speaker_confidence"}` lines (the live re-clustering moved a
+/// turn) and `{"rename", "to"}` lines (`blameless speakers rename`). A torn
+/// last line (a crash while appending) is ignored.
+fn apply_speaker_corrections(path: &Path, turns: &mut [TurnRecord]) -> Result<()> {
+    let bytes = read_optional(path)?;
+    let complete = match bytes.iter().rposition(|&c| c == b'\n') {
+        Some(last) => &bytes[..=last],
+        None => &[][..],
+    };
+    for line in complete.split(|&c| c == b'\n').filter(|l| !l.is_empty()) {
+        let fields: serde_json::Map<String, serde_json::Value> = serde_json::from_slice(line)
+            .map_err(|e| StoreError::Corrupt {
+                path: path.to_path_buf(),
+                message: format!("{e}; fix or delete that line, the others are intact"),
+            })?;
+        if let (Some(from), Some(to)) = (
+            fields.get("rename").and_then(|v| v.as_str()),
+            fields.get("to").and_then(|v| v.as_str()),
+        ) {
+            for turn in turns.iter_mut().filter(|t| speaker_matches(t, from)) {
+                turn.speaker = Some(to.to_string());
+            }
+        } else if let Some(id) = fields.get("turn").and_then(|v| v.as_u64()) {
+            if let Some(turn) = turns.iter_mut().find(|t| t.id == id) {
+                for (k, v) in fields {
+                    match k.as_str() {
+                        "turn" => {}
+                        "speaker" => turn.speaker = v.as_str().map(str::to_string),
+                        _ => {
+                            turn.extra.insert(k, v);
+                        }
+                    }
+                }
+            }
         }
     }
     Ok(())

