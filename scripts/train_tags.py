@@ -74,7 +74,7 @@ def main():
     cal = np.where((split == "calibrate") & participant)[0]
     Y = np.array([[label in r["labels"] for label in LABELS] for r in rows])
     E = np.array([r["embedding"] for r in rows], dtype=np.float64)
-    R = np.array([r["rules"] for r in rows], dtype=np.float64)
+    R = np.array([r["rules"] + r["cancelled"] for r in rows], dtype=np.float64)
     texts = [r["text"] for r in rows]
 
     vectorizer = TfidfVectorizer(analyzer=terms, min_df=MIN_DF, sublinear_tf=True, norm="l2")
@@ -103,7 +103,8 @@ def main():
                 # Rust reads the raw embedding: fold the scale into the weights.
                 "embedding": [float(v) * EMBED_SCALE for v in w[:384]],
                 "lexical": [float(v) for v in w[384:384 + n_lex]],
-                "rules": [float(v) * RULE_SCALE for v in w[384 + n_lex:]] if with_rules else [0.0] * 5,
+                "rules": [float(v) * RULE_SCALE for v in w[384 + n_lex:384 + n_lex + 5]] if with_rules else [0.0] * 5,
+                "cancelled": [float(v) * RULE_SCALE for v in w[384 + n_lex + 5:]] if with_rules else [0.0] * 5,
                 "bias": float(model.intercept_[0]),
                 "platt": [a, b],
                 "threshold": threshold,

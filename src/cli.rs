@@ -616,7 +616,8 @@ pub enum TrainCommand {
     /// For every turn of the files named in DATA/splits.json ({"train":
     /// [files], "calibrate": [files], "test": [files]}, paths relative to
     /// DATA), one JSON line: {"file", "id", "writer", "role", "text",
-    /// "labels", "embedding": [384 numbers], "rules": [5 confidences]}.
+    /// "labels", "embedding": [384 numbers], "rules": [5 confidences],
+    /// "cancelled": [5 confidences of rule matches cancelled by context]}.
     /// scripts/train-tags.sh turns them into src/analysis/head.json.
     Features {
         /// Directory holding splits.json and the labelled files.

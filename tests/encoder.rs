@@ -15,17 +15,27 @@ const REFERENCE: [(&str, &[u32], [f32; 8]); 3] = [
     (
         "who the heck merged this without a review",
         &[101, 2040, 1996, 17752, 5314, 2023, 2302, 1037, 3319, 102],
-        [-0.060141, -0.001149, -0.079787, 0.019181, 0.052351, 0.021143, 0.025048, 0.034347],
+        [
+            -0.060141, -0.001149, -0.079787, 0.019181, 0.052351, 0.021143, 0.025048, 0.034347,
+        ],
     ),
     (
         "The deploy caused the outage at two fourteen.",
-        &[101, 1996, 21296, 3303, 1996, 2041, 4270, 2012, 2048, 7426, 1012, 102],
-        [0.005845, 0.041063, 0.056224, -0.031857, 0.038201, -0.01438, -0.047342, 0.052234],
+        &[
+            101, 1996, 21296, 3303, 1996, 2041, 4270, 2012, 2048, 7426, 1012, 102,
+        ],
+        [
+            0.005845, 0.041063, 0.056224, -0.031857, 0.038201, -0.01438, -0.047342, 0.052234,
+        ],
     ),
     (
         "Café résumé, it's \u{2014} unbelievable!",
-        &[101, 7668, 13746, 1010, 2009, 1005, 1055, 1517, 23653, 999, 102],
-        [-0.055163, 0.005648, 0.057904, 0.041897, 0.03865, 0.078839, -0.007754, -0.015024],
+        &[
+            101, 7668, 13746, 1010, 2009, 1005, 1055, 1517, 23653, 999, 102,
+        ],
+        [
+            -0.055163, 0.005648, 0.057904, 0.041897, 0.03865, 0.078839, -0.007754, -0.015024,
+        ],
     ),
 ];
 
@@ -57,7 +67,10 @@ fn embeddings_match_the_reference_forward_pass() {
         assert!((norm - 1.0).abs() < 1e-5, "{text}: norm {norm}");
         for (i, (got, want)) in e.iter().zip(head).enumerate() {
             // Measured: within 1e-6 (f32 against float64).
-            assert!((got - want).abs() < 2e-5, "{text}: dim {i}: {got} vs {want}");
+            assert!(
+                (got - want).abs() < 2e-5,
+                "{text}: dim {i}: {got} vs {want}"
+            );
         }
     }
     let dot = |a: &[f32], b: &[f32]| a.iter().zip(b).map(|(x, y)| x * y).sum::<f32>();
@@ -75,7 +88,12 @@ fn paraphrases_are_closer_than_unrelated_turns() {
     let b = encoder.embed("honestly payments messed this one up, it's their fault");
     let c = encoder.embed("the cache hit rate went back to ninety percent after the restart");
     let dot = |x: &[f32], y: &[f32]| x.iter().zip(y).map(|(p, q)| p * q).sum::<f32>();
-    assert!(dot(&a, &b) > dot(&a, &c) + 0.2, "{} vs {}", dot(&a, &b), dot(&a, &c));
+    assert!(
+        dot(&a, &b) > dot(&a, &c) + 0.2,
+        "{} vs {}",
+        dot(&a, &b),
+        dot(&a, &c)
+    );
 }
 
 #[test]

@@ -28,6 +28,7 @@ fn config(language: &str) -> pipeline::Config {
         status_interval_s: 1.0,
         nudges: None,
         facilitator: None,
+        encoder: None,
     }
 }
 

@@ -5,7 +5,8 @@
 //! kinds of features of a turn: its sentence embedding ([`crate::encoder`]),
 //! lexical features (sublinear TF-IDF over the words and word pairs seen in
 //! training, so "on them" or "dropped the" count wherever they appear) and,
-//! per label, the confidence the rules gave (0 when they gave none). Each
+//! per label, the confidence the rules gave (0 when they gave none) and the
+//! confidence of a rule match the rules cancelled by context. Each
 //! label's score is calibrated (Platt scaling on writers the head was not
 //! trained on), so a confidence of 0.7 means about a 70 % chance for every
 //! label and the nudge threshold means the same whatever the label. A label
@@ -39,6 +40,8 @@ pub struct LabelHead {
     pub lexical: Vec<f32>,
     /// One weight per label's rule confidence, in [`Label::ALL`] order.
     pub rules: [f32; 5],
+    /// One weight per label's cancelled rule match ([`super::cancelled_rules`]).
+    pub cancelled: [f32; 5],
     /// Intercept.
     pub bias: f32,
     /// Platt scaling: p = σ(a·z + b) for the raw score z.
@@ -120,15 +123,36 @@ impl Head {
     }
 
     /// Calibrated probability per label.
-    pub fn probabilities(&self, text: &str, embedding: &[f32], rule_tags: &[Tag]) -> [f64; 5] {
+    pub fn probabilities(&self, turn: &TurnText, embedding: &[f32], rule_tags: &[Tag]) -> [f64; 5] {
+        let text = turn.text;
         let rules = rule_confidences(rule_tags);
+        let cancelled = super::cancelled_rules(turn);
         let lexical = self.lexical(text);
         let mut out = [0.0; 5];
         for (slot, head) in out.iter_mut().zip(&self.labels) {
             let mut z = head.bias;
-            z += head.embedding.iter().zip(embedding).map(|(w, x)| w * x).sum::<f32>();
-            z += lexical.iter().map(|(i, x)| head.lexical[*i] * x).sum::<f32>();
-            z += head.rules.iter().zip(&rules).map(|(w, x)| w * x).sum::<f32>();
+            z += head
+                .embedding
+                .iter()
+                .zip(embedding)
+                .map(|(w, x)| w * x)
+                .sum::<f32>();
+            z += lexical
+                .iter()
+                .map(|(i, x)| head.lexical[*i] * x)
+                .sum::<f32>();
+            z += head
+                .rules
+                .iter()
+                .zip(&rules)
+                .map(|(w, x)| w * x)
+                .sum::<f32>();
+            z += head
+                .cancelled
+                .iter()
+                .zip(&cancelled)
+                .map(|(w, x)| w * x)
+                .sum::<f32>();
             *slot = sigmoid(f64::from(head.platt[0] * z + head.platt[1]));
         }
         out
@@ -136,16 +160,11 @@ impl Head {
 
     /// Tags one turn with the rules and the head together. `rule_tags` are
     /// what [`super::tag_turn`] gave; `embedding` the turn's embedding.
-    pub fn tag(
-        &self,
-        turn: &TurnText,
-        rule_tags: &[Tag],
-        embedding: &[f32],
-    ) -> Vec<Tag> {
+    pub fn tag(&self, turn: &TurnText, rule_tags: &[Tag], embedding: &[f32]) -> Vec<Tag> {
         if turn.facilitator {
             return Vec::new();
         }
-        let probabilities = self.probabilities(turn.text, embedding, rule_tags);
+        let probabilities = self.probabilities(turn, embedding, rule_tags);
         let mut tags = Vec::new();
         let mut clauses: Option<Vec<ClauseScore>> = None;
         for (head, p) in self.labels.iter().zip(probabilities) {
@@ -179,8 +198,12 @@ impl Head {
             .into_iter()
             .map(|span| {
                 let text = super::span_text(turn.text, span);
-                let rules = super::tag_turn(&TurnText { text: &text, ..*turn });
-                let p = self.probabilities(&text, embedding, &rules);
+                let clause = TurnText {
+                    text: &text,
+                    ..*turn
+                };
+                let rules = super::tag_turn(&clause);
+                let p = self.probabilities(&clause, embedding, &rules);
                 ClauseScore { span, p }
             })
             .collect()
@@ -230,7 +253,11 @@ pub fn lexical_terms(text: &str) -> Vec<String> {
         .filter(|w| !w.is_empty())
         .collect();
     let mut terms: Vec<String> = words.iter().map(|w| w.to_string()).collect();
-    terms.extend(words.windows(2).map(|pair| format!("{} {}", pair[0], pair[1])));
+    terms.extend(
+        words
+            .windows(2)
+            .map(|pair| format!("{} {}", pair[0], pair[1])),
+    );
     terms
 }
 
@@ -262,7 +289,8 @@ pub fn clauses(text: &str) -> Vec<[usize; 2]> {
             i += 1;
             continue;
         }
-        if c.is_alphanumeric() && (i == 0 || !chars[i - 1].is_alphanumeric() && chars[i - 1] != '\'')
+        if c.is_alphanumeric()
+            && (i == 0 || !chars[i - 1].is_alphanumeric() && chars[i - 1] != '\'')
         {
             let end = (i..chars.len())
                 .find(|&j| !(chars[j].is_alphanumeric() || chars[j] == '\''))
@@ -285,7 +313,9 @@ pub fn clauses(text: &str) -> Vec<[usize; 2]> {
     for span in spans {
         let words = word_count(&chars[span[0]..span[1]]);
         match merged.last_mut() {
-            Some(last) if words < 3 || word_count(&chars[last[0]..last[1]]) < 3 => last[1] = span[1],
+            Some(last) if words < 3 || word_count(&chars[last[0]..last[1]]) < 3 => {
+                last[1] = span[1]
+            }
             _ => merged.push(span),
         }
     }
@@ -335,7 +365,11 @@ mod tests {
     fn clauses_split_at_punctuation_and_openers() {
         assert_eq!(
             texts("I checked the dashboard, it was green. And then the pager went off"),
-            vec!["I checked the dashboard", "it was green", "And then the pager went off"]
+            vec![
+                "I checked the dashboard",
+                "it was green",
+                "And then the pager went off"
+            ]
         );
         assert_eq!(
             texts("so i did everything right i checked the graphs and somehow it is my deploy that got rolled back"),
@@ -349,14 +383,25 @@ mod tests {
 
     #[test]
     fn short_fragments_join_a_neighbour() {
-        assert_eq!(texts("yeah, well, that's on them"), vec!["yeah, well, that's on them"]);
+        assert_eq!(
+            texts("yeah, well, that's on them"),
+            vec!["yeah, well, that's on them"]
+        );
     }
 
     #[test]
     fn lexical_terms_are_words_and_pairs() {
         assert_eq!(
             lexical_terms("Yeah, that\u{2019}s on THEM'"),
-            vec!["yeah", "that's", "on", "them", "yeah that's", "that's on", "on them"]
+            vec![
+                "yeah",
+                "that's",
+                "on",
+                "them",
+                "yeah that's",
+                "that's on",
+                "on them"
+            ]
         );
     }
 
@@ -365,13 +410,21 @@ mod tests {
         for head in [Head::shipped(), Head::shipped_embedding_only()] {
             assert_eq!(head.labels.len(), 5);
             assert_eq!(head.idf.len(), head.vocabulary.len());
-            assert_eq!(head.index.len(), head.vocabulary.len(), "vocabulary entries are unique");
+            assert_eq!(
+                head.index.len(),
+                head.vocabulary.len(),
+                "vocabulary entries are unique"
+            );
             for (h, label) in head.labels.iter().zip(Label::ALL) {
                 assert_eq!(h.label, label);
                 assert_eq!(h.embedding.len(), crate::encoder::DIMENSIONS);
                 assert_eq!(h.lexical.len(), head.vocabulary.len());
                 assert!(h.platt[0] > 0.0, "{label}: calibration must keep the order");
-                assert!((0.3..1.0).contains(&h.threshold), "{label}: threshold {}", h.threshold);
+                assert!(
+                    (0.3..1.0).contains(&h.threshold),
+                    "{label}: threshold {}",
+                    h.threshold
+                );
             }
         }
     }

@@ -7,9 +7,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
-use blameless::analysis::evaluate::{
-    self, KnownNames, LabelledTurn, ReliabilityBin, TagScores,
-};
+use blameless::analysis::evaluate::{self, KnownNames, LabelledTurn, ReliabilityBin, TagScores};
 use blameless::analysis::learned::{self, Head};
 use blameless::analysis::{Tag, TurnText};
 use blameless::cli::{ListFormat, NamesArg};
@@ -194,7 +192,13 @@ fn write_layer(out: &mut impl Write, r: &LayerReport) -> Result<()> {
         writeln!(
             out,
             "{:<16} {:>9.3} {:>7.3} {:>6.3} {:>4} {:>4} {:>4}",
-            l.label, l.precision, l.recall, l.f1, l.true_positives, l.false_positives, l.false_negatives
+            l.label,
+            l.precision,
+            l.recall,
+            l.f1,
+            l.true_positives,
+            l.false_positives,
+            l.false_negatives
         )?;
     }
     let macro_f1 = s.labels.iter().map(|l| l.f1).sum::<f64>() / s.labels.len() as f64;
@@ -262,12 +266,21 @@ pub fn train_features(paths: &Paths, ui: &Ui, data: &Path) -> Result<ExitCode> {
     .with_context(|| format!("{} is not a splits file", splits_path.display()))?;
     let encoder = Encoder::load(&paths.models)?;
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    let files = splits.train.iter().chain(&splits.calibrate).chain(&splits.test);
+    let files = splits
+        .train
+        .iter()
+        .chain(&splits.calibrate)
+        .chain(&splits.test);
     for file in files {
         let turns = read_set(&data.join(file))?;
         let started = Instant::now();
         let rules = evaluate::rule_tags(&turns, KnownNames::None);
         for (turn, rule_tags) in turns.iter().zip(&rules) {
+            let cancelled = blameless::analysis::cancelled_rules(&TurnText {
+                text: &turn.text,
+                facilitator: evaluate::is_facilitator(turn),
+                names: &[],
+            });
             let line = json!({
                 "file": file,
                 "id": turn.id,
@@ -277,6 +290,7 @@ pub fn train_features(paths: &Paths, ui: &Ui, data: &Path) -> Result<ExitCode> {
                 "labels": turn.labels,
                 "embedding": encoder.embed(&turn.text),
                 "rules": learned::rule_confidences(rule_tags),
+                "cancelled": cancelled,
             });
             writeln!(out, "{line}")?;
         }

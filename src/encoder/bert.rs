@@ -154,15 +154,18 @@ impl Bert {
         let h = config.hidden;
         let word_embeddings = t.take(
             "embeddings.word_embeddings.weight",
-            &[t.0
-                .get("embeddings.word_embeddings.weight")
-                .map_or(0, |(s, _)| s[0]), h],
+            &[
+                t.0.get("embeddings.word_embeddings.weight")
+                    .map_or(0, |(s, _)| s[0]),
+                h,
+            ],
         )?;
         let position_embeddings = t.take(
             "embeddings.position_embeddings.weight",
             &[config.max_positions, h],
         )?;
-        let mut token_type_embedding = t.take("embeddings.token_type_embeddings.weight", &[2, h])?;
+        let mut token_type_embedding =
+            t.take("embeddings.token_type_embeddings.weight", &[2, h])?;
         token_type_embedding.truncate(h);
         let embedding_norm = t.norm("embeddings.LayerNorm", h)?;
         let mut layers = Vec::with_capacity(config.layers);
@@ -181,7 +184,11 @@ impl Bert {
                 qkv,
                 attention_out: t.linear(&format!("{p}.attention.output.dense"), h, h)?,
                 attention_norm: t.norm(&format!("{p}.attention.output.LayerNorm"), h)?,
-                intermediate: t.linear(&format!("{p}.intermediate.dense"), h, config.intermediate)?,
+                intermediate: t.linear(
+                    &format!("{p}.intermediate.dense"),
+                    h,
+                    config.intermediate,
+                )?,
                 output: t.linear(&format!("{p}.output.dense"), config.intermediate, h)?,
                 output_norm: t.norm(&format!("{p}.output.LayerNorm"), h)?,
             });
@@ -214,7 +221,11 @@ impl Bert {
         let vocab = self.word_embeddings.len() / h;
         let mut x = vec![0f32; n * h];
         for (i, &id) in ids[..n].iter().enumerate() {
-            let id = if (id as usize) < vocab { id as usize } else { 0 };
+            let id = if (id as usize) < vocab {
+                id as usize
+            } else {
+                0
+            };
             let row = &mut x[i * h..(i + 1) * h];
             let word = &self.word_embeddings[id * h..(id + 1) * h];
             let position = &self.position_embeddings[i * h..(i + 1) * h];
@@ -373,7 +384,8 @@ fn erf(x: f32) -> f32 {
     let t = 1.0 / (1.0 + 0.327_591_1 * x);
     let poly = t
         * (0.254_829_592
-            + t * (-0.284_496_736 + t * (1.421_413_741 + t * (-1.453_152_027 + t * 1.061_405_429))));
+            + t * (-0.284_496_736
+                + t * (1.421_413_741 + t * (-1.453_152_027 + t * 1.061_405_429))));
     (sign * (1.0 - poly * (-x * x).exp())) as f32
 }
 
@@ -383,7 +395,12 @@ mod tests {
 
     #[test]
     fn erf_matches_known_values() {
-        for (x, want) in [(0.0, 0.0), (0.5, 0.520_499_9), (1.0, 0.842_700_8), (-2.0, -0.995_322_3)] {
+        for (x, want) in [
+            (0.0, 0.0),
+            (0.5, 0.520_499_9),
+            (1.0, 0.842_700_8),
+            (-2.0, -0.995_322_3),
+        ] {
             assert!((erf(x) - want).abs() < 2e-7, "erf({x})");
         }
     }

@@ -106,8 +106,7 @@ impl Encoder {
         let weights_path = dir.join("model.safetensors");
         let bytes =
             std::fs::read(&weights_path).map_err(|e| load(weights_path.clone(), e.to_string()))?;
-        let tensors =
-            bert::Tensors::parse(&bytes).map_err(|m| load(weights_path.clone(), m))?;
+        let tensors = bert::Tensors::parse(&bytes).map_err(|m| load(weights_path.clone(), m))?;
         drop(bytes);
         let model = bert::Bert::from_tensors(tensors, bert::MINILM_L6)
             .map_err(|m| load(weights_path, m))?;
@@ -146,7 +145,10 @@ impl Encoder {
 /// Does nothing but verify when the files are already there with the right
 /// checksums. The directory appears under its final name only after every
 /// checksum was verified (temporary directory, then rename).
-pub fn fetch_model(models_dir: &Path, progress: &mut dyn FnMut(&str)) -> Result<PathBuf, EncoderError> {
+pub fn fetch_model(
+    models_dir: &Path,
+    progress: &mut dyn FnMut(&str),
+) -> Result<PathBuf, EncoderError> {
     let io = |path: &Path| {
         let path = path.to_owned();
         move |error| ModelError::Io { path, error }

@@ -166,7 +166,8 @@ mod tests {
     use super::*;
 
     fn vocab() -> Tokenizer {
-        let words = "[PAD]\n[UNK]\n[CLS]\n[SEP]\nthe\ndeploy\nun\n##bel\n##iev\n##able\n,\n'\ns\ncafe\n";
+        let words =
+            "[PAD]\n[UNK]\n[CLS]\n[SEP]\nthe\ndeploy\nun\n##bel\n##iev\n##able\n,\n'\ns\ncafe\n";
         Tokenizer::from_vocab(words).unwrap()
     }
 

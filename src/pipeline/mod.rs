@@ -646,7 +646,10 @@ impl LoopState<'_> {
             None => {
                 let coach = self.coach.clone();
                 let tagged = tokio::task::spawn_blocking(move || {
-                    let review = coach.lock().ok().map(|mut coach| coach.annotate(&mut record));
+                    let review = coach
+                        .lock()
+                        .ok()
+                        .map(|mut coach| coach.annotate(&mut record));
                     (review, record)
                 })
                 .await;
@@ -659,7 +662,9 @@ impl LoopState<'_> {
                     _ => {
                         out.emit(&Event::Warning {
                             source: None,
-                            message: format!("turn {id} could not be tagged; it is stored untagged"),
+                            message: format!(
+                                "turn {id} could not be tagged; it is stored untagged"
+                            ),
                         });
                         record = TurnRecord {
                             id,
