@@ -5,10 +5,14 @@
 # factor, peak RSS, the cost of voice attribution per turn (on its own
 # thread) and whether the lag stayed bounded; at 1x also without voice
 # attribution (`1-nospk`), so the latency speakers add can be read off.
+# Then the tagger's cost per turn: the learned layer (sentence embedding,
+# head, clause evidence) on one core while Whisper decodes a replay on the
+# other.
 #
 #   scripts/bench-live.sh [--speeds "1 max"] [--model tiny.en] [--threads N]
 #
-# Project targets (2 cores, tiny.en): p95 latency <= 1000 ms, RSS <= 400 MB.
+# Project targets (2 cores, tiny.en): p95 latency <= 1000 ms, RSS <= 400 MB,
+# tagging p95 <= 50 ms per turn.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 SPEEDS="1 max"
@@ -69,4 +73,19 @@ for speed in speeds:
     spk = status[-1].get("speaker_ms_per_turn", 0) if status else 0
     print(f"{speed:>8} {len(lat):>5} {pct(0.5):>7} {pct(0.95):>7} {lat[-1]:>7} "
           f"{statistics.median(rtfs) if rtfs else 0:>6.3f} {max(lags) if lags else 0:>9.2f} {rss_mb:>11.0f} {spk:>11.1f}  {'yes' if bounded else 'NO'}")
+PY
+
+# Tagging cost per turn on one core while Whisper runs on the other.
+[ -x "$(command -v taskset)" ] || { as_root apt-get install -y -qq util-linux >/dev/null; }
+log "tagging cost (learned layer on core 1, Whisper replay on core 0)"
+taskset -c 0 "$BLAMELESS" replay "$ROOT/samples/postmortem.wav" --speed max --model "$MODEL" \
+  --threads 1 --rules-only --no-nudges -q --format jsonl > /dev/null &
+whisper=$!
+taskset -c 1 "$BLAMELESS" eval tags "$ROOT/data/tags/test.jsonl" --format json > "$WORK/tags.json"
+kill "$whisper" 2>/dev/null || true
+wait "$whisper" 2>/dev/null || true
+python3 - "$WORK/tags.json" <<'PY'
+import json, sys
+t = json.load(open(sys.argv[1]))["learned_ms_per_turn"]
+print(f"tagging (learned layer, one core, Whisper on the other): p50 {t['p50']} ms, p95 {t['p95']} ms, max {t['max']} ms per turn")
 PY

@@ -55,7 +55,8 @@ else
 fi
 export BLAMELESS
 
-log "models: tiny.en, silero-vad, resemblyzer"
+log "models: tiny.en, silero-vad, resemblyzer, minilm"
 "$BLAMELESS" models fetch tiny.en >/dev/null
 "$BLAMELESS" models fetch silero-vad >/dev/null
 "$BLAMELESS" models fetch resemblyzer >/dev/null
+"$BLAMELESS" models fetch minilm >/dev/null

@@ -46,6 +46,9 @@ pub enum Command {
     /// Measure accuracy against reference transcripts.
     #[command(subcommand)]
     Eval(EvalCommand),
+    /// Train the learned tagger from the labelled data (for developers).
+    #[command(subcommand)]
+    Train(TrainCommand),
     /// Record a live meeting: capture, transcribe turn by turn, store.
     ///
     /// Captures one or more input devices (a microphone, and on Linux a
@@ -347,6 +350,9 @@ pub struct ImportArgs {
     /// Name of the facilitator (a speaker name): their turns are not tagged.
     #[arg(long, value_name = "NAME")]
     pub facilitator: Option<String>,
+    /// Tag with the phrase rules alone, without the learned layer.
+    #[arg(long)]
+    pub rules_only: bool,
 }
 
 /// `--format` values of `import`.
@@ -628,6 +634,33 @@ pub enum ModelsCommand {
     },
 }
 
+/// Which names the tagger knows while scoring a labelled set.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum NamesArg {
+    /// None.
+    None,
+    /// Every speaker in the file.
+    File,
+}
+
+/// What `blameless train` can prepare.
+#[derive(Debug, Subcommand)]
+pub enum TrainCommand {
+    /// Print the features the learned tagger reads, for its training script.
+    ///
+    /// For every turn of the files named in DATA/splits.json ({"train":
+    /// [files], "calibrate": [files], "test": [files]}, paths relative to
+    /// DATA), one JSON line: {"file", "id", "writer", "role", "text",
+    /// "labels", "embedding": [384 numbers], "rules": [5 confidences],
+    /// "cancelled": [5 confidences of rule matches cancelled by context]}.
+    /// scripts/train-tags.sh turns them into src/analysis/head.json.
+    Features {
+        /// Directory holding splits.json and the labelled files.
+        #[arg(long, default_value = "data/tags")]
+        data: PathBuf,
+    },
+}
+
 /// Weight types for conversion.
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
 pub enum QuantArg {
@@ -673,15 +706,26 @@ pub enum EvalCommand {
     /// "kind"?} per line, as in data/tags/dev.jsonl (whose README gives the
     /// labelling rules). Also prints the false-positive rate on turns
     /// labelled none, and with --errors every turn it got wrong.
+    ///
+    /// Scores each layer of the tagger: the rules alone, the learned model
+    /// alone (sentence embedding + logistic head) and the two combined (what
+    /// blameless runs), each with a reliability table of its confidences
+    /// and the learned layer's time per turn. Without the sentence encoder
+    /// installed (`blameless models fetch minilm`), only the rules.
     Tags {
         /// The labelled turns.
         file: PathBuf,
         /// Output format.
         #[arg(long, short, value_enum, default_value_t = ListFormat::Text)]
         format: ListFormat,
-        /// List every turn tagged wrongly, with the evidence.
+        /// List every turn the combined tagger (or the rules, without the
+        /// encoder) tagged wrongly, with the evidence.
         #[arg(long)]
         errors: bool,
+        /// Names the rules may treat as people: none, as in a live meeting
+        /// without speaker names, or every speaker in the file.
+        #[arg(long, value_enum, default_value_t = NamesArg::None)]
+        names: NamesArg,
     },
     /// Precision and recall of the action-item finder, and the accuracy of
     /// owners, tasks and due dates.
@@ -741,6 +785,12 @@ pub struct NudgeArgs {
     /// Tag turns but give no nudges.
     #[arg(long)]
     pub no_nudges: bool,
+
+    /// Tag with the phrase rules alone, without the learned layer (which
+    /// needs `blameless models fetch minilm` and costs tens of milliseconds
+    /// a turn).
+    #[arg(long)]
+    pub rules_only: bool,
 }
 
 /// `--partial-every`: seconds, 0 or more (0 turns partials off).

@@ -3,6 +3,7 @@
 
 mod analysis;
 mod speakers;
+mod tagging;
 
 use std::io::{IsTerminal, Write};
 use std::path::Path;
@@ -18,7 +19,7 @@ use blameless::models::{self, WeightType};
 use blameless::pipeline::{self, Pace, SourceSpec};
 use blameless::store::Store;
 use blameless::transcript::{self, Transcript};
-use blameless::{audio, eval, import, search, vad};
+use blameless::{audio, encoder, eval, import, search, vad};
 use indicatif::{ProgressBar, ProgressStyle};
 
 /// Audio longer than this gets a progress bar.
@@ -43,7 +44,11 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             file,
             format,
             errors,
-        }) => analysis::eval_tags(&file, format, errors),
+            names,
+        }) => tagging::eval_tags(&paths, &file, format, errors, names),
+        Command::Train(cli::TrainCommand::Features { data }) => {
+            tagging::train_features(&paths, &ui, &data)
+        }
         Command::Eval(EvalCommand::Actions {
             file,
             format,
@@ -213,6 +218,13 @@ fn models_command(paths: &Paths, ui: &Ui, command: ModelsCommand) -> Result<Exit
             let mut step = |message: &str| ui.note(message);
             let path =
                 vad::fetch_model(&paths.models, &mut step).context("cannot fetch the VAD model")?;
+            println!("{}", path.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        ModelsCommand::Fetch { name, .. } if name == encoder::MODEL_NAME => {
+            let mut step = |message: &str| ui.note(message);
+            let path = encoder::fetch_model(&paths.models, &mut step)
+                .context("cannot fetch the sentence encoder")?;
             println!("{}", path.display());
             Ok(ExitCode::SUCCESS)
         }
@@ -443,6 +455,7 @@ fn live(
                 }
             }
         },
+        encoder: analysis::coach_encoder(paths, args.nudges.rules_only)?,
     };
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -1124,11 +1137,12 @@ fn import(paths: &Paths, ui: &Ui, args: &cli::ImportArgs) -> Result<ExitCode> {
     };
     // Imported turns are tagged, with action items and nudges, exactly as a
     // recorded meeting's are; tags a JSONL file already carries are kept.
+    let encoder = analysis::coach_encoder(paths, args.rules_only)?;
     let annotate = |turns: &mut [blameless::store::TurnRecord]| {
-        let mut coach = blameless::nudges::Coach::new(
+        let mut coach = analysis::new_coach(
             Some(blameless::nudges::NudgeConfig::default()),
             args.facilitator.as_deref(),
-            &[],
+            encoder.clone(),
         );
         for turn in turns {
             let given = turn.extra.get("tags").cloned();

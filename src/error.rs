@@ -20,6 +20,9 @@ pub enum Error {
     /// Voice activity detection could not be set up or run.
     #[error(transparent)]
     Vad(#[from] crate::vad::VadError),
+    /// The sentence encoder could not be set up.
+    #[error(transparent)]
+    Encoder(#[from] crate::encoder::EncoderError),
     /// Whisper itself failed.
     #[error(transparent)]
     Asr(#[from] crate::asr::AsrError),

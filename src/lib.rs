@@ -9,6 +9,8 @@
 //! - [`vad`]: voice activity detection (Silero VAD through tract) and the
 //!   segmenter that turns it into utterances, so silence and noise never
 //!   reach Whisper as speech.
+//! - [`encoder`]: sentence embeddings (MiniLM in plain Rust) for the learned
+//!   tagger.
 //! - [`analysis`]: tag turns (blame, defensiveness, hindsight, executive
 //!   pressure, dismissal) with evidence, and find action items.
 //! - [`asr`]: run Whisper (whisper.cpp through whisper-rs) over audio, with guards
@@ -53,6 +55,7 @@ pub mod audio;
 pub mod capture;
 pub mod cli;
 pub mod config;
+pub mod encoder;
 pub mod error;
 pub mod eval;
 pub mod events;

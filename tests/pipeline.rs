@@ -30,6 +30,7 @@ fn config(language: &str) -> pipeline::Config {
         facilitator: None,
         speakers: None,
         speaker_map: Vec::new(),
+        encoder: None,
     }
 }
 

@@ -6,13 +6,17 @@
 mod common;
 
 use blameless::analysis::evaluate::{
-    parse_actions, parse_labelled, score_actions, score_tags, TagScores,
+    is_facilitator, parse_actions, parse_labelled, reliability, rule_tags, score_actions,
+    score_given, score_tags, KnownNames, LabelledTurn, TagScores,
 };
-use common::{ok, root, Blameless};
+use blameless::analysis::learned::Head;
+use blameless::analysis::{Tag, TurnText};
+use blameless::encoder::Encoder;
+use common::{models_dir, ok, root, Blameless};
 
 fn scores(file: &str) -> TagScores {
     let text = std::fs::read_to_string(root().join("data/tags").join(file)).unwrap();
-    score_tags(&parse_labelled(&text).unwrap())
+    score_tags(&parse_labelled(&text).unwrap(), KnownNames::File)
 }
 
 fn report(name: &str, s: &TagScores) {
@@ -128,8 +132,107 @@ fn bundled_meeting_is_tagged_as_scripted() {
             .to_string(),
         );
     }
-    let s = score_tags(&parse_labelled(&lines.join("\n")).unwrap());
-    assert!(s.misses.is_empty(), "{:#?}", s.misses);
+    let turns = parse_labelled(&lines.join("\n")).unwrap();
+    let rules = score_tags(&turns, KnownNames::File);
+    assert!(rules.misses.is_empty(), "rules: {:#?}", rules.misses);
+    let combined = score_given(&turns, &combined_tags(&turns));
+    assert!(
+        combined.misses.is_empty(),
+        "combined: {:#?}",
+        combined.misses
+    );
+}
+
+fn load(files: &[&str]) -> Vec<LabelledTurn> {
+    files
+        .iter()
+        .flat_map(|f| {
+            let text = std::fs::read_to_string(root().join("data/tags").join(f)).unwrap();
+            parse_labelled(&text).unwrap()
+        })
+        .collect()
+}
+
+/// Tags from the rules and the shipped head together, as live (no names).
+fn combined_tags(turns: &[LabelledTurn]) -> Vec<Vec<Tag>> {
+    let encoder = Encoder::load(&models_dir())
+        .expect("the sentence encoder must be installed: run `blameless models fetch minilm`");
+    let head = Head::shipped();
+    turns
+        .iter()
+        .zip(rule_tags(turns, KnownNames::None))
+        .map(|(turn, rules)| {
+            let view = TurnText {
+                text: &turn.text,
+                facilitator: is_facilitator(turn),
+                names: &[],
+            };
+            head.tag(&view, &rules, &encoder.embed(&turn.text))
+        })
+        .collect()
+}
+
+fn macro_f1(s: &TagScores) -> f64 {
+    s.labels.iter().map(|l| l.f1).sum::<f64>() / s.labels.len() as f64
+}
+
+/// Writers the head was neither trained nor calibrated on (data/tags/
+/// splits.json): w08 before the head was frozen, w09 and w10 written after.
+/// Bounds sit below the measured values with room for a retrained head,
+/// far above the rules alone. Measured (pooled w08+w09+w10, 1020 turns):
+/// see each bound.
+#[test]
+fn learned_layer_generalises_to_unseen_writers() {
+    let turns = load(&["corpus/w08.jsonl", "corpus/w09.jsonl", "corpus/w10.jsonl"]);
+    let combined = score_given(&turns, &combined_tags(&turns));
+    let rules = score_tags(&turns, KnownNames::None);
+    report("unseen writers, rules", &rules);
+    report("unseen writers, combined", &combined);
+    // Measured: rules 0.305, combined 0.703.
+    assert!(macro_f1(&rules) < 0.45, "rules {:.3}", macro_f1(&rules));
+    assert!(
+        macro_f1(&combined) >= 0.62,
+        "combined {:.3}",
+        macro_f1(&combined)
+    );
+    assert!(macro_f1(&combined) >= macro_f1(&rules) + 0.25);
+    // Measured: 6.7 % of label-free turns tagged (rules 5.5 %).
+    assert!(
+        combined.false_positive_rate <= 0.10,
+        "{:.3}",
+        combined.false_positive_rate
+    );
+    // Measured per label (P / R): blame 0.72/0.40, defensive 0.84/0.56,
+    // counterfactual 0.88/0.57, exec_pressure 0.90/0.92, dismissive 0.91/0.60.
+    for l in &combined.labels {
+        assert!(
+            l.precision >= 0.6,
+            "{} precision {:.3}",
+            l.label,
+            l.precision
+        );
+        assert!(l.recall >= 0.3, "{} recall {:.3}", l.label, l.recall);
+    }
+    // Calibrated: tags given 0.9 or more are right at least 85 % of the time
+    // (measured 232 of 254, 91 %).
+    let bins = reliability(&turns, &combined_tags(&turns));
+    let top = bins.iter().find(|b| b.low >= 0.9).expect("confident tags");
+    assert!(top.correct as f64 / top.tags as f64 >= 0.85, "{top:?}");
+}
+
+/// test.jsonl: never trained on. Measured: rules macro F1 0.564, combined
+/// 0.808, none-turns tagged 8.8 % (rules 3.8 %).
+#[test]
+fn learned_layer_on_the_unseen_test_set() {
+    let turns = load(&["test.jsonl"]);
+    let combined = score_given(&turns, &combined_tags(&turns));
+    report("test, combined", &combined);
+    assert!(
+        macro_f1(&combined) >= 0.70,
+        "combined {:.3}",
+        macro_f1(&combined)
+    );
+    assert!(combined.false_positive_rate <= 0.10);
 }
 
 #[test]
@@ -154,7 +257,16 @@ fn eval_tags_command_prints_the_scores() {
     let dev = root().join("data/tags/dev.jsonl");
     let json = ok(b.run(&["eval", "tags", dev.to_str().unwrap(), "--format", "json"]));
     let value: serde_json::Value = serde_json::from_str(&json).unwrap();
-    let labels: Vec<&str> = value["labels"]
+    let layers: Vec<&str> = value["layers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["layer"].as_str().unwrap())
+        .collect();
+    assert_eq!(layers, ["rules", "model", "combined"]);
+    assert!(value["learned_ms_per_turn"]["p95"].as_f64().unwrap() > 0.0);
+    let rules = &value["layers"][0];
+    let labels: Vec<&str> = rules["labels"]
         .as_array()
         .unwrap()
         .iter()
@@ -170,10 +282,10 @@ fn eval_tags_command_prints_the_scores() {
             "dismissive"
         ]
     );
-    assert!(value["false_positive_rate"].as_f64().unwrap() <= 0.03);
+    assert!(rules["false_positive_rate"].as_f64().unwrap() <= 0.05);
     let text = ok(b.run(&["eval", "tags", dev.to_str().unwrap(), "--errors"]));
     assert!(
-        text.contains("precision") && text.contains("turns/s"),
+        text.contains("== combined") && text.contains("turns/s") && text.contains("reliability"),
         "{text}"
     );
 

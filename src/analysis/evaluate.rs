@@ -30,6 +30,22 @@ pub struct LabelledTurn {
     /// `positive`, `negative` or `hard_negative:<category>`.
     #[serde(default)]
     pub kind: Option<String>,
+    /// Who wrote the line (for writer-disjoint splits).
+    #[serde(default)]
+    pub writer: Option<String>,
+    /// The turn before it, when the line only makes sense after it.
+    #[serde(default)]
+    pub prev: Option<PrevTurn>,
+}
+
+/// The previous turn of a labelled line.
+#[derive(Debug, Clone, Deserialize)]
+pub struct PrevTurn {
+    /// Who said it.
+    #[serde(default)]
+    pub speaker: Option<String>,
+    /// What was said.
+    pub text: String,
 }
 
 /// Reads an id given as a string or a number.
@@ -144,9 +160,47 @@ pub fn participant_names<'a>(speakers: impl Iterator<Item = Option<&'a str>>) ->
     names
 }
 
-/// Tags every turn and compares with its labels.
-pub fn score_tags(turns: &[LabelledTurn]) -> TagScores {
-    let names = participant_names(turns.iter().map(|t| t.speaker.as_deref()));
+/// Which names the rules may treat as people while scoring.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KnownNames {
+    /// None: a live meeting without speaker attribution knows no names.
+    None,
+    /// Every speaker in the file (generous: a live meeting knows only the
+    /// speakers heard so far).
+    File,
+}
+
+/// The rules' tags for every turn, knowing `names` as people.
+pub fn rule_tags(turns: &[LabelledTurn], names: KnownNames) -> Vec<Vec<Tag>> {
+    let names = match names {
+        KnownNames::None => Vec::new(),
+        KnownNames::File => participant_names(turns.iter().map(|t| t.speaker.as_deref())),
+    };
+    turns
+        .iter()
+        .map(|turn| {
+            tag_turn(&TurnText {
+                text: &turn.text,
+                facilitator: is_facilitator(turn),
+                names: &names,
+            })
+        })
+        .collect()
+}
+
+/// Whether the labelled turn is the facilitator's.
+pub fn is_facilitator(turn: &LabelledTurn) -> bool {
+    turn.role.as_deref() == Some("facilitator")
+}
+
+/// Tags every turn with the rules and compares with its labels.
+pub fn score_tags(turns: &[LabelledTurn], names: KnownNames) -> TagScores {
+    score_given(turns, &rule_tags(turns, names))
+}
+
+/// Compares the tags given to each turn (`tags[i]` for `turns[i]`) with the
+/// turns' labels.
+pub fn score_given(turns: &[LabelledTurn], tags: &[Vec<Tag>]) -> TagScores {
     let mut labels: Vec<LabelScore> = Label::ALL
         .iter()
         .map(|l| LabelScore {
@@ -157,12 +211,7 @@ pub fn score_tags(turns: &[LabelledTurn]) -> TagScores {
     let (mut none_turns, mut none_tagged) = (0, 0);
     let mut by_kind: BTreeMap<String, (usize, usize)> = BTreeMap::new();
     let mut misses = Vec::new();
-    for turn in turns {
-        let tags = tag_turn(&TurnText {
-            text: &turn.text,
-            facilitator: turn.role.as_deref() == Some("facilitator"),
-            names: &names,
-        });
+    for (turn, tags) in turns.iter().zip(tags) {
         let mut wrong = false;
         for (score, label) in labels.iter_mut().zip(Label::ALL) {
             let expected = turn.labels.iter().any(|l| l == label.as_str());
@@ -222,6 +271,49 @@ pub fn score_tags(turns: &[LabelledTurn]) -> TagScores {
         by_kind,
         misses,
     }
+}
+
+/// One row of a reliability table: tags whose confidence fell in
+/// `[low, high)`, and how many of them were right.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReliabilityBin {
+    /// Lower edge of the confidence bin.
+    pub low: f64,
+    /// Upper edge.
+    pub high: f64,
+    /// Tags in the bin.
+    pub tags: usize,
+    /// Of those, tags the turn's labels confirm.
+    pub correct: usize,
+    /// Mean confidence of the tags in the bin.
+    pub mean_confidence: f64,
+}
+
+/// How well confidences match reality: for the tags given (all labels
+/// together), per confidence bin of width 0.1, the share that was right.
+pub fn reliability(turns: &[LabelledTurn], tags: &[Vec<Tag>]) -> Vec<ReliabilityBin> {
+    let mut bins: Vec<ReliabilityBin> = (0..10)
+        .map(|i| ReliabilityBin {
+            low: i as f64 / 10.0,
+            high: (i + 1) as f64 / 10.0,
+            tags: 0,
+            correct: 0,
+            mean_confidence: 0.0,
+        })
+        .collect();
+    for (turn, tags) in turns.iter().zip(tags) {
+        for tag in tags {
+            let bin = &mut bins[((tag.confidence * 10.0) as usize).min(9)];
+            bin.tags += 1;
+            bin.mean_confidence += tag.confidence;
+            bin.correct += turn.labels.iter().any(|l| l == tag.label.as_str()) as usize;
+        }
+    }
+    bins.retain(|b| b.tags > 0);
+    for bin in &mut bins {
+        bin.mean_confidence /= bin.tags as f64;
+    }
+    bins
 }
 
 fn describe(tag: &Tag, text: &str) -> (String, f64, Vec<String>) {

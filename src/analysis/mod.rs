@@ -13,6 +13,7 @@
 
 pub mod actions;
 pub mod evaluate;
+pub mod learned;
 pub mod pattern;
 pub mod rules;
 pub mod text;
@@ -145,6 +146,33 @@ pub fn tag_turn(turn: &TurnText) -> Vec<Tag> {
     tags.retain(|t| t.confidence >= TAG_THRESHOLD);
     tags.sort_by_key(|t| t.label);
     tags
+}
+
+/// Per label in [`Label::ALL`] order, the highest confidence of a rule
+/// that matched the turn but was cancelled by its context (negation,
+/// quotes, meta-talk, self-reflection, a system subject): the words are
+/// there, the rules decided they do not count. The learned head reads it so
+/// it does not undo that decision ("it is not really a one-off").
+pub fn cancelled_rules(turn: &TurnText) -> [f32; 5] {
+    let mut out = [0f32; 5];
+    if turn.facilitator {
+        return out;
+    }
+    let tokens = text::tokenize(turn.text);
+    let context = pattern::Context { names: turn.names };
+    let words: std::collections::HashSet<&str> = tokens.iter().map(|t| t.norm.as_str()).collect();
+    for rule in rules::rules() {
+        if !rule.pattern.may_match(&words) {
+            continue;
+        }
+        for found in rule.pattern.find_all(&tokens, &context) {
+            if rules::cancelled(rule, found, &tokens, &context).is_some() {
+                let slot = &mut out[rule.label as usize];
+                *slot = slot.max(rule.confidence);
+            }
+        }
+    }
+    out
 }
 
 fn overlaps(a: [usize; 2], b: [usize; 2]) -> bool {

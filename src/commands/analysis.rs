@@ -3,12 +3,14 @@
 use std::io::{BufRead, Write};
 use std::path::Path;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use anyhow::{bail, Context, Result};
-use blameless::analysis::evaluate::{self, ActionScores, TagScores};
+use blameless::analysis::evaluate::{self, ActionScores};
 use blameless::analysis::{find_actions, span_text, ActionItem, Tag};
 use blameless::cli::{ActionsFormat, AnalyzeArgs, AnalyzeFormat, ListFormat, NudgeArgs};
 use blameless::config::Paths;
+use blameless::encoder::{Encoder, EncoderError};
 use blameless::nudges::{Coach, Nudge, NudgeConfig, TurnInput, TurnReview};
 use blameless::store::{Store, TurnRecord};
 use serde::Deserialize;
@@ -29,6 +31,37 @@ pub fn nudge_config(args: &NudgeArgs) -> Result<Option<NudgeConfig>> {
     }))
 }
 
+/// The sentence encoder for the learned tagging layer: `None` with
+/// `--rules-only`, or (with a note) when it is not installed.
+pub fn coach_encoder(paths: &Paths, rules_only: bool) -> Result<Option<Arc<Encoder>>> {
+    if rules_only {
+        return Ok(None);
+    }
+    match Encoder::load(&paths.models) {
+        Ok(encoder) => Ok(Some(Arc::new(encoder))),
+        Err(EncoderError::NotInstalled { .. }) => {
+            eprintln!(
+                "note: tagging with the rules alone; `blameless models fetch minilm` adds the learned layer"
+            );
+            Ok(None)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// A coach for one meeting, with the learned layer when there is an encoder.
+pub fn new_coach(
+    config: Option<NudgeConfig>,
+    facilitator: Option<&str>,
+    encoder: Option<Arc<Encoder>>,
+) -> Coach {
+    let coach = Coach::new(config, facilitator, &[]);
+    match encoder {
+        Some(encoder) => coach.with_encoder(encoder),
+        None => coach,
+    }
+}
+
 /// One input line of `analyze --turns`.
 #[derive(Debug, Deserialize)]
 struct InputTurn {
@@ -47,21 +80,22 @@ struct InputTurn {
 
 pub fn analyze(paths: &Paths, args: AnalyzeArgs) -> Result<ExitCode> {
     let config = nudge_config(&args.nudges)?;
-    let facilitator = args.nudges.facilitator.as_deref();
+    let coach = new_coach(
+        config,
+        args.nudges.facilitator.as_deref(),
+        coach_encoder(paths, args.nudges.rules_only)?,
+    );
     let mut out = std::io::stdout().lock();
     match (&args.meeting, &args.turns) {
-        (_, Some(file)) => analyze_file(file, config, facilitator, args.format, &mut out),
-        (Some(meeting), None) => {
-            analyze_meeting(paths, meeting, config, facilitator, args.format, &mut out)
-        }
+        (_, Some(file)) => analyze_file(file, coach, args.format, &mut out),
+        (Some(meeting), None) => analyze_meeting(paths, meeting, coach, args.format, &mut out),
         (None, None) => bail!("give a meeting id or --turns FILE"),
     }
 }
 
 fn analyze_file(
     file: &Path,
-    config: Option<NudgeConfig>,
-    facilitator: Option<&str>,
+    mut coach: Coach,
     format: AnalyzeFormat,
     out: &mut impl Write,
 ) -> Result<ExitCode> {
@@ -72,7 +106,6 @@ fn analyze_file(
             std::fs::File::open(file).with_context(|| format!("cannot open {}", file.display()))?,
         ))
     };
-    let mut coach = Coach::new(config, facilitator, &[]);
     let mut clock = 0.0;
     // Output lags input by one line, so the closing prompt can ride on the
     // last turn's line and the output stays one line per input line.
@@ -124,14 +157,12 @@ fn analyze_file(
 fn analyze_meeting(
     paths: &Paths,
     meeting: &str,
-    config: Option<NudgeConfig>,
-    facilitator: Option<&str>,
+    mut coach: Coach,
     format: AnalyzeFormat,
     out: &mut impl Write,
 ) -> Result<ExitCode> {
     let store = Store::open(&paths.home)?;
     let mut meeting = store.load(meeting)?;
-    let mut coach = Coach::new(config, facilitator, &[]);
     let mut reviews = Vec::new();
     for record in &mut meeting.turns {
         let review = coach.annotate(record);
@@ -387,28 +418,6 @@ fn stored_or_found_actions(record: &TurnRecord, names: &[String]) -> Vec<ActionI
     find_actions(&record.text, Some(speaker), names)
 }
 
-/// `blameless eval tags FILE`.
-pub fn eval_tags(file: &Path, format: ListFormat, errors: bool) -> Result<ExitCode> {
-    let text =
-        std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
-    let turns = evaluate::parse_labelled(&text)
-        .with_context(|| format!("{} is not a labelled tag set", file.display()))?;
-    if turns.is_empty() {
-        bail!("{} has no labelled turns", file.display());
-    }
-    // Compile the rule tables first, so the rate below is the steady one.
-    blameless::analysis::tag_turn(&blameless::analysis::TurnText::default());
-    let started = std::time::Instant::now();
-    let scores = evaluate::score_tags(&turns);
-    let elapsed = started.elapsed().as_secs_f64();
-    let mut out = std::io::stdout().lock();
-    match format {
-        ListFormat::Json => write_scores_json(&mut out, &scores, errors)?,
-        ListFormat::Text => write_tag_scores(&mut out, &scores, errors, elapsed)?,
-    }
-    Ok(ExitCode::SUCCESS)
-}
-
 /// Scores as pretty JSON; the list of misses only with `--errors`.
 fn write_scores_json(
     out: &mut impl Write,
@@ -420,69 +429,6 @@ fn write_scores_json(
         value.as_object_mut().map(|o| o.remove("misses"));
     }
     writeln!(out, "{}", serde_json::to_string_pretty(&value)?)?;
-    Ok(())
-}
-
-fn write_tag_scores(
-    out: &mut impl Write,
-    scores: &TagScores,
-    errors: bool,
-    elapsed: f64,
-) -> Result<()> {
-    writeln!(
-        out,
-        "{:<16} {:>9} {:>7} {:>6} {:>4} {:>4} {:>4}",
-        "label", "precision", "recall", "F1", "TP", "FP", "FN"
-    )?;
-    for s in &scores.labels {
-        writeln!(
-            out,
-            "{:<16} {:>9.3} {:>7.3} {:>6.3} {:>4} {:>4} {:>4}",
-            s.label,
-            s.precision,
-            s.recall,
-            s.f1,
-            s.true_positives,
-            s.false_positives,
-            s.false_negatives
-        )?;
-    }
-    writeln!(
-        out,
-        "\nturns labelled none: {}, tagged anyway: {} (false-positive rate {:.1} %)",
-        scores.none_turns,
-        scores.none_tagged,
-        scores.false_positive_rate * 100.0
-    )?;
-    writeln!(out, "\nwrong turns by kind:")?;
-    for (kind, (n, wrong)) in &scores.by_kind {
-        writeln!(out, "  {kind:<32} {wrong:>3} of {n}")?;
-    }
-    writeln!(
-        out,
-        "\n{} turns tagged in {:.1} ms ({:.0} turns/s, one thread)",
-        scores.n_turns,
-        elapsed * 1000.0,
-        scores.n_turns as f64 / elapsed.max(1e-9)
-    )?;
-    if errors {
-        writeln!(out, "\nwrong turns:")?;
-        for miss in &scores.misses {
-            writeln!(
-                out,
-                "  {} [{}] expected [{}] got [{}]\n      {}",
-                miss.id,
-                miss.kind.as_deref().unwrap_or(""),
-                miss.expected.join(","),
-                miss.got
-                    .iter()
-                    .map(|(l, c, e)| format!("{l} {c:.2} {e:?}"))
-                    .collect::<Vec<_>>()
-                    .join("; "),
-                miss.text
-            )?;
-        }
-    }
     Ok(())
 }
 

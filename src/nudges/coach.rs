@@ -1,13 +1,17 @@
 //! One meeting's worth of coaching: tags, action items and the nudge policy
 //! applied turn by turn, with the participants learnt as they speak.
 
+use std::sync::Arc;
+
+use crate::analysis::learned::Head;
 use crate::analysis::{find_actions, tag_turn, ActionItem, Tag, TurnText};
+use crate::encoder::Encoder;
 use crate::store::TurnRecord;
 
 use super::{Nudge, NudgeConfig, NudgePolicy, TurnFacts};
 
 /// What the coach makes of one turn.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct TurnReview {
     /// The turn's tags (empty for the facilitator).
     pub tags: Vec<Tag>,
@@ -40,6 +44,7 @@ pub struct Coach {
     policy: Option<NudgePolicy>,
     facilitator: Option<String>,
     names: Vec<String>,
+    learned: Option<(Arc<Encoder>, Head)>,
 }
 
 impl Coach {
@@ -55,11 +60,21 @@ impl Coach {
             policy: nudges.map(NudgePolicy::new),
             facilitator: facilitator.map(|f| f.trim().to_lowercase()),
             names: Vec::new(),
+            learned: None,
         };
         for name in participants.iter().copied().chain(facilitator) {
             coach.learn(name);
         }
         coach
+    }
+
+    /// Tags with the learned layer too (the sentence encoder and the
+    /// shipped head, stacked with the rules): tens of milliseconds a turn
+    /// instead of microseconds, so callers on an async runtime run the coach
+    /// on a blocking thread.
+    pub fn with_encoder(mut self, encoder: Arc<Encoder>) -> Coach {
+        self.learned = Some((encoder, Head::shipped()));
+        self
     }
 
     fn learn(&mut self, name: &str) {
@@ -86,11 +101,19 @@ impl Coach {
 
     fn review_as(&mut self, turn: &TurnInput) -> TurnReview {
         let facilitator = turn.facilitator || self.is_facilitator(turn.speaker);
-        let tags = tag_turn(&TurnText {
+        let view = TurnText {
             text: turn.text,
             facilitator,
             names: &self.names,
-        });
+        };
+        let rule_tags = tag_turn(&view);
+        let tags = match &self.learned {
+            Some((encoder, head)) if !facilitator => {
+                let embedding = encoder.embed(turn.text);
+                head.tag(&view, &rule_tags, &embedding)
+            }
+            _ => rule_tags,
+        };
         let actions = find_actions(turn.text, turn.speaker, &self.names);
         let nudge = self.policy.as_mut().and_then(|policy| {
             policy.on_turn(&TurnFacts {

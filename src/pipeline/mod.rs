@@ -39,7 +39,7 @@ mod vad_stage;
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use time::OffsetDateTime;
@@ -125,6 +125,9 @@ pub struct Config {
     /// Per source index, a fixed speaker (`--speaker-map`): its turns are
     /// attributed directly, without voice attribution.
     pub speaker_map: Vec<Option<String>>,
+    /// The sentence encoder for the learned tagging layer; `None` tags with
+    /// the rules alone.
+    pub encoder: Option<std::sync::Arc<crate::encoder::Encoder>>,
 }
 
 /// The voice attribution a meeting runs with.
@@ -315,9 +318,15 @@ pub async fn run(
     let mut state = LoopState {
         names: &source_names,
         store_tx,
-        // Tagging is microseconds per turn: it runs inline, before the turn
-        // is stored, so the stored turn and the event carry the same tags.
-        coach: Coach::new(config.nudges.clone(), config.facilitator.as_deref(), &[]),
+        // Tagging runs before the turn is stored, so the stored turn and
+        // the event carry the same tags. With the learned layer it takes
+        // tens of milliseconds, so it runs on a blocking thread, never on
+        // the runtime.
+        coach: Arc::new(Mutex::new(match &config.encoder {
+            Some(encoder) => Coach::new(config.nudges.clone(), config.facilitator.as_deref(), &[])
+                .with_encoder(encoder.clone()),
+            None => Coach::new(config.nudges.clone(), config.facilitator.as_deref(), &[]),
+        })),
         n_turns: 0,
         n_failed: 0,
         n_stopped: 0,
@@ -340,7 +349,7 @@ pub async fn run(
 
     let LoopState {
         store_tx,
-        mut coach,
+        coach,
         n_turns,
         n_failed,
         n_stopped,
@@ -391,7 +400,8 @@ pub async fn run(
     if let Err(e) = index_result {
         index_warning(&mut out, e);
     }
-    if let Some(nudge) = coach.finish() {
+    let closing = coach.lock().map(|mut coach| coach.finish()).unwrap_or(None);
+    if let Some(nudge) = closing {
         out.emit(&nudge_event(nudge));
     }
     let audio_s = meeting_audio_seconds(&meeting, store);
@@ -565,7 +575,7 @@ fn spawn<T: Send + 'static>(
 struct LoopState<'a> {
     names: &'a [String],
     store_tx: mpsc::Sender<StoreMessage>,
-    coach: Coach,
+    coach: Arc<Mutex<Coach>>,
     /// Turns stored, untranscribed ones included.
     n_turns: u64,
     /// Turns Whisper failed on.
@@ -855,12 +865,36 @@ impl LoopState<'_> {
         };
         // Without text there is nothing to tag.
         let review = match untranscribed {
-            None => self.coach.annotate(&mut record),
-            Some(_) => crate::nudges::TurnReview {
-                tags: Vec::new(),
-                actions: Vec::new(),
-                nudge: None,
-            },
+            None => {
+                let coach = self.coach.clone();
+                // Kept to store the turn untagged if tagging panics.
+                let untagged = record.clone();
+                let tagged = tokio::task::spawn_blocking(move || {
+                    let review = coach
+                        .lock()
+                        .ok()
+                        .map(|mut coach| coach.annotate(&mut record));
+                    (review, record)
+                })
+                .await;
+                match tagged {
+                    Ok((Some(review), tagged_record)) => {
+                        record = tagged_record;
+                        review
+                    }
+                    _ => {
+                        out.emit(&Event::Warning {
+                            source: None,
+                            message: format!(
+                                "turn {id} could not be tagged; it is stored untagged"
+                            ),
+                        });
+                        record = untagged;
+                        crate::nudges::TurnReview::default()
+                    }
+                }
+            }
+            Some(_) => crate::nudges::TurnReview::default(),
         };
         // Stored before it is shown, so a shown turn is never lost.
         if self

