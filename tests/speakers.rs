@@ -51,9 +51,11 @@ fn embedder_matches_the_reference_implementation() {
         .map(|(a, b)| (a - b).abs())
         .fold(0f32, f32::max);
     let cos = cosine(&result.embedding, &want);
-    // Measured: cosine 1.000000, largest difference 2e-6 (float32 vs float64).
+    eprintln!("cosine {cos}, largest difference {max_diff}");
+    // Measured: cosine 0.9999998, largest difference 1.3e-7 (float32 here,
+    // float64 there, reference rounded to 7 decimals).
     assert!(cos > 0.99999, "cosine {cos}");
-    assert!(max_diff < 1e-4, "largest difference {max_diff}");
+    assert!(max_diff < 1e-5, "largest difference {max_diff}");
 }
 
 /// Different voices are further apart than one voice with itself.
