@@ -188,7 +188,7 @@ fn learned_layer_generalises_to_unseen_writers() {
     let rules = score_tags(&turns, KnownNames::None);
     report("unseen writers, rules", &rules);
     report("unseen writers, combined", &combined);
-    // Measured: rules 0.305, combined 0.703.
+    // Measured: rules 0.305, combined 0.684.
     assert!(macro_f1(&rules) < 0.45, "rules {:.3}", macro_f1(&rules));
     assert!(
         macro_f1(&combined) >= 0.62,
@@ -202,8 +202,8 @@ fn learned_layer_generalises_to_unseen_writers() {
         "{:.3}",
         combined.false_positive_rate
     );
-    // Measured per label (P / R): blame 0.72/0.40, defensive 0.84/0.56,
-    // counterfactual 0.88/0.57, exec_pressure 0.90/0.92, dismissive 0.91/0.60.
+    // Measured per label (P / R): blame 0.66/0.39, defensive 0.85/0.53,
+    // counterfactual 0.86/0.58, exec_pressure 0.90/0.85, dismissive 0.93/0.57.
     for l in &combined.labels {
         assert!(
             l.precision >= 0.6,
@@ -214,14 +214,14 @@ fn learned_layer_generalises_to_unseen_writers() {
         assert!(l.recall >= 0.3, "{} recall {:.3}", l.label, l.recall);
     }
     // Calibrated: tags given 0.9 or more are right at least 85 % of the time
-    // (measured 232 of 254, 91 %).
+    // (measured 91 % with the head before facilitator turns were negatives).
     let bins = reliability(&turns, &combined_tags(&turns));
     let top = bins.iter().find(|b| b.low >= 0.9).expect("confident tags");
     assert!(top.correct as f64 / top.tags as f64 >= 0.85, "{top:?}");
 }
 
 /// test.jsonl: never trained on. Measured: rules macro F1 0.564, combined
-/// 0.808, none-turns tagged 8.8 % (rules 3.8 %).
+/// 0.801, none-turns tagged 8.7 % (rules 3.8 %).
 #[test]
 fn learned_layer_on_the_unseen_test_set() {
     let turns = load(&["test.jsonl"]);
