@@ -3,13 +3,16 @@
 //! Tags a turn with the patterns that derail a blameless review (blame,
 //! defensiveness, hindsight, executive pressure, dismissal) and finds the
 //! action items in it. Pure and synchronous: no IO, never fails, tens of
-//! thousands of turns a second, so the live pipeline calls it inline.
+//! thousands of turns a second for the rules alone.
 //!
-//! The tagger is rule-based: phrase patterns over normalised spoken text
+//! The first layer is rules: phrase patterns over normalised spoken text
 //! ([`text`], [`pattern`]) with the context checks that keep it quiet on
 //! the false positives that ruin trust: quotes and reported speech,
 //! negation and meta-talk, self-reflection, the facilitator's own words.
-//! Every tag carries the character spans of the words that triggered it.
+//! The second, [`learned`], is a calibrated head over the turn's sentence
+//! embedding, its words and the rules' verdicts, for the phrasings no rule
+//! knows; the caller runs the encoder and passes the embedding in. Every tag
+//! carries the character spans of the words that triggered it.
 
 pub mod actions;
 pub mod evaluate;

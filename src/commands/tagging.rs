@@ -1,5 +1,5 @@
-//! `blameless eval tags` and `blameless train tags`: the tagger's layers
-//! scored side by side, and the learned head trained from labelled files.
+//! `blameless eval tags` and `blameless train features`: the tagger's layers
+//! scored side by side, and the features the head's training script reads.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
