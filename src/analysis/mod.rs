@@ -107,41 +107,33 @@ pub fn tag_turn(turn: &TurnText) -> Vec<Tag> {
     if turn.facilitator {
         return Vec::new();
     }
-    let tokens = text::tokenize(turn.text);
-    let context = pattern::Context { names: turn.names };
-    let words: std::collections::HashSet<&str> = tokens.iter().map(|t| t.norm.as_str()).collect();
     let mut tags: Vec<Tag> = Vec::new();
-    for rule in rules::rules() {
-        if !rule.pattern.may_match(&words) {
-            continue;
+    for_each_match(turn, |rule, found, tokens, cancelled| {
+        if cancelled {
+            return;
         }
-        for found in rule.pattern.find_all(&tokens, &context) {
-            if rules::cancelled(rule, found, &tokens, &context).is_some() {
-                continue;
-            }
-            let span = [tokens[found.start].start, tokens[found.end - 1].end];
-            match tags.iter_mut().find(|t| t.label == rule.label) {
-                Some(tag) => {
-                    if tag.evidence.iter().any(|e| overlaps(*e, span)) {
-                        // The same words matched twice: one cue, keep the wider span.
-                        for e in tag.evidence.iter_mut().filter(|e| overlaps(**e, span)) {
-                            *e = [e[0].min(span[0]), e[1].max(span[1])];
-                        }
-                        tag.confidence = tag.confidence.max(f64::from(rule.confidence));
-                    } else {
-                        tag.evidence.push(span);
-                        tag.confidence =
-                            1.0 - (1.0 - tag.confidence) * (1.0 - f64::from(rule.confidence));
+        let span = [tokens[found.start].start, tokens[found.end - 1].end];
+        match tags.iter_mut().find(|t| t.label == rule.label) {
+            Some(tag) => {
+                if tag.evidence.iter().any(|e| overlaps(*e, span)) {
+                    // The same words matched twice: one cue, keep the wider span.
+                    for e in tag.evidence.iter_mut().filter(|e| overlaps(**e, span)) {
+                        *e = [e[0].min(span[0]), e[1].max(span[1])];
                     }
+                    tag.confidence = tag.confidence.max(f64::from(rule.confidence));
+                } else {
+                    tag.evidence.push(span);
+                    tag.confidence =
+                        1.0 - (1.0 - tag.confidence) * (1.0 - f64::from(rule.confidence));
                 }
-                None => tags.push(Tag {
-                    label: rule.label,
-                    confidence: f64::from(rule.confidence),
-                    evidence: vec![span],
-                }),
             }
+            None => tags.push(Tag {
+                label: rule.label,
+                confidence: f64::from(rule.confidence),
+                evidence: vec![span],
+            }),
         }
-    }
+    });
     for tag in &mut tags {
         tag.evidence.sort_unstable();
         tag.confidence = (tag.confidence.min(0.99) * 100.0).round() / 100.0;
@@ -161,6 +153,22 @@ pub fn cancelled_rules(turn: &TurnText) -> [f32; 5] {
     if turn.facilitator {
         return out;
     }
+    for_each_match(turn, |rule, _, _, cancelled| {
+        if cancelled {
+            let slot = &mut out[rule.label as usize];
+            *slot = slot.max(rule.confidence);
+        }
+    });
+    out
+}
+
+/// Calls `f` for every rule match in the turn, with the turn's tokens and
+/// whether the match's context cancels it. Rules whose required words are
+/// missing are not tried.
+fn for_each_match(
+    turn: &TurnText,
+    mut f: impl FnMut(&rules::Rule, pattern::Match, &[text::Token], bool),
+) {
     let tokens = text::tokenize(turn.text);
     let context = pattern::Context { names: turn.names };
     let words: std::collections::HashSet<&str> = tokens.iter().map(|t| t.norm.as_str()).collect();
@@ -169,13 +177,10 @@ pub fn cancelled_rules(turn: &TurnText) -> [f32; 5] {
             continue;
         }
         for found in rule.pattern.find_all(&tokens, &context) {
-            if rules::cancelled(rule, found, &tokens, &context).is_some() {
-                let slot = &mut out[rule.label as usize];
-                *slot = slot.max(rule.confidence);
-            }
+            let cancelled = rules::cancelled(rule, found, &tokens, &context).is_some();
+            f(rule, found, &tokens, cancelled);
         }
     }
-    out
 }
 
 fn overlaps(a: [usize; 2], b: [usize; 2]) -> bool {
