@@ -16,7 +16,7 @@ use blameless::asr::{self, AudioCtx};
 use blameless::cli::{self, Cli, Command, EvalCommand, ListFormat, ModelsCommand, QuantArg};
 use blameless::config::Paths;
 use blameless::events::Event;
-use blameless::models::{self, WeightType};
+use blameless::models::{self, Package, WeightType};
 use blameless::pipeline::{self, Pace, SourceSpec};
 use blameless::store::Store;
 use blameless::transcript::{self, Transcript};
@@ -268,6 +268,7 @@ fn models_command(paths: &Paths, ui: &Ui, command: ModelsCommand) -> Result<Exit
 
 fn models_list(paths: &Paths, format: ListFormat) -> Result<ExitCode> {
     let installed = models::installed(&paths.models);
+    let catalog = models::catalog::catalog();
     let mut out = std::io::stdout().lock();
     match format {
         ListFormat::Json => {
@@ -277,11 +278,14 @@ fn models_list(paths: &Paths, format: ListFormat) -> Result<ExitCode> {
                     "name": m.name, "path": m.path, "bytes": m.n_bytes,
                     "model": m.model, "weights": m.weight_type,
                 })).collect::<Vec<_>>(),
-                "available": models::CATALOGUE.iter().map(|e| serde_json::json!({
-                    "name": e.name, "description": e.description,
-                    "packages": e.packages.iter().map(|p| format!("{}=={}", p.name, p.version)).collect::<Vec<_>>(),
-                    "weights": e.outputs.iter().map(|(w, _)| w.name()).collect::<Vec<_>>(),
-                })).collect::<Vec<_>>(),
+                "available": catalog.whisper.iter().map(|e| serde_json::json!({
+                    "name": e.name, "description": e.description, "licence": e.licence,
+                    "packages": e.packages.iter().map(Package::spec).collect::<Vec<_>>(),
+                    "weights": e.outputs.iter().map(|o| o.weight_type.name()).collect::<Vec<_>>(),
+                })).chain(catalog.model.iter().map(|e| serde_json::json!({
+                    "name": e.name, "description": e.description, "licence": e.licence,
+                    "packages": [e.package.spec()],
+                }))).collect::<Vec<_>>(),
             });
             writeln!(out, "{}", serde_json::to_string_pretty(&value)?)?;
         }
@@ -305,18 +309,25 @@ fn models_list(paths: &Paths, format: ListFormat) -> Result<ExitCode> {
                 out,
                 "Available with `blameless models fetch NAME [--quant f16|q8_0|q5_0]`:"
             )?;
-            for e in models::CATALOGUE {
-                let packages: Vec<String> = e
-                    .packages
-                    .iter()
-                    .map(|p| format!("{}=={}", p.name, p.version))
-                    .collect();
+            for e in &catalog.whisper {
+                let packages: Vec<String> = e.packages.iter().map(Package::spec).collect();
                 writeln!(
                     out,
-                    "  {:<16} {} [{}]",
+                    "  {:<16} {} ({}) [{}]",
                     e.name,
                     e.description,
+                    e.licence,
                     packages.join(" + ")
+                )?;
+            }
+            for e in &catalog.model {
+                writeln!(
+                    out,
+                    "  {:<16} {} ({}) [{}]",
+                    e.name,
+                    e.description,
+                    e.licence,
+                    e.package.spec()
                 )?;
             }
         }

@@ -29,9 +29,11 @@
 //! - `schema.rs`: the fields and [`SCHEMA_VERSION`].
 //! - `write.rs`: [`rebuild`], [`catch_up`], [`ensure_current`], document building.
 //! - `live.rs`: [`LiveIndex`], indexing while a meeting is recorded.
-//! - `query.rs`: [`SearchIndex`], queries, filters, snippets, counts.
+//! - `query.rs`: [`SearchIndex`], queries, filters, snippets.
+//! - `count.rs`: counts per meeting and per tag or speaker (`--count-by`).
 //! - `export.rs`: NDJSON export of the same documents (Quickwit, OpenSearch).
 
+mod count;
 mod export;
 mod live;
 mod query;
