@@ -656,13 +656,34 @@ fn read_info(dir: &Path) -> Result<MeetingInfo> {
         }
         Err(e) => return Err(StoreError::io(&path, "read")(e)),
     };
-    serde_json::from_slice(&bytes).map_err(|e| StoreError::Corrupt {
-        path,
+    let info: MeetingInfo = serde_json::from_slice(&bytes).map_err(|e| StoreError::Corrupt {
+        path: path.clone(),
         message: format!(
             "not a meeting description ({e}); restore it from a backup or fix it by hand"
         ),
-    })
+    })?;
+    // `recover` opens, creates and repairs the recordings named here: a name
+    // must stay inside the meeting's directory and be a recording.
+    for source in &info.sources {
+        let plain = !source.file.starts_with('.')
+            && source.file.ends_with(".wav")
+            && !source.file.contains(['/', '\\', '\0']);
+        if !plain || !(1..=MAX_SAMPLE_RATE).contains(&source.sample_rate) {
+            return Err(StoreError::Corrupt {
+                path,
+                message: format!(
+                    "source {:?} names recording {:?} at {} Hz; a recording is a `.wav` file \
+                     inside the meeting's directory at 1 to {MAX_SAMPLE_RATE} Hz: fix it by hand",
+                    source.name, source.file, source.sample_rate
+                ),
+            });
+        }
+    }
+    Ok(info)
 }
+
+/// Highest sample rate a stored recording may claim (the store writes 16 kHz).
+const MAX_SAMPLE_RATE: u32 = 768_000;
 
 /// A file's bytes, or none if it does not exist.
 fn read_optional(path: &Path) -> Result<Vec<u8>> {
