@@ -806,8 +806,12 @@ fn recover(paths: &Paths, format: ListFormat) -> Result<ExitCode> {
                             RecoveryOutcome::Recovered => "recovered".to_string(),
                             RecoveryOutcome::SkippedLive { .. } => "skipped_live".to_string(),
                             RecoveryOutcome::Failed { .. } => "failed".to_string(),
+                            RecoveryOutcome::Removed { .. } => "removed".to_string(),
                         },
-                        "problem": match &r.outcome { RecoveryOutcome::Failed { problem } => Some(problem.clone()), _ => None },
+                        "problem": match &r.outcome {
+                            RecoveryOutcome::Failed { problem } | RecoveryOutcome::Removed { reason: problem } => Some(problem.clone()),
+                            _ => None,
+                        },
                         "sources": r.sources.iter().map(|s| serde_json::json!({
                             "name": s.name, "file": s.file, "audio_bytes": s.audio_bytes, "seconds": s.seconds,
                             "header_fixed": s.header_fixed, "trimmed_bytes": s.trimmed_bytes, "recreated": s.recreated,
@@ -842,6 +846,7 @@ fn recover(paths: &Paths, format: ListFormat) -> Result<ExitCode> {
                         )
                     }
                     RecoveryOutcome::Failed { problem } => format!("failed: {problem}"),
+                    RecoveryOutcome::Removed { reason } => format!("removed: {reason}"),
                 };
                 writeln!(out, "{}: {verdict}", r.id.as_str())?;
                 for s in &r.sources {
