@@ -889,8 +889,24 @@ fn recover(paths: &Paths, format: ListFormat) -> Result<ExitCode> {
 }
 
 /// Brings the index up to date where this process may, saying so on stderr.
+///
+/// An index that cannot be brought up to date (the disk is full, the
+/// directory is read-only) is searched as it is, and stderr says it is
+/// stale, even with `--quiet`: results must not look complete when they
+/// may not be. An index of another version cannot be read, so that stays
+/// an error.
 fn ensure_index(store: &Store, ui: &Ui) -> Result<()> {
-    match search::ensure_current(store)? {
+    let ensured = match search::ensure_current(store) {
+        Ok(ensured) => ensured,
+        Err(error @ search::SearchError::Outdated { .. }) => return Err(error.into()),
+        Err(error) => {
+            eprintln!(
+                "blameless: warning: the search index is stale (it could not be brought up to date: {error}); results may miss recent turns"
+            );
+            return Ok(());
+        }
+    };
+    match ensured {
         search::Ensured::AsIs => {}
         search::Ensured::CaughtUp { n_meetings } => ui.note(&format!(
             "search index: indexed {n_meetings} changed meetings"
