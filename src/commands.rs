@@ -2,6 +2,7 @@
 //! terminal, with `anyhow` for context and indicatif for progress.
 
 mod analysis;
+mod feedback;
 mod speakers;
 mod tagging;
 
@@ -60,6 +61,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             collar,
             format,
         }) => speakers::eval(&paths, &hypothesis, &reference, collar, format),
+        Command::Eval(EvalCommand::Feedback { format }) => feedback::eval(&paths, format),
         Command::Speakers(command) => speakers::run(&paths, command),
         Command::Analyze(args) => analysis::analyze(&paths, args),
         Command::Actions { meeting, format } => analysis::actions(&paths, &meeting, format),
@@ -738,7 +740,11 @@ fn meetings_show(paths: &Paths, id: &str, format: ListFormat) -> Result<ExitCode
     let mut out = std::io::stdout().lock();
     match format {
         ListFormat::Json => {
-            let value = serde_json::json!({ "meeting": meeting.info, "turns": meeting.turns });
+            let value = serde_json::json!({
+                "meeting": meeting.info,
+                "turns": meeting.turns,
+                "feedback": meeting.feedback,
+            });
             writeln!(out, "{}", serde_json::to_string_pretty(&value)?)?;
         }
         ListFormat::Text => {
@@ -781,10 +787,45 @@ fn meetings_show(paths: &Paths, id: &str, format: ListFormat) -> Result<ExitCode
                     mm_ss(turn.start),
                     turn.speaker.as_deref().unwrap_or(&turn.source),
                 )?;
+                for f in meeting
+                    .feedback
+                    .iter()
+                    .filter(|f| f.turn_id == Some(turn.id))
+                {
+                    writeln!(out, "        ^ marked: {}", describe_feedback(f))?;
+                }
+            }
+            let unattached: Vec<_> = meeting
+                .feedback
+                .iter()
+                .filter(|f| f.turn_id.is_none() && f.kind != blameless::store::FeedbackKind::Opened)
+                .collect();
+            if !unattached.is_empty() {
+                writeln!(out)?;
+                for f in unattached {
+                    writeln!(
+                        out,
+                        "[{}] facilitator: {}",
+                        mm_ss(f.at),
+                        describe_feedback(f)
+                    )?;
+                }
             }
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// One piece of facilitator feedback for people: "nudge dismissed as not
+/// helpful (blame: \"Let's leave Dan aside...\")".
+fn describe_feedback(f: &blameless::store::Feedback) -> String {
+    let mut text = f.kind.describe().to_string();
+    match (&f.label, &f.nudge) {
+        (Some(label), Some(nudge)) => text.push_str(&format!(" ({label}: {nudge:?})")),
+        (Some(label), None) => text.push_str(&format!(" ({label})")),
+        _ => {}
+    }
+    text
 }
 
 fn recover(paths: &Paths, format: ListFormat) -> Result<ExitCode> {
@@ -818,6 +859,7 @@ fn recover(paths: &Paths, format: ListFormat) -> Result<ExitCode> {
                         })).collect::<Vec<_>>(),
                         "turns_kept": r.turns_kept,
                         "torn_line_bytes": r.torn_line_bytes,
+                        "torn_feedback_bytes": r.torn_feedback_bytes,
                         "notes": r.notes,
                     })
                 })
@@ -888,6 +930,27 @@ fn recover(paths: &Paths, format: ListFormat) -> Result<ExitCode> {
     })
 }
 
+/// The store's feedback kinds a `--marked` list means (any: every mark).
+fn marked_kinds(marked: &[cli::MarkArg]) -> Vec<blameless::store::FeedbackKind> {
+    use blameless::store::FeedbackKind;
+    let mut kinds = Vec::new();
+    for mark in marked {
+        let more: &[FeedbackKind] = match mark {
+            cli::MarkArg::Any => &FeedbackKind::MARKS,
+            cli::MarkArg::Dismissed => &[FeedbackKind::Dismissed],
+            cli::MarkArg::Used => &[FeedbackKind::Used],
+            cli::MarkArg::ActionItem => &[FeedbackKind::ActionItem],
+            cli::MarkArg::KeyMoment => &[FeedbackKind::KeyMoment],
+        };
+        for kind in more {
+            if !kinds.contains(kind) {
+                kinds.push(*kind);
+            }
+        }
+    }
+    kinds
+}
+
 /// Brings the index up to date where this process may, saying so on stderr.
 ///
 /// An index that cannot be brought up to date (the disk is full, the
@@ -940,6 +1003,7 @@ fn search(paths: &Paths, ui: &Ui, args: &cli::SearchArgs) -> Result<ExitCode> {
         since: args.since.map(cli::DateArg::start),
         until: args.until.map(cli::DateArg::end_exclusive),
         action_items: args.action_items,
+        marked: marked_kinds(&args.marked),
     };
     let index = search::SearchIndex::open(&paths.home)?;
     let mut out = std::io::stdout().lock();
@@ -974,7 +1038,8 @@ fn search(paths: &Paths, ui: &Ui, args: &cli::SearchArgs) -> Result<ExitCode> {
                     serde_json::json!({
                         "meeting_id": h.meeting_id, "title": h.title, "date": rfc3339(h.date),
                         "speaker": h.speaker, "start": h.start, "end": h.end, "text": h.text,
-                        "snippet": h.snippet.render("**", "**"), "tags": h.tags, "score": h.score,
+                        "snippet": h.snippet.render("**", "**"), "tags": h.tags, "marks": h.marks,
+                        "score": h.score,
                     })
                 })
                 .collect();
@@ -999,11 +1064,14 @@ fn search(paths: &Paths, ui: &Ui, args: &cli::SearchArgs) -> Result<ExitCode> {
                     hit.title,
                     day(hit.date)
                 )?;
-                let tags = if hit.tags.is_empty() {
+                let mut tags = if hit.tags.is_empty() {
                     String::new()
                 } else {
                     format!("   [{}]", hit.tags.join(", "))
                 };
+                if !hit.marks.is_empty() {
+                    tags.push_str(&format!("   [marked: {}]", hit.marks.join(", ")));
+                }
                 writeln!(out, "    {}{tags}", hit.snippet.render(open, close))?;
             }
             if results.total > results.hits.len() {

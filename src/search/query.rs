@@ -23,7 +23,7 @@ use time::OffsetDateTime;
 use super::schema::{names, Fields};
 use super::write::{self, Freshness};
 use super::{index_dir, Result, SearchError, SCHEMA_VERSION};
-use crate::store::MeetingId;
+use crate::store::{FeedbackKind, MeetingId};
 
 /// Longest snippet, in bytes of text around the matches.
 const SNIPPET_CHARS: usize = 200;
@@ -43,6 +43,9 @@ pub struct Filters {
     pub until: Option<OffsetDateTime>,
     /// Only turns with an action item.
     pub action_items: bool,
+    /// Turns the facilitator marked with any of these ([`FeedbackKind::MARKS`]);
+    /// empty: marked or not.
+    pub marked: Vec<FeedbackKind>,
 }
 
 /// A turn's text cut around what matched, with the matches marked.
@@ -107,6 +110,8 @@ pub struct Hit {
     pub tags: Vec<String>,
     /// Whether it holds an action item.
     pub action: bool,
+    /// The facilitator's marks (`dismissed`, `used`, `action_item`, `key_moment`).
+    pub marks: Vec<String>,
     /// BM25 relevance; higher is better.
     pub score: f32,
 }
@@ -361,6 +366,14 @@ impl SearchIndex {
                 .collect();
             clauses.push((Occur::Must, any_of(terms)));
         }
+        if !filters.marked.is_empty() {
+            let terms = filters
+                .marked
+                .iter()
+                .map(|k| Term::from_facet(f.marks, &Facet::from_path([k.as_str()])))
+                .collect();
+            clauses.push((Occur::Must, any_of(terms)));
+        }
         if filters.action_items {
             clauses.push((
                 Occur::Must,
@@ -422,14 +435,8 @@ impl SearchIndex {
                 cut_before: false,
                 cut_after: false,
             },
-            tags: doc
-                .get_all(f.tags)
-                .filter_map(|v| v.as_facet())
-                .filter_map(|encoded| {
-                    let facet = Facet::from_encoded(encoded.as_bytes().to_vec()).ok()?;
-                    facet.to_path().first().map(|s| s.to_string())
-                })
-                .collect(),
+            tags: facet_names(&doc, f.tags),
+            marks: facet_names(&doc, f.marks),
             action: doc
                 .get_first(f.action)
                 .and_then(|v| v.as_bool())
@@ -460,6 +467,17 @@ impl SearchIndex {
             .to_owned();
         Ok((title, stored_date(&doc, &self.fields)))
     }
+}
+
+/// The first path segment of each stored facet of `field` (`blame` for `/blame`).
+fn facet_names(doc: &TantivyDocument, field: tantivy::schema::Field) -> Vec<String> {
+    doc.get_all(field)
+        .filter_map(|v| v.as_facet())
+        .filter_map(|encoded| {
+            let facet = Facet::from_encoded(encoded.as_bytes().to_vec()).ok()?;
+            facet.to_path().first().map(|s| s.to_string())
+        })
+        .collect()
 }
 
 fn stored_date(doc: &TantivyDocument, fields: &Fields) -> OffsetDateTime {

@@ -13,6 +13,10 @@
 //!     source-0.wav               16 kHz mono 16-bit PCM, one per source, appended as it comes
 //!     turns.jsonl                one TurnRecord per line, appended turn by turn
 //!     turns.jsonl.torn           only after `recover`: the bytes of a torn last line
+//!     analysis.jsonl             later annotations (`analyze`), replaced atomically
+//!     speakers.jsonl             speaker corrections, appended
+//!     feedback.jsonl             facilitator feedback (dismissed/used nudges, marks), appended
+//!     feedback.jsonl.torn        only after `recover`: a torn last feedback line
 //!     lock                       PID of the writer; flock-ed while a writer or recover works
 //! ```
 //!
@@ -34,7 +38,9 @@
 //! - `recover.rs`: [`Store::recover`] and [`RecoveryReport`].
 //! - `wav.rs`: the WAV layout, incremental appends and header checks.
 //! - `lock.rs`: the advisory lock that keeps `recover` off live meetings.
+//! - `feedback.rs`: [`Feedback`], what the facilitator marked (`feedback.jsonl`).
 
+mod feedback;
 mod lock;
 mod recover;
 mod wav;
@@ -48,6 +54,9 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
+pub use feedback::{
+    summarize_nudge_feedback, Feedback, FeedbackKind, LabelFeedback, NudgeFeedback,
+};
 pub use recover::{RecoveryOutcome, RecoveryReport, SourceRecovery};
 pub use writer::MeetingWriter;
 
@@ -312,6 +321,8 @@ pub struct Meeting {
     pub info: MeetingInfo,
     /// Every complete line of `turns.jsonl`, in order.
     pub turns: Vec<TurnRecord>,
+    /// What the facilitator marked (`feedback.jsonl`), in the order given.
+    pub feedback: Vec<Feedback>,
 }
 
 /// One line of [`Store::list`].
@@ -458,7 +469,12 @@ impl Store {
         let mut turns = parse_turns(&path, &bytes)?;
         merge_annotations(&dir.join(ANALYSIS_FILE), &mut turns)?;
         apply_speaker_corrections(&dir.join(SPEAKERS_FILE), &mut turns)?;
-        Ok(Meeting { info, turns })
+        let feedback = feedback::read_feedback(&dir.join(feedback::FEEDBACK_FILE))?;
+        Ok(Meeting {
+            info,
+            turns,
+            feedback,
+        })
     }
 
     /// Names a speaker of a stored meeting: every turn whose `speaker_id`
