@@ -558,8 +558,7 @@ fn a_full_disk_stops_the_audio_but_not_the_transcript() {
     let last_text = turns.last().unwrap()["text"].as_str().unwrap().to_string();
     let word = last_text
         .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| w.len() >= 6)
-        .next_back()
+        .rfind(|w| w.len() >= 6)
         .unwrap_or_else(|| panic!("no long word in {last_text:?}"))
         .to_string();
     let searched = run(&["search", &word, "--format", "json"]);
