@@ -858,8 +858,12 @@ fn recover(paths: &Paths, format: ListFormat) -> Result<ExitCode> {
                             RecoveryOutcome::Recovered => "recovered".to_string(),
                             RecoveryOutcome::SkippedLive { .. } => "skipped_live".to_string(),
                             RecoveryOutcome::Failed { .. } => "failed".to_string(),
+                            RecoveryOutcome::Removed { .. } => "removed".to_string(),
                         },
-                        "problem": match &r.outcome { RecoveryOutcome::Failed { problem } => Some(problem.clone()), _ => None },
+                        "problem": match &r.outcome {
+                            RecoveryOutcome::Failed { problem } | RecoveryOutcome::Removed { reason: problem } => Some(problem.clone()),
+                            _ => None,
+                        },
                         "sources": r.sources.iter().map(|s| serde_json::json!({
                             "name": s.name, "file": s.file, "audio_bytes": s.audio_bytes, "seconds": s.seconds,
                             "header_fixed": s.header_fixed, "trimmed_bytes": s.trimmed_bytes, "recreated": s.recreated,
@@ -895,6 +899,7 @@ fn recover(paths: &Paths, format: ListFormat) -> Result<ExitCode> {
                         )
                     }
                     RecoveryOutcome::Failed { problem } => format!("failed: {problem}"),
+                    RecoveryOutcome::Removed { reason } => format!("removed: {reason}"),
                 };
                 writeln!(out, "{}: {verdict}", r.id.as_str())?;
                 for s in &r.sources {
@@ -958,8 +963,24 @@ fn marked_kinds(marked: &[cli::MarkArg]) -> Vec<blameless::store::FeedbackKind> 
 }
 
 /// Brings the index up to date where this process may, saying so on stderr.
+///
+/// An index that cannot be brought up to date (the disk is full, the
+/// directory is read-only) is searched as it is, and stderr says it is
+/// stale, even with `--quiet`: results must not look complete when they
+/// may not be. An index of another version cannot be read, so that stays
+/// an error.
 fn ensure_index(store: &Store, ui: &Ui) -> Result<()> {
-    match search::ensure_current(store)? {
+    let ensured = match search::ensure_current(store) {
+        Ok(ensured) => ensured,
+        Err(error @ search::SearchError::Outdated { .. }) => return Err(error.into()),
+        Err(error) => {
+            eprintln!(
+                "blameless: warning: the search index is stale (it could not be brought up to date: {error}); results may miss recent turns"
+            );
+            return Ok(());
+        }
+    };
+    match ensured {
         search::Ensured::AsIs => {}
         search::Ensured::CaughtUp { n_meetings } => ui.note(&format!(
             "search index: indexed {n_meetings} changed meetings"

@@ -287,7 +287,9 @@ fn store_meeting(
     audio: Option<&Audio>,
     turns: &[TurnRecord],
 ) -> Result<MeetingInfo, StoreError> {
-    let mut writer = store.create_meeting(new)?;
+    // Marked as an import until finished, so a crash leaves nothing that
+    // `recover` would keep either.
+    let mut writer = store.create_import(new)?;
     let dir = writer.dir().to_owned();
     let written = (|| {
         if let Some(audio) = audio {

@@ -78,6 +78,12 @@ const ANALYSIS_FILE: &str = "analysis.jsonl";
 /// only and applied to the turns on load, in order.
 const SPEAKERS_FILE: &str = "speakers.jsonl";
 const TORN_FILE: &str = "turns.jsonl.torn";
+/// Disk space a meeting sets aside while it is written (zeros, no data).
+const RESERVE_FILE: &str = "reserve";
+/// Marks a meeting that `import` is still writing: until it is removed
+/// (after `meeting.json` says `complete`) the meeting is not there, and
+/// `recover` deletes what a crash left of it.
+const IMPORTING_FILE: &str = "importing";
 
 type Result<T, E = StoreError> = std::result::Result<T, E>;
 
@@ -373,6 +379,19 @@ impl Store {
     /// The directory is created with `create_dir`, so an existing meeting is
     /// never reused; if the id is taken, `-2`, `-3`, ... is appended.
     pub fn create_meeting(&self, new: &NewMeeting) -> Result<MeetingWriter> {
+        self.create(new, false)
+    }
+
+    /// Starts a meeting like [`Store::create_meeting`] for `import`: until
+    /// [`MeetingWriter::finish`] has run, an `importing` marker says the
+    /// meeting is not there yet, and `recover` deletes what a crash left of
+    /// it (the imported file itself is still where it was). So an import
+    /// stores all of a file or nothing, even under `kill -9`.
+    pub fn create_import(&self, new: &NewMeeting) -> Result<MeetingWriter> {
+        self.create(new, true)
+    }
+
+    fn create(&self, new: &NewMeeting, importing: bool) -> Result<MeetingWriter> {
         let started_at = new
             .started_at
             .checked_to_offset(time::UtcOffset::UTC)
@@ -413,7 +432,7 @@ impl Store {
                         status: MeetingStatus::Recording,
                         interruption: None,
                     };
-                    return MeetingWriter::create(dir, info);
+                    return MeetingWriter::create(dir, info, importing);
                 }
                 Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
                 Err(e) => return Err(StoreError::io(&dir, "create")(e)),
@@ -826,6 +845,16 @@ fn write_atomic(dir: &Path, name: &str, bytes: &[u8]) -> Result<()> {
     drop(file);
     fs::rename(&tmp, &path).map_err(StoreError::io(&path, "replace"))?;
     sync_dir(dir)
+}
+
+/// Removes a meeting's `reserve` file, if any (it holds no data).
+fn remove_reserve(dir: &Path) -> Result<()> {
+    let path = dir.join(RESERVE_FILE);
+    match fs::remove_file(&path) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(StoreError::io(&path, "remove")(e)),
+    }
 }
 
 /// Makes a directory's entries (new or renamed files) durable.

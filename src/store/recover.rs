@@ -20,8 +20,12 @@ use super::lock::{self, TryLock};
 use super::wav;
 use super::{
     read_info, write_info, MeetingId, MeetingStatus, Result, SourceInfo, Store, StoreError,
-    TurnRecord, TORN_FILE, TURNS_FILE,
+    TurnRecord, IMPORTING_FILE, MEETING_FILE, TORN_FILE, TURNS_FILE,
 };
+
+/// Prefix of a meeting directory being deleted by `recover` (hidden, so a
+/// crash halfway leaves nothing that looks like a meeting).
+const REMOVING_PREFIX: &str = ".removing-";
 
 /// What `recover` found and did for one meeting.
 #[derive(Debug, Clone, PartialEq)]
@@ -53,6 +57,13 @@ pub enum RecoveryOutcome {
     SkippedLive {
         /// The PID in the lock file, if readable.
         pid: Option<u32>,
+    },
+    /// Nothing of it was worth keeping and it was deleted: an import that
+    /// did not finish (the imported file is still where it was), or a
+    /// directory a crash left before its `meeting.json` existed.
+    Removed {
+        /// Why, and what to do.
+        reason: String,
     },
     /// The meeting could not be read or repaired; nothing more was changed.
     Failed {
@@ -91,6 +102,7 @@ impl Store {
     /// meetings directory is an error; a meeting that cannot be repaired is
     /// reported with [`RecoveryOutcome::Failed`].
     pub fn recover(&self) -> Result<Vec<RecoveryReport>> {
+        remove_leftover_deletions(&self.meetings_dir());
         let mut ids = self.meeting_ids()?;
         ids.sort();
         let mut reports = Vec::new();
@@ -138,6 +150,15 @@ fn recover_meeting(dir: &Path, id: &MeetingId) -> Result<Option<RecoveryReport>>
             }))
         }
     };
+    if let Some(reason) = unfinished_creation(dir)? {
+        remove_meeting_dir(dir, id)?;
+        return Ok(Some(RecoveryReport {
+            outcome: RecoveryOutcome::Removed { reason },
+            ..RecoveryReport::empty(id.clone())
+        }));
+    }
+    // Zeros set aside while the meeting was written; no data.
+    super::remove_reserve(dir)?;
     let mut info = read_info(dir)?;
     let mut report = RecoveryReport::empty(id.clone());
     let mut changed = false;
@@ -183,6 +204,67 @@ fn recover_meeting(dir: &Path, id: &MeetingId) -> Result<Option<RecoveryReport>>
         Ok(Some(report))
     } else {
         Ok(None)
+    }
+}
+
+/// Why a meeting directory holds nothing to keep, if it does not: an import
+/// that did not finish, or a crash between creating the directory and
+/// writing `meeting.json` (only the lock, or nothing, inside). A finished
+/// import whose marker is still there only loses the marker.
+fn unfinished_creation(dir: &Path) -> Result<Option<String>> {
+    let marker = dir.join(IMPORTING_FILE);
+    if marker.exists() {
+        if read_info(dir).is_ok_and(|info| info.status == MeetingStatus::Complete) {
+            fs::remove_file(&marker).map_err(StoreError::io(&marker, "remove"))?;
+            super::sync_dir(dir)?;
+            return Ok(None);
+        }
+        return Ok(Some(
+            "an import that did not finish; import the file again".into(),
+        ));
+    }
+    if dir.join(MEETING_FILE).exists() {
+        return Ok(None);
+    }
+    let entries = fs::read_dir(dir).map_err(StoreError::io(dir, "read"))?;
+    for entry in entries {
+        let entry = entry.map_err(StoreError::io(dir, "read"))?;
+        if entry.file_name() != super::lock::LOCK_FILE {
+            // Something else is in there: not ours to delete.
+            return Ok(None);
+        }
+    }
+    Ok(Some(
+        "its recording never started (the process died while creating it)".into(),
+    ))
+}
+
+/// Deletes a meeting directory: first renamed to a hidden name, so that a
+/// crash halfway leaves no half-deleted meeting, only a hidden directory
+/// the next `recover` finishes deleting.
+fn remove_meeting_dir(dir: &Path, id: &MeetingId) -> Result<()> {
+    let Some(parent) = dir.parent() else {
+        return Ok(());
+    };
+    let hidden = parent.join(format!("{REMOVING_PREFIX}{id}"));
+    fs::rename(dir, &hidden).map_err(StoreError::io(dir, "move aside"))?;
+    super::sync_dir(parent)?;
+    fs::remove_dir_all(&hidden).map_err(StoreError::io(&hidden, "remove"))
+}
+
+/// Finishes deletions a crash interrupted (best effort: they are hidden).
+fn remove_leftover_deletions(meetings: &Path) {
+    let Ok(entries) = fs::read_dir(meetings) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        if entry
+            .file_name()
+            .to_str()
+            .is_some_and(|n| n.starts_with(REMOVING_PREFIX))
+        {
+            let _ = fs::remove_dir_all(entry.path());
+        }
     }
 }
 
@@ -395,6 +477,7 @@ impl fmt::Display for RecoveryReport {
                 return f.write_str("; finish that recording first");
             }
             RecoveryOutcome::Failed { problem } => return write!(f, "not repaired: {problem}"),
+            RecoveryOutcome::Removed { reason } => return write!(f, "removed: {reason}"),
             RecoveryOutcome::Recovered => f.write_str("recovered")?,
         }
         for s in &self.sources {
