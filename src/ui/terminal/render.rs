@@ -166,9 +166,9 @@ fn wrap(pieces: Vec<(String, Style)>, width: usize) -> Vec<Line<'static>> {
     for (text, style) in pieces {
         let mut word = String::new();
         let flush_word = |word: &mut String,
-                              current: &mut Vec<Span<'static>>,
-                              used: &mut usize,
-                              lines: &mut Vec<Line<'static>>| {
+                          current: &mut Vec<Span<'static>>,
+                          used: &mut usize,
+                          lines: &mut Vec<Line<'static>>| {
             if word.is_empty() {
                 return;
             }

@@ -19,6 +19,7 @@ fn turn(id: u64, speaker: &str, text: &str, tags: Vec<Tag>) -> Event {
         end: 10.0 * id as f64 + 8.0,
         text: text.into(),
         latency_ms: 300,
+        timing: crate::events::TurnTiming::default(),
         tags,
         actions: Vec::new(),
         untranscribed: None,
