@@ -445,11 +445,13 @@ pub struct LiveArgs {
     #[arg(long, help_heading = "Speakers")]
     pub no_speakers: bool,
 
-    /// Output: `text` prints turns as they are final; `jsonl` prints every
-    /// event (meeting, partial, turn, status, warning, end) as one JSON object
-    /// per line, as documented in docs/events.md.
-    #[arg(long, short, value_enum, default_value_t = EventFormat::Text)]
-    pub format: EventFormat,
+    /// Output: without --format, the terminal UI when stdout is a terminal
+    /// (keys d u a k p q ?; see docs/feedback.md) and `text` otherwise.
+    /// `text` prints turns as they are final; `jsonl` prints every event
+    /// (meeting, partial, turn, status, warning, end) as one JSON object per
+    /// line, as documented in docs/events.md.
+    #[arg(long, short, value_enum)]
+    pub format: Option<EventFormat>,
 
     /// Silence, in milliseconds, that ends a turn. Shorter means faster turns
     /// but more sentences split in two.
@@ -973,7 +975,7 @@ mod tests {
             panic!("not record")
         };
         assert_eq!(args.device, ["mic", "monitor"]);
-        assert_eq!(args.live.format, EventFormat::Jsonl);
+        assert_eq!(args.live.format, Some(EventFormat::Jsonl));
         assert_eq!(args.title, "Post-mortem");
     }
 
