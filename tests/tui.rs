@@ -2,7 +2,7 @@
 //! a real pseudo-terminal (tmux), read back with `capture-pane`. Checks the
 //! nudge box and a highlighted evidence word appear, that keys store marks,
 //! and that the terminal is given back (normal mode, main screen, cursor)
-//! after `q`, after Ctrl-C and after an error. tmux comes from
+//! after `q`, after Ctrl-C and after a store failure (shown as NOT RECORDING). tmux comes from
 //! scripts/setup.sh.
 
 mod common;
@@ -194,14 +194,26 @@ fn ctrl_c_in_the_terminal_ui_stops_cleanly() {
 }
 
 #[test]
-fn an_error_while_the_terminal_ui_runs_restores_the_terminal() {
+fn a_store_failure_while_the_terminal_ui_runs_shows_not_recording_and_restores_the_terminal() {
     let b = Blameless::new();
-    // Store writes fail once the files pass 100 kB: a real error mid-meeting.
+    // Store writes fail once the files pass 100 kB: a real failure
+    // mid-meeting. The audio stops being stored (NOT RECORDING, in red),
+    // the meeting ends interrupted (exit 3) and says so after the terminal
+    // is given back.
     let pane = Pane::start(
         "error",
         &replay(b.home.path(), "trap '' XFSZ; prlimit --fsize=100000"),
     );
+    let screen = pane.wait_for("NOT RECORDING banner", 120, |s| s.contains("NOT RECORDING"));
+    assert!(
+        screen.split('\x1b').any(|p| p.starts_with('[')
+            && p.split_once('m').is_some_and(|(codes, text)| {
+                (codes.contains("48;5;1") || codes.split(';').any(|c| c == "41"))
+                    && text.contains("NOT RECORDING")
+            })),
+        "NOT RECORDING is not on red:\n{screen}"
+    );
     let (code, screen) = pane.ended();
-    assert_eq!(code, 1, "{screen}");
-    assert!(screen.contains("File too large"), "{screen}");
+    assert_eq!(code, 3, "{screen}");
+    assert!(screen.contains("interrupted"), "{screen}");
 }
