@@ -56,6 +56,23 @@ fn replay_of_the_synthetic_meeting_matches_the_script() {
         assert_eq!(t["id"], i as u64 + 1);
         assert!(t["start"].as_f64().unwrap() < t["end"].as_f64().unwrap());
         assert!(t["latency_ms"].is_u64());
+        // The stages follow each other, so their times add up to at most
+        // the latency (the rest is channels, storing and printing).
+        let stages: u64 = [
+            "vad_ms",
+            "queue_ms",
+            "decode_ms",
+            "speakers_ms",
+            "tagging_ms",
+        ]
+        .iter()
+        .map(|k| {
+            t["timing"][k]
+                .as_u64()
+                .unwrap_or_else(|| panic!("{k} in {t}"))
+        })
+        .sum();
+        assert!(stages <= t["latency_ms"].as_u64().unwrap(), "{t}");
     }
     // Every scripted turn is covered by the turns that overlap it (one, or
     // a few when a long pause splits it), which begin and end near its

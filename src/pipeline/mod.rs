@@ -46,7 +46,7 @@ use time::OffsetDateTime;
 use tokio::sync::mpsc;
 
 use crate::asr;
-use crate::events::{Event, SCHEMA};
+use crate::events::{Event, TurnTiming, SCHEMA};
 use crate::nudges::Coach;
 use crate::store::{MeetingInfo, NewMeeting, Store, TurnRecord};
 use crate::vad::SegmenterConfig;
@@ -161,6 +161,10 @@ pub struct Counters {
     pub speaker_jobs: AtomicU64,
     /// Utterances that went without a speaker because attribution lagged.
     pub skipped_speakers: AtomicU64,
+    /// Final utterances the vad thread has sent (or is waiting to send) and
+    /// the asr thread has not taken yet: while nonzero, a partial decode
+    /// in progress is cancelled.
+    pub finals_waiting: AtomicU64,
 }
 
 /// What a finished run leaves behind.
@@ -209,6 +213,8 @@ pub(crate) enum AsrOutput {
         end: f64,
         text: Result<String, Untranscribed>,
         end_arrived: Instant,
+        /// VAD, queue and decode times (the event loop adds the rest).
+        timing: TurnTiming,
     },
     /// A warning for the user.
     Warning {
@@ -693,11 +699,21 @@ async fn event_loop(
                 end,
                 text,
                 end_arrived,
+                timing,
             } => {
                 let utterance = speaker_pending.then_some((source, utterance));
                 if !state.store_failed
                     && !state
-                        .on_turn(out, source, utterance, start, end, text, end_arrived)
+                        .on_turn(
+                            out,
+                            source,
+                            utterance,
+                            start,
+                            end,
+                            text,
+                            end_arrived,
+                            timing,
+                        )
                         .await
                 {
                     // The store thread ended with an error: stop everything
@@ -810,6 +826,7 @@ impl LoopState<'_> {
         end: f64,
         text: Result<String, Untranscribed>,
         end_arrived: Instant,
+        mut timing: TurnTiming,
     ) -> bool {
         let id = self.n_turns + 1;
         let (text, untranscribed, failure) = match text {
@@ -830,6 +847,7 @@ impl LoopState<'_> {
                 None,
             ),
         };
+        let waited = Instant::now();
         let attribution = match utterance {
             Some(key) => {
                 let a = self.speaker_of(out, key).await;
@@ -852,7 +870,7 @@ impl LoopState<'_> {
             ),
             (None, None) => (None, None, None),
         };
-        let latency_ms = end_arrived.elapsed().as_millis() as u64;
+        timing.speakers_ms = waited.elapsed().as_millis() as u64;
         let mut extra = serde_json::Map::new();
         if let Some(id) = &speaker_id {
             extra.insert("speaker_id".into(), id.clone().into());
@@ -867,11 +885,13 @@ impl LoopState<'_> {
             start,
             end,
             text: text.clone(),
-            latency_ms: Some(latency_ms),
+            // Set once tagged, below.
+            latency_ms: None,
             untranscribed: untranscribed.clone(),
             extra,
         };
         // Without text there is nothing to tag.
+        let tagging = Instant::now();
         let review = match untranscribed {
             None => {
                 let coach = self.coach.clone();
@@ -904,6 +924,9 @@ impl LoopState<'_> {
             }
             Some(_) => crate::nudges::TurnReview::default(),
         };
+        timing.tagging_ms = tagging.elapsed().as_millis() as u64;
+        // Tagged: what the facilitator waits for is this turn on screen.
+        record.latency_ms = Some(end_arrived.elapsed().as_millis() as u64);
         // Stored before it is shown, so a shown turn is never lost.
         if self
             .store_tx
@@ -919,6 +942,7 @@ impl LoopState<'_> {
             (Some(_), None) => self.n_stopped += 1,
             (None, _) => {}
         }
+        let latency_ms = end_arrived.elapsed().as_millis() as u64;
         out.emit(&Event::Turn {
             id,
             source: self.names[source].clone(),
@@ -929,6 +953,7 @@ impl LoopState<'_> {
             end,
             text,
             latency_ms,
+            timing,
             tags: review.tags,
             actions: review.actions,
             untranscribed,

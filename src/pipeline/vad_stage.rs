@@ -37,6 +37,9 @@ pub(crate) struct Job {
     pub samples: Vec<f32>,
     /// When the last of `samples` entered the pipeline.
     pub arrived: Instant,
+    /// When this job was made (for a final: when the end of speech was
+    /// detected).
+    pub created: Instant,
     /// True for a finished utterance.
     pub is_final: bool,
 }
@@ -176,7 +179,7 @@ pub(crate) fn run(
         };
         state.frames += probs.len() as u64;
         for event in state.segmenter.push(&probs) {
-            if !handle(chunk.source, state, event, &jobs) {
+            if !handle(chunk.source, state, event, &jobs, &counters) {
                 return;
             }
         }
@@ -190,6 +193,7 @@ pub(crate) fn run(
                     start_sample: start,
                     samples: state.slice(start, position),
                     arrived: chunk.arrived,
+                    created: Instant::now(),
                     is_final: false,
                 };
                 if let Err(TrySendError::Full(_)) = jobs.try_send(job) {
@@ -201,7 +205,7 @@ pub(crate) fn run(
     }
     for (index, state) in sources.iter_mut().enumerate() {
         if let Some(event) = state.segmenter.finish() {
-            handle(index, state, event, &jobs);
+            handle(index, state, event, &jobs, &counters);
         }
     }
 }
@@ -220,6 +224,7 @@ fn handle(
     state: &mut SourceState,
     event: SegmentEvent,
     jobs: &SyncSender<Job>,
+    counters: &Counters,
 ) -> bool {
     match event {
         SegmentEvent::SpeechStart { at_sample } => {
@@ -238,9 +243,13 @@ fn handle(
                 start_sample,
                 samples: state.slice(start_sample, end_sample),
                 arrived: state.arrival_of(end_sample),
+                created: Instant::now(),
                 is_final: true,
             };
             state.n_utterances += 1;
+            // Counted before it waits: a partial decode in progress is
+            // cancelled so the asr thread takes the final at once.
+            counters.finals_waiting.fetch_add(1, Ordering::SeqCst);
             // Finals wait for room: no utterance is ever dropped.
             jobs.send(job).is_ok()
         }
