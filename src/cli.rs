@@ -895,8 +895,11 @@ pub enum ActionsFormat {
 
 /// A calendar date as YYYY-MM-DD.
 fn parse_meeting_date(s: &str) -> Result<time::Date, String> {
-    time::Date::parse(s, &time::macros::format_description!("[year]-[month]-[day]"))
-        .map_err(|_| format!("{s:?} is not a date as YYYY-MM-DD"))
+    time::Date::parse(
+        s,
+        &time::macros::format_description!("[year]-[month]-[day]"),
+    )
+    .map_err(|_| format!("{s:?} is not a date as YYYY-MM-DD"))
 }
 
 #[cfg(test)]

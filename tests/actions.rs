@@ -42,28 +42,43 @@ fn split(name: &str) -> ItemScores {
 fn agreed_items_on_unseen_writers() {
     let s = split("test");
     assert!(s.n_conversations >= 28 && s.expected >= 40, "{s:?}");
-    // Measured: see docs/tagging.md ("Action items").
-    assert!(s.precision >= TEST_PRECISION, "precision {:.3}", s.precision);
+    // Measured (December, rules written from a1-a3 only): precision 0.49,
+    // recall 0.50, owner 0.76 and due date 0.71 of the paired items: far
+    // from the goal of 0.90, and held here so it can only get better.
+    assert!(
+        s.precision >= TEST_PRECISION,
+        "precision {:.3}",
+        s.precision
+    );
     assert!(s.recall >= TEST_RECALL, "recall {:.3}", s.recall);
-    assert!(s.owner_accuracy >= TEST_OWNER, "owner {:.3}", s.owner_accuracy);
+    assert!(
+        s.owner_accuracy >= TEST_OWNER,
+        "owner {:.3}",
+        s.owner_accuracy
+    );
     assert!(s.due_accuracy >= TEST_DUE, "due {:.3}", s.due_accuracy);
 }
 
-const TEST_PRECISION: f64 = 0.0;
-const TEST_RECALL: f64 = 0.0;
-const TEST_OWNER: f64 = 0.0;
-const TEST_DUE: f64 = 0.0;
+const TEST_PRECISION: f64 = 0.40;
+const TEST_RECALL: f64 = 0.40;
+const TEST_OWNER: f64 = 0.65;
+const TEST_DUE: f64 = 0.65;
 
 /// The writers the rules were written from: they must stay well fitted.
+/// Measured: precision 0.90, recall 0.88.
 #[test]
 fn agreed_items_on_the_develop_writers() {
     let s = split("develop");
-    assert!(s.precision >= DEVELOP_PRECISION, "precision {:.3}", s.precision);
+    assert!(
+        s.precision >= DEVELOP_PRECISION,
+        "precision {:.3}",
+        s.precision
+    );
     assert!(s.recall >= DEVELOP_RECALL, "recall {:.3}", s.recall);
 }
 
-const DEVELOP_PRECISION: f64 = 0.0;
-const DEVELOP_RECALL: f64 = 0.0;
+const DEVELOP_PRECISION: f64 = 0.85;
+const DEVELOP_RECALL: f64 = 0.82;
 
 /// The bundled meeting (samples/postmortem.script), held on a Tuesday:
 /// every item as the script agrees it, once, with its turns.
@@ -116,14 +131,23 @@ fn bundled_meeting_items_as_scripted() {
     let items = agreed_items(&anonymous, Some(today), &names);
     let owners: Vec<Option<&str>> = items.iter().map(|i| i.owner.as_deref()).collect();
     let tasks: Vec<&str> = items.iter().map(|i| i.task.as_str()).collect();
-    assert_eq!(tasks, scripted_items().iter().map(|i| i.1).collect::<Vec<_>>(), "{items:#?}");
+    assert_eq!(
+        tasks,
+        scripted_items().iter().map(|i| i.1).collect::<Vec<_>>(),
+        "{items:#?}"
+    );
     assert_eq!(&owners[..1], &[Some("Priya")]);
     assert_eq!(&owners[2..4], &[Some("Dan"), Some("Greg")]);
 }
 
 /// What the bundled meeting agrees, read from its script (meeting on
 /// Tuesday 2026-12-01): owner, task, deadline as said, date.
-fn scripted_items() -> Vec<(Option<&'static str>, &'static str, Option<&'static str>, Option<&'static str>)> {
+fn scripted_items() -> Vec<(
+    Option<&'static str>,
+    &'static str,
+    Option<&'static str>,
+    Option<&'static str>,
+)> {
     vec![
         (
             Some("Priya"),
@@ -173,7 +197,10 @@ fn eval_actions_scores_every_split_and_the_sentence_set() {
     for split in ["develop", "test"] {
         let p = json[split]["precision"].as_f64().unwrap();
         assert!((0.0..=1.0).contains(&p), "{json}");
-        assert!(json[split]["files"].as_object().unwrap().len() >= 4, "{json}");
+        assert!(
+            json[split]["files"].as_object().unwrap().len() >= 4,
+            "{json}"
+        );
     }
     let text = ok(b.run(&["eval", "actions", dir.to_str().unwrap()]));
     assert!(text.contains("test (all 4 files)"), "{text}");

@@ -173,7 +173,12 @@ impl ActionLog {
         if let Some(s) = &speaker {
             self.learn(s);
         }
-        let before: Vec<(Stage, Option<String>, Option<(String, Option<Date>)>, String)> = self
+        let before: Vec<(
+            Stage,
+            Option<String>,
+            Option<(String, Option<Date>)>,
+            String,
+        )> = self
             .drafts
             .iter()
             .map(|d| (d.stage, d.owner.clone(), d.due.clone(), d.task.clone()))
@@ -182,7 +187,13 @@ impl ActionLog {
         self.apply(turn, speaker.as_deref());
         let tokens = tokenize(turn.text);
         let chars: Vec<char> = turn.text.chars().collect();
-        self.last_gist = topic(&tokens, &chars, &[], &find_dues(&tokens, &chars, None), tokens.len());
+        self.last_gist = topic(
+            &tokens,
+            &chars,
+            &[],
+            &find_dues(&tokens, &chars, None),
+            tokens.len(),
+        );
         self.index += 1;
         if !turn.facilitator {
             self.last_participant = speaker.clone();
@@ -280,9 +291,9 @@ impl ActionLog {
     /// failing that their own latest item.
     fn own_latest(&self, speaker: &str) -> Option<usize> {
         let key = owner_key(speaker);
-        self.drafts
-            .iter()
-            .rposition(|d| d.stage != Stage::Dropped && d.owner.as_deref().map(owner_key) == Some(key.clone()))
+        self.drafts.iter().rposition(|d| {
+            d.stage != Stage::Dropped && d.owner.as_deref().map(owner_key) == Some(key.clone())
+        })
     }
 
     fn apply(&mut self, turn: &ConversationTurn, speaker: Option<&str>) {
@@ -291,7 +302,14 @@ impl ActionLog {
             return;
         }
         let chars: Vec<char> = turn.text.chars().collect();
-        let said = Said::read(&tokens, &chars, speaker, turn.facilitator, &self.names, self.today);
+        let said = Said::read(
+            &tokens,
+            &chars,
+            speaker,
+            turn.facilitator,
+            &self.names,
+            self.today,
+        );
         let index = self.index;
         let id = turn.id;
 
@@ -326,7 +344,9 @@ impl ActionLog {
         if said.reject && said.commits.is_empty() && said.due.is_none() {
             if let Some(k) = self.focus {
                 let d = &mut self.drafts[k];
-                if d.stage == Stage::Proposed || (d.stage == Stage::Agreed && d.owner.is_none() && !d.no_owner_ok) {
+                if d.stage == Stage::Proposed
+                    || (d.stage == Stage::Agreed && d.owner.is_none() && !d.no_owner_ok)
+                {
                     d.stage = Stage::Dropped;
                     self.focus = None;
                 }
@@ -337,7 +357,9 @@ impl ActionLog {
         // The facilitator logs an item without an owner.
         if turn.facilitator && said.logs_without_owner {
             let task = said.logged_task.clone();
-            match self.focus.filter(|&k| self.drafts[k].stage != Stage::Dropped && self.drafts[k].owner.is_none()) {
+            match self.focus.filter(|&k| {
+                self.drafts[k].stage != Stage::Dropped && self.drafts[k].owner.is_none()
+            }) {
                 Some(k) => {
                     let d = &mut self.drafts[k];
                     d.stage = Stage::Agreed;
@@ -485,7 +507,8 @@ impl ActionLog {
         let also_ask = said.request.as_ref().is_some_and(|r| r.also);
         if let (Some(request), Some(k)) = (&said.request, self.focus) {
             let d = &self.drafts[k];
-            let recent = index.saturating_sub(d.touched) <= EXCHANGE_TURNS && d.stage != Stage::Dropped;
+            let recent =
+                index.saturating_sub(d.touched) <= EXCHANGE_TURNS && d.stage != Stage::Dropped;
             let same_person = match (&request.asked, &d.owner, &d.asked) {
                 (None, _, _) => true,
                 (Some(a), Some(o), _) => owner_key(a) == owner_key(o),
@@ -525,7 +548,12 @@ impl ActionLog {
             };
             let commit = commits_before_request
                 .iter()
-                .find(|c| c.task.is_none() || task_similarity(c.task.as_deref().unwrap_or(""), &self.drafts[k].task) > 0.0 || c.takes)
+                .find(|c| {
+                    c.task.is_none()
+                        || task_similarity(c.task.as_deref().unwrap_or(""), &self.drafts[k].task)
+                            > 0.0
+                        || c.takes
+                })
                 .or(commits_before_request.first())
                 .copied();
             if said.decline && !said.counter && commit.map_or(true, |c| c.at > said.decline_at) {
@@ -540,7 +568,9 @@ impl ActionLog {
                     }
                 }
                 handled = true;
-            } else if commit.is_some() || ((said.accept || said.counter) && asked_me && !self.drafts[k].weak) {
+            } else if commit.is_some()
+                || ((said.accept || said.counter) && asked_me && !self.drafts[k].weak)
+            {
                 let d = &mut self.drafts[k];
                 let owner = match (commit.and_then(|c| c.team.clone()), speaker) {
                     (Some(team), _) => Some(team),
@@ -552,7 +582,9 @@ impl ActionLog {
                 d.weak = false;
                 if let Some(c) = commit {
                     if let Some(t) = &c.task {
-                        if content_words(&d.task).len() < 2 || (!d.rich && content_words(t).len() >= 2 && !c.takes) {
+                        if content_words(&d.task).len() < 2
+                            || (!d.rich && content_words(t).len() >= 2 && !c.takes)
+                        {
                             d.task = t.clone();
                         }
                     }
@@ -566,9 +598,15 @@ impl ActionLog {
                 d.touch(id, index);
                 handled = true;
                 // More commitments in the same turn are items of their own.
-                for c in commits_before_request.iter().filter(|c| Some(**c) != commit) {
+                for c in commits_before_request
+                    .iter()
+                    .filter(|c| Some(**c) != commit)
+                {
                     if let Some(t) = &c.task {
-                        if task_similarity(t, &self.drafts[k].task) == 0.0 && content_words(t).len() >= 2 && !c.also {
+                        if task_similarity(t, &self.drafts[k].task) == 0.0
+                            && content_words(t).len() >= 2
+                            && !c.also
+                        {
                             let owner = c.team.clone().or_else(|| speaker.map(str::to_string));
                             if owner.is_some() {
                                 let due = c.due.clone().or_else(|| said.due.clone());
@@ -629,7 +667,10 @@ impl ActionLog {
                 }
                 let Some(task) = c.task.clone() else {
                     // "I'll take it" with nothing open: the topic just raised.
-                    if let (Some(topic), Some(owner)) = (said.topic.clone().or_else(|| self.recent_topic()), owner.clone()) {
+                    if let (Some(topic), Some(owner)) = (
+                        said.topic.clone().or_else(|| self.recent_topic()),
+                        owner.clone(),
+                    ) {
                         let k = self.push(Draft {
                             owner: Some(owner),
                             asked: None,
@@ -655,9 +696,10 @@ impl ActionLog {
                 }
                 let due = c.due.clone().or_else(|| {
                     // The turn's deadline belongs to its last commitment.
-                    (said.commits.len() == 1 || commits_before_request.last().map(|l| l.at) == Some(c.at))
-                        .then(|| said.due.clone())
-                        .flatten()
+                    (said.commits.len() == 1
+                        || commits_before_request.last().map(|l| l.at) == Some(c.at))
+                    .then(|| said.due.clone())
+                    .flatten()
                 });
                 let k = self.push(Draft {
                     owner,
@@ -695,9 +737,10 @@ impl ActionLog {
                 .or_else(|| said.topic.clone())
                 .or_else(|| self.last_gist.clone())
                 .unwrap_or_default();
-            let asked = request.asked.clone().or_else(|| {
-                request.you.then(|| self.last_participant.clone()).flatten()
-            });
+            let asked = request
+                .asked
+                .clone()
+                .or_else(|| request.you.then(|| self.last_participant.clone()).flatten());
             if !task.is_empty() {
                 let due = request.due.clone().or_else(|| said.due.clone());
                 let k = self.push(Draft {
@@ -758,7 +801,8 @@ impl ActionLog {
             _ => self.focus,
         };
         if let Some(k) = target {
-            let recent = index.saturating_sub(self.drafts[k].touched) <= EXCHANGE_TURNS || said.amend;
+            let recent =
+                index.saturating_sub(self.drafts[k].touched) <= EXCHANGE_TURNS || said.amend;
             let d = &mut self.drafts[k];
             if d.stage == Stage::Dropped || !recent {
                 return;
@@ -769,10 +813,19 @@ impl ActionLog {
                 || d.asked.as_deref().map(owner_key) == speaker.map(owner_key)
                 || said.amend;
             if let Some(due) = &said.due {
-                if involved && (d.due.is_none() || said.amend || due.1.is_some() || turn.facilitator || d.owner.as_deref().map(owner_key) == speaker.map(owner_key)) {
+                if involved
+                    && (d.due.is_none()
+                        || said.amend
+                        || due.1.is_some()
+                        || turn.facilitator
+                        || d.owner.as_deref().map(owner_key) == speaker.map(owner_key))
+                {
                     // A confirmation that names the same day keeps the
                     // owner's words unless the day changed.
-                    let keep = d.due.as_ref().is_some_and(|(_, date)| date.is_some() && *date == due.1);
+                    let keep = d
+                        .due
+                        .as_ref()
+                        .is_some_and(|(_, date)| date.is_some() && *date == due.1);
                     if !keep {
                         d.due = Some(due.clone());
                     }
@@ -783,7 +836,11 @@ impl ActionLog {
                 d.touch(id, index);
             } else if said.ask_due && turn.facilitator {
                 d.touch(id, index);
-            } else if said.accept && d.stage == Stage::Agreed && involved && index.saturating_sub(d.touched) <= 1 {
+            } else if said.accept
+                && d.stage == Stage::Agreed
+                && involved
+                && index.saturating_sub(d.touched) <= 1
+            {
                 d.touch(id, index);
             }
         }
@@ -798,7 +855,9 @@ impl ActionLog {
     fn recent_topic(&self) -> Option<String> {
         self.focus
             .map(|k| &self.drafts[k])
-            .filter(|d| d.stage != Stage::Dropped && self.index.saturating_sub(d.touched) <= EXCHANGE_TURNS)
+            .filter(|d| {
+                d.stage != Stage::Dropped && self.index.saturating_sub(d.touched) <= EXCHANGE_TURNS
+            })
             .map(|d| d.task.clone())
     }
 }
@@ -807,7 +866,11 @@ impl ActionLog {
 /// view of a finished meeting uses (`analyze`, `actions`, the report, the
 /// evaluation). `today` is the meeting's date; `names` the lower-case names
 /// of its participants.
-pub fn agreed_items(turns: &[ConversationTurn], today: Option<Date>, names: &[String]) -> Vec<ActionItem> {
+pub fn agreed_items(
+    turns: &[ConversationTurn],
+    today: Option<Date>,
+    names: &[String],
+) -> Vec<ActionItem> {
     let mut log = ActionLog::new(today, names);
     for turn in turns {
         log.on_turn(turn);
@@ -819,7 +882,10 @@ pub fn agreed_items(turns: &[ConversationTurn], today: Option<Date>, names: &[St
 /// they are now (after `speakers rename`) and its date: what `actions`, the
 /// report and `analyze` show for it. `facilitator` names the facilitator;
 /// turns stored with `"role": "facilitator"` count as theirs anyway.
-pub fn meeting_actions(meeting: &crate::store::Meeting, facilitator: Option<&str>) -> Vec<ActionItem> {
+pub fn meeting_actions(
+    meeting: &crate::store::Meeting,
+    facilitator: Option<&str>,
+) -> Vec<ActionItem> {
     let speakers = meeting.turns.iter().map(|t| t.speaker.as_deref());
     let names: Vec<String> = speakers
         .flatten()
@@ -852,7 +918,8 @@ fn incomplete(d: &Draft) -> bool {
 fn is_name(s: &str) -> bool {
     let s = s.trim();
     !s.is_empty()
-        && s.chars().all(|c| c.is_alphabetic() || c == ' ' || c == '-' || c == '\'')
+        && s.chars()
+            .all(|c| c.is_alphabetic() || c == ' ' || c == '-' || c == '\'')
         && !s.to_lowercase().starts_with("speaker")
         && !matches!(s.to_lowercase().as_str(), "mic" | "default" | "unknown")
 }
@@ -894,15 +961,115 @@ fn strip_accents(s: &str) -> String {
 
 /// Words that carry no content in a task.
 const STOP: &[&str] = &[
-    "the", "a", "an", "and", "or", "of", "to", "for", "on", "in", "at", "by", "with", "from", "into",
-    "onto", "it", "its", "that", "this", "these", "those", "them", "they", "we", "our", "us", "i",
-    "me", "my", "you", "your", "is", "are", "be", "was", "so", "um", "uh", "also", "too", "as",
-    "well", "all", "any", "some", "up", "out", "off", "there", "their", "then", "just", "really",
-    "actually", "basically", "like", "one", "thing", "stuff", "get", "got", "do", "make", "have",
-    "take", "own", "put", "will", "can", "could", "would", "should", "not", "no", "yes", "yeah",
-    "ok", "okay", "maybe", "sure", "new", "old", "whole", "every", "each", "both", "other", "more",
-    "what", "which", "who", "when", "where", "how", "if", "but", "because", "about", "again",
-    "still", "very", "first", "version", "part", "bit", "look", "sort", "piece",
+    "the",
+    "a",
+    "an",
+    "and",
+    "or",
+    "of",
+    "to",
+    "for",
+    "on",
+    "in",
+    "at",
+    "by",
+    "with",
+    "from",
+    "into",
+    "onto",
+    "it",
+    "its",
+    "that",
+    "this",
+    "these",
+    "those",
+    "them",
+    "they",
+    "we",
+    "our",
+    "us",
+    "i",
+    "me",
+    "my",
+    "you",
+    "your",
+    "is",
+    "are",
+    "be",
+    "was",
+    "so",
+    "um",
+    "uh",
+    "also",
+    "too",
+    "as",
+    "well",
+    "all",
+    "any",
+    "some",
+    "up",
+    "out",
+    "off",
+    "there",
+    "their",
+    "then",
+    "just",
+    "really",
+    "actually",
+    "basically",
+    "like",
+    "one",
+    "thing",
+    "stuff",
+    "get",
+    "got",
+    "do",
+    "make",
+    "have",
+    "take",
+    "own",
+    "put",
+    "will",
+    "can",
+    "could",
+    "would",
+    "should",
+    "not",
+    "no",
+    "yes",
+    "yeah",
+    "ok",
+    "okay",
+    "maybe",
+    "sure",
+    "new",
+    "old",
+    "whole",
+    "every",
+    "each",
+    "both",
+    "other",
+    "more",
+    "what",
+    "which",
+    "who",
+    "when",
+    "where",
+    "how",
+    "if",
+    "but",
+    "because",
+    "about",
+    "again",
+    "still",
+    "very",
+    "first",
+    "version",
+    "part",
+    "bit",
+    "look",
+    "sort",
+    "piece",
 ];
 
 /// The content words of a task, crudely stemmed.
@@ -1014,29 +1181,179 @@ struct Said {
 /// Verbs that run the meeting rather than do work: "can you walk us
 /// through it", "I'll be honest", "let me read back".
 const NOT_WORK: &[&str] = &[
-    "be", "say", "see", "admit", "tell", "note", "mention", "bet", "guess", "just", "never",
-    "probably", "not", "happen", "ever", "always", "need", "want", "wait", "go", "keep", "start",
-    "let", "give", "know", "remember", "hear", "stop", "come", "leave", "point", "ask", "answer",
-    "explain", "repeat", "walk", "talk", "carry", "continue", "describe", "mostly", "only",
-    "listen", "think", "try", "agree", "push", "argue", "read", "like", "love", "hate", "also",
-    "really", "still", "even", "definitely", "honestly", "need", "would", "mean", "prefer",
-    "hand", "jump", "drop", "circle", "stay", "move", "lose", "get", "lead", "pause", "ping",
-    "remind", "bring", "summarise", "summarize", "recap", "check", "confirm", "write",
+    "be",
+    "say",
+    "see",
+    "admit",
+    "tell",
+    "note",
+    "mention",
+    "bet",
+    "guess",
+    "just",
+    "never",
+    "probably",
+    "not",
+    "happen",
+    "ever",
+    "always",
+    "need",
+    "want",
+    "wait",
+    "go",
+    "keep",
+    "start",
+    "let",
+    "give",
+    "know",
+    "remember",
+    "hear",
+    "stop",
+    "come",
+    "leave",
+    "point",
+    "ask",
+    "answer",
+    "explain",
+    "repeat",
+    "walk",
+    "talk",
+    "carry",
+    "continue",
+    "describe",
+    "mostly",
+    "only",
+    "listen",
+    "think",
+    "try",
+    "agree",
+    "push",
+    "argue",
+    "read",
+    "like",
+    "love",
+    "hate",
+    "also",
+    "really",
+    "still",
+    "even",
+    "definitely",
+    "honestly",
+    "need",
+    "would",
+    "mean",
+    "prefer",
+    "hand",
+    "jump",
+    "drop",
+    "circle",
+    "stay",
+    "move",
+    "lose",
+    "get",
+    "lead",
+    "pause",
+    "ping",
+    "remind",
+    "bring",
+    "summarise",
+    "summarize",
+    "recap",
+    "check",
+    "confirm",
+    "write",
 ];
 
 /// Verbs of work said in the present tense ("Zofia adds the alert", "I send
 /// the summary by tomorrow"): a closed list, since a bare present tense is
 /// far more often a statement of fact than a commitment.
 const WORK_VERBS: &[&str] = &[
-    "add", "update", "document", "compare", "run", "write", "send", "check", "own", "fix",
-    "take", "do", "draft", "move", "set", "build", "list", "audit", "review", "test", "chase",
-    "handle", "organise", "organize", "prepare", "remove", "migrate", "create", "rotate",
-    "automate", "investigate", "look", "share", "clean", "change", "lower", "raise", "increase",
-    "reduce", "make", "put", "schedule", "file", "open", "close", "finish", "implement", "deploy",
-    "ship", "rewrite", "resize", "bump", "load", "get", "contact", "ask", "email", "align",
-    "extend", "verify", "validate", "configure", "enable", "disable", "rename", "split", "merge",
-    "publish", "book", "sync", "drive", "lead", "coordinate", "pair", "train", "track", "tune",
-    "upgrade", "patch", "route", "collect", "gather", "measure", "monitor", "alert", "page",
+    "add",
+    "update",
+    "document",
+    "compare",
+    "run",
+    "write",
+    "send",
+    "check",
+    "own",
+    "fix",
+    "take",
+    "do",
+    "draft",
+    "move",
+    "set",
+    "build",
+    "list",
+    "audit",
+    "review",
+    "test",
+    "chase",
+    "handle",
+    "organise",
+    "organize",
+    "prepare",
+    "remove",
+    "migrate",
+    "create",
+    "rotate",
+    "automate",
+    "investigate",
+    "look",
+    "share",
+    "clean",
+    "change",
+    "lower",
+    "raise",
+    "increase",
+    "reduce",
+    "make",
+    "put",
+    "schedule",
+    "file",
+    "open",
+    "close",
+    "finish",
+    "implement",
+    "deploy",
+    "ship",
+    "rewrite",
+    "resize",
+    "bump",
+    "load",
+    "get",
+    "contact",
+    "ask",
+    "email",
+    "align",
+    "extend",
+    "verify",
+    "validate",
+    "configure",
+    "enable",
+    "disable",
+    "rename",
+    "split",
+    "merge",
+    "publish",
+    "book",
+    "sync",
+    "drive",
+    "lead",
+    "coordinate",
+    "pair",
+    "train",
+    "track",
+    "tune",
+    "upgrade",
+    "patch",
+    "route",
+    "collect",
+    "gather",
+    "measure",
+    "monitor",
+    "alert",
+    "page",
 ];
 
 /// The base form of a present-tense verb ("adds", "fixes", "does").
@@ -1056,8 +1373,13 @@ fn present_base(word: &str) -> Option<&'static str> {
 /// senses, when followed by a real object: "write the runbook",
 /// "check the restore", "get the terms in writing".
 fn work_despite(verb: &str, next: &str) -> bool {
-    matches!(verb, "write" | "check" | "get" | "bring" | "push" | "confirm" | "move" | "drop")
-        && !matches!(next, "it" | "that" | "this" | "down" | "back" | "you" | "us" | "in" | "on" | "to" | "")
+    matches!(
+        verb,
+        "write" | "check" | "get" | "bring" | "push" | "confirm" | "move" | "drop"
+    ) && !matches!(
+        next,
+        "it" | "that" | "this" | "down" | "back" | "you" | "us" | "in" | "on" | "to" | ""
+    )
 }
 
 fn w(tokens: &[Token], k: usize) -> &str {
@@ -1065,7 +1387,10 @@ fn w(tokens: &[Token], k: usize) -> &str {
 }
 
 fn seq(tokens: &[Token], k: usize, words: &[&str]) -> bool {
-    words.iter().enumerate().all(|(j, x)| w(tokens, k + j) == *x)
+    words
+        .iter()
+        .enumerate()
+        .all(|(j, x)| w(tokens, k + j) == *x)
 }
 
 fn find_seq(tokens: &[Token], words: &[&str]) -> Option<usize> {
@@ -1079,7 +1404,10 @@ fn any_seq(tokens: &[Token], phrases: &[&[&str]]) -> Option<usize> {
 /// Anaphoric objects: "take it", "own that one", "do this part".
 fn anaphoric(tokens: &[Token], k: usize) -> Option<usize> {
     match (w(tokens, k), w(tokens, k + 1)) {
-        ("it" | "that" | "this" | "those" | "these" | "them" | "one", "one" | "part" | "piece" | "bit") => Some(k + 2),
+        (
+            "it" | "that" | "this" | "those" | "these" | "them" | "one",
+            "one" | "part" | "piece" | "bit",
+        ) => Some(k + 2),
         ("it" | "that" | "this" | "those" | "these" | "them", _) => Some(k + 1),
         ("the", "task") if w(tokens, k + 2) != "to" => Some(k + 2),
         _ => None,
@@ -1098,16 +1426,48 @@ fn task_stop(tokens: &[Token], k: usize, start: usize) -> bool {
     }
     matches!(
         word,
-        "because" | "since" | "but" | "though" | "although" | "unless" | "if" | "whenever" | "which"
-            | "ok" | "okay" | "thanks" | "thank" | "great" | "perfect" | "honestly" | "realistically"
-            | "hopefully" | "probably" | "maybe" | "ideally" | "anyway" | "anyways" | "should"
-            | "i" | "we" | "you" | "it" | "its"
+        "because"
+            | "since"
+            | "but"
+            | "though"
+            | "although"
+            | "unless"
+            | "if"
+            | "whenever"
+            | "which"
+            | "ok"
+            | "okay"
+            | "thanks"
+            | "thank"
+            | "great"
+            | "perfect"
+            | "honestly"
+            | "realistically"
+            | "hopefully"
+            | "probably"
+            | "maybe"
+            | "ideally"
+            | "anyway"
+            | "anyways"
+            | "should"
+            | "i"
+            | "we"
+            | "you"
+            | "it"
+            | "its"
     ) && k > start
         && !(matches!(word, "it") && k == start + 1)
         || (word == "so" && k > start + 1)
-        || (word == "and" && matches!(w(tokens, k + 1), "then" | "i" | "we" | "you" | "it" | "that" | "so" | "um" | "the" if w(tokens, k + 1) != "the"))
-        || (word == "and" && matches!(w(tokens, k + 1), "then" | "i" | "we" | "you" | "it" | "that" | "so"))
-        || (word == "is" && k > start + 1 && matches!(w(tokens, k + 1), "that" | "this" | "possible" | "fine"))
+        || (word == "and"
+            && matches!(w(tokens, k + 1), "then" | "i" | "we" | "you" | "it" | "that" | "so" | "um" | "the" if w(tokens, k + 1) != "the"))
+        || (word == "and"
+            && matches!(
+                w(tokens, k + 1),
+                "then" | "i" | "we" | "you" | "it" | "that" | "so"
+            ))
+        || (word == "is"
+            && k > start + 1
+            && matches!(w(tokens, k + 1), "that" | "this" | "possible" | "fine"))
 }
 
 /// The task phrase from `start`: up to a deadline, a sentence or clause
@@ -1128,10 +1488,48 @@ fn task_from(tokens: &[Token], chars: &[char], start: usize, dues: &[Due]) -> (S
     while end > start
         && matches!(
             w(tokens, end - 1),
-            "too" | "also" | "as" | "well" | "then" | "now" | "first" | "again" | "the" | "a" | "and" | "to" | "for"
-                | "on" | "in" | "of" | "with" | "please" | "done" | "ready" | "out" | "up" | "like" | "just"
-                | "today" | "asap" | "soon" | "quickly" | "properly" | "anyway" | "right" | "yes" | "sure" | "um"
-                | "that" | "this" | "it" | "is" | "possible" | "mine" | "myself" | "there"
+            "too"
+                | "also"
+                | "as"
+                | "well"
+                | "then"
+                | "now"
+                | "first"
+                | "again"
+                | "the"
+                | "a"
+                | "and"
+                | "to"
+                | "for"
+                | "on"
+                | "in"
+                | "of"
+                | "with"
+                | "please"
+                | "done"
+                | "ready"
+                | "out"
+                | "up"
+                | "like"
+                | "just"
+                | "today"
+                | "asap"
+                | "soon"
+                | "quickly"
+                | "properly"
+                | "anyway"
+                | "right"
+                | "yes"
+                | "sure"
+                | "um"
+                | "that"
+                | "this"
+                | "it"
+                | "is"
+                | "possible"
+                | "mine"
+                | "myself"
+                | "there"
         )
         && !(end == start + 1)
     {
@@ -1233,7 +1631,14 @@ impl Said {
 
         let has = |phrases: &[&[&str]]| any_seq(tokens, phrases);
 
-        said.ask_due = has(&[&["when", "can", "you"], &["by", "when"], &["what", "date"], &["date"], &["when"]]).is_some()
+        said.ask_due = has(&[
+            &["when", "can", "you"],
+            &["by", "when"],
+            &["what", "date"],
+            &["date"],
+            &["when"],
+        ])
+        .is_some()
             && said.due.is_none()
             && n <= 8;
         said.no_date = has(&[
@@ -1267,8 +1672,7 @@ impl Said {
             &["is", "that", "ok"],
             &["better", "it", "goes"],
             &["not", "february"],
-        ])
-        ;
+        ]);
         said.amend = amend_at.is_some() && said.due.is_some();
         if let Some(at) = amend_at {
             if let Some(d) = usable.iter().find(|d| d.tokens.0 >= at) {
@@ -1348,14 +1752,48 @@ impl Said {
         said.decline_at = decline_at.unwrap_or(usize::MAX);
 
         // Past work answers nothing: "I already did that yesterday".
-        let past = has(&[&["already"], &["did", "that"], &["done", "that"], &["did", "it"], &["i", "added"], &["i", "shipped"]]).is_some();
+        let past = has(&[
+            &["already"],
+            &["did", "that"],
+            &["done", "that"],
+            &["did", "it"],
+            &["i", "added"],
+            &["i", "shipped"],
+        ])
+        .is_some();
         // Short acceptances.
         let first = w(tokens, 0);
         said.accept = matches!(
             first,
-            "yes" | "yeah" | "yep" | "yup" | "sure" | "ok" | "okay" | "fine" | "understood" | "absolutely" | "definitely" | "agreed" | "done" | "deal" | "noted"
-        ) || has(&[&["got", "it"], &["will", "do"], &["on", "it"], &["that", "works"], &["sounds", "good"], &["can", "do"], &["no", "problem"], &["is", "fine"], &["should", "be", "ok"], &["should", "be", "fine"], &["works", "for", "me"]])
-            .is_some();
+            "yes"
+                | "yeah"
+                | "yep"
+                | "yup"
+                | "sure"
+                | "ok"
+                | "okay"
+                | "fine"
+                | "understood"
+                | "absolutely"
+                | "definitely"
+                | "agreed"
+                | "done"
+                | "deal"
+                | "noted"
+        ) || has(&[
+            &["got", "it"],
+            &["will", "do"],
+            &["on", "it"],
+            &["that", "works"],
+            &["sounds", "good"],
+            &["can", "do"],
+            &["no", "problem"],
+            &["is", "fine"],
+            &["should", "be", "ok"],
+            &["should", "be", "fine"],
+            &["works", "for", "me"],
+        ])
+        .is_some();
         said.accept &= !past;
 
         // Talk about action items is not an item; nothing else in such a
@@ -1398,7 +1836,12 @@ impl Said {
             // "logging it load test the search cluster by end of quarter",
             // "audit the acquirer vpn firewall rules. no owner yet",
             // "I write it as open item check online schema change support".
-            let anchor = has(&[&["logging", "it"], &["open", "item"], &["as", "open", "item"], &["open", "action", "item"]]);
+            let anchor = has(&[
+                &["logging", "it"],
+                &["open", "item"],
+                &["as", "open", "item"],
+                &["open", "action", "item"],
+            ]);
             let start = match anchor {
                 Some(k) if seq(tokens, k, &["logging", "it"]) => Some(k + 2),
                 Some(k) if seq(tokens, k, &["as", "open", "item"]) => Some(k + 3),
@@ -1413,10 +1856,22 @@ impl Said {
                 })
             });
             if let Some(s) = start {
-                let s = if matches!(w(tokens, s), "to" | "for" | "without") { s + 1 } else { s };
+                let s = if matches!(w(tokens, s), "to" | "for" | "without") {
+                    s + 1
+                } else {
+                    s
+                };
                 if is_work_verb(tokens, s) {
                     let (t, _) = task_from(tokens, chars, s, &dues);
-                    let t = strip_tail(&t, &["without owner", "no owner yet", "no owner", "owner to be determined"]);
+                    let t = strip_tail(
+                        &t,
+                        &[
+                            "without owner",
+                            "no owner yet",
+                            "no owner",
+                            "owner to be determined",
+                        ],
+                    );
                     if content_words(&t).len() >= 2 {
                         said.logged_task = Some(t);
                     }
@@ -1428,21 +1883,39 @@ impl Said {
 
         // Reassignment.
         for k in 0..n {
-            if seq(tokens, k, &["give", "it", "to", "me"]) || seq(tokens, k, &["i", "can", "take", "it", "from"]) {
+            if seq(tokens, k, &["give", "it", "to", "me"])
+                || seq(tokens, k, &["i", "can", "take", "it", "from"])
+            {
                 said.reassign = Some("me".into());
             }
-            if facilitator && is_name(k) && (seq(tokens, k + 1, &["then"]) || seq(tokens, k + 1, &["does", "the"]) && false) {
+            if facilitator
+                && is_name(k)
+                && (seq(tokens, k + 1, &["then"]) || seq(tokens, k + 1, &["does", "the"]) && false)
+            {
                 said.reassign = Some(name_text(k));
             }
-            if facilitator && (seq(tokens, k, &["reassigning", "that", "to"]) || seq(tokens, k, &["moves", "to"])) {
-                let j = if w(tokens, k) == "moves" { k + 2 } else { k + 3 };
+            if facilitator
+                && (seq(tokens, k, &["reassigning", "that", "to"])
+                    || seq(tokens, k, &["moves", "to"]))
+            {
+                let j = if w(tokens, k) == "moves" {
+                    k + 2
+                } else {
+                    k + 3
+                };
                 if is_name(j) {
                     let team = w(tokens, j + 1) == "team" || w(tokens, j + 2) == "team";
-                    let name = name_text(j).trim_end_matches("'s").trim_end_matches("’s").to_string();
+                    let name = name_text(j)
+                        .trim_end_matches("'s")
+                        .trim_end_matches("’s")
+                        .to_string();
                     said.reassign = Some(if team { format!("{name}'s team") } else { name });
                 }
             }
-            if seq(tokens, k, &["let"]) && is_name(k + 1) && matches!(w(tokens, k + 2), "take" | "do" | "own") {
+            if seq(tokens, k, &["let"])
+                && is_name(k + 1)
+                && matches!(w(tokens, k + 2), "take" | "do" | "own")
+            {
                 said.reassign = Some(name_text(k + 1));
             }
         }
@@ -1461,23 +1934,38 @@ impl Said {
                 if meta_sentence.is_some_and(|(s, e)| k >= s && k < e) {
                     continue;
                 }
-                if !any_name(k) || (k > 0 && matches!(w(tokens, k - 1), "if" | "unless" | "when" | "maybe")) {
+                if !any_name(k)
+                    || (k > 0 && matches!(w(tokens, k - 1), "if" | "unless" | "when" | "maybe"))
+                {
                     continue;
                 }
                 let next = w(tokens, k + 1);
-                let verb_at = if next == "will" && w(tokens, k + 2) != "not" || next == "to" && tokens.get(k + 1).is_some_and(|t| t.boundary == Boundary::None) && k + 2 < n && is_work_verb(tokens, k + 2) {
+                let verb_at = if next == "will" && w(tokens, k + 2) != "not"
+                    || next == "to"
+                        && tokens
+                            .get(k + 1)
+                            .is_some_and(|t| t.boundary == Boundary::None)
+                        && k + 2 < n
+                        && is_work_verb(tokens, k + 2)
+                {
                     Some(k + 2)
                 } else if facilitator && present_base(next).is_some() {
                     Some(k + 1)
                 } else {
                     None
                 };
-                let labelled = facilitator && k >= 1 && (k >= 2 && seq(tokens, k - 2, &["action", "item"]) || seq(tokens, k - 1, &["noted"]));
+                let labelled = facilitator
+                    && k >= 1
+                    && (k >= 2 && seq(tokens, k - 2, &["action", "item"])
+                        || seq(tokens, k - 1, &["noted"]));
                 let Some(v) = verb_at else {
                     if labelled {
                         let (t, _) = task_from(tokens, chars, k + 1, &dues);
                         if content_words(&t).len() >= 2 {
-                            said.record = Some(Record { owner: name_text(k), task: t });
+                            said.record = Some(Record {
+                                owner: name_text(k),
+                                task: t,
+                            });
                             return said;
                         }
                     }
@@ -1485,12 +1973,19 @@ impl Said {
                 };
                 // "dan will be fine", "kenji will tell us".
                 let vw = w(tokens, v);
-                if vw == "be" || (NOT_WORK.contains(&vw) && !work_despite(vw, w(tokens, v + 1)) && vw != "does") {
+                if vw == "be"
+                    || (NOT_WORK.contains(&vw)
+                        && !work_despite(vw, w(tokens, v + 1))
+                        && vw != "does")
+                {
                     continue;
                 }
                 let (t, _) = task_from(tokens, chars, v, &dues);
                 if content_words(&t).len() >= 2 {
-                    said.record = Some(Record { owner: name_text(k), task: t });
+                    said.record = Some(Record {
+                        owner: name_text(k),
+                        task: t,
+                    });
                     return said;
                 }
             }
@@ -1518,9 +2013,25 @@ impl Said {
         }
 
         // Requests.
-        said.request = request_in(tokens, chars, names, speaker, facilitator, &dues, meta_sentence);
-        if said.request.as_ref().is_some_and(|r| r.task.is_none()) || said.commits.iter().any(|c| c.task.is_none()) {
-            said.topic = topic(tokens, chars, names, &dues, said.request.as_ref().map_or(n, |r| r.at));
+        said.request = request_in(
+            tokens,
+            chars,
+            names,
+            speaker,
+            facilitator,
+            &dues,
+            meta_sentence,
+        );
+        if said.request.as_ref().is_some_and(|r| r.task.is_none())
+            || said.commits.iter().any(|c| c.task.is_none())
+        {
+            said.topic = topic(
+                tokens,
+                chars,
+                names,
+                &dues,
+                said.request.as_ref().map_or(n, |r| r.at),
+            );
         }
         said
     }
@@ -1528,7 +2039,10 @@ impl Said {
 
 /// The sentence containing token `k`: first token and one past the last.
 fn sentence_of(tokens: &[Token], k: usize) -> (usize, usize) {
-    let start = (0..=k).rev().find(|&j| tokens[j].boundary == Boundary::Sentence).unwrap_or(0);
+    let start = (0..=k)
+        .rev()
+        .find(|&j| tokens[j].boundary == Boundary::Sentence)
+        .unwrap_or(0);
     let end = (k + 1..tokens.len())
         .find(|&j| tokens[j].boundary == Boundary::Sentence)
         .unwrap_or(tokens.len());
@@ -1542,7 +2056,9 @@ fn strip_tail(task: &str, tails: &[&str]) -> String {
             t.truncate(pos);
         }
     }
-    t.trim().trim_matches(|c: char| !c.is_alphanumeric()).to_string()
+    t.trim()
+        .trim_matches(|c: char| !c.is_alphanumeric())
+        .to_string()
 }
 
 fn is_work_verb_word(word: &str) -> bool {
@@ -1550,13 +2066,84 @@ fn is_work_verb_word(word: &str) -> bool {
         && !NOT_WORK.contains(&word)
         && !matches!(
             word,
-            "the" | "a" | "an" | "to" | "and" | "is" | "are" | "was" | "were" | "it" | "that" | "this" | "so" | "um"
-                | "i" | "we" | "you" | "he" | "she" | "they" | "there" | "what" | "which" | "who" | "maybe" | "also"
-                | "already" | "did" | "had" | "has" | "been" | "being" | "of" | "for" | "on" | "in" | "at" | "by"
-                | "with" | "from" | "about" | "yes" | "no" | "not" | "ok" | "okay" | "sure" | "yeah" | "then"
-                | "need" | "needs" | "mine" | "me" | "my" | "our" | "your" | "their" | "his" | "her" | "some"
-                | "one" | "two" | "three" | "happy" | "able" | "around" | "here" | "today" | "tomorrow"
-                | "going" | "gonna" | "just" | "probably" | "totally" | "only" | "sorry" | "all" | "out"
+            "the"
+                | "a"
+                | "an"
+                | "to"
+                | "and"
+                | "is"
+                | "are"
+                | "was"
+                | "were"
+                | "it"
+                | "that"
+                | "this"
+                | "so"
+                | "um"
+                | "i"
+                | "we"
+                | "you"
+                | "he"
+                | "she"
+                | "they"
+                | "there"
+                | "what"
+                | "which"
+                | "who"
+                | "maybe"
+                | "also"
+                | "already"
+                | "did"
+                | "had"
+                | "has"
+                | "been"
+                | "being"
+                | "of"
+                | "for"
+                | "on"
+                | "in"
+                | "at"
+                | "by"
+                | "with"
+                | "from"
+                | "about"
+                | "yes"
+                | "no"
+                | "not"
+                | "ok"
+                | "okay"
+                | "sure"
+                | "yeah"
+                | "then"
+                | "need"
+                | "needs"
+                | "mine"
+                | "me"
+                | "my"
+                | "our"
+                | "your"
+                | "their"
+                | "his"
+                | "her"
+                | "some"
+                | "one"
+                | "two"
+                | "three"
+                | "happy"
+                | "able"
+                | "around"
+                | "here"
+                | "today"
+                | "tomorrow"
+                | "going"
+                | "gonna"
+                | "just"
+                | "probably"
+                | "totally"
+                | "only"
+                | "sorry"
+                | "all"
+                | "out"
         )
         && !(word.ends_with("ed") && !matches!(word, "need" | "feed" | "seed" | "speed" | "embed"))
         && !word.ends_with("ly")
@@ -1589,11 +2176,19 @@ fn commit_at(
         let verb = w(tokens, body);
         let mut takes = false;
         let mut task_start = body;
-        if matches!(verb, "take" | "own" | "do" | "handle" | "pick" | "grab" | "cover" | "organise" | "organize") {
-            let obj = if verb == "pick" && w(tokens, body + 1) == "up" { body + 2 } else { body + 1 };
+        if matches!(
+            verb,
+            "take" | "own" | "do" | "handle" | "pick" | "grab" | "cover" | "organise" | "organize"
+        ) {
+            let obj = if verb == "pick" && w(tokens, body + 1) == "up" {
+                body + 2
+            } else {
+                body + 1
+            };
             if let Some(after) = anaphoric(tokens, obj) {
                 takes = true;
-                let also = matches!(w(tokens, after), "also" | "too") || seq(tokens, after, &["as", "well"]);
+                let also = matches!(w(tokens, after), "also" | "too")
+                    || seq(tokens, after, &["as", "well"]);
                 // "take that one i'll put a duplicate run check ...": the
                 // next commitment carries the task.
                 return Some(Commit {
@@ -1612,14 +2207,44 @@ fn commit_at(
             }
         }
         // "I will write it myself", "I can look at it", "I'll send it".
-        let obj = if matches!(verb, "look") && matches!(w(tokens, body + 1), "at" | "into") { body + 2 } else { body + 1 };
-        if matches!(verb, "write" | "send" | "fix" | "check" | "look" | "update" | "add" | "prepare" | "get" | "make" | "draft" | "run" | "schedule" | "set" | "chase" | "sort")
-            && anaphoric(tokens, obj).is_some()
+        let obj = if matches!(verb, "look") && matches!(w(tokens, body + 1), "at" | "into") {
+            body + 2
+        } else {
+            body + 1
+        };
+        if matches!(
+            verb,
+            "write"
+                | "send"
+                | "fix"
+                | "check"
+                | "look"
+                | "update"
+                | "add"
+                | "prepare"
+                | "get"
+                | "make"
+                | "draft"
+                | "run"
+                | "schedule"
+                | "set"
+                | "chase"
+                | "sort"
+        ) && anaphoric(tokens, obj).is_some()
             && !matches!(w(tokens, obj + 1), "down")
         {
             let after = anaphoric(tokens, obj).unwrap_or(obj);
-            let also = matches!(w(tokens, after), "also" | "too") || (body..(body + 4).min(tokens.len())).any(|j| w(tokens, j) == "also");
-            return Some(Commit { at, task: None, takes: false, also, team, team_word, due: sentence_due(at) });
+            let also = matches!(w(tokens, after), "also" | "too")
+                || (body..(body + 4).min(tokens.len())).any(|j| w(tokens, j) == "also");
+            return Some(Commit {
+                at,
+                task: None,
+                takes: false,
+                also,
+                team,
+                team_word,
+                due: sentence_due(at),
+            });
         }
         if verb == "have" {
             // "I'll have that done by Wednesday", "have it up by monday".
@@ -1634,14 +2259,17 @@ fn commit_at(
                     due: sentence_due(at),
                 });
             }
-            if matches!(w(tokens, body + 1), "to" | "been" | "no" | "a" | "the" | "") && w(tokens, body + 1) != "the" {
+            if matches!(w(tokens, body + 1), "to" | "been" | "no" | "a" | "the" | "")
+                && w(tokens, body + 1) != "the"
+            {
                 return None;
             }
         } else if !is_work_verb(tokens, body) {
             return None;
         }
         // "I add it also", "I will do it also for the autocomplete endpoint".
-        let also_here = (body..(body + 4).min(tokens.len())).any(|j| matches!(w(tokens, j), "also" | "too"));
+        let also_here =
+            (body..(body + 4).min(tokens.len())).any(|j| matches!(w(tokens, j), "also" | "too"));
         if anaphoric(tokens, body + 1).is_some() && also_here {
             return Some(Commit {
                 at,
@@ -1674,18 +2302,25 @@ fn commit_at(
     // "I put it in the list".
     let bookkeeping = |body: usize| {
         let (v, o, p) = (w(tokens, body), w(tokens, body + 1), w(tokens, body + 2));
-        (matches!(v, "write" | "put" | "log" | "note" | "add" | "mark" | "record" | "capture" | "take")
-            && matches!(o, "it" | "that" | "this" | "them" | "these")
-            && matches!(p, "down" | "in" | "on" | "as" | "" | "into" | "with" | "for" | "to" | "offline"))
+        (matches!(
+            v,
+            "write" | "put" | "log" | "note" | "add" | "mark" | "record" | "capture" | "take"
+        ) && matches!(o, "it" | "that" | "this" | "them" | "these")
+            && matches!(
+                p,
+                "down" | "in" | "on" | "as" | "" | "into" | "with" | "for" | "to" | "offline"
+            ))
             || (v == "write" && o == "down" && matches!(p, "" | "it" | "that"))
             || matches!(v, "note" | "log") && o != "the"
     };
     // "my team will fix the alert": the speaker's commitment.
-    let (word, k) = if word == "my" && w(tokens, k + 1) == "team" && matches!(w(tokens, k + 2), "will" | "can") {
-        ("we", k + 1)
-    } else {
-        (word, k)
-    };
+    let (word, k) =
+        if word == "my" && w(tokens, k + 1) == "team" && matches!(w(tokens, k + 2), "will" | "can")
+        {
+            ("we", k + 1)
+        } else {
+            (word, k)
+        };
     match word {
         "i" | "we" => {
             let team_word = word == "we";
@@ -1693,7 +2328,9 @@ fn commit_at(
             let mut j = k + 1;
             let mut team = None;
             if team_word && w(tokens, j) == "in" && w(tokens, j + 1) == "the" {
-                if let Some(end) = (j + 2..(j + 6).min(tokens.len())).find(|&e| w(tokens, e) == "team") {
+                if let Some(end) =
+                    (j + 2..(j + 6).min(tokens.len())).find(|&e| w(tokens, e) == "team")
+                {
                     team = Some(words_text(tokens, chars, j + 1, end + 1));
                     j = end + 1;
                 }
@@ -1714,7 +2351,11 @@ fn commit_at(
                 ("am", "happy", "to") => j + 3,
                 // Present tense in a second language: "I add it also",
                 // "I send the summary by tomorrow".
-                (v, _, _) if !team_word && WORK_VERBS.contains(&v) && !matches!(v, "do" | "get" | "make" | "take" | "own") => {
+                (v, _, _)
+                    if !team_word
+                        && WORK_VERBS.contains(&v)
+                        && !matches!(v, "do" | "get" | "make" | "take" | "own") =>
+                {
                     let (_, end) = sentence_of(tokens, k);
                     let dated = dues.iter().any(|d| d.tokens.0 > j && d.tokens.0 < end);
                     let also = (j..end.min(j + 5)).any(|x| matches!(w(tokens, x), "also" | "too"));
@@ -1729,7 +2370,11 @@ fn commit_at(
                 return None;
             }
             // "so I can check the wording": a purpose, not a promise.
-            if k > 0 && matches!(w(tokens, k - 1), "so" | "then") && w(tokens, j) == "can" && !facilitator {
+            if k > 0
+                && matches!(w(tokens, k - 1), "so" | "then")
+                && w(tokens, j) == "can"
+                && !facilitator
+            {
                 return None;
             }
             if (j..body).any(|x| w(tokens, x) == "already") {
@@ -1737,14 +2382,23 @@ fn commit_at(
             }
             // Hedged or conditional: "if we need it I can add".
             let (s, _) = sentence_of(tokens, k);
-            if (s..k).any(|x| matches!(w(tokens, x), "if" | "unless" | "could" | "maybe" | "someday"))
-                && !facilitator
+            if (s..k).any(|x| {
+                matches!(
+                    w(tokens, x),
+                    "if" | "unless" | "could" | "maybe" | "someday"
+                )
+            }) && !facilitator
                 && (s..k).any(|x| w(tokens, x) == "if")
             {
                 return None;
             }
             // "we will come to the alert gap": meeting talk.
-            if team_word && matches!(w(tokens, body), "come" | "get" | "go" | "see" | "talk" | "sort" | "find" | "circle" | "figure") {
+            if team_word
+                && matches!(
+                    w(tokens, body),
+                    "come" | "get" | "go" | "see" | "talk" | "sort" | "find" | "circle" | "figure"
+                )
+            {
                 return None;
             }
             if team_word && facilitator {
@@ -1753,13 +2407,38 @@ fn commit_at(
             make(k, body, team, team_word)
         }
         "let" if w(tokens, k + 1) == "me" => {
-            if bookkeeping(k + 2) || matches!(w(tokens, k + 2), "read" | "pause" | "check" | "ask" | "see" | "think" | "just" | "try" | "be" | "say" | "go" | "push") {
+            if bookkeeping(k + 2)
+                || matches!(
+                    w(tokens, k + 2),
+                    "read"
+                        | "pause"
+                        | "check"
+                        | "ask"
+                        | "see"
+                        | "think"
+                        | "just"
+                        | "try"
+                        | "be"
+                        | "say"
+                        | "go"
+                        | "push"
+                )
+            {
                 return None;
             }
             make(k, k + 2, None, false)
         }
-        "mine" | "me" if k == 0 || tokens[k].boundary == Boundary::Sentence || w(tokens, k.saturating_sub(1)) == "is" && w(tokens, k.saturating_sub(2)) == "that" => {
-            if word == "me" && !(k == 0 || seq(tokens, k.saturating_sub(2), &["that", "is", "me"]) || tokens[k].boundary != Boundary::None) {
+        "mine" | "me"
+            if k == 0
+                || tokens[k].boundary == Boundary::Sentence
+                || w(tokens, k.saturating_sub(1)) == "is"
+                    && w(tokens, k.saturating_sub(2)) == "that" =>
+        {
+            if word == "me"
+                && !(k == 0
+                    || seq(tokens, k.saturating_sub(2), &["that", "is", "me"])
+                    || tokens[k].boundary != Boundary::None)
+            {
                 return None;
             }
             let _ = names;
@@ -1773,15 +2452,19 @@ fn commit_at(
                 due: sentence_due(k),
             })
         }
-        "that" if seq(tokens, k, &["that", "is", "mine"]) || seq(tokens, k, &["that", "is", "me"]) => Some(Commit {
-            at: k,
-            task: None,
-            takes: true,
-            also: false,
-            team: None,
-            team_word: false,
-            due: sentence_due(k),
-        }),
+        "that"
+            if seq(tokens, k, &["that", "is", "mine"]) || seq(tokens, k, &["that", "is", "me"]) =>
+        {
+            Some(Commit {
+                at: k,
+                task: None,
+                takes: true,
+                also: false,
+                team: None,
+                team_word: false,
+                due: sentence_due(k),
+            })
+        }
         _ => None,
     }
 }
@@ -1810,14 +2493,26 @@ fn request_in(
     let vocative = |k: usize| -> Option<usize> {
         let (s, _) = sentence_of(tokens, k);
         let from = s.saturating_sub(12);
-        (from..k).rev().find(|&j| is_name(j) && !matches!(w(tokens, j.saturating_sub(1)), "thanks" | "thank" | "with" | "from" | "to" | "and" | "for") || (is_name(j) && j == 0))
+        (from..k).rev().find(|&j| {
+            is_name(j)
+                && !matches!(
+                    w(tokens, j.saturating_sub(1)),
+                    "thanks" | "thank" | "with" | "from" | "to" | "and" | "for"
+                )
+                || (is_name(j) && j == 0)
+        })
     };
     let due_in = |from: usize| -> Option<(String, Option<Date>)> {
-        dues.iter().find(|d| d.tokens.0 >= from).map(|d| (d.phrase.clone(), d.date))
+        dues.iter()
+            .find(|d| d.tokens.0 >= from)
+            .map(|d| (d.phrase.clone(), d.date))
     };
     let skip_verb = |k: usize| -> usize {
         let mut j = k;
-        while matches!(w(tokens, j), "please" | "maybe" | "also" | "just" | "actually" | "perhaps" | "quickly") {
+        while matches!(
+            w(tokens, j),
+            "please" | "maybe" | "also" | "just" | "actually" | "perhaps" | "quickly"
+        ) {
             j += 1;
         }
         j
@@ -1826,7 +2521,10 @@ fn request_in(
     let task_at = |v: usize| -> (Option<String>, bool) {
         let verb = w(tokens, v);
         let mut start = v;
-        if matches!(verb, "own" | "take" | "handle" | "do" | "pick" | "chase" | "look") {
+        if matches!(
+            verb,
+            "own" | "take" | "handle" | "do" | "pick" | "chase" | "look"
+        ) {
             let obj = match (verb, w(tokens, v + 1)) {
                 ("pick", "up") => v + 2,
                 ("look", "at" | "into") => v + 2,
@@ -1849,7 +2547,11 @@ fn request_in(
             }
         }
         let (t, _) = task_from(tokens, chars, start, dues);
-        let t = if matches!(verb, "own" | "take" | "handle") && start == v + 1 { t } else { t };
+        let t = if matches!(verb, "own" | "take" | "handle") && start == v + 1 {
+            t
+        } else {
+            t
+        };
         if content_words(&t).len() >= 2 {
             (Some(t), false)
         } else {
@@ -1875,10 +2577,29 @@ fn request_in(
             }
             let v = skip_verb(v);
             let verb = w(tokens, v);
-            if !is_work_verb(tokens, v) && !matches!(verb, "own" | "take" | "have" | "get" | "do" | "check" | "write" | "bring" | "confirm" | "push" | "move") {
+            if !is_work_verb(tokens, v)
+                && !matches!(
+                    verb,
+                    "own"
+                        | "take"
+                        | "have"
+                        | "get"
+                        | "do"
+                        | "check"
+                        | "write"
+                        | "bring"
+                        | "confirm"
+                        | "push"
+                        | "move"
+                )
+            {
                 continue;
             }
-            if matches!(verb, "tell" | "walk" | "say" | "explain" | "share" | "describe") && !matches!(w(tokens, v + 1), "a" | "the" | "an") {
+            if matches!(
+                verb,
+                "tell" | "walk" | "say" | "explain" | "share" | "describe"
+            ) && !matches!(w(tokens, v + 1), "a" | "the" | "an")
+            {
                 continue;
             }
             // "would you be ok if", "can you hear me".
@@ -1887,12 +2608,23 @@ fn request_in(
             }
             let asked = vocative(k).map(&name_text).or_else(|| {
                 // "... can you own it, Sam"
-                (k + 2..n.min(k + 20)).find(|&j| is_name(j) && tokens[j].boundary != Boundary::None).map(&name_text)
+                (k + 2..n.min(k + 20))
+                    .find(|&j| is_name(j) && tokens[j].boundary != Boundary::None)
+                    .map(&name_text)
             });
             let (task, _) = task_at(v);
             let _ = facilitator;
             let you = asked.is_none();
-            return Some(Request { at: k, asked, task, due: due_in(k), weak: false, need: false, you, also: false });
+            return Some(Request {
+                at: k,
+                asked,
+                task,
+                due: due_in(k),
+                weak: false,
+                need: false,
+                you,
+                also: false,
+            });
         }
         if matches!(word, "can" | "could") && (is_name(k + 1) || next == "the") {
             // "can platform pick this up", "can the gateway team own backoff".
@@ -1906,31 +2638,72 @@ fn request_in(
             };
             if let Some(who) = who {
                 let v = skip_verb(who_end);
-                if matches!(w(tokens, v), "own" | "take" | "do" | "handle" | "pick" | "add" | "fix" | "write" | "look" | "update" | "get") {
+                if matches!(
+                    w(tokens, v),
+                    "own"
+                        | "take"
+                        | "do"
+                        | "handle"
+                        | "pick"
+                        | "add"
+                        | "fix"
+                        | "write"
+                        | "look"
+                        | "update"
+                        | "get"
+                ) {
                     let (task, _) = task_at(v);
-                    return Some(Request { at: k, asked: Some(who), task, due: due_in(k), weak: false, need: false, you: false, also: false });
+                    return Some(Request {
+                        at: k,
+                        asked: Some(who),
+                        task,
+                        due: due_in(k),
+                        weak: false,
+                        need: false,
+                        you: false,
+                        also: false,
+                    });
                 }
             }
         }
-        if matches!(word, "can" | "could") && next == "we" && matches!(w(tokens, k + 2), "get" | "have") {
+        if matches!(word, "can" | "could")
+            && next == "we"
+            && matches!(w(tokens, k + 2), "get" | "have")
+        {
             if let Some(v) = vocative(k) {
                 let (task, _) = task_at(k + 3);
                 if task.is_some() {
-                    return Some(Request { at: k, asked: Some(name_text(v)), task, due: due_in(k), weak: false, need: false, you: false, also: false });
+                    return Some(Request {
+                        at: k,
+                        asked: Some(name_text(v)),
+                        task,
+                        due: due_in(k),
+                        weak: false,
+                        need: false,
+                        you: false,
+                        also: false,
+                    });
                 }
             }
         }
         // "who can own X", "who's got that", "who would own that".
         if word == "who" {
             let mut v = k + 1;
-            if matches!(w(tokens, v), "can" | "could" | "would" | "will" | "wants" | "is") {
+            if matches!(
+                w(tokens, v),
+                "can" | "could" | "would" | "will" | "wants" | "is"
+            ) {
                 v += 1;
             }
             if matches!(w(tokens, v), "got" | "has") || seq(tokens, v, &["going", "to"]) {
                 v += if w(tokens, v) == "going" { 2 } else { 1 };
             }
             let verb = w(tokens, v);
-            if matches!(verb, "own" | "take" | "do" | "handle" | "got" | "pick" | "look" | "drive" | "lead") || v > k + 1 && w(tokens, v - 1) == "got" {
+            if matches!(
+                verb,
+                "own" | "take" | "do" | "handle" | "got" | "pick" | "look" | "drive" | "lead"
+            ) || v > k + 1 && w(tokens, v - 1) == "got"
+            {
                 let (task, _) = task_at(v);
                 let task = task.or_else(|| {
                     // "connection pool sizing on the expense service who's got that"
@@ -1938,47 +2711,110 @@ fn request_in(
                     let (t, _) = task_from(tokens, chars, s, dues);
                     (content_words(&t).len() >= 2 && s < k).then(|| words_text(tokens, chars, s, k))
                 });
-                return Some(Request { at: k, asked: None, task, due: due_in(k), weak: false, need: false, you: false, also: false });
+                return Some(Request {
+                    at: k,
+                    asked: None,
+                    task,
+                    due: due_in(k),
+                    weak: false,
+                    need: false,
+                    you: false,
+                    also: false,
+                });
             }
         }
         if seq(tokens, k, &["is", "there", "an", "owner"]) {
-            return Some(Request { at: k, asked: None, task: None, due: None, weak: false, need: false, you: false, also: false });
+            return Some(Request {
+                at: k,
+                asked: None,
+                task: None,
+                due: None,
+                weak: false,
+                need: false,
+                you: false,
+                also: false,
+            });
         }
         // "can someone X", "somebody needs to X", "we need someone to own X",
         // "we need to X", "X needs doing".
-        if matches!(word, "someone" | "somebody" | "anyone") && !matches!(w(tokens, k.saturating_sub(1)), "but" | "if") {
+        if matches!(word, "someone" | "somebody" | "anyone")
+            && !matches!(w(tokens, k.saturating_sub(1)), "but" | "if")
+        {
             let v = match (next, w(tokens, k + 2)) {
                 ("needs", "to") | ("has", "to") => Some(k + 3),
                 ("should", _) if w(tokens, k + 2) != "have" => Some(k + 2),
                 ("to", _) => Some(k + 2),
                 _ => None,
             };
-            let v = v.or_else(|| (k > 0 && matches!(w(tokens, k - 1), "can" | "could")).then_some(k + 1));
+            let v = v.or_else(|| {
+                (k > 0 && matches!(w(tokens, k - 1), "can" | "could")).then_some(k + 1)
+            });
             if let Some(v) = v {
                 let v = skip_verb(v);
-                if is_work_verb(tokens, v) || matches!(w(tokens, v), "own" | "take" | "check" | "write") {
+                if is_work_verb(tokens, v)
+                    || matches!(w(tokens, v), "own" | "take" | "check" | "write")
+                {
                     let (task, _) = task_at(v);
                     if task.is_some() {
-                        return Some(Request { at: k, asked: None, task, due: due_in(k), weak: false, need: true, you: false, also: false });
+                        return Some(Request {
+                            at: k,
+                            asked: None,
+                            task,
+                            due: due_in(k),
+                            weak: false,
+                            need: true,
+                            you: false,
+                            also: false,
+                        });
                     }
                 }
             }
         }
-        if word == "we" && (next == "need" || (next == "really" && w(tokens, k + 2) == "need")) && !matches!(w(tokens, k.saturating_sub(1)), "if" | "what") {
+        if word == "we"
+            && (next == "need" || (next == "really" && w(tokens, k + 2) == "need"))
+            && !matches!(w(tokens, k.saturating_sub(1)), "if" | "what")
+        {
             let j = if next == "really" { k + 3 } else { k + 2 };
             if matches!(w(tokens, j), "a" | "an") {
                 let (task, _) = task_from(tokens, chars, j, dues);
                 if content_words(&task).len() >= 2 {
-                    return Some(Request { at: k, asked: None, task: Some(format!("add {task}")), due: due_in(k), weak: false, need: true, you: false, also: false });
+                    return Some(Request {
+                        at: k,
+                        asked: None,
+                        task: Some(format!("add {task}")),
+                        due: due_in(k),
+                        weak: false,
+                        need: true,
+                        you: false,
+                        also: false,
+                    });
                 }
             }
         }
-        if word == "we" && next == "need" && w(tokens, k + 2) == "to" && !matches!(w(tokens, k.saturating_sub(1)), "if" | "what") {
+        if word == "we"
+            && next == "need"
+            && w(tokens, k + 2) == "to"
+            && !matches!(w(tokens, k.saturating_sub(1)), "if" | "what")
+        {
             let v = skip_verb(k + 3);
-            if is_work_verb(tokens, v) && !matches!(w(tokens, v), "know" | "understand" | "talk" | "figure" | "decide") {
+            if is_work_verb(tokens, v)
+                && !matches!(
+                    w(tokens, v),
+                    "know" | "understand" | "talk" | "figure" | "decide"
+                )
+            {
                 let (task, _) = task_at(v);
                 if task.is_some() {
-                    return Some(Request { at: k, asked: None, task, due: due_in(k), weak: false, need: true, you: false, also: false });
+                    return Some(Request {
+                        at: k,
+                        asked: None,
+                        task,
+                        due: due_in(k),
+                        weak: false,
+                        need: true,
+                        you: false,
+                        also: false,
+                    });
                 }
             }
         }
@@ -2005,10 +2841,21 @@ fn request_in(
                 let task = task.or_else(|| {
                     // The subject said before the name: "the fencing piece".
                     let (s, _) = sentence_of(tokens, a);
-                    (a > s).then(|| clean_topic(&words_text(tokens, chars, s, a))).filter(|t| content_words(t).len() >= 2)
+                    (a > s)
+                        .then(|| clean_topic(&words_text(tokens, chars, s, a)))
+                        .filter(|t| content_words(t).len() >= 2)
                 });
                 let also = seq(tokens, k, &["is", "that", "also", "you"]);
-                return Some(Request { at: k, asked: Some(name_text(a)), task: if also { None } else { task }, due: due_in(k), weak: false, need: false, you: false, also });
+                return Some(Request {
+                    at: k,
+                    asked: Some(name_text(a)),
+                    task: if also { None } else { task },
+                    due: due_in(k),
+                    weak: false,
+                    need: false,
+                    you: false,
+                    also,
+                });
             }
         }
     }
@@ -2020,33 +2867,124 @@ fn request_in(
             if in_meta(k) || !is_name(k) {
                 continue;
             }
-            let polite = (k.saturating_sub(4)..k).any(|j| matches!(w(tokens, j), "thanks" | "thank" | "perfect" | "great" | "little" | "joining" | "welcome" | "hi" | "hello"));
+            let polite = (k.saturating_sub(4)..k).any(|j| {
+                matches!(
+                    w(tokens, j),
+                    "thanks"
+                        | "thank"
+                        | "perfect"
+                        | "great"
+                        | "little"
+                        | "joining"
+                        | "welcome"
+                        | "hi"
+                        | "hello"
+                )
+            });
             if polite
-                || (k > 0 && matches!(w(tokens, k - 1), "with" | "from" | "to" | "for" | "like" | "about" | "asked" | "told" | "page" | "paged" | "ask" | "tell" | "if"))
+                || (k > 0
+                    && matches!(
+                        w(tokens, k - 1),
+                        "with"
+                            | "from"
+                            | "to"
+                            | "for"
+                            | "like"
+                            | "about"
+                            | "asked"
+                            | "told"
+                            | "page"
+                            | "paged"
+                            | "ask"
+                            | "tell"
+                            | "if"
+                    ))
                 || matches!(
                     w(tokens, k + 1),
-                    "said" | "was" | "were" | "is" | "had" | "did" | "you" | "what" | "why" | "how" | "when" | "can" | "could" | "at"
-                        | "carry" | "please" | "i" | "we" | "thanks" | "thank" | "for" | "do" | "does" | "would" | "will" | "has"
-                        | "and" | "or" | "who" | "where" | "are" | "just" | "on" | "in" | "go" | "walk" | "tell"
+                    "said"
+                        | "was"
+                        | "were"
+                        | "is"
+                        | "had"
+                        | "did"
+                        | "you"
+                        | "what"
+                        | "why"
+                        | "how"
+                        | "when"
+                        | "can"
+                        | "could"
+                        | "at"
+                        | "carry"
+                        | "please"
+                        | "i"
+                        | "we"
+                        | "thanks"
+                        | "thank"
+                        | "for"
+                        | "do"
+                        | "does"
+                        | "would"
+                        | "will"
+                        | "has"
+                        | "and"
+                        | "or"
+                        | "who"
+                        | "where"
+                        | "are"
+                        | "just"
+                        | "on"
+                        | "in"
+                        | "go"
+                        | "walk"
+                        | "tell"
                 )
             {
                 continue;
             }
             let after = k + 1;
             let ends_turn = after >= n;
-            let (t, _) = if ends_turn { (String::new(), after) } else { task_from(tokens, chars, after, dues) };
-            let t = if t.to_lowercase().split_whitespace().any(|x| matches!(x, "thanks" | "thank" | "perfect" | "great" | "good" | "joining")) { String::new() } else { t };
+            let (t, _) = if ends_turn {
+                (String::new(), after)
+            } else {
+                task_from(tokens, chars, after, dues)
+            };
+            let t = if t.to_lowercase().split_whitespace().any(|x| {
+                matches!(
+                    x,
+                    "thanks" | "thank" | "perfect" | "great" | "good" | "joining"
+                )
+            }) {
+                String::new()
+            } else {
+                t
+            };
             let task = if content_words(&t).len() >= 2 {
                 Some(clean_topic(&t))
-            } else if ends_turn || tokens.get(after).is_some_and(|t| t.boundary == Boundary::Sentence) {
+            } else if ends_turn
+                || tokens
+                    .get(after)
+                    .is_some_and(|t| t.boundary == Boundary::Sentence)
+            {
                 // "... including that window. wes?"
                 let (s, _) = sentence_of(tokens, k.saturating_sub(1));
-                (s < k).then(|| clean_topic(&words_text(tokens, chars, s, k))).filter(|t| content_words(t).len() >= 2)
+                (s < k)
+                    .then(|| clean_topic(&words_text(tokens, chars, s, k)))
+                    .filter(|t| content_words(t).len() >= 2)
             } else {
                 None
             };
             if let Some(task) = task {
-                return Some(Request { at: k, asked: Some(name_text(k)), task: Some(task), due: due_in(k), weak: true, need: false, you: false, also: false });
+                return Some(Request {
+                    at: k,
+                    asked: Some(name_text(k)),
+                    task: Some(task),
+                    due: due_in(k),
+                    weak: true,
+                    need: false,
+                    you: false,
+                    also: false,
+                });
             }
             break;
         }
@@ -2059,11 +2997,42 @@ fn request_in(
 fn clean_topic(text: &str) -> String {
     let mut words: Vec<&str> = text.split_whitespace().collect();
     loop {
-        let Some(first) = words.first().map(|w| w.to_lowercase()) else { break };
-        let first = first.trim_matches(|c: char| !c.is_alphanumeric()).to_string();
+        let Some(first) = words.first().map(|w| w.to_lowercase()) else {
+            break;
+        };
+        let first = first
+            .trim_matches(|c: char| !c.is_alphanumeric())
+            .to_string();
         if matches!(
             first.as_str(),
-            "so" | "and" | "then" | "ok" | "okay" | "first" | "second" | "third" | "next" | "finally" | "also" | "um" | "uh" | "great" | "thanks" | "thank" | "you" | "alright" | "right" | "last" | "one" | "more" | "is" | "the" | "other" | "thing" | "that" | "well" | "now"
+            "so" | "and"
+                | "then"
+                | "ok"
+                | "okay"
+                | "first"
+                | "second"
+                | "third"
+                | "next"
+                | "finally"
+                | "also"
+                | "um"
+                | "uh"
+                | "great"
+                | "thanks"
+                | "thank"
+                | "you"
+                | "alright"
+                | "right"
+                | "last"
+                | "one"
+                | "more"
+                | "is"
+                | "the"
+                | "other"
+                | "thing"
+                | "that"
+                | "well"
+                | "now"
         ) && words.len() > 2
         {
             words.remove(0);
@@ -2071,13 +3040,22 @@ fn clean_topic(text: &str) -> String {
             break;
         }
     }
-    words.join(" ").trim_matches(|c: char| !c.is_alphanumeric()).to_string()
+    words
+        .join(" ")
+        .trim_matches(|c: char| !c.is_alphanumeric())
+        .to_string()
 }
 
 /// The subject raised in the turn before token `before`: of the stretches
 /// between clause breaks and function words ("i", "so", "because"), the one
 /// with the most content words.
-fn topic(tokens: &[Token], chars: &[char], _names: &[String], dues: &[Due], before: usize) -> Option<String> {
+fn topic(
+    tokens: &[Token],
+    chars: &[char],
+    _names: &[String],
+    dues: &[Due],
+    before: usize,
+) -> Option<String> {
     let before = before.min(tokens.len());
     let breaks = |k: usize| -> bool {
         let t = &tokens[k];
@@ -2085,9 +3063,37 @@ fn topic(tokens: &[Token], chars: &[char], _names: &[String], dues: &[Due], befo
             || dues.iter().any(|d| d.tokens.0 == k)
             || matches!(
                 t.norm.as_str(),
-                "i" | "we" | "you" | "so" | "because" | "but" | "if" | "ok" | "okay" | "thanks" | "thank" | "great"
-                    | "honestly" | "yeah" | "yes" | "who" | "can" | "could" | "would" | "is" | "are" | "was" | "were"
-                    | "it" | "they" | "he" | "she" | "that" | "this" | "do" | "does" | "did"
+                "i" | "we"
+                    | "you"
+                    | "so"
+                    | "because"
+                    | "but"
+                    | "if"
+                    | "ok"
+                    | "okay"
+                    | "thanks"
+                    | "thank"
+                    | "great"
+                    | "honestly"
+                    | "yeah"
+                    | "yes"
+                    | "who"
+                    | "can"
+                    | "could"
+                    | "would"
+                    | "is"
+                    | "are"
+                    | "was"
+                    | "were"
+                    | "it"
+                    | "they"
+                    | "he"
+                    | "she"
+                    | "that"
+                    | "this"
+                    | "do"
+                    | "does"
+                    | "did"
             )
     };
     let mut best: Option<(usize, String)> = None;
@@ -2149,12 +3155,32 @@ mod tests {
     #[test]
     fn talk_about_items_rejections_and_ownership_are_not_items() {
         let today = date!(2026 - 11 - 16);
-        assert!(run(&[("Maya", true, "ok let's turn those into action items each with an owner")], today).is_empty());
-        assert!(run(&[("Femi", false, "the storage team owns those nodes")], today).is_empty());
+        assert!(run(
+            &[(
+                "Maya",
+                true,
+                "ok let's turn those into action items each with an owner"
+            )],
+            today
+        )
+        .is_empty());
+        assert!(run(
+            &[("Femi", false, "the storage team owns those nodes")],
+            today
+        )
+        .is_empty());
         let rejected = run(
             &[
-                ("Owen", false, "i'd propose we just turn off automated deprovisioning"),
-                ("Carol", false, "no absolutely not we'd fail the access review"),
+                (
+                    "Owen",
+                    false,
+                    "i'd propose we just turn off automated deprovisioning",
+                ),
+                (
+                    "Carol",
+                    false,
+                    "no absolutely not we'd fail the access review",
+                ),
                 ("Maya", true, "wes can you freeze deploys for two weeks"),
                 ("Wes", false, "not me sorry i'm out next week"),
             ],
@@ -2167,10 +3193,22 @@ mod tests {
     fn a_later_amendment_wins() {
         let items = run(
             &[
-                ("Sable", true, "mireille can you add the pool saturation alert on the tokenization proxy"),
+                (
+                    "Sable",
+                    true,
+                    "mireille can you add the pool saturation alert on the tokenization proxy",
+                ),
                 ("Mireille", false, "yeah wednesday"),
-                ("Oskar", false, "heads up the alertmanager config repo is locked wednesday"),
-                ("Mireille", false, "oh right. actually make that thursday then"),
+                (
+                    "Oskar",
+                    false,
+                    "heads up the alertmanager config repo is locked wednesday",
+                ),
+                (
+                    "Mireille",
+                    false,
+                    "oh right. actually make that thursday then",
+                ),
             ],
             date!(2026 - 07 - 07),
         );

@@ -59,7 +59,10 @@ fn joined(tokens: &[Token], k: usize) -> bool {
 fn due_at(tokens: &[Token], k: usize, today: Option<Date>) -> Option<(usize, usize, Option<Date>)> {
     let word = w(tokens, k);
     // Lead words that only introduce a deadline.
-    if matches!(word, "by" | "until" | "till" | "til" | "before" | "due" | "latest") {
+    if matches!(
+        word,
+        "by" | "until" | "till" | "til" | "before" | "due" | "latest"
+    ) {
         let mut inner = k + 1;
         if w(tokens, inner) == "on" {
             inner += 1;
@@ -78,11 +81,18 @@ fn due_at(tokens: &[Token], k: usize, today: Option<Date>) -> Option<(usize, usi
 fn past_context(tokens: &[Token], k: usize) -> bool {
     let before = if k > 0 { w(tokens, k - 1) } else { "" };
     matches!(before, "last" | "since" | "from" | "yesterday" | "ago")
-        || (k > 0 && before == "on" && k >= 2 && matches!(w(tokens, k - 2), "happened" | "was" | "started" | "were"))
+        || (k > 0
+            && before == "on"
+            && k >= 2
+            && matches!(w(tokens, k - 2), "happened" | "was" | "started" | "were"))
 }
 
 /// A deadline phrase proper at `k` (no lead word).
-fn phrase_at(tokens: &[Token], k: usize, today: Option<Date>) -> Option<(usize, usize, Option<Date>)> {
+fn phrase_at(
+    tokens: &[Token],
+    k: usize,
+    today: Option<Date>,
+) -> Option<(usize, usize, Option<Date>)> {
     let word = w(tokens, k);
     let next = w(tokens, k + 1);
     let compute = |f: &dyn Fn(Date) -> Option<Date>| today.and_then(f);
@@ -101,14 +111,24 @@ fn phrase_at(tokens: &[Token], k: usize, today: Option<Date>) -> Option<(usize, 
         return Some((k, span_end, date));
     }
     if word == "eod" || word == "tonight" || word == "today" {
-        let end = if word == "today" && w(tokens, k + 1) == "eod" { k + 2 } else { k + 1 };
+        let end = if word == "today" && w(tokens, k + 1) == "eod" {
+            k + 2
+        } else {
+            k + 1
+        };
         return Some((k, end, today));
     }
     if word == "tomorrow" {
         let mut end = k + 1;
-        if matches!(w(tokens, end), "morning" | "afternoon" | "evening" | "night" | "eod") {
+        if matches!(
+            w(tokens, end),
+            "morning" | "afternoon" | "evening" | "night" | "eod"
+        ) {
             end += 1;
-        } else if w(tokens, end) == "end" && w(tokens, end + 1) == "of" && w(tokens, end + 2) == "day" {
+        } else if w(tokens, end) == "end"
+            && w(tokens, end + 1) == "of"
+            && w(tokens, end + 2) == "day"
+        {
             end += 3;
         }
         return Some((k, end, compute(&|d| d.next_day())));
@@ -181,10 +201,20 @@ fn phrase_at(tokens: &[Token], k: usize, today: Option<Date>) -> Option<(usize, 
     }
     // "after the holidays", "first week of january", "end of quarter" are
     // handled above or left alone; "after" phrases name no day.
-    if word == "after" && next == "the" && matches!(w(tokens, k + 2), "holidays" | "holiday" | "freeze" | "release") {
+    if word == "after"
+        && next == "the"
+        && matches!(
+            w(tokens, k + 2),
+            "holidays" | "holiday" | "freeze" | "release"
+        )
+    {
         return Some((k, k + 3, None));
     }
-    if word == "first" && next == "week" && w(tokens, k + 2) == "of" && month(w(tokens, k + 3)).is_some() {
+    if word == "first"
+        && next == "week"
+        && w(tokens, k + 2) == "of"
+        && month(w(tokens, k + 3)).is_some()
+    {
         return Some((k, k + 4, None));
     }
     None
@@ -197,8 +227,14 @@ fn period_end(tokens: &[Token], j: usize, today: Option<Date>) -> Option<(usize,
     let compute = |f: &dyn Fn(Date) -> Option<Date>| today.and_then(f);
     match word {
         "day" | "today" => Some((j + 1, today)),
-        "week" => Some((j + 1, compute(&|d| Some(coming_or_today(d, Weekday::Friday))))),
-        "month" => Some((j + 1, compute(&|d| Some(last_of_month(d.year(), d.month()))))),
+        "week" => Some((
+            j + 1,
+            compute(&|d| Some(coming_or_today(d, Weekday::Friday))),
+        )),
+        "month" => Some((
+            j + 1,
+            compute(&|d| Some(last_of_month(d.year(), d.month()))),
+        )),
         "quarter" => Some((j + 1, compute(&|d| Some(quarter_end(d))))),
         "sprint" | "release" | "year" => Some((
             j + 1,
@@ -224,7 +260,11 @@ fn period_end(tokens: &[Token], j: usize, today: Option<Date>) -> Option<(usize,
                 "month" => Some((
                     j + 2,
                     compute(&|d| {
-                        let (y, m) = if later { next_month(d.year(), d.month()) } else { (d.year(), d.month()) };
+                        let (y, m) = if later {
+                            next_month(d.year(), d.month())
+                        } else {
+                            (d.year(), d.month())
+                        };
                         Some(last_of_month(y, m))
                     }),
                 )),
@@ -248,7 +288,11 @@ fn period_end(tokens: &[Token], j: usize, today: Option<Date>) -> Option<(usize,
             Some((
                 j + 1,
                 compute(&|d| {
-                    let year = if (m as u8) < (d.month() as u8) { d.year() + 1 } else { d.year() };
+                    let year = if (m as u8) < (d.month() as u8) {
+                        d.year() + 1
+                    } else {
+                        d.year()
+                    };
                     Some(last_of_month(year, m))
                 }),
             ))
@@ -333,7 +377,11 @@ fn ordinal(tokens: &[Token], k: usize) -> Option<(u8, usize)> {
     if !digits.is_empty() {
         let rest = &word[digits.len()..];
         if matches!(rest, "st" | "nd" | "rd" | "th") {
-            return digits.parse().ok().filter(|d| (1..=31).contains(d)).map(|d| (d, k + 1));
+            return digits
+                .parse()
+                .ok()
+                .filter(|d| (1..=31).contains(d))
+                .map(|d| (d, k + 1));
         }
         return None;
     }
@@ -380,7 +428,13 @@ fn day_of_month(tokens: &[Token], k: usize) -> Option<(usize, (u8, Option<Month>
     let start = if w(tokens, k) == "the" { k + 1 } else { k };
     let (dom, mut end) = ordinal(tokens, start)?;
     // A bare ordinal without "the" is too ambiguous ("first", "second").
-    if start == k && !tokens[k].norm.chars().next().is_some_and(|c| c.is_ascii_digit()) {
+    if start == k
+        && !tokens[k]
+            .norm
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_digit())
+    {
         // "june twelfth" reaches here through the month branch; "twenty
         // seventh" and "eighteenth" are days on their own, "second" is not.
         let compound = end > start + 1;
@@ -389,7 +443,10 @@ fn day_of_month(tokens: &[Token], k: usize) -> Option<(usize, (u8, Option<Month>
         }
     }
     // "the first week of january" is not a day.
-    if matches!(w(tokens, end), "week" | "time" | "thing" | "one" | "step" | "version" | "page" | "item" | "run") {
+    if matches!(
+        w(tokens, end),
+        "week" | "time" | "thing" | "one" | "step" | "version" | "page" | "item" | "run"
+    ) {
         return None;
     }
     let mut m = None;
@@ -477,7 +534,11 @@ fn in_next_week(today: Date, day: Weekday) -> Date {
 fn day_in_month(today: Date, dom: u8, month: Option<Month>) -> Option<Date> {
     match month {
         Some(m) => {
-            let year = if (m as u8) < (today.month() as u8) { today.year() + 1 } else { today.year() };
+            let year = if (m as u8) < (today.month() as u8) {
+                today.year() + 1
+            } else {
+                today.year()
+            };
             Date::from_calendar_date(year, m, dom).ok()
         }
         None => {
@@ -547,22 +608,102 @@ mod tests {
         let tue = date!(2026 - 03 - 10);
         let thu = date!(2026 - 06 - 18);
         for (text, today, phrase, want) in [
-            ("uh friday. it's a config change", tue, "friday", Some("2026-03-13")),
-            ("by next Wednesday", thu, "next Wednesday", Some("2026-06-24")),
-            ("until next Thursday I think", thu, "next Thursday", Some("2026-06-25")),
-            ("wednesday next week", date!(2026 - 02 - 17), "wednesday next week", Some("2026-02-25")),
-            ("end of next week", date!(2026 - 09 - 24), "end of next week", Some("2026-10-02")),
-            ("by the end of the month", thu, "the end of the month", Some("2026-06-30")),
-            ("the third of march", date!(2026 - 02 - 17), "the third of march", Some("2026-03-03")),
-            ("by the twenty eighth so", date!(2026 - 10 - 21), "the twenty eighth", Some("2026-10-28")),
-            ("give me two weeks", date!(2026 - 05 - 20), "two weeks", Some("2026-06-03")),
-            ("within twenty four hours", tue, "within twenty four hours", Some("2026-03-11")),
-            ("tomorrow end of day", tue, "tomorrow end of day", Some("2026-03-11")),
-            ("end of march", date!(2026 - 02 - 18), "end of march", Some("2026-03-31")),
-            ("by end of quarter", date!(2026 - 06 - 23), "end of quarter", Some("2026-06-30")),
-            ("after the holidays", date!(2026 - 12 - 17), "after the holidays", None),
-            ("by the thirtieth of the month", date!(2026 - 11 - 03), "the thirtieth", Some("2026-11-30")),
-            ("Tuesday", date!(2026 - 12 - 17), "Tuesday", Some("2026-12-22")),
+            (
+                "uh friday. it's a config change",
+                tue,
+                "friday",
+                Some("2026-03-13"),
+            ),
+            (
+                "by next Wednesday",
+                thu,
+                "next Wednesday",
+                Some("2026-06-24"),
+            ),
+            (
+                "until next Thursday I think",
+                thu,
+                "next Thursday",
+                Some("2026-06-25"),
+            ),
+            (
+                "wednesday next week",
+                date!(2026 - 02 - 17),
+                "wednesday next week",
+                Some("2026-02-25"),
+            ),
+            (
+                "end of next week",
+                date!(2026 - 09 - 24),
+                "end of next week",
+                Some("2026-10-02"),
+            ),
+            (
+                "by the end of the month",
+                thu,
+                "the end of the month",
+                Some("2026-06-30"),
+            ),
+            (
+                "the third of march",
+                date!(2026 - 02 - 17),
+                "the third of march",
+                Some("2026-03-03"),
+            ),
+            (
+                "by the twenty eighth so",
+                date!(2026 - 10 - 21),
+                "the twenty eighth",
+                Some("2026-10-28"),
+            ),
+            (
+                "give me two weeks",
+                date!(2026 - 05 - 20),
+                "two weeks",
+                Some("2026-06-03"),
+            ),
+            (
+                "within twenty four hours",
+                tue,
+                "within twenty four hours",
+                Some("2026-03-11"),
+            ),
+            (
+                "tomorrow end of day",
+                tue,
+                "tomorrow end of day",
+                Some("2026-03-11"),
+            ),
+            (
+                "end of march",
+                date!(2026 - 02 - 18),
+                "end of march",
+                Some("2026-03-31"),
+            ),
+            (
+                "by end of quarter",
+                date!(2026 - 06 - 23),
+                "end of quarter",
+                Some("2026-06-30"),
+            ),
+            (
+                "after the holidays",
+                date!(2026 - 12 - 17),
+                "after the holidays",
+                None,
+            ),
+            (
+                "by the thirtieth of the month",
+                date!(2026 - 11 - 03),
+                "the thirtieth",
+                Some("2026-11-30"),
+            ),
+            (
+                "Tuesday",
+                date!(2026 - 12 - 17),
+                "Tuesday",
+                Some("2026-12-22"),
+            ),
         ] {
             let (p, d) = due(text, today);
             assert_eq!((p.as_str(), d.as_deref()), (phrase, want), "{text:?}");

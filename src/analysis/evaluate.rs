@@ -547,7 +547,10 @@ pub fn parse_conversations(text: &str) -> Result<Vec<LabelledConversation>, Labe
         {
             return Err(LabelledSetError::Line {
                 line: index + 1,
-                message: format!("meeting_date {:?} is not YYYY-MM-DD", conversation.meeting_date),
+                message: format!(
+                    "meeting_date {:?} is not YYYY-MM-DD",
+                    conversation.meeting_date
+                ),
             });
         }
         out.push(conversation);
@@ -653,9 +656,14 @@ pub fn score_conversations(conversations: &[LabelledConversation]) -> ItemScores
                 let similarity = task_similarity(&want.task, &got.task);
                 let shared_turns = want.turns.iter().filter(|t| got.turns.contains(t)).count();
                 if similarity > 0.0 || shared_turns > 0 {
-                    let fields = owner_matches(want.owner.as_deref(), got.owner.as_deref()) as usize
+                    let fields = owner_matches(want.owner.as_deref(), got.owner.as_deref())
+                        as usize
                         + due_matches(want, got) as usize;
-                    candidates.push((similarity + shared_turns as f64 * 0.2 + fields as f64 * 0.3, i, j));
+                    candidates.push((
+                        similarity + shared_turns as f64 * 0.2 + fields as f64 * 0.3,
+                        i,
+                        j,
+                    ));
                 }
             }
         }

@@ -7,7 +7,9 @@ use std::sync::Arc;
 
 use anyhow::{bail, Context, Result};
 use blameless::analysis::evaluate::{self, ActionScores};
-use blameless::analysis::{meeting_actions, span_text, ActionItem, ActionLog, ConversationTurn, Tag};
+use blameless::analysis::{
+    meeting_actions, span_text, ActionItem, ActionLog, ConversationTurn, Tag,
+};
 use blameless::cli::{ActionsFormat, AnalyzeArgs, AnalyzeFormat, ListFormat, NudgeArgs};
 use blameless::config::Paths;
 use blameless::encoder::{Encoder, EncoderError};
@@ -220,7 +222,12 @@ fn write_agreed(out: &mut impl Write, format: AnalyzeFormat, items: &[ActionItem
     writeln!(out, "\naction items agreed: {}", items.len())?;
     for item in items {
         let turns: Vec<String> = item.turns.iter().map(u64::to_string).collect();
-        writeln!(out, "  - {} (turns {})", describe_action(item), turns.join(", "))?;
+        writeln!(
+            out,
+            "  - {} (turns {})",
+            describe_action(item),
+            turns.join(", ")
+        )?;
     }
     Ok(())
 }
@@ -337,7 +344,10 @@ pub fn actions(
     let items = meeting_actions(&meeting, facilitator);
     let turn = |id: u64| meeting.turns.iter().find(|t| t.id == id);
     let who = |record: &TurnRecord| -> String {
-        record.speaker.clone().unwrap_or_else(|| record.source.clone())
+        record
+            .speaker
+            .clone()
+            .unwrap_or_else(|| record.source.clone())
     };
     let mut out = std::io::stdout().lock();
     let date = meeting
@@ -477,7 +487,9 @@ pub fn eval_actions(file: &Path, format: ListFormat, errors: bool) -> Result<Exi
         let scores = evaluate::score_conversations(&conversations);
         match format {
             ListFormat::Json => write_scores_json(&mut out, &scores, errors)?,
-            ListFormat::Text => write_item_scores(&mut out, &file.display().to_string(), &scores, errors)?,
+            ListFormat::Text => {
+                write_item_scores(&mut out, &file.display().to_string(), &scores, errors)?
+            }
         }
         return Ok(ExitCode::SUCCESS);
     }
@@ -507,11 +519,19 @@ fn eval_action_splits(
     out: &mut impl Write,
 ) -> Result<ExitCode> {
     let splits_path = dir.join("splits.json");
-    let splits: std::collections::BTreeMap<String, Vec<String>> = serde_json::from_str(
-        &std::fs::read_to_string(&splits_path)
-            .with_context(|| format!("cannot read {}; a labelled directory needs one", splits_path.display()))?,
-    )
-    .with_context(|| format!("{} must map split names to file lists", splits_path.display()))?;
+    let splits: std::collections::BTreeMap<String, Vec<String>> =
+        serde_json::from_str(&std::fs::read_to_string(&splits_path).with_context(|| {
+            format!(
+                "cannot read {}; a labelled directory needs one",
+                splits_path.display()
+            )
+        })?)
+        .with_context(|| {
+            format!(
+                "{} must map split names to file lists",
+                splits_path.display()
+            )
+        })?;
     let mut report = serde_json::Map::new();
     for (split, files) in &splits {
         let mut all = Vec::new();
@@ -520,8 +540,9 @@ fn eval_action_splits(
             let path = dir.join(name);
             let text = std::fs::read_to_string(&path)
                 .with_context(|| format!("cannot read {}", path.display()))?;
-            let conversations = evaluate::parse_conversations(&text)
-                .with_context(|| format!("{} is not a labelled conversation set", path.display()))?;
+            let conversations = evaluate::parse_conversations(&text).with_context(|| {
+                format!("{} is not a labelled conversation set", path.display())
+            })?;
             let scores = evaluate::score_conversations(&conversations);
             if format == ListFormat::Text {
                 write_item_scores(out, &format!("{split}: {name}"), &scores, false)?;
@@ -532,7 +553,12 @@ fn eval_action_splits(
         let scores = evaluate::score_conversations(&all);
         match format {
             ListFormat::Text => {
-                write_item_scores(out, &format!("{split} (all {} files)", files.len()), &scores, errors)?;
+                write_item_scores(
+                    out,
+                    &format!("{split} (all {} files)", files.len()),
+                    &scores,
+                    errors,
+                )?;
                 writeln!(out)?;
             }
             ListFormat::Json => {
@@ -545,7 +571,11 @@ fn eval_action_splits(
         }
     }
     if format == ListFormat::Json {
-        writeln!(out, "{}", serde_json::to_string_pretty(&Value::Object(report))?)?;
+        writeln!(
+            out,
+            "{}",
+            serde_json::to_string_pretty(&Value::Object(report))?
+        )?;
     }
     Ok(ExitCode::SUCCESS)
 }
