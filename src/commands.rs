@@ -64,7 +64,11 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Eval(EvalCommand::Feedback { format }) => feedback::eval(&paths, format),
         Command::Speakers(command) => speakers::run(&paths, command),
         Command::Analyze(args) => analysis::analyze(&paths, args),
-        Command::Actions { meeting, format } => analysis::actions(&paths, &meeting, format),
+        Command::Actions {
+            meeting,
+            format,
+            facilitator,
+        } => analysis::actions(&paths, &meeting, format, facilitator.as_deref()),
         Command::Record(args) => {
             let sources = if args.device.is_empty() {
                 vec![SourceSpec::Device { name: None }]
