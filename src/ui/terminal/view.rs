@@ -230,6 +230,9 @@ impl LiveView {
                     self.warning = Some(message.clone());
                 }
             }
+            // The consolidated action items: the turns already showed each
+            // item as it was agreed.
+            Event::Actions { .. } => {}
             Event::End { status, .. } => {
                 self.ended = Some(status.clone());
                 self.partials.clear();
