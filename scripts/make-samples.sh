@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
-# Render the synthetic post-mortem meeting samples/postmortem.script to audio.
+# Render a synthetic meeting script (default samples/postmortem.script) to audio.
 #
-# Outputs (in samples/):
-#   postmortem.wav              the whole meeting, 16 kHz mono s16 (git-ignored)
+#   scripts/make-samples.sh [samples/NAME.script]
+#
+# Outputs (in samples/; NAME is the script's name, postmortem by default):
+#   NAME.wav                    the whole meeting, 16 kHz mono s16 (git-ignored)
 #   bench-60s.wav               exactly its first 60 s, for the speed benchmark
-#                               (git-ignored)
-#   postmortem.truth.jsonl      one line per turn:
+#                               (git-ignored; postmortem only)
+#   NAME.truth.jsonl            one line per turn:
 #                               {"speaker": ..., "start": s, "end": s, "text": ...}
-#   postmortem.manifest.jsonl   {"audio": "postmortem.wav", "reference": ...}
+#   NAME.manifest.jsonl         {"audio": "NAME.wav", "reference": ...}
 #
 # Each turn is synthesized with its speaker's voice (espeak-ng or flite, as the
 # script's @voice lines say), converted to 16 kHz mono s16 with sox, trimmed of
@@ -21,6 +23,7 @@ export LC_ALL=C
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 OUT=$ROOT/samples
 SCRIPT=${1:-$OUT/postmortem.script}
+NAME=$(basename "$SCRIPT" .script)
 
 RATE=16000
 LEAD_MS=500      # silence before the first turn
@@ -179,18 +182,19 @@ done
 silence_raw "$TAIL_MS" "$all"
 
 total=$(( $(stat -c %s "$all") / 2 ))
-(( total >= BENCH_SECONDS * RATE )) \
-  || die "meeting is only $(fmt_seconds "$total") s, shorter than the ${BENCH_SECONDS} s benchmark clip"
-
-sox -D -R "${RAW[@]}" "$all" -t wav -e signed-integer -b 16 "$TMP/postmortem.wav"
-sox -D -R "$TMP/postmortem.wav" -t wav "$TMP/bench.wav" trim 0 "$((BENCH_SECONDS * RATE))s"
-printf '{"audio": "postmortem.wav", "reference": "%s"}\n' "$(json_escape "$reference")" \
+sox -D -R "${RAW[@]}" "$all" -t wav -e signed-integer -b 16 "$TMP/meeting.wav"
+printf '{"audio": "%s.wav", "reference": "%s"}\n' "$NAME" "$(json_escape "$reference")" \
   >"$TMP/manifest"
+if [[ $NAME == postmortem ]]; then
+  (( total >= BENCH_SECONDS * RATE )) \
+    || die "meeting is only $(fmt_seconds "$total") s, shorter than the ${BENCH_SECONDS} s benchmark clip"
+  sox -D -R "$TMP/meeting.wav" -t wav "$TMP/bench.wav" trim 0 "$((BENCH_SECONDS * RATE))s"
+  mv -f "$TMP/bench.wav" "$OUT/bench-60s.wav"
+fi
 
-mv -f "$TMP/postmortem.wav" "$OUT/postmortem.wav"
-mv -f "$TMP/bench.wav" "$OUT/bench-60s.wav"
-mv -f "$TMP/truth" "$OUT/postmortem.truth.jsonl"
-mv -f "$TMP/manifest" "$OUT/postmortem.manifest.jsonl"
+mv -f "$TMP/meeting.wav" "$OUT/$NAME.wav"
+mv -f "$TMP/truth" "$OUT/$NAME.truth.jsonl"
+mv -f "$TMP/manifest" "$OUT/$NAME.manifest.jsonl"
 
-log "$N turns, $(fmt_seconds "$total") s -> samples/postmortem.wav, samples/bench-60s.wav,"
-log "  samples/postmortem.truth.jsonl, samples/postmortem.manifest.jsonl"
+log "$N turns, $(fmt_seconds "$total") s -> samples/$NAME.wav, samples/$NAME.truth.jsonl,"
+log "  samples/$NAME.manifest.jsonl$([[ $NAME == postmortem ]] && echo ', samples/bench-60s.wav')"

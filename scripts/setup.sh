@@ -42,6 +42,7 @@ fi
 log "samples"
 "$ROOT/scripts/fetch-samples.sh"
 "$ROOT/scripts/make-samples.sh" >/dev/null
+"$ROOT/scripts/make-samples.sh" "$ROOT/samples/longturns.script" >/dev/null
 "$ROOT/scripts/make-hard-meeting.sh"
 
 log "building blameless ($PROFILE) in $CARGO_TARGET_DIR"

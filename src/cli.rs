@@ -253,9 +253,24 @@ pub struct SearchArgs {
     #[arg(long, value_parser = parse_date, value_name = "DATE", help_heading = "Filters")]
     pub until: Option<DateArg>,
 
-    /// Only turns with an action item.
+    /// Only turns in which the tagger found an action item.
     #[arg(long, help_heading = "Filters")]
     pub action_items: bool,
+
+    /// Only turns the facilitator marked: bare `--marked` for any mark, or
+    /// `--marked=KIND` (dismissed, used, action_item, key_moment; repeat for
+    /// any of several). Marks come from the terminal UI's keys d, u, a, k
+    /// (see docs/feedback.md); `--tag` is the tagger's labels, not these.
+    #[arg(
+        long,
+        value_enum,
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = "any",
+        value_name = "KIND",
+        help_heading = "Filters"
+    )]
+    pub marked: Vec<MarkArg>,
 
     /// Most hits to show (with --count-by: most meetings).
     #[arg(
@@ -277,6 +292,23 @@ pub struct SearchArgs {
     /// docs/search.md).
     #[arg(long, short, value_enum, default_value_t = ListFormat::Text, help_heading = "Output")]
     pub format: ListFormat,
+}
+
+/// `--marked` values: the facilitator's marks on a turn.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum MarkArg {
+    /// Any of the marks below.
+    Any,
+    /// Its nudge was dismissed as not helpful (key d).
+    Dismissed,
+    /// Its nudge was used (key u).
+    Used,
+    /// Marked as an action item (key a).
+    #[value(name = "action_item")]
+    ActionItem,
+    /// Marked as a key moment (key k).
+    #[value(name = "key_moment")]
+    KeyMoment,
 }
 
 /// `--count-by` values.
@@ -769,6 +801,18 @@ pub enum EvalCommand {
         /// Seconds around each reference boundary that are not scored.
         #[arg(long, default_value_t = 0.25, value_name = "SECONDS")]
         collar: f64,
+        /// Output format.
+        #[arg(long, short, value_enum, default_value_t = ListFormat::Text)]
+        format: ListFormat,
+    },
+    /// How often facilitators dismissed each label's nudges, over all
+    /// stored meetings: the signal from real meetings about false alarms.
+    ///
+    /// Reads every meeting's feedback.jsonl (the terminal UI's keys d and u,
+    /// see docs/feedback.md). Only meetings with any feedback count, since
+    /// only there did a person see the nudges and could dismiss them. Per
+    /// label: nudges shown, dismissed, used, and the dismissal rate.
+    Feedback {
         /// Output format.
         #[arg(long, short, value_enum, default_value_t = ListFormat::Text)]
         format: ListFormat,

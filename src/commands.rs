@@ -2,6 +2,7 @@
 //! terminal, with `anyhow` for context and indicatif for progress.
 
 mod analysis;
+mod feedback;
 mod speakers;
 mod tagging;
 
@@ -15,7 +16,7 @@ use blameless::asr::{self, AudioCtx};
 use blameless::cli::{self, Cli, Command, EvalCommand, ListFormat, ModelsCommand, QuantArg};
 use blameless::config::Paths;
 use blameless::events::Event;
-use blameless::models::{self, WeightType};
+use blameless::models::{self, Package, WeightType};
 use blameless::pipeline::{self, Pace, SourceSpec};
 use blameless::store::Store;
 use blameless::transcript::{self, Transcript};
@@ -60,6 +61,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             collar,
             format,
         }) => speakers::eval(&paths, &hypothesis, &reference, collar, format),
+        Command::Eval(EvalCommand::Feedback { format }) => feedback::eval(&paths, format),
         Command::Speakers(command) => speakers::run(&paths, command),
         Command::Analyze(args) => analysis::analyze(&paths, args),
         Command::Actions { meeting, format } => analysis::actions(&paths, &meeting, format),
@@ -289,6 +291,7 @@ fn models_command(paths: &Paths, ui: &Ui, command: ModelsCommand) -> Result<Exit
 
 fn models_list(paths: &Paths, format: ListFormat) -> Result<ExitCode> {
     let installed = models::installed(&paths.models);
+    let catalog = models::catalog::catalog();
     let mut out = std::io::stdout().lock();
     match format {
         ListFormat::Json => {
@@ -298,11 +301,14 @@ fn models_list(paths: &Paths, format: ListFormat) -> Result<ExitCode> {
                     "name": m.name, "path": m.path, "bytes": m.n_bytes,
                     "model": m.model, "weights": m.weight_type,
                 })).collect::<Vec<_>>(),
-                "available": models::CATALOGUE.iter().map(|e| serde_json::json!({
-                    "name": e.name, "description": e.description,
-                    "packages": e.packages.iter().map(|p| format!("{}=={}", p.name, p.version)).collect::<Vec<_>>(),
-                    "weights": e.outputs.iter().map(|(w, _)| w.name()).collect::<Vec<_>>(),
-                })).collect::<Vec<_>>(),
+                "available": catalog.whisper.iter().map(|e| serde_json::json!({
+                    "name": e.name, "description": e.description, "licence": e.licence,
+                    "packages": e.packages.iter().map(Package::spec).collect::<Vec<_>>(),
+                    "weights": e.outputs.iter().map(|o| o.weight_type.name()).collect::<Vec<_>>(),
+                })).chain(catalog.model.iter().map(|e| serde_json::json!({
+                    "name": e.name, "description": e.description, "licence": e.licence,
+                    "packages": [e.package.spec()],
+                }))).collect::<Vec<_>>(),
             });
             writeln!(out, "{}", serde_json::to_string_pretty(&value)?)?;
         }
@@ -326,18 +332,25 @@ fn models_list(paths: &Paths, format: ListFormat) -> Result<ExitCode> {
                 out,
                 "Available with `blameless models fetch NAME [--quant f16|q8_0|q5_0]`:"
             )?;
-            for e in models::CATALOGUE {
-                let packages: Vec<String> = e
-                    .packages
-                    .iter()
-                    .map(|p| format!("{}=={}", p.name, p.version))
-                    .collect();
+            for e in &catalog.whisper {
+                let packages: Vec<String> = e.packages.iter().map(Package::spec).collect();
                 writeln!(
                     out,
-                    "  {:<16} {} [{}]",
+                    "  {:<16} {} ({}) [{}]",
                     e.name,
                     e.description,
+                    e.licence,
                     packages.join(" + ")
+                )?;
+            }
+            for e in &catalog.model {
+                writeln!(
+                    out,
+                    "  {:<16} {} ({}) [{}]",
+                    e.name,
+                    e.description,
+                    e.licence,
+                    e.package.spec()
                 )?;
             }
         }
@@ -765,7 +778,11 @@ fn meetings_show(paths: &Paths, id: &str, format: ListFormat) -> Result<ExitCode
     let mut out = std::io::stdout().lock();
     match format {
         ListFormat::Json => {
-            let value = serde_json::json!({ "meeting": meeting.info, "turns": meeting.turns });
+            let value = serde_json::json!({
+                "meeting": meeting.info,
+                "turns": meeting.turns,
+                "feedback": meeting.feedback,
+            });
             writeln!(out, "{}", serde_json::to_string_pretty(&value)?)?;
         }
         ListFormat::Text => {
@@ -808,10 +825,45 @@ fn meetings_show(paths: &Paths, id: &str, format: ListFormat) -> Result<ExitCode
                     mm_ss(turn.start),
                     turn.speaker.as_deref().unwrap_or(&turn.source),
                 )?;
+                for f in meeting
+                    .feedback
+                    .iter()
+                    .filter(|f| f.turn_id == Some(turn.id))
+                {
+                    writeln!(out, "        ^ marked: {}", describe_feedback(f))?;
+                }
+            }
+            let unattached: Vec<_> = meeting
+                .feedback
+                .iter()
+                .filter(|f| f.turn_id.is_none() && f.kind != blameless::store::FeedbackKind::Opened)
+                .collect();
+            if !unattached.is_empty() {
+                writeln!(out)?;
+                for f in unattached {
+                    writeln!(
+                        out,
+                        "[{}] facilitator: {}",
+                        mm_ss(f.at),
+                        describe_feedback(f)
+                    )?;
+                }
             }
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// One piece of facilitator feedback for people: "nudge dismissed as not
+/// helpful (blame: \"Let's leave Dan aside...\")".
+fn describe_feedback(f: &blameless::store::Feedback) -> String {
+    let mut text = f.kind.describe().to_string();
+    match (&f.label, &f.nudge) {
+        (Some(label), Some(nudge)) => text.push_str(&format!(" ({label}: {nudge:?})")),
+        (Some(label), None) => text.push_str(&format!(" ({label})")),
+        _ => {}
+    }
+    text
 }
 
 fn recover(paths: &Paths, format: ListFormat) -> Result<ExitCode> {
@@ -833,14 +885,19 @@ fn recover(paths: &Paths, format: ListFormat) -> Result<ExitCode> {
                             RecoveryOutcome::Recovered => "recovered".to_string(),
                             RecoveryOutcome::SkippedLive { .. } => "skipped_live".to_string(),
                             RecoveryOutcome::Failed { .. } => "failed".to_string(),
+                            RecoveryOutcome::Removed { .. } => "removed".to_string(),
                         },
-                        "problem": match &r.outcome { RecoveryOutcome::Failed { problem } => Some(problem.clone()), _ => None },
+                        "problem": match &r.outcome {
+                            RecoveryOutcome::Failed { problem } | RecoveryOutcome::Removed { reason: problem } => Some(problem.clone()),
+                            _ => None,
+                        },
                         "sources": r.sources.iter().map(|s| serde_json::json!({
                             "name": s.name, "file": s.file, "audio_bytes": s.audio_bytes, "seconds": s.seconds,
                             "header_fixed": s.header_fixed, "trimmed_bytes": s.trimmed_bytes, "recreated": s.recreated,
                         })).collect::<Vec<_>>(),
                         "turns_kept": r.turns_kept,
                         "torn_line_bytes": r.torn_line_bytes,
+                        "torn_feedback_bytes": r.torn_feedback_bytes,
                         "notes": r.notes,
                     })
                 })
@@ -869,6 +926,7 @@ fn recover(paths: &Paths, format: ListFormat) -> Result<ExitCode> {
                         )
                     }
                     RecoveryOutcome::Failed { problem } => format!("failed: {problem}"),
+                    RecoveryOutcome::Removed { reason } => format!("removed: {reason}"),
                 };
                 writeln!(out, "{}: {verdict}", r.id.as_str())?;
                 for s in &r.sources {
@@ -910,9 +968,46 @@ fn recover(paths: &Paths, format: ListFormat) -> Result<ExitCode> {
     })
 }
 
+/// The store's feedback kinds a `--marked` list means (any: every mark).
+fn marked_kinds(marked: &[cli::MarkArg]) -> Vec<blameless::store::FeedbackKind> {
+    use blameless::store::FeedbackKind;
+    let mut kinds = Vec::new();
+    for mark in marked {
+        let more: &[FeedbackKind] = match mark {
+            cli::MarkArg::Any => &FeedbackKind::MARKS,
+            cli::MarkArg::Dismissed => &[FeedbackKind::Dismissed],
+            cli::MarkArg::Used => &[FeedbackKind::Used],
+            cli::MarkArg::ActionItem => &[FeedbackKind::ActionItem],
+            cli::MarkArg::KeyMoment => &[FeedbackKind::KeyMoment],
+        };
+        for kind in more {
+            if !kinds.contains(kind) {
+                kinds.push(*kind);
+            }
+        }
+    }
+    kinds
+}
+
 /// Brings the index up to date where this process may, saying so on stderr.
+///
+/// An index that cannot be brought up to date (the disk is full, the
+/// directory is read-only) is searched as it is, and stderr says it is
+/// stale, even with `--quiet`: results must not look complete when they
+/// may not be. An index of another version cannot be read, so that stays
+/// an error.
 fn ensure_index(store: &Store, ui: &Ui) -> Result<()> {
-    match search::ensure_current(store)? {
+    let ensured = match search::ensure_current(store) {
+        Ok(ensured) => ensured,
+        Err(error @ search::SearchError::Outdated { .. }) => return Err(error.into()),
+        Err(error) => {
+            eprintln!(
+                "blameless: warning: the search index is stale (it could not be brought up to date: {error}); results may miss recent turns"
+            );
+            return Ok(());
+        }
+    };
+    match ensured {
         search::Ensured::AsIs => {}
         search::Ensured::CaughtUp { n_meetings } => ui.note(&format!(
             "search index: indexed {n_meetings} changed meetings"
@@ -946,6 +1041,7 @@ fn search(paths: &Paths, ui: &Ui, args: &cli::SearchArgs) -> Result<ExitCode> {
         since: args.since.map(cli::DateArg::start),
         until: args.until.map(cli::DateArg::end_exclusive),
         action_items: args.action_items,
+        marked: marked_kinds(&args.marked),
     };
     let index = search::SearchIndex::open(&paths.home)?;
     let mut out = std::io::stdout().lock();
@@ -980,7 +1076,8 @@ fn search(paths: &Paths, ui: &Ui, args: &cli::SearchArgs) -> Result<ExitCode> {
                     serde_json::json!({
                         "meeting_id": h.meeting_id, "title": h.title, "date": rfc3339(h.date),
                         "speaker": h.speaker, "start": h.start, "end": h.end, "text": h.text,
-                        "snippet": h.snippet.render("**", "**"), "tags": h.tags, "score": h.score,
+                        "snippet": h.snippet.render("**", "**"), "tags": h.tags, "marks": h.marks,
+                        "score": h.score,
                     })
                 })
                 .collect();
@@ -1005,11 +1102,14 @@ fn search(paths: &Paths, ui: &Ui, args: &cli::SearchArgs) -> Result<ExitCode> {
                     hit.title,
                     day(hit.date)
                 )?;
-                let tags = if hit.tags.is_empty() {
+                let mut tags = if hit.tags.is_empty() {
                     String::new()
                 } else {
                     format!("   [{}]", hit.tags.join(", "))
                 };
+                if !hit.marks.is_empty() {
+                    tags.push_str(&format!("   [marked: {}]", hit.marks.join(", ")));
+                }
                 writeln!(out, "    {}{tags}", hit.snippet.render(open, close))?;
             }
             if results.total > results.hits.len() {

@@ -13,6 +13,26 @@ use crate::analysis::{ActionItem, Tag};
 /// disappears; adding fields is compatible.
 pub const SCHEMA: u32 = 3;
 
+/// Where a turn's latency went, in wall-clock milliseconds. The stages
+/// follow each other; what `latency_ms` has beyond their sum is storing
+/// and printing.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct TurnTiming {
+    /// From the turn's last audio sample entering the pipeline until the
+    /// voice activity detector declared the utterance over (end-of-speech
+    /// silence).
+    pub vad_ms: u64,
+    /// Waiting for the Whisper thread (a partial decode being cancelled,
+    /// earlier turns).
+    pub queue_ms: u64,
+    /// Whisper decoding the part of the turn not yet committed.
+    pub decode_ms: u64,
+    /// Waiting for the turn's speaker after its text was ready.
+    pub speakers_ms: u64,
+    /// Tagging the turn (rules and learned layer) and the nudge policy.
+    pub tagging_ms: u64,
+}
+
 /// Everything the live pipeline reports, in the order it happens.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -66,6 +86,8 @@ pub enum Event {
         /// Wall-clock milliseconds from the moment the turn's last audio
         /// sample entered the pipeline to the moment this event was written.
         latency_ms: u64,
+        /// Where `latency_ms` went, stage by stage.
+        timing: TurnTiming,
         /// What the turn shows (blame, defensive, ...), with evidence.
         tags: Vec<Tag>,
         /// Action items said in the turn.
@@ -166,13 +188,20 @@ mod tests {
             end: 2.25,
             text: "We rolled back.".into(),
             latency_ms: 640,
+            timing: TurnTiming {
+                vad_ms: 350,
+                queue_ms: 10,
+                decode_ms: 200,
+                speakers_ms: 0,
+                tagging_ms: 30,
+            },
             tags: Vec::new(),
             actions: Vec::new(),
             untranscribed: None,
         };
         assert_eq!(
             turn.to_json_line(),
-            r#"{"type":"turn","id":3,"source":"mic","speaker":null,"speaker_confidence":null,"start":1.5,"end":2.25,"text":"We rolled back.","latency_ms":640,"tags":[],"actions":[]}"#
+            r#"{"type":"turn","id":3,"source":"mic","speaker":null,"speaker_confidence":null,"start":1.5,"end":2.25,"text":"We rolled back.","latency_ms":640,"timing":{"vad_ms":350,"queue_ms":10,"decode_ms":200,"speakers_ms":0,"tagging_ms":30},"tags":[],"actions":[]}"#
         );
         let status = Event::Status {
             rtf: 0.1,

@@ -52,6 +52,23 @@ fn replay_of_the_synthetic_meeting_matches_the_script() {
         assert_eq!(t["id"], i as u64 + 1);
         assert!(t["start"].as_f64().unwrap() < t["end"].as_f64().unwrap());
         assert!(t["latency_ms"].is_u64());
+        // The stages follow each other, so their times add up to at most
+        // the latency (the rest is channels, storing and printing).
+        let stages: u64 = [
+            "vad_ms",
+            "queue_ms",
+            "decode_ms",
+            "speakers_ms",
+            "tagging_ms",
+        ]
+        .iter()
+        .map(|k| {
+            t["timing"][k]
+                .as_u64()
+                .unwrap_or_else(|| panic!("{k} in {t}"))
+        })
+        .sum();
+        assert!(stages <= t["latency_ms"].as_u64().unwrap(), "{t}");
     }
     // Every scripted turn is covered by the turns that overlap it (one, or
     // a few when a long pause splits it), which begin and end near its
@@ -652,11 +669,14 @@ fn sigterm_stops_cleanly() {
 /// `recording` (or hang, with the asr thread blocked on an undrained
 /// channel). Files larger than 100 kB cannot be written here (RLIMIT_FSIZE,
 /// with SIGXFSZ ignored so writes fail with EFBIG): the recording fails
-/// after about three seconds of audio, for real.
+/// after about three seconds of the 11 s speech, for real. Issue 13: that
+/// failure is said at once (`NOT RECORDING`), the transcript goes on to the
+/// end of the speech (turns still fit), and the meeting is closed as
+/// interrupted.
 #[test]
-fn a_store_write_failure_ends_the_run_with_the_meeting_interrupted() {
+fn a_store_write_failure_stops_the_audio_and_the_transcript_goes_on() {
     let b = Blameless::new();
-    let audio = sample("postmortem.wav");
+    let audio = sample("jfk.wav");
     let blameless = b.cmd();
     let mut command = std::process::Command::new("sh");
     command
@@ -681,17 +701,37 @@ fn a_store_write_failure_ends_the_run_with_the_meeting_interrupted() {
         };
     }
     let mut child = command.spawn().unwrap();
-    let status = wait_at_most(&mut child, Duration::from_secs(60));
+    let status = wait_at_most(&mut child, Duration::from_secs(180));
     let output = child.wait_with_output().unwrap();
     let err = stderr(&output);
-    assert_eq!(status.code(), Some(1), "{err}");
-    assert!(err.contains("File too large"), "{err}");
+    assert_eq!(status.code(), Some(3), "interrupted: {err}");
     let events = events(&common::stdout(&output));
     assert_eq!(events[0]["type"], "meeting");
+    let warning = events
+        .iter()
+        .position(|e| {
+            e["type"] == "warning"
+                && e["message"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with("NOT RECORDING audio of jfk")
+        })
+        .unwrap_or_else(|| panic!("no NOT RECORDING warning: {events:?}"));
     assert!(
-        events.iter().all(|e| e["type"] != "end"),
-        "no end event after a store failure"
+        events[warning]["message"]
+            .as_str()
+            .unwrap()
+            .contains("File too large"),
+        "{}",
+        events[warning]
     );
+    let last_turn = of_type(&events, "turn").last().cloned().unwrap();
+    assert!(
+        last_turn["end"].as_f64().unwrap() > 8.0,
+        "the transcript went on to the end: {last_turn}"
+    );
+    let end = events.last().unwrap();
+    assert_eq!(end["type"], "end", "{end}");
     let listed: serde_json::Value =
         serde_json::from_str(&ok(b.run(&["meetings", "list", "--format", "json"]))).unwrap();
     assert_eq!(listed[0]["id"], events[0]["id"]);
@@ -700,8 +740,15 @@ fn a_store_write_failure_ends_the_run_with_the_meeting_interrupted() {
         listed[0]["interruption"]
             .as_str()
             .unwrap()
-            .contains("storing failed"),
+            .contains("storing failed: audio of jfk stopped at"),
         "{listed}"
+    );
+    assert_eq!(
+        listed[0]["turns"]
+            .as_u64()
+            .or(listed[0]["n_turns"].as_u64()),
+        Some(of_type(&events, "turn").len() as u64),
+        "every shown turn is stored: {listed}"
     );
 }
 

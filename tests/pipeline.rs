@@ -129,3 +129,80 @@ fn a_stage_error_keeps_its_cause() {
     );
     assert!(store.list().unwrap().is_empty(), "no meeting is created");
 }
+
+/// What the asr thread relies on to keep turn latency flat: a decode is
+/// cancelled when a final waits, and the tail of a turn decoded with the
+/// committed start as its prompt continues it.
+#[test]
+fn a_clip_decode_is_cancelled_by_its_counter_and_continues_its_context() {
+    use blameless::asr::{AsrError, Clip, Model, Options};
+    use std::sync::atomic::{AtomicU64, Ordering};
+    let mut model = Model::load(&model_path("tiny.en")).unwrap();
+    let speech = blameless::audio::read_file(&sample("jfk.wav"))
+        .unwrap()
+        .mono;
+    let options = Options {
+        threads: 1,
+        ..Default::default()
+    };
+    let idle = AtomicU64::new(0);
+    let clip = |cancel| Clip {
+        samples: &speech,
+        context: "",
+        cancel: Some(cancel),
+    };
+    let started = std::time::Instant::now();
+    let whole = model.decode_clip(&clip(&idle), &options).unwrap();
+    let decode_time = started.elapsed();
+    let text: Vec<&str> = whole.iter().map(|s| s.text.as_str()).collect();
+    let errors = blameless::eval::word_errors(common::JFK_REFERENCE, &text.join(" "));
+    assert!(errors.edits <= 1, "{text:?}");
+
+    // A final already waiting: nothing is decoded.
+    let waiting = AtomicU64::new(1);
+    let started = std::time::Instant::now();
+    let cancelled = model.decode_clip(&clip(&waiting), &options);
+    assert!(
+        matches!(cancelled, Err(AsrError::Cancelled)),
+        "{cancelled:?}"
+    );
+    assert!(started.elapsed() * 10 < decode_time);
+    // A final arriving a quarter into the decode: whisper.cpp gives up at
+    // its next check (after the encoder or a decoder step).
+    let arriving = AtomicU64::new(0);
+    let cancelled = std::thread::scope(|scope| {
+        scope.spawn(|| {
+            std::thread::sleep(decode_time / 4);
+            arriving.store(1, Ordering::Relaxed);
+        });
+        model.decode_clip(&clip(&arriving), &options)
+    });
+    assert!(
+        matches!(cancelled, Err(AsrError::Cancelled)),
+        "{cancelled:?}"
+    );
+
+    // "...ask not what your country can do for you" is committed; the
+    // tail ("ask what you can do for your country") continues it.
+    let tail_from = whole
+        .iter()
+        .find(|s| s.start >= 6.0)
+        .map(|s| (s.start * 16_000.0) as usize)
+        .unwrap_or(speech.len() * 2 / 3);
+    let tail = model
+        .decode_clip(
+            &Clip {
+                samples: &speech[tail_from..],
+                context: "And so my fellow Americans, ask not what your country can do for you,",
+                cancel: None,
+            },
+            &options,
+        )
+        .unwrap();
+    let tail_text: Vec<&str> = tail.iter().map(|s| s.text.as_str()).collect();
+    let tail_text = tail_text.join(" ").to_lowercase();
+    assert!(
+        tail_text.contains("your country") && !tail_text.contains("fellow americans"),
+        "{tail_text}"
+    );
+}

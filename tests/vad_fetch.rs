@@ -2,7 +2,7 @@
 //! checked, unpacked, checked again and installed; a second fetch only
 //! verifies, and a damaged file is replaced.
 
-use blameless::vad::{self, MODEL_FILE_NAME, MODEL_SHA256};
+use blameless::vad::{self, MODEL_FILE_NAME};
 
 #[test]
 fn fetch_installs_a_verified_model_and_repairs_a_damaged_one() {
@@ -18,7 +18,10 @@ fn fetch_installs_a_verified_model_and_repairs_a_damaged_one() {
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(path, dir.path().join(MODEL_FILE_NAME));
     assert_eq!(vad::model_path(dir.path()).unwrap(), path);
-    assert_eq!(blameless::models::sha256_file(&path).unwrap(), MODEL_SHA256);
+    assert_eq!(
+        blameless::models::sha256_file(&path).unwrap(),
+        vad::model_sha256()
+    );
     assert!(steps.iter().any(|s| s == "checksum verified"), "{steps:?}");
     // Only the model is left behind: no wheel, no temporary directory.
     let names: Vec<_> = std::fs::read_dir(dir.path())
@@ -41,7 +44,10 @@ fn fetch_installs_a_verified_model_and_repairs_a_damaged_one() {
         steps[0].contains("does not match its checksum"),
         "{steps:?}"
     );
-    assert_eq!(blameless::models::sha256_file(&path).unwrap(), MODEL_SHA256);
+    assert_eq!(
+        blameless::models::sha256_file(&path).unwrap(),
+        vad::model_sha256()
+    );
 }
 
 #[test]

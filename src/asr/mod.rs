@@ -7,10 +7,12 @@
 //! no-speech and log-probability thresholds during it, and filters for
 //! non-speech annotations and repetition loops after it.
 
+pub mod agreement;
 pub mod chunk;
 pub mod guard;
 
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use whisper_rs::{
     FullParams, SamplingStrategy, WhisperContext, WhisperContextParameters, WhisperState,
@@ -33,6 +35,10 @@ pub enum AsrError {
     /// Inference failed.
     #[error("transcription failed: {0}")]
     Inference(String),
+    /// The decode was abandoned because its [`Clip::cancel`] counter became
+    /// nonzero: other work mattered more.
+    #[error("transcription cancelled")]
+    Cancelled,
     /// A language the model does not know.
     #[error("language {language:?} is not available with this model{hint}")]
     Language {
@@ -94,6 +100,33 @@ pub fn default_threads() -> usize {
     std::thread::available_parallelism()
         .map_or(2, |n| n.get())
         .min(8)
+}
+
+/// One clip for [`Model::decode_clip`], with what the live pipeline knows
+/// about it.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Clip<'a> {
+    /// 16 kHz mono audio, at most 30 s.
+    pub samples: &'a [f32],
+    /// Text said just before the clip, in the same turn: Whisper's prompt,
+    /// so a clip that starts in the middle of a sentence continues it.
+    pub context: &'a str,
+    /// The decode is abandoned with [`AsrError::Cancelled`] when this
+    /// counter is nonzero: before it starts, or at whisper.cpp's next check
+    /// (after the encoder, after each decoder step).
+    pub cancel: Option<&'a AtomicU64>,
+}
+
+/// Whisper's prompt is at most half its 448-token context; a few sentences
+/// of the turn so far are enough to continue it.
+const MAX_CONTEXT_CHARS: usize = 200;
+
+/// whisper.cpp's abort callback: true when the counter behind `data` is
+/// nonzero.
+unsafe extern "C" fn counter_is_nonzero(data: *mut std::ffi::c_void) -> bool {
+    // SAFETY: `data` is the `&AtomicU64` of a `Clip`, which outlives the
+    // `full` call that polls it (see `decode_clip`).
+    unsafe { (*(data as *const AtomicU64)).load(Ordering::Relaxed) != 0 }
 }
 
 /// A loaded Whisper model with one reusable decoding state.
@@ -179,6 +212,27 @@ impl Model {
         samples: &[f32],
         options: &Options,
     ) -> Result<Vec<Segment>, AsrError> {
+        self.decode_clip(
+            &Clip {
+                samples,
+                ..Clip::default()
+            },
+            options,
+        )
+    }
+
+    /// Decodes one clip of at most 30 s in one pass, continuing its
+    /// `context` and giving up when its `cancel` counter becomes nonzero.
+    pub fn decode_clip(
+        &mut self,
+        clip: &Clip<'_>,
+        options: &Options,
+    ) -> Result<Vec<Segment>, AsrError> {
+        let samples = clip.samples;
+        let cancelled = || clip.cancel.is_some_and(|c| c.load(Ordering::Relaxed) != 0);
+        if cancelled() {
+            return Err(AsrError::Cancelled);
+        }
         if !guard::has_speech_energy(samples, &options.guards) {
             return Ok(Vec::new());
         }
@@ -203,10 +257,31 @@ impl Model {
         if options.audio_ctx == AudioCtx::Fit {
             params.set_audio_ctx(fitted_audio_ctx(samples.len()));
         }
+        let prompt = prompt_of(clip.context);
+        if !prompt.is_empty() {
+            // set_initial_prompt panics on a NUL byte.
+            params.set_initial_prompt(&prompt.replace('\0', ""));
+        }
+        if let Some(cancel) = clip.cancel {
+            // SAFETY: `cancel` outlives `full` below, the only call that
+            // polls the callback; the callback only reads the atomic.
+            unsafe {
+                params.set_abort_callback(Some(counter_is_nonzero));
+                params.set_abort_callback_user_data(
+                    cancel as *const AtomicU64 as *mut std::ffi::c_void,
+                );
+            }
+        }
 
-        self.state
-            .full(params, samples)
-            .map_err(|e| AsrError::Inference(e.to_string()))?;
+        // whisper.cpp polls the callback after the encoder and after each
+        // decoder step (not inside the encoder's graph).
+        if let Err(error) = self.state.full(params, samples) {
+            return Err(if cancelled() {
+                AsrError::Cancelled
+            } else {
+                AsrError::Inference(error.to_string())
+            });
+        }
 
         let mut segments = Vec::new();
         for segment in self.state.as_iter() {
@@ -270,6 +345,22 @@ pub fn decode_language(
     }
 }
 
+/// The end of `context` that Whisper gets as its prompt: at most
+/// [`MAX_CONTEXT_CHARS`], starting at a word.
+fn prompt_of(context: &str) -> &str {
+    let context = context.trim();
+    let n_chars = context.chars().count();
+    if n_chars <= MAX_CONTEXT_CHARS {
+        return context;
+    }
+    let (cut, _) = context
+        .char_indices()
+        .nth(n_chars - MAX_CONTEXT_CHARS)
+        .unwrap_or((0, ' '));
+    let rest = &context[cut..];
+    rest.find(' ').map_or(rest, |i| &rest[i + 1..])
+}
+
 /// Encoder positions for `n_samples` of audio: 50 per second, plus a margin,
 /// rounded up to a multiple of 64 (whisper.cpp pads to that anyway), capped
 /// at the full 1500.
@@ -295,6 +386,14 @@ mod tests {
         assert!(english_only.contains("English-only"), "{english_only}");
         let unknown = decode_language(Some("xx"), true).unwrap_err().to_string();
         assert!(unknown.contains("ISO 639-1"), "{unknown}");
+    }
+
+    #[test]
+    fn the_prompt_is_the_end_of_the_context_from_a_word() {
+        assert_eq!(prompt_of(" we rolled back "), "we rolled back");
+        let long = "word ".repeat(100);
+        let prompt = prompt_of(&long);
+        assert!(prompt.len() <= MAX_CONTEXT_CHARS && prompt.starts_with("word"));
     }
 
     #[test]

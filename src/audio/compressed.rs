@@ -2,7 +2,7 @@
 //! symphonia.
 
 use std::fs::File;
-use std::io;
+use std::io::{self, Read, Seek, SeekFrom};
 use std::path::Path;
 
 use symphonia::core::audio::{AudioBuffer, AudioBufferRef, Signal};
@@ -27,7 +27,20 @@ const MAX_BAD_PACKET_SHARE: f64 = 0.1;
 /// Decodes `file` at `path` with whatever symphonia format its content matches.
 /// `magic` is the start of the file, for telling a cut-off audio file from one
 /// that is not audio at all.
-pub(super) fn decode(path: &Path, file: File, magic: &[u8]) -> Result<Audio, AudioError> {
+pub(super) fn decode(path: &Path, mut file: File, magic: &[u8]) -> Result<Audio, AudioError> {
+    if magic.starts_with(b"fLaC") {
+        if let Some(problem) =
+            flac_metadata_problem(&mut file).map_err(|error| AudioError::Read {
+                path: path.to_path_buf(),
+                error,
+            })?
+        {
+            return Err(AudioError::Corrupt {
+                path: path.to_path_buf(),
+                detail: problem,
+            });
+        }
+    }
     let stream = MediaSourceStream::new(Box::new(file), Default::default());
     let mut hint = Hint::new();
     if let Some(extension) = path.extension().and_then(|extension| extension.to_str()) {
@@ -200,6 +213,102 @@ fn interleave_planes<S: Sample + IntoSample<f32>>(
 
 /// The probe finds no format: not audio, nothing we decode, or a known
 /// format cut off before its first audio.
+/// Checks the lengths inside a FLAC file's picture and comment blocks
+/// against the block that holds them, and leaves `file` at its start.
+///
+/// symphonia allocates whatever such a length says before it reads, so a
+/// 200-byte file claiming a 4 GB picture description would cost 4 GB (or
+/// abort where memory is tight).
+fn flac_metadata_problem(file: &mut File) -> io::Result<Option<String>> {
+    let file_len = file.metadata()?.len();
+    file.seek(SeekFrom::Start(4))?;
+    let mut offset = 4_u64;
+    let result = loop {
+        let mut header = [0_u8; 4];
+        if file.read_exact(&mut header).is_err() {
+            break None; // Cut short: symphonia reports that.
+        }
+        let [flags, l0, l1, l2] = header;
+        let block_len = u64::from(u32::from_be_bytes([0, l0, l1, l2]));
+        offset += 4 + block_len;
+        if offset > file_len {
+            break Some("a FLAC metadata block runs past the end of the file".to_string());
+        }
+        let kind = flags & 0x7f;
+        if kind == VORBIS_COMMENT || kind == PICTURE {
+            let mut block = vec![0_u8; block_len as usize];
+            file.read_exact(&mut block)?;
+            let fits = if kind == PICTURE {
+                picture_fits(&block)
+            } else {
+                comments_fit(&block)
+            };
+            if !fits {
+                break Some(format!(
+                    "a FLAC {} block holds lengths longer than itself",
+                    if kind == PICTURE {
+                        "picture"
+                    } else {
+                        "comment"
+                    }
+                ));
+            }
+        } else {
+            file.seek(SeekFrom::Start(offset))?;
+        }
+        if flags & 0x80 != 0 {
+            break None;
+        }
+    };
+    file.seek(SeekFrom::Start(0))?;
+    Ok(result)
+}
+
+/// FLAC metadata block types whose inner lengths symphonia trusts.
+const VORBIS_COMMENT: u8 = 4;
+const PICTURE: u8 = 6;
+
+/// A FLAC picture block: type, then length-prefixed MIME type and
+/// description (big-endian), then four numbers and length-prefixed data.
+fn picture_fits(block: &[u8]) -> bool {
+    let be = |at: usize| {
+        block
+            .get(at..at + 4)
+            .map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]) as usize)
+    };
+    let mut at = 4;
+    for _ in 0..2 {
+        let Some(len) = be(at) else { return false };
+        at = at.saturating_add(4).saturating_add(len);
+    }
+    at = at.saturating_add(16);
+    be(at).is_some_and(|len| at.saturating_add(4).saturating_add(len) <= block.len())
+}
+
+/// A Vorbis comment block: a length-prefixed vendor string, a count, then
+/// length-prefixed comments (little-endian).
+fn comments_fit(block: &[u8]) -> bool {
+    let le = |at: usize| {
+        block
+            .get(at..at + 4)
+            .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize)
+    };
+    let Some(vendor) = le(0) else { return false };
+    let mut at = 4_usize.saturating_add(vendor);
+    let Some(n_comments) = le(at) else {
+        return false;
+    };
+    at = at.saturating_add(4);
+    for _ in 0..n_comments {
+        let Some(len) = le(at) else { return false };
+        at = at.saturating_add(4).saturating_add(len);
+        if at > block.len() {
+            return false;
+        }
+    }
+    true
+}
+
 fn probe_error(path: &Path, error: SymphoniaError, magic: &[u8]) -> AudioError {
     match error {
         SymphoniaError::Unsupported(_) => AudioError::NotAudio {

@@ -179,11 +179,11 @@ impl Resampler {
     /// Queues one whole frame, or passes it straight through at 16 kHz.
     fn push_frame(&mut self, frame: &[f32], output: &mut Vec<f32>) {
         if self.inner.is_none() {
-            output.extend_from_slice(frame);
+            output.extend(frame.iter().copied().map(finite));
             return;
         }
         for (channel, sample) in self.pending.iter_mut().zip(frame) {
-            channel.push(*sample);
+            channel.push(finite(*sample));
         }
         self.frames_in += 1;
     }
@@ -369,6 +369,21 @@ fn resample_error(error: rubato::ResampleError) -> AudioError {
         detail: error.to_string(),
     }
 }
+
+/// A sample the resampler and the models can take: NaN and infinities (a
+/// corrupt float WAV, a misbehaving device) become silence, and values are
+/// bounded far outside any real signal, so the FFT cannot overflow to NaN
+/// (which the resampler treats as a bug and panics on).
+fn finite(sample: f32) -> f32 {
+    if sample.is_finite() {
+        sample.clamp(-MAX_SAMPLE, MAX_SAMPLE)
+    } else {
+        0.0
+    }
+}
+
+/// Largest magnitude passed on (full scale is 1.0).
+const MAX_SAMPLE: f32 = 1000.0;
 
 #[cfg(test)]
 mod tests {

@@ -28,14 +28,28 @@ const BLOCK_SAMPLES: usize = 16 * 1024;
 
 /// Longest `fmt ` chunk accepted; real ones are 16 to 40 bytes.
 const MAX_FMT_BYTES: u32 = 1 << 16;
+/// Most channels a WAV file may have (the positions of a channel mask).
+const MAX_CHANNELS: u16 = 32;
+/// Format tag of WAVE_FORMAT_EXTENSIBLE.
+const EXTENSIBLE: u16 = 0xfffe;
+/// Format tag of integer PCM.
+const PCM: u16 = 1;
 
 /// Decodes the RIFF/WAVE file `file` of `file_len` bytes at `path`.
 pub(super) fn decode(path: &Path, file: File, file_len: u64) -> Result<Decoded, AudioError> {
     let mut data = BufReader::new(file);
-    let header = clean_header(&mut data, path, file_len)?;
+    let (header, fmt) = clean_header(&mut data, path, file_len)?;
     let reader = match hound::WavReader::new(io::Cursor::new(header).chain(data)) {
         Ok(reader) => reader,
         Err(error @ (hound::Error::Unsupported | hound::Error::FormatError(_))) => {
+            // symphonia reads what hound does not, but panics on some
+            // impossible headers: those are refused here.
+            if let Some(problem) = fmt.impossible() {
+                return Err(AudioError::Corrupt {
+                    path: path.to_path_buf(),
+                    detail: format!("its fmt chunk is impossible ({problem})"),
+                });
+            }
             return Ok(Decoded::NotForHound(error.to_string()));
         }
         Err(error) => return Err(hound_error(path, error)),
@@ -130,7 +144,11 @@ fn hound_error(path: &Path, error: hound::Error) -> AudioError {
 /// the header to give hound in their place: RIFF, `fmt ` and `data`, with the
 /// data length fixed for streamed files. Leaves `reader` at the first byte of
 /// audio data.
-fn clean_header(reader: &mut impl Read, path: &Path, file_len: u64) -> Result<Vec<u8>, AudioError> {
+fn clean_header(
+    reader: &mut impl Read,
+    path: &Path,
+    file_len: u64,
+) -> Result<(Vec<u8>, Fmt), AudioError> {
     let truncated = |detail: String| AudioError::Truncated {
         path: path.to_path_buf(),
         detail,
@@ -179,7 +197,7 @@ fn clean_header(reader: &mut impl Read, path: &Path, file_len: u64) -> Result<Ve
                 }
                 header.extend_from_slice(b"data");
                 header.extend_from_slice(&u32::try_from(len).unwrap_or(u32::MAX).to_le_bytes());
-                return Ok(header);
+                return Ok((header, fmt));
             }
             b"fmt " => {
                 if size > MAX_FMT_BYTES {
@@ -192,6 +210,17 @@ fn clean_header(reader: &mut impl Read, path: &Path, file_len: u64) -> Result<Ve
                 read_exact(reader, &mut body, path)?.ok_or_else(ends_early)?;
                 skip(reader, padded_size - u64::from(size), path)?;
                 fmt = Fmt::parse(&body);
+                // A WAV channel mask has 32 positions; more channels (or none)
+                // is a corrupt header, and symphonia's fallback overflows on it.
+                if !(1..=MAX_CHANNELS).contains(&fmt.channels) {
+                    return Err(AudioError::Unsupported {
+                        path: path.to_path_buf(),
+                        detail: format!(
+                            "channel count ({}; at most {MAX_CHANNELS} are read)",
+                            fmt.channels
+                        ),
+                    });
+                }
                 header.extend_from_slice(&chunk);
                 header.extend_from_slice(&body);
             }
@@ -209,6 +238,18 @@ fn clean_header(reader: &mut impl Read, path: &Path, file_len: u64) -> Result<Ve
 /// The parts of the `fmt ` chunk needed before hound reads it.
 #[derive(Debug, Default)]
 struct Fmt {
+    /// Format tag (1 PCM, 3 float, 0xFFFE extensible, ...).
+    format_tag: u16,
+    /// Channels; 0 if unknown.
+    channels: u16,
+    /// Frames per second.
+    sample_rate: u32,
+    /// Bits per sample (the container size for extensible files).
+    bits: u16,
+    /// Extensible files: the speaker positions present.
+    channel_mask: u32,
+    /// Extensible files: the format tag inside the sub-format GUID.
+    sub_format: u16,
     /// Bytes per second of audio; 0 if unknown.
     byte_rate: u32,
     /// Bytes per frame; 0 if unknown.
@@ -228,9 +269,38 @@ impl Fmt {
                 .map_or(0, u16::from_le_bytes)
         };
         Fmt {
+            format_tag: u16_at(0),
+            channels: u16_at(2),
+            sample_rate: u32_at(4),
+            bits: u16_at(14),
+            channel_mask: u32_at(20),
+            sub_format: u16_at(24),
             byte_rate: u32_at(8),
             block_align: u16_at(12),
         }
+    }
+
+    /// What makes this header impossible to decode, if anything.
+    fn impossible(&self) -> Option<String> {
+        if self.sample_rate == 0 {
+            return Some("a sample rate of 0".into());
+        }
+        if self.format_tag == EXTENSIBLE {
+            if self.sub_format == PCM && ![8, 16, 24, 32].contains(&self.bits) {
+                return Some(format!("{}-bit integer samples", self.bits));
+            }
+            // Positions beyond the 32 of the mask for the unplaced channels.
+            let n_placed = self.channel_mask.count_ones();
+            let highest = 32 - self.channel_mask.leading_zeros();
+            let unplaced = u32::from(self.channels).saturating_sub(n_placed);
+            if unplaced > 0 && highest + unplaced > 31 {
+                return Some(format!(
+                    "channel mask {:#x} for {} channels",
+                    self.channel_mask, self.channels
+                ));
+            }
+        }
+        None
     }
 
     /// `n_bytes` of audio as seconds, or as bytes if the rate is unknown.

@@ -28,8 +28,10 @@ pub use devices::{list_devices, DeviceInfo, StreamFormat};
 pub use stall::StallDetector;
 pub use stream::{open, Capture, CaptureStats, ReadStatus};
 
-/// How long a device may deliver nothing before it counts as stalled.
-pub const DEFAULT_STALL_AFTER: Duration = Duration::from_millis(1_500);
+/// How long a device may deliver nothing before it counts as stalled: short
+/// enough that the `NOT RECORDING` warning comes within 1.5 s of the device
+/// going quiet, long enough above any device's period (tens of ms).
+pub const DEFAULT_STALL_AFTER: Duration = Duration::from_millis(1_000);
 
 /// Seconds of device audio the ring buffer between the callback and
 /// [`Capture::read`] holds by default.
@@ -119,6 +121,14 @@ pub enum CaptureError {
         device: String,
         /// Seconds since the last samples arrived.
         seconds: f64,
+    },
+    /// The device delivers audio much faster than real time: its source is
+    /// gone (a capture plugin reading a closed pipe) and what comes is not
+    /// the room. Dropped until it delivers at its rate again.
+    #[error("input device \"{device}\" delivers audio faster than real time, so its source is gone; check its connection (run `blameless devices`)")]
+    Runaway {
+        /// The device.
+        device: String,
     },
     /// The backend reported that the device is gone.
     #[error("input device \"{device}\" stopped: {detail}; reconnect it, or pick another (run `blameless devices`)")]

@@ -16,6 +16,14 @@ use crate::audio::Resampler;
 /// holds; more than this between two reads are counted, not kept.
 const ERROR_RING_CAPACITY: usize = 32;
 
+/// A device delivering more than this many times real time between two
+/// reads (plus [`RUNAWAY_SLACK_S`] for bursts) is not a live device.
+const RUNAWAY_FACTOR: f64 = 2.0;
+
+/// Seconds of audio a live device may deliver in one burst beyond its rate
+/// (after a scheduling hiccup, a whole ALSA buffer at once).
+const RUNAWAY_SLACK_S: f64 = 0.5;
+
 /// Smallest ring, in frames, whatever `ring_seconds` says: a few callbacks'
 /// worth, so a tiny setting cannot make every callback drop.
 const MIN_RING_FRAMES: usize = 4_096;
@@ -91,6 +99,9 @@ pub struct Capture {
     stall: StallDetector,
     /// `counters.dropped` at the previous read.
     dropped_reported: u64,
+    /// `counters.delivered` and the time at the previous read, to tell a
+    /// live device from one that floods (see [`CaptureError::Runaway`]).
+    last_read: (u64, Instant),
 }
 
 impl std::fmt::Debug for Capture {
@@ -181,6 +192,7 @@ pub fn open(device: Option<&str>, options: &CaptureOptions) -> Result<Capture, C
         resampled: Vec::new(),
         stall: StallDetector::new(options.stall_after, 0, Instant::now()),
         dropped_reported: 0,
+        last_read: (0, Instant::now()),
     })
 }
 
@@ -283,6 +295,29 @@ impl Capture {
             status
                 .warnings
                 .push(format!("{lost} more stream errors were not kept"));
+        }
+
+        // A live device delivers at its rate. One that delivers far faster
+        // has lost its source (ALSA's file plugin reads silence at full
+        // speed once its pipe closes): what it delivers is not the room,
+        // and storing it would stretch meeting time. Dropped, and reported.
+        let delivered = self.counters.delivered.load(Ordering::Relaxed);
+        let now = Instant::now();
+        let (last_delivered, last_at) = std::mem::replace(&mut self.last_read, (delivered, now));
+        let frames = delivered.saturating_sub(last_delivered) / n_channels.max(1) as u64;
+        let allowed = (now.saturating_duration_since(last_at).as_secs_f64() * RUNAWAY_FACTOR
+            + RUNAWAY_SLACK_S)
+            * f64::from(self.format.sample_rate);
+        if self.stream.is_some() && frames as f64 > allowed {
+            let available = self.samples.slots();
+            if let Ok(chunk) = self.samples.read_chunk(available) {
+                chunk.commit_all();
+            }
+            // Its flood overflowed the ring; that is not audio lost.
+            self.dropped_reported = self.counters.dropped.load(Ordering::Relaxed);
+            return Err(CaptureError::Runaway {
+                device: self.device.clone(),
+            });
         }
 
         self.resampled.clear();

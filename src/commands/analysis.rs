@@ -11,13 +11,9 @@ use blameless::analysis::{find_actions, span_text, ActionItem, Tag};
 use blameless::cli::{ActionsFormat, AnalyzeArgs, AnalyzeFormat, ListFormat, NudgeArgs};
 use blameless::config::Paths;
 use blameless::encoder::{Encoder, EncoderError};
-use blameless::nudges::{Coach, Nudge, NudgeConfig, TurnInput, TurnReview};
+use blameless::nudges::{Coach, Nudge, NudgeConfig, TurnLine, TurnReview};
 use blameless::store::{Store, TurnRecord};
-use serde::Deserialize;
 use serde_json::{json, Value};
-
-/// Seconds a spoken word takes, to place turns given without times.
-const SECONDS_PER_WORD: f64 = 0.4;
 
 /// The nudge policy the flags ask for, or `None` for `--no-nudges`.
 pub fn nudge_config(args: &NudgeArgs) -> Result<Option<NudgeConfig>> {
@@ -62,22 +58,6 @@ pub fn new_coach(
     }
 }
 
-/// One input line of `analyze --turns`.
-#[derive(Debug, Deserialize)]
-struct InputTurn {
-    #[serde(default)]
-    id: Value,
-    #[serde(default)]
-    speaker: Option<String>,
-    #[serde(default)]
-    role: Option<String>,
-    text: String,
-    #[serde(default)]
-    start: Option<f64>,
-    #[serde(default)]
-    end: Option<f64>,
-}
-
 pub fn analyze(paths: &Paths, args: AnalyzeArgs) -> Result<ExitCode> {
     let config = nudge_config(&args.nudges)?;
     let coach = new_coach(
@@ -115,33 +95,22 @@ fn analyze_file(
         if line.trim().is_empty() {
             continue;
         }
-        let turn: InputTurn = serde_json::from_str(&line).with_context(|| {
+        let turn = TurnLine::parse(&line).with_context(|| {
             format!(
                 "{} line {}: expected {{\"id\", \"speaker\"?, \"role\"?, \"text\"}}",
                 file.display(),
                 index + 1
             )
         })?;
-        let words = turn.text.split_whitespace().count() as f64;
-        let start = turn.start.unwrap_or(clock + 0.5);
-        let end = turn
-            .end
-            .unwrap_or(start + words * SECONDS_PER_WORD)
-            .max(start);
-        clock = end;
+        let input = turn.input(index as u64 + 1, clock);
+        let start = input.start;
+        clock = input.end;
+        let review = coach.review(&input);
         let id = if turn.id.is_null() {
             json!(index + 1)
         } else {
             turn.id
         };
-        let review = coach.review(&TurnInput {
-            id: id.as_u64().unwrap_or(index as u64 + 1),
-            speaker: turn.speaker.as_deref(),
-            facilitator: turn.role.as_deref() == Some("facilitator"),
-            start,
-            end,
-            text: &turn.text,
-        });
         if let Some((id, review, text)) = pending.take() {
             write_review(out, format, &id, None, (&review, &text))?;
         }

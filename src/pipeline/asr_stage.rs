@@ -1,8 +1,15 @@
 //! The asr thread: owns the Whisper model and decodes utterances. Finals are
 //! decoded in order and never dropped; partials are best effort: only the
-//! newest per source is decoded, and none while transcription lags. A final
-//! that cannot be decoded (Whisper failed, or the user stopped the meeting
-//! before its turn came) still becomes a turn, marked untranscribed.
+//! newest per source is decoded, none while transcription lags, and one in
+//! progress is cancelled (whisper.cpp's abort callback) as soon as a final
+//! waits. A final that cannot be decoded (Whisper failed, or the user
+//! stopped the meeting before its turn came) still becomes a turn, marked
+//! untranscribed.
+//!
+//! Partials also commit the start of a long utterance as it is spoken
+//! (local agreement, [`crate::asr::agreement`]): later partials and the
+//! final decode only the uncommitted tail, so the time from the end of
+//! speech to the turn does not grow with the turn's length.
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -15,8 +22,10 @@ use tokio::sync::mpsc;
 use super::speakers_stage::SpeakerJob;
 use super::vad_stage::Job;
 use super::{round3, AsrOutput, Counters, Untranscribed};
-use crate::asr::{self, AudioCtx};
+use crate::asr::agreement::TurnSoFar;
+use crate::asr::{self, AudioCtx, Clip};
 use crate::audio::SAMPLE_RATE;
+use crate::events::TurnTiming;
 
 /// Partials are skipped while the newest decoded audio is older than this.
 const MAX_PARTIAL_LAG: Duration = Duration::from_millis(1500);
@@ -78,7 +87,8 @@ pub(crate) fn run(
     model.warm_up(&partial_options);
     let mut finals: VecDeque<Job> = VecDeque::new();
     let mut partials: HashMap<usize, Job> = HashMap::new();
-    let mut previous_partial: HashMap<usize, (u64, String)> = HashMap::new();
+    // Per source, the utterance in progress: its number and what is committed.
+    let mut in_progress: HashMap<usize, (u64, TurnSoFar)> = HashMap::new();
     let mut closed = false;
 
     loop {
@@ -117,12 +127,23 @@ pub(crate) fn run(
         }
 
         if let Some(job) = finals.pop_front() {
-            previous_partial.remove(&job.source);
+            let turn_so_far = match in_progress.remove(&job.source) {
+                Some((utterance, turn)) if utterance == job.utterance => turn,
+                _ => TurnSoFar::default(),
+            };
             let speaker_pending = attributed.remove(&(job.source, job.utterance));
+            let decoding = Instant::now();
             let text = if abandon.load(Ordering::Relaxed) {
                 Err(Untranscribed::Stopped)
             } else {
-                decode(&mut model, &job, &options, &counters).map_err(Untranscribed::Failed)
+                decode_final(&mut model, &job, &turn_so_far, &options, &counters)
+                    .map_err(Untranscribed::Failed)
+            };
+            let timing = TurnTiming {
+                vad_ms: ms_between(job.arrived, job.created),
+                queue_ms: ms_between(job.created, decoding),
+                decode_ms: decoding.elapsed().as_millis() as u64,
+                ..TurnTiming::default()
             };
             // Empty text is Whisper hearing no words (the guards' verdict),
             // not a failure: no turn.
@@ -138,6 +159,7 @@ pub(crate) fn run(
                 end: round3(start + job.samples.len() as f64 / SAMPLE_RATE as f64),
                 text,
                 end_arrived: job.arrived,
+                timing,
             };
             if out.blocking_send(output).is_err() {
                 return;
@@ -148,24 +170,36 @@ pub(crate) fn run(
                 counters.skipped_partials.fetch_add(1, Ordering::Relaxed);
                 continue;
             }
-            // A failed partial is not reported: its final will be, as an
-            // untranscribed turn with a warning.
-            let Ok(text) = decode(&mut model, &job, &partial_options, &counters) else {
+            let (_, turn) = in_progress
+                .entry(job.source)
+                .and_modify(|(utterance, turn)| {
+                    if *utterance != job.utterance {
+                        (*utterance, *turn) = (job.utterance, TurnSoFar::default());
+                    }
+                })
+                .or_insert_with(|| (job.utterance, TurnSoFar::default()));
+            // At most one window: with nothing committed yet, the start of
+            // a very long utterance.
+            let tail = turn.tail(&job.samples);
+            let tail = &tail[..tail.len().min(max_window(&partial_options))];
+            let clip = Clip {
+                samples: tail,
+                context: &turn.committed,
+                cancel: Some(&counters.finals_waiting),
+            };
+            // A failed or cancelled partial is not reported: its final will
+            // be (as an untranscribed turn with a warning, if it fails too).
+            let Ok(segments) = decode(&mut model, &clip, &job, &partial_options, &counters) else {
+                counters.skipped_partials.fetch_add(1, Ordering::Relaxed);
                 continue;
             };
-            let stable = match previous_partial.get(&job.source) {
-                Some((utterance, before)) if *utterance == job.utterance => {
-                    common_words(before, &text)
-                }
-                _ => String::new(),
-            };
-            previous_partial.insert(job.source, (job.utterance, text.clone()));
-            if !text.is_empty() {
+            let partial = turn.update(segments, tail);
+            if !partial.text.is_empty() {
                 let output = AsrOutput::Partial {
                     source: job.source,
                     start: round3(job.start_sample as f64 / SAMPLE_RATE as f64),
-                    text,
-                    stable,
+                    text: partial.text,
+                    stable: partial.stable,
                 };
                 if out.blocking_send(output).is_err() {
                     return;
@@ -186,6 +220,7 @@ fn queue(
     attributed: &mut HashSet<(usize, u64)>,
 ) {
     if job.is_final {
+        counters.finals_waiting.fetch_sub(1, Ordering::SeqCst);
         if speakers.offer(&job, counters) {
             attributed.insert((job.source, job.utterance));
         }
@@ -203,51 +238,72 @@ fn queue(
     }
 }
 
-/// Decodes a job's audio and accounts for the time it took.
-fn decode(
+/// Milliseconds from `a` to `b` (0 if `b` is earlier).
+fn ms_between(a: Instant, b: Instant) -> u64 {
+    b.saturating_duration_since(a).as_millis() as u64
+}
+
+/// The longest clip decoded in one pass, in samples.
+fn max_window(options: &asr::Options) -> usize {
+    (options.max_window_s.clamp(1.0, 30.0) * SAMPLE_RATE as f64) as usize
+}
+
+/// The text of a final utterance: what its partials committed, and a
+/// decode of the rest (cut into windows at pauses if longer than one).
+fn decode_final(
     model: &mut asr::Model,
     job: &Job,
+    turn: &TurnSoFar,
     options: &asr::Options,
     counters: &Counters,
 ) -> Result<String, asr::AsrError> {
+    let tail = turn.tail(&job.samples);
+    let tail_text = if tail.len() <= max_window(options) {
+        let clip = Clip {
+            samples: tail,
+            context: &turn.committed,
+            cancel: None,
+        };
+        text_of(&decode(model, &clip, job, options, counters)?)
+    } else {
+        let started = Instant::now();
+        let segments = model.transcribe(tail, options, &mut |_| {})?;
+        account(counters, started, tail.len(), job);
+        text_of(&segments)
+    };
+    Ok(turn.finish(&tail_text))
+}
+
+/// Decodes a clip of a job's audio and accounts for the time it took.
+fn decode(
+    model: &mut asr::Model,
+    clip: &Clip<'_>,
+    job: &Job,
+    options: &asr::Options,
+    counters: &Counters,
+) -> Result<Vec<crate::transcript::Segment>, asr::AsrError> {
     let started = Instant::now();
-    let result = model.transcribe_clip(&job.samples, options);
+    let result = model.decode_clip(clip, options);
+    account(counters, started, clip.samples.len(), job);
+    result
+}
+
+fn account(counters: &Counters, started: Instant, n_samples: usize, job: &Job) {
     counters
         .asr_busy_ns
         .fetch_add(started.elapsed().as_nanos() as u64, Ordering::Relaxed);
     counters
         .asr_samples
-        .fetch_add(job.samples.len() as u64, Ordering::Relaxed);
+        .fetch_add(n_samples as u64, Ordering::Relaxed);
     counters
         .asr_lag_ms
         .store(job.arrived.elapsed().as_millis() as u64, Ordering::Relaxed);
-    Ok(result?
+}
+
+fn text_of(segments: &[crate::transcript::Segment]) -> String {
+    segments
         .iter()
         .map(|s| s.text.as_str())
         .collect::<Vec<_>>()
-        .join(" "))
-}
-
-/// The words two successive hypotheses agree on, from the start.
-fn common_words(a: &str, b: &str) -> String {
-    a.split_whitespace()
-        .zip(b.split_whitespace())
-        .take_while(|(x, y)| x == y)
-        .map(|(x, _)| x)
-        .collect::<Vec<_>>()
         .join(" ")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn stable_prefix_is_the_agreed_words() {
-        assert_eq!(
-            common_words("we rolled back at", "we rolled back at two"),
-            "we rolled back at"
-        );
-        assert_eq!(common_words("we rolled", "he rolled"), "");
-    }
 }

@@ -166,9 +166,13 @@ impl Finals {
                 start_sample: held.start_sample + from as u64,
                 samples: held.samples[from..to].to_vec(),
                 arrived: held.arrived,
+                created: Instant::now(),
                 is_final: true,
             };
             from = to;
+            // Counted before it waits: a partial decode in progress is
+            // cancelled so the asr thread takes the final at once.
+            counters.finals_waiting.fetch_add(1, Ordering::SeqCst);
             // Finals wait for room: no utterance is ever dropped.
             if jobs.send(job).is_err() {
                 return false;

@@ -47,7 +47,7 @@ use time::OffsetDateTime;
 use tokio::sync::mpsc;
 
 use crate::asr;
-use crate::events::{Event, SCHEMA};
+use crate::events::{Event, TurnTiming, SCHEMA};
 use crate::nudges::Coach;
 use crate::store::{MeetingInfo, NewMeeting, Store, TurnRecord};
 use crate::vad::SegmenterConfig;
@@ -182,6 +182,10 @@ pub struct Counters {
     pub speaker_changes: AtomicU64,
     /// Utterances dropped as another source's speech leaking in.
     pub crosstalk_dropped: AtomicU64,
+    /// Final utterances the vad thread has sent (or is waiting to send) and
+    /// the asr thread has not taken yet: while nonzero, a partial decode
+    /// in progress is cancelled.
+    pub finals_waiting: AtomicU64,
 }
 
 /// What a finished run leaves behind.
@@ -234,6 +238,8 @@ pub(crate) enum AsrOutput {
         end: f64,
         text: Result<String, Untranscribed>,
         end_arrived: Instant,
+        /// VAD, queue and decode times (the event loop adds the rest).
+        timing: TurnTiming,
     },
     /// A warning for the user.
     Warning {
@@ -258,7 +264,12 @@ pub(crate) enum StoreMessage {
         source: usize,
         samples: Vec<f32>,
     },
-    Turn(TurnRecord),
+    /// A turn, and where to say whether it is on disk: the event loop shows
+    /// a turn only after that answer, so a shown turn is a stored turn.
+    Turn(
+        TurnRecord,
+        tokio::sync::oneshot::Sender<Result<(), StoreFailure>>,
+    ),
     /// Re-clustering moved a stored turn to another speaker.
     SpeakerUpdate {
         turn_id: u64,
@@ -270,6 +281,20 @@ pub(crate) enum StoreMessage {
         interruption: Option<String>,
     },
 }
+
+/// Why the store thread could not store a turn.
+#[derive(Debug)]
+pub(crate) struct StoreFailure {
+    /// What the store said.
+    message: String,
+    /// No audio can be stored either: nothing more of the meeting would be
+    /// kept, so it ends.
+    nothing_left: bool,
+}
+
+/// Warnings from the store thread waiting for the event loop (a handful per
+/// meeting: the first failure of each kind).
+const STORE_WARNINGS: usize = 16;
 
 /// Bounded channel capacities (in messages).
 const CHUNK_QUEUE: usize = 64;
@@ -332,10 +357,11 @@ pub async fn run(
     let control = Control::default();
     let counters = Arc::new(Counters::default());
     let (store_tx, store_rx) = mpsc::channel::<StoreMessage>(STORE_QUEUE);
+    let (store_warning_tx, mut store_warnings) = mpsc::channel::<String>(STORE_WARNINGS);
     // If the store thread cannot start, the writer is dropped with the
     // meeting `recording`, for `recover`, exactly as after a crash.
     let store_thread = spawn("store", &control, move || {
-        store_loop(writer, store_rx, index)
+        store_loop(writer, store_rx, index, store_warning_tx)
     })?;
     let (out_rx, speaker_rx, stages) =
         spawn_stages(&config, model, vads, opened, &control, &counters, &store_tx)?;
@@ -366,6 +392,7 @@ pub async fn run(
         &mut out,
         out_rx,
         &mut stops,
+        &mut store_warnings,
         &control,
         &counters,
         config.status_interval_s,
@@ -418,6 +445,13 @@ pub async fn run(
         Ok(stored) => stored,
         Err(_) => Err(PipelineError::Panicked { stage: "store" }),
     };
+    // Failures while the meeting was closed.
+    while let Ok(message) = store_warnings.try_recv() {
+        out.emit(&Event::Warning {
+            source: None,
+            message,
+        });
+    }
     let (meeting, index_result) = match (stored, stage_error) {
         (Err(error), _) | (Ok(_), Some(error)) => return Err(error),
         (Ok(stored), None) => stored,
@@ -631,11 +665,13 @@ struct LoopState<'a> {
 /// Forwards the stages' output to the store and `out` until every stage
 /// has finished, answering stop requests and printing status meanwhile.
 /// It never stops reading early, so no stage can block sending to it.
+#[allow(clippy::too_many_arguments)]
 async fn event_loop(
     state: &mut LoopState<'_>,
     out: &mut Output<impl FnMut(&Event) -> std::io::Result<()>>,
     mut outputs: mpsc::Receiver<AsrOutput>,
     stops: &mut mpsc::Receiver<()>,
+    store_warnings: &mut mpsc::Receiver<String>,
     control: &Control,
     counters: &Counters,
     status_interval_s: f64,
@@ -684,6 +720,10 @@ async fn event_loop(
                 });
                 continue;
             }
+            Some(message) = store_warnings.recv() => {
+                out.emit(&Event::Warning { source: None, message });
+                continue;
+            }
             result = recv_speaker(&mut state.speaker_rx) => {
                 match result {
                     Some(result) => {
@@ -719,11 +759,21 @@ async fn event_loop(
                 end,
                 text,
                 end_arrived,
+                timing,
             } => {
                 let utterance = speaker_pending.then_some((source, utterance));
                 if !state.store_failed
                     && !state
-                        .on_turn(out, source, utterance, start, end, text, end_arrived)
+                        .on_turn(
+                            out,
+                            source,
+                            utterance,
+                            start,
+                            end,
+                            text,
+                            end_arrived,
+                            timing,
+                        )
                         .await
                 {
                     // The store thread ended with an error: stop everything
@@ -836,6 +886,7 @@ impl LoopState<'_> {
         end: f64,
         text: Result<String, Untranscribed>,
         end_arrived: Instant,
+        mut timing: TurnTiming,
     ) -> bool {
         let id = self.n_turns + 1;
         let (text, untranscribed, failure) = match text {
@@ -856,6 +907,7 @@ impl LoopState<'_> {
                 None,
             ),
         };
+        let waited = Instant::now();
         let attribution = match utterance {
             Some(key) => {
                 let a = self.speaker_of(out, key).await;
@@ -878,7 +930,7 @@ impl LoopState<'_> {
             ),
             (None, None) => (None, None, None),
         };
-        let latency_ms = end_arrived.elapsed().as_millis() as u64;
+        timing.speakers_ms = waited.elapsed().as_millis() as u64;
         let mut extra = serde_json::Map::new();
         if let Some(id) = &speaker_id {
             extra.insert("speaker_id".into(), id.clone().into());
@@ -893,11 +945,13 @@ impl LoopState<'_> {
             start,
             end,
             text: text.clone(),
-            latency_ms: Some(latency_ms),
+            // Set once tagged, below.
+            latency_ms: None,
             untranscribed: untranscribed.clone(),
             extra,
         };
         // Without text there is nothing to tag.
+        let tagging = Instant::now();
         let review = match untranscribed {
             None => {
                 let coach = self.coach.clone();
@@ -930,14 +984,37 @@ impl LoopState<'_> {
             }
             Some(_) => crate::nudges::TurnReview::default(),
         };
-        // Stored before it is shown, so a shown turn is never lost.
+        timing.tagging_ms = tagging.elapsed().as_millis() as u64;
+        // Tagged: what the facilitator waits for is this turn on screen.
+        record.latency_ms = Some(end_arrived.elapsed().as_millis() as u64);
+        // Stored before it is shown, so a shown turn is never lost: the
+        // event waits for the store thread's word that the turn is on disk.
+        let (ack_tx, ack_rx) = tokio::sync::oneshot::channel();
         if self
             .store_tx
-            .send(StoreMessage::Turn(record))
+            .send(StoreMessage::Turn(record, ack_tx))
             .await
             .is_err()
         {
             return false;
+        }
+        let mut meeting_over = false;
+        match ack_rx.await {
+            Ok(Ok(())) => {}
+            Ok(Err(failure)) => {
+                // Shown all the same (the facilitator still reads it), and
+                // said loudly that it is not kept.
+                out.emit(&Event::Warning {
+                    source: Some(self.names[source].clone()),
+                    message: format!(
+                        "NOT RECORDING: turn {id} could not be stored ({}); it is shown but not kept",
+                        failure.message
+                    ),
+                });
+                meeting_over = failure.nothing_left;
+            }
+            // The store thread is gone.
+            Err(_) => return false,
         }
         self.n_turns = id;
         match (&untranscribed, &failure) {
@@ -945,6 +1022,7 @@ impl LoopState<'_> {
             (Some(_), None) => self.n_stopped += 1,
             (None, _) => {}
         }
+        let latency_ms = end_arrived.elapsed().as_millis() as u64;
         out.emit(&Event::Turn {
             id,
             source: self.names[source].clone(),
@@ -955,6 +1033,7 @@ impl LoopState<'_> {
             end,
             text,
             latency_ms,
+            timing,
             tags: review.tags,
             actions: review.actions,
             untranscribed,
@@ -968,7 +1047,7 @@ impl LoopState<'_> {
         if let Some(nudge) = review.nudge {
             out.emit(&nudge_event(nudge));
         }
-        true
+        !meeting_over
     }
 }
 
@@ -990,50 +1069,133 @@ fn meeting_audio_seconds(meeting: &MeetingInfo, store: &Store) -> f64 {
 }
 
 /// The store thread: writes audio and turns as they come, then closes the
-/// meeting. After a write error it stops and still closes the meeting, as
-/// interrupted, so `meetings list` says what happened.
+/// meeting.
+///
+/// A failed write is said at once, loudly (`NOT RECORDING`), and costs only
+/// what cannot be written: when a recording fails (the disk is full, the
+/// file too large) that source's audio is no longer stored, the disk space
+/// the meeting set aside is released for turns, the live index stops
+/// (`search` catches up later), and turns go on being stored; when a turn
+/// fails it is reported to the event loop, and audio goes on. Only when
+/// neither turns nor any audio can be stored does the meeting end. It is
+/// closed in every case, as interrupted when something was lost, so
+/// `meetings list` says what happened.
 fn store_loop(
     mut writer: crate::store::MeetingWriter,
     mut rx: mpsc::Receiver<StoreMessage>,
     mut index: Option<crate::search::LiveIndex>,
+    warnings: mpsc::Sender<String>,
 ) -> Result<(MeetingInfo, Result<(), crate::search::SearchError>), PipelineError> {
+    let names: Vec<String> = writer
+        .info()
+        .sources
+        .iter()
+        .map(|s| s.name.clone())
+        .collect();
+    // Per source: when its audio stopped being stored, and why.
+    let mut audio_lost: Vec<Option<String>> = vec![None; names.len()];
+    let mut samples_stored = vec![0u64; names.len()];
+    let mut turns_lost: Option<String> = None;
+    let mut speakers_lost = false;
     let mut finish = None;
-    let written = (|| {
-        while let Some(message) = rx.blocking_recv() {
-            match message {
-                StoreMessage::Audio { source, samples } => writer.append_audio(source, &samples)?,
-                StoreMessage::Turn(turn) => {
-                    writer.append_turn(&turn)?;
+    let warn = |message: String| {
+        // Never waits: the event loop may be waiting for this thread.
+        let _ = warnings.try_send(message);
+    };
+    // Room for what can still be kept, and no index competing for it.
+    let make_room = |writer: &mut crate::store::MeetingWriter,
+                     index: &mut Option<crate::search::LiveIndex>| {
+        writer.release_reserve();
+        if let Some(index) = index.take() {
+            drop(index);
+            warn("the search index stopped following this meeting; `blameless search` catches up once there is room".into());
+        }
+    };
+    while let Some(message) = rx.blocking_recv() {
+        match message {
+            StoreMessage::Audio { source, samples } => {
+                if audio_lost.get(source).is_none_or(Option::is_some) {
+                    continue;
+                }
+                match writer.append_audio(source, &samples) {
+                    Ok(()) => samples_stored[source] += samples.len() as u64,
+                    Err(error) => {
+                        let at = samples_stored[source] as f64 / crate::store::SAMPLE_RATE as f64;
+                        warn(format!(
+                            "NOT RECORDING audio of {}: {error}; its recording stops at {at:.1} s, turns are still stored",
+                            names[source]
+                        ));
+                        audio_lost[source] = Some(format!(
+                            "audio of {} stopped at {at:.1} s: {error}",
+                            names[source]
+                        ));
+                        make_room(&mut writer, &mut index);
+                    }
+                }
+            }
+            StoreMessage::Turn(turn, ack) => match writer.append_turn(&turn) {
+                Ok(()) => {
                     // Never waits: the index is a copy, the store is the truth.
                     if let Some(index) = &mut index {
                         index.add(writer.info(), &turn);
                     }
+                    let _ = ack.send(Ok(()));
                 }
-                StoreMessage::SpeakerUpdate { turn_id, fields } => {
-                    writer.append_speaker_update(turn_id, fields)?;
+                Err(error) => {
+                    turns_lost.get_or_insert_with(|| {
+                        format!("turns from {:.1} s on were not stored: {error}", turn.start)
+                    });
+                    make_room(&mut writer, &mut index);
+                    let _ = ack.send(Err(StoreFailure {
+                        message: error.to_string(),
+                        nothing_left: audio_lost.iter().all(Option::is_some),
+                    }));
                 }
-                StoreMessage::Finish { interruption } => {
-                    finish = Some(interruption);
-                    break;
+            },
+            StoreMessage::SpeakerUpdate { turn_id, fields } => {
+                if let Err(error) = writer.append_speaker_update(turn_id, fields) {
+                    if !speakers_lost {
+                        speakers_lost = true;
+                        warn(format!("speaker corrections are no longer stored: {error}"));
+                    }
                 }
             }
+            StoreMessage::Finish { interruption } => {
+                finish = Some(interruption);
+                break;
+            }
         }
-        Ok::<_, crate::store::StoreError>(())
-    })();
+    }
     // Senders see the channel close at once instead of waiting for room.
     drop(rx);
     let index_result = index.map_or(Ok(()), |i| i.finish());
-    match (written, finish) {
-        (Err(error), _) => {
-            let _ = writer.finish_interrupted(format!("storing failed: {error}"));
-            Err(error.into())
-        }
-        (Ok(()), Some(None)) => Ok((writer.finish()?, index_result)),
-        (Ok(()), Some(Some(reason))) => Ok((writer.finish_interrupted(reason)?, index_result)),
+    let lost: Vec<String> = audio_lost
+        .into_iter()
+        .flatten()
+        .chain(turns_lost)
+        .map(|l| format!("storing failed: {l}"))
+        .collect();
+    let reason = match finish {
         // Every sender went away without a word: the pipeline itself failed.
-        (Ok(()), None) => {
-            let info = writer.finish_interrupted("the pipeline ended unexpectedly".to_string())?;
-            Ok((info, index_result))
+        None => Some("the pipeline ended unexpectedly".to_string()),
+        Some(reason) => reason,
+    };
+    let reason = match (reason, lost.is_empty()) {
+        (reason, true) => reason,
+        (None, false) => Some(lost.join("; ")),
+        (Some(reason), false) => Some(format!("{reason}; {}", lost.join("; "))),
+    };
+    let info = match reason {
+        None => writer.finish(),
+        Some(reason) => writer.finish_interrupted(reason),
+    };
+    match info {
+        Ok(info) => Ok((info, index_result)),
+        Err(error) => {
+            warn(format!(
+                "NOT RECORDING: the meeting could not be closed: {error}; run `blameless recover`"
+            ));
+            Err(error.into())
         }
     }
 }

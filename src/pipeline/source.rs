@@ -216,9 +216,27 @@ fn pump_file(
     }
 }
 
+/// How often a lost device is looked for again.
+const REOPEN_EVERY: Duration = Duration::from_secs(1);
+
+/// A gap shorter than this is jitter (the ring buffer, read intervals), not
+/// a gap: it is not padded.
+const MIN_GAP_S: f64 = 0.25;
+
+/// Pumps a capture device for the whole meeting, through faults.
+///
+/// A device that stops delivering (stalled: unplugged, suspended, a dead
+/// pipe) or fails (the backend says it is gone) is reported at once with a
+/// `NOT RECORDING` warning. A failed device is closed and opened again by
+/// name every second, on a helper thread (opening can block, e.g. on a
+/// pipe with no writer). When audio flows again the time without it is
+/// stored as silence, so the recording keeps the meeting's clock (a turn at
+/// 10:05 is at 10:05 in the WAV), and a warning says how long the gap was.
+/// The meeting goes on throughout: other sources are not affected, and a
+/// source still lost at the end makes the meeting interrupted.
 fn pump_device(
     index: usize,
-    mut capture: crate::capture::Capture,
+    capture: crate::capture::Capture,
     outlets: &Outlets,
     stop: &AtomicBool,
     counters: &Counters,
@@ -230,21 +248,91 @@ fn pump_device(
             message,
         });
     };
-    let mut stalled = false;
-    let mut end = SourceEnd::Finished;
+    let device = capture.device().to_string();
+    let mut capture = Some(capture);
+    let started = Instant::now();
+    // 16 kHz samples sent for this source: its meeting time.
+    let mut sent: u64 = 0;
+    let mut stalled_since: Option<Instant> = None;
+    // Why the device is quiet or flooding, while it is.
+    let mut fault: Option<crate::capture::CaptureError> = None;
+    // Lost: the error; and the reopen attempt under way.
+    let mut lost: Option<crate::capture::CaptureError> = None;
+    let mut reopening: Option<
+        std::sync::mpsc::Receiver<Result<crate::capture::Capture, crate::capture::CaptureError>>,
+    > = None;
+    let mut last_attempt: Option<Instant> = None;
     let mut last_drop_warning: Option<Instant> = None;
     let mut buffer = Vec::new();
     // The device's ring buffer absorbs a slow pipeline (and drops and counts
     // when full); a blocked send here only delays draining it.
-    let send = |buffer: &mut Vec<f32>| {
+    let send = |buffer: &mut Vec<f32>, sent: &mut u64| {
+        *sent += buffer.len() as u64;
         buffer.is_empty() || outlets.send(index, std::mem::take(buffer), &counters.samples_in)
     };
+    // Silence for the time the device delivered nothing, so meeting time
+    // is not shortened; `fresh` samples just read belong after the gap.
+    let fill_gap = |sent: &mut u64, fresh: usize| -> (bool, f64) {
+        let due = (started.elapsed().as_secs_f64() * SAMPLE_RATE as f64) as u64;
+        let gap = due.saturating_sub(*sent + fresh as u64);
+        if (gap as f64) < MIN_GAP_S * SAMPLE_RATE as f64 {
+            return (true, 0.0);
+        }
+        let mut left = gap;
+        while left > 0 {
+            let n = left.min(SAMPLE_RATE as u64) as usize;
+            if !outlets.send(index, vec![0.0; n], &counters.samples_in) {
+                return (false, gap as f64 / SAMPLE_RATE as f64);
+            }
+            *sent += n as u64;
+            left -= n as u64;
+        }
+        (true, gap as f64 / SAMPLE_RATE as f64)
+    };
     while !stop.load(Ordering::Relaxed) {
-        match capture.read(&mut buffer) {
+        let Some(live) = capture.as_mut() else {
+            // Lost: look for the device again, without ever blocking here.
+            if let Some(rx) = &reopening {
+                match rx.try_recv() {
+                    Ok(Ok(reopened)) => {
+                        reopening = None;
+                        capture = Some(reopened);
+                        continue;
+                    }
+                    Ok(Err(_)) | Err(std::sync::mpsc::TryRecvError::Disconnected) => {
+                        reopening = None
+                    }
+                    Err(std::sync::mpsc::TryRecvError::Empty) => {}
+                }
+            } else if last_attempt.is_none_or(|t| t.elapsed() >= REOPEN_EVERY) {
+                last_attempt = Some(Instant::now());
+                let (tx, rx) = std::sync::mpsc::sync_channel(1);
+                let name = device.clone();
+                let spawned = std::thread::Builder::new()
+                    .name("reopen".into())
+                    .spawn(move || {
+                        let _ = tx.send(crate::capture::open(Some(&name), &Default::default()));
+                    });
+                if spawned.is_ok() {
+                    reopening = Some(rx);
+                }
+            }
+            std::thread::sleep(Duration::from_millis(20));
+            continue;
+        };
+        match live.read(&mut buffer) {
             Ok(status) => {
-                if stalled {
-                    stalled = false;
-                    warn(format!("{}: audio is flowing again", capture.device()));
+                if !buffer.is_empty() && (stalled_since.is_some() || lost.is_some()) {
+                    stalled_since = None;
+                    fault = None;
+                    lost = None;
+                    let (ok, gap_s) = fill_gap(&mut sent, buffer.len());
+                    if !ok {
+                        return SourceEnd::Finished;
+                    }
+                    warn(format!(
+                        "{device}: recording again; the {gap_s:.1} s without audio are stored as silence, so meeting time runs on"
+                    ));
                 }
                 if status.n_dropped > 0 {
                     counters
@@ -257,34 +345,57 @@ fn pump_device(
                 {
                     last_drop_warning = Some(Instant::now());
                     warn(format!(
-                        "{}: dropped {} samples because transcription fell behind; close other programs or use a smaller model",
-                        capture.device(),
+                        "{device}: dropped {} samples because transcription fell behind; close other programs or use a smaller model",
                         status.n_dropped
                     ));
                 }
                 for message in status.warnings {
-                    warn(format!("{}: {message}", capture.device()));
+                    warn(format!("{device}: {message}"));
                 }
             }
-            Err(crate::capture::CaptureError::Stalled { .. }) if stalled => {}
-            Err(error @ crate::capture::CaptureError::Stalled { .. }) => {
-                stalled = true;
+            Err(
+                crate::capture::CaptureError::Stalled { .. }
+                | crate::capture::CaptureError::Runaway { .. },
+            ) if stalled_since.is_some() => {}
+            Err(
+                error @ (crate::capture::CaptureError::Stalled { .. }
+                | crate::capture::CaptureError::Runaway { .. }),
+            ) => {
+                stalled_since = Some(Instant::now());
                 warn(format!("NOT RECORDING: {error}"));
+                fault = Some(error);
             }
             Err(error) => {
                 warn(format!(
-                    "NOT RECORDING: {error}; this source has stopped, restart the recording"
+                    "NOT RECORDING: {error}; blameless keeps looking for it and records again when it is back"
                 ));
-                end = SourceEnd::Lost(error);
-                break;
+                // What was captured before the error is kept.
+                let _ = live.finish(&mut buffer);
+                capture = None;
+                stalled_since = None;
+                lost = Some(error);
+                last_attempt = None;
             }
         }
-        if !send(&mut buffer) {
-            return end;
+        if !send(&mut buffer, &mut sent) {
+            return SourceEnd::Finished;
         }
         std::thread::sleep(Duration::from_millis(20));
     }
-    let _ = capture.finish(&mut buffer);
-    send(&mut buffer);
-    end
+    match capture.as_mut() {
+        Some(live) if stalled_since.is_none() => {
+            let _ = live.finish(&mut buffer);
+            send(&mut buffer, &mut sent);
+        }
+        _ => {
+            // Stopped while the device was gone: the meeting's time runs
+            // on to the stop, as silence, and the meeting says it lost it.
+            fill_gap(&mut sent, 0);
+        }
+    }
+    // Still without audio at the end: the meeting says it lost this source.
+    match lost.or(fault) {
+        Some(error) => SourceEnd::Lost(error),
+        None => SourceEnd::Finished,
+    }
 }

@@ -42,6 +42,9 @@ pub(crate) struct Job {
     pub samples: Vec<f32>,
     /// When the last of `samples` entered the pipeline.
     pub arrived: Instant,
+    /// When this job was made (for a final: when the end of speech was
+    /// detected).
+    pub created: Instant,
     /// True for a finished utterance.
     pub is_final: bool,
 }
@@ -198,6 +201,7 @@ pub(crate) fn run(
                     start_sample: start,
                     samples: state.slice(start, position),
                     arrived: chunk.arrived,
+                    created: Instant::now(),
                     is_final: false,
                 };
                 if let Err(TrySendError::Full(_)) = jobs.try_send(job) {

@@ -21,7 +21,7 @@ pub struct ExportSummary {
 }
 
 /// The JSON object of one document: the index's fields, with `date` as
-/// RFC 3339 and `tags` as plain labels.
+/// RFC 3339 and `tags` and `marks` as plain labels.
 pub fn export_json(doc: &TurnDoc) -> serde_json::Value {
     serde_json::json!({
         "meeting_id": doc.meeting_id,
@@ -34,6 +34,7 @@ pub fn export_json(doc: &TurnDoc) -> serde_json::Value {
         "text": doc.text,
         "tags": doc.tags,
         "action": doc.action,
+        "marks": doc.marks,
     })
 }
 
@@ -55,7 +56,7 @@ pub fn export_ndjson(store: &Store, out: &mut dyn Write, out_path: &Path) -> Res
             }
         };
         for turn in &meeting.turns {
-            let doc = TurnDoc::new(&meeting.info, turn);
+            let doc = TurnDoc::new(&meeting.info, turn).marked(&meeting.feedback);
             let mut line = serde_json::to_vec(&export_json(&doc)).expect("JSON values serialise");
             line.push(b'\n');
             out.write_all(&line)

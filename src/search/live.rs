@@ -35,7 +35,10 @@ enum Message {
     /// Index this turn. `bytes` is the length of `turns.jsonl` right after
     /// the turn was appended, or `None` once a turn of the meeting was
     /// dropped (the index must then not claim the meeting is complete).
-    Add { doc: TurnDoc, bytes: Option<u64> },
+    Add {
+        doc: Box<TurnDoc>,
+        bytes: Option<u64>,
+    },
     /// Index these meetings again from the store (turns were dropped).
     Resync(Vec<MeetingId>),
 }
@@ -102,7 +105,7 @@ impl LiveIndex {
             std::fs::metadata(path).ok().map(|m| m.len())
         };
         let message = Message::Add {
-            doc: TurnDoc::new(meeting, turn),
+            doc: Box::new(TurnDoc::new(meeting, turn)),
             bytes,
         };
         match tx.try_send(message) {

@@ -29,9 +29,11 @@
 //! - `schema.rs`: the fields and [`SCHEMA_VERSION`].
 //! - `write.rs`: [`rebuild`], [`catch_up`], [`ensure_current`], document building.
 //! - `live.rs`: [`LiveIndex`], indexing while a meeting is recorded.
-//! - `query.rs`: [`SearchIndex`], queries, filters, snippets, counts.
+//! - `query.rs`: [`SearchIndex`], queries, filters, snippets.
+//! - `count.rs`: counts per meeting and per tag or speaker (`--count-by`).
 //! - `export.rs`: NDJSON export of the same documents (Quickwit, OpenSearch).
 
+mod count;
 mod export;
 mod live;
 mod query;
@@ -44,7 +46,7 @@ use std::path::{Path, PathBuf};
 
 use time::OffsetDateTime;
 
-use crate::store::{MeetingInfo, StoreError, TurnRecord};
+use crate::store::{Feedback, MeetingInfo, StoreError, TurnRecord};
 
 pub use export::{export_json, export_ndjson, ExportSummary};
 pub use live::LiveIndex;
@@ -176,6 +178,9 @@ pub struct TurnDoc {
     pub tags: Vec<String>,
     /// Whether the tagger found an action item in the turn.
     pub action: bool,
+    /// The facilitator's marks on the turn (`dismissed`, `used`,
+    /// `action_item`, `key_moment`), each once; see [`TurnDoc::marked`].
+    pub marks: Vec<String>,
 }
 
 impl TurnDoc {
@@ -220,7 +225,21 @@ impl TurnDoc {
             text: turn.text.clone(),
             tags,
             action,
+            marks: Vec::new(),
         }
+    }
+
+    /// The document with the marks `feedback` (the meeting's) gives its turn.
+    pub fn marked(mut self, feedback: &[Feedback]) -> TurnDoc {
+        for f in feedback {
+            if f.turn_id == Some(self.turn) && f.kind.is_mark() {
+                let name = f.kind.as_str();
+                if !self.marks.iter().any(|m| m == name) {
+                    self.marks.push(name.to_owned());
+                }
+            }
+        }
+        self
     }
 }
 

@@ -1,13 +1,11 @@
 //! Reading the index: queries with filters, ranked hits with snippets, and
 //! counts per meeting.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::ops::{Bound, Range};
 use std::path::{Path, PathBuf};
 
-use tantivy::collector::{Collector, Count, SegmentCollector, TopDocs};
-use tantivy::columnar::StrColumn;
-use tantivy::fastfield::FacetReader;
+use tantivy::collector::{Count, TopDocs};
 use tantivy::query::{
     AllQuery, BooleanQuery, ConstScoreQuery, Occur, Query, QueryParser, TermQuery,
 };
@@ -15,15 +13,15 @@ use tantivy::query_grammar::{self, Delimiter, UserInputAst, UserInputLeaf};
 use tantivy::schema::{Facet, IndexRecordOption, Value};
 use tantivy::snippet::SnippetGenerator;
 use tantivy::{
-    DateTime, DocAddress, DocId, Index, IndexReader, ReloadPolicy, Score, Searcher, SegmentOrdinal,
-    SegmentReader, TantivyDocument, Term,
+    DateTime, DocAddress, Index, IndexReader, ReloadPolicy, Score, Searcher, TantivyDocument, Term,
 };
 use time::OffsetDateTime;
 
+use super::count::CountCollector;
 use super::schema::{names, Fields};
 use super::write::{self, Freshness};
 use super::{index_dir, Result, SearchError, SCHEMA_VERSION};
-use crate::store::MeetingId;
+use crate::store::{FeedbackKind, MeetingId};
 
 /// Longest snippet, in bytes of text around the matches.
 const SNIPPET_CHARS: usize = 200;
@@ -43,6 +41,9 @@ pub struct Filters {
     pub until: Option<OffsetDateTime>,
     /// Only turns with an action item.
     pub action_items: bool,
+    /// Turns the facilitator marked with any of these ([`FeedbackKind::MARKS`]);
+    /// empty: marked or not.
+    pub marked: Vec<FeedbackKind>,
 }
 
 /// A turn's text cut around what matched, with the matches marked.
@@ -107,6 +108,8 @@ pub struct Hit {
     pub tags: Vec<String>,
     /// Whether it holds an action item.
     pub action: bool,
+    /// The facilitator's marks (`dismissed`, `used`, `action_item`, `key_moment`).
+    pub marks: Vec<String>,
     /// BM25 relevance; higher is better.
     pub score: f32,
 }
@@ -266,19 +269,14 @@ impl SearchIndex {
     ) -> Result<CountResults> {
         let searcher = self.reader.searcher();
         let full = self.with_filters(self.parse(query)?, filters);
-        let counted = searcher
-            .search(&*full, &CountCollector { by })
+        let collector = CountCollector {
+            by,
+            limit,
+            fields: self.fields,
+        };
+        let mut counted = searcher
+            .search(&*full, &collector)
             .map_err(SearchError::index(&self.dir, "count in"))?;
-        let mut per_meeting: BTreeMap<String, BTreeMap<String, u64>> = BTreeMap::new();
-        let mut totals: BTreeMap<String, u64> = BTreeMap::new();
-        for ((meeting, value), n) in counted.pairs {
-            *per_meeting
-                .entry(meeting)
-                .or_default()
-                .entry(value.clone())
-                .or_default() += n;
-            *totals.entry(value).or_default() += n;
-        }
         let mut ids: Vec<&String> = counted.turns.keys().collect();
         ids.sort_by(|a, b| b.cmp(a));
         let mut meetings = Vec::new();
@@ -289,14 +287,14 @@ impl SearchIndex {
                 title,
                 date,
                 n_turns: counted.turns[id],
-                counts: per_meeting.remove(id).unwrap_or_default(),
+                counts: counted.newest.remove(id).unwrap_or_default(),
             });
         }
         Ok(CountResults {
             by,
             meetings,
             n_meetings: counted.turns.len(),
-            totals,
+            totals: counted.totals,
             total: counted.turns.values().sum(),
         })
     }
@@ -361,6 +359,14 @@ impl SearchIndex {
                 .collect();
             clauses.push((Occur::Must, any_of(terms)));
         }
+        if !filters.marked.is_empty() {
+            let terms = filters
+                .marked
+                .iter()
+                .map(|k| Term::from_facet(f.marks, &Facet::from_path([k.as_str()])))
+                .collect();
+            clauses.push((Occur::Must, any_of(terms)));
+        }
         if filters.action_items {
             clauses.push((
                 Occur::Must,
@@ -422,14 +428,8 @@ impl SearchIndex {
                 cut_before: false,
                 cut_after: false,
             },
-            tags: doc
-                .get_all(f.tags)
-                .filter_map(|v| v.as_facet())
-                .filter_map(|encoded| {
-                    let facet = Facet::from_encoded(encoded.as_bytes().to_vec()).ok()?;
-                    facet.to_path().first().map(|s| s.to_string())
-                })
-                .collect(),
+            tags: facet_names(&doc, f.tags),
+            marks: facet_names(&doc, f.marks),
             action: doc
                 .get_first(f.action)
                 .and_then(|v| v.as_bool())
@@ -460,6 +460,17 @@ impl SearchIndex {
             .to_owned();
         Ok((title, stored_date(&doc, &self.fields)))
     }
+}
+
+/// The first path segment of each stored facet of `field` (`blame` for `/blame`).
+fn facet_names(doc: &TantivyDocument, field: tantivy::schema::Field) -> Vec<String> {
+    doc.get_all(field)
+        .filter_map(|v| v.as_facet())
+        .filter_map(|encoded| {
+            let facet = Facet::from_encoded(encoded.as_bytes().to_vec()).ok()?;
+            facet.to_path().first().map(|s| s.to_string())
+        })
+        .collect()
 }
 
 fn stored_date(doc: &TantivyDocument, fields: &Fields) -> OffsetDateTime {
@@ -553,186 +564,4 @@ fn prefix_end(text: &str, max: usize) -> usize {
         .rfind(' ')
         .filter(|&i| i > max / 2)
         .unwrap_or(end)
-}
-
-/// Counts matching turns per (meeting, tag or speaker) from fast fields,
-/// without loading documents.
-struct CountCollector {
-    /// What to count.
-    by: CountBy,
-}
-
-/// What [`CountCollector`] found.
-#[derive(Default)]
-struct Counted {
-    /// (meeting id, tag or speaker) → matching turns.
-    pairs: HashMap<(String, String), u64>,
-    /// Meeting id → matching turns.
-    turns: HashMap<String, u64>,
-}
-
-/// Where a segment's tag or speaker values come from.
-enum Values {
-    /// Speaker names.
-    Speaker(Option<StrColumn>),
-    /// Tag facets.
-    Tags(FacetReader),
-}
-
-/// Counts of one segment, by ordinal.
-struct SegmentCounts {
-    meetings: Option<StrColumn>,
-    values: Values,
-    /// Distinct tag or speaker values in the segment (the row length of `pairs`).
-    n_values: usize,
-    /// (meeting ord × n_values + value ord) → matching turns: a dense table,
-    /// since counting walks every matching turn and hashing each was the
-    /// bulk of the time.
-    pairs: Vec<u64>,
-    /// The same as a hash map, when the dense table would be too large.
-    sparse: HashMap<(u64, u64), u64>,
-    /// Meeting ord → matching turns.
-    turns: Vec<u64>,
-}
-
-/// Largest dense table per segment (entries, 8 bytes each).
-const MAX_DENSE: usize = 1 << 22;
-
-impl Collector for CountCollector {
-    type Fruit = Counted;
-    type Child = SegmentCounts;
-
-    fn for_segment(
-        &self,
-        _: SegmentOrdinal,
-        segment: &SegmentReader,
-    ) -> tantivy::Result<SegmentCounts> {
-        let fast = segment.fast_fields();
-        let values = match self.by {
-            CountBy::Speaker => Values::Speaker(fast.str(names::SPEAKER)?),
-            CountBy::Tag => Values::Tags(segment.facet_reader(names::TAGS)?),
-        };
-        let meetings = fast.str(names::MEETING_ID)?;
-        let n_meetings = meetings.as_ref().map_or(0, |c| c.num_terms());
-        let n_values = match &values {
-            Values::Speaker(column) => column.as_ref().map_or(0, |c| c.num_terms()),
-            Values::Tags(reader) => reader.num_facets(),
-        };
-        let dense = n_meetings.saturating_mul(n_values);
-        Ok(SegmentCounts {
-            meetings,
-            values,
-            n_values,
-            pairs: vec![0; if dense <= MAX_DENSE { dense } else { 0 }],
-            sparse: HashMap::new(),
-            turns: vec![0; n_meetings],
-        })
-    }
-
-    fn requires_scoring(&self) -> bool {
-        false
-    }
-
-    fn merge_fruits(&self, fruits: Vec<Counted>) -> tantivy::Result<Counted> {
-        let mut all = Counted::default();
-        for fruit in fruits {
-            for (key, n) in fruit.pairs {
-                *all.pairs.entry(key).or_default() += n;
-            }
-            for (key, n) in fruit.turns {
-                *all.turns.entry(key).or_default() += n;
-            }
-        }
-        Ok(all)
-    }
-}
-
-impl SegmentCollector for SegmentCounts {
-    type Fruit = Counted;
-
-    fn collect(&mut self, doc: DocId, _: Score) {
-        let Some(meetings) = &self.meetings else {
-            return;
-        };
-        let Some(meeting) = meetings.term_ords(doc).next() else {
-            return;
-        };
-        self.turns[meeting as usize] += 1;
-        let row = meeting as usize * self.n_values;
-        let (pairs, sparse) = (&mut self.pairs, &mut self.sparse);
-        let mut count = |ord: u64| {
-            if pairs.is_empty() {
-                *sparse.entry((meeting, ord)).or_default() += 1;
-            } else {
-                pairs[row + ord as usize] += 1;
-            }
-        };
-        match &self.values {
-            Values::Speaker(Some(column)) => column.term_ords(doc).for_each(&mut count),
-            Values::Speaker(None) => {}
-            Values::Tags(reader) => reader.facet_ords(doc).for_each(&mut count),
-        }
-    }
-
-    fn harvest(self) -> Counted {
-        let mut counted = Counted::default();
-        let Some(meetings) = &self.meetings else {
-            return counted;
-        };
-        let mut meeting_names: HashMap<u64, String> = HashMap::new();
-        let mut name_of_meeting = |ord: u64| -> String {
-            meeting_names
-                .entry(ord)
-                .or_insert_with(|| {
-                    let mut s = String::new();
-                    let _ = meetings.ord_to_str(ord, &mut s);
-                    s
-                })
-                .clone()
-        };
-        let value_name = |ord: u64| -> Option<String> {
-            match &self.values {
-                Values::Speaker(Some(column)) => {
-                    let mut s = String::new();
-                    column.ord_to_str(ord, &mut s).ok()?;
-                    Some(s)
-                }
-                Values::Speaker(None) => None,
-                Values::Tags(reader) => {
-                    let mut facet = Facet::root();
-                    reader.facet_from_ord(ord, &mut facet).ok()?;
-                    facet.to_path().first().map(|s| s.to_string())
-                }
-            }
-        };
-        let mut value_names: HashMap<u64, Option<String>> = HashMap::new();
-        let n_values = self.n_values.max(1);
-        let dense = self
-            .pairs
-            .iter()
-            .enumerate()
-            .filter(|(_, &n)| n > 0)
-            .map(|(i, &n)| (((i / n_values) as u64, (i % n_values) as u64), n));
-        for ((meeting, value), n) in dense.chain(self.sparse.iter().map(|(&k, &n)| (k, n))) {
-            let value = value_names
-                .entry(value)
-                .or_insert_with(|| value_name(value))
-                .clone();
-            if let Some(value) = value {
-                *counted
-                    .pairs
-                    .entry((name_of_meeting(meeting), value))
-                    .or_default() += n;
-            }
-        }
-        for (meeting, &n) in self.turns.iter().enumerate() {
-            if n > 0 {
-                *counted
-                    .turns
-                    .entry(name_of_meeting(meeting as u64))
-                    .or_default() += n;
-            }
-        }
-        counted
-    }
 }

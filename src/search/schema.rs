@@ -12,7 +12,7 @@ use tantivy::Index;
 /// Version of the index layout: the schema, the tokenizers and what goes in
 /// each field. Bump it whenever any of them changes, so an index written by
 /// an older blameless is rebuilt from the store instead of being misread.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// Stemmed English analyzer (tantivy's built-in: split on non-alphanumerics,
 /// drop tokens over 40 bytes, lower-case, Snowball English stemmer).
@@ -51,6 +51,9 @@ pub(crate) struct Fields {
     pub tags: Field,
     /// Whether the turn holds an action item.
     pub action: Field,
+    /// The facilitator's marks on the turn as facets, `/dismissed`,
+    /// `/key_moment`, ... (from the meeting's `feedback.jsonl`).
+    pub marks: Field,
 }
 
 /// Field names, also the names users type in queries (`speaker:lena`).
@@ -67,6 +70,7 @@ pub(crate) mod names {
     pub const TAGS: &str = "tags";
     pub const ACTION: &str = "action";
     pub const SPEAKER_KEYS: &str = "speaker_keys";
+    pub const MARKS: &str = "marks";
 }
 
 /// Builds the schema and its field handles.
@@ -147,6 +151,7 @@ pub(crate) fn build() -> (Schema, Fields) {
                 .set_index_option(IndexRecordOption::Basic),
         ),
     );
+    let marks = builder.add_facet_field(names::MARKS, FacetOptions::default().set_stored());
     let fields = Fields {
         meeting_id,
         title,
@@ -160,6 +165,7 @@ pub(crate) fn build() -> (Schema, Fields) {
         text_exact,
         tags,
         action,
+        marks,
     };
     (builder.build(), fields)
 }

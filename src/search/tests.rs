@@ -1,6 +1,8 @@
 //! Unit tests of the index on a real tantivy index in a temporary data home,
 //! filled through the store API as recordings and imports fill it.
 
+use std::collections::BTreeMap;
+
 use time::macros::datetime;
 use time::OffsetDateTime;
 
@@ -368,4 +370,135 @@ fn turn_docs_read_tags_and_actions_from_extra() {
     assert!(doc.action);
     t.extra.insert("actions".into(), serde_json::json!([]));
     assert!(!TurnDoc::new(&info, &t).action);
+}
+
+/// Counts computed the slow way, from every hit of a search with the same
+/// query and filters.
+fn counts_from_hits(
+    index: &SearchIndex,
+    query: &str,
+    filters: &Filters,
+    by: CountBy,
+) -> CountResults {
+    let hits = index.search(query, filters, 100_000).unwrap().hits;
+    let mut per_meeting: BTreeMap<String, MeetingCounts> = BTreeMap::new();
+    let mut totals: BTreeMap<String, u64> = BTreeMap::new();
+    for hit in &hits {
+        let meeting = per_meeting
+            .entry(hit.meeting_id.clone())
+            .or_insert_with(|| MeetingCounts {
+                meeting_id: hit.meeting_id.clone(),
+                title: hit.title.clone(),
+                date: hit.date,
+                n_turns: 0,
+                counts: BTreeMap::new(),
+            });
+        meeting.n_turns += 1;
+        let values = match by {
+            CountBy::Tag => hit.tags.clone(),
+            CountBy::Speaker => vec![hit.speaker.clone()],
+        };
+        for value in values {
+            *meeting.counts.entry(value.clone()).or_default() += 1;
+            *totals.entry(value).or_default() += 1;
+        }
+    }
+    CountResults {
+        by,
+        n_meetings: per_meeting.len(),
+        total: hits.len() as u64,
+        meetings: per_meeting.into_values().rev().collect(),
+        totals,
+    }
+}
+
+#[test]
+fn counts_are_exact_across_segments_and_deletions() {
+    let home = tempfile::tempdir().unwrap();
+    let store = Store::open(home.path()).unwrap();
+    let speakers = ["Priya", "Lena Park", "Marco", "Sam"];
+    let labels = ["blame", "defensive", "counterfactual", "exec_pressure"];
+    let words = [
+        "deploy", "rollback", "pager", "config", "dns", "canary", "review",
+    ];
+    let mut seed = 7u64;
+    let mut next = move |n: usize| {
+        seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+        (seed >> 33) as usize % n
+    };
+    let mut ids = Vec::new();
+    let lock = lock(home.path()).unwrap();
+    for m in 0..12 {
+        let n_turns = 1 + next(150);
+        let texts: Vec<String> = (0..n_turns)
+            .map(|_| format!("{} {} went wrong", words[next(7)], words[next(7)]))
+            .collect();
+        let tags: Vec<Vec<&str>> = (0..n_turns)
+            .map(|_| match next(6) {
+                0 => vec![labels[next(4)]],
+                1 => vec![labels[next(2)], labels[2 + next(2)]],
+                _ => vec![],
+            })
+            .collect();
+        let lines: Vec<Line> = (0..n_turns)
+            .map(|i| (speakers[next(4)], texts[i].as_str(), tags[i].as_slice()))
+            .collect();
+        let started = datetime!(2026-11-01 09:00 UTC) + time::Duration::days(m);
+        ids.push(meeting(&store, &format!("Review {m}"), started, &lines));
+        // The first half in one rebuild; then one commit (one segment) per meeting.
+        if m == 5 {
+            rebuild(&store, &lock).unwrap();
+        } else if m > 5 {
+            catch_up(&store, &lock).unwrap();
+        }
+    }
+    // Indexing a meeting again deletes its documents from older segments.
+    for id in [&ids[2], &ids[7]] {
+        index_turns(&store, &lock, &store.resolve(id).unwrap()).unwrap();
+    }
+    drop(lock);
+    let segments = tantivy::Index::open_in_dir(index_dir(home.path()))
+        .unwrap()
+        .searchable_segment_metas()
+        .unwrap();
+    assert!(segments.len() > 2, "several segments");
+    assert!(
+        segments.iter().any(|s| s.num_deleted_docs() > 0),
+        "some deletions"
+    );
+    let index = SearchIndex::open(home.path()).unwrap().unwrap();
+    let all = Filters::default();
+    let cases = [
+        ("", all.clone()),
+        ("deploy", all.clone()),
+        ("\"went wrong\" -pager", all.clone()),
+        (
+            "",
+            Filters {
+                tags: vec!["blame".into()],
+                ..all.clone()
+            },
+        ),
+        (
+            "canary",
+            Filters {
+                speakers: vec!["lena".into(), "sam".into()],
+                since: Some(datetime!(2026-11-04 00:00 UTC)),
+                until: Some(datetime!(2026-11-10 00:00 UTC)),
+                ..all.clone()
+            },
+        ),
+        ("nosuchword", all.clone()),
+    ];
+    for (query, filters) in &cases {
+        for by in [CountBy::Tag, CountBy::Speaker] {
+            let expected = counts_from_hits(&index, query, filters, by);
+            for limit in [1, 3, 100] {
+                let counted = index.count(query, filters, by, limit).unwrap();
+                let mut want = expected.clone();
+                want.meetings.truncate(limit);
+                assert_eq!(counted, want, "{query:?} {filters:?} {by:?} limit {limit}");
+            }
+        }
+    }
 }

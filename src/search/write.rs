@@ -163,6 +163,9 @@ pub(super) fn document(fields: &Fields, doc: &TurnDoc) -> TantivyDocument {
         d.add_facet(fields.tags, Facet::from_path([tag.as_str()]));
     }
     d.add_bool(fields.action, doc.action);
+    for mark in &doc.marks {
+        d.add_facet(fields.marks, Facet::from_path([mark.as_str()]));
+    }
     d
 }
 
@@ -182,7 +185,10 @@ fn add_meeting(
     let meeting = store.load(id.as_str())?;
     for turn in &meeting.turns {
         writer
-            .add_document(document(fields, &TurnDoc::new(&meeting.info, turn)))
+            .add_document(document(
+                fields,
+                &TurnDoc::new(&meeting.info, turn).marked(&meeting.feedback),
+            ))
             .map_err(SearchError::index(dir, "write to"))?;
     }
     Ok((meeting.turns.len() as u64, bytes))
@@ -191,13 +197,15 @@ fn add_meeting(
 /// What changes when a meeting's turns or their annotations change: the
 /// length of `turns.jsonl` (appended to while recording) plus, in the high
 /// bits, the length of `analysis.jsonl` (replaced by `analyze`) and, in the
-/// middle bits, of `speakers.jsonl` (appended to by re-clustering and renames).
+/// middle bits, of `speakers.jsonl` (appended to by re-clustering and renames),
+/// and of `feedback.jsonl` (the facilitator's marks, appended any time).
 fn fingerprint(store: &Store, id: &MeetingId) -> u64 {
     let dir = store.meetings_dir().join(id.as_str());
     let len = |name: &str| fs::metadata(dir.join(name)).map_or(0, |m| m.len());
     len("turns.jsonl")
         .wrapping_add(len("analysis.jsonl").wrapping_shl(40))
         .wrapping_add(len("speakers.jsonl").rotate_left(24))
+        .wrapping_add(len("feedback.jsonl").rotate_left(52))
 }
 
 /// The [`fingerprint`] of each meeting now.

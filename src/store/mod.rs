@@ -13,6 +13,10 @@
 //!     source-0.wav               16 kHz mono 16-bit PCM, one per source, appended as it comes
 //!     turns.jsonl                one TurnRecord per line, appended turn by turn
 //!     turns.jsonl.torn           only after `recover`: the bytes of a torn last line
+//!     analysis.jsonl             later annotations (`analyze`), replaced atomically
+//!     speakers.jsonl             speaker corrections, appended
+//!     feedback.jsonl             facilitator feedback (dismissed/used nudges, marks), appended
+//!     feedback.jsonl.torn        only after `recover`: a torn last feedback line
 //!     lock                       PID of the writer; flock-ed while a writer or recover works
 //! ```
 //!
@@ -34,7 +38,9 @@
 //! - `recover.rs`: [`Store::recover`] and [`RecoveryReport`].
 //! - `wav.rs`: the WAV layout, incremental appends and header checks.
 //! - `lock.rs`: the advisory lock that keeps `recover` off live meetings.
+//! - `feedback.rs`: [`Feedback`], what the facilitator marked (`feedback.jsonl`).
 
+mod feedback;
 mod lock;
 mod recover;
 mod wav;
@@ -48,6 +54,9 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
+pub use feedback::{
+    summarize_nudge_feedback, Feedback, FeedbackKind, LabelFeedback, NudgeFeedback,
+};
 pub use recover::{RecoveryOutcome, RecoveryReport, SourceRecovery};
 pub use writer::MeetingWriter;
 
@@ -69,6 +78,12 @@ const ANALYSIS_FILE: &str = "analysis.jsonl";
 /// only and applied to the turns on load, in order.
 const SPEAKERS_FILE: &str = "speakers.jsonl";
 const TORN_FILE: &str = "turns.jsonl.torn";
+/// Disk space a meeting sets aside while it is written (zeros, no data).
+const RESERVE_FILE: &str = "reserve";
+/// Marks a meeting that `import` is still writing: until it is removed
+/// (after `meeting.json` says `complete`) the meeting is not there, and
+/// `recover` deletes what a crash left of it.
+const IMPORTING_FILE: &str = "importing";
 
 type Result<T, E = StoreError> = std::result::Result<T, E>;
 
@@ -306,6 +321,8 @@ pub struct Meeting {
     pub info: MeetingInfo,
     /// Every complete line of `turns.jsonl`, in order.
     pub turns: Vec<TurnRecord>,
+    /// What the facilitator marked (`feedback.jsonl`), in the order given.
+    pub feedback: Vec<Feedback>,
 }
 
 /// One line of [`Store::list`].
@@ -362,6 +379,19 @@ impl Store {
     /// The directory is created with `create_dir`, so an existing meeting is
     /// never reused; if the id is taken, `-2`, `-3`, ... is appended.
     pub fn create_meeting(&self, new: &NewMeeting) -> Result<MeetingWriter> {
+        self.create(new, false)
+    }
+
+    /// Starts a meeting like [`Store::create_meeting`] for `import`: until
+    /// [`MeetingWriter::finish`] has run, an `importing` marker says the
+    /// meeting is not there yet, and `recover` deletes what a crash left of
+    /// it (the imported file itself is still where it was). So an import
+    /// stores all of a file or nothing, even under `kill -9`.
+    pub fn create_import(&self, new: &NewMeeting) -> Result<MeetingWriter> {
+        self.create(new, true)
+    }
+
+    fn create(&self, new: &NewMeeting, importing: bool) -> Result<MeetingWriter> {
         let started_at = new
             .started_at
             .checked_to_offset(time::UtcOffset::UTC)
@@ -402,7 +432,7 @@ impl Store {
                         status: MeetingStatus::Recording,
                         interruption: None,
                     };
-                    return MeetingWriter::create(dir, info);
+                    return MeetingWriter::create(dir, info, importing);
                 }
                 Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
                 Err(e) => return Err(StoreError::io(&dir, "create")(e)),
@@ -439,7 +469,12 @@ impl Store {
         let mut turns = parse_turns(&path, &bytes)?;
         merge_annotations(&dir.join(ANALYSIS_FILE), &mut turns)?;
         apply_speaker_corrections(&dir.join(SPEAKERS_FILE), &mut turns)?;
-        Ok(Meeting { info, turns })
+        let feedback = feedback::read_feedback(&dir.join(feedback::FEEDBACK_FILE))?;
+        Ok(Meeting {
+            info,
+            turns,
+            feedback,
+        })
     }
 
     /// Names a speaker of a stored meeting: every turn whose `speaker_id`
@@ -640,13 +675,34 @@ fn read_info(dir: &Path) -> Result<MeetingInfo> {
         }
         Err(e) => return Err(StoreError::io(&path, "read")(e)),
     };
-    serde_json::from_slice(&bytes).map_err(|e| StoreError::Corrupt {
-        path,
+    let info: MeetingInfo = serde_json::from_slice(&bytes).map_err(|e| StoreError::Corrupt {
+        path: path.clone(),
         message: format!(
             "not a meeting description ({e}); restore it from a backup or fix it by hand"
         ),
-    })
+    })?;
+    // `recover` opens, creates and repairs the recordings named here: a name
+    // must stay inside the meeting's directory and be a recording.
+    for source in &info.sources {
+        let plain = !source.file.starts_with('.')
+            && source.file.ends_with(".wav")
+            && !source.file.contains(['/', '\\', '\0']);
+        if !plain || !(1..=MAX_SAMPLE_RATE).contains(&source.sample_rate) {
+            return Err(StoreError::Corrupt {
+                path,
+                message: format!(
+                    "source {:?} names recording {:?} at {} Hz; a recording is a `.wav` file \
+                     inside the meeting's directory at 1 to {MAX_SAMPLE_RATE} Hz: fix it by hand",
+                    source.name, source.file, source.sample_rate
+                ),
+            });
+        }
+    }
+    Ok(info)
 }
+
+/// Highest sample rate a stored recording may claim (the store writes 16 kHz).
+const MAX_SAMPLE_RATE: u32 = 768_000;
 
 /// A file's bytes, or none if it does not exist.
 fn read_optional(path: &Path) -> Result<Vec<u8>> {
@@ -789,6 +845,16 @@ fn write_atomic(dir: &Path, name: &str, bytes: &[u8]) -> Result<()> {
     drop(file);
     fs::rename(&tmp, &path).map_err(StoreError::io(&path, "replace"))?;
     sync_dir(dir)
+}
+
+/// Removes a meeting's `reserve` file, if any (it holds no data).
+fn remove_reserve(dir: &Path) -> Result<()> {
+    let path = dir.join(RESERVE_FILE);
+    match fs::remove_file(&path) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(StoreError::io(&path, "remove")(e)),
+    }
 }
 
 /// Makes a directory's entries (new or renamed files) durable.

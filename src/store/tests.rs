@@ -451,3 +451,150 @@ fn speaker_corrections_apply_on_load_without_rewriting_turns() {
     assert_eq!(meeting.turns[1].extra["speaker_confidence"], 0.75);
     assert_eq!(fs::read(dir.join("turns.jsonl")).unwrap(), turns_before);
 }
+
+fn dismissed(turn_id: u64, label: &str) -> Feedback {
+    Feedback {
+        label: Some(label.into()),
+        nudge: Some("What was the system showing then?".into()),
+        ..Feedback::now(
+            FeedbackKind::Dismissed,
+            turn_id as f64 + 1.0,
+            Some(turn_id),
+            "tui",
+        )
+    }
+}
+
+#[test]
+fn feedback_is_appended_while_recording_and_after_without_touching_turns() {
+    let home = tempfile::tempdir().unwrap();
+    let store = Store::open(home.path()).unwrap();
+    let mut writer = store
+        .create_meeting(&new_meeting("call", &["mic"]))
+        .unwrap();
+    writer.append_turn(&turn(1, "that's on him")).unwrap();
+    writer.append_turn(&turn(2, "we will add a check")).unwrap();
+    let id = writer.id().clone();
+    let dir = writer.dir().to_owned();
+    // While the writer (this process) holds the meeting's lock.
+    store
+        .append_feedback(&id, &Feedback::now(FeedbackKind::Opened, 0.0, None, "tui"))
+        .unwrap();
+    store.append_feedback(&id, &dismissed(1, "blame")).unwrap();
+    store
+        .append_feedback(
+            &id,
+            &Feedback::now(FeedbackKind::ActionItem, 3.0, Some(2), "tui"),
+        )
+        .unwrap();
+    writer.finish().unwrap();
+    let turns_before = fs::read(dir.join("turns.jsonl")).unwrap();
+    // After the meeting: a key moment marked from another view.
+    store
+        .append_feedback(
+            &id,
+            &Feedback::now(FeedbackKind::KeyMoment, 1.5, Some(1), "web"),
+        )
+        .unwrap();
+    store
+        .append_feedback(
+            &id,
+            &Feedback::now(FeedbackKind::KeyMoment, 1.6, Some(1), "web"),
+        )
+        .unwrap();
+    assert_eq!(fs::read(dir.join("turns.jsonl")).unwrap(), turns_before);
+
+    let meeting = store.load(id.as_str()).unwrap();
+    let kinds: Vec<_> = meeting.feedback.iter().map(|f| f.kind).collect();
+    assert_eq!(
+        kinds,
+        [
+            FeedbackKind::Opened,
+            FeedbackKind::Dismissed,
+            FeedbackKind::ActionItem,
+            FeedbackKind::KeyMoment,
+            FeedbackKind::KeyMoment
+        ]
+    );
+    assert_eq!(
+        meeting.feedback[1],
+        dismissed(1, "blame").with_time(meeting.feedback[1].marked_at)
+    );
+    assert_eq!(
+        meeting.marks_of(1),
+        [FeedbackKind::Dismissed, FeedbackKind::KeyMoment]
+    );
+    assert_eq!(meeting.marks_of(2), [FeedbackKind::ActionItem]);
+    assert_eq!(store.feedback(id.as_str()).unwrap(), meeting.feedback);
+    // The file is JSON lines with the documented names.
+    let text = fs::read_to_string(dir.join("feedback.jsonl")).unwrap();
+    let second: serde_json::Value = serde_json::from_str(text.lines().nth(1).unwrap()).unwrap();
+    assert_eq!(second["kind"], "dismissed");
+    assert_eq!(second["turn_id"], 1);
+    assert_eq!(second["label"], "blame");
+    assert_eq!(second["by"], "tui");
+    assert!(second["marked_at"].as_str().unwrap().ends_with('Z'));
+}
+
+#[test]
+fn a_torn_feedback_line_is_skipped_then_set_aside_by_recover() {
+    let home = tempfile::tempdir().unwrap();
+    let store = Store::open(home.path()).unwrap();
+    let mut writer = store
+        .create_meeting(&new_meeting("call", &["mic"]))
+        .unwrap();
+    writer.append_turn(&turn(1, "that's on him")).unwrap();
+    let id = writer.id().clone();
+    let dir = writer.dir().to_owned();
+    writer.finish().unwrap();
+    store.append_feedback(&id, &dismissed(1, "blame")).unwrap();
+    // A line of a kind from a later version, and a line cut by kill -9.
+    let mut file = OpenOptions::new()
+        .append(true)
+        .open(dir.join("feedback.jsonl"))
+        .unwrap();
+    file.write_all(b"{\"kind\":\"pinned\",\"at\":1.0,\"by\":\"web\"}\n")
+        .unwrap();
+    file.write_all(br#"{"kind":"used","at":2.0,"turn_"#)
+        .unwrap();
+    assert_eq!(store.load(id.as_str()).unwrap().feedback.len(), 1);
+
+    let reports = store.recover().unwrap();
+    assert_eq!(reports.len(), 1, "{reports:?}");
+    assert_eq!(reports[0].torn_feedback_bytes, Some(30));
+    assert_eq!(reports[0].torn_line_bytes, None);
+    assert_eq!(
+        fs::read(dir.join("feedback.jsonl.torn")).unwrap(),
+        b"{\"kind\":\"used\",\"at\":2.0,\"turn_\n"
+    );
+    // The meeting itself was complete and stays so; a second run finds nothing.
+    let meeting = store.load(id.as_str()).unwrap();
+    assert_eq!(meeting.info.status, MeetingStatus::Complete);
+    assert_eq!(meeting.feedback.len(), 1);
+    assert!(store.recover().unwrap().is_empty());
+    // A line that is not feedback at all is an error that says where.
+    fs::write(dir.join("feedback.jsonl"), b"{\"kind\":\"used\"}\n").unwrap();
+    let error = store.load(id.as_str()).unwrap_err().to_string();
+    assert!(
+        error.contains("line 1 is not facilitator feedback"),
+        "{error}"
+    );
+}
+
+#[test]
+fn feedback_needs_a_meeting_and_a_finite_time() {
+    let home = tempfile::tempdir().unwrap();
+    let store = Store::open(home.path()).unwrap();
+    let nowhere = MeetingId("20260101-000000-none".into());
+    assert!(matches!(
+        store.append_feedback(&nowhere, &dismissed(1, "blame")),
+        Err(StoreError::NotFound { .. })
+    ));
+    let writer = store
+        .create_meeting(&new_meeting("call", &["mic"]))
+        .unwrap();
+    let mut bad = dismissed(1, "blame");
+    bad.at = f64::NAN;
+    assert!(store.append_feedback(writer.id(), &bad).is_err());
+    assert!(!writer.dir().join("feedback.jsonl").exists());
+}

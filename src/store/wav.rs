@@ -27,7 +27,7 @@ const DATA_SIZE_AT: u64 = 40;
 
 /// The canonical header for `data_len` bytes of 16-bit mono PCM at `sample_rate`.
 pub(crate) fn header(sample_rate: u32, data_len: u32) -> [u8; HEADER_LEN as usize] {
-    let byte_rate = sample_rate * BYTES_PER_SAMPLE as u32;
+    let byte_rate = sample_rate.saturating_mul(BYTES_PER_SAMPLE as u32);
     let mut h = [0u8; HEADER_LEN as usize];
     h[0..4].copy_from_slice(b"RIFF");
     h[4..8].copy_from_slice(&riff_size(data_len).to_le_bytes());

@@ -14,6 +14,13 @@ use super::{
 const CHECKPOINT_S: u64 = 1;
 /// `fdatasync` a recording after this many seconds of new audio.
 const SYNC_S: u64 = 5;
+/// Disk space a meeting sets aside when it starts (in its `reserve` file),
+/// so that a full disk still leaves room for turns and for closing the
+/// meeting: see [`MeetingWriter::release_reserve`].
+const RESERVE_BYTES: u64 = 320 * 1024;
+/// What stays reserved for closing the meeting (`meeting.json`) once the
+/// rest was released for turns.
+const RESERVE_KEEP_BYTES: u64 = 64 * 1024;
 
 /// Writes one meeting incrementally; made by [`super::Store::create_meeting`].
 ///
@@ -34,6 +41,10 @@ pub struct MeetingWriter {
     turns: File,
     /// Scratch space for encoded samples, reused across appends.
     encoded: Vec<u8>,
+    /// The `reserve` file, while it holds more than the closing share.
+    reserve: Option<File>,
+    /// An import: the `importing` marker goes once the meeting is complete.
+    importing: bool,
     /// Keeps `recover` away while we write.
     _lock: MeetingLock,
 }
@@ -43,8 +54,18 @@ impl MeetingWriter {
     ///
     /// Order matters for crash safety: lock, then `meeting.json` (so the
     /// directory is known to be a meeting), then the files it names.
-    pub(super) fn create(dir: PathBuf, info: MeetingInfo) -> Result<MeetingWriter> {
+    pub(super) fn create(
+        dir: PathBuf,
+        info: MeetingInfo,
+        importing: bool,
+    ) -> Result<MeetingWriter> {
         let lock = lock::create(&dir)?;
+        if importing {
+            let marker = dir.join(super::IMPORTING_FILE);
+            File::create_new(&marker)
+                .and_then(|f| f.sync_all())
+                .map_err(StoreError::io(&marker, "create"))?;
+        }
         write_info(&dir, &info)?;
         let recordings = info
             .sources
@@ -57,6 +78,7 @@ impl MeetingWriter {
             .create_new(true)
             .open(&turns_path)
             .map_err(StoreError::io(&turns_path, "create"))?;
+        let reserve = create_reserve(&dir.join(super::RESERVE_FILE));
         super::sync_dir(&dir)?;
         Ok(MeetingWriter {
             dir,
@@ -64,6 +86,8 @@ impl MeetingWriter {
             recordings,
             turns,
             encoded: Vec::new(),
+            reserve,
+            importing,
             _lock: lock,
         })
     }
@@ -160,6 +184,18 @@ impl MeetingWriter {
         Ok(())
     }
 
+    /// Gives back the disk space set aside for turns when the meeting
+    /// started (a write failed because the disk is full): turns, which are
+    /// small, can then still be stored for a while after audio no longer
+    /// fits. A share stays reserved for closing the meeting. Returns
+    /// whether there was anything to release.
+    pub fn release_reserve(&mut self) -> bool {
+        match self.reserve.take() {
+            Some(file) => file.set_len(RESERVE_KEEP_BYTES).is_ok(),
+            None => false,
+        }
+    }
+
     /// Closes the meeting: final WAV headers, everything synced, and
     /// `meeting.json` rewritten with `ended_at` (start plus the longest
     /// recording, or now if there is no audio source) and status `complete`.
@@ -175,6 +211,10 @@ impl MeetingWriter {
     }
 
     fn close(mut self, interruption: Option<String>) -> Result<MeetingInfo> {
+        // The reserve goes first: on a full disk its space is what lets the
+        // new `meeting.json` be written.
+        self.reserve = None;
+        super::remove_reserve(&self.dir)?;
         for recording in &mut self.recordings {
             recording.checkpoint(true)?;
         }
@@ -204,6 +244,11 @@ impl MeetingWriter {
         };
         info.interruption = interruption;
         write_info(&self.dir, &info)?;
+        if self.importing {
+            let marker = self.dir.join(super::IMPORTING_FILE);
+            std::fs::remove_file(&marker).map_err(StoreError::io(&marker, "remove"))?;
+            super::sync_dir(&self.dir)?;
+        }
         self.info = info.clone();
         Ok(info)
     }
@@ -214,6 +259,27 @@ impl Drop for MeetingWriter {
     fn drop(&mut self) {
         for recording in &mut self.recordings {
             let _ = recording.checkpoint(false);
+        }
+    }
+}
+
+/// Creates the `reserve` file of a new meeting, filled with zeros (so the
+/// space is really allocated). Best effort: a meeting that cannot set space
+/// aside still records, it only has no margin when the disk fills up.
+fn create_reserve(path: &Path) -> Option<File> {
+    let made = OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+        .and_then(|mut file| {
+            file.write_all(&vec![0; RESERVE_BYTES as usize])?;
+            Ok(file)
+        });
+    match made {
+        Ok(file) => Some(file),
+        Err(_) => {
+            let _ = std::fs::remove_file(path);
+            None
         }
     }
 }

@@ -25,7 +25,7 @@ mod segmenter;
 
 use std::path::{Path, PathBuf};
 
-use crate::models::{self, ModelError, Package};
+use crate::models::{self, ModelError};
 
 pub use model::{Vad, CONTEXT_SAMPLES, FRAME_SAMPLES, FRAME_SECONDS};
 pub use segmenter::{SegmentEvent, Segmenter, SegmenterConfig};
@@ -36,18 +36,13 @@ pub const MODEL_FILE_NAME: &str = "silero_vad_v6.onnx";
 /// Name of the model for `blameless models fetch`.
 pub const MODEL_NAME: &str = "silero-vad";
 
-/// The wheel that ships Silero VAD v6 (MIT licence).
-pub const PACKAGE: Package = Package {
-    name: "faster-whisper",
-    version: "1.2.1",
-    sha256: "79a66ad50688c0b794dd501dc340a736992a6342f7f95e5811be60b5224a26a7",
-};
-
-/// Folder inside [`PACKAGE`]'s wheel that holds [`MODEL_FILE_NAME`].
-const DIR_IN_WHEEL: &str = "faster_whisper/assets/";
-
-/// Pinned SHA-256 of [`MODEL_FILE_NAME`] as it sits in the wheel.
-pub const MODEL_SHA256: &str = "4cbf549b8326f60f80f2536d9eefeb450a9abe83365a098031c89719f1be17d2";
+/// The pinned SHA-256 of [`MODEL_FILE_NAME`] as it sits in its wheel
+/// (`models/catalog.toml`).
+pub fn model_sha256() -> &'static str {
+    &models::catalog::model(MODEL_NAME)
+        .pinned(MODEL_FILE_NAME)
+        .sha256
+}
 
 /// Why voice activity detection could not be set up or run.
 #[derive(Debug, thiserror::Error)]
@@ -103,15 +98,16 @@ pub fn fetch_model(models_dir: &Path, progress: &mut dyn FnMut(&str)) -> Result<
         let path = path.to_owned();
         move |error| ModelError::Io { path, error }
     };
+    let entry = models::catalog::model(MODEL_NAME);
     let target = models_dir.join(MODEL_FILE_NAME);
-    if models::installed_and_verified(&target, MODEL_SHA256, progress)? {
+    if models::installed_and_verified(&target, model_sha256(), progress)? {
         return Ok(target);
     }
     let (_work, unpacked_model) = models::fetch_wheel_file(
-        &PACKAGE,
-        DIR_IN_WHEEL,
+        &entry.package,
+        &entry.dir_in_wheel,
         MODEL_FILE_NAME,
-        MODEL_SHA256,
+        model_sha256(),
         models_dir,
         progress,
     )?;

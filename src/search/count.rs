@@ -1,0 +1,361 @@
+//! Counting matching turns per meeting and per tag or speaker, without
+//! loading a document.
+//!
+//! `search --count-by` over the whole archive visits every turn, so what
+//! matters is the cost per turn. Turns arrive from the query in blocks of 64;
+//! the meeting (and speaker) of a whole block is read from the fast-field
+//! columns in one call each. Tags come from the other side: each segment's
+//! tagged turns (about one in ten) are read once per query from the tags'
+//! posting lists, and only those that fall inside a block are looked up in
+//! it. Counts go into dense tables indexed by ordinal, and names are looked
+//! up at the end, only for meetings that matched, in one sorted pass over
+//! the dictionary. Deleted turns are skipped before a block is counted, so
+//! every count is exact, with or without filters.
+
+use std::collections::{BTreeMap, HashMap};
+
+use tantivy::collector::{Collector, SegmentCollector};
+use tantivy::columnar::StrColumn;
+use tantivy::query::Weight;
+use tantivy::schema::{Facet, IndexRecordOption};
+use tantivy::{DocId, DocSet, Score, SegmentOrdinal, SegmentReader, TERMINATED};
+
+use super::query::CountBy;
+use super::schema::{names, Fields};
+
+/// Largest dense (meeting × value) table per segment, in entries (4 bytes
+/// each); past it counts go into a hash map.
+const MAX_DENSE: usize = 1 << 22;
+
+/// Counts matching turns per (meeting, tag or speaker).
+pub(super) struct CountCollector {
+    /// What to count.
+    pub by: CountBy,
+    /// How many of the newest meetings need their counts per value (the
+    /// others only their number of turns).
+    pub limit: usize,
+    /// Field handles.
+    pub fields: Fields,
+}
+
+/// What [`CountCollector`] found over all segments.
+#[derive(Debug, Default)]
+pub(super) struct Counted {
+    /// Tag or speaker → matching turns, over all meetings.
+    pub totals: BTreeMap<String, u64>,
+    /// Meeting id → matching turns, for every meeting with any.
+    pub turns: HashMap<String, u64>,
+    /// Meeting id → (tag or speaker → matching turns), for the `limit`
+    /// newest matching meetings of each segment. The newest meetings overall
+    /// are among them: in any segment that holds one, fewer than `limit`
+    /// meetings are newer.
+    pub newest: HashMap<String, BTreeMap<String, u64>>,
+}
+
+/// Where a segment's tag or speaker of a turn comes from.
+enum Values {
+    /// The speaker column (one name per turn); `None`: no turn has one.
+    Speaker(Option<StrColumn>),
+    /// The segment's tagged turns, per tag ordinal: doc ids in increasing
+    /// order, and how far the query's blocks have got in each list.
+    Tags {
+        /// Per tag ordinal: its turns.
+        docs: Vec<Vec<DocId>>,
+        /// Per tag ordinal: index of the first turn not before the current block.
+        next: Vec<usize>,
+    },
+}
+
+/// Matching turns of one segment, by ordinal.
+struct Tally {
+    /// Row length of `pairs`: the number of value ordinals.
+    n_values: usize,
+    /// (meeting ord × n_values + value ord) → matching turns; empty when too
+    /// large, then `sparse` holds the counts.
+    pairs: Vec<u32>,
+    /// (meeting ord, value ord) → matching turns, when `pairs` is empty.
+    sparse: HashMap<(u32, u32), u32>,
+    /// Meeting ord → matching turns.
+    turns: Vec<u32>,
+    /// Value ord → matching turns.
+    totals: Vec<u64>,
+}
+
+impl Tally {
+    fn new(n_meetings: usize, n_values: usize) -> Tally {
+        let dense = n_meetings.saturating_mul(n_values);
+        Tally {
+            n_values,
+            pairs: vec![0; if dense <= MAX_DENSE { dense } else { 0 }],
+            sparse: HashMap::new(),
+            turns: vec![0; n_meetings],
+            totals: vec![0; n_values],
+        }
+    }
+
+    /// Adds one matching turn with value `value` in meeting `meeting`.
+    fn count_pair(&mut self, meeting: u64, value: u64) {
+        self.totals[value as usize] += 1;
+        if self.pairs.is_empty() {
+            *self
+                .sparse
+                .entry((meeting as u32, value as u32))
+                .or_default() += 1;
+        } else {
+            self.pairs[meeting as usize * self.n_values + value as usize] += 1;
+        }
+    }
+
+    /// Matching turns with value `value` in meeting `meeting`.
+    fn pair(&self, meeting: u64, value: usize) -> u32 {
+        if self.pairs.is_empty() {
+            self.sparse
+                .get(&(meeting as u32, value as u32))
+                .copied()
+                .unwrap_or(0)
+        } else {
+            self.pairs[meeting as usize * self.n_values + value]
+        }
+    }
+}
+
+/// Counts of one segment, by ordinal.
+pub(super) struct SegmentCounts {
+    /// See [`CountCollector::limit`].
+    limit: usize,
+    /// Meeting id of each turn; `None`: an empty segment.
+    meetings: Option<StrColumn>,
+    /// Tag or speaker of each turn.
+    values: Values,
+    /// Names of the value ordinals.
+    value_names: Vec<String>,
+    /// The counts.
+    tally: Tally,
+    /// Scratch: the meeting ord of each turn of the current block.
+    block_meetings: Vec<Option<u64>>,
+    /// Scratch: the speaker ord of each turn of the current block.
+    block_values: Vec<Option<u64>>,
+    /// Scratch: the live turns of a block of a segment with deletions.
+    alive: Vec<DocId>,
+}
+
+impl Collector for CountCollector {
+    type Fruit = Counted;
+    type Child = SegmentCounts;
+
+    fn for_segment(
+        &self,
+        _: SegmentOrdinal,
+        segment: &SegmentReader,
+    ) -> tantivy::Result<SegmentCounts> {
+        let fast = segment.fast_fields();
+        let meetings = fast.str(names::MEETING_ID)?;
+        let n_meetings = meetings.as_ref().map_or(0, |c| c.num_terms());
+        let (values, value_names) = match self.by {
+            CountBy::Speaker => {
+                let column = fast.str(names::SPEAKER)?;
+                let mut names = Vec::new();
+                if let Some(column) = &column {
+                    let ords: Vec<u64> = (0..column.num_terms() as u64).collect();
+                    column.dictionary().sorted_ords_to_term_cb(&ords, |bytes| {
+                        names.push(String::from_utf8_lossy(bytes).into_owned())
+                    })?;
+                }
+                (Values::Speaker(column), names)
+            }
+            CountBy::Tag => {
+                let (docs, names) = tagged_turns(segment, self.fields)?;
+                let next = vec![0; docs.len()];
+                (Values::Tags { docs, next }, names)
+            }
+        };
+        Ok(SegmentCounts {
+            limit: self.limit,
+            meetings,
+            values,
+            tally: Tally::new(n_meetings, value_names.len()),
+            value_names,
+            block_meetings: Vec::with_capacity(tantivy::COLLECT_BLOCK_BUFFER_LEN),
+            block_values: Vec::with_capacity(tantivy::COLLECT_BLOCK_BUFFER_LEN),
+            alive: Vec::with_capacity(tantivy::COLLECT_BLOCK_BUFFER_LEN),
+        })
+    }
+
+    fn requires_scoring(&self) -> bool {
+        false
+    }
+
+    /// Feeds whole blocks to the segment's counts, deleted turns left out
+    /// (tantivy's default goes one turn at a time when a segment has
+    /// deletions).
+    fn collect_segment(
+        &self,
+        weight: &dyn Weight,
+        segment_ord: u32,
+        reader: &SegmentReader,
+    ) -> tantivy::Result<Counted> {
+        let mut counts = self.for_segment(segment_ord, reader)?;
+        match reader.alive_bitset() {
+            None => weight.for_each_no_score(reader, &mut |docs| counts.collect_block(docs))?,
+            Some(alive_bitset) => weight.for_each_no_score(reader, &mut |docs| {
+                let mut alive = std::mem::take(&mut counts.alive);
+                alive.clear();
+                alive.extend(docs.iter().filter(|&&d| alive_bitset.is_alive(d)));
+                counts.collect_block(&alive);
+                counts.alive = alive;
+            })?,
+        }
+        Ok(counts.harvest())
+    }
+
+    fn merge_fruits(&self, fruits: Vec<Counted>) -> tantivy::Result<Counted> {
+        let mut fruits = fruits.into_iter();
+        let mut all = fruits.next().unwrap_or_default();
+        for fruit in fruits {
+            for (value, n) in fruit.totals {
+                *all.totals.entry(value).or_default() += n;
+            }
+            for (meeting, n) in fruit.turns {
+                *all.turns.entry(meeting).or_default() += n;
+            }
+            for (meeting, counts) in fruit.newest {
+                let entry = all.newest.entry(meeting).or_default();
+                for (value, n) in counts {
+                    *entry.entry(value).or_default() += n;
+                }
+            }
+        }
+        Ok(all)
+    }
+}
+
+/// The turns of `segment` that carry each tag (doc ids in increasing order),
+/// and the tags' names, from the tags' posting lists. Deleted turns are
+/// included: only turns the query matched are looked up in them.
+fn tagged_turns(
+    segment: &SegmentReader,
+    fields: Fields,
+) -> tantivy::Result<(Vec<Vec<DocId>>, Vec<String>)> {
+    let inverted = segment.inverted_index(fields.tags)?;
+    let mut terms = inverted.terms().stream()?;
+    let mut docs = Vec::new();
+    let mut tag_names = Vec::new();
+    while terms.advance() {
+        let facet = Facet::from_encoded(terms.key().to_vec())
+            .map_err(|e| tantivy::TantivyError::InvalidArgument(e.to_string()))?;
+        // Tags are one level deep. The index also holds every facet's
+        // ancestors: the root (every tagged turn) and, for a deeper facet,
+        // its parents, which would count twice.
+        if facet.is_root() {
+            continue;
+        }
+        let [label] = facet.to_path()[..] else {
+            continue;
+        };
+        let mut postings =
+            inverted.read_postings_from_terminfo(terms.value(), IndexRecordOption::Basic)?;
+        let mut list = Vec::with_capacity(postings.doc_freq() as usize);
+        while postings.doc() != TERMINATED {
+            list.push(postings.doc());
+            postings.advance();
+        }
+        tag_names.push(label.to_owned());
+        docs.push(list);
+    }
+    Ok((docs, tag_names))
+}
+
+impl SegmentCollector for SegmentCounts {
+    type Fruit = Counted;
+
+    fn collect(&mut self, doc: DocId, _: Score) {
+        self.collect_block(&[doc]);
+    }
+
+    fn collect_block(&mut self, docs: &[DocId]) {
+        let (Some(meetings), Some(&last)) = (&self.meetings, docs.last()) else {
+            return;
+        };
+        self.block_meetings.clear();
+        self.block_meetings.resize(docs.len(), None);
+        meetings.ords().first_vals(docs, &mut self.block_meetings);
+        let tally = &mut self.tally;
+        for meeting in self.block_meetings.iter().flatten() {
+            tally.turns[*meeting as usize] += 1;
+        }
+        match &mut self.values {
+            Values::Speaker(None) => {}
+            Values::Speaker(Some(column)) => {
+                self.block_values.clear();
+                self.block_values.resize(docs.len(), None);
+                column.ords().first_vals(docs, &mut self.block_values);
+                for (meeting, value) in self.block_meetings.iter().zip(&self.block_values) {
+                    if let (Some(meeting), Some(value)) = (meeting, value) {
+                        tally.count_pair(*meeting, *value);
+                    }
+                }
+            }
+            Values::Tags { docs: tagged, next } => {
+                // Blocks come in increasing doc order: each list is walked
+                // once over the whole query.
+                for (tag, (list, at)) in tagged.iter().zip(next.iter_mut()).enumerate() {
+                    while *at < list.len() && list[*at] < docs[0] {
+                        *at += 1;
+                    }
+                    while *at < list.len() && list[*at] <= last {
+                        if let Ok(i) = docs.binary_search(&list[*at]) {
+                            if let Some(meeting) = self.block_meetings[i] {
+                                tally.count_pair(meeting, tag as u64);
+                            }
+                        }
+                        *at += 1;
+                    }
+                }
+            }
+        }
+    }
+
+    fn harvest(self) -> Counted {
+        let mut counted = Counted::default();
+        let Some(meetings) = &self.meetings else {
+            return counted;
+        };
+        let tally = &self.tally;
+        for (name, &n) in self.value_names.iter().zip(&tally.totals) {
+            if n > 0 {
+                *counted.totals.entry(name.clone()).or_default() += n;
+            }
+        }
+        let matched: Vec<u64> = (0..tally.turns.len() as u64)
+            .filter(|&m| tally.turns[m as usize] > 0)
+            .collect();
+        let mut ids = Vec::with_capacity(matched.len());
+        // A dictionary that cannot be read leaves those meetings out; the
+        // ordinals come from the same segment, so this does not happen.
+        let _ = meetings
+            .dictionary()
+            .sorted_ords_to_term_cb(&matched, |bytes| {
+                ids.push(String::from_utf8_lossy(bytes).into_owned())
+            });
+        counted.turns.reserve(ids.len());
+        for (&m, id) in matched.iter().zip(&ids) {
+            counted
+                .turns
+                .insert(id.clone(), u64::from(tally.turns[m as usize]));
+        }
+        // Ordinals follow the ids' order, and ids begin with the meeting's
+        // start time: the last ones are the newest.
+        let newest_start = matched.len().saturating_sub(self.limit);
+        for (&m, id) in matched[newest_start..].iter().zip(&ids[newest_start..]) {
+            let mut counts = BTreeMap::new();
+            for (v, name) in self.value_names.iter().enumerate() {
+                let n = tally.pair(m, v);
+                if n > 0 {
+                    counts.insert(name.clone(), u64::from(n));
+                }
+            }
+            counted.newest.insert(id.clone(), counts);
+        }
+        counted
+    }
+}
