@@ -775,7 +775,8 @@ mod tests {
 
     #[test]
     fn a_change_between_two_long_stretches_is_cut_in_the_gap() {
-        // 1 s is 60 frames: A for 100 frames, 10 silent, B for 100.
+        // 0.5 s (the shortest turn) is 30 frames: A for 100 frames, 10
+        // silent, B for 100.
         let t = track(&[(Some(0), 100), (None, 10), (Some(1), 100)]);
         let cuts = changes_in(&t, &ChangeConfig::default());
         assert_eq!(cuts.len(), 1);
@@ -795,7 +796,7 @@ mod tests {
         ]);
         assert!(changes_in(&t, &ChangeConfig::default()).is_empty());
         // A too-short B at the end does not make a turn either.
-        let t = track(&[(Some(0), 200), (Some(2), 40)]);
+        let t = track(&[(Some(0), 200), (Some(2), 20)]);
         assert!(changes_in(&t, &ChangeConfig::default()).is_empty());
         // Three long stretches: two cuts.
         let t = track(&[(Some(0), 80), (Some(2), 80), (Some(0), 80)]);
