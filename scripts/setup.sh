@@ -25,7 +25,8 @@ as_root() {
   else log "need root to run: $*"; exit 1; fi
 }
 
-PACKAGES=(cmake g++ clang libclang-dev pkg-config libasound2-dev espeak-ng flite sox)
+# tmux: the terminal UI test runs `replay` in a real pseudo-terminal (tests/tui.rs).
+PACKAGES=(cmake g++ clang libclang-dev pkg-config libasound2-dev espeak-ng flite sox tmux)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -71,13 +71,23 @@ pub enum Command {
     /// stored meeting (and writes the tags into it) or on a JSONL file of
     /// turns.
     Analyze(AnalyzeArgs),
-    /// List a meeting's action items with owners and deadlines.
+    /// List a meeting's agreed action items with owners, deadlines and the
+    /// turns they came from.
+    ///
+    /// Items are followed across turns (request, acceptance, counter-date,
+    /// amendment) and consolidated: duplicates merged, later amendments
+    /// winning, the closing read-back not counted again. Deadlines are
+    /// given as said and as dates from the meeting's date.
     Actions {
         /// The meeting (id or unique prefix).
         meeting: String,
         /// Output format.
         #[arg(long, short, value_enum, default_value_t = ActionsFormat::Markdown)]
         format: ActionsFormat,
+        /// The facilitator's name: their requests and read-back are read as
+        /// such (turns imported with role "facilitator" are known anyway).
+        #[arg(long, value_name = "NAME")]
+        facilitator: Option<String>,
     },
     /// List audio input devices (and monitor sources of system audio).
     Devices {
@@ -457,11 +467,13 @@ pub struct LiveArgs {
     #[arg(long, help_heading = "Speakers")]
     pub no_speakers: bool,
 
-    /// Output: `text` prints turns as they are final; `jsonl` prints every
-    /// event (meeting, partial, turn, status, warning, end) as one JSON object
-    /// per line, as documented in docs/events.md.
-    #[arg(long, short, value_enum, default_value_t = EventFormat::Text)]
-    pub format: EventFormat,
+    /// Output: without --format, the terminal UI when stdout is a terminal
+    /// (keys d u a k p q ?; see docs/feedback.md) and `text` otherwise.
+    /// `text` prints turns as they are final; `jsonl` prints every event
+    /// (meeting, partial, turn, status, warning, end) as one JSON object per
+    /// line, as documented in docs/events.md.
+    #[arg(long, short, value_enum)]
+    pub format: Option<EventFormat>,
 
     /// Silence, in milliseconds, that ends a turn. Shorter means faster turns
     /// but more sentences split in two.
@@ -774,10 +786,17 @@ pub enum EvalCommand {
     /// Precision and recall of the action-item finder, and the accuracy of
     /// owners, tasks and due dates.
     ///
-    /// FILE is JSONL: {"id", "speaker"?, "text", "action": {"owner", "task",
-    /// "due"} | null} per line, as in data/tags/actions.jsonl.
+    /// FILE is one of three things. A directory with a splits.json (such as
+    /// data/actions): every conversation file in it, scored per split and per
+    /// file. A JSONL file of conversations ({"id", "meeting_date", "turns":
+    /// [{"speaker", "role", "text"}], "items": [{"owner", "task", "due_phrase",
+    /// "due", "turns"}]} per line): the items the meeting agreed, followed turn
+    /// by turn and consolidated, scored item by item (data/actions/README.md
+    /// says how items match). Or a JSONL file of single sentences ({"id",
+    /// "speaker"?, "text", "action": {"owner", "task", "due"} | null} per line,
+    /// as in data/tags/actions.jsonl): the finder on one sentence at a time.
     Actions {
-        /// The labelled lines.
+        /// The labelled directory or file.
         file: PathBuf,
         /// Output format.
         #[arg(long, short, value_enum, default_value_t = ListFormat::Text)]
@@ -898,9 +917,16 @@ pub struct AnalyzeArgs {
     #[arg(long, value_name = "FILE")]
     pub turns: Option<PathBuf>,
 
-    /// Output: one JSON line per turn ({"id", "tags", "nudge"}) or text.
+    /// Output: one JSON line per turn ({"id", "tags", "actions", "nudge"}) or
+    /// text (which ends with the consolidated action items).
     #[arg(long, short, value_enum, default_value_t = AnalyzeFormat::Jsonl)]
     pub format: AnalyzeFormat,
+
+    /// The day the meeting was held (YYYY-MM-DD), so deadlines such as
+    /// "next Wednesday" become dates; a stored meeting knows its own.
+    /// Without it, turns from a file keep deadlines as said only.
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_meeting_date)]
+    pub date: Option<time::Date>,
 
     /// Nudge settings.
     #[command(flatten)]
@@ -923,6 +949,15 @@ pub enum ActionsFormat {
     Markdown,
     /// JSON for scripts.
     Json,
+}
+
+/// A calendar date as YYYY-MM-DD.
+fn parse_meeting_date(s: &str) -> Result<time::Date, String> {
+    time::Date::parse(
+        s,
+        &time::macros::format_description!("[year]-[month]-[day]"),
+    )
+    .map_err(|_| format!("{s:?} is not a date as YYYY-MM-DD"))
 }
 
 #[cfg(test)]
@@ -985,7 +1020,7 @@ mod tests {
             panic!("not record")
         };
         assert_eq!(args.device, ["mic", "monitor"]);
-        assert_eq!(args.live.format, EventFormat::Jsonl);
+        assert_eq!(args.live.format, Some(EventFormat::Jsonl));
         assert_eq!(args.title, "Post-mortem");
     }
 

@@ -64,7 +64,11 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Eval(EvalCommand::Feedback { format }) => feedback::eval(&paths, format),
         Command::Speakers(command) => speakers::run(&paths, command),
         Command::Analyze(args) => analysis::analyze(&paths, args),
-        Command::Actions { meeting, format } => analysis::actions(&paths, &meeting, format),
+        Command::Actions {
+            meeting,
+            format,
+            facilitator,
+        } => analysis::actions(&paths, &meeting, format, facilitator.as_deref()),
         Command::Record(args) => {
             let sources = if args.device.is_empty() {
                 vec![SourceSpec::Device { name: None }]
@@ -499,16 +503,31 @@ fn live(
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    let format = args.format;
+    // The terminal UI unless a format was asked for or stdout is not a terminal.
+    let terminal_ui = args.format.is_none() && std::io::stdout().is_terminal();
+    let format = args.format.unwrap_or(cli::EventFormat::Text);
     let quiet = ui.quiet;
     let summary = runtime.block_on(async {
         let (stops, stop_requests) = tokio::sync::mpsc::channel(4);
-        tokio::spawn(forward_stop_signals(stops, quiet));
+        // Nothing may print over the terminal UI.
+        tokio::spawn(forward_stop_signals(stops.clone(), quiet || terminal_ui));
+        if terminal_ui {
+            let screen = blameless::ui::terminal::TerminalUi::start(store.clone(), stops)
+                .context("cannot start the terminal UI; use --format text")?;
+            let result = pipeline::run(config, &store, stop_requests, |event| screen.emit(event)).await;
+            // The terminal is given back before any message is printed.
+            let closed = screen.finish();
+            let summary = result?;
+            if let Err(error) = closed {
+                eprintln!("blameless: warning: the terminal UI failed ({error}); the meeting was still recorded");
+            }
+            return anyhow::Ok(summary);
+        }
         let mut out = std::io::stdout().lock();
-        pipeline::run(config, &store, stop_requests, |event| {
+        Ok(pipeline::run(config, &store, stop_requests, |event| {
             write_event(&mut out, event, format, quiet)
         })
-        .await
+        .await?)
     })?;
     if let Some(error) = &summary.output_error {
         // A reader that went away (`| head`, a closed UI) is not a problem.

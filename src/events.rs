@@ -148,6 +148,13 @@ pub enum Event {
         /// What happened and what to do.
         message: String,
     },
+    /// The meeting's action items, consolidated (duplicates merged, later
+    /// amendments applied, the read-back not counted again): once, just
+    /// before `end`.
+    Actions {
+        /// The agreed items, with the turns they came from.
+        items: Vec<ActionItem>,
+    },
     /// The last event: the meeting is closed.
     End {
         /// Meeting id.

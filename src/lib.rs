@@ -30,6 +30,8 @@
 //!   stored meetings.
 //! - [`search`]: the tantivy index of past meetings' turns: live indexing,
 //!   rebuilds from the store, queries with filters, counts, NDJSON export.
+//! - [`ui`]: what the facilitator sees: the terminal UI of `record` and
+//!   `replay`, fed by events, storing marks through the store.
 //! - [`cli`]: the command line as typed.
 //! - [`config`]: typed settings built from the command line.
 //!
@@ -67,6 +69,7 @@ pub mod search;
 pub mod speakers;
 pub mod store;
 pub mod transcript;
+pub mod ui;
 pub mod vad;
 
 pub use error::{Error, Result};

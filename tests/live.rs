@@ -36,6 +36,10 @@ fn replay_of_the_synthetic_meeting_matches_the_script() {
     assert_eq!(events[0]["type"], "meeting");
     assert_eq!(events[0]["schema"], 3);
     assert_eq!(events.last().unwrap()["type"], "end");
+    // The consolidated action items come just before the end.
+    let actions = &events[events.len() - 2];
+    assert_eq!(actions["type"], "actions", "{actions}");
+    assert!(actions["items"].is_array(), "{actions}");
     let turns = of_type(&events, "turn");
     let truth: Vec<serde_json::Value> = std::fs::read_to_string(sample("postmortem.truth.jsonl"))
         .unwrap()

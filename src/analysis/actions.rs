@@ -21,7 +21,17 @@ pub struct ActionItem {
     pub task: String,
     /// By when, as said ("next Friday", "end of the week").
     pub due: Option<String>,
-    /// Character span of the item in the turn's text.
+    /// The deadline as a date (`YYYY-MM-DD`), computed from the meeting's
+    /// date when the words name a calendar day.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub due_date: Option<String>,
+    /// Ids of the turns the item was agreed in (request, acceptance,
+    /// amendments); empty for an item found in one sentence.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub turns: Vec<u64>,
+    /// Character span of the item in the turn's text (`[0, 0]` for an
+    /// item agreed over several turns).
+    #[serde(default)]
     pub evidence: [usize; 2],
 }
 
@@ -681,6 +691,8 @@ fn item(
         owner,
         task: source_text(tokens, task_start, task_end, chars),
         due,
+        due_date: None,
+        turns: Vec::new(),
         evidence: [tokens[evidence_start].start, tokens[last].end],
     }
 }

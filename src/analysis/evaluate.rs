@@ -9,7 +9,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::{find_actions, tag_turn, Label, Tag, TurnText};
+use super::conversation::{agreed_items, owner_key, task_similarity};
+use super::{find_actions, tag_turn, ActionItem, ConversationTurn, Label, Tag, TurnText};
 
 /// One line of a labelled tag set.
 #[derive(Debug, Clone, Deserialize)]
@@ -473,4 +474,263 @@ fn word_overlap(expected: &str, got: &str) -> f64 {
         return 1.0;
     }
     words.iter().filter(|w| got.contains(w)).count() as f64 / words.len() as f64
+}
+
+/// One turn of a labelled conversation (data/actions/).
+#[derive(Debug, Clone, Deserialize)]
+pub struct ConversationTurnData {
+    /// Who spoke.
+    #[serde(default)]
+    pub speaker: Option<String>,
+    /// `facilitator` or `participant`.
+    #[serde(default)]
+    pub role: Option<String>,
+    /// What was said.
+    pub text: String,
+}
+
+/// An agreed item as the writer labelled it.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct ExpectedItem {
+    /// Who will do it, or null when nobody took it.
+    pub owner: Option<String>,
+    /// The work, as a clean phrase.
+    pub task: String,
+    /// The deadline as said.
+    #[serde(default)]
+    pub due_phrase: Option<String>,
+    /// The deadline as `YYYY-MM-DD`.
+    #[serde(default)]
+    pub due: Option<String>,
+    /// 0-based indices of the turns it came from.
+    #[serde(default)]
+    pub turns: Vec<u64>,
+}
+
+/// One labelled conversation: an exchange or a whole meeting.
+#[derive(Debug, Clone, Deserialize)]
+pub struct LabelledConversation {
+    /// Identifier.
+    pub id: String,
+    /// Who wrote it.
+    #[serde(default)]
+    pub writer: Option<String>,
+    /// The meeting's date, `YYYY-MM-DD`.
+    pub meeting_date: String,
+    /// What the exchange shows (`request_accept`, `rejection`, ...); absent
+    /// for whole meetings.
+    #[serde(default)]
+    pub kind: Option<String>,
+    /// The turns, in order.
+    pub turns: Vec<ConversationTurnData>,
+    /// The items the meeting agreed.
+    pub items: Vec<ExpectedItem>,
+}
+
+/// Parses a JSONL file of labelled conversations.
+pub fn parse_conversations(text: &str) -> Result<Vec<LabelledConversation>, LabelledSetError> {
+    let mut out = Vec::new();
+    for (index, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let conversation: LabelledConversation =
+            serde_json::from_str(line).map_err(|e| LabelledSetError::Line {
+                line: index + 1,
+                message: e.to_string(),
+            })?;
+        if time::Date::parse(
+            &conversation.meeting_date,
+            &time::macros::format_description!("[year]-[month]-[day]"),
+        )
+        .is_err()
+        {
+            return Err(LabelledSetError::Line {
+                line: index + 1,
+                message: format!(
+                    "meeting_date {:?} is not YYYY-MM-DD",
+                    conversation.meeting_date
+                ),
+            });
+        }
+        out.push(conversation);
+    }
+    Ok(out)
+}
+
+/// The finder's consolidated items for a labelled conversation, turn ids
+/// being 0-based turn indices. The meeting's participants (its speakers)
+/// are known names, as `--participants` makes them live.
+pub fn conversation_items(conversation: &LabelledConversation) -> Vec<ActionItem> {
+    let today = time::Date::parse(
+        &conversation.meeting_date,
+        &time::macros::format_description!("[year]-[month]-[day]"),
+    )
+    .ok();
+    let names = participant_names(conversation.turns.iter().map(|t| t.speaker.as_deref()));
+    let turns: Vec<ConversationTurn> = conversation
+        .turns
+        .iter()
+        .enumerate()
+        .map(|(i, t)| ConversationTurn {
+            id: i as u64,
+            speaker: t.speaker.as_deref(),
+            facilitator: t.role.as_deref() == Some("facilitator"),
+            text: &t.text,
+        })
+        .collect();
+    agreed_items(&turns, today, &names)
+}
+
+/// One difference between found and expected items.
+#[derive(Debug, Clone, Serialize)]
+pub struct ItemMiss {
+    /// The conversation.
+    pub conversation: String,
+    /// `missed`, `false_alarm`, or the fields that differ (`owner`, `due`, `task`).
+    pub kind: String,
+    /// The expected item, if any.
+    pub want: Option<ExpectedItem>,
+    /// The found item, if any.
+    pub got: Option<ActionItem>,
+}
+
+/// Item-level scores over labelled conversations (see data/actions/README.md).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ItemScores {
+    /// Conversations scored.
+    pub n_conversations: usize,
+    /// Items the writers labelled.
+    pub expected: usize,
+    /// Items the finder reported.
+    pub found: usize,
+    /// Found items that match an expected one (owner, due and task).
+    pub matched: usize,
+    /// matched / found.
+    pub precision: f64,
+    /// matched / expected.
+    pub recall: f64,
+    /// Found and expected items paired (same work, right or wrong fields).
+    pub paired: usize,
+    /// Of the pairs, the share with the right owner.
+    pub owner_accuracy: f64,
+    /// Of the pairs, the share with the right due date.
+    pub due_accuracy: f64,
+    /// Of the pairs, the share whose task words overlap well (Dice >= 0.4).
+    pub task_accuracy: f64,
+    /// Every difference.
+    pub misses: Vec<ItemMiss>,
+}
+
+fn owner_matches(want: Option<&str>, got: Option<&str>) -> bool {
+    match (want, got) {
+        (None, None) => true,
+        (Some(a), Some(b)) => owner_key(a) == owner_key(b),
+        _ => false,
+    }
+}
+
+fn due_matches(want: &ExpectedItem, got: &ActionItem) -> bool {
+    match (&want.due, &got.due_date) {
+        (Some(a), Some(b)) => a == b,
+        (None, None) => want.due_phrase.is_some() == got.due.is_some(),
+        _ => false,
+    }
+}
+
+/// Scores the finder on labelled conversations.
+pub fn score_conversations(conversations: &[LabelledConversation]) -> ItemScores {
+    let mut s = ItemScores {
+        n_conversations: conversations.len(),
+        ..ItemScores::default()
+    };
+    let (mut owners, mut dues, mut tasks) = (0, 0, 0);
+    for conversation in conversations {
+        let found = conversation_items(conversation);
+        s.expected += conversation.items.len();
+        s.found += found.len();
+        // Pair best first: a shared task word or shared turns.
+        let mut candidates = Vec::new();
+        for (i, want) in conversation.items.iter().enumerate() {
+            for (j, got) in found.iter().enumerate() {
+                let similarity = task_similarity(&want.task, &got.task);
+                let shared_turns = want.turns.iter().filter(|t| got.turns.contains(t)).count();
+                if similarity > 0.0 || shared_turns > 0 {
+                    let fields = owner_matches(want.owner.as_deref(), got.owner.as_deref())
+                        as usize
+                        + due_matches(want, got) as usize;
+                    candidates.push((
+                        similarity + shared_turns as f64 * 0.2 + fields as f64 * 0.3,
+                        i,
+                        j,
+                    ));
+                }
+            }
+        }
+        candidates.sort_by(|a, b| b.0.total_cmp(&a.0));
+        let mut want_used = vec![false; conversation.items.len()];
+        let mut got_used = vec![false; found.len()];
+        for (_, i, j) in candidates {
+            if want_used[i] || got_used[j] {
+                continue;
+            }
+            want_used[i] = true;
+            got_used[j] = true;
+            let (want, got) = (&conversation.items[i], &found[j]);
+            s.paired += 1;
+            let owner_ok = owner_matches(want.owner.as_deref(), got.owner.as_deref());
+            let due_ok = due_matches(want, got);
+            let overlap = task_similarity(&want.task, &got.task);
+            owners += owner_ok as usize;
+            dues += due_ok as usize;
+            tasks += (overlap >= 0.4) as usize;
+            if owner_ok && due_ok && overlap > 0.0 {
+                s.matched += 1;
+            } else {
+                let mut kind = Vec::new();
+                if !owner_ok {
+                    kind.push("owner");
+                }
+                if !due_ok {
+                    kind.push("due");
+                }
+                if overlap == 0.0 {
+                    kind.push("task");
+                }
+                s.misses.push(ItemMiss {
+                    conversation: conversation.id.clone(),
+                    kind: kind.join("+"),
+                    want: Some(want.clone()),
+                    got: Some(got.clone()),
+                });
+            }
+        }
+        for (i, want) in conversation.items.iter().enumerate() {
+            if !want_used[i] {
+                s.misses.push(ItemMiss {
+                    conversation: conversation.id.clone(),
+                    kind: "missed".into(),
+                    want: Some(want.clone()),
+                    got: None,
+                });
+            }
+        }
+        for (j, got) in found.iter().enumerate() {
+            if !got_used[j] {
+                s.misses.push(ItemMiss {
+                    conversation: conversation.id.clone(),
+                    kind: "false_alarm".into(),
+                    want: None,
+                    got: Some(got.clone()),
+                });
+            }
+        }
+    }
+    let ratio = |a: usize, b: usize| if b > 0 { a as f64 / b as f64 } else { 1.0 };
+    s.precision = ratio(s.matched, s.found);
+    s.recall = ratio(s.matched, s.expected);
+    s.owner_accuracy = ratio(owners, s.paired);
+    s.due_accuracy = ratio(dues, s.paired);
+    s.task_accuracy = ratio(tasks, s.paired);
+    s
 }

@@ -15,6 +15,8 @@
 //! carries the character spans of the words that triggered it.
 
 pub mod actions;
+pub mod conversation;
+pub mod due;
 pub mod evaluate;
 pub mod learned;
 pub mod pattern;
@@ -24,6 +26,7 @@ pub mod text;
 use serde::{Deserialize, Serialize};
 
 pub use actions::{find_actions, ActionItem};
+pub use conversation::{agreed_items, meeting_actions, ActionLog, ConversationTurn, TurnActions};
 
 /// The five things a turn can be tagged with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

@@ -7,7 +7,9 @@ use std::sync::Arc;
 
 use anyhow::{bail, Context, Result};
 use blameless::analysis::evaluate::{self, ActionScores};
-use blameless::analysis::{find_actions, span_text, ActionItem, Tag};
+use blameless::analysis::{
+    meeting_actions, span_text, ActionItem, ActionLog, ConversationTurn, Tag,
+};
 use blameless::cli::{ActionsFormat, AnalyzeArgs, AnalyzeFormat, ListFormat, NudgeArgs};
 use blameless::config::Paths;
 use blameless::encoder::{Encoder, EncoderError};
@@ -65,6 +67,10 @@ pub fn analyze(paths: &Paths, args: AnalyzeArgs) -> Result<ExitCode> {
         args.nudges.facilitator.as_deref(),
         coach_encoder(paths, args.nudges.rules_only)?,
     );
+    let coach = match args.date {
+        Some(date) => coach.with_meeting_date(date),
+        None => coach,
+    };
     let mut out = std::io::stdout().lock();
     match (&args.meeting, &args.turns) {
         (_, Some(file)) => analyze_file(file, coach, args.format, &mut out),
@@ -119,26 +125,32 @@ fn analyze_file(
         }
         pending = Some((id, review, turn.text));
     }
-    finish(out, format, pending, coach.finish())?;
+    let closing = coach.finish_all();
+    finish(out, format, pending, &closing)?;
+    write_agreed(out, format, &coach.actions())?;
     Ok(ExitCode::SUCCESS)
 }
 
 fn analyze_meeting(
     paths: &Paths,
     meeting: &str,
-    mut coach: Coach,
+    coach: Coach,
     format: AnalyzeFormat,
     out: &mut impl Write,
 ) -> Result<ExitCode> {
     let store = Store::open(&paths.home)?;
     let mut meeting = store.load(meeting)?;
+    let mut coach = coach.with_meeting_date(meeting.info.started_at.date());
+    for speaker in meeting.turns.iter().filter_map(|t| t.speaker.as_deref()) {
+        coach.know(speaker);
+    }
     let mut reviews = Vec::new();
     for record in &mut meeting.turns {
         let review = coach.annotate(record);
         reviews.push((json!(record.id), review));
     }
-    let closing = coach.finish();
-    if let (Some(nudge), Some(last)) = (&closing, meeting.turns.last_mut()) {
+    let closing = coach.finish_all();
+    if let (Some(nudge), Some(last)) = (closing.first(), meeting.turns.last_mut()) {
         if !last.extra.contains_key("nudge") {
             last.extra
                 .insert("nudge".into(), serde_json::to_value(nudge)?);
@@ -166,34 +178,48 @@ fn analyze_meeting(
         }
         pending = Some((id, review, record.text.clone()));
     }
-    finish(out, format, pending, closing)?;
+    finish(out, format, pending, &closing)?;
+    write_agreed(out, format, &coach.actions())?;
     Ok(ExitCode::SUCCESS)
 }
 
-/// Writes the last turn (with the closing prompt if it has no nudge of its
-/// own) and, in text, the closing prompt.
+/// In text, the consolidated action items after the turns.
+fn write_agreed(out: &mut impl Write, format: AnalyzeFormat, items: &[ActionItem]) -> Result<()> {
+    if format != AnalyzeFormat::Text {
+        return Ok(());
+    }
+    writeln!(out, "\naction items agreed: {}", items.len())?;
+    for item in items {
+        let turns: Vec<String> = item.turns.iter().map(u64::to_string).collect();
+        writeln!(
+            out,
+            "  - {} (turns {})",
+            describe_action(item),
+            turns.join(", ")
+        )?;
+    }
+    Ok(())
+}
+
+/// Writes the last turn (with the first end-of-meeting nudge if it has no
+/// nudge of its own) and, in text, the end-of-meeting nudges.
 fn finish(
     out: &mut impl Write,
     format: AnalyzeFormat,
     pending: Option<(Value, TurnReview, String)>,
-    closing: Option<Nudge>,
+    closing: &[Nudge],
 ) -> Result<()> {
-    match pending {
-        Some((id, review, text)) => {
-            let extra = closing.as_ref().filter(|_| review.nudge.is_none());
-            write_review(out, format, &id, extra, (&review, &text))?;
-            if format == AnalyzeFormat::Text && extra.is_none() {
-                if let Some(nudge) = &closing {
-                    write_nudge_text(out, nudge)?;
-                }
-            }
+    let mut rest: Vec<&Nudge> = closing.iter().collect();
+    if let Some((id, review, text)) = pending {
+        let extra = closing.first().filter(|_| review.nudge.is_none());
+        write_review(out, format, &id, extra, (&review, &text))?;
+        if extra.is_some() {
+            rest.remove(0);
         }
-        None => {
-            if format == AnalyzeFormat::Text {
-                if let Some(nudge) = &closing {
-                    write_nudge_text(out, nudge)?;
-                }
-            }
+    }
+    if format == AnalyzeFormat::Text {
+        for nudge in rest {
+            write_nudge_text(out, nudge)?;
         }
     }
     Ok(())
@@ -275,17 +301,23 @@ fn describe_action(item: &ActionItem) -> String {
     )
 }
 
-/// `blameless actions MEETING`.
-pub fn actions(paths: &Paths, meeting: &str, format: ActionsFormat) -> Result<ExitCode> {
+/// `blameless actions MEETING`: the consolidated items with their turns.
+pub fn actions(
+    paths: &Paths,
+    meeting: &str,
+    format: ActionsFormat,
+    facilitator: Option<&str>,
+) -> Result<ExitCode> {
     let store = Store::open(&paths.home)?;
     let meeting = store.load(meeting)?;
-    let names = evaluate::participant_names(meeting.turns.iter().map(|t| t.speaker.as_deref()));
-    let mut items = Vec::new();
-    for record in &meeting.turns {
-        for item in stored_or_found_actions(record, &names) {
-            items.push((record, item));
-        }
-    }
+    let items = meeting_actions(&meeting, facilitator);
+    let turn = |id: u64| meeting.turns.iter().find(|t| t.id == id);
+    let who = |record: &TurnRecord| -> String {
+        record
+            .speaker
+            .clone()
+            .unwrap_or_else(|| record.source.clone())
+    };
     let mut out = std::io::stdout().lock();
     let date = meeting
         .info
@@ -296,15 +328,24 @@ pub fn actions(paths: &Paths, meeting: &str, format: ActionsFormat) -> Result<Ex
         ActionsFormat::Json => {
             let list: Vec<Value> = items
                 .iter()
-                .map(|(record, item)| {
+                .map(|item| {
+                    let sources: Vec<Value> = item
+                        .turns
+                        .iter()
+                        .filter_map(|id| turn(*id))
+                        .map(|t| json!({"id": t.id, "speaker": who(t), "start": t.start, "text": t.text}))
+                        .collect();
+                    let first = item.turns.first().and_then(|id| turn(*id));
                     json!({
-                        "turn_id": record.id,
-                        "speaker": record.speaker.as_deref().unwrap_or(&record.source),
-                        "start": record.start,
                         "owner": item.owner,
                         "task": item.task,
                         "due": item.due,
+                        "due_date": item.due_date,
                         "missing": item.missing(),
+                        "turn_id": first.map(|t| t.id),
+                        "speaker": first.map(&who),
+                        "start": first.map(|t| t.start),
+                        "turns": sources,
                     })
                 })
                 .collect();
@@ -324,20 +365,30 @@ pub fn actions(paths: &Paths, meeting: &str, format: ActionsFormat) -> Result<Ex
                 &date[..date.len().min(10)]
             )?;
             if items.is_empty() {
-                writeln!(out, "No action items were heard.")?;
+                writeln!(out, "No action items were agreed.")?;
             }
-            for (record, item) in &items {
+            for item in &items {
+                let due = match (&item.due, &item.due_date) {
+                    (Some(phrase), Some(day)) => format!("{phrase} = {day}"),
+                    (Some(phrase), None) => phrase.clone(),
+                    (None, _) => "**none**".into(),
+                };
+                let sources: Vec<String> = item
+                    .turns
+                    .iter()
+                    .filter_map(|id| turn(*id))
+                    .map(|t| format!("{} {} at {}", t.id, who(t), super::mm_ss(t.start)))
+                    .collect();
                 writeln!(
                     out,
-                    "- [ ] {} (owner: {}, due: {}; said by {} at {})",
+                    "- [ ] {} (owner: {}, due: {}; turns {})",
                     item.task,
                     item.owner.as_deref().unwrap_or("**none**"),
-                    item.due.as_deref().unwrap_or("**none**"),
-                    record.speaker.as_deref().unwrap_or(&record.source),
-                    super::mm_ss(record.start)
+                    due,
+                    sources.join(", ")
                 )?;
             }
-            let incomplete = items.iter().filter(|(_, i)| i.missing().is_some()).count();
+            let incomplete = items.iter().filter(|i| i.missing().is_some()).count();
             if incomplete > 0 {
                 writeln!(
                     out,
@@ -355,15 +406,17 @@ pub fn actions(paths: &Paths, meeting: &str, format: ActionsFormat) -> Result<Ex
 pub fn refresh_actions(store: &Store, id: &blameless::store::MeetingId) -> Result<()> {
     let mut meeting = store.load(id.as_str())?;
     let names = evaluate::participant_names(meeting.turns.iter().map(|t| t.speaker.as_deref()));
+    let mut log = ActionLog::new(Some(meeting.info.started_at.date()), &names);
     for record in &mut meeting.turns {
-        let speaker = record
-            .speaker
-            .clone()
-            .unwrap_or_else(|| record.source.clone());
-        let items = find_actions(&record.text, Some(&speaker), &names);
+        let found = log.on_turn(&ConversationTurn {
+            id: record.id,
+            speaker: record.speaker.as_deref(),
+            facilitator: record.extra.get("role").and_then(|r| r.as_str()) == Some("facilitator"),
+            text: &record.text,
+        });
         record
             .extra
-            .insert("actions".into(), serde_json::to_value(items)?);
+            .insert("actions".into(), serde_json::to_value(found.agreed)?);
     }
     store
         .write_annotations(
@@ -373,18 +426,6 @@ pub fn refresh_actions(store: &Store, id: &blameless::store::MeetingId) -> Resul
         )
         .context("cannot write the action items into the meeting")?;
     Ok(())
-}
-
-/// The action items stored with a turn by `analyze` or the live pipeline,
-/// or found now for a meeting not analysed yet.
-fn stored_or_found_actions(record: &TurnRecord, names: &[String]) -> Vec<ActionItem> {
-    if let Some(stored) = record.extra.get("actions") {
-        if let Ok(items) = serde_json::from_value::<Vec<ActionItem>>(stored.clone()) {
-            return items;
-        }
-    }
-    let speaker = record.speaker.as_deref().unwrap_or(&record.source);
-    find_actions(&record.text, Some(speaker), names)
 }
 
 /// Scores as pretty JSON; the list of misses only with `--errors`.
@@ -401,19 +442,160 @@ fn write_scores_json(
     Ok(())
 }
 
-/// `blameless eval actions FILE`.
+/// `blameless eval actions FILE|DIR`.
 pub fn eval_actions(file: &Path, format: ListFormat, errors: bool) -> Result<ExitCode> {
+    let mut out = std::io::stdout().lock();
+    if file.is_dir() {
+        return eval_action_splits(file, format, errors, &mut out);
+    }
     let text =
         std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
+    if is_conversation_set(&text) {
+        let conversations = evaluate::parse_conversations(&text)
+            .with_context(|| format!("{} is not a labelled conversation set", file.display()))?;
+        let scores = evaluate::score_conversations(&conversations);
+        match format {
+            ListFormat::Json => write_scores_json(&mut out, &scores, errors)?,
+            ListFormat::Text => {
+                write_item_scores(&mut out, &file.display().to_string(), &scores, errors)?
+            }
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
     let lines = evaluate::parse_actions(&text)
         .with_context(|| format!("{} is not a labelled action-item set", file.display()))?;
     let scores = evaluate::score_actions(&lines);
-    let mut out = std::io::stdout().lock();
     match format {
         ListFormat::Json => write_scores_json(&mut out, &scores, errors)?,
         ListFormat::Text => write_action_scores(&mut out, &scores, errors)?,
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// A conversation set has "turns" on its first line; a sentence set "text".
+fn is_conversation_set(text: &str) -> bool {
+    text.lines()
+        .find(|l| !l.trim().is_empty())
+        .and_then(|l| serde_json::from_str::<Value>(l).ok())
+        .is_some_and(|v| v.get("turns").is_some())
+}
+
+/// Every split of a directory with a splits.json, and every file in it.
+fn eval_action_splits(
+    dir: &Path,
+    format: ListFormat,
+    errors: bool,
+    out: &mut impl Write,
+) -> Result<ExitCode> {
+    let splits_path = dir.join("splits.json");
+    let splits: std::collections::BTreeMap<String, Vec<String>> =
+        serde_json::from_str(&std::fs::read_to_string(&splits_path).with_context(|| {
+            format!(
+                "cannot read {}; a labelled directory needs one",
+                splits_path.display()
+            )
+        })?)
+        .with_context(|| {
+            format!(
+                "{} must map split names to file lists",
+                splits_path.display()
+            )
+        })?;
+    let mut report = serde_json::Map::new();
+    for (split, files) in &splits {
+        let mut all = Vec::new();
+        let mut per_file = serde_json::Map::new();
+        for name in files {
+            let path = dir.join(name);
+            let text = std::fs::read_to_string(&path)
+                .with_context(|| format!("cannot read {}", path.display()))?;
+            let conversations = evaluate::parse_conversations(&text).with_context(|| {
+                format!("{} is not a labelled conversation set", path.display())
+            })?;
+            let scores = evaluate::score_conversations(&conversations);
+            if format == ListFormat::Text {
+                write_item_scores(out, &format!("{split}: {name}"), &scores, false)?;
+            }
+            per_file.insert(name.clone(), summary_json(&scores, false)?);
+            all.extend(conversations);
+        }
+        let scores = evaluate::score_conversations(&all);
+        match format {
+            ListFormat::Text => {
+                write_item_scores(
+                    out,
+                    &format!("{split} (all {} files)", files.len()),
+                    &scores,
+                    errors,
+                )?;
+                writeln!(out)?;
+            }
+            ListFormat::Json => {
+                let mut value = summary_json(&scores, errors)?;
+                value
+                    .as_object_mut()
+                    .map(|o| o.insert("files".into(), Value::Object(per_file)));
+                report.insert(split.clone(), value);
+            }
+        }
+    }
+    if format == ListFormat::Json {
+        writeln!(
+            out,
+            "{}",
+            serde_json::to_string_pretty(&Value::Object(report))?
+        )?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn summary_json(scores: &impl serde::Serialize, errors: bool) -> Result<Value> {
+    let mut value = serde_json::to_value(scores)?;
+    if !errors {
+        value.as_object_mut().map(|o| o.remove("misses"));
+    }
+    Ok(value)
+}
+
+fn write_item_scores(
+    out: &mut impl Write,
+    title: &str,
+    s: &evaluate::ItemScores,
+    errors: bool,
+) -> Result<()> {
+    writeln!(
+        out,
+        "{title}: {} conversations, {} items expected, {} found, {} matched: precision {:.3}, recall {:.3}; of {} paired: owner {:.3}, due {:.3}, task {:.3}",
+        s.n_conversations, s.expected, s.found, s.matched, s.precision, s.recall, s.paired,
+        s.owner_accuracy, s.due_accuracy, s.task_accuracy
+    )?;
+    if errors {
+        for miss in &s.misses {
+            writeln!(out, "  {} {}", miss.conversation, miss.kind)?;
+            if let Some(want) = &miss.want {
+                writeln!(
+                    out,
+                    "      want {} | {} | {} {}",
+                    want.owner.as_deref().unwrap_or("-"),
+                    want.task,
+                    want.due_phrase.as_deref().unwrap_or("-"),
+                    want.due.as_deref().unwrap_or("-")
+                )?;
+            }
+            if let Some(got) = &miss.got {
+                writeln!(
+                    out,
+                    "      got  {} | {} | {} {} {:?}",
+                    got.owner.as_deref().unwrap_or("-"),
+                    got.task,
+                    got.due.as_deref().unwrap_or("-"),
+                    got.due_date.as_deref().unwrap_or("-"),
+                    got.turns
+                )?;
+            }
+        }
+    }
+    Ok(())
 }
 
 fn write_action_scores(out: &mut impl Write, s: &ActionScores, errors: bool) -> Result<()> {

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use crate::analysis::learned::Head;
-use crate::analysis::{find_actions, tag_turn, ActionItem, Tag, TurnText};
+use crate::analysis::{tag_turn, ActionItem, ActionLog, ConversationTurn, Tag, TurnText};
 use crate::encoder::Encoder;
 use crate::store::TurnRecord;
 
@@ -15,7 +15,9 @@ use super::{Nudge, NudgeConfig, NudgePolicy, TurnFacts};
 pub struct TurnReview {
     /// The turn's tags (empty for the facilitator).
     pub tags: Vec<Tag>,
-    /// Action items said in the turn.
+    /// Action items agreed or changed in this turn, as they stand now
+    /// (an item agreed over several turns appears at each turn that
+    /// changed it; [`Coach::actions`] has the consolidated list).
     pub actions: Vec<ActionItem>,
     /// The line for the facilitator, if the policy gives one now.
     pub nudge: Option<Nudge>,
@@ -104,6 +106,7 @@ pub struct Coach {
     facilitator: Option<String>,
     names: Vec<String>,
     learned: Option<(Arc<Encoder>, Head)>,
+    actions: ActionLog,
 }
 
 impl Coach {
@@ -120,6 +123,7 @@ impl Coach {
             facilitator: facilitator.map(|f| f.trim().to_lowercase()),
             names: Vec::new(),
             learned: None,
+            actions: ActionLog::new(None, &[]),
         };
         for name in participants.iter().copied().chain(facilitator) {
             coach.learn(name);
@@ -136,11 +140,31 @@ impl Coach {
         self
     }
 
+    /// Deadlines become dates from `date`, the day the meeting is held.
+    pub fn with_meeting_date(mut self, date: time::Date) -> Coach {
+        let mut log = ActionLog::new(Some(date), &self.names);
+        std::mem::swap(&mut self.actions, &mut log);
+        self
+    }
+
+    /// The meeting's action items so far, consolidated: duplicates merged,
+    /// later amendments applied, the read-back not counted again.
+    pub fn actions(&self) -> Vec<ActionItem> {
+        self.actions.items()
+    }
+
+    /// A participant known before they speak (a stored meeting's
+    /// speakers), so requests naming them are understood.
+    pub fn know(&mut self, name: &str) {
+        self.learn(name);
+    }
+
     fn learn(&mut self, name: &str) {
         // Names of people, not of audio sources like "mic-1".
         let name = name.trim().to_lowercase();
         if !name.is_empty() && name.chars().all(char::is_alphabetic) && !self.names.contains(&name)
         {
+            self.actions.learn(&name);
             self.names.push(name);
         }
     }
@@ -173,8 +197,15 @@ impl Coach {
             }
             _ => rule_tags,
         };
-        let actions = find_actions(turn.text, turn.speaker, &self.names);
+        let found = self.actions.on_turn(&ConversationTurn {
+            id: turn.id,
+            speaker: turn.speaker,
+            facilitator,
+            text: turn.text,
+        });
+        let agreed = self.actions.items();
         let nudge = self.policy.as_mut().and_then(|policy| {
+            policy.set_agreed(agreed);
             policy.on_turn(&TurnFacts {
                 id: turn.id,
                 speaker: turn.speaker,
@@ -183,20 +214,38 @@ impl Coach {
                 end: turn.end,
                 text: turn.text,
                 tags: &tags,
-                actions: &actions,
+                actions: &found.incomplete,
                 names: &self.names,
             })
         });
         TurnReview {
             tags,
-            actions,
+            actions: found.agreed,
             nudge,
         }
     }
 
     /// The meeting is over: the closing prompt, if it is still due.
     pub fn finish(&mut self) -> Option<Nudge> {
-        self.policy.as_mut().and_then(NudgePolicy::on_end)
+        self.finish_all().pop()
+    }
+
+    /// The meeting is over: a nudge for items whose exchange ended with the
+    /// meeting still missing an owner or a deadline (if any), then the
+    /// closing prompt with the read-back (if still due).
+    pub fn finish_all(&mut self) -> Vec<Nudge> {
+        let open = self.actions.finish();
+        let agreed = self.actions.items();
+        let Some(policy) = self.policy.as_mut() else {
+            return Vec::new();
+        };
+        policy.set_agreed(agreed);
+        let mut out = Vec::new();
+        if let Some(nudge) = policy.on_open_actions(&open) {
+            out.push(nudge);
+        }
+        out.extend(policy.on_end());
+        out
     }
 
     /// Reviews a stored turn and writes the result into its annotations

@@ -101,6 +101,9 @@ pub struct NudgePolicy {
     closing_done: bool,
     n_actions: usize,
     n_incomplete_actions: usize,
+    /// The meeting's agreed items so far, when the caller follows them
+    /// across turns (read back by the closing prompt).
+    agreed: Option<Vec<ActionItem>>,
     balance: Balance,
 }
 
@@ -118,7 +121,14 @@ impl NudgePolicy {
             closing_done: false,
             n_actions: 0,
             n_incomplete_actions: 0,
+            agreed: None,
         }
+    }
+
+    /// The meeting's consolidated action items so far: the closing prompt
+    /// reads these back instead of counting the items of single turns.
+    pub fn set_agreed(&mut self, items: Vec<ActionItem>) {
+        self.agreed = Some(items);
     }
 
     /// Considers one finished turn; returns the nudge to show, if any.
@@ -169,6 +179,41 @@ impl NudgePolicy {
         Some(nudge)
     }
 
+    /// The meeting ended with these items still missing an owner or a
+    /// deadline: one nudge for the first, whatever the interval.
+    /// None once the closing prompt was given: it already asks for owners
+    /// and deadlines.
+    pub fn on_open_actions(&mut self, open: &[ActionItem]) -> Option<Nudge> {
+        if self.closing_done {
+            return None;
+        }
+        let item = open.first()?;
+        let missing = item.missing()?;
+        let (family, key) = if item.owner.is_some() {
+            (lines::ACTION_NO_DEADLINE, "action_no_deadline")
+        } else {
+            (lines::ACTION_MISSING, "action_missing")
+        };
+        let facts = TurnFacts {
+            id: item.turns.last().copied().unwrap_or(0),
+            speaker: None,
+            facilitator: false,
+            start: 0.0,
+            end: 0.0,
+            text: "",
+            tags: &[],
+            actions: open,
+            names: &[],
+        };
+        let text = self.pick(family, key, &facts, item.owner.as_deref(), Some(&item.task))?;
+        Some(Nudge {
+            turn_id: item.turns.last().copied(),
+            label: "action_item".into(),
+            text,
+            reason: format!("action item \"{}\" has no {missing}", item.task),
+        })
+    }
+
     /// The meeting ended: the closing prompt, unless already given.
     pub fn on_end(&mut self) -> Option<Nudge> {
         if self.closing_done {
@@ -181,14 +226,18 @@ impl NudgePolicy {
     fn closing(&mut self, turn_id: Option<u64>) -> Nudge {
         let text = lines::CLOSING[0].text.to_string();
         self.last_line = Some(text.clone());
+        let reason = match &self.agreed {
+            Some(items) => read_back(items),
+            None => format!(
+                "{} action item(s) heard, {} without an owner or a deadline",
+                self.n_actions, self.n_incomplete_actions
+            ),
+        };
         Nudge {
             turn_id,
             label: "closing".into(),
             text,
-            reason: format!(
-                "{} action item(s) heard, {} without an owner or a deadline",
-                self.n_actions, self.n_incomplete_actions
-            ),
+            reason,
         }
     }
 
@@ -313,6 +362,32 @@ impl NudgePolicy {
         self.last_line = Some(choice.clone());
         Some(choice)
     }
+}
+
+/// The agreed items as a read-back: "3 action item(s) agreed: Priya: add a
+/// canary check (Friday); ...; 1 without an owner or a deadline".
+pub fn read_back(items: &[ActionItem]) -> String {
+    let incomplete = items.iter().filter(|i| i.missing().is_some()).count();
+    let list: Vec<String> = items
+        .iter()
+        .map(|i| {
+            format!(
+                "{}: {} ({})",
+                i.owner.as_deref().unwrap_or("no owner"),
+                i.task,
+                i.due.as_deref().unwrap_or("no deadline")
+            )
+        })
+        .collect();
+    let mut out = format!("{} action item(s) agreed", items.len());
+    if !list.is_empty() {
+        out.push_str(": ");
+        out.push_str(&list.join("; "));
+    }
+    if incomplete > 0 {
+        out.push_str(&format!("; {incomplete} without an owner or a deadline"));
+    }
+    out
 }
 
 /// The first person other than the speaker named in the turn.

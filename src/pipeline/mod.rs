@@ -373,10 +373,14 @@ pub async fn run(
         // the event carry the same tags. With the learned layer it takes
         // tens of milliseconds, so it runs on a blocking thread, never on
         // the runtime.
-        coach: Arc::new(Mutex::new(match &config.encoder {
-            Some(encoder) => Coach::new(config.nudges.clone(), config.facilitator.as_deref(), &[])
-                .with_encoder(encoder.clone()),
-            None => Coach::new(config.nudges.clone(), config.facilitator.as_deref(), &[]),
+        coach: Arc::new(Mutex::new({
+            // Deadlines become dates from the day the meeting is held.
+            let coach = Coach::new(config.nudges.clone(), config.facilitator.as_deref(), &[])
+                .with_meeting_date(OffsetDateTime::now_utc().date());
+            match &config.encoder {
+                Some(encoder) => coach.with_encoder(encoder.clone()),
+                None => coach,
+            }
         })),
         n_turns: 0,
         n_failed: 0,
@@ -459,10 +463,14 @@ pub async fn run(
     if let Err(e) = index_result {
         index_warning(&mut out, e);
     }
-    let closing = coach.lock().map(|mut coach| coach.finish()).unwrap_or(None);
-    if let Some(nudge) = closing {
+    let (closing, items) = coach
+        .lock()
+        .map(|mut coach| (coach.finish_all(), coach.actions()))
+        .unwrap_or_default();
+    for nudge in closing {
         out.emit(&nudge_event(nudge));
     }
+    out.emit(&Event::Actions { items });
     let audio_s = meeting_audio_seconds(&meeting, store);
     out.emit(&Event::End {
         id: meeting_id,

@@ -1,0 +1,3225 @@
+//! Action items as the meeting agrees them, over several turns.
+//!
+//! An item is rarely said in one sentence. The facilitator asks ("Lena, can
+//! you own the retry budget?"), the owner accepts, maybe with another date
+//! ("Friday's tough, could we say the nineteenth"), someone amends it later
+//! ("actually make that Thursday", "give it to me"), and at the end the
+//! facilitator reads the list back. [`ActionLog`] follows that exchange turn
+//! by turn, so live and after the meeting the same turns give the same
+//! items: one per agreed piece of work, with its owner (a person or team,
+//! never a pronoun: the speaker who accepted when speakers are known, else
+//! the name said in the request), a task phrase, the deadline as said and
+//! as a date from the meeting's date, and the turns it came from.
+//!
+//! Not items: proposals that were rejected or withdrawn, talk about action
+//! items ("let's turn those into action items"), facts about ownership
+//! ("the storage team owns those nodes"), past work, hedged wishes nobody
+//! took, and the closing read-back, which restates items already agreed.
+//!
+//! The log holds state between turns but does no IO and never fails: a
+//! pure fold over the meeting's turns.
+
+use time::Date;
+
+use super::actions::{capitalise, ActionItem};
+use super::due::{find_dues, Due};
+use super::text::{tokenize, Boundary, Token};
+
+/// A turn as the action log sees it.
+#[derive(Debug, Clone, Copy)]
+pub struct ConversationTurn<'a> {
+    /// Turn id, kept in the items it contributes to.
+    pub id: u64,
+    /// Who spoke: a person's name, or `None` (or a speaker id such as
+    /// "S2") when speakers are not known by name.
+    pub speaker: Option<&'a str>,
+    /// Said by the facilitator.
+    pub facilitator: bool,
+    /// What was said.
+    pub text: &'a str,
+}
+
+/// What one turn did to the meeting's action items.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TurnActions {
+    /// Items agreed or changed by this turn, as they stand now.
+    pub agreed: Vec<ActionItem>,
+    /// Items whose exchange has ended while they still miss an owner or a
+    /// deadline nobody said they could do without: worth a nudge now.
+    pub incomplete: Vec<ActionItem>,
+}
+
+/// How far along an item is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stage {
+    /// Asked or proposed; nobody has taken it yet.
+    Proposed,
+    /// Someone took it, or the facilitator recorded it.
+    Agreed,
+    /// Rejected, withdrawn, or never taken by the one asked.
+    Dropped,
+}
+
+/// One item as the exchange builds it.
+#[derive(Debug, Clone)]
+struct Draft {
+    owner: Option<String>,
+    /// The person or team the request named, before anyone accepted.
+    asked: Option<String>,
+    task: String,
+    due: Option<(String, Option<Date>)>,
+    turns: Vec<u64>,
+    stage: Stage,
+    /// The task came from the request's own verb phrase, not from the
+    /// words around it: an acceptance keeps it.
+    rich: bool,
+    /// Asked of someone by name without a verb of work ("Teodor, the
+    /// circuit breaker"): dropped unless that person answers at once.
+    weak: bool,
+    /// An unowned need ("someone needs to audit them") that stays on the
+    /// list without an owner unless it is rejected.
+    need: bool,
+    /// The facilitator said it goes without a date / an owner for now.
+    no_date_ok: bool,
+    no_owner_ok: bool,
+    /// Turn index of the last change.
+    touched: usize,
+    /// The nudge for a missing owner or date was already given.
+    nudged: bool,
+}
+
+impl Draft {
+    fn item(&self) -> ActionItem {
+        ActionItem {
+            owner: self.owner.clone(),
+            task: self.task.clone(),
+            due: self.due.as_ref().map(|(p, _)| p.clone()),
+            due_date: self
+                .due
+                .as_ref()
+                .and_then(|(_, d)| d.map(|d| d.to_string())),
+            turns: self.turns.clone(),
+            evidence: [0, 0],
+        }
+    }
+
+    fn touch(&mut self, id: u64, index: usize) {
+        if !self.turns.contains(&id) {
+            self.turns.push(id);
+        }
+        self.touched = index;
+    }
+
+    fn listed(&self) -> bool {
+        self.stage == Stage::Agreed || (self.stage == Stage::Proposed && self.need)
+    }
+}
+
+/// Turns after its last change at which an exchange counts as over.
+const EXCHANGE_TURNS: usize = 3;
+
+/// The meeting's action items, followed turn by turn.
+#[derive(Debug, Clone)]
+pub struct ActionLog {
+    today: Option<Date>,
+    names: Vec<String>,
+    drafts: Vec<Draft>,
+    focus: Option<usize>,
+    /// The facilitator announced the read-back; their next turn is it.
+    readback_next: bool,
+    /// The read-back was given: later facilitator turns restate.
+    readback_done: bool,
+    index: usize,
+    last_speaker: Option<String>,
+    /// The last speaker who was not the facilitator: "you" in a request.
+    last_participant: Option<String>,
+    /// The draft changed last, for the facilitator's confirmations.
+    last_touched: Option<usize>,
+    /// The subject of the previous turn, for "is that also you".
+    last_gist: Option<String>,
+}
+
+impl ActionLog {
+    /// A log for a meeting held on `today` (deadlines become dates from
+    /// it), with `names` the lower-case names known to be people.
+    pub fn new(today: Option<Date>, names: &[String]) -> ActionLog {
+        ActionLog {
+            today,
+            names: names.to_vec(),
+            drafts: Vec::new(),
+            focus: None,
+            readback_next: false,
+            readback_done: false,
+            index: 0,
+            last_speaker: None,
+            last_participant: None,
+            last_touched: None,
+            last_gist: None,
+        }
+    }
+
+    /// Adds a name known to be a person (a speaker, a participant).
+    pub fn learn(&mut self, name: &str) {
+        let name = name.trim().to_lowercase();
+        if !name.is_empty() && name.chars().all(char::is_alphabetic) && !self.names.contains(&name)
+        {
+            self.names.push(name);
+        }
+    }
+
+    /// Follows one more turn.
+    pub fn on_turn(&mut self, turn: &ConversationTurn) -> TurnActions {
+        let speaker = turn.speaker.filter(|s| is_name(s)).map(str::to_string);
+        if let Some(s) = &speaker {
+            self.learn(s);
+        }
+        let before: Vec<(
+            Stage,
+            Option<String>,
+            Option<(String, Option<Date>)>,
+            String,
+        )> = self
+            .drafts
+            .iter()
+            .map(|d| (d.stage, d.owner.clone(), d.due.clone(), d.task.clone()))
+            .collect();
+        let focus_before = self.focus;
+        self.apply(turn, speaker.as_deref());
+        let tokens = tokenize(turn.text);
+        let chars: Vec<char> = turn.text.chars().collect();
+        self.last_gist = topic(
+            &tokens,
+            &chars,
+            &[],
+            &find_dues(&tokens, &chars, None),
+            tokens.len(),
+        );
+        self.index += 1;
+        if !turn.facilitator {
+            self.last_participant = speaker.clone();
+        }
+        self.last_speaker = speaker;
+
+        if let Some((k, _)) = self
+            .drafts
+            .iter()
+            .enumerate()
+            .filter(|(_, d)| d.stage != Stage::Dropped && d.touched + 1 == self.index)
+            .last()
+        {
+            self.last_touched = Some(k);
+        }
+        let mut out = TurnActions::default();
+        for (k, d) in self.drafts.iter().enumerate() {
+            let changed = match before.get(k) {
+                Some((stage, owner, due, task)) => {
+                    *stage != d.stage || *owner != d.owner || *due != d.due || *task != d.task
+                }
+                None => true,
+            };
+            if changed && d.stage == Stage::Agreed {
+                out.agreed.push(d.item());
+            }
+        }
+        // Exchanges that just ended: the focus moved on, or nothing was
+        // added for a few turns.
+        let index = self.index;
+        for (k, d) in self.drafts.iter_mut().enumerate() {
+            let ended = (focus_before == Some(k) && self.focus != Some(k))
+                || index.saturating_sub(d.touched) == EXCHANGE_TURNS
+                || (self.focus != Some(k) && index.saturating_sub(d.touched) > EXCHANGE_TURNS);
+            if ended && !d.nudged && d.listed() && incomplete(d) {
+                d.nudged = true;
+                out.incomplete.push(d.item());
+            }
+        }
+        out
+    }
+
+    /// The meeting is over: items still missing an owner or a date that
+    /// were not nudged yet.
+    pub fn finish(&mut self) -> Vec<ActionItem> {
+        let mut out = Vec::new();
+        for d in &mut self.drafts {
+            if !d.nudged && d.listed() && incomplete(d) {
+                d.nudged = true;
+                out.push(d.item());
+            }
+        }
+        out
+    }
+
+    /// The consolidated list: agreed items (and needs left without an
+    /// owner), duplicates merged with the later words winning, in the order
+    /// they were first raised.
+    pub fn items(&self) -> Vec<ActionItem> {
+        let mut merged: Vec<Draft> = Vec::new();
+        for d in self.drafts.iter().filter(|d| d.listed()) {
+            let same = merged.iter_mut().find(|m| {
+                m.owner.as_deref().map(owner_key) == d.owner.as_deref().map(owner_key)
+                    && task_similarity(&m.task, &d.task) >= 0.5
+            });
+            match same {
+                Some(m) => {
+                    if d.due.is_some() {
+                        m.due = d.due.clone();
+                    }
+                    for t in &d.turns {
+                        if !m.turns.contains(t) {
+                            m.turns.push(*t);
+                        }
+                    }
+                }
+                None => merged.push(d.clone()),
+            }
+        }
+        merged
+            .iter()
+            .map(|d| {
+                let mut item = d.item();
+                item.turns.sort_unstable();
+                item
+            })
+            .collect()
+    }
+
+    fn focus_mut(&mut self) -> Option<&mut Draft> {
+        self.focus.and_then(|k| self.drafts.get_mut(k))
+    }
+
+    /// The draft this speaker is most likely talking about: the focus, or
+    /// failing that their own latest item.
+    fn own_latest(&self, speaker: &str) -> Option<usize> {
+        let key = owner_key(speaker);
+        self.drafts.iter().rposition(|d| {
+            d.stage != Stage::Dropped && d.owner.as_deref().map(owner_key) == Some(key.clone())
+        })
+    }
+
+    fn apply(&mut self, turn: &ConversationTurn, speaker: Option<&str>) {
+        let tokens = tokenize(turn.text);
+        if tokens.is_empty() {
+            return;
+        }
+        let chars: Vec<char> = turn.text.chars().collect();
+        let said = Said::read(
+            &tokens,
+            &chars,
+            speaker,
+            turn.facilitator,
+            &self.names,
+            self.today,
+        );
+        let index = self.index;
+        let id = turn.id;
+
+        // Weak invitations last one answer only.
+        if let Some(k) = self.focus {
+            let d = &self.drafts[k];
+            if d.weak && d.stage == Stage::Proposed && d.touched + 1 < index {
+                self.drafts[k].stage = Stage::Dropped;
+                self.focus = None;
+            }
+        }
+
+        // The read-back restates items: only corrections in it count.
+        if turn.facilitator && (said.readback || self.readback_next) {
+            let announce_only = said.readback && said.n_words_after_readback < 12;
+            self.readback_next = announce_only;
+            self.readback_done |= !announce_only;
+            // What came before "let me read back" still counts ("Tuesday is
+            // no problem, ok then let me read back").
+            if said.readback && said.due_before_readback.is_some() {
+                if let Some(d) = self.last_touched.and_then(|k| self.drafts.get_mut(k)) {
+                    if d.stage != Stage::Dropped {
+                        d.due = said.due_before_readback.clone();
+                        d.touch(id, index);
+                    }
+                }
+            }
+            return;
+        }
+
+        // Rejections and withdrawals end a proposal without an owner.
+        if said.reject && said.commits.is_empty() && said.due.is_none() {
+            if let Some(k) = self.focus {
+                let d = &mut self.drafts[k];
+                if d.stage == Stage::Proposed
+                    || (d.stage == Stage::Agreed && d.owner.is_none() && !d.no_owner_ok)
+                {
+                    d.stage = Stage::Dropped;
+                    self.focus = None;
+                }
+            }
+            return;
+        }
+
+        // The facilitator logs an item without an owner.
+        if turn.facilitator && said.logs_without_owner {
+            let task = said.logged_task.clone();
+            match self.focus.filter(|&k| {
+                self.drafts[k].stage != Stage::Dropped && self.drafts[k].owner.is_none()
+            }) {
+                Some(k) => {
+                    let d = &mut self.drafts[k];
+                    d.stage = Stage::Agreed;
+                    d.no_owner_ok = true;
+                    if let Some(t) = task.filter(|t| content_words(t).len() >= 2) {
+                        if content_words(&d.task).len() < 2 {
+                            d.task = t;
+                        }
+                    }
+                    if said.due.is_some() {
+                        d.due = said.due.clone();
+                    }
+                    d.touch(id, index);
+                }
+                None => {
+                    if let Some(t) = task.or_else(|| said.topic.clone()) {
+                        let k = self.push(Draft {
+                            owner: None,
+                            asked: None,
+                            rich: true,
+                            task: t,
+                            due: said.due.clone(),
+                            turns: vec![id],
+                            stage: Stage::Agreed,
+                            weak: false,
+                            need: false,
+                            no_date_ok: said.no_date,
+                            no_owner_ok: true,
+                            touched: index,
+                            nudged: false,
+                        });
+                        self.focus = Some(k);
+                    }
+                }
+            }
+            if said.no_date {
+                if let Some(d) = self.focus_mut() {
+                    d.no_date_ok = true;
+                }
+            }
+            return;
+        }
+
+        // The facilitator records an item for someone ("action item Aisha
+        // updates the runbook due the twenty fourth", "First, Priya will add
+        // a canary check by Friday", "noted Hannah duplicate run check").
+        if let Some(record) = &said.record {
+            let owner = record.owner.clone();
+            let same = self
+                .focus
+                .filter(|&k| {
+                    let d = &self.drafts[k];
+                    d.stage != Stage::Dropped
+                        && (d.owner.as_deref().map(owner_key) == Some(owner_key(&owner))
+                            || d.asked.as_deref().map(owner_key) == Some(owner_key(&owner))
+                            || task_similarity(&d.task, &record.task) >= 0.34)
+                })
+                .or_else(|| {
+                    self.drafts.iter().rposition(|d| {
+                        d.stage == Stage::Agreed
+                            && d.owner.as_deref().map(owner_key) == Some(owner_key(&owner))
+                            && task_similarity(&d.task, &record.task) >= 0.34
+                    })
+                });
+            match same {
+                Some(k) => {
+                    let d = &mut self.drafts[k];
+                    d.owner = Some(owner);
+                    d.stage = Stage::Agreed;
+                    if content_words(&d.task).len() < 2 && content_words(&record.task).len() >= 2 {
+                        d.task = record.task.clone();
+                    }
+                    if said.due.is_some() {
+                        d.due = said.due.clone();
+                    }
+                    d.touch(id, index);
+                    self.focus = Some(k);
+                }
+                None if !record.task.is_empty() => {
+                    let k = self.push(Draft {
+                        owner: Some(owner),
+                        asked: None,
+                        rich: true,
+                        task: record.task.clone(),
+                        due: said.due.clone(),
+                        turns: vec![id],
+                        stage: Stage::Agreed,
+                        weak: false,
+                        need: false,
+                        no_date_ok: said.no_date,
+                        no_owner_ok: false,
+                        touched: index,
+                        nudged: false,
+                    });
+                    self.focus = Some(k);
+                }
+                None => {}
+            }
+            if said.no_date {
+                if let Some(d) = self.focus_mut() {
+                    d.no_date_ok = true;
+                }
+            }
+            return;
+        }
+
+        // Reassigning: "oskar then", "reassigning that to carla's team",
+        // "give it to me", "let Sam take it instead".
+        if let Some(new_owner) = &said.reassign {
+            let new_owner = if new_owner == "me" {
+                speaker.map(str::to_string)
+            } else {
+                Some(new_owner.clone())
+            };
+            if let (Some(owner), Some(k)) = (new_owner, self.focus) {
+                let d = &mut self.drafts[k];
+                if d.stage != Stage::Dropped {
+                    d.owner = Some(owner);
+                    d.stage = Stage::Agreed;
+                    if said.due.is_some() {
+                        d.due = said.due.clone();
+                    }
+                    d.touch(id, index);
+                    return;
+                }
+            }
+        }
+
+        // A request opens a new item (after the commitments said before it
+        // in the same turn, handled below).
+        let mut request_opened = false;
+        let commits_before_request: Vec<&Commit> = match &said.request {
+            Some(r) => said.commits.iter().filter(|c| c.at < r.at).collect(),
+            None => said.commits.iter().collect(),
+        };
+        let commits_after_request: Vec<&Commit> = match &said.request {
+            Some(r) => said.commits.iter().filter(|c| c.at > r.at).collect(),
+            None => Vec::new(),
+        };
+
+        // A request that only points back ("when can you have it", "who
+        // would own that", "Teodor, retry budget on the gateway client.
+        // when?") continues the item in focus; "is that also you" opens a
+        // new one about what was just said.
+        let also_ask = said.request.as_ref().is_some_and(|r| r.also);
+        if let (Some(request), Some(k)) = (&said.request, self.focus) {
+            let d = &self.drafts[k];
+            let recent =
+                index.saturating_sub(d.touched) <= EXCHANGE_TURNS && d.stage != Stage::Dropped;
+            let same_person = match (&request.asked, &d.owner, &d.asked) {
+                (None, _, _) => true,
+                (Some(a), Some(o), _) => owner_key(a) == owner_key(o),
+                (Some(a), None, Some(b)) => owner_key(a) == owner_key(b),
+                (Some(_), None, None) => d.stage == Stage::Proposed,
+            };
+            let same_work = match &request.task {
+                None => true,
+                Some(t) => task_similarity(t, &d.task) > 0.0,
+            };
+            if recent && same_person && same_work && !also_ask && said.commits.is_empty() {
+                let d = &mut self.drafts[k];
+                if d.asked.is_none() && d.owner.is_none() {
+                    d.asked = request.asked.clone();
+                }
+                if let Some(due) = said.due.clone() {
+                    d.due = Some(due);
+                }
+                d.touch(id, index);
+                return;
+            }
+        }
+
+        // The answer of the one asked, or of anyone to an open request.
+        let answering = self.focus.filter(|&k| {
+            let d = &self.drafts[k];
+            d.stage == Stage::Proposed
+                && index.saturating_sub(d.touched) <= EXCHANGE_TURNS
+                && !turn.facilitator
+        });
+        let mut handled = false;
+        if let Some(k) = answering {
+            let asked_me = match (&self.drafts[k].asked, speaker) {
+                (Some(a), Some(s)) => owner_key(a) == owner_key(s),
+                (Some(_), None) => self.last_speaker.is_none(),
+                (None, _) => false,
+            };
+            let commit = commits_before_request
+                .iter()
+                .find(|c| {
+                    c.task.is_none()
+                        || task_similarity(c.task.as_deref().unwrap_or(""), &self.drafts[k].task)
+                            > 0.0
+                        || c.takes
+                })
+                .or(commits_before_request.first())
+                .copied();
+            if said.decline && !said.counter && commit.map_or(true, |c| c.at > said.decline_at) {
+                let d = &mut self.drafts[k];
+                if asked_me || d.asked.is_none() {
+                    d.asked = None;
+                    if d.weak {
+                        d.stage = Stage::Dropped;
+                        self.focus = None;
+                    } else {
+                        d.touch(id, index);
+                    }
+                }
+                handled = true;
+            } else if commit.is_some()
+                || ((said.accept || said.counter) && asked_me && !self.drafts[k].weak)
+            {
+                let d = &mut self.drafts[k];
+                let owner = match (commit.and_then(|c| c.team.clone()), speaker) {
+                    (Some(team), _) => Some(team),
+                    (None, Some(s)) => Some(s.to_string()),
+                    (None, None) => d.asked.clone(),
+                };
+                d.owner = owner.or_else(|| d.asked.clone());
+                d.stage = Stage::Agreed;
+                d.weak = false;
+                if let Some(c) = commit {
+                    if let Some(t) = &c.task {
+                        if content_words(&d.task).len() < 2
+                            || (!d.rich && content_words(t).len() >= 2 && !c.takes)
+                        {
+                            d.task = t.clone();
+                        }
+                    }
+                }
+                if said.due.is_some() {
+                    d.due = said.due.clone();
+                }
+                if said.no_date {
+                    d.no_date_ok = true;
+                }
+                d.touch(id, index);
+                handled = true;
+                // More commitments in the same turn are items of their own.
+                for c in commits_before_request
+                    .iter()
+                    .filter(|c| Some(**c) != commit)
+                {
+                    if let Some(t) = &c.task {
+                        if task_similarity(t, &self.drafts[k].task) == 0.0
+                            && content_words(t).len() >= 2
+                            && !c.also
+                        {
+                            let owner = c.team.clone().or_else(|| speaker.map(str::to_string));
+                            if owner.is_some() {
+                                let due = c.due.clone().or_else(|| said.due.clone());
+                                let k2 = self.push(Draft {
+                                    owner,
+                                    asked: None,
+                                    rich: true,
+                                    task: t.clone(),
+                                    due,
+                                    turns: vec![id],
+                                    stage: Stage::Agreed,
+                                    weak: false,
+                                    need: false,
+                                    no_date_ok: false,
+                                    no_owner_ok: false,
+                                    touched: index,
+                                    nudged: false,
+                                });
+                                self.focus = Some(k2);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+
+        if !handled {
+            // A volunteer, or the owner adding to their own item.
+            for c in &commits_before_request {
+                let owner = c.team.clone().or_else(|| speaker.map(str::to_string));
+                // Whose item does "I'll do it" continue?
+                let current = self.focus.filter(|&k| {
+                    let d = &self.drafts[k];
+                    d.stage == Stage::Agreed
+                        && index.saturating_sub(d.touched) <= EXCHANGE_TURNS + 1
+                        && match (&d.owner, &owner) {
+                            (Some(a), Some(b)) => owner_key(a) == owner_key(b),
+                            (None, _) => false,
+                            (_, None) => true,
+                        }
+                });
+                // "I'll add it also" continues the item; "my team will also
+                // fix the alert" is another one.
+                let continues = match (current, &c.task) {
+                    (Some(_), None) => true,
+                    (Some(k), Some(t)) => task_similarity(t, &self.drafts[k].task) > 0.0,
+                    (None, _) => false,
+                };
+                if continues {
+                    if let Some(k) = current {
+                        let d = &mut self.drafts[k];
+                        if let Some(due) = c.due.clone().or_else(|| said.due.clone()) {
+                            d.due = Some(due);
+                        }
+                        d.touch(id, index);
+                    }
+                    continue;
+                }
+                let Some(task) = c.task.clone() else {
+                    // "I'll take it" with nothing open: the topic just raised.
+                    if let (Some(topic), Some(owner)) = (
+                        said.topic.clone().or_else(|| self.recent_topic()),
+                        owner.clone(),
+                    ) {
+                        let k = self.push(Draft {
+                            owner: Some(owner),
+                            asked: None,
+                            rich: true,
+                            task: topic,
+                            due: c.due.clone().or_else(|| said.due.clone()),
+                            turns: vec![id],
+                            stage: Stage::Agreed,
+                            weak: false,
+                            need: false,
+                            no_date_ok: said.no_date,
+                            no_owner_ok: false,
+                            touched: index,
+                            nudged: false,
+                        });
+                        self.focus = Some(k);
+                    }
+                    continue;
+                };
+                if owner.is_none() && !c.team_word {
+                    // "I'll add the alert" by an unknown speaker: an item
+                    // without an owner yet.
+                }
+                let due = c.due.clone().or_else(|| {
+                    // The turn's deadline belongs to its last commitment.
+                    (said.commits.len() == 1
+                        || commits_before_request.last().map(|l| l.at) == Some(c.at))
+                    .then(|| said.due.clone())
+                    .flatten()
+                });
+                let k = self.push(Draft {
+                    owner,
+                    asked: None,
+                    rich: true,
+                    task,
+                    due,
+                    turns: vec![id],
+                    stage: Stage::Agreed,
+                    weak: false,
+                    need: false,
+                    no_date_ok: said.no_date,
+                    no_owner_ok: false,
+                    touched: index,
+                    nudged: false,
+                });
+                self.focus = Some(k);
+                handled = true;
+            }
+            if !commits_before_request.is_empty() {
+                handled = true;
+            }
+        }
+
+        if let Some(request) = &said.request {
+            // "Derek, is that also you? same date": a new item for the one
+            // asked, its task the topic just raised.
+            let rich = request.task.is_some() && !request.weak;
+            let task = if also_ask {
+                self.last_gist.clone()
+            } else {
+                request.task.clone()
+            };
+            let task = task
+                .or_else(|| said.topic.clone())
+                .or_else(|| self.last_gist.clone())
+                .unwrap_or_default();
+            let asked = request
+                .asked
+                .clone()
+                .or_else(|| request.you.then(|| self.last_participant.clone()).flatten());
+            if !task.is_empty() {
+                let due = request.due.clone().or_else(|| said.due.clone());
+                let k = self.push(Draft {
+                    owner: None,
+                    asked,
+                    rich,
+                    task,
+                    due,
+                    turns: vec![id],
+                    stage: Stage::Proposed,
+                    weak: request.weak,
+                    need: request.need,
+                    no_date_ok: false,
+                    no_owner_ok: false,
+                    touched: index,
+                    nudged: false,
+                });
+                self.focus = Some(k);
+                request_opened = true;
+                // "i'll write it myself by monday" after a request in the
+                // same turn: the speaker takes it.
+                if let Some(c) = commits_after_request.first() {
+                    let d = &mut self.drafts[k];
+                    d.owner = c.team.clone().or_else(|| speaker.map(str::to_string));
+                    d.stage = Stage::Agreed;
+                    if let Some(t) = &c.task {
+                        if content_words(&d.task).len() < 2 {
+                            d.task = t.clone();
+                        }
+                    }
+                    if let Some(due) = c.due.clone() {
+                        d.due = Some(due);
+                    }
+                }
+            }
+            handled = true;
+        }
+
+        if handled || request_opened {
+            return;
+        }
+
+        // Deadlines, amendments and confirmations of the item in focus.
+        let target = match (said.amend, speaker) {
+            (true, Some(s)) => {
+                // "can we say Tuesday for the alert": the speaker's own item
+                // unless the focus is theirs.
+                let focus_theirs = self.focus.is_some_and(|k| {
+                    self.drafts[k].owner.as_deref().map(owner_key) == Some(owner_key(s))
+                        || self.drafts[k].asked.as_deref().map(owner_key) == Some(owner_key(s))
+                });
+                if focus_theirs {
+                    self.focus
+                } else {
+                    self.own_latest(s).or(self.focus)
+                }
+            }
+            _ => self.focus,
+        };
+        if let Some(k) = target {
+            let recent =
+                index.saturating_sub(self.drafts[k].touched) <= EXCHANGE_TURNS || said.amend;
+            let d = &mut self.drafts[k];
+            if d.stage == Stage::Dropped || !recent {
+                return;
+            }
+            let involved = turn.facilitator
+                || speaker.is_none()
+                || d.owner.as_deref().map(owner_key) == speaker.map(owner_key)
+                || d.asked.as_deref().map(owner_key) == speaker.map(owner_key)
+                || said.amend;
+            if let Some(due) = &said.due {
+                if involved
+                    && (d.due.is_none()
+                        || said.amend
+                        || due.1.is_some()
+                        || turn.facilitator
+                        || d.owner.as_deref().map(owner_key) == speaker.map(owner_key))
+                {
+                    // A confirmation that names the same day keeps the
+                    // owner's words unless the day changed.
+                    let keep = d
+                        .due
+                        .as_ref()
+                        .is_some_and(|(_, date)| date.is_some() && *date == due.1);
+                    if !keep {
+                        d.due = Some(due.clone());
+                    }
+                    d.touch(id, index);
+                }
+            } else if said.no_date && involved {
+                d.no_date_ok = true;
+                d.touch(id, index);
+            } else if said.ask_due && turn.facilitator {
+                d.touch(id, index);
+            } else if said.accept
+                && d.stage == Stage::Agreed
+                && involved
+                && index.saturating_sub(d.touched) <= 1
+            {
+                d.touch(id, index);
+            }
+        }
+    }
+
+    fn push(&mut self, draft: Draft) -> usize {
+        self.drafts.push(draft);
+        self.drafts.len() - 1
+    }
+
+    /// The task of the latest open need or proposal, for "I'll take it".
+    fn recent_topic(&self) -> Option<String> {
+        self.focus
+            .map(|k| &self.drafts[k])
+            .filter(|d| {
+                d.stage != Stage::Dropped && self.index.saturating_sub(d.touched) <= EXCHANGE_TURNS
+            })
+            .map(|d| d.task.clone())
+    }
+}
+
+/// A meeting's agreed action items, consolidated: the one function every
+/// view of a finished meeting uses (`analyze`, `actions`, the report, the
+/// evaluation). `today` is the meeting's date; `names` the lower-case names
+/// of its participants.
+pub fn agreed_items(
+    turns: &[ConversationTurn],
+    today: Option<Date>,
+    names: &[String],
+) -> Vec<ActionItem> {
+    let mut log = ActionLog::new(today, names);
+    for turn in turns {
+        log.on_turn(turn);
+    }
+    log.items()
+}
+
+/// The consolidated action items of a stored meeting, with its speakers as
+/// they are now (after `speakers rename`) and its date: what `actions`, the
+/// report and `analyze` show for it. `facilitator` names the facilitator;
+/// turns stored with `"role": "facilitator"` count as theirs anyway.
+pub fn meeting_actions(
+    meeting: &crate::store::Meeting,
+    facilitator: Option<&str>,
+) -> Vec<ActionItem> {
+    let speakers = meeting.turns.iter().map(|t| t.speaker.as_deref());
+    let names: Vec<String> = speakers
+        .flatten()
+        .chain(facilitator)
+        .map(|s| s.trim().to_lowercase())
+        .filter(|s| !s.is_empty() && s.chars().all(char::is_alphabetic))
+        .collect();
+    let facilitator = facilitator.map(|f| f.trim().to_lowercase());
+    let turns: Vec<ConversationTurn> = meeting
+        .turns
+        .iter()
+        .filter(|t| t.untranscribed.is_none())
+        .map(|t| ConversationTurn {
+            id: t.id,
+            speaker: t.speaker.as_deref(),
+            facilitator: t.extra.get("role").and_then(|r| r.as_str()) == Some("facilitator")
+                || matches!((&facilitator, &t.speaker), (Some(f), Some(s)) if s.trim().to_lowercase() == *f),
+            text: &t.text,
+        })
+        .collect();
+    agreed_items(&turns, Some(meeting.info.started_at.date()), &names)
+}
+
+fn incomplete(d: &Draft) -> bool {
+    (d.owner.is_none() && !d.no_owner_ok) || (d.due.is_none() && !d.no_date_ok)
+}
+
+/// A speaker label that is a person's name, not an id such as "S2",
+/// "speaker 1" or an audio source.
+fn is_name(s: &str) -> bool {
+    let s = s.trim();
+    !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_alphabetic() || c == ' ' || c == '-' || c == '\'')
+        && !s.to_lowercase().starts_with("speaker")
+        && !matches!(s.to_lowercase().as_str(), "mic" | "default" | "unknown")
+}
+
+/// An owner as compared: "the Platform team", "platform" and "Gareth's
+/// team" / "Gareth" are the same owner.
+pub fn owner_key(owner: &str) -> String {
+    let lower = strip_accents(&owner.to_lowercase());
+    let words: Vec<&str> = lower
+        .split(|c: char| !c.is_alphanumeric() && c != '\'')
+        .filter(|w| !w.is_empty() && !matches!(*w, "the" | "team" | "folks" | "group" | "squad"))
+        .collect();
+    words
+        .iter()
+        .map(|w| w.trim_end_matches("'s").trim_end_matches('\''))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn strip_accents(s: &str) -> String {
+    s.chars()
+        .map(|c| match c {
+            'á' | 'à' | 'â' | 'ä' | 'ã' | 'å' => 'a',
+            'é' | 'è' | 'ê' | 'ë' => 'e',
+            'í' | 'ì' | 'î' | 'ï' => 'i',
+            'ó' | 'ò' | 'ô' | 'ö' | 'õ' | 'ø' => 'o',
+            'ú' | 'ù' | 'û' | 'ü' => 'u',
+            'ñ' => 'n',
+            'ç' => 'c',
+            'ß' => 's',
+            'ł' => 'l',
+            'ś' | 'š' => 's',
+            'ź' | 'ż' | 'ž' => 'z',
+            'ć' | 'č' => 'c',
+            other => other,
+        })
+        .collect()
+}
+
+/// Words that carry no content in a task.
+const STOP: &[&str] = &[
+    "the",
+    "a",
+    "an",
+    "and",
+    "or",
+    "of",
+    "to",
+    "for",
+    "on",
+    "in",
+    "at",
+    "by",
+    "with",
+    "from",
+    "into",
+    "onto",
+    "it",
+    "its",
+    "that",
+    "this",
+    "these",
+    "those",
+    "them",
+    "they",
+    "we",
+    "our",
+    "us",
+    "i",
+    "me",
+    "my",
+    "you",
+    "your",
+    "is",
+    "are",
+    "be",
+    "was",
+    "so",
+    "um",
+    "uh",
+    "also",
+    "too",
+    "as",
+    "well",
+    "all",
+    "any",
+    "some",
+    "up",
+    "out",
+    "off",
+    "there",
+    "their",
+    "then",
+    "just",
+    "really",
+    "actually",
+    "basically",
+    "like",
+    "one",
+    "thing",
+    "stuff",
+    "get",
+    "got",
+    "do",
+    "make",
+    "have",
+    "take",
+    "own",
+    "put",
+    "will",
+    "can",
+    "could",
+    "would",
+    "should",
+    "not",
+    "no",
+    "yes",
+    "yeah",
+    "ok",
+    "okay",
+    "maybe",
+    "sure",
+    "new",
+    "old",
+    "whole",
+    "every",
+    "each",
+    "both",
+    "other",
+    "more",
+    "what",
+    "which",
+    "who",
+    "when",
+    "where",
+    "how",
+    "if",
+    "but",
+    "because",
+    "about",
+    "again",
+    "still",
+    "very",
+    "first",
+    "version",
+    "part",
+    "bit",
+    "look",
+    "sort",
+    "piece",
+];
+
+/// The content words of a task, crudely stemmed.
+pub fn content_words(task: &str) -> Vec<String> {
+    let lower = strip_accents(&task.to_lowercase());
+    let mut out: Vec<String> = Vec::new();
+    for w in lower.split(|c: char| !c.is_alphanumeric()) {
+        if w.len() < 2 || STOP.contains(&w) {
+            continue;
+        }
+        let stem = stem(w);
+        if !out.contains(&stem) {
+            out.push(stem);
+        }
+    }
+    out
+}
+
+fn stem(w: &str) -> String {
+    let mut s = w.to_string();
+    for suffix in ["ing", "ed", "es", "s"] {
+        if s.len() > suffix.len() + 3 && s.ends_with(suffix) {
+            s.truncate(s.len() - suffix.len());
+            break;
+        }
+    }
+    s
+}
+
+/// Dice overlap of two tasks' content words, 0 to 1.
+pub fn task_similarity(a: &str, b: &str) -> f64 {
+    let a = content_words(a);
+    let b = content_words(b);
+    if a.is_empty() || b.is_empty() {
+        return 0.0;
+    }
+    let shared = a.iter().filter(|w| b.contains(w)).count();
+    2.0 * shared as f64 / (a.len() + b.len()) as f64
+}
+
+/// A first-person commitment in a turn.
+#[derive(Debug, Clone, PartialEq)]
+struct Commit {
+    /// Token index where it starts.
+    at: usize,
+    /// The work, or `None` for "I'll take it", "that's mine".
+    task: Option<String>,
+    /// "take it", "own that", "mine": taking something offered.
+    takes: bool,
+    /// "I'll add it also": more of the same item.
+    also: bool,
+    /// A team said as the owner: "we in the notifications team".
+    team: Option<String>,
+    /// Said as "we".
+    team_word: bool,
+    /// A deadline said within the commitment's sentence.
+    due: Option<(String, Option<Date>)>,
+}
+
+/// A request or proposal in a turn.
+#[derive(Debug, Clone)]
+struct Request {
+    at: usize,
+    /// Who was asked, when named.
+    asked: Option<String>,
+    task: Option<String>,
+    due: Option<(String, Option<Date>)>,
+    weak: bool,
+    need: bool,
+    /// Asked of "you" without a name: of the one who spoke last.
+    you: bool,
+    /// "is that also you": a further item for the same person.
+    also: bool,
+}
+
+/// The facilitator records an item for someone.
+#[derive(Debug, Clone)]
+struct Record {
+    owner: String,
+    task: String,
+}
+
+/// What one turn says about action items.
+#[derive(Debug, Default)]
+struct Said {
+    commits: Vec<Commit>,
+    request: Option<Request>,
+    record: Option<Record>,
+    reassign: Option<String>,
+    accept: bool,
+    decline: bool,
+    decline_at: usize,
+    reject: bool,
+    counter: bool,
+    amend: bool,
+    due: Option<(String, Option<Date>)>,
+    ask_due: bool,
+    no_date: bool,
+    logs_without_owner: bool,
+    logged_task: Option<String>,
+    readback: bool,
+    n_words_after_readback: usize,
+    due_before_readback: Option<(String, Option<Date>)>,
+    /// The subject raised in the turn ("the load test for the Tuesday
+    /// peak"), for "can you take that one".
+    topic: Option<String>,
+}
+
+/// Verbs that run the meeting rather than do work: "can you walk us
+/// through it", "I'll be honest", "let me read back".
+const NOT_WORK: &[&str] = &[
+    "be",
+    "say",
+    "see",
+    "admit",
+    "tell",
+    "note",
+    "mention",
+    "bet",
+    "guess",
+    "just",
+    "never",
+    "probably",
+    "not",
+    "happen",
+    "ever",
+    "always",
+    "need",
+    "want",
+    "wait",
+    "go",
+    "keep",
+    "start",
+    "let",
+    "give",
+    "know",
+    "remember",
+    "hear",
+    "stop",
+    "come",
+    "leave",
+    "point",
+    "ask",
+    "answer",
+    "explain",
+    "repeat",
+    "walk",
+    "talk",
+    "carry",
+    "continue",
+    "describe",
+    "mostly",
+    "only",
+    "listen",
+    "think",
+    "try",
+    "agree",
+    "push",
+    "argue",
+    "read",
+    "like",
+    "love",
+    "hate",
+    "also",
+    "really",
+    "still",
+    "even",
+    "definitely",
+    "honestly",
+    "need",
+    "would",
+    "mean",
+    "prefer",
+    "hand",
+    "jump",
+    "drop",
+    "circle",
+    "stay",
+    "move",
+    "lose",
+    "get",
+    "lead",
+    "pause",
+    "ping",
+    "remind",
+    "bring",
+    "summarise",
+    "summarize",
+    "recap",
+    "check",
+    "confirm",
+    "write",
+];
+
+/// Verbs of work said in the present tense ("Zofia adds the alert", "I send
+/// the summary by tomorrow"): a closed list, since a bare present tense is
+/// far more often a statement of fact than a commitment.
+const WORK_VERBS: &[&str] = &[
+    "add",
+    "update",
+    "document",
+    "compare",
+    "run",
+    "write",
+    "send",
+    "check",
+    "own",
+    "fix",
+    "take",
+    "do",
+    "draft",
+    "move",
+    "set",
+    "build",
+    "list",
+    "audit",
+    "review",
+    "test",
+    "chase",
+    "handle",
+    "organise",
+    "organize",
+    "prepare",
+    "remove",
+    "migrate",
+    "create",
+    "rotate",
+    "automate",
+    "investigate",
+    "look",
+    "share",
+    "clean",
+    "change",
+    "lower",
+    "raise",
+    "increase",
+    "reduce",
+    "make",
+    "put",
+    "schedule",
+    "file",
+    "open",
+    "close",
+    "finish",
+    "implement",
+    "deploy",
+    "ship",
+    "rewrite",
+    "resize",
+    "bump",
+    "load",
+    "get",
+    "contact",
+    "ask",
+    "email",
+    "align",
+    "extend",
+    "verify",
+    "validate",
+    "configure",
+    "enable",
+    "disable",
+    "rename",
+    "split",
+    "merge",
+    "publish",
+    "book",
+    "sync",
+    "drive",
+    "lead",
+    "coordinate",
+    "pair",
+    "train",
+    "track",
+    "tune",
+    "upgrade",
+    "patch",
+    "route",
+    "collect",
+    "gather",
+    "measure",
+    "monitor",
+    "alert",
+    "page",
+];
+
+/// The base form of a present-tense verb ("adds", "fixes", "does").
+fn present_base(word: &str) -> Option<&'static str> {
+    let candidates = [
+        word.strip_suffix("ies").map(|s| format!("{s}y")),
+        word.strip_suffix("es").map(str::to_string),
+        word.strip_suffix('s').map(str::to_string),
+    ];
+    candidates
+        .into_iter()
+        .flatten()
+        .find_map(|c| WORK_VERBS.iter().find(|v| **v == c).copied())
+}
+
+/// Verbs of work that are fine even though NOT_WORK lists them in other
+/// senses, when followed by a real object: "write the runbook",
+/// "check the restore", "get the terms in writing".
+fn work_despite(verb: &str, next: &str) -> bool {
+    matches!(
+        verb,
+        "write" | "check" | "get" | "bring" | "push" | "confirm" | "move" | "drop"
+    ) && !matches!(
+        next,
+        "it" | "that" | "this" | "down" | "back" | "you" | "us" | "in" | "on" | "to" | ""
+    )
+}
+
+fn w(tokens: &[Token], k: usize) -> &str {
+    tokens.get(k).map_or("", |t| t.norm.as_str())
+}
+
+fn seq(tokens: &[Token], k: usize, words: &[&str]) -> bool {
+    words
+        .iter()
+        .enumerate()
+        .all(|(j, x)| w(tokens, k + j) == *x)
+}
+
+fn find_seq(tokens: &[Token], words: &[&str]) -> Option<usize> {
+    (0..tokens.len()).find(|&k| seq(tokens, k, words))
+}
+
+fn any_seq(tokens: &[Token], phrases: &[&[&str]]) -> Option<usize> {
+    phrases.iter().filter_map(|p| find_seq(tokens, p)).min()
+}
+
+/// Anaphoric objects: "take it", "own that one", "do this part".
+fn anaphoric(tokens: &[Token], k: usize) -> Option<usize> {
+    match (w(tokens, k), w(tokens, k + 1)) {
+        (
+            "it" | "that" | "this" | "those" | "these" | "them" | "one",
+            "one" | "part" | "piece" | "bit",
+        ) => Some(k + 2),
+        ("it" | "that" | "this" | "those" | "these" | "them", _) => Some(k + 1),
+        ("the", "task") if w(tokens, k + 2) != "to" => Some(k + 2),
+        _ => None,
+    }
+}
+
+/// Words that end a task phrase.
+fn task_stop(tokens: &[Token], k: usize, start: usize) -> bool {
+    let t = &tokens[k];
+    if k > start && t.boundary == Boundary::Sentence {
+        return true;
+    }
+    let word = t.norm.as_str();
+    if k > start + 1 && t.boundary == Boundary::Clause && !matches!(word, "and") {
+        return true;
+    }
+    matches!(
+        word,
+        "because"
+            | "since"
+            | "but"
+            | "though"
+            | "although"
+            | "unless"
+            | "if"
+            | "whenever"
+            | "which"
+            | "ok"
+            | "okay"
+            | "thanks"
+            | "thank"
+            | "great"
+            | "perfect"
+            | "honestly"
+            | "realistically"
+            | "hopefully"
+            | "probably"
+            | "maybe"
+            | "ideally"
+            | "anyway"
+            | "anyways"
+            | "should"
+            | "i"
+            | "we"
+            | "you"
+            | "it"
+            | "its"
+    ) && k > start
+        && !(matches!(word, "it") && k == start + 1)
+        || (word == "so" && k > start + 1)
+        || (word == "and"
+            && matches!(w(tokens, k + 1), "then" | "i" | "we" | "you" | "it" | "that" | "so" | "um" | "the" if w(tokens, k + 1) != "the"))
+        || (word == "and"
+            && matches!(
+                w(tokens, k + 1),
+                "then" | "i" | "we" | "you" | "it" | "that" | "so"
+            ))
+        || (word == "is"
+            && k > start + 1
+            && matches!(w(tokens, k + 1), "that" | "this" | "possible" | "fine"))
+}
+
+/// The task phrase from `start`: up to a deadline, a sentence or clause
+/// break, or a word that starts something else. Returns the text and the
+/// end token.
+fn task_from(tokens: &[Token], chars: &[char], start: usize, dues: &[Due]) -> (String, usize) {
+    let mut end = start;
+    while end < tokens.len() && end < start + 18 {
+        if end > start && task_stop(tokens, end, start) {
+            break;
+        }
+        if dues.iter().any(|d| d.tokens.0 == end) {
+            break;
+        }
+        end += 1;
+    }
+    // Trailing words that add nothing.
+    while end > start
+        && matches!(
+            w(tokens, end - 1),
+            "too"
+                | "also"
+                | "as"
+                | "well"
+                | "then"
+                | "now"
+                | "first"
+                | "again"
+                | "the"
+                | "a"
+                | "and"
+                | "to"
+                | "for"
+                | "on"
+                | "in"
+                | "of"
+                | "with"
+                | "please"
+                | "done"
+                | "ready"
+                | "out"
+                | "up"
+                | "like"
+                | "just"
+                | "today"
+                | "asap"
+                | "soon"
+                | "quickly"
+                | "properly"
+                | "anyway"
+                | "right"
+                | "yes"
+                | "sure"
+                | "um"
+                | "that"
+                | "this"
+                | "it"
+                | "is"
+                | "possible"
+                | "mine"
+                | "myself"
+                | "there"
+        )
+        && !(end == start + 1)
+    {
+        end -= 1;
+    }
+    (words_text(tokens, chars, start, end), end)
+}
+
+/// The words from token `start` to `end` as said, without fillers.
+fn words_text(tokens: &[Token], chars: &[char], start: usize, end: usize) -> String {
+    let mut out: Vec<String> = Vec::new();
+    let mut last_span = None;
+    for t in tokens.iter().take(end.min(tokens.len())).skip(start) {
+        if last_span == Some(t.start) {
+            continue;
+        }
+        last_span = Some(t.start);
+        let word: String = chars[t.start..t.end].iter().collect();
+        out.push(word);
+    }
+    out.join(" ")
+        .trim_matches(|c: char| !c.is_alphanumeric())
+        .to_string()
+}
+
+impl Said {
+    fn read(
+        tokens: &[Token],
+        chars: &[char],
+        speaker: Option<&str>,
+        facilitator: bool,
+        names: &[String],
+        today: Option<Date>,
+    ) -> Said {
+        let mut said = Said::default();
+        let dues: Vec<Due> = find_dues(tokens, chars, today)
+            .into_iter()
+            .filter(|d| today.is_none_or(|t| d.date.is_none_or(|date| date >= t)))
+            .collect();
+        let is_name = |k: usize| -> bool {
+            tokens.get(k).is_some_and(|t| {
+                let n = strip_accents(&t.norm);
+                names.iter().any(|name| strip_accents(name) == n)
+                    && speaker.is_none_or(|s| strip_accents(&s.to_lowercase()) != n)
+            })
+        };
+        let name_text = |k: usize| -> String { capitalise(&words_text(tokens, chars, k, k + 1)) };
+        let n = tokens.len();
+
+        // Read-back.
+        if facilitator {
+            if let Some(k) = any_seq(
+                tokens,
+                &[
+                    &["read", "back"],
+                    &["reading", "these", "back"],
+                    &["reading", "them", "back"],
+                    &["read", "them", "back"],
+                    &["read", "these", "back"],
+                    &["read", "it", "back"],
+                    &["reading", "back"],
+                    &["to", "recap"],
+                    &["let", "us", "recap"],
+                    &["quick", "recap"],
+                ],
+            ) {
+                said.readback = true;
+                said.n_words_after_readback = n.saturating_sub(k + 2);
+                said.due_before_readback = dues
+                    .iter()
+                    .rfind(|d| d.tokens.1 <= k)
+                    .map(|d| (d.phrase.clone(), d.date));
+                return said;
+            }
+        }
+
+        // Deadlines: the last one not turned down ("tomorrow's not
+        // happening ... wednesday?").
+        let refused = |d: &Due| -> bool {
+            let after = d.tokens.1;
+            seq(tokens, after, &["is", "not"])
+                || seq(tokens, after, &["is", "tough"])
+                || seq(tokens, after, &["is", "a", "bit", "difficult"])
+                || seq(tokens, after, &["is", "difficult"])
+                || seq(tokens, after, &["is", "honestly", "not"])
+                || seq(tokens, after, &["is", "too"])
+                || seq(tokens, after, &["is", "the"])
+                || seq(tokens, after, &["we", "have"])
+                || seq(tokens, after, &["i", "have"])
+                || seq(tokens, after, &["i", "am", "in"])
+                || seq(tokens, after, &["is", "out"])
+                || seq(tokens, after, &["isn't"])
+                || seq(tokens, after, &["not"])
+                || (d.tokens.0 > 0 && w(tokens, d.tokens.0 - 1) == "not")
+        };
+        let usable: Vec<&Due> = dues.iter().filter(|d| !refused(d)).collect();
+        said.due = usable.last().map(|d| (d.phrase.clone(), d.date));
+        said.counter = dues.len() > usable.len() && !usable.is_empty();
+
+        let has = |phrases: &[&[&str]]| any_seq(tokens, phrases);
+
+        said.ask_due = has(&[
+            &["when", "can", "you"],
+            &["by", "when"],
+            &["what", "date"],
+            &["date"],
+            &["when"],
+        ])
+        .is_some()
+            && said.due.is_none()
+            && n <= 8;
+        said.no_date = has(&[
+            &["no", "date"],
+            &["without", "date"],
+            &["without", "a", "date"],
+            &["date", "to", "be", "set"],
+            &["not", "putting", "a", "date"],
+            &["not", "promise", "a", "date"],
+            &["promise", "a", "date"],
+            &["not", "sure", "yet"],
+            &["whenever", "i"],
+            &["do", "not", "know", "exactly", "when"],
+        ])
+        .is_some();
+        let amend_at = has(&[
+            &["actually", "make", "that"],
+            &["make", "that"],
+            &["make", "it"],
+            &["make", "mine"],
+            &["push", "it", "to"],
+            &["can", "we", "push"],
+            &["can", "we", "say"],
+            &["could", "we", "say"],
+            &["can", "we", "make"],
+            &["correction"],
+            &["instead"],
+            &["would", "be", "more", "realistic"],
+            &["would", "also", "be", "ok"],
+            &["would", "be", "ok"],
+            &["is", "that", "ok"],
+            &["better", "it", "goes"],
+            &["not", "february"],
+        ]);
+        said.amend = amend_at.is_some() && said.due.is_some();
+        if let Some(at) = amend_at {
+            if let Some(d) = usable.iter().find(|d| d.tokens.0 >= at) {
+                said.due = Some((d.phrase.clone(), d.date));
+            }
+        }
+
+        // Rejection of a proposal, a withdrawal, "not an action item".
+        let reject_at = has(&[
+            &["not", "an", "action", "item"],
+            &["not", "an", "item"],
+            &["no", "action", "item"],
+            &["not", "on", "the", "list"],
+            &["goes", "on", "the", "list"],
+            &["off", "the", "table"],
+            &["i", "withdraw"],
+            &["withdraw", "it"],
+            &["we", "drop"],
+            &["drop", "the"],
+            &["let", "us", "drop"],
+            &["so", "we", "drop"],
+            &["that", "is", "a", "no"],
+            &["absolutely", "not"],
+            &["also", "no"],
+            &["no", "not", "this"],
+            &["not", "approving"],
+            &["i", "take", "it", "back"],
+            &["let", "us", "leave", "it"],
+            &["take", "it", "offline"],
+            &["take", "that", "offline"],
+            &["is", "too", "much"],
+            &["does", "not", "really", "help"],
+            &["would", "not", "have", "touched"],
+            &["not", "happening"],
+            &["we", "already", "have"],
+            &["not", "a", "step"],
+            &["no", "freeze"],
+            &["not", "doing", "that"],
+        ]);
+        said.reject = reject_at.is_some();
+
+        // Declining something asked of the speaker.
+        let decline_at = has(&[
+            &["not", "me"],
+            &["not", "us"],
+            &["can", "not", "be", "us"],
+            &["it", "is", "not", "us"],
+            &["not", "on", "us"],
+            &["not", "from", "my", "side"],
+            &["i", "would", "prefer", "not"],
+            &["prefer", "not"],
+            &["would", "like", "to", "but"],
+            &["i", "can", "but"],
+            &["i", "mean", "i", "can", "but"],
+            &["i", "will", "be", "underwater"],
+            &["underwater"],
+            &["not", "sure", "i", "can"],
+            &["someone", "else"],
+            &["somebody", "else"],
+            &["better", "someone"],
+            &["i", "really", "can", "not"],
+            &["i", "can", "not", "do"],
+            &["no", "contact"],
+            &["already", "busy"],
+            &["i", "do", "not", "think", "it", "is", "on", "us"],
+            &["is", "not", "really"],
+            &["is", "too", "big"],
+            &["too", "big"],
+            &["not", "our"],
+            &["not", "ours"],
+            &["belongs", "to"],
+            &["i", "am", "on", "vacation"],
+            &["i", "am", "out"],
+            &["are", "not", "you", "out"],
+        ]);
+        said.decline = decline_at.is_some();
+        said.decline_at = decline_at.unwrap_or(usize::MAX);
+
+        // Past work answers nothing: "I already did that yesterday".
+        let past = has(&[
+            &["already"],
+            &["did", "that"],
+            &["done", "that"],
+            &["did", "it"],
+            &["i", "added"],
+            &["i", "shipped"],
+        ])
+        .is_some();
+        // Short acceptances.
+        let first = w(tokens, 0);
+        said.accept = matches!(
+            first,
+            "yes"
+                | "yeah"
+                | "yep"
+                | "yup"
+                | "sure"
+                | "ok"
+                | "okay"
+                | "fine"
+                | "understood"
+                | "absolutely"
+                | "definitely"
+                | "agreed"
+                | "done"
+                | "deal"
+                | "noted"
+        ) || has(&[
+            &["got", "it"],
+            &["will", "do"],
+            &["on", "it"],
+            &["that", "works"],
+            &["sounds", "good"],
+            &["can", "do"],
+            &["no", "problem"],
+            &["is", "fine"],
+            &["should", "be", "ok"],
+            &["should", "be", "fine"],
+            &["works", "for", "me"],
+        ])
+        .is_some();
+        said.accept &= !past;
+
+        // Talk about action items is not an item; nothing else in such a
+        // sentence counts.
+        let meta = has(&[
+            &["turn", "those", "into"],
+            &["turn", "them", "into"],
+            &["turn", "it", "into"],
+            &["turn", "this", "into"],
+            &["turning", "this", "into"],
+            &["each", "with", "an", "owner"],
+            &["each", "needs", "an", "owner"],
+            &["each", "one", "needs"],
+            &["needs", "an", "owner"],
+            &["needs", "a", "name"],
+            &["close", "with", "action", "items"],
+            &["become", "action", "items"],
+            &["go", "through", "the", "list"],
+            &["with", "an", "owner", "and"],
+        ]);
+        let meta_sentence = meta.map(|k| (k.saturating_sub(6), (k + 8).min(n)));
+
+        // The facilitator logs an item with no owner.
+        if facilitator
+            && has(&[
+                &["no", "owner"],
+                &["without", "owner"],
+                &["without", "an", "owner"],
+                &["owner", "to", "be", "determined"],
+                &["owner", "tbd"],
+                &["open", "action", "item"],
+                &["as", "an", "item", "anyway"],
+                &["putting", "it", "down"],
+                &["owner", "question", "offline"],
+            ])
+            .is_some()
+            && meta.is_none()
+        {
+            said.logs_without_owner = true;
+            // "logging it load test the search cluster by end of quarter",
+            // "audit the acquirer vpn firewall rules. no owner yet",
+            // "I write it as open item check online schema change support".
+            let anchor = has(&[
+                &["logging", "it"],
+                &["open", "item"],
+                &["as", "open", "item"],
+                &["open", "action", "item"],
+            ]);
+            let start = match anchor {
+                Some(k) if seq(tokens, k, &["logging", "it"]) => Some(k + 2),
+                Some(k) if seq(tokens, k, &["as", "open", "item"]) => Some(k + 3),
+                Some(k) if seq(tokens, k, &["open", "action", "item"]) => Some(k + 3),
+                Some(k) => Some(k + 2),
+                None => None,
+            };
+            let start = start.or_else(|| {
+                // A sentence of its own that is a task.
+                (0..n).find(|&k| {
+                    tokens[k].boundary == Boundary::Sentence && k > 0 && is_work_verb(tokens, k)
+                })
+            });
+            if let Some(s) = start {
+                let s = if matches!(w(tokens, s), "to" | "for" | "without") {
+                    s + 1
+                } else {
+                    s
+                };
+                if is_work_verb(tokens, s) {
+                    let (t, _) = task_from(tokens, chars, s, &dues);
+                    let t = strip_tail(
+                        &t,
+                        &[
+                            "without owner",
+                            "no owner yet",
+                            "no owner",
+                            "owner to be determined",
+                        ],
+                    );
+                    if content_words(&t).len() >= 2 {
+                        said.logged_task = Some(t);
+                    }
+                }
+            }
+            said.topic = topic(tokens, chars, names, &dues, n);
+            return said;
+        }
+
+        // Reassignment.
+        for k in 0..n {
+            if seq(tokens, k, &["give", "it", "to", "me"])
+                || seq(tokens, k, &["i", "can", "take", "it", "from"])
+            {
+                said.reassign = Some("me".into());
+            }
+            if facilitator
+                && is_name(k)
+                && (seq(tokens, k + 1, &["then"]) || seq(tokens, k + 1, &["does", "the"]) && false)
+            {
+                said.reassign = Some(name_text(k));
+            }
+            if facilitator
+                && (seq(tokens, k, &["reassigning", "that", "to"])
+                    || seq(tokens, k, &["moves", "to"]))
+            {
+                let j = if w(tokens, k) == "moves" {
+                    k + 2
+                } else {
+                    k + 3
+                };
+                if is_name(j) {
+                    let team = w(tokens, j + 1) == "team" || w(tokens, j + 2) == "team";
+                    let name = name_text(j)
+                        .trim_end_matches("'s")
+                        .trim_end_matches("’s")
+                        .to_string();
+                    said.reassign = Some(if team { format!("{name}'s team") } else { name });
+                }
+            }
+            if seq(tokens, k, &["let"])
+                && is_name(k + 1)
+                && matches!(w(tokens, k + 2), "take" | "do" | "own")
+            {
+                said.reassign = Some(name_text(k + 1));
+            }
+        }
+
+        // Facilitator records: "action item NAME VERBs X", "NAME will X",
+        // "NAME owns X", "so NAME VERBs X by DATE", "noted NAME X"; anyone
+        // may say "NAME will X" (their own name included).
+        let any_name = |k: usize| -> bool {
+            tokens.get(k).is_some_and(|t| {
+                let nn = strip_accents(&t.norm);
+                names.iter().any(|name| strip_accents(name) == nn)
+            })
+        };
+        {
+            for k in 0..n {
+                if meta_sentence.is_some_and(|(s, e)| k >= s && k < e) {
+                    continue;
+                }
+                if !any_name(k)
+                    || (k > 0 && matches!(w(tokens, k - 1), "if" | "unless" | "when" | "maybe"))
+                {
+                    continue;
+                }
+                let next = w(tokens, k + 1);
+                let verb_at = if next == "will" && w(tokens, k + 2) != "not"
+                    || next == "to"
+                        && tokens
+                            .get(k + 1)
+                            .is_some_and(|t| t.boundary == Boundary::None)
+                        && k + 2 < n
+                        && is_work_verb(tokens, k + 2)
+                {
+                    Some(k + 2)
+                } else if facilitator && present_base(next).is_some() {
+                    Some(k + 1)
+                } else {
+                    None
+                };
+                let labelled = facilitator
+                    && k >= 1
+                    && (k >= 2 && seq(tokens, k - 2, &["action", "item"])
+                        || seq(tokens, k - 1, &["noted"]));
+                let Some(v) = verb_at else {
+                    if labelled {
+                        let (t, _) = task_from(tokens, chars, k + 1, &dues);
+                        if content_words(&t).len() >= 2 {
+                            said.record = Some(Record {
+                                owner: name_text(k),
+                                task: t,
+                            });
+                            return said;
+                        }
+                    }
+                    continue;
+                };
+                // "dan will be fine", "kenji will tell us".
+                let vw = w(tokens, v);
+                if vw == "be"
+                    || (NOT_WORK.contains(&vw)
+                        && !work_despite(vw, w(tokens, v + 1))
+                        && vw != "does")
+                {
+                    continue;
+                }
+                let (t, _) = task_from(tokens, chars, v, &dues);
+                if content_words(&t).len() >= 2 {
+                    said.record = Some(Record {
+                        owner: name_text(k),
+                        task: t,
+                    });
+                    return said;
+                }
+            }
+        }
+
+        // First-person commitments.
+        let mut k = 0;
+        while k < n {
+            if meta_sentence.is_some_and(|(s, e)| k >= s && k < e) {
+                k += 1;
+                continue;
+            }
+            if let Some(c) = commit_at(tokens, chars, k, &dues, names, facilitator) {
+                let next = c.at + 2;
+                said.commits.push(c);
+                k = next;
+            } else {
+                k += 1;
+            }
+        }
+        // A commitment turned down in the same breath ("I'll be underwater")
+        // is not one.
+        if said.decline && said.commits.iter().all(|c| c.at > said.decline_at) {
+            said.commits.clear();
+        }
+
+        // Requests.
+        said.request = request_in(
+            tokens,
+            chars,
+            names,
+            speaker,
+            facilitator,
+            &dues,
+            meta_sentence,
+        );
+        if said.request.as_ref().is_some_and(|r| r.task.is_none())
+            || said.commits.iter().any(|c| c.task.is_none())
+        {
+            said.topic = topic(
+                tokens,
+                chars,
+                names,
+                &dues,
+                said.request.as_ref().map_or(n, |r| r.at),
+            );
+        }
+        said
+    }
+}
+
+/// The sentence containing token `k`: first token and one past the last.
+fn sentence_of(tokens: &[Token], k: usize) -> (usize, usize) {
+    let start = (0..=k)
+        .rev()
+        .find(|&j| tokens[j].boundary == Boundary::Sentence)
+        .unwrap_or(0);
+    let end = (k + 1..tokens.len())
+        .find(|&j| tokens[j].boundary == Boundary::Sentence)
+        .unwrap_or(tokens.len());
+    (start, end)
+}
+
+fn strip_tail(task: &str, tails: &[&str]) -> String {
+    let mut t = task.to_string();
+    for tail in tails {
+        if let Some(pos) = t.to_lowercase().find(tail) {
+            t.truncate(pos);
+        }
+    }
+    t.trim()
+        .trim_matches(|c: char| !c.is_alphanumeric())
+        .to_string()
+}
+
+fn is_work_verb_word(word: &str) -> bool {
+    !word.is_empty()
+        && !NOT_WORK.contains(&word)
+        && !matches!(
+            word,
+            "the"
+                | "a"
+                | "an"
+                | "to"
+                | "and"
+                | "is"
+                | "are"
+                | "was"
+                | "were"
+                | "it"
+                | "that"
+                | "this"
+                | "so"
+                | "um"
+                | "i"
+                | "we"
+                | "you"
+                | "he"
+                | "she"
+                | "they"
+                | "there"
+                | "what"
+                | "which"
+                | "who"
+                | "maybe"
+                | "also"
+                | "already"
+                | "did"
+                | "had"
+                | "has"
+                | "been"
+                | "being"
+                | "of"
+                | "for"
+                | "on"
+                | "in"
+                | "at"
+                | "by"
+                | "with"
+                | "from"
+                | "about"
+                | "yes"
+                | "no"
+                | "not"
+                | "ok"
+                | "okay"
+                | "sure"
+                | "yeah"
+                | "then"
+                | "need"
+                | "needs"
+                | "mine"
+                | "me"
+                | "my"
+                | "our"
+                | "your"
+                | "their"
+                | "his"
+                | "her"
+                | "some"
+                | "one"
+                | "two"
+                | "three"
+                | "happy"
+                | "able"
+                | "around"
+                | "here"
+                | "today"
+                | "tomorrow"
+                | "going"
+                | "gonna"
+                | "just"
+                | "probably"
+                | "totally"
+                | "only"
+                | "sorry"
+                | "all"
+                | "out"
+        )
+        && !(word.ends_with("ed") && !matches!(word, "need" | "feed" | "seed" | "speed" | "embed"))
+        && !word.ends_with("ly")
+}
+
+fn is_work_verb(tokens: &[Token], k: usize) -> bool {
+    let word = w(tokens, k);
+    is_work_verb_word(word) || work_despite(word, w(tokens, k + 1))
+}
+
+/// "I'll X", "I can take it", "that's mine", "we'll X", "let me X",
+/// "I would like to add X", "I add it also" at `k`.
+fn commit_at(
+    tokens: &[Token],
+    chars: &[char],
+    k: usize,
+    dues: &[Due],
+    names: &[String],
+    facilitator: bool,
+) -> Option<Commit> {
+    let word = w(tokens, k);
+    let sentence_due = |from: usize| -> Option<(String, Option<Date>)> {
+        let (_, end) = sentence_of(tokens, from);
+        dues.iter()
+            .find(|d| d.tokens.0 >= from && d.tokens.0 < end)
+            .map(|d| (d.phrase.clone(), d.date))
+    };
+    let make = |at: usize, body: usize, team: Option<String>, team_word: bool| -> Option<Commit> {
+        // "I'll take it", "I can own that one", "I can do this part".
+        let verb = w(tokens, body);
+        let mut takes = false;
+        let mut task_start = body;
+        if matches!(
+            verb,
+            "take" | "own" | "do" | "handle" | "pick" | "grab" | "cover" | "organise" | "organize"
+        ) {
+            let obj = if verb == "pick" && w(tokens, body + 1) == "up" {
+                body + 2
+            } else {
+                body + 1
+            };
+            if let Some(after) = anaphoric(tokens, obj) {
+                takes = true;
+                let also = matches!(w(tokens, after), "also" | "too")
+                    || seq(tokens, after, &["as", "well"]);
+                // "take that one i'll put a duplicate run check ...": the
+                // next commitment carries the task.
+                return Some(Commit {
+                    at,
+                    task: None,
+                    takes,
+                    also,
+                    team,
+                    team_word,
+                    due: sentence_due(at),
+                });
+            }
+            if matches!(verb, "own" | "take" | "handle") {
+                takes = true;
+                task_start = obj;
+            }
+        }
+        // "I will write it myself", "I can look at it", "I'll send it".
+        let obj = if matches!(verb, "look") && matches!(w(tokens, body + 1), "at" | "into") {
+            body + 2
+        } else {
+            body + 1
+        };
+        if matches!(
+            verb,
+            "write"
+                | "send"
+                | "fix"
+                | "check"
+                | "look"
+                | "update"
+                | "add"
+                | "prepare"
+                | "get"
+                | "make"
+                | "draft"
+                | "run"
+                | "schedule"
+                | "set"
+                | "chase"
+                | "sort"
+        ) && anaphoric(tokens, obj).is_some()
+            && !matches!(w(tokens, obj + 1), "down")
+        {
+            let after = anaphoric(tokens, obj).unwrap_or(obj);
+            let also = matches!(w(tokens, after), "also" | "too")
+                || (body..(body + 4).min(tokens.len())).any(|j| w(tokens, j) == "also");
+            return Some(Commit {
+                at,
+                task: None,
+                takes: false,
+                also,
+                team,
+                team_word,
+                due: sentence_due(at),
+            });
+        }
+        if verb == "have" {
+            // "I'll have that done by Wednesday", "have it up by monday".
+            if anaphoric(tokens, body + 1).is_some() {
+                return Some(Commit {
+                    at,
+                    task: None,
+                    takes: false,
+                    also: false,
+                    team,
+                    team_word,
+                    due: sentence_due(at),
+                });
+            }
+            if matches!(w(tokens, body + 1), "to" | "been" | "no" | "a" | "the" | "")
+                && w(tokens, body + 1) != "the"
+            {
+                return None;
+            }
+        } else if !is_work_verb(tokens, body) {
+            return None;
+        }
+        // "I add it also", "I will do it also for the autocomplete endpoint".
+        let also_here =
+            (body..(body + 4).min(tokens.len())).any(|j| matches!(w(tokens, j), "also" | "too"));
+        if anaphoric(tokens, body + 1).is_some() && also_here {
+            return Some(Commit {
+                at,
+                task: None,
+                takes: false,
+                also: true,
+                team,
+                team_word,
+                due: sentence_due(at),
+            });
+        }
+        let (task, _) = task_from(tokens, chars, task_start, dues);
+        let content = content_words(&task);
+        let task = (content.len() >= 2 || (content.len() == 1 && !takes)).then_some(task);
+        let task = task.filter(|t| !matches!(t.as_str(), "it" | "that" | "this"));
+        if task.is_none() && !takes {
+            return None;
+        }
+        Some(Commit {
+            at,
+            task,
+            takes,
+            also: also_here,
+            team,
+            team_word,
+            due: sentence_due(at),
+        })
+    };
+    // Facilitator bookkeeping is not work: "I write it down", "I'll note it",
+    // "I put it in the list".
+    let bookkeeping = |body: usize| {
+        let (v, o, p) = (w(tokens, body), w(tokens, body + 1), w(tokens, body + 2));
+        (matches!(
+            v,
+            "write" | "put" | "log" | "note" | "add" | "mark" | "record" | "capture" | "take"
+        ) && matches!(o, "it" | "that" | "this" | "them" | "these")
+            && matches!(
+                p,
+                "down" | "in" | "on" | "as" | "" | "into" | "with" | "for" | "to" | "offline"
+            ))
+            || (v == "write" && o == "down" && matches!(p, "" | "it" | "that"))
+            || matches!(v, "note" | "log") && o != "the"
+    };
+    // "my team will fix the alert": the speaker's commitment.
+    let (word, k) =
+        if word == "my" && w(tokens, k + 1) == "team" && matches!(w(tokens, k + 2), "will" | "can")
+        {
+            ("we", k + 1)
+        } else {
+            (word, k)
+        };
+    match word {
+        "i" | "we" => {
+            let team_word = word == "we";
+            // Who is "we"? Only "we in the X team" names a team.
+            let mut j = k + 1;
+            let mut team = None;
+            if team_word && w(tokens, j) == "in" && w(tokens, j + 1) == "the" {
+                if let Some(end) =
+                    (j + 2..(j + 6).min(tokens.len())).find(|&e| w(tokens, e) == "team")
+                {
+                    team = Some(words_text(tokens, chars, j + 1, end + 1));
+                    j = end + 1;
+                }
+            }
+            // Modal.
+            let body = match (w(tokens, j), w(tokens, j + 1), w(tokens, j + 2)) {
+                ("will" | "shall", "also", _) => j + 2,
+                ("will" | "shall", "just", _) => j + 2,
+                ("will" | "shall", _, _) => j + 1,
+                ("can", "also", _) => j + 2,
+                ("can", "try", "to") => j + 3,
+                ("can", "not", _) => return None,
+                ("should", "own" | "take", _) if team_word => j + 1,
+                ("can", _, _) => j + 1,
+                ("am", "going", "to") | ("are", "going", "to") => j + 3,
+                ("would", "like", "to") if w(tokens, j + 3) != "but" => j + 3,
+                ("would", "love", "to") if w(tokens, j + 3) != "but" => j + 3,
+                ("am", "happy", "to") => j + 3,
+                // Present tense in a second language: "I add it also",
+                // "I send the summary by tomorrow".
+                (v, _, _)
+                    if !team_word
+                        && WORK_VERBS.contains(&v)
+                        && !matches!(v, "do" | "get" | "make" | "take" | "own") =>
+                {
+                    let (_, end) = sentence_of(tokens, k);
+                    let dated = dues.iter().any(|d| d.tokens.0 > j && d.tokens.0 < end);
+                    let also = (j..end.min(j + 5)).any(|x| matches!(w(tokens, x), "also" | "too"));
+                    if !(dated || also) {
+                        return None;
+                    }
+                    j
+                }
+                _ => return None,
+            };
+            if bookkeeping(body) {
+                return None;
+            }
+            // "so I can check the wording": a purpose, not a promise.
+            if k > 0
+                && matches!(w(tokens, k - 1), "so" | "then")
+                && w(tokens, j) == "can"
+                && !facilitator
+            {
+                return None;
+            }
+            if (j..body).any(|x| w(tokens, x) == "already") {
+                return None;
+            }
+            // Hedged or conditional: "if we need it I can add".
+            let (s, _) = sentence_of(tokens, k);
+            if (s..k).any(|x| {
+                matches!(
+                    w(tokens, x),
+                    "if" | "unless" | "could" | "maybe" | "someday"
+                )
+            }) && !facilitator
+                && (s..k).any(|x| w(tokens, x) == "if")
+            {
+                return None;
+            }
+            // "we will come to the alert gap": meeting talk.
+            if team_word
+                && matches!(
+                    w(tokens, body),
+                    "come" | "get" | "go" | "see" | "talk" | "sort" | "find" | "circle" | "figure"
+                )
+            {
+                return None;
+            }
+            if team_word && facilitator {
+                return None;
+            }
+            make(k, body, team, team_word)
+        }
+        "let" if w(tokens, k + 1) == "me" => {
+            if bookkeeping(k + 2)
+                || matches!(
+                    w(tokens, k + 2),
+                    "read"
+                        | "pause"
+                        | "check"
+                        | "ask"
+                        | "see"
+                        | "think"
+                        | "just"
+                        | "try"
+                        | "be"
+                        | "say"
+                        | "go"
+                        | "push"
+                )
+            {
+                return None;
+            }
+            make(k, k + 2, None, false)
+        }
+        "mine" | "me"
+            if k == 0
+                || tokens[k].boundary == Boundary::Sentence
+                || w(tokens, k.saturating_sub(1)) == "is"
+                    && w(tokens, k.saturating_sub(2)) == "that" =>
+        {
+            if word == "me"
+                && !(k == 0
+                    || seq(tokens, k.saturating_sub(2), &["that", "is", "me"])
+                    || tokens[k].boundary != Boundary::None)
+            {
+                return None;
+            }
+            let _ = names;
+            Some(Commit {
+                at: k,
+                task: None,
+                takes: true,
+                also: false,
+                team: None,
+                team_word: false,
+                due: sentence_due(k),
+            })
+        }
+        "that"
+            if seq(tokens, k, &["that", "is", "mine"]) || seq(tokens, k, &["that", "is", "me"]) =>
+        {
+            Some(Commit {
+                at: k,
+                task: None,
+                takes: true,
+                also: false,
+                team: None,
+                team_word: false,
+                due: sentence_due(k),
+            })
+        }
+        _ => None,
+    }
+}
+
+/// A request or proposal in the turn.
+fn request_in(
+    tokens: &[Token],
+    chars: &[char],
+    names: &[String],
+    speaker: Option<&str>,
+    facilitator: bool,
+    dues: &[Due],
+    meta_sentence: Option<(usize, usize)>,
+) -> Option<Request> {
+    let n = tokens.len();
+    let is_name = |k: usize| -> bool {
+        tokens.get(k).is_some_and(|t| {
+            let nn = strip_accents(&t.norm);
+            names.iter().any(|name| strip_accents(name) == nn)
+                && speaker.is_none_or(|s| strip_accents(&s.to_lowercase()) != nn)
+        })
+    };
+    let name_text = |k: usize| -> String { capitalise(&words_text(tokens, chars, k, k + 1)) };
+    // The named person nearest before `k` in the turn (vocative), or right
+    // after the request.
+    let vocative = |k: usize| -> Option<usize> {
+        let (s, _) = sentence_of(tokens, k);
+        let from = s.saturating_sub(12);
+        (from..k).rev().find(|&j| {
+            is_name(j)
+                && !matches!(
+                    w(tokens, j.saturating_sub(1)),
+                    "thanks" | "thank" | "with" | "from" | "to" | "and" | "for"
+                )
+                || (is_name(j) && j == 0)
+        })
+    };
+    let due_in = |from: usize| -> Option<(String, Option<Date>)> {
+        dues.iter()
+            .find(|d| d.tokens.0 >= from)
+            .map(|d| (d.phrase.clone(), d.date))
+    };
+    let skip_verb = |k: usize| -> usize {
+        let mut j = k;
+        while matches!(
+            w(tokens, j),
+            "please" | "maybe" | "also" | "just" | "actually" | "perhaps" | "quickly"
+        ) {
+            j += 1;
+        }
+        j
+    };
+    // Task of a request whose verb is at `v`.
+    let task_at = |v: usize| -> (Option<String>, bool) {
+        let verb = w(tokens, v);
+        let mut start = v;
+        if matches!(
+            verb,
+            "own" | "take" | "handle" | "do" | "pick" | "chase" | "look"
+        ) {
+            let obj = match (verb, w(tokens, v + 1)) {
+                ("pick", "up") => v + 2,
+                ("look", "at" | "into") => v + 2,
+                _ => v + 1,
+            };
+            if anaphoric(tokens, obj).is_some() {
+                let after = anaphoric(tokens, obj).unwrap_or(obj);
+                // "take the task to add an alert when ..."
+                if seq(tokens, obj, &["the", "task"]) && w(tokens, obj + 2) == "to" {
+                    start = obj + 3;
+                } else if w(tokens, after) == "to" && is_work_verb(tokens, after + 1) {
+                    start = after + 1;
+                } else {
+                    return (None, true);
+                }
+            } else if seq(tokens, obj, &["the", "task", "to"]) {
+                start = obj + 3;
+            } else if matches!(verb, "own" | "take" | "handle" | "chase") {
+                start = obj;
+            }
+        }
+        let (t, _) = task_from(tokens, chars, start, dues);
+        let t = if matches!(verb, "own" | "take" | "handle") && start == v + 1 {
+            t
+        } else {
+            t
+        };
+        if content_words(&t).len() >= 2 {
+            (Some(t), false)
+        } else {
+            (None, true)
+        }
+    };
+    let in_meta = |k: usize| meta_sentence.is_some_and(|(s, e)| k >= s && k < e);
+
+    for k in 0..n {
+        if in_meta(k) {
+            continue;
+        }
+        let word = w(tokens, k);
+        let next = w(tokens, k + 1);
+        // "[NAME] can you X", "could your team X", "can we get X by friday".
+        if matches!(word, "can" | "could" | "would" | "will") && matches!(next, "you" | "your") {
+            let mut v = k + 2;
+            if next == "your" {
+                v = k + 3; // "your team"
+            }
+            if seq(tokens, v, &["be", "able", "to"]) {
+                v += 3;
+            }
+            let v = skip_verb(v);
+            let verb = w(tokens, v);
+            if !is_work_verb(tokens, v)
+                && !matches!(
+                    verb,
+                    "own"
+                        | "take"
+                        | "have"
+                        | "get"
+                        | "do"
+                        | "check"
+                        | "write"
+                        | "bring"
+                        | "confirm"
+                        | "push"
+                        | "move"
+                )
+            {
+                continue;
+            }
+            if matches!(
+                verb,
+                "tell" | "walk" | "say" | "explain" | "share" | "describe"
+            ) && !matches!(w(tokens, v + 1), "a" | "the" | "an")
+            {
+                continue;
+            }
+            // "would you be ok if", "can you hear me".
+            if matches!(verb, "be" | "hear" | "see") {
+                continue;
+            }
+            let asked = vocative(k).map(&name_text).or_else(|| {
+                // "... can you own it, Sam"
+                (k + 2..n.min(k + 20))
+                    .find(|&j| is_name(j) && tokens[j].boundary != Boundary::None)
+                    .map(&name_text)
+            });
+            let (task, _) = task_at(v);
+            let _ = facilitator;
+            let you = asked.is_none();
+            return Some(Request {
+                at: k,
+                asked,
+                task,
+                due: due_in(k),
+                weak: false,
+                need: false,
+                you,
+                also: false,
+            });
+        }
+        if matches!(word, "can" | "could") && (is_name(k + 1) || next == "the") {
+            // "can platform pick this up", "can the gateway team own backoff".
+            let (who_end, who) = if is_name(k + 1) {
+                (k + 2, Some(name_text(k + 1)))
+            } else {
+                match (k + 2..(k + 5).min(n)).find(|&e| w(tokens, e) == "team") {
+                    Some(e) => (e + 1, Some(words_text(tokens, chars, k + 1, e + 1))),
+                    None => (k + 1, None),
+                }
+            };
+            if let Some(who) = who {
+                let v = skip_verb(who_end);
+                if matches!(
+                    w(tokens, v),
+                    "own"
+                        | "take"
+                        | "do"
+                        | "handle"
+                        | "pick"
+                        | "add"
+                        | "fix"
+                        | "write"
+                        | "look"
+                        | "update"
+                        | "get"
+                ) {
+                    let (task, _) = task_at(v);
+                    return Some(Request {
+                        at: k,
+                        asked: Some(who),
+                        task,
+                        due: due_in(k),
+                        weak: false,
+                        need: false,
+                        you: false,
+                        also: false,
+                    });
+                }
+            }
+        }
+        if matches!(word, "can" | "could")
+            && next == "we"
+            && matches!(w(tokens, k + 2), "get" | "have")
+        {
+            if let Some(v) = vocative(k) {
+                let (task, _) = task_at(k + 3);
+                if task.is_some() {
+                    return Some(Request {
+                        at: k,
+                        asked: Some(name_text(v)),
+                        task,
+                        due: due_in(k),
+                        weak: false,
+                        need: false,
+                        you: false,
+                        also: false,
+                    });
+                }
+            }
+        }
+        // "who can own X", "who's got that", "who would own that".
+        if word == "who" {
+            let mut v = k + 1;
+            if matches!(
+                w(tokens, v),
+                "can" | "could" | "would" | "will" | "wants" | "is"
+            ) {
+                v += 1;
+            }
+            if matches!(w(tokens, v), "got" | "has") || seq(tokens, v, &["going", "to"]) {
+                v += if w(tokens, v) == "going" { 2 } else { 1 };
+            }
+            let verb = w(tokens, v);
+            if matches!(
+                verb,
+                "own" | "take" | "do" | "handle" | "got" | "pick" | "look" | "drive" | "lead"
+            ) || v > k + 1 && w(tokens, v - 1) == "got"
+            {
+                let (task, _) = task_at(v);
+                let task = task.or_else(|| {
+                    // "connection pool sizing on the expense service who's got that"
+                    let (s, _) = sentence_of(tokens, k);
+                    let (t, _) = task_from(tokens, chars, s, dues);
+                    (content_words(&t).len() >= 2 && s < k).then(|| words_text(tokens, chars, s, k))
+                });
+                return Some(Request {
+                    at: k,
+                    asked: None,
+                    task,
+                    due: due_in(k),
+                    weak: false,
+                    need: false,
+                    you: false,
+                    also: false,
+                });
+            }
+        }
+        if seq(tokens, k, &["is", "there", "an", "owner"]) {
+            return Some(Request {
+                at: k,
+                asked: None,
+                task: None,
+                due: None,
+                weak: false,
+                need: false,
+                you: false,
+                also: false,
+            });
+        }
+        // "can someone X", "somebody needs to X", "we need someone to own X",
+        // "we need to X", "X needs doing".
+        if matches!(word, "someone" | "somebody" | "anyone")
+            && !matches!(w(tokens, k.saturating_sub(1)), "but" | "if")
+        {
+            let v = match (next, w(tokens, k + 2)) {
+                ("needs", "to") | ("has", "to") => Some(k + 3),
+                ("should", _) if w(tokens, k + 2) != "have" => Some(k + 2),
+                ("to", _) => Some(k + 2),
+                _ => None,
+            };
+            let v = v.or_else(|| {
+                (k > 0 && matches!(w(tokens, k - 1), "can" | "could")).then_some(k + 1)
+            });
+            if let Some(v) = v {
+                let v = skip_verb(v);
+                if is_work_verb(tokens, v)
+                    || matches!(w(tokens, v), "own" | "take" | "check" | "write")
+                {
+                    let (task, _) = task_at(v);
+                    if task.is_some() {
+                        return Some(Request {
+                            at: k,
+                            asked: None,
+                            task,
+                            due: due_in(k),
+                            weak: false,
+                            need: true,
+                            you: false,
+                            also: false,
+                        });
+                    }
+                }
+            }
+        }
+        if word == "we"
+            && (next == "need" || (next == "really" && w(tokens, k + 2) == "need"))
+            && !matches!(w(tokens, k.saturating_sub(1)), "if" | "what")
+        {
+            let j = if next == "really" { k + 3 } else { k + 2 };
+            if matches!(w(tokens, j), "a" | "an") {
+                let (task, _) = task_from(tokens, chars, j, dues);
+                if content_words(&task).len() >= 2 {
+                    return Some(Request {
+                        at: k,
+                        asked: None,
+                        task: Some(format!("add {task}")),
+                        due: due_in(k),
+                        weak: false,
+                        need: true,
+                        you: false,
+                        also: false,
+                    });
+                }
+            }
+        }
+        if word == "we"
+            && next == "need"
+            && w(tokens, k + 2) == "to"
+            && !matches!(w(tokens, k.saturating_sub(1)), "if" | "what")
+        {
+            let v = skip_verb(k + 3);
+            if is_work_verb(tokens, v)
+                && !matches!(
+                    w(tokens, v),
+                    "know" | "understand" | "talk" | "figure" | "decide"
+                )
+            {
+                let (task, _) = task_at(v);
+                if task.is_some() {
+                    return Some(Request {
+                        at: k,
+                        asked: None,
+                        task,
+                        due: due_in(k),
+                        weak: false,
+                        need: true,
+                        you: false,
+                        also: false,
+                    });
+                }
+            }
+        }
+        // "NAME is this something for you", "NAME do you want to take this",
+        // "NAME you wanted to do it right", "is that a fix you can own",
+        // "NAME is that also you".
+        let anaphoric_ask = seq(tokens, k, &["something", "for", "you"])
+            || seq(tokens, k, &["do", "you", "want", "to", "take"])
+            || seq(tokens, k, &["you", "wanted", "to", "do"])
+            || seq(tokens, k, &["you", "can", "own"])
+            || seq(tokens, k, &["is", "that", "also", "you"])
+            || seq(tokens, k, &["sounds", "like", "yours"])
+            || seq(tokens, k, &["you", "have", "got", "the"])
+            || seq(tokens, k, &["you", "said", "you", "want"]);
+        if anaphoric_ask {
+            let asked = vocative(k + 1).or_else(|| (k..n.min(k + 8)).find(|&j| is_name(j)));
+            if let Some(a) = asked {
+                let task = if seq(tokens, k, &["you", "have", "got", "the"]) {
+                    let (t, _) = task_from(tokens, chars, k + 3, dues);
+                    Some(t)
+                } else {
+                    None
+                };
+                let task = task.or_else(|| {
+                    // The subject said before the name: "the fencing piece".
+                    let (s, _) = sentence_of(tokens, a);
+                    (a > s)
+                        .then(|| clean_topic(&words_text(tokens, chars, s, a)))
+                        .filter(|t| content_words(t).len() >= 2)
+                });
+                let also = seq(tokens, k, &["is", "that", "also", "you"]);
+                return Some(Request {
+                    at: k,
+                    asked: Some(name_text(a)),
+                    task: if also { None } else { task },
+                    due: due_in(k),
+                    weak: false,
+                    need: false,
+                    you: false,
+                    also,
+                });
+            }
+        }
+    }
+    // "teodor circuit breaker on the acquirer client", "and lucia the
+    // dashboard that still points at the old cluster", "wes?": asked by
+    // name only; it holds if that person answers at once.
+    if facilitator {
+        for k in (0..n).rev() {
+            if in_meta(k) || !is_name(k) {
+                continue;
+            }
+            let polite = (k.saturating_sub(4)..k).any(|j| {
+                matches!(
+                    w(tokens, j),
+                    "thanks"
+                        | "thank"
+                        | "perfect"
+                        | "great"
+                        | "little"
+                        | "joining"
+                        | "welcome"
+                        | "hi"
+                        | "hello"
+                )
+            });
+            if polite
+                || (k > 0
+                    && matches!(
+                        w(tokens, k - 1),
+                        "with"
+                            | "from"
+                            | "to"
+                            | "for"
+                            | "like"
+                            | "about"
+                            | "asked"
+                            | "told"
+                            | "page"
+                            | "paged"
+                            | "ask"
+                            | "tell"
+                            | "if"
+                    ))
+                || matches!(
+                    w(tokens, k + 1),
+                    "said"
+                        | "was"
+                        | "were"
+                        | "is"
+                        | "had"
+                        | "did"
+                        | "you"
+                        | "what"
+                        | "why"
+                        | "how"
+                        | "when"
+                        | "can"
+                        | "could"
+                        | "at"
+                        | "carry"
+                        | "please"
+                        | "i"
+                        | "we"
+                        | "thanks"
+                        | "thank"
+                        | "for"
+                        | "do"
+                        | "does"
+                        | "would"
+                        | "will"
+                        | "has"
+                        | "and"
+                        | "or"
+                        | "who"
+                        | "where"
+                        | "are"
+                        | "just"
+                        | "on"
+                        | "in"
+                        | "go"
+                        | "walk"
+                        | "tell"
+                )
+            {
+                continue;
+            }
+            let after = k + 1;
+            let ends_turn = after >= n;
+            let (t, _) = if ends_turn {
+                (String::new(), after)
+            } else {
+                task_from(tokens, chars, after, dues)
+            };
+            let t = if t.to_lowercase().split_whitespace().any(|x| {
+                matches!(
+                    x,
+                    "thanks" | "thank" | "perfect" | "great" | "good" | "joining"
+                )
+            }) {
+                String::new()
+            } else {
+                t
+            };
+            let task = if content_words(&t).len() >= 2 {
+                Some(clean_topic(&t))
+            } else if ends_turn
+                || tokens
+                    .get(after)
+                    .is_some_and(|t| t.boundary == Boundary::Sentence)
+            {
+                // "... including that window. wes?"
+                let (s, _) = sentence_of(tokens, k.saturating_sub(1));
+                (s < k)
+                    .then(|| clean_topic(&words_text(tokens, chars, s, k)))
+                    .filter(|t| content_words(t).len() >= 2)
+            } else {
+                None
+            };
+            if let Some(task) = task {
+                return Some(Request {
+                    at: k,
+                    asked: Some(name_text(k)),
+                    task: Some(task),
+                    due: due_in(k),
+                    weak: true,
+                    need: false,
+                    you: false,
+                    also: false,
+                });
+            }
+            break;
+        }
+    }
+    None
+}
+
+/// Leading discourse words off a topic: "so the", "and then", "first",
+/// "the other thing is".
+fn clean_topic(text: &str) -> String {
+    let mut words: Vec<&str> = text.split_whitespace().collect();
+    loop {
+        let Some(first) = words.first().map(|w| w.to_lowercase()) else {
+            break;
+        };
+        let first = first
+            .trim_matches(|c: char| !c.is_alphanumeric())
+            .to_string();
+        if matches!(
+            first.as_str(),
+            "so" | "and"
+                | "then"
+                | "ok"
+                | "okay"
+                | "first"
+                | "second"
+                | "third"
+                | "next"
+                | "finally"
+                | "also"
+                | "um"
+                | "uh"
+                | "great"
+                | "thanks"
+                | "thank"
+                | "you"
+                | "alright"
+                | "right"
+                | "last"
+                | "one"
+                | "more"
+                | "is"
+                | "the"
+                | "other"
+                | "thing"
+                | "that"
+                | "well"
+                | "now"
+        ) && words.len() > 2
+        {
+            words.remove(0);
+        } else {
+            break;
+        }
+    }
+    words
+        .join(" ")
+        .trim_matches(|c: char| !c.is_alphanumeric())
+        .to_string()
+}
+
+/// The subject raised in the turn before token `before`: of the stretches
+/// between clause breaks and function words ("i", "so", "because"), the one
+/// with the most content words.
+fn topic(
+    tokens: &[Token],
+    chars: &[char],
+    _names: &[String],
+    dues: &[Due],
+    before: usize,
+) -> Option<String> {
+    let before = before.min(tokens.len());
+    let breaks = |k: usize| -> bool {
+        let t = &tokens[k];
+        t.boundary != Boundary::None
+            || dues.iter().any(|d| d.tokens.0 == k)
+            || matches!(
+                t.norm.as_str(),
+                "i" | "we"
+                    | "you"
+                    | "so"
+                    | "because"
+                    | "but"
+                    | "if"
+                    | "ok"
+                    | "okay"
+                    | "thanks"
+                    | "thank"
+                    | "great"
+                    | "honestly"
+                    | "yeah"
+                    | "yes"
+                    | "who"
+                    | "can"
+                    | "could"
+                    | "would"
+                    | "is"
+                    | "are"
+                    | "was"
+                    | "were"
+                    | "it"
+                    | "they"
+                    | "he"
+                    | "she"
+                    | "that"
+                    | "this"
+                    | "do"
+                    | "does"
+                    | "did"
+            )
+    };
+    let mut best: Option<(usize, String)> = None;
+    let mut start = 0;
+    for k in 0..=before {
+        if k == before || (k > start && breaks(k)) {
+            let mut s = start;
+            while s < k && breaks(s) {
+                s += 1;
+            }
+            if k > s {
+                let text = clean_topic(&words_text(tokens, chars, s, k.min(s + 16)));
+                let n = content_words(&text).len();
+                if n >= 2 && best.as_ref().is_none_or(|(m, _)| n >= *m) {
+                    best = Some((n, text));
+                }
+            }
+            start = k;
+        }
+    }
+    best.map(|(_, t)| t)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::date;
+
+    fn run(turns: &[(&str, bool, &str)], today: Date) -> Vec<ActionItem> {
+        let mut log = ActionLog::new(Some(today), &[]);
+        for (i, (speaker, facilitator, text)) in turns.iter().enumerate() {
+            log.on_turn(&ConversationTurn {
+                id: i as u64,
+                speaker: Some(speaker),
+                facilitator: *facilitator,
+                text,
+            });
+        }
+        log.items()
+    }
+
+    #[test]
+    fn a_request_accepted_with_a_date_is_one_item() {
+        let items = run(
+            &[
+                ("Maya", true, "lena can you own the retry budget change"),
+                ("Lena", false, "yes i'll have that done by wednesday"),
+            ],
+            date!(2026 - 11 - 16),
+        );
+        assert_eq!(items.len(), 1, "{items:?}");
+        assert_eq!(items[0].owner.as_deref(), Some("Lena"));
+        assert_eq!(items[0].task, "the retry budget change");
+        assert_eq!(items[0].due.as_deref(), Some("wednesday"));
+        assert_eq!(items[0].due_date.as_deref(), Some("2026-11-18"));
+        assert_eq!(items[0].turns, vec![0, 1]);
+    }
+
+    #[test]
+    fn talk_about_items_rejections_and_ownership_are_not_items() {
+        let today = date!(2026 - 11 - 16);
+        assert!(run(
+            &[(
+                "Maya",
+                true,
+                "ok let's turn those into action items each with an owner"
+            )],
+            today
+        )
+        .is_empty());
+        assert!(run(
+            &[("Femi", false, "the storage team owns those nodes")],
+            today
+        )
+        .is_empty());
+        let rejected = run(
+            &[
+                (
+                    "Owen",
+                    false,
+                    "i'd propose we just turn off automated deprovisioning",
+                ),
+                (
+                    "Carol",
+                    false,
+                    "no absolutely not we'd fail the access review",
+                ),
+                ("Maya", true, "wes can you freeze deploys for two weeks"),
+                ("Wes", false, "not me sorry i'm out next week"),
+            ],
+            today,
+        );
+        assert!(rejected.is_empty(), "{rejected:?}");
+    }
+
+    #[test]
+    fn a_later_amendment_wins() {
+        let items = run(
+            &[
+                (
+                    "Sable",
+                    true,
+                    "mireille can you add the pool saturation alert on the tokenization proxy",
+                ),
+                ("Mireille", false, "yeah wednesday"),
+                (
+                    "Oskar",
+                    false,
+                    "heads up the alertmanager config repo is locked wednesday",
+                ),
+                (
+                    "Mireille",
+                    false,
+                    "oh right. actually make that thursday then",
+                ),
+            ],
+            date!(2026 - 07 - 07),
+        );
+        assert_eq!(items.len(), 1, "{items:?}");
+        assert_eq!(items[0].due_date.as_deref(), Some("2026-07-09"));
+        assert_eq!(items[0].owner.as_deref(), Some("Mireille"));
+    }
+
+    #[test]
+    fn owners_are_never_pronouns() {
+        assert_eq!(owner_key("Gareth's team"), "gareth");
+        assert_eq!(owner_key("the Platform team"), "platform");
+    }
+}

@@ -1,0 +1,719 @@
+//! Deadlines as people say them, and the dates they mean.
+//!
+//! "by friday", "wednesday next week", "the twenty third", "end of the
+//! month", "give me two weeks", "tomorrow end of day": found in a turn's
+//! words and turned into a calendar date from the meeting's date. A phrase
+//! that names no calendar day ("end of the sprint", "after the holidays",
+//! "first week of january") keeps its words and gets no date.
+
+use time::{Date, Duration, Month, Weekday};
+
+use super::text::{Boundary, Token};
+
+/// A deadline found in a turn.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Due {
+    /// The words as said ("wednesday next week"), without "by" or "until".
+    pub phrase: String,
+    /// The day it means, when the meeting date allows one.
+    pub date: Option<Date>,
+    /// Token range `[start, end)` of the phrase, "by" included.
+    pub tokens: (usize, usize),
+}
+
+/// Every deadline in `tokens`, in order. `today` is the meeting's date;
+/// without it phrases are kept and no dates computed.
+pub fn find_dues(tokens: &[Token], chars: &[char], today: Option<Date>) -> Vec<Due> {
+    let mut found = Vec::new();
+    let mut k = 0;
+    while k < tokens.len() {
+        match due_at(tokens, k, today) {
+            Some((lead, end, date)) => {
+                let phrase = text_of(tokens, lead, end, chars);
+                found.push(Due {
+                    phrase,
+                    date,
+                    tokens: (k, end),
+                });
+                k = end;
+            }
+            None => k += 1,
+        }
+    }
+    found
+}
+
+fn w(tokens: &[Token], k: usize) -> &str {
+    tokens.get(k).map_or("", |t| t.norm.as_str())
+}
+
+/// Joined within a clause: no sentence break between `k - 1` and `k`.
+fn joined(tokens: &[Token], k: usize) -> bool {
+    tokens
+        .get(k)
+        .is_some_and(|t| t.boundary != Boundary::Sentence)
+}
+
+/// A deadline at `k`: the first token of the phrase proper (after "by"),
+/// one past its end, and its date.
+fn due_at(tokens: &[Token], k: usize, today: Option<Date>) -> Option<(usize, usize, Option<Date>)> {
+    let word = w(tokens, k);
+    // Lead words that only introduce a deadline.
+    if matches!(
+        word,
+        "by" | "until" | "till" | "til" | "before" | "due" | "latest"
+    ) {
+        let mut inner = k + 1;
+        if w(tokens, inner) == "on" {
+            inner += 1;
+        }
+        let (start, end, date) = phrase_at(tokens, inner, today)?;
+        return Some((start, end, date));
+    }
+    if word == "no" && w(tokens, k + 1) == "later" && w(tokens, k + 2) == "than" {
+        let (start, end, date) = phrase_at(tokens, k + 3, today)?;
+        return Some((start, end, date));
+    }
+    phrase_at(tokens, k, today).filter(|_| !past_context(tokens, k))
+}
+
+/// "last friday", "on monday it got to": said of the past.
+fn past_context(tokens: &[Token], k: usize) -> bool {
+    let before = if k > 0 { w(tokens, k - 1) } else { "" };
+    matches!(before, "last" | "since" | "from" | "yesterday" | "ago")
+        || (k > 0
+            && before == "on"
+            && k >= 2
+            && matches!(w(tokens, k - 2), "happened" | "was" | "started" | "were"))
+}
+
+/// A deadline phrase proper at `k` (no lead word).
+fn phrase_at(
+    tokens: &[Token],
+    k: usize,
+    today: Option<Date>,
+) -> Option<(usize, usize, Option<Date>)> {
+    let word = w(tokens, k);
+    let next = w(tokens, k + 1);
+    let compute = |f: &dyn Fn(Date) -> Option<Date>| today.and_then(f);
+    // "the end of the month", "end of next week", "end of day".
+    if word == "end" || (word == "the" && next == "end") {
+        let mut j = if word == "the" { k + 2 } else { k + 1 };
+        if w(tokens, j) != "of" {
+            // "end of day" without "of" is rare; "week end" not handled.
+            return None;
+        }
+        j += 1;
+        if w(tokens, j) == "the" {
+            j += 1;
+        }
+        let (span_end, date) = period_end(tokens, j, today)?;
+        return Some((k, span_end, date));
+    }
+    if word == "eod" || word == "tonight" || word == "today" {
+        let end = if word == "today" && w(tokens, k + 1) == "eod" {
+            k + 2
+        } else {
+            k + 1
+        };
+        return Some((k, end, today));
+    }
+    if word == "tomorrow" {
+        let mut end = k + 1;
+        if matches!(
+            w(tokens, end),
+            "morning" | "afternoon" | "evening" | "night" | "eod"
+        ) {
+            end += 1;
+        } else if w(tokens, end) == "end"
+            && w(tokens, end + 1) == "of"
+            && w(tokens, end + 2) == "day"
+        {
+            end += 3;
+        }
+        return Some((k, end, compute(&|d| d.next_day())));
+    }
+    if word == "this" && matches!(next, "afternoon" | "evening") {
+        return Some((k, k + 2, today));
+    }
+    if matches!(word, "this" | "next") {
+        if let Some(day) = weekday(next) {
+            let date = if word == "this" {
+                compute(&|d| Some(coming(d, day)))
+            } else {
+                compute(&|d| Some(in_next_week(d, day)))
+            };
+            let end = day_of_month_after(tokens, k + 2).map_or(k + 2, |(e, _)| e);
+            return Some((k, end, date));
+        }
+        if next == "week" {
+            // "this week": its Friday; "next week" names no day.
+            let date = if word == "this" {
+                compute(&|d| Some(coming_or_today(d, Weekday::Friday)))
+            } else {
+                None
+            };
+            return Some((k, k + 2, date));
+        }
+        if matches!(next, "sprint" | "release" | "month" | "quarter") {
+            return Some((k, k + 2, None));
+        }
+        return None;
+    }
+    if let Some(day) = weekday(word) {
+        // "friday next week", "wednesday the twenty fifth", "friday the thirteenth".
+        if w(tokens, k + 1) == "next" && w(tokens, k + 2) == "week" {
+            return Some((k, k + 3, compute(&|d| Some(in_next_week(d, day)))));
+        }
+        if w(tokens, k + 1) == "this" && w(tokens, k + 2) == "week" {
+            return Some((k, k + 3, compute(&|d| Some(coming_or_today(d, day)))));
+        }
+        if let Some((end, (dom, month))) = day_of_month_after(tokens, k + 1) {
+            return Some((k, end, compute(&|d| day_in_month(d, dom, month))));
+        }
+        return Some((k, k + 1, compute(&|d| Some(coming(d, day)))));
+    }
+    // "in two weeks", "two weeks", "within twenty four hours", "a week".
+    if word == "in" || word == "within" {
+        let (end, days) = span_of_time(tokens, k + 1)?;
+        return Some((k, end, compute(&|d| d.checked_add(Duration::days(days)))));
+    }
+    if let Some((end, days)) = span_of_time(tokens, k) {
+        // Bare "two weeks" only after "give me", "take", "need", or as the
+        // whole answer; otherwise it is a duration ("for two weeks").
+        let before = if k > 0 { w(tokens, k - 1) } else { "" };
+        let bare_ok = k == 0
+            || tokens[k].boundary != Boundary::None
+            || matches!(before, "me" | "need" | "say" | "about" | "roughly" | "so");
+        if bare_ok && !matches!(before, "for" | "last" | "past") {
+            return Some((k, end, compute(&|d| d.checked_add(Duration::days(days)))));
+        }
+        return None;
+    }
+    // "the twenty third", "the third of march", "march third", "the 23rd".
+    if let Some((end, (dom, month))) = day_of_month(tokens, k) {
+        return Some((k, end, compute(&|d| day_in_month(d, dom, month))));
+    }
+    if let Some(month) = month(word) {
+        if let Some((end, (dom, _))) = day_of_month(tokens, k + 1) {
+            return Some((k, end, compute(&|d| day_in_month(d, dom, Some(month)))));
+        }
+    }
+    // "after the holidays", "first week of january", "end of quarter" are
+    // handled above or left alone; "after" phrases name no day.
+    if word == "after"
+        && next == "the"
+        && matches!(
+            w(tokens, k + 2),
+            "holidays" | "holiday" | "freeze" | "release"
+        )
+    {
+        return Some((k, k + 3, None));
+    }
+    if word == "first"
+        && next == "week"
+        && w(tokens, k + 2) == "of"
+        && month(w(tokens, k + 3)).is_some()
+    {
+        return Some((k, k + 4, None));
+    }
+    None
+}
+
+/// After "end of [the]": the period and the token after it.
+fn period_end(tokens: &[Token], j: usize, today: Option<Date>) -> Option<(usize, Option<Date>)> {
+    let word = w(tokens, j);
+    let next = w(tokens, j + 1);
+    let compute = |f: &dyn Fn(Date) -> Option<Date>| today.and_then(f);
+    match word {
+        "day" | "today" => Some((j + 1, today)),
+        "week" => Some((
+            j + 1,
+            compute(&|d| Some(coming_or_today(d, Weekday::Friday))),
+        )),
+        "month" => Some((
+            j + 1,
+            compute(&|d| Some(last_of_month(d.year(), d.month()))),
+        )),
+        "quarter" => Some((j + 1, compute(&|d| Some(quarter_end(d))))),
+        "sprint" | "release" | "year" => Some((
+            j + 1,
+            if word == "year" {
+                compute(&|d| Date::from_calendar_date(d.year(), Month::December, 31).ok())
+            } else {
+                None
+            },
+        )),
+        "this" | "next" => {
+            let later = word == "next";
+            match next {
+                "week" => Some((
+                    j + 2,
+                    compute(&|d| {
+                        Some(if later {
+                            in_next_week(d, Weekday::Friday)
+                        } else {
+                            coming_or_today(d, Weekday::Friday)
+                        })
+                    }),
+                )),
+                "month" => Some((
+                    j + 2,
+                    compute(&|d| {
+                        let (y, m) = if later {
+                            next_month(d.year(), d.month())
+                        } else {
+                            (d.year(), d.month())
+                        };
+                        Some(last_of_month(y, m))
+                    }),
+                )),
+                "quarter" => Some((
+                    j + 2,
+                    compute(&|d| {
+                        let end = quarter_end(d);
+                        if later {
+                            end.next_day().map(quarter_end)
+                        } else {
+                            Some(end)
+                        }
+                    }),
+                )),
+                "sprint" => Some((j + 2, None)),
+                _ => None,
+            }
+        }
+        _ => {
+            let m = month(word)?;
+            Some((
+                j + 1,
+                compute(&|d| {
+                    let year = if (m as u8) < (d.month() as u8) {
+                        d.year() + 1
+                    } else {
+                        d.year()
+                    };
+                    Some(last_of_month(year, m))
+                }),
+            ))
+        }
+    }
+}
+
+/// "two weeks", "a week", "three days", "twenty four hours", "a couple of days".
+fn span_of_time(tokens: &[Token], k: usize) -> Option<(usize, i64)> {
+    let mut j = k;
+    let mut n = if w(tokens, j) == "a" && w(tokens, j + 1) == "couple" {
+        j += 2;
+        if w(tokens, j) == "of" {
+            j += 1;
+        }
+        2
+    } else if matches!(w(tokens, j), "a" | "one") {
+        j += 1;
+        1
+    } else {
+        let (value, end) = cardinal(tokens, j)?;
+        j = end;
+        value
+    };
+    if w(tokens, j) == "business" || w(tokens, j) == "working" {
+        j += 1;
+    }
+    let days = match w(tokens, j) {
+        "day" | "days" => n,
+        "week" | "weeks" => {
+            n *= 7;
+            n
+        }
+        "hours" | "hour" => (n + 23) / 24,
+        _ => return None,
+    };
+    Some((j + 1, i64::from(days)))
+}
+
+/// A cardinal number in words or digits at `k`: its value and end.
+fn cardinal(tokens: &[Token], k: usize) -> Option<(u32, usize)> {
+    let word = w(tokens, k);
+    if let Ok(n) = word.parse::<u32>() {
+        return Some((n, k + 1));
+    }
+    let units = |s: &str| -> Option<u32> {
+        Some(match s {
+            "one" => 1,
+            "two" => 2,
+            "three" => 3,
+            "four" => 4,
+            "five" => 5,
+            "six" => 6,
+            "seven" => 7,
+            "eight" => 8,
+            "nine" => 9,
+            _ => return None,
+        })
+    };
+    let tens = match word {
+        "ten" => return Some((10, k + 1)),
+        "eleven" => return Some((11, k + 1)),
+        "twelve" => return Some((12, k + 1)),
+        "fourteen" => return Some((14, k + 1)),
+        "twenty" => 20,
+        "thirty" => 30,
+        "forty" => 40,
+        "forty-eight" => return Some((48, k + 1)),
+        "seventy" => 70,
+        _ => return units(word).map(|u| (u, k + 1)),
+    };
+    match units(w(tokens, k + 1)) {
+        Some(u) => Some((tens + u, k + 2)),
+        None => Some((tens, k + 1)),
+    }
+}
+
+/// An ordinal (day of month) in words or digits at `k`: its value and end.
+fn ordinal(tokens: &[Token], k: usize) -> Option<(u8, usize)> {
+    let word = w(tokens, k);
+    let digits: String = word.chars().take_while(char::is_ascii_digit).collect();
+    if !digits.is_empty() {
+        let rest = &word[digits.len()..];
+        if matches!(rest, "st" | "nd" | "rd" | "th") {
+            return digits
+                .parse()
+                .ok()
+                .filter(|d| (1..=31).contains(d))
+                .map(|d| (d, k + 1));
+        }
+        return None;
+    }
+    let simple = |s: &str| -> Option<u8> {
+        Some(match s {
+            "first" => 1,
+            "second" => 2,
+            "third" => 3,
+            "fourth" => 4,
+            "fifth" => 5,
+            "sixth" => 6,
+            "seventh" => 7,
+            "eighth" => 8,
+            "ninth" => 9,
+            "tenth" => 10,
+            "eleventh" => 11,
+            "twelfth" => 12,
+            "thirteenth" => 13,
+            "fourteenth" => 14,
+            "fifteenth" => 15,
+            "sixteenth" => 16,
+            "seventeenth" => 17,
+            "eighteenth" => 18,
+            "nineteenth" => 19,
+            "twentieth" => 20,
+            "thirtieth" => 30,
+            _ => return None,
+        })
+    };
+    if let Some(n) = simple(word) {
+        return Some((n, k + 1));
+    }
+    let tens = match word {
+        "twenty" => 20,
+        "thirty" => 30,
+        _ => return None,
+    };
+    let unit = simple(w(tokens, k + 1)).filter(|u| *u < 10)?;
+    Some((tens + unit, k + 2))
+}
+
+/// "the twenty third", "the third of march", "3rd", "twelfth of june".
+fn day_of_month(tokens: &[Token], k: usize) -> Option<(usize, (u8, Option<Month>))> {
+    let start = if w(tokens, k) == "the" { k + 1 } else { k };
+    let (dom, mut end) = ordinal(tokens, start)?;
+    // A bare ordinal without "the" is too ambiguous ("first", "second").
+    if start == k
+        && !tokens[k]
+            .norm
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_digit())
+    {
+        // "june twelfth" reaches here through the month branch; "twenty
+        // seventh" and "eighteenth" are days on their own, "second" is not.
+        let compound = end > start + 1;
+        if !(k > 0 && month(w(tokens, k - 1)).is_some()) && !compound && dom < 10 {
+            return None;
+        }
+    }
+    // "the first week of january" is not a day.
+    if matches!(
+        w(tokens, end),
+        "week" | "time" | "thing" | "one" | "step" | "version" | "page" | "item" | "run"
+    ) {
+        return None;
+    }
+    let mut m = None;
+    if w(tokens, end) == "of" {
+        if let Some(found) = month(w(tokens, end + 1)) {
+            m = Some(found);
+            end += 2;
+        }
+    } else if let Some(found) = month(w(tokens, end)) {
+        m = Some(found);
+        end += 1;
+    }
+    let _ = joined;
+    Some((end, (dom, m)))
+}
+
+/// "the twenty fifth" right after a weekday.
+fn day_of_month_after(tokens: &[Token], k: usize) -> Option<(usize, (u8, Option<Month>))> {
+    if w(tokens, k) != "the" {
+        return None;
+    }
+    day_of_month(tokens, k)
+}
+
+fn weekday(word: &str) -> Option<Weekday> {
+    Some(match word.trim_end_matches("s") {
+        "monday" => Weekday::Monday,
+        "tuesday" => Weekday::Tuesday,
+        "wednesday" => Weekday::Wednesday,
+        "thursday" => Weekday::Thursday,
+        "friday" => Weekday::Friday,
+        "saturday" => Weekday::Saturday,
+        "sunday" => Weekday::Sunday,
+        _ => return None,
+    })
+}
+
+fn month(word: &str) -> Option<Month> {
+    Some(match word {
+        "january" => Month::January,
+        "february" => Month::February,
+        "march" => Month::March,
+        "april" => Month::April,
+        "may" => Month::May,
+        "june" => Month::June,
+        "july" => Month::July,
+        "august" => Month::August,
+        "september" => Month::September,
+        "october" => Month::October,
+        "november" => Month::November,
+        "december" => Month::December,
+        _ => return None,
+    })
+}
+
+/// The next `day` after `today` (a week on if today is that day).
+fn coming(today: Date, day: Weekday) -> Date {
+    let mut d = today.next_day().unwrap_or(today);
+    while d.weekday() != day {
+        d = d.next_day().unwrap_or(d);
+    }
+    d
+}
+
+/// `day` of this week if still ahead or today, else of next week.
+fn coming_or_today(today: Date, day: Weekday) -> Date {
+    if today.weekday() == day {
+        today
+    } else {
+        coming(today, day)
+    }
+}
+
+/// `day` in the week (Monday to Sunday) after this one.
+fn in_next_week(today: Date, day: Weekday) -> Date {
+    let monday = coming(today, Weekday::Monday);
+    let mut d = monday;
+    while d.weekday() != day {
+        d = d.next_day().unwrap_or(d);
+    }
+    d
+}
+
+/// Day `dom` of `month`, or of this month if still ahead, else next month.
+fn day_in_month(today: Date, dom: u8, month: Option<Month>) -> Option<Date> {
+    match month {
+        Some(m) => {
+            let year = if (m as u8) < (today.month() as u8) {
+                today.year() + 1
+            } else {
+                today.year()
+            };
+            Date::from_calendar_date(year, m, dom).ok()
+        }
+        None => {
+            if dom >= today.day() {
+                Date::from_calendar_date(today.year(), today.month(), dom).ok()
+            } else {
+                let (y, m) = next_month(today.year(), today.month());
+                Date::from_calendar_date(y, m, dom).ok()
+            }
+        }
+    }
+}
+
+fn next_month(year: i32, month: Month) -> (i32, Month) {
+    if month == Month::December {
+        (year + 1, Month::January)
+    } else {
+        (year, month.next())
+    }
+}
+
+fn last_of_month(year: i32, month: Month) -> Date {
+    let (y, m) = next_month(year, month);
+    Date::from_calendar_date(y, m, 1)
+        .ok()
+        .and_then(Date::previous_day)
+        .unwrap_or(Date::MIN)
+}
+
+fn quarter_end(d: Date) -> Date {
+    let q_last = match d.month() as u8 {
+        1..=3 => Month::March,
+        4..=6 => Month::June,
+        7..=9 => Month::September,
+        _ => Month::December,
+    };
+    last_of_month(d.year(), q_last)
+}
+
+fn text_of(tokens: &[Token], start: usize, end: usize, chars: &[char]) -> String {
+    if start >= end || end > tokens.len() {
+        return String::new();
+    }
+    chars[tokens[start].start..tokens[end - 1].end]
+        .iter()
+        .collect::<String>()
+        .trim_matches(|c: char| !c.is_alphanumeric())
+        .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::text::tokenize;
+    use time::macros::date;
+
+    fn due(text: &str, today: Date) -> (String, Option<String>) {
+        let tokens = tokenize(text);
+        let chars: Vec<char> = text.chars().collect();
+        let found = find_dues(&tokens, &chars, Some(today));
+        let last = found.last().unwrap_or_else(|| panic!("no due in {text:?}"));
+        (last.phrase.clone(), last.date.map(|d| d.to_string()))
+    }
+
+    #[test]
+    fn phrases_become_dates_from_the_meeting_date() {
+        let tue = date!(2026 - 03 - 10);
+        let thu = date!(2026 - 06 - 18);
+        for (text, today, phrase, want) in [
+            (
+                "uh friday. it's a config change",
+                tue,
+                "friday",
+                Some("2026-03-13"),
+            ),
+            (
+                "by next Wednesday",
+                thu,
+                "next Wednesday",
+                Some("2026-06-24"),
+            ),
+            (
+                "until next Thursday I think",
+                thu,
+                "next Thursday",
+                Some("2026-06-25"),
+            ),
+            (
+                "wednesday next week",
+                date!(2026 - 02 - 17),
+                "wednesday next week",
+                Some("2026-02-25"),
+            ),
+            (
+                "end of next week",
+                date!(2026 - 09 - 24),
+                "end of next week",
+                Some("2026-10-02"),
+            ),
+            (
+                "by the end of the month",
+                thu,
+                "the end of the month",
+                Some("2026-06-30"),
+            ),
+            (
+                "the third of march",
+                date!(2026 - 02 - 17),
+                "the third of march",
+                Some("2026-03-03"),
+            ),
+            (
+                "by the twenty eighth so",
+                date!(2026 - 10 - 21),
+                "the twenty eighth",
+                Some("2026-10-28"),
+            ),
+            (
+                "give me two weeks",
+                date!(2026 - 05 - 20),
+                "two weeks",
+                Some("2026-06-03"),
+            ),
+            (
+                "within twenty four hours",
+                tue,
+                "within twenty four hours",
+                Some("2026-03-11"),
+            ),
+            (
+                "tomorrow end of day",
+                tue,
+                "tomorrow end of day",
+                Some("2026-03-11"),
+            ),
+            (
+                "end of march",
+                date!(2026 - 02 - 18),
+                "end of march",
+                Some("2026-03-31"),
+            ),
+            (
+                "by end of quarter",
+                date!(2026 - 06 - 23),
+                "end of quarter",
+                Some("2026-06-30"),
+            ),
+            (
+                "after the holidays",
+                date!(2026 - 12 - 17),
+                "after the holidays",
+                None,
+            ),
+            (
+                "by the thirtieth of the month",
+                date!(2026 - 11 - 03),
+                "the thirtieth",
+                Some("2026-11-30"),
+            ),
+            (
+                "Tuesday",
+                date!(2026 - 12 - 17),
+                "Tuesday",
+                Some("2026-12-22"),
+            ),
+        ] {
+            let (p, d) = due(text, today);
+            assert_eq!((p.as_str(), d.as_deref()), (phrase, want), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn past_days_are_not_deadlines() {
+        let tokens = tokenize("i added it last friday");
+        let chars: Vec<char> = "i added it last friday".chars().collect();
+        assert!(find_dues(&tokens, &chars, None).is_empty());
+    }
+}

@@ -1,0 +1,215 @@
+//! Action items agreed over several turns: the finder against the
+//! multi-writer conversations in data/actions/ (writer-disjoint test split),
+//! the bundled meeting's items exactly as scripted, and `eval actions`.
+
+mod common;
+
+use std::path::PathBuf;
+
+use blameless::analysis::evaluate::{parse_conversations, score_conversations, ItemScores};
+use blameless::analysis::{agreed_items, ConversationTurn};
+use common::{ok, Blameless};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn split(name: &str) -> ItemScores {
+    let splits: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(root().join("data/actions/splits.json")).unwrap(),
+    )
+    .unwrap();
+    let mut all = Vec::new();
+    for file in splits[name].as_array().unwrap() {
+        let text =
+            std::fs::read_to_string(root().join("data/actions").join(file.as_str().unwrap()))
+                .unwrap();
+        all.extend(parse_conversations(&text).unwrap());
+    }
+    let s = score_conversations(&all);
+    eprintln!(
+        "{name}: {} conversations, {} expected, {} found, {} matched: P {:.3} R {:.3}; of {} paired: owner {:.3} due {:.3} task {:.3}",
+        s.n_conversations, s.expected, s.found, s.matched, s.precision, s.recall, s.paired,
+        s.owner_accuracy, s.due_accuracy, s.task_accuracy
+    );
+    s
+}
+
+/// The writers a4 and a5, never read to write rules. Bounds sit a little
+/// below the measured figures (see each), far above a finder that reads
+/// one sentence at a time.
+#[test]
+fn agreed_items_on_unseen_writers() {
+    let s = split("test");
+    assert!(s.n_conversations >= 28 && s.expected >= 40, "{s:?}");
+    // Measured (December, rules written from a1-a3 only): precision 0.49,
+    // recall 0.50, owner 0.76 and due date 0.71 of the paired items: far
+    // from the goal of 0.90, and held here so it can only get better.
+    assert!(
+        s.precision >= TEST_PRECISION,
+        "precision {:.3}",
+        s.precision
+    );
+    assert!(s.recall >= TEST_RECALL, "recall {:.3}", s.recall);
+    assert!(
+        s.owner_accuracy >= TEST_OWNER,
+        "owner {:.3}",
+        s.owner_accuracy
+    );
+    assert!(s.due_accuracy >= TEST_DUE, "due {:.3}", s.due_accuracy);
+}
+
+const TEST_PRECISION: f64 = 0.40;
+const TEST_RECALL: f64 = 0.40;
+const TEST_OWNER: f64 = 0.65;
+const TEST_DUE: f64 = 0.65;
+
+/// The writers the rules were written from: they must stay well fitted.
+/// Measured: precision 0.90, recall 0.88.
+#[test]
+fn agreed_items_on_the_develop_writers() {
+    let s = split("develop");
+    assert!(
+        s.precision >= DEVELOP_PRECISION,
+        "precision {:.3}",
+        s.precision
+    );
+    assert!(s.recall >= DEVELOP_RECALL, "recall {:.3}", s.recall);
+}
+
+const DEVELOP_PRECISION: f64 = 0.85;
+const DEVELOP_RECALL: f64 = 0.82;
+
+/// The bundled meeting (samples/postmortem.script), held on a Tuesday:
+/// every item as the script agrees it, once, with its turns.
+#[test]
+fn bundled_meeting_items_as_scripted() {
+    let script = std::fs::read_to_string(root().join("samples/postmortem.script")).unwrap();
+    let lines: Vec<(String, String)> = script
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.starts_with('@') && !l.trim().is_empty())
+        .map(|l| {
+            let (speaker, rest) = l.split_once(':').unwrap();
+            let text = rest.split_once('#').map_or(rest, |(t, _)| t);
+            (speaker.trim().to_string(), text.trim().to_string())
+        })
+        .collect();
+    let turns: Vec<ConversationTurn> = lines
+        .iter()
+        .enumerate()
+        .map(|(i, (speaker, text))| ConversationTurn {
+            id: i as u64 + 1,
+            speaker: Some(speaker),
+            facilitator: speaker == "Maya",
+            text,
+        })
+        .collect();
+    let names: Vec<String> = ["maya", "dan", "priya", "greg"].map(String::from).to_vec();
+    let today = time::macros::date!(2026 - 12 - 01);
+    let items = agreed_items(&turns, Some(today), &names);
+    let got: Vec<(Option<&str>, &str, Option<&str>, Option<&str>)> = items
+        .iter()
+        .map(|i| {
+            (
+                i.owner.as_deref(),
+                i.task.as_str(),
+                i.due.as_deref(),
+                i.due_date.as_deref(),
+            )
+        })
+        .collect();
+    assert_eq!(got, scripted_items(), "{items:#?}");
+    // Without speaker names, owners come from the names said.
+    let anonymous: Vec<ConversationTurn> = turns
+        .iter()
+        .map(|t| ConversationTurn {
+            speaker: None,
+            facilitator: false,
+            ..*t
+        })
+        .collect();
+    let items = agreed_items(&anonymous, Some(today), &names);
+    let owners: Vec<Option<&str>> = items.iter().map(|i| i.owner.as_deref()).collect();
+    let tasks: Vec<&str> = items.iter().map(|i| i.task.as_str()).collect();
+    assert_eq!(
+        tasks,
+        scripted_items().iter().map(|i| i.1).collect::<Vec<_>>(),
+        "{items:#?}"
+    );
+    assert_eq!(&owners[..1], &[Some("Priya")]);
+    assert_eq!(&owners[2..4], &[Some("Dan"), Some("Greg")]);
+}
+
+/// What the bundled meeting agrees, read from its script (meeting on
+/// Tuesday 2026-12-01): owner, task, deadline as said, date.
+fn scripted_items() -> Vec<(
+    Option<&'static str>,
+    &'static str,
+    Option<&'static str>,
+    Option<&'static str>,
+)> {
+    vec![
+        (
+            Some("Priya"),
+            "add a canary check to the config pipeline",
+            Some("Friday"),
+            Some("2026-12-04"),
+        ),
+        (
+            Some("Priya"),
+            "fix the alert",
+            Some("the end of next week"),
+            Some("2026-12-11"),
+        ),
+        (
+            Some("Dan"),
+            "fix the units in the gateway runbook and add a range check",
+            Some("next Wednesday"),
+            Some("2026-12-09"),
+        ),
+        (
+            Some("Greg"),
+            "sponsor a required review for payment config changes",
+            Some("the thirtieth"),
+            Some("2026-12-30"),
+        ),
+        (
+            Some("Maya"),
+            "send a written summary",
+            Some("within twenty four hours"),
+            Some("2026-12-02"),
+        ),
+    ]
+}
+
+#[test]
+fn eval_actions_scores_every_split_and_the_sentence_set() {
+    let b = Blameless::new();
+    let dir = root().join("data/actions");
+    let json: serde_json::Value = serde_json::from_str(&ok(b.run(&[
+        "eval",
+        "actions",
+        dir.to_str().unwrap(),
+        "--format",
+        "json",
+    ])))
+    .unwrap();
+    for split in ["develop", "test"] {
+        let p = json[split]["precision"].as_f64().unwrap();
+        assert!((0.0..=1.0).contains(&p), "{json}");
+        assert!(
+            json[split]["files"].as_object().unwrap().len() >= 4,
+            "{json}"
+        );
+    }
+    let text = ok(b.run(&["eval", "actions", dir.to_str().unwrap()]));
+    assert!(text.contains("test (all 4 files)"), "{text}");
+    // One conversation file, with the differences listed.
+    let one = dir.join("a1.exchanges.jsonl");
+    let text = ok(b.run(&["eval", "actions", one.to_str().unwrap(), "--errors"]));
+    assert!(text.contains("12 conversations"), "{text}");
+    // The single-sentence set still works.
+    let sentences = root().join("data/tags/actions.jsonl");
+    let text = ok(b.run(&["eval", "actions", sentences.to_str().unwrap()]));
+    assert!(text.contains("detection: precision"), "{text}");
+}
