@@ -57,8 +57,9 @@ else
 fi
 export BLAMELESS
 
-log "models: tiny.en, silero-vad, resemblyzer, minilm"
+log "models: tiny.en, silero-vad, resemblyzer, pyannote-segmentation, minilm"
 "$BLAMELESS" models fetch tiny.en >/dev/null
 "$BLAMELESS" models fetch silero-vad >/dev/null
 "$BLAMELESS" models fetch resemblyzer >/dev/null
+"$BLAMELESS" models fetch pyannote-segmentation >/dev/null
 "$BLAMELESS" models fetch minilm >/dev/null

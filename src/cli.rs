@@ -212,6 +212,15 @@ pub struct SpeakerArgs {
     /// 0.25). Lower splits more.
     #[arg(long, value_name = "HEIGHT")]
     pub speaker_threshold: Option<f32>,
+
+    /// Never cut an utterance where the speaker changes inside it.
+    ///
+    /// By default the speaker segmentation model (`blameless models fetch
+    /// pyannote-segmentation`) cuts an utterance in which one person hands
+    /// over to another into one turn each, transcribed and attributed on
+    /// its own; with this flag every utterance keeps one speaker.
+    #[arg(long)]
+    pub no_speaker_changes: bool,
 }
 
 /// `--format` of `speakers diarize`.
@@ -447,7 +456,10 @@ pub struct LiveArgs {
     /// Fixed speakers per source: "0=Priya,1=Marcus" (source index, or a
     /// device or file name) attributes every turn of that source to that
     /// person, without voice attribution. Sources not named here are
-    /// attributed by voice.
+    /// attributed by voice. `replay` of a multi-channel file with this flag
+    /// makes each channel a source (0, 1, ...); speech that leaks into
+    /// another source (echo, a second microphone) is attributed to the
+    /// source where it is loudest, never as a second turn.
     #[arg(long, value_name = "MAP", value_parser = parse_speaker_map, help_heading = "Speakers")]
     pub speaker_map: Option<SpeakerMap>,
 

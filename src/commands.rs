@@ -92,10 +92,26 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                     .file_stem()
                     .map_or_else(|| "replay".into(), |s| s.to_string_lossy().into_owned())
             });
-            let sources = vec![SourceSpec::File {
-                path: args.file,
-                pace,
-            }];
+            // With a speaker map, each channel of a multi-channel file is
+            // a source of its own (a microphone per person).
+            let n_channels = match &args.live.speaker_map {
+                Some(_) => audio::read_file(&args.file)?.channels.len(),
+                None => 1,
+            };
+            let sources = if n_channels > 1 {
+                (0..n_channels)
+                    .map(|channel| SourceSpec::Channel {
+                        path: args.file.clone(),
+                        channel,
+                        pace,
+                    })
+                    .collect()
+            } else {
+                vec![SourceSpec::File {
+                    path: args.file,
+                    pace,
+                }]
+            };
             live(&paths, &ui, sources, title, &args.live)
         }
         Command::Devices { format } => devices(format),
@@ -238,6 +254,13 @@ fn models_command(paths: &Paths, ui: &Ui, command: ModelsCommand) -> Result<Exit
             let mut step = |message: &str| ui.note(message);
             let path = blameless::speakers::fetch_model(&paths.models, &mut step)
                 .context("cannot fetch the speaker model")?;
+            println!("{}", path.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        ModelsCommand::Fetch { name, .. } if name == blameless::speakers::CHANGE_MODEL_NAME => {
+            let mut step = |message: &str| ui.note(message);
+            let path = blameless::speakers::fetch_change_model(&paths.models, &mut step)
+                .context("cannot fetch the speaker change model")?;
             println!("{}", path.display());
             Ok(ExitCode::SUCCESS)
         }
@@ -463,6 +486,8 @@ fn live(
                 Ok(embedder) => Some(pipeline::Speakers {
                     embedder,
                     clusterer: speakers::clusterer(paths, &args.speakers),
+                    change: speakers::load_change_model(paths, &args.speakers, &mut |m| ui.note(m)),
+                    change_config: blameless::speakers::ChangeConfig::default(),
                 }),
                 Err(e) => {
                     ui.note(&format!(
@@ -514,10 +539,12 @@ fn live(
     }
     let dir = store.meetings_dir().join(summary.meeting.id.as_str());
     ui.note(&format!(
-        "meeting {} stored: {} turns in {}",
+        "meeting {} stored: {} turns in {} ({} cut where the speaker changes, {} echoes of another source dropped)",
         summary.meeting.id.as_str(),
         summary.n_turns,
-        dir.display()
+        dir.display(),
+        summary.n_speaker_changes,
+        summary.n_echoes,
     ));
     if let Some(reason) = &summary.meeting.interruption {
         eprintln!(

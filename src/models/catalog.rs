@@ -231,6 +231,8 @@ mod tests {
         // These panic if the catalogue lacks what the code fetches.
         crate::vad::model_sha256();
         crate::speakers::model_sha256();
+        crate::speakers::change_model_sha256();
+        model(crate::speakers::CHANGE_MODEL_NAME).pinned("pytorch_model.bin");
         let minilm = model(crate::encoder::MODEL_NAME);
         for file in crate::encoder::FILES {
             minilm.pinned(file);

@@ -32,6 +32,7 @@
 //! never recording; [`Summary::output_error`] tells the caller.
 
 mod asr_stage;
+mod finals;
 mod source;
 mod speakers_stage;
 mod vad_stage;
@@ -68,6 +69,16 @@ pub enum PipelineError {
     /// An audio file could not be read.
     #[error("source")]
     File(#[source] crate::audio::AudioError),
+    /// A file has fewer channels than a source asks for.
+    #[error("{path}: no channel {channel} (the file has {n_channels})")]
+    NoChannel {
+        /// The file.
+        path: PathBuf,
+        /// The channel asked for, from 0.
+        channel: usize,
+        /// Channels the file has.
+        n_channels: usize,
+    },
     /// A capture device could not be opened.
     #[error("capture")]
     Capture(#[source] crate::capture::CaptureError),
@@ -137,6 +148,12 @@ pub struct Speakers {
     pub embedder: crate::speakers::Embedder,
     /// The clusterer, with enrolled profiles and participant names.
     pub clusterer: crate::speakers::Clusterer,
+    /// The speaker segmentation model: when given, an utterance in which
+    /// the speaker changes becomes one turn per speaker before Whisper
+    /// decodes it.
+    pub change: Option<crate::speakers::ChangeModel>,
+    /// When a change inside an utterance counts.
+    pub change_config: crate::speakers::ChangeConfig,
 }
 
 /// Counters shared by the stages, read for status events.
@@ -161,6 +178,10 @@ pub struct Counters {
     pub speaker_jobs: AtomicU64,
     /// Utterances that went without a speaker because attribution lagged.
     pub skipped_speakers: AtomicU64,
+    /// Cuts made where the speaker changes inside an utterance.
+    pub speaker_changes: AtomicU64,
+    /// Utterances dropped as another source's speech leaking in.
+    pub crosstalk_dropped: AtomicU64,
     /// Final utterances the vad thread has sent (or is waiting to send) and
     /// the asr thread has not taken yet: while nonzero, a partial decode
     /// in progress is cancelled.
@@ -177,6 +198,10 @@ pub struct Summary {
     pub n_turns: u64,
     /// Turns stored without text (Whisper failed, or stopped first).
     pub n_untranscribed: u64,
+    /// Utterances cut in two (or more) where the speaker changes.
+    pub n_speaker_changes: u64,
+    /// Utterances dropped as another source's speech leaking in (echo).
+    pub n_echoes: u64,
     /// Why printing events stopped (stdout closed); the recording went on.
     pub output_error: Option<std::io::Error>,
 }
@@ -458,6 +483,8 @@ pub async fn run(
         meeting,
         n_turns,
         n_untranscribed: n_failed + n_stopped,
+        n_speaker_changes: counters.speaker_changes.load(Ordering::Relaxed),
+        n_echoes: counters.crosstalk_dropped.load(Ordering::Relaxed),
         output_error: out.error,
     })
 }
@@ -539,9 +566,20 @@ fn spawn_stages(
         ));
     }
     drop(chunk_tx);
+    // Voice attribution for the sources `--speaker-map` does not name.
+    let voiced: Vec<bool> = (0..config.sources.len())
+        .map(|i| config.speaker_map.get(i).is_none_or(Option::is_none))
+        .collect();
     let settings = vad_stage::Settings {
         segmenter: config.segmenter.clone(),
         partial_interval_s: config.partial_interval_s,
+        split: config.speakers.as_ref().and_then(|s| {
+            s.change.clone().map(|model| finals::Split {
+                model,
+                config: s.change_config.clone(),
+                voiced: voiced.clone(),
+            })
+        }),
     };
     let (warnings, vad_counters) = (out_tx.clone(), counters.clone());
     stages.push((
@@ -551,10 +589,6 @@ fn spawn_stages(
             SourceEnd::Finished
         })?,
     ));
-    // Voice attribution for the sources `--speaker-map` does not name.
-    let voiced: Vec<bool> = (0..config.sources.len())
-        .map(|i| config.speaker_map.get(i).is_none_or(Option::is_none))
-        .collect();
     let (speaker_jobs, speaker_rx) = match &config.speakers {
         Some(speakers) if voiced.iter().any(|v| *v) => {
             let (job_tx, job_rx) =

@@ -35,6 +35,17 @@ pub enum SourceSpec {
         /// Replay speed.
         pace: Pace,
     },
+    /// One channel of a multi-channel audio file (a recorder with a
+    /// microphone per person, a call recorded as one channel per side),
+    /// paced like a live meeting.
+    Channel {
+        /// The file.
+        path: PathBuf,
+        /// The channel, from 0.
+        channel: usize,
+        /// Replay speed.
+        pace: Pace,
+    },
     /// A capture device (`None`: the default input).
     Device {
         /// Device name as `blameless devices` lists it.
@@ -49,6 +60,11 @@ impl SourceSpec {
             SourceSpec::File { path, .. } => path
                 .file_stem()
                 .map_or_else(|| "file".to_string(), |s| s.to_string_lossy().into_owned()),
+            SourceSpec::Channel { path, channel, .. } => format!(
+                "{}:{channel}",
+                path.file_stem()
+                    .map_or_else(|| "file".into(), |s| s.to_string_lossy())
+            ),
             SourceSpec::Device { name: None } => "default".to_string(),
             SourceSpec::Device { name: Some(name) } => name.clone(),
         }
@@ -64,6 +80,8 @@ pub(crate) enum Opened {
 /// Opens every source, so a missing file or device fails before a meeting
 /// is created.
 pub(crate) fn open_all(specs: &[SourceSpec]) -> Result<Vec<Opened>, PipelineError> {
+    // Channels of one file share one decode.
+    let mut decoded: Vec<(PathBuf, audio::Audio)> = Vec::new();
     specs
         .iter()
         .map(|spec| match spec {
@@ -71,6 +89,31 @@ pub(crate) fn open_all(specs: &[SourceSpec]) -> Result<Vec<Opened>, PipelineErro
                 let decoded = audio::read_file(path).map_err(PipelineError::File)?;
                 Ok(Opened::File {
                     samples: decoded.mono,
+                    pace: *pace,
+                })
+            }
+            SourceSpec::Channel {
+                path,
+                channel,
+                pace,
+            } => {
+                if !decoded.iter().any(|(p, _)| p == path) {
+                    let audio = audio::read_file(path).map_err(PipelineError::File)?;
+                    decoded.push((path.clone(), audio));
+                }
+                let (_, audio) = decoded
+                    .iter()
+                    .find(|(p, _)| p == path)
+                    .expect("just decoded");
+                let samples = audio.channels.get(*channel).cloned().ok_or_else(|| {
+                    PipelineError::NoChannel {
+                        path: path.clone(),
+                        channel: *channel,
+                        n_channels: audio.channels.len(),
+                    }
+                })?;
+                Ok(Opened::File {
+                    samples,
                     pace: *pace,
                 })
             }

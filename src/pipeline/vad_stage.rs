@@ -14,6 +14,7 @@ use std::time::Instant;
 
 use tokio::sync::mpsc;
 
+use super::finals::{Finals, Split, PIECES};
 use super::{AsrOutput, AudioChunk, Counters};
 use crate::audio::SAMPLE_RATE;
 use crate::vad::{SegmentEvent, Segmenter, SegmenterConfig, Vad, FRAME_SAMPLES};
@@ -23,13 +24,17 @@ use crate::vad::{SegmentEvent, Segmenter, SegmenterConfig, Vad, FRAME_SAMPLES};
 pub(crate) struct Settings {
     pub segmenter: SegmenterConfig,
     pub partial_interval_s: f64,
+    /// Cuts finals where the speaker changes, when voice attribution runs.
+    pub split: Option<Split>,
 }
 
 /// Work for the asr thread.
 #[derive(Debug)]
 pub(crate) struct Job {
     pub source: usize,
-    /// Utterance number within its source.
+    /// Utterance number within its source: the VAD's count times
+    /// [`PIECES`], plus the piece for an utterance cut where the speaker
+    /// changes.
     pub utterance: u64,
     /// First sample of the utterance, counted from the source's start.
     pub start_sample: u64,
@@ -146,12 +151,14 @@ pub(crate) fn run(
         .map(|vad| SourceState::new(vad, &settings.segmenter))
         .collect();
     let partial_every = (settings.partial_interval_s * SAMPLE_RATE as f64) as u64;
+    let mut finals = Finals::new(sources.len(), settings.split.clone());
 
     while let Ok(chunk) = chunks.recv() {
         let Some(state) = sources.get_mut(chunk.source) else {
             continue;
         };
         state.history.extend_from_slice(&chunk.samples);
+        finals.hear(chunk.source, &chunk.samples);
         let end = state.end();
         state.arrivals.push_back((end, chunk.arrived));
         let probs = match state.vad.push(&chunk.samples) {
@@ -179,9 +186,10 @@ pub(crate) fn run(
         };
         state.frames += probs.len() as u64;
         for event in state.segmenter.push(&probs) {
-            if !handle(chunk.source, state, event, &jobs, &counters) {
-                return;
-            }
+            handle(chunk.source, state, event, &mut finals);
+        }
+        if !finals.release(&jobs, &counters, false) {
+            return;
         }
         if let (Some(start), true) = (state.current, partial_every > 0) {
             let position = state.segmenter.position().min(state.end());
@@ -189,7 +197,7 @@ pub(crate) fn run(
                 state.last_partial = position;
                 let job = Job {
                     source: chunk.source,
-                    utterance: state.n_utterances,
+                    utterance: state.n_utterances * PIECES,
                     start_sample: start,
                     samples: state.slice(start, position),
                     arrived: chunk.arrived,
@@ -205,9 +213,10 @@ pub(crate) fn run(
     }
     for (index, state) in sources.iter_mut().enumerate() {
         if let Some(event) = state.segmenter.finish() {
-            handle(index, state, event, &jobs, &counters);
+            handle(index, state, event, &mut finals);
         }
     }
+    finals.release(&jobs, &counters, true);
 }
 
 /// Hands a warning to the event loop. Rare, so it may wait for room.
@@ -218,40 +227,26 @@ fn warn(warnings: &mpsc::Sender<AsrOutput>, source: usize, message: &str) {
     });
 }
 
-/// Acts on one segmenter event; false when the asr thread is gone.
-fn handle(
-    source: usize,
-    state: &mut SourceState,
-    event: SegmentEvent,
-    jobs: &SyncSender<Job>,
-    counters: &Counters,
-) -> bool {
+/// Acts on one segmenter event: a finished utterance goes to `finals`.
+fn handle(source: usize, state: &mut SourceState, event: SegmentEvent, finals: &mut Finals) {
     match event {
         SegmentEvent::SpeechStart { at_sample } => {
             state.current = Some(at_sample);
             state.last_partial = at_sample;
-            true
         }
         SegmentEvent::SpeechEnd {
             start_sample,
             end_sample,
         } => {
             state.current = None;
-            let job = Job {
+            finals.finish(
                 source,
-                utterance: state.n_utterances,
+                state.n_utterances,
                 start_sample,
-                samples: state.slice(start_sample, end_sample),
-                arrived: state.arrival_of(end_sample),
-                created: Instant::now(),
-                is_final: true,
-            };
+                state.slice(start_sample, end_sample),
+                state.arrival_of(end_sample),
+            );
             state.n_utterances += 1;
-            // Counted before it waits: a partial decode in progress is
-            // cancelled so the asr thread takes the final at once.
-            counters.finals_waiting.fetch_add(1, Ordering::SeqCst);
-            // Finals wait for room: no utterance is ever dropped.
-            jobs.send(job).is_ok()
         }
     }
 }

@@ -281,6 +281,40 @@ pub fn mapping(reference: &[Segment], hypothesis: &[Segment]) -> Vec<(String, St
     out
 }
 
+/// How many hypothesis turns carry the right speaker: the one the
+/// `mapping` pairs with the reference speaker who talks most during the
+/// turn. Returns (right, turns with reference speech).
+pub fn turn_accuracy(
+    reference: &[Segment],
+    hypothesis: &[Segment],
+    mapping: &[(String, String)],
+) -> (usize, usize) {
+    let (mut right, mut scored) = (0, 0);
+    for h in hypothesis {
+        let mut talk: HashMap<&str, f64> = HashMap::new();
+        for r in reference {
+            let overlap = r.end.min(h.end) - r.start.max(h.start);
+            if overlap > 0.0 {
+                *talk.entry(r.speaker.as_str()).or_default() += overlap;
+            }
+        }
+        let Some((main, _)) = talk
+            .into_iter()
+            .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(a.0)))
+        else {
+            continue;
+        };
+        scored += 1;
+        if mapping
+            .iter()
+            .any(|(r, hyp)| r == main && *hyp == h.speaker)
+        {
+            right += 1;
+        }
+    }
+    (right, scored)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -327,6 +361,22 @@ mod tests {
         let d = score(&r, &h, 0.0);
         assert!((d.reference - 9.0).abs() < 0.02, "{d:?}");
         assert!((d.missed - 0.2).abs() < 0.02, "{d:?}");
+    }
+
+    #[test]
+    fn a_turn_is_right_when_its_main_speaker_maps_to_its_label() {
+        let r = [seg("A", 0.0, 5.0), seg("B", 5.0, 9.0)];
+        // The second turn runs over B's turn but is mostly A's: right for
+        // A's label; the third is B's time with A's label: wrong; the last
+        // holds no reference speech.
+        let h = [
+            seg("a", 0.0, 3.0),
+            seg("a", 3.0, 6.0),
+            seg("a", 6.0, 9.0),
+            seg("b", 9.5, 10.0),
+        ];
+        let m = vec![("A".to_string(), "a".to_string())];
+        assert_eq!(turn_accuracy(&r, &h, &m), (2, 3));
     }
 
     #[test]

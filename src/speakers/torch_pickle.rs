@@ -1,5 +1,5 @@
-//! A reader for PyTorch's legacy (non-zip) checkpoint format, enough for
-//! Resemblyzer's `pretrained.pt`.
+//! A reader for PyTorch checkpoints, enough for Resemblyzer's legacy
+//! `pretrained.pt` and the zip-format segmentation checkpoint in whisperx.
 //!
 //! The legacy format is five things in a row: a pickled magic number, a
 //! pickled protocol version, pickled system information, the pickled object
@@ -9,6 +9,9 @@
 //! knows the opcodes `torch.save` writes and builds tensors from
 //! `torch._utils._rebuild_tensor_v2` calls; it never imports or runs
 //! anything, whatever the file says.
+//!
+//! The zip format (PyTorch 1.6 and later) holds the same pickle as
+//! `<name>/data.pkl` and each storage as its own file `<name>/data/<key>`.
 
 use std::collections::HashMap;
 
@@ -95,6 +98,55 @@ pub fn read_state_dict(bytes: &[u8], key: &str) -> Result<HashMap<String, Tensor
             bytes.len() - input.pos
         ));
     }
+    tensors_under(top, key, |k| storages.get(k).copied())
+}
+
+/// Reads a zip-format checkpoint (`torch.save` since PyTorch 1.6: a zip
+/// archive holding `<name>/data.pkl` and one `<name>/data/<key>` file per
+/// storage) and returns the float32 tensors of the dictionary found under
+/// `key` at the top level (for a Lightning checkpoint: `state_dict`).
+pub fn read_zip_state_dict(bytes: &[u8], key: &str) -> Result<HashMap<String, Tensor>, String> {
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes))
+        .map_err(|e| format!("not a zip-format PyTorch checkpoint: {e}"))?;
+    let pickle_name = zip
+        .file_names()
+        .find(|n| n.ends_with("/data.pkl") && n.matches('/').count() == 1)
+        .map(str::to_string)
+        .ok_or("no data.pkl in the checkpoint")?;
+    let prefix = pickle_name.trim_end_matches("data.pkl").to_string();
+    let read = |zip: &mut zip::ZipArchive<_>, name: &str| -> Result<Vec<u8>, String> {
+        let mut entry = zip.by_name(name).map_err(|e| format!("{name}: {e}"))?;
+        let mut out = Vec::with_capacity(entry.size() as usize);
+        std::io::Read::read_to_end(&mut entry, &mut out).map_err(|e| format!("{name}: {e}"))?;
+        Ok(out)
+    };
+    let pickle = read(&mut zip, &pickle_name)?;
+    let top = unpickle(&mut Input {
+        bytes: &pickle,
+        pos: 0,
+    })?;
+    let mut storages: HashMap<String, Vec<u8>> = HashMap::new();
+    let names: Vec<String> = zip
+        .file_names()
+        .filter_map(|n| {
+            n.strip_prefix(&format!("{prefix}data/"))
+                .map(str::to_string)
+        })
+        .collect();
+    for name in names {
+        let data = read(&mut zip, &format!("{prefix}data/{name}"))?;
+        storages.insert(name, data);
+    }
+    tensors_under(top, key, |k| storages.get(k).map(Vec::as_slice))
+}
+
+/// The float32 tensors of the dictionary under `key` in the unpickled
+/// `top`, their data looked up by storage key.
+fn tensors_under<'s>(
+    top: Value,
+    key: &str,
+    storage: impl Fn(&str) -> Option<&'s [u8]>,
+) -> Result<HashMap<String, Tensor>, String> {
     let Value::Dict(items) = top else {
         return Err("the checkpoint is not a dictionary".into());
     };
@@ -140,9 +192,7 @@ pub fn read_state_dict(bytes: &[u8], key: &str) -> Result<HashMap<String, Tensor
             return Err(format!("{name}: strided tensors are not supported"));
         }
         let n: usize = shape.iter().product();
-        let raw = storages
-            .get(&key)
-            .ok_or_else(|| format!("{name}: storage {key} is missing"))?;
+        let raw = storage(&key).ok_or_else(|| format!("{name}: storage {key} is missing"))?;
         let bytes = raw
             .get(offset * 4..(offset + n) * 4)
             .ok_or_else(|| format!("{name}: storage {key} is too short"))?;
@@ -333,6 +383,7 @@ fn unpickle(input: &mut Input) -> Result<Value, String> {
                 let v = pop(&mut stack)?;
                 match stack.last_mut() {
                     Some(Value::List(l)) => l.push(v),
+                    Some(Value::Opaque) => {}
                     _ => return Err("APPEND to a non-list".into()),
                 }
             }
@@ -340,6 +391,7 @@ fn unpickle(input: &mut Input) -> Result<Value, String> {
                 let items = pop_mark(&mut stack)?;
                 match stack.last_mut() {
                     Some(Value::List(l)) => l.extend(items),
+                    Some(Value::Opaque) => {}
                     _ => return Err("APPENDS to a non-list".into()),
                 }
             }
