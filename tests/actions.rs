@@ -107,7 +107,7 @@ fn bundled_meeting_items_as_scripted() {
     let names: Vec<String> = ["maya", "dan", "priya", "greg"].map(String::from).to_vec();
     let today = time::macros::date!(2026 - 12 - 01);
     let items = agreed_items(&turns, Some(today), &names);
-    let got: Vec<(Option<&str>, &str, Option<&str>, Option<&str>)> = items
+    let got: Vec<Item> = items
         .iter()
         .map(|i| {
             (
@@ -140,14 +140,12 @@ fn bundled_meeting_items_as_scripted() {
     assert_eq!(&owners[2..4], &[Some("Dan"), Some("Greg")]);
 }
 
+/// An item as compared here: owner, task, deadline as said, date.
+type Item<'a> = (Option<&'a str>, &'a str, Option<&'a str>, Option<&'a str>);
+
 /// What the bundled meeting agrees, read from its script (meeting on
 /// Tuesday 2026-12-01): owner, task, deadline as said, date.
-fn scripted_items() -> Vec<(
-    Option<&'static str>,
-    &'static str,
-    Option<&'static str>,
-    Option<&'static str>,
-)> {
+fn scripted_items() -> Vec<Item<'static>> {
     vec![
         (
             Some("Priya"),

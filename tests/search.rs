@@ -140,6 +140,7 @@ fn zoom_vtt_import_gives_named_searchable_turns() {
         [
             "date",
             "end",
+            "marks",
             "meeting_id",
             "score",
             "snippet",

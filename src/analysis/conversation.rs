@@ -60,6 +60,15 @@ enum Stage {
     Dropped,
 }
 
+/// A draft's stage, owner, due date and task before a turn, to see what
+/// the turn changed.
+type DraftState = (
+    Stage,
+    Option<String>,
+    Option<(String, Option<Date>)>,
+    String,
+);
+
 /// One item as the exchange builds it.
 #[derive(Debug, Clone)]
 struct Draft {
@@ -173,12 +182,7 @@ impl ActionLog {
         if let Some(s) = &speaker {
             self.learn(s);
         }
-        let before: Vec<(
-            Stage,
-            Option<String>,
-            Option<(String, Option<Date>)>,
-            String,
-        )> = self
+        let before: Vec<DraftState> = self
             .drafts
             .iter()
             .map(|d| (d.stage, d.owner.clone(), d.due.clone(), d.task.clone()))
@@ -204,8 +208,7 @@ impl ActionLog {
             .drafts
             .iter()
             .enumerate()
-            .filter(|(_, d)| d.stage != Stage::Dropped && d.touched + 1 == self.index)
-            .last()
+            .rfind(|(_, d)| d.stage != Stage::Dropped && d.touched + 1 == self.index)
         {
             self.last_touched = Some(k);
         }
@@ -556,7 +559,7 @@ impl ActionLog {
                 })
                 .or(commits_before_request.first())
                 .copied();
-            if said.decline && !said.counter && commit.map_or(true, |c| c.at > said.decline_at) {
+            if said.decline && !said.counter && commit.is_none_or(|c| c.at > said.decline_at) {
                 let d = &mut self.drafts[k];
                 if asked_me || d.asked.is_none() {
                     d.asked = None;
@@ -834,12 +837,11 @@ impl ActionLog {
             } else if said.no_date && involved {
                 d.no_date_ok = true;
                 d.touch(id, index);
-            } else if said.ask_due && turn.facilitator {
-                d.touch(id, index);
-            } else if said.accept
-                && d.stage == Stage::Agreed
-                && involved
-                && index.saturating_sub(d.touched) <= 1
+            } else if (said.ask_due && turn.facilitator)
+                || (said.accept
+                    && d.stage == Stage::Agreed
+                    && involved
+                    && index.saturating_sub(d.touched) <= 1)
             {
                 d.touch(id, index);
             }
@@ -1531,7 +1533,7 @@ fn task_from(tokens: &[Token], chars: &[char], start: usize, dues: &[Due]) -> (S
                 | "myself"
                 | "there"
         )
-        && !(end == start + 1)
+        && end != start + 1
     {
         end -= 1;
     }
@@ -1888,10 +1890,7 @@ impl Said {
             {
                 said.reassign = Some("me".into());
             }
-            if facilitator
-                && is_name(k)
-                && (seq(tokens, k + 1, &["then"]) || seq(tokens, k + 1, &["does", "the"]) && false)
-            {
+            if facilitator && is_name(k) && seq(tokens, k + 1, &["then"]) {
                 said.reassign = Some(name_text(k));
             }
             if facilitator
@@ -2061,6 +2060,8 @@ fn strip_tail(task: &str, tails: &[&str]) -> String {
         .to_string()
 }
 
+// One condition per kind of word that is not work, kept apart for reading.
+#[allow(clippy::nonminimal_bool)]
 fn is_work_verb_word(word: &str) -> bool {
     !word.is_empty()
         && !NOT_WORK.contains(&word)
@@ -2547,11 +2548,6 @@ fn request_in(
             }
         }
         let (t, _) = task_from(tokens, chars, start, dues);
-        let t = if matches!(verb, "own" | "take" | "handle") && start == v + 1 {
-            t
-        } else {
-            t
-        };
         if content_words(&t).len() >= 2 {
             (Some(t), false)
         } else {
@@ -2996,10 +2992,7 @@ fn request_in(
 /// "the other thing is".
 fn clean_topic(text: &str) -> String {
     let mut words: Vec<&str> = text.split_whitespace().collect();
-    loop {
-        let Some(first) = words.first().map(|w| w.to_lowercase()) else {
-            break;
-        };
+    while let Some(first) = words.first().map(|w| w.to_lowercase()) {
         let first = first
             .trim_matches(|c: char| !c.is_alphanumeric())
             .to_string();

@@ -326,7 +326,7 @@ fn span_of_time(tokens: &[Token], k: usize) -> Option<(usize, i64)> {
             n *= 7;
             n
         }
-        "hours" | "hour" => (n + 23) / 24,
+        "hours" | "hour" => n.div_ceil(24),
         _ => return None,
     };
     Some((j + 1, i64::from(days)))
@@ -438,7 +438,7 @@ fn day_of_month(tokens: &[Token], k: usize) -> Option<(usize, (u8, Option<Month>
         // "june twelfth" reaches here through the month branch; "twenty
         // seventh" and "eighteenth" are days on their own, "second" is not.
         let compound = end > start + 1;
-        if !(k > 0 && month(w(tokens, k - 1)).is_some()) && !compound && dom < 10 {
+        if !(compound || k > 0 && month(w(tokens, k - 1)).is_some()) && dom < 10 {
             return None;
         }
     }

@@ -36,6 +36,10 @@ pub struct LabelHead {
     pub label: Label,
     /// One weight per embedding dimension.
     pub embedding: Vec<f32>,
+    /// One weight per dimension of the previous turn's embedding (empty:
+    /// the head does not read the previous turn).
+    #[serde(default)]
+    pub prev_embedding: Vec<f32>,
     /// One weight per entry of the head's vocabulary.
     pub lexical: Vec<f32>,
     /// One weight per label's rule confidence, in [`Label::ALL`] order.
@@ -99,6 +103,11 @@ impl Head {
         Head::from_json(SHIPPED_EMBEDDING_ONLY).expect("src/analysis/head-embedding.json is valid")
     }
 
+    /// Whether the head reads the previous turn's embedding.
+    pub fn reads_prev(&self) -> bool {
+        self.labels.iter().any(|h| !h.prev_embedding.is_empty())
+    }
+
     /// The turn's lexical features: sublinear TF-IDF over the vocabulary,
     /// L2-normalised, as (index, value) pairs.
     pub fn lexical(&self, text: &str) -> Vec<(usize, f32)> {
@@ -122,8 +131,15 @@ impl Head {
         features
     }
 
-    /// Calibrated probability per label.
-    pub fn probabilities(&self, turn: &TurnText, embedding: &[f32], rule_tags: &[Tag]) -> [f64; 5] {
+    /// Calibrated probability per label. `prev` is the previous turn's
+    /// embedding, when there is one.
+    pub fn probabilities(
+        &self,
+        turn: &TurnText,
+        embedding: &[f32],
+        prev: Option<&[f32]>,
+        rule_tags: &[Tag],
+    ) -> [f64; 5] {
         let text = turn.text;
         let rules = rule_confidences(rule_tags);
         let cancelled = super::cancelled_rules(turn);
@@ -137,6 +153,14 @@ impl Head {
                 .zip(embedding)
                 .map(|(w, x)| w * x)
                 .sum::<f32>();
+            if let Some(prev) = prev {
+                z += head
+                    .prev_embedding
+                    .iter()
+                    .zip(prev)
+                    .map(|(w, x)| w * x)
+                    .sum::<f32>();
+            }
             z += lexical
                 .iter()
                 .map(|(i, x)| head.lexical[*i] * x)
@@ -159,12 +183,20 @@ impl Head {
     }
 
     /// Tags one turn with the rules and the head together. `rule_tags` are
-    /// what [`super::tag_turn`] gave; `embedding` the turn's embedding.
-    pub fn tag(&self, turn: &TurnText, rule_tags: &[Tag], embedding: &[f32]) -> Vec<Tag> {
+    /// what [`super::tag_turn`] gave; `embedding` the turn's embedding and
+    /// `prev` the previous turn's ("yeah, that's on them" after a turn
+    /// naming a team), when there is one.
+    pub fn tag(
+        &self,
+        turn: &TurnText,
+        rule_tags: &[Tag],
+        embedding: &[f32],
+        prev: Option<&[f32]>,
+    ) -> Vec<Tag> {
         if turn.facilitator {
             return Vec::new();
         }
-        let probabilities = self.probabilities(turn, embedding, rule_tags);
+        let probabilities = self.probabilities(turn, embedding, prev, rule_tags);
         let mut tags = Vec::new();
         let mut clauses: Option<Vec<ClauseScore>> = None;
         for (head, p) in self.labels.iter().zip(probabilities) {
@@ -174,7 +206,8 @@ impl Head {
             let evidence = match rule_tags.iter().find(|t| t.label == head.label) {
                 Some(rule) => rule.evidence.clone(),
                 None => {
-                    let scored = clauses.get_or_insert_with(|| self.score_clauses(turn, embedding));
+                    let scored =
+                        clauses.get_or_insert_with(|| self.score_clauses(turn, embedding, prev));
                     clause_evidence(scored, head.label, turn.text)
                 }
             };
@@ -189,7 +222,12 @@ impl Head {
 
     /// Each clause of the turn scored on its own words and rules, with the
     /// whole turn's embedding (so no clause costs another encoder run).
-    fn score_clauses(&self, turn: &TurnText, embedding: &[f32]) -> Vec<ClauseScore> {
+    fn score_clauses(
+        &self,
+        turn: &TurnText,
+        embedding: &[f32],
+        prev: Option<&[f32]>,
+    ) -> Vec<ClauseScore> {
         let spans = clauses(turn.text);
         if spans.len() < 2 {
             return Vec::new();
@@ -203,7 +241,7 @@ impl Head {
                     ..*turn
                 };
                 let rules = super::tag_turn(&clause);
-                let p = self.probabilities(&clause, embedding, &rules);
+                let p = self.probabilities(&clause, embedding, prev, &rules);
                 ClauseScore { span, p }
             })
             .collect()
@@ -418,6 +456,10 @@ mod tests {
             for (h, label) in head.labels.iter().zip(Label::ALL) {
                 assert_eq!(h.label, label);
                 assert_eq!(h.embedding.len(), crate::encoder::DIMENSIONS);
+                assert!(
+                    h.prev_embedding.is_empty()
+                        || h.prev_embedding.len() == crate::encoder::DIMENSIONS
+                );
                 assert_eq!(h.lexical.len(), head.vocabulary.len());
                 assert!(h.platt[0] > 0.0, "{label}: calibration must keep the order");
                 assert!(

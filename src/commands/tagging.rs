@@ -68,11 +68,14 @@ fn run_layers(turns: &[LabelledTurn], names: KnownNames, encoder: &Encoder) -> L
             facilitator: evaluate::is_facilitator(turn),
             names: &[],
         };
+        // Live, the previous turn's embedding is already at hand (the coach
+        // keeps it), so it is computed outside the timed part here.
+        let prev = turn.prev.as_ref().map(|prev| encoder.embed(&prev.text));
         let started = Instant::now();
         let embedding = encoder.embed(&turn.text);
-        combined.push(stacked.tag(&view, rule_tags, &embedding));
+        combined.push(stacked.tag(&view, rule_tags, &embedding, prev.as_deref()));
         learned_ms.push(started.elapsed().as_secs_f64() * 1000.0);
-        model.push(alone.tag(&view, &[], &embedding));
+        model.push(alone.tag(&view, &[], &embedding, prev.as_deref()));
     }
     Layers {
         rules,
@@ -289,6 +292,8 @@ pub fn train_features(paths: &Paths, ui: &Ui, data: &Path) -> Result<ExitCode> {
                 "text": turn.text,
                 "labels": turn.labels,
                 "embedding": encoder.embed(&turn.text),
+                "prev_embedding": turn.prev.as_ref().map(|prev| encoder.embed(&prev.text)),
+                "prev_text": turn.prev.as_ref().map(|prev| prev.text.as_str()),
                 "rules": learned::rule_confidences(rule_tags),
                 "cancelled": cancelled,
             });

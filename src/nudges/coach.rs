@@ -106,6 +106,8 @@ pub struct Coach {
     facilitator: Option<String>,
     names: Vec<String>,
     learned: Option<(Arc<Encoder>, Head)>,
+    /// The previous turn's embedding, when the head reads it.
+    prev_embedding: Option<Vec<f32>>,
     actions: ActionLog,
 }
 
@@ -123,6 +125,7 @@ impl Coach {
             facilitator: facilitator.map(|f| f.trim().to_lowercase()),
             names: Vec::new(),
             learned: None,
+            prev_embedding: None,
             actions: ActionLog::new(None, &[]),
         };
         for name in participants.iter().copied().chain(facilitator) {
@@ -191,9 +194,20 @@ impl Coach {
         };
         let rule_tags = tag_turn(&view);
         let tags = match &self.learned {
-            Some((encoder, head)) if !facilitator => {
+            Some((encoder, head)) if !facilitator || head.reads_prev() => {
+                // The facilitator's turns are never tagged, but when the head
+                // reads the previous turn, theirs is context for the next.
                 let embedding = encoder.embed(turn.text);
-                head.tag(&view, &rule_tags, &embedding)
+                let tags = head.tag(
+                    &view,
+                    &rule_tags,
+                    &embedding,
+                    self.prev_embedding.as_deref(),
+                );
+                if head.reads_prev() {
+                    self.prev_embedding = Some(embedding);
+                }
+                tags
             }
             _ => rule_tags,
         };

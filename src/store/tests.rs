@@ -407,9 +407,12 @@ fn recover_reports_a_directory_that_is_not_a_meeting_and_leaves_it() {
     let store = Store::open(home.path()).unwrap();
     let dir = store.meetings_dir().join("20240101-000000-empty");
     fs::create_dir(&dir).unwrap();
+    // Something that is not ours (an empty directory is a creation that
+    // never started, and recover removes it).
+    fs::write(dir.join("notes.txt"), "mine").unwrap();
     let reports = store.recover().unwrap();
     assert!(matches!(reports[0].outcome, RecoveryOutcome::Failed { .. }));
-    assert_eq!(fs::read_dir(&dir).unwrap().count(), 0);
+    assert_eq!(fs::read_dir(&dir).unwrap().count(), 1);
 }
 
 /// Live corrections and renames are appended to speakers.jsonl and applied
