@@ -12,7 +12,9 @@
 # without voice attribution (`1-nospk`), so the latency speakers add can be
 # read off. Then the tagger's cost per turn: the learned layer (sentence
 # embedding, head, clause evidence) on one core while Whisper decodes a
-# replay on the other. The machine's load is printed beside each run.
+# replay on the other, and voice attribution's cost per utterance (speaker
+# change model, embeddings, clustering) the same way, median and p95. The
+# machine's load is printed beside each run.
 #
 #   scripts/bench-live.sh [--speeds "1 max"] [--samples "postmortem longturns"]
 #                         [--model tiny.en] [--threads N] [--min-silence-ms MS]
@@ -143,3 +145,29 @@ import json, sys
 t = json.load(open(sys.argv[1]))["learned_ms_per_turn"]
 print(f"tagging (learned layer, one core, Whisper on the other): p50 {t['p50']} ms, p95 {t['p95']} ms, max {t['max']} ms per turn")
 PY
+
+# Voice attribution's cost per utterance (speaker change model, GE2E
+# embeddings of the turns it is cut into, clustering) on one core while
+# Whisper decodes a replay on the other: what the live pipeline spends when
+# an utterance ends. `speakers diarize` runs the same steps over the file.
+log "speaker attribution cost (on core 1, Whisper replay on core 0)"
+for name in postmortem hard-meeting pyannote-sample; do
+  [ -f "$ROOT/samples/$name.wav" ] || continue
+  taskset -c 0 "$BLAMELESS" replay "$ROOT/samples/postmortem.wav" --speed max --model "$MODEL" \
+    --threads 1 --rules-only --no-nudges --no-speakers -q --format jsonl > /dev/null &
+  whisper=$!
+  taskset -c 1 "$BLAMELESS" speakers diarize "$ROOT/samples/$name.wav" > /dev/null 2> "$WORK/spk-$name.err"
+  kill "$whisper" 2>/dev/null || true
+  wait "$whisper" 2>/dev/null || true
+  python3 - "$WORK/spk-$name.err" "$name" "$(cut -d' ' -f1-3 /proc/loadavg)" <<'PY'
+import re, sys
+text = open(sys.argv[1]).read()
+m = re.search(r"(\d+) utterances \((\d+) cut.*speaker changes ([\d.]+) ms, embeddings ([\d.]+) ms, clustering ([\d.]+) ms; all speaker work p50 ([\d.]+) ms, p95 ([\d.]+) ms, max ([\d.]+) ms", text)
+if not m:
+    sys.exit(f"speakers diarize said: {text}")
+n, cut, change, embed, cluster, p50, p95, mx = m.groups()
+print(f"speakers ({sys.argv[2]}, {n} utterances, {cut} cut where the speaker changes; load {sys.argv[3]}): "
+      f"p50 {float(p50):.0f} ms, p95 {float(p95):.0f} ms, max {float(mx):.0f} ms per utterance "
+      f"(mean: changes {float(change):.0f}, embeddings {float(embed):.0f}, clustering {float(cluster):.1f})")
+PY
+done
