@@ -282,9 +282,9 @@ def trial_models_fetch(home, rng, window):
     return f"killed {delay:.1f} s in, model {'usable' if out.returncode == 0 else 'absent'}"
 
 
-def timed(fn, *args):
+def timed(fn, *args, **kw):
     started = time.monotonic()
-    fn(*args)
+    fn(*args, **kw)
     return time.monotonic() - started
 
 
