@@ -463,7 +463,7 @@ impl Report {
             let n = bar_units(talk.seconds, longest, TEXT_BAR_WIDTH);
             writeln!(
                 out,
-                "{:<name_width$}  {}{}  {:>6}  {:>3.0}%  {} turns",
+                "{:<name_width$}  {}{}  {:>6}  {:>3.0}%  {:>3} turns",
                 talk.who.replace('`', "'"),
                 "█".repeat(n),
                 " ".repeat(TEXT_BAR_WIDTH - n),
