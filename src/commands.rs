@@ -97,6 +97,9 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Meetings(cli::MeetingsCommand::Show { id, format }) => {
             meetings_show(&paths, &id, format)
         }
+        Command::Meetings(cli::MeetingsCommand::Delete { id, yes }) => {
+            meetings_delete(&paths, &id, yes)
+        }
         Command::Recover { format } => recover(&paths, format),
         Command::Search(args) => search(&paths, &ui, &args),
         Command::Reindex { format } => reindex(&paths, format),
@@ -435,6 +438,7 @@ fn live(
         status_interval_s: args.status_every,
         nudges: analysis::nudge_config(&args.nudges)?,
         facilitator: args.nudges.facilitator.clone(),
+        store_audio: !args.no_audio,
         speaker_map: speakers::speaker_map(
             &sources_names,
             args.speaker_map.as_ref().map(|m| m.0.as_slice()),
@@ -787,10 +791,65 @@ fn meetings_show(paths: &Paths, id: &str, format: ListFormat) -> Result<ExitCode
     Ok(ExitCode::SUCCESS)
 }
 
+fn meetings_delete(paths: &Paths, id: &str, yes: bool) -> Result<ExitCode> {
+    let store = Store::open(&paths.home)?;
+    let id = store.resolve(id)?;
+    let meeting = store.load(id.as_str()).ok();
+    if !yes {
+        if !std::io::stdin().is_terminal() {
+            anyhow::bail!(
+                "not deleting {}: there is no terminal to ask on; pass --yes to delete it",
+                id.as_str()
+            );
+        }
+        let what = meeting.as_ref().map_or(String::new(), |m| {
+            format!(" ({:?}, {} turns)", m.info.title, m.turns.len())
+        });
+        eprint!(
+            "Delete meeting {}{what} with its recordings, for good? [y/N] ",
+            id.as_str()
+        );
+        let mut answer = String::new();
+        std::io::stdin().read_line(&mut answer)?;
+        if !matches!(answer.trim(), "y" | "Y" | "yes" | "YES" | "Yes") {
+            eprintln!("nothing deleted");
+            return Ok(ExitCode::FAILURE);
+        }
+    }
+    // The index lock first: if a live meeting or a reindex holds it, nothing
+    // is deleted (the turns would stay searchable until the next rebuild).
+    let lock = search::lock(&paths.home).with_context(|| {
+        format!(
+            "not deleting {}: the search index is being written; try again when that ends",
+            id.as_str()
+        )
+    })?;
+    store.delete(&id)?;
+    // Rebuilt rather than the turns marked deleted: tantivy keeps deleted
+    // documents' text in its files until segments merge.
+    search::rebuild(&store, &lock).with_context(|| {
+        format!(
+            "{} was deleted, but the search index could not be rebuilt; run `blameless reindex`",
+            id.as_str()
+        )
+    })?;
+    println!("deleted {}", id.as_str());
+    Ok(ExitCode::SUCCESS)
+}
+
 fn recover(paths: &Paths, format: ListFormat) -> Result<ExitCode> {
     use blameless::store::RecoveryOutcome;
     let store = Store::open(&paths.home)?;
     let reports = store.recover()?;
+    // Data from before blameless made everything owner-only.
+    let mut n_tightened = 0;
+    for root in [&paths.home, &paths.models] {
+        n_tightened += blameless::store::private::tighten(root)
+            .with_context(|| format!("cannot make {} owner-only", root.display()))?;
+    }
+    if n_tightened > 0 {
+        eprintln!("recover: {n_tightened} files and directories made owner-only (0600/0700)");
+    }
     let failed = reports
         .iter()
         .any(|r| matches!(r.outcome, RecoveryOutcome::Failed { .. }));

@@ -128,6 +128,8 @@ pub struct Config {
     /// The sentence encoder for the learned tagging layer; `None` tags with
     /// the rules alone.
     pub encoder: Option<std::sync::Arc<crate::encoder::Encoder>>,
+    /// Store the recordings (`false`: the transcript only, `--no-audio`).
+    pub store_audio: bool,
 }
 
 /// The voice attribution a meeting runs with.
@@ -286,7 +288,12 @@ pub async fn run(
     let writer = store.create_meeting(&NewMeeting {
         title: config.title.clone(),
         model: config.model_name.clone(),
-        sources: source_names.clone(),
+        // Without audio the meeting has no recordings to list.
+        sources: if config.store_audio {
+            source_names.clone()
+        } else {
+            Vec::new()
+        },
         started_at: OffsetDateTime::now_utc(),
     })?;
     let meeting_id = writer.id().as_str().to_string();
@@ -309,8 +316,9 @@ pub async fn run(
     let (store_tx, store_rx) = mpsc::channel::<StoreMessage>(STORE_QUEUE);
     // If the store thread cannot start, the writer is dropped with the
     // meeting `recording`, for `recover`, exactly as after a crash.
+    let store_audio = config.store_audio;
     let store_thread = spawn("store", &control, move || {
-        store_loop(writer, store_rx, index)
+        store_loop(writer, store_rx, index, store_audio)
     })?;
     let (out_rx, speaker_rx, stages) =
         spawn_stages(&config, model, vads, opened, &control, &counters, &store_tx)?;
@@ -962,12 +970,17 @@ fn store_loop(
     mut writer: crate::store::MeetingWriter,
     mut rx: mpsc::Receiver<StoreMessage>,
     mut index: Option<crate::search::LiveIndex>,
+    store_audio: bool,
 ) -> Result<(MeetingInfo, Result<(), crate::search::SearchError>), PipelineError> {
     let mut finish = None;
     let written = (|| {
         while let Some(message) = rx.blocking_recv() {
             match message {
-                StoreMessage::Audio { source, samples } => writer.append_audio(source, &samples)?,
+                StoreMessage::Audio { source, samples } => {
+                    if store_audio {
+                        writer.append_audio(source, &samples)?
+                    }
+                }
                 StoreMessage::Turn(turn) => {
                     writer.append_turn(&turn)?;
                     // Never waits: the index is a copy, the store is the truth.

@@ -36,6 +36,7 @@
 //! - `lock.rs`: the advisory lock that keeps `recover` off live meetings.
 
 mod lock;
+pub mod private;
 mod recover;
 mod wav;
 mod writer;
@@ -491,6 +492,41 @@ impl Store {
         write_atomic(&dir, ANALYSIS_FILE, &bytes)
     }
 
+    /// Deletes a finished meeting for good (fails while it is recorded).
+    ///
+    /// The directory is first renamed to a hidden `.deleted-ID` (one atomic
+    /// step: from then on no command sees the meeting), then removed; a
+    /// crash in between leaves the hidden directory, which `recover`
+    /// removes.
+    pub fn delete(&self, id: &MeetingId) -> Result<()> {
+        let meetings = self.meetings_dir();
+        let dir = meetings.join(id.as_str());
+        let lock = lock_finished(id, &dir)?;
+        let doomed = meetings.join(format!("{DELETED_PREFIX}{}", id.as_str()));
+        fs::rename(&dir, &doomed).map_err(StoreError::io(&dir, "delete"))?;
+        drop(lock);
+        sync_dir(&meetings)?;
+        self.remove_deleted()
+    }
+
+    /// Removes what deletions cut off by a crash left behind.
+    pub(crate) fn remove_deleted(&self) -> Result<()> {
+        let meetings = self.meetings_dir();
+        let entries = fs::read_dir(&meetings).map_err(StoreError::io(&meetings, "read"))?;
+        for entry in entries {
+            let entry = entry.map_err(StoreError::io(&meetings, "read"))?;
+            if entry
+                .file_name()
+                .to_string_lossy()
+                .starts_with(DELETED_PREFIX)
+            {
+                let path = entry.path();
+                fs::remove_dir_all(&path).map_err(StoreError::io(&path, "delete"))?;
+            }
+        }
+        sync_dir(&meetings)
+    }
+
     /// Finds the meeting an id or id prefix means.
     pub fn resolve(&self, id: &str) -> Result<MeetingId> {
         // An exact id needs no listing: with 10,000 meetings, listing for
@@ -665,6 +701,9 @@ fn read_info(dir: &Path) -> Result<MeetingInfo> {
     }
     Ok(info)
 }
+
+/// Name prefix of a meeting directory being deleted (hidden: never listed).
+const DELETED_PREFIX: &str = ".deleted-";
 
 /// Highest sample rate a stored recording may claim (the store writes 16 kHz).
 const MAX_SAMPLE_RATE: u32 = 768_000;

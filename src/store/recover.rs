@@ -86,6 +86,8 @@ impl Store {
     /// meetings directory is an error; a meeting that cannot be repaired is
     /// reported with [`RecoveryOutcome::Failed`].
     pub fn recover(&self) -> Result<Vec<RecoveryReport>> {
+        // A deletion cut off by a crash is finished: the user asked for it.
+        self.remove_deleted()?;
         let mut ids = self.meeting_ids()?;
         ids.sort();
         let mut reports = Vec::new();
