@@ -7,16 +7,18 @@
 //! first ALSA call, and take turns through one lock.
 //!
 //! The `null` slave has no clock: the callback gets data as fast as it is
-//! read, and zeros once the file ends. That floods the ring buffer behind
-//! the callback, which is how the drop counting is tested.
+//! read. From a plain file that is a flood (which capture reports as a
+//! runaway device); from a FIFO it is whatever pace the test writes at, so
+//! `testpaced` is fed at real time like a microphone.
 
 mod common;
 
 use std::fs::{self, File};
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
-use std::sync::{Mutex, MutexGuard, OnceLock};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, Instant};
 
 use blameless::audio::Resampler;
@@ -25,8 +27,8 @@ use cpal::{Sample, SampleFormat};
 
 /// The devices and files behind them, shared by every test.
 struct Alsa {
-    /// The raw file behind `testcap` and `testcap_monitor`.
-    raw: PathBuf,
+    /// Write end of the FIFO behind `testpaced`, held open like the next.
+    paced_writer: File,
     /// Write end of the FIFO behind `teststall`. Held open for the whole
     /// process (read-write, so opening never blocks): without a writer,
     /// ALSA opening the FIFO to probe the device would block forever.
@@ -53,17 +55,22 @@ fn set_up() -> Alsa {
     // A placeholder until the device's format is known; ALSA opens the file
     // whenever it opens the device, so it must exist from the start.
     fs::write(&raw, [0_u8; 4096]).expect("write placeholder raw file");
-    let fifo = dir.join("stall.fifo");
-    let status = Command::new("mkfifo")
-        .arg(&fifo)
-        .status()
-        .expect("run mkfifo");
-    assert!(status.success(), "mkfifo failed");
-    let stall_writer = File::options()
-        .read(true)
-        .write(true)
-        .open(&fifo)
-        .expect("open the FIFO read-write");
+    let fifo = |name: &str| {
+        let fifo = dir.join(name);
+        let status = Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .expect("run mkfifo");
+        assert!(status.success(), "mkfifo failed");
+        let writer = File::options()
+            .read(true)
+            .write(true)
+            .open(&fifo)
+            .expect("open the FIFO read-write");
+        (fifo, writer)
+    };
+    let (stall_fifo, stall_writer) = fifo("stall.fifo");
+    let (paced_fifo, paced_writer) = fifo("paced.fifo");
     let device = |name: &str, infile: &Path, description: &str| {
         format!(
             "pcm.{name} {{\n  type file\n  slave.pcm \"null\"\n  file \"/dev/null\"\n  infile \"{}\"\n  format \"raw\"\n  hint {{ show on; description \"{description}\" }}\n}}\n",
@@ -73,13 +80,17 @@ fn set_up() -> Alsa {
     let asoundrc = [
         device("testcap", &raw, "blameless test capture"),
         device("testcap_monitor", &raw, "Monitor of blameless test output"),
-        device("teststall", &fifo, "blameless test stall"),
+        device("teststall", &stall_fifo, "blameless test stall"),
+        device("testpaced", &paced_fifo, "blameless test paced capture"),
     ]
     .concat();
     fs::write(dir.join(".asoundrc"), asoundrc).expect("write .asoundrc");
     // Before any ALSA call in this process; nothing else reads HOME here.
     std::env::set_var("HOME", &dir);
-    Alsa { raw, stall_writer }
+    Alsa {
+        paced_writer,
+        stall_writer,
+    }
 }
 
 /// The listed device called `name`.
@@ -147,10 +158,10 @@ fn encode(format: SampleFormat, value: f32, bytes: &mut Vec<u8>) -> f32 {
     }
 }
 
-/// Writes jfk.wav's samples as the device's raw frames (channel 0 the
-/// speech, every other channel half as loud) and returns the frames as
-/// cpal will deliver them, interleaved `f32`.
-fn write_speech(raw: &Path, format: &StreamFormat) -> Vec<f32> {
+/// jfk.wav's samples as the device's raw frames (channel 0 the speech,
+/// every other channel half as loud), and the frames as cpal will deliver
+/// them, interleaved `f32`.
+fn encode_speech(format: &StreamFormat) -> (Vec<u8>, Vec<f32>) {
     let speech = blameless::audio::read_file(&common::sample("jfk.wav"))
         .expect("decode jfk.wav")
         .mono;
@@ -163,11 +174,35 @@ fn write_speech(raw: &Path, format: &StreamFormat) -> Vec<f32> {
             frames.push(encode(format.sample_format, sample * gain, &mut bytes));
         }
     }
-    // Rename into place: no reader ever sees half a file.
-    let partial = raw.with_extension("partial");
-    fs::write(&partial, &bytes).expect("write raw speech");
-    fs::rename(&partial, raw).expect("move raw speech into place");
-    frames
+    (bytes, frames)
+}
+
+/// Writes `bytes` into `pipe` at the pace of `format` (in blocks of 20 ms),
+/// then silence at the same pace until `done`, as a microphone would.
+fn feed_at_real_time(
+    mut pipe: File,
+    bytes: Vec<u8>,
+    format: &StreamFormat,
+    done: Arc<AtomicBool>,
+) -> std::thread::JoinHandle<()> {
+    let frame_bytes = format.sample_format.sample_size() * usize::from(format.n_channels);
+    let block = (format.sample_rate as usize / 50) * frame_bytes;
+    let block_s = 0.02;
+    std::thread::spawn(move || {
+        let started = Instant::now();
+        let silence = vec![0_u8; block];
+        let mut blocks = bytes.chunks(block).chain(std::iter::repeat(&silence[..]));
+        let mut written_s = 0.0;
+        while !done.load(Ordering::SeqCst) {
+            let chunk = blocks.next().expect("endless");
+            pipe.write_all(chunk).expect("feed the FIFO");
+            written_s += block_s;
+            let due = started + Duration::from_secs_f64(written_s);
+            if let Some(wait) = due.checked_duration_since(Instant::now()) {
+                std::thread::sleep(wait);
+            }
+        }
+    })
 }
 
 /// What the capture path must produce for `frames`: the same resampler and
@@ -187,27 +222,27 @@ fn expected_mono(frames: &[f32], format: &StreamFormat) -> Vec<f32> {
 }
 
 #[test]
-#[ignore = "the null-slave test device floods, which capture now reports as Runaway (device faults); needs a paced device"]
-fn capture_delivers_the_file_resampled_and_counts_drops() {
+fn capture_delivers_the_audio_resampled_and_counts_drops() {
     let alsa = alsa();
-    let format = listed("testcap")
+    let format = listed("testpaced")
         .default_format
-        .expect("testcap has a default format");
-    let frames = write_speech(&alsa.raw, &format);
+        .expect("testpaced has a default format");
+    let (bytes, frames) = encode_speech(&format);
     let expected = expected_mono(&frames, &format);
     assert!(expected.len() > 3 * 16_000, "jfk.wav is 11 s long");
 
-    // A ring larger than the whole file: the first drop can only come after
-    // the file and some zeros are in, so the speech arrives whole.
-    let file_seconds =
-        frames.len() as f64 / f64::from(format.sample_rate) / f64::from(format.n_channels);
+    // A ring of 2 s, read every 5 ms: nothing is dropped while the test
+    // keeps reading.
     let options = CaptureOptions {
-        ring_seconds: file_seconds + 2.0,
+        ring_seconds: 2.0,
         ..CaptureOptions::default()
     };
-    let mut capture = capture::open(Some("testcap"), &options).expect("open testcap");
-    assert_eq!(capture.device(), "testcap");
+    let mut capture = capture::open(Some("testpaced"), &options).expect("open testpaced");
+    assert_eq!(capture.device(), "testpaced");
     assert_eq!(capture.format(), format);
+    let done = Arc::new(AtomicBool::new(false));
+    let pipe = alsa.paced_writer.try_clone().expect("clone the FIFO");
+    let feeder = feed_at_real_time(pipe, bytes, &format, done.clone());
 
     let mut mono = Vec::new();
     let mut channels = Vec::new();
@@ -221,9 +256,10 @@ fn capture_delivers_the_file_resampled_and_counts_drops() {
         );
         capture
             .read_channels(&mut mono, &mut channels)
-            .expect("read testcap");
+            .expect("read testpaced");
         std::thread::sleep(Duration::from_millis(5));
     }
+    assert_eq!(capture.stats().samples_dropped, 0);
 
     // The last few milliseconds of output depend on what ALSA's file plugin
     // delivers around the end of the file, which is not exactly the zero
@@ -258,16 +294,30 @@ fn capture_delivers_the_file_resampled_and_counts_drops() {
         }
     }
 
-    // The device keeps delivering zeros faster than real time; stop reading
-    // for a moment and the ring must overflow: dropped, counted, no panic.
-    std::thread::sleep(Duration::from_millis(300));
-    let status = capture.read(&mut mono).expect("read after the flood");
+    // The device goes on at its pace; stop reading for longer than the
+    // ring holds and it must overflow: dropped, counted, no panic, and not
+    // mistaken for a runaway device.
+    std::thread::sleep(Duration::from_secs(3));
+    let status = capture.read(&mut mono).expect("read after a pause");
     let stats = capture.stats();
     assert!(stats.samples_dropped > 0, "{stats:?}");
     assert!(status.n_dropped > 0, "{status:?}");
     assert!(stats.samples_captured as usize >= frames.len(), "{stats:?}");
 
-    capture.stop();
+    // Stopping joins cpal's worker, which may sit in ALSA's read of the
+    // FIFO: feed it until the stop completes.
+    done.store(true, Ordering::SeqCst);
+    feeder.join().expect("feeder");
+    let stopper = std::thread::spawn(move || {
+        capture.stop();
+        capture
+    });
+    let mut pipe = &alsa.paced_writer;
+    while !stopper.is_finished() {
+        pipe.write_all(&[0_u8; 4096]).expect("feed the FIFO");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let mut capture = stopper.join().expect("stop without panicking");
     capture
         .read(&mut mono)
         .expect("reading after stop is not a stall");

@@ -93,6 +93,8 @@ pub struct TurnFacts<'a> {
 pub struct NudgePolicy {
     config: NudgeConfig,
     last_nudge_at: Option<f64>,
+    /// When the latest turn ended: the meeting's "now" once it is over.
+    last_turn_end: f64,
     last_line: Option<String>,
     /// How many times each line family has been used, to rotate.
     used: std::collections::HashMap<&'static str, usize>,
@@ -114,6 +116,7 @@ impl NudgePolicy {
             balance: Balance::new(config.balance.clone()),
             config,
             last_nudge_at: None,
+            last_turn_end: 0.0,
             last_line: None,
             used: Default::default(),
             intent_stated: false,
@@ -133,6 +136,7 @@ impl NudgePolicy {
 
     /// Considers one finished turn; returns the nudge to show, if any.
     pub fn on_turn(&mut self, turn: &TurnFacts) -> Option<Nudge> {
+        self.last_turn_end = self.last_turn_end.max(turn.end);
         self.n_actions += turn.actions.len();
         self.n_incomplete_actions += turn
             .actions
@@ -180,11 +184,17 @@ impl NudgePolicy {
     }
 
     /// The meeting ended with these items still missing an owner or a
-    /// deadline: one nudge for the first, whatever the interval.
-    /// None once the closing prompt was given: it already asks for owners
-    /// and deadlines.
+    /// deadline: one nudge for the first, within the rate limit like any
+    /// nudge of the meeting. None once the closing prompt was given, or when
+    /// the last nudge was less than the interval before the meeting's end:
+    /// the closing prompt that follows reads back the items missing an owner
+    /// or deadline anyway.
     pub fn on_open_actions(&mut self, open: &[ActionItem]) -> Option<Nudge> {
-        if self.closing_done {
+        if self.closing_done
+            || self
+                .last_nudge_at
+                .is_some_and(|at| self.last_turn_end - at < self.config.min_interval_s)
+        {
             return None;
         }
         let item = open.first()?;

@@ -280,6 +280,55 @@ fn a_source_is_neither_the_facilitator_nor_a_participant() {
     assert!(coach.annotate(&mut record).tags.is_empty());
 }
 
+/// A turn of Priya's ending at `end`.
+fn priya<'a>(id: u64, end: f64, text: &'a str, tags: &'a [Tag]) -> TurnFacts<'a> {
+    TurnFacts {
+        id,
+        speaker: Some("Priya"),
+        facilitator: false,
+        start: end - 5.0,
+        end,
+        text,
+        tags,
+        actions: &[],
+        names: &[],
+    }
+}
+
+#[test]
+fn the_end_of_meeting_action_prompt_keeps_the_rate_limit() {
+    let open = [ActionItem {
+        owner: None,
+        task: "fix the alert".into(),
+        due: None,
+        due_date: None,
+        turns: vec![2],
+        evidence: [0, 0],
+    }];
+    let blame = "Dan pushed it without review. That's on him.";
+    let tags = tag_turn(&TurnText {
+        text: blame,
+        facilitator: false,
+        names: &[],
+    });
+
+    // A blame nudge 20 s before the end: the open item waits for the
+    // closing read-back.
+    let mut policy = NudgePolicy::new(NudgeConfig::default());
+    policy.on_turn(&priya(1, 10.0, OPENING, &[]));
+    assert!(policy.on_turn(&priya(2, 100.0, blame, &tags)).is_some());
+    policy.on_turn(&priya(3, 120.0, "Okay.", &[]));
+    assert_eq!(policy.on_open_actions(&open), None);
+
+    // The last nudge long before the end: the open item gets its prompt.
+    policy.on_turn(&priya(4, 200.0, "Okay.", &[]));
+    let nudge = policy
+        .on_open_actions(&open)
+        .expect("a prompt for the item");
+    assert_eq!(nudge.label, "action_item");
+    assert_eq!(nudge.turn_id, Some(2));
+}
+
 #[test]
 fn reframe_picks_the_line_that_fits_and_fills_the_speaker() {
     use super::lines::reframe;
