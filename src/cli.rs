@@ -505,6 +505,12 @@ pub struct LiveArgs {
     #[arg(long, help_heading = "Speakers")]
     pub no_speakers: bool,
 
+    /// Keep the transcript only: the meeting is stored without its
+    /// recordings (turns, tags and speakers are stored as usual; the audio
+    /// is transcribed and then dropped, never written to disk).
+    #[arg(long)]
+    pub no_audio: bool,
+
     /// Output: without --format, the terminal UI when stdout is a terminal
     /// (keys d u a k p q ?; see docs/feedback.md) and `text` otherwise.
     /// `text` prints turns as they are final; `jsonl` prints every event
@@ -631,6 +637,19 @@ pub enum MeetingsCommand {
         /// Output format.
         #[arg(long, short, value_enum, default_value_t = ListFormat::Text)]
         format: ListFormat,
+    },
+    /// Delete a meeting for good: its recordings, turns and annotations,
+    /// and its turns in the search index (which is rebuilt without them, so
+    /// no copy of the text is left in it).
+    ///
+    /// Asks first; without a terminal to ask on, refuses unless --yes is
+    /// given. A meeting being recorded cannot be deleted.
+    Delete {
+        /// Meeting id (or a unique prefix) from `blameless meetings list`.
+        id: String,
+        /// Delete without asking.
+        #[arg(long, short)]
+        yes: bool,
     },
 }
 

@@ -120,6 +120,9 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Meetings(cli::MeetingsCommand::Show { id, format }) => {
             meetings_show(&paths, &id, format)
         }
+        Command::Meetings(cli::MeetingsCommand::Delete { id, yes }) => {
+            meetings_delete(&paths, &id, yes)
+        }
         Command::Recover { format } => recover(&paths, format),
         Command::Search(args) => search(&paths, &ui, &args),
         Command::Reindex { format } => reindex(&paths, format),
@@ -477,6 +480,7 @@ fn live(
         status_interval_s: args.status_every,
         nudges: analysis::nudge_config(&args.nudges)?,
         facilitator: args.nudges.facilitator.clone(),
+        store_audio: !args.no_audio,
         speaker_map: speakers::speaker_map(
             &sources_names,
             args.speaker_map.as_ref().map(|m| m.0.as_slice()),
@@ -887,11 +891,80 @@ fn describe_feedback(f: &blameless::store::Feedback) -> String {
     text
 }
 
+/// How long `reindex` and `meetings delete` wait for another process's
+/// hold on the index (a `search` catching up) before saying it is busy.
+const INDEX_LOCK_PATIENCE: std::time::Duration = std::time::Duration::from_secs(5);
+
+fn meetings_delete(paths: &Paths, id: &str, yes: bool) -> Result<ExitCode> {
+    let store = Store::open(&paths.home)?;
+    let id = store.resolve(id)?;
+    let meeting = store.load(id.as_str()).ok();
+    if !yes {
+        if !std::io::stdin().is_terminal() {
+            anyhow::bail!(
+                "not deleting {}: there is no terminal to ask on; pass --yes to delete it",
+                id.as_str()
+            );
+        }
+        let what = meeting.as_ref().map_or(String::new(), |m| {
+            format!(" ({:?}, {} turns)", m.info.title, m.turns.len())
+        });
+        eprint!(
+            "Delete meeting {}{what} with its recordings, for good? [y/N] ",
+            id.as_str()
+        );
+        let mut answer = String::new();
+        std::io::stdin().read_line(&mut answer)?;
+        if !matches!(answer.trim(), "y" | "Y" | "yes" | "YES" | "Yes") {
+            eprintln!("nothing deleted");
+            return Ok(ExitCode::FAILURE);
+        }
+    }
+    // The index lock first: if a live meeting or a reindex holds it, nothing
+    // is deleted (the turns would stay searchable until the next rebuild).
+    let lock = search::lock_waiting(&paths.home, INDEX_LOCK_PATIENCE).with_context(|| {
+        format!(
+            "not deleting {}: the search index is being written; try again when that ends",
+            id.as_str()
+        )
+    })?;
+    store.delete(&id)?;
+    // Rebuilt rather than the turns marked deleted: tantivy keeps deleted
+    // documents' text in its files until segments merge.
+    search::rebuild(&store, &lock).with_context(|| {
+        format!(
+            "{} was deleted, but the search index could not be rebuilt; run `blameless reindex`",
+            id.as_str()
+        )
+    })?;
+    println!("deleted {}", id.as_str());
+    Ok(ExitCode::SUCCESS)
+}
+
 fn recover(paths: &Paths, format: ListFormat) -> Result<ExitCode> {
     use blameless::store::RecoveryOutcome;
     let store = Store::open(&paths.home)?;
     let reports = store.recover()?;
-    let failed = reports
+    // Data from before blameless made everything owner-only. A failure
+    // here is reported with the meetings' outcome, not instead of it.
+    let mut n_tightened = 0;
+    let mut failed = false;
+    for root in [&paths.home, &paths.models] {
+        match blameless::store::private::tighten(root) {
+            Ok(n) => n_tightened += n,
+            Err(error) => {
+                failed = true;
+                eprintln!(
+                    "blameless: error: cannot make {} owner-only: {error}; check its permissions (chmod -R go-rwx)",
+                    root.display()
+                );
+            }
+        }
+    }
+    if n_tightened > 0 {
+        eprintln!("recover: {n_tightened} files and directories made owner-only (0600/0700)");
+    }
+    failed |= reports
         .iter()
         .any(|r| matches!(r.outcome, RecoveryOutcome::Failed { .. }));
     let mut out = std::io::stdout().lock();
@@ -1225,7 +1298,8 @@ fn day(t: time::OffsetDateTime) -> String {
 
 fn reindex(paths: &Paths, format: ListFormat) -> Result<ExitCode> {
     let store = Store::open(&paths.home)?;
-    let lock = search::lock(&paths.home).context("cannot rebuild the search index")?;
+    let lock = search::lock_waiting(&paths.home, INDEX_LOCK_PATIENCE)
+        .context("cannot rebuild the search index")?;
     let summary = search::rebuild(&store, &lock)?;
     let mut out = std::io::stdout().lock();
     match format {

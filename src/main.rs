@@ -13,6 +13,9 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
+    // Recordings and transcripts are private: nothing created is readable
+    // by other users, whatever the caller's umask.
+    blameless::store::private::owner_only_from_now_on();
     let cli = blameless::cli::Cli::parse();
     match commands::run(cli) {
         Ok(code) => code,

@@ -31,6 +31,7 @@ fn config(language: &str) -> pipeline::Config {
         speakers: None,
         speaker_map: Vec::new(),
         encoder: None,
+        store_audio: true,
     }
 }
 

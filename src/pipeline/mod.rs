@@ -139,6 +139,8 @@ pub struct Config {
     /// The sentence encoder for the learned tagging layer; `None` tags with
     /// the rules alone.
     pub encoder: Option<std::sync::Arc<crate::encoder::Encoder>>,
+    /// Store the recordings (`false`: the transcript only, `--no-audio`).
+    pub store_audio: bool,
 }
 
 /// The voice attribution a meeting runs with.
@@ -336,7 +338,12 @@ pub async fn run(
     let writer = store.create_meeting(&NewMeeting {
         title: config.title.clone(),
         model: config.model_name.clone(),
-        sources: source_names.clone(),
+        // Without audio the meeting has no recordings to list.
+        sources: if config.store_audio {
+            source_names.clone()
+        } else {
+            Vec::new()
+        },
         started_at: OffsetDateTime::now_utc(),
     })?;
     let meeting_id = writer.id().as_str().to_string();
@@ -577,7 +584,7 @@ fn spawn_stages(
     for (index, opened) in opened.into_iter().enumerate() {
         let outlets = source::Outlets {
             vad: chunk_tx.clone(),
-            store: store_tx.clone(),
+            store: config.store_audio.then(|| store_tx.clone()),
             warnings: out_tx.clone(),
         };
         let (stop, counters) = (control.stop.clone(), counters.clone());

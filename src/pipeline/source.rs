@@ -130,8 +130,9 @@ pub(crate) fn open_all(specs: &[SourceSpec]) -> Result<Vec<Opened>, PipelineErro
 pub(crate) struct Outlets {
     /// To the VAD.
     pub vad: SyncSender<AudioChunk>,
-    /// To the store, first, so audio is on disk before anything else happens.
-    pub store: mpsc::Sender<StoreMessage>,
+    /// To the store, first, so audio is on disk before anything else happens;
+    /// `None` when the meeting keeps no audio (`--no-audio`).
+    pub store: Option<mpsc::Sender<StoreMessage>>,
     /// Warnings for the user.
     pub warnings: mpsc::Sender<AsrOutput>,
 }
@@ -141,13 +142,14 @@ impl Outlets {
     fn send(&self, source: usize, samples: Vec<f32>, samples_in: &AtomicU64) -> bool {
         let arrived = Instant::now();
         samples_in.fetch_add(samples.len() as u64, Ordering::Relaxed);
-        let stored = self
-            .store
-            .blocking_send(StoreMessage::Audio {
-                source,
-                samples: samples.clone(),
-            })
-            .is_ok();
+        let stored = self.store.as_ref().is_none_or(|store| {
+            store
+                .blocking_send(StoreMessage::Audio {
+                    source,
+                    samples: samples.clone(),
+                })
+                .is_ok()
+        });
         stored
             && self
                 .vad

@@ -256,6 +256,25 @@ pub struct IndexLock {
     _file: File,
 }
 
+/// Takes the writers' lock of the index in `home`, waiting up to
+/// `patience` for another process to let go of it.
+///
+/// For commands the user starts to change the index (`reindex`, `meetings
+/// delete`): a `search` holds the lock for the moment it takes to catch up,
+/// which is no reason to fail; a recording holds it until its meeting ends,
+/// and that is reported ([`SearchError::Busy`]) once `patience` is over.
+pub fn lock_waiting(home: &Path, patience: std::time::Duration) -> Result<IndexLock> {
+    let deadline = std::time::Instant::now() + patience;
+    loop {
+        match lock(home) {
+            Err(SearchError::Busy { .. }) if std::time::Instant::now() < deadline => {
+                std::thread::sleep(std::time::Duration::from_millis(50));
+            }
+            other => return other,
+        }
+    }
+}
+
 /// Takes the writers' lock of the index in `home` without waiting.
 pub fn lock(home: &Path) -> Result<IndexLock> {
     std::fs::create_dir_all(home).map_err(SearchError::io(home, "create"))?;

@@ -187,6 +187,22 @@ impl SearchIndex {
     /// Opens the index of the data home `home`; `None` if there is none yet.
     /// An index of another layout version is an error, never read.
     pub fn open(home: &Path) -> Result<Option<SearchIndex>> {
+        // A rebuild that swaps the directory in between reading the index's
+        // list of segments and opening them makes the first try fail; the
+        // second finds the new index whole.
+        let mut tries = 0;
+        loop {
+            match SearchIndex::open_once(home) {
+                Err(SearchError::Index { .. }) if tries < 3 => {
+                    tries += 1;
+                    std::thread::sleep(std::time::Duration::from_millis(50));
+                }
+                other => return other,
+            }
+        }
+    }
+
+    fn open_once(home: &Path) -> Result<Option<SearchIndex>> {
         let dir = index_dir(home);
         match write::freshness(&dir) {
             Freshness::Missing => return Ok(None),

@@ -293,14 +293,51 @@ pub fn rebuild(store: &Store, _lock: &IndexLock) -> Result<RebuildSummary> {
 }
 
 /// Puts the index in `new_dir` in place of `home/index`.
+///
+/// In one step where the file system can (Linux `renameat2` with
+/// `RENAME_EXCHANGE`): a `search` running meanwhile finds the old index or
+/// the new one, never none (which it would report as "nothing indexed").
 fn swap_in(home: &Path, new_dir: &Path, old_dir: &Path) -> Result<()> {
     let dir = index_dir(home);
     if dir.exists() {
-        fs::rename(&dir, old_dir).map_err(SearchError::io(&dir, "move aside"))?;
+        if exchange(new_dir, &dir).is_ok() {
+            // `new_dir` now holds the old index.
+            fs::rename(new_dir, old_dir).map_err(SearchError::io(new_dir, "move aside"))?;
+        } else {
+            fs::rename(&dir, old_dir).map_err(SearchError::io(&dir, "move aside"))?;
+            fs::rename(new_dir, &dir).map_err(SearchError::io(new_dir, "move into place"))?;
+        }
+    } else {
+        fs::rename(new_dir, &dir).map_err(SearchError::io(new_dir, "move into place"))?;
     }
-    fs::rename(new_dir, &dir).map_err(SearchError::io(new_dir, "move into place"))?;
     // Readers of the old index keep their open files; removing it is safe.
     remove_if_present(old_dir)
+}
+
+/// Swaps two directories atomically (Linux 3.15+; fails elsewhere).
+fn exchange(a: &Path, b: &Path) -> std::io::Result<()> {
+    use std::os::unix::ffi::OsStrExt;
+    let c_path = |p: &Path| {
+        std::ffi::CString::new(p.as_os_str().as_bytes())
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))
+    };
+    let (a, b) = (c_path(a)?, c_path(b)?);
+    // SAFETY: both paths are valid NUL-terminated strings that outlive the
+    // call; renameat2 only reads them.
+    let rc = unsafe {
+        libc::renameat2(
+            libc::AT_FDCWD,
+            a.as_ptr(),
+            libc::AT_FDCWD,
+            b.as_ptr(),
+            libc::RENAME_EXCHANGE,
+        )
+    };
+    if rc == 0 {
+        Ok(())
+    } else {
+        Err(std::io::Error::last_os_error())
+    }
 }
 
 fn remove_if_present(dir: &Path) -> Result<()> {

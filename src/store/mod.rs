@@ -47,6 +47,7 @@
 mod feedback;
 mod follow;
 mod lock;
+pub mod private;
 mod recover;
 mod wav;
 mod writer;
@@ -530,6 +531,19 @@ impl Store {
             bytes.push(b'\n');
         }
         write_atomic(&dir, ANALYSIS_FILE, &bytes)
+    }
+
+    /// Deletes a finished meeting for good (fails while it is recorded).
+    ///
+    /// The directory is first renamed to a hidden name (one atomic step:
+    /// from then on no command sees the meeting), then removed; a crash in
+    /// between leaves the hidden directory, which `recover` removes.
+    pub fn delete(&self, id: &MeetingId) -> Result<()> {
+        let dir = self.meetings_dir().join(id.as_str());
+        // Held until the directory is gone: no recording or `recover` can
+        // start on it meanwhile.
+        let _lock = lock_finished(id, &dir)?;
+        recover::remove_meeting_dir(&dir, id)
     }
 
     /// Finds the meeting an id or id prefix means.

@@ -23,8 +23,9 @@ use super::{
     TurnRecord, IMPORTING_FILE, MEETING_FILE, TORN_FILE, TURNS_FILE,
 };
 
-/// Prefix of a meeting directory being deleted by `recover` (hidden, so a
-/// crash halfway leaves nothing that looks like a meeting).
+/// Prefix of a meeting directory being deleted (by `meetings delete` or by
+/// `recover`; hidden, so a crash halfway leaves nothing that looks like a
+/// meeting).
 const REMOVING_PREFIX: &str = ".removing-";
 
 /// What `recover` found and did for one meeting.
@@ -102,6 +103,7 @@ impl Store {
     /// meetings directory is an error; a meeting that cannot be repaired is
     /// reported with [`RecoveryOutcome::Failed`].
     pub fn recover(&self) -> Result<Vec<RecoveryReport>> {
+        // Deletions a crash cut short are finished: the user asked for them.
         remove_leftover_deletions(&self.meetings_dir());
         let mut ids = self.meeting_ids()?;
         ids.sort();
@@ -242,7 +244,7 @@ fn unfinished_creation(dir: &Path) -> Result<Option<String>> {
 /// Deletes a meeting directory: first renamed to a hidden name, so that a
 /// crash halfway leaves no half-deleted meeting, only a hidden directory
 /// the next `recover` finishes deleting.
-fn remove_meeting_dir(dir: &Path, id: &MeetingId) -> Result<()> {
+pub(super) fn remove_meeting_dir(dir: &Path, id: &MeetingId) -> Result<()> {
     let Some(parent) = dir.parent() else {
         return Ok(());
     };
