@@ -4,6 +4,7 @@
 mod analysis;
 mod feedback;
 mod report;
+mod serve;
 mod speakers;
 mod tagging;
 
@@ -129,6 +130,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Import(args) => import(&paths, &ui, &args),
         Command::Export(args) => export(&paths, &ui, &args),
         Command::Report(args) => report::report(&paths, &ui, &args),
+        Command::Serve(args) => serve::run(&paths, args),
     }
 }
 
