@@ -22,7 +22,7 @@ use serde_json::{Map, Value};
 
 use super::lock::{self, TryLock};
 use super::{
-    read_info, MeetingId, MeetingStatus, MeetingSummary, Store, StoreError, TurnRecord, TURNS_FILE,
+    read_info, MeetingId, MeetingInfo, MeetingStatus, Store, StoreError, TurnRecord, TURNS_FILE,
 };
 use crate::events::Event;
 
@@ -64,14 +64,18 @@ impl EventLog {
 impl Store {
     /// The meetings a live process is recording right now, newest first. A
     /// meeting still marked `recording` whose process died (it waits for
-    /// `recover`) is not among them.
-    pub fn recording_now(&self) -> Result<Vec<MeetingSummary>, StoreError> {
+    /// `recover`) is not among them. Reads only `meeting.json` of each
+    /// meeting, so it is cheap enough to ask every second.
+    pub fn recording_now(&self) -> Result<Vec<MeetingInfo>, StoreError> {
         let mut live = Vec::new();
-        for summary in self.list()? {
-            if summary.status == Some(MeetingStatus::Recording) && self.is_recording(&summary.id)? {
-                live.push(summary);
+        for id in self.meeting_ids()? {
+            let dir = self.meetings_dir().join(id.as_str());
+            let Ok(info) = read_info(&dir) else { continue };
+            if info.status == MeetingStatus::Recording && self.is_recording(&id)? {
+                live.push(info);
             }
         }
+        live.sort_by(|a, b| b.id.cmp(&a.id));
         Ok(live)
     }
 
@@ -277,6 +281,29 @@ mod tests {
             .iter()
             .map(|m| m["type"].as_str().unwrap())
             .collect()
+    }
+
+    #[test]
+    fn a_meeting_is_recording_now_while_its_writer_lives() {
+        let home = tempfile::tempdir().unwrap();
+        let store = Store::open(home.path()).unwrap();
+        let writer = store
+            .create_meeting(&super::super::NewMeeting {
+                title: "live".into(),
+                model: "tiny.en".into(),
+                sources: vec!["mic".into()],
+                started_at: time::OffsetDateTime::now_utc(),
+            })
+            .unwrap();
+        let id = writer.id().clone();
+        let live = store.recording_now().unwrap();
+        assert_eq!(live.len(), 1);
+        assert_eq!(live[0].id, id);
+        // A writer gone without closing the meeting (as after a crash):
+        // still marked recording, but nobody records it.
+        drop(writer);
+        assert!(!store.is_recording(&id).unwrap());
+        assert!(store.recording_now().unwrap().is_empty());
     }
 
     #[test]
