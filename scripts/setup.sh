@@ -26,7 +26,9 @@ as_root() {
 }
 
 # tmux: the terminal UI test runs `replay` in a real pseudo-terminal (tests/tui.rs).
-PACKAGES=(cmake g++ clang libclang-dev pkg-config libasound2-dev espeak-ng flite sox tmux)
+# chromium (headless) and a font: the web dashboard test loads the live page in a
+# real browser and saves screenshots (tests/browser.rs).
+PACKAGES=(cmake g++ clang libclang-dev pkg-config libasound2-dev espeak-ng flite sox tmux chromium fonts-dejavu-core)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -135,6 +135,18 @@ pub enum Command {
     /// Export every turn as one JSON document per line, for Quickwit or
     /// OpenSearch (see docs/search.md for their mappings).
     Export(ExportArgs),
+    /// Serve the local web dashboard: the live meeting, past meetings,
+    /// search.
+    ///
+    /// A second screen for the facilitator: the meeting that another
+    /// `blameless record` or `replay` is recording right now (turns as they
+    /// are stored, tagged words highlighted, the current nudge, talk time,
+    /// recording health), the stored meetings with their transcripts, nudges
+    /// and action items, and search with the filters of `blameless search`.
+    /// Everything is served from this binary; the page fetches nothing from
+    /// the internet. Listens on 127.0.0.1 only, unless --addr says
+    /// otherwise, and then only with --token. Ctrl-C stops.
+    Serve(ServeArgs),
     /// Who spoke: voice profiles, attribution of a file, renames.
     ///
     /// Voice profiles are personal data: they are kept owner-only in the
@@ -230,6 +242,30 @@ pub enum DiarizeFormat {
     Jsonl,
     /// NIST RTTM.
     Rttm,
+}
+
+/// `blameless serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address and port to listen on. The default answers only to this
+    /// machine; any other address (0.0.0.0, a LAN address) makes the
+    /// meetings reachable from the network and needs --token. Port 0 picks
+    /// a free port (the URL printed says which).
+    #[arg(long, default_value = "127.0.0.1:8642", value_name = "IP:PORT")]
+    pub addr: std::net::SocketAddr,
+
+    /// A secret every request must carry: open the printed URL, which ends
+    /// in ?token=..., once, and the browser keeps it in a cookie (scripts
+    /// may send `Authorization: Bearer TOKEN`). Required when --addr is not
+    /// a loopback address; at least 16 characters. Prefer the environment
+    /// variable: a command line is visible to other users.
+    #[arg(
+        long,
+        env = "BLAMELESS_SERVE_TOKEN",
+        value_name = "TOKEN",
+        hide_env_values = true
+    )]
+    pub token: Option<String>,
 }
 
 /// `blameless search`.
@@ -362,7 +398,9 @@ impl DateArg {
     }
 }
 
-fn parse_date(text: &str) -> Result<DateArg, String> {
+/// A day (`YYYY-MM-DD`) or an instant (RFC 3339), as `--since`, `--until`
+/// and `--date` take it; the error says what is expected.
+pub fn parse_date(text: &str) -> Result<DateArg, String> {
     use time::format_description::well_known::Rfc3339;
     if let Ok(t) = time::OffsetDateTime::parse(text, &Rfc3339) {
         return Ok(DateArg::Instant(t));

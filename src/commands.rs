@@ -3,6 +3,7 @@
 
 mod analysis;
 mod feedback;
+mod serve;
 mod speakers;
 mod tagging;
 
@@ -127,6 +128,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Reindex { format } => reindex(&paths, format),
         Command::Import(args) => import(&paths, &ui, &args),
         Command::Export(args) => export(&paths, &ui, &args),
+        Command::Serve(args) => serve::run(&paths, args),
     }
 }
 

@@ -31,7 +31,8 @@
 //! - [`search`]: the tantivy index of past meetings' turns: live indexing,
 //!   rebuilds from the store, queries with filters, counts, NDJSON export.
 //! - [`ui`]: what the facilitator sees: the terminal UI of `record` and
-//!   `replay`, fed by events, storing marks through the store.
+//!   `replay`, fed by events, storing marks through the store; the web
+//!   dashboard of `serve` (live view, past meetings, search).
 //! - [`cli`]: the command line as typed.
 //! - [`config`]: typed settings built from the command line.
 //!

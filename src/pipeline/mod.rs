@@ -49,7 +49,7 @@ use tokio::sync::mpsc;
 use crate::asr;
 use crate::events::{Event, TurnTiming, SCHEMA};
 use crate::nudges::Coach;
-use crate::store::{MeetingInfo, NewMeeting, Store, TurnRecord};
+use crate::store::{EventLog, MeetingInfo, NewMeeting, Store, TurnRecord, EVENTS_FILE};
 use crate::vad::SegmenterConfig;
 
 use self::source::SourceEnd;
@@ -347,7 +347,13 @@ pub async fn run(
         started_at: OffsetDateTime::now_utc(),
     })?;
     let meeting_id = writer.id().as_str().to_string();
-    let mut out = Output { emit, error: None };
+    // Viewers in other processes (`blameless serve`) follow the meeting
+    // through its files; without the events file they still see the turns.
+    let mut out = Output {
+        emit,
+        error: None,
+        log: EventLog::open(writer.dir()).ok(),
+    };
     out.emit(&Event::Meeting {
         schema: SCHEMA,
         id: meeting_id.clone(),
@@ -522,13 +528,30 @@ impl Control {
 /// The caller's `emit`, until it first fails: then printing stops and the
 /// error is kept for [`Summary::output_error`]; the meeting goes on (a user
 /// whose pager or UI closed still expects the recording they started).
+/// Every event also goes to the meeting's `events.jsonl` for viewers in
+/// other processes, until that fails or the disk is in trouble.
 struct Output<F> {
+    /// The caller's sink (stdout, the terminal UI).
     emit: F,
+    /// The sink's first error.
     error: Option<std::io::Error>,
+    /// The meeting's events file; `None` once it failed or was closed.
+    log: Option<EventLog>,
 }
 
 impl<F: FnMut(&Event) -> std::io::Result<()>> Output<F> {
     fn emit(&mut self, event: &Event) {
+        if let Some(log) = &mut self.log {
+            if let Err(error) = log.append(event) {
+                self.log = None;
+                self.emit(&Event::Warning {
+                    source: None,
+                    message: format!(
+                        "the live view of `blameless serve` stops here (cannot write {EVENTS_FILE}: {error}); the meeting goes on being recorded"
+                    ),
+                });
+            }
+        }
         if self.error.is_none() {
             if let Err(error) = (self.emit)(event) {
                 self.error = Some(error);
@@ -740,6 +763,9 @@ async fn event_loop(
             }
             Some(message) = store_warnings.recv() => {
                 out.emit(&Event::Warning { source: None, message });
+                // The store is short of space or failing: the viewers'
+                // convenience file must not compete with the turns.
+                out.log = None;
                 continue;
             }
             result = recv_speaker(&mut state.speaker_rx) => {

@@ -17,6 +17,8 @@
 //!     speakers.jsonl             speaker corrections, appended
 //!     feedback.jsonl             facilitator feedback (dismissed/used nudges, marks), appended
 //!     feedback.jsonl.torn        only after `recover`: a torn last feedback line
+//!     events.jsonl               live events other than turns (partials, nudges, status,
+//!                                warnings, end), appended for viewers; not a record
 //!     lock                       PID of the writer; flock-ed while a writer or recover works
 //! ```
 //!
@@ -39,8 +41,11 @@
 //! - `wav.rs`: the WAV layout, incremental appends and header checks.
 //! - `lock.rs`: the advisory lock that keeps `recover` off live meetings.
 //! - `feedback.rs`: [`Feedback`], what the facilitator marked (`feedback.jsonl`).
+//! - `follow.rs`: [`EventLog`] and [`Follower`]: a meeting followed from
+//!   another process while it is recorded (`events.jsonl`).
 
 mod feedback;
+mod follow;
 mod lock;
 pub mod private;
 mod recover;
@@ -58,6 +63,7 @@ use time::OffsetDateTime;
 pub use feedback::{
     summarize_nudge_feedback, Feedback, FeedbackKind, LabelFeedback, NudgeFeedback,
 };
+pub use follow::{EventLog, Follower, EVENTS_FILE};
 pub use recover::{RecoveryOutcome, RecoveryReport, SourceRecovery};
 pub use writer::MeetingWriter;
 
