@@ -97,7 +97,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             // With a speaker map, each channel of a multi-channel file is
             // a source of its own (a microphone per person).
             let n_channels = match &args.live.speaker_map {
-                Some(_) => audio::read_file(&args.file)?.channels.len(),
+                Some(_) => audio::probe(&args.file)?.n_channels,
                 None => 1,
             };
             let sources = if n_channels > 1 {
