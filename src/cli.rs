@@ -135,6 +135,16 @@ pub enum Command {
     /// Export every turn as one JSON document per line, for Quickwit or
     /// OpenSearch (see docs/search.md for their mappings).
     Export(ExportArgs),
+    /// Write a meeting's report: the summary to send after the review.
+    ///
+    /// Title, date, duration and participants; action items with owners and
+    /// deadlines, and apart those missing either; flagged moments with the
+    /// words that triggered each tag and a line to reframe it; what the
+    /// facilitator marked; talk time per speaker; tag counts per speaker (a
+    /// learning aid for the facilitator, never a score of people); and the
+    /// timeline of every turn. Markdown by default; HTML is one
+    /// self-contained page that fetches nothing and prints cleanly.
+    Report(ReportArgs),
     /// Serve the local web dashboard: the live meeting, past meetings,
     /// search.
     ///
@@ -467,6 +477,37 @@ pub struct ExportArgs {
     /// Write here instead of stdout.
     #[arg(long, short, value_name = "FILE")]
     pub out: Option<PathBuf>,
+}
+
+/// `blameless report`.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// The meeting (id or unique prefix).
+    pub meeting: String,
+
+    /// Output format.
+    #[arg(long, short, value_enum, default_value_t = ReportFormat::Markdown)]
+    pub format: ReportFormat,
+
+    /// Write the report to FILE instead of stdout.
+    ///
+    /// An existing file is never replaced unless --force is given.
+    #[arg(long, short, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+
+    /// Replace FILE if it exists.
+    #[arg(long, requires = "out")]
+    pub force: bool,
+}
+
+/// `--format` values of `report`.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum ReportFormat {
+    /// Markdown, for a summary mail, a ticket or a wiki page.
+    Markdown,
+    /// One self-contained HTML page (inline CSS and SVG), for a browser or
+    /// a printer.
+    Html,
 }
 
 /// `--format` values of `export`.
@@ -1036,6 +1077,37 @@ mod tests {
         assert_eq!(args.asr.model, "tiny.en");
         assert_eq!(args.asr.language, "en");
         assert_eq!(args.format, TranscriptFormat::Text);
+    }
+
+    #[test]
+    fn report_defaults_to_markdown_on_stdout_and_force_needs_a_file() {
+        let cli = Cli::try_parse_from(["blameless", "report", "2026"]).unwrap();
+        let Command::Report(args) = cli.command else {
+            panic!("not report")
+        };
+        assert_eq!(args.meeting, "2026");
+        assert_eq!(args.format, ReportFormat::Markdown);
+        assert_eq!(args.out, None);
+        assert!(!args.force);
+        let cli = Cli::try_parse_from([
+            "blameless",
+            "report",
+            "m",
+            "-f",
+            "html",
+            "-o",
+            "r.html",
+            "--force",
+        ])
+        .unwrap();
+        let Command::Report(args) = cli.command else {
+            panic!("not report")
+        };
+        assert_eq!(args.format, ReportFormat::Html);
+        assert_eq!(args.out, Some(PathBuf::from("r.html")));
+        assert!(args.force);
+        assert!(Cli::try_parse_from(["blameless", "report", "m", "--force"]).is_err());
+        assert!(Cli::try_parse_from(["blameless", "report", "m", "-f", "pdf"]).is_err());
     }
 
     #[test]

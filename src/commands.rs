@@ -3,6 +3,7 @@
 
 mod analysis;
 mod feedback;
+mod report;
 mod serve;
 mod speakers;
 mod tagging;
@@ -96,7 +97,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             // With a speaker map, each channel of a multi-channel file is
             // a source of its own (a microphone per person).
             let n_channels = match &args.live.speaker_map {
-                Some(_) => audio::read_file(&args.file)?.channels.len(),
+                Some(_) => audio::probe(&args.file)?.n_channels,
                 None => 1,
             };
             let sources = if n_channels > 1 {
@@ -128,6 +129,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Reindex { format } => reindex(&paths, format),
         Command::Import(args) => import(&paths, &ui, &args),
         Command::Export(args) => export(&paths, &ui, &args),
+        Command::Report(args) => report::report(&paths, &ui, &args),
         Command::Serve(args) => serve::run(&paths, args),
     }
 }
@@ -855,7 +857,7 @@ fn meetings_show(paths: &Paths, id: &str, format: ListFormat) -> Result<ExitCode
                     .iter()
                     .filter(|f| f.turn_id == Some(turn.id))
                 {
-                    writeln!(out, "        ^ marked: {}", describe_feedback(f))?;
+                    writeln!(out, "        ^ marked: {}", f.describe())?;
                 }
             }
             let unattached: Vec<_> = meeting
@@ -866,29 +868,12 @@ fn meetings_show(paths: &Paths, id: &str, format: ListFormat) -> Result<ExitCode
             if !unattached.is_empty() {
                 writeln!(out)?;
                 for f in unattached {
-                    writeln!(
-                        out,
-                        "[{}] facilitator: {}",
-                        mm_ss(f.at),
-                        describe_feedback(f)
-                    )?;
+                    writeln!(out, "[{}] facilitator: {}", mm_ss(f.at), f.describe())?;
                 }
             }
         }
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// One piece of facilitator feedback for people: "nudge dismissed as not
-/// helpful (blame: \"Let's leave Dan aside...\")".
-fn describe_feedback(f: &blameless::store::Feedback) -> String {
-    let mut text = f.kind.describe().to_string();
-    match (&f.label, &f.nudge) {
-        (Some(label), Some(nudge)) => text.push_str(&format!(" ({label}: {nudge:?})")),
-        (Some(label), None) => text.push_str(&format!(" ({label})")),
-        _ => {}
-    }
-    text
 }
 
 /// How long `reindex` and `meetings delete` wait for another process's

@@ -220,3 +220,29 @@ fn ogg_cut_in_half_is_an_error_not_unrecognised() {
     let error = read_file(&path).expect_err("truncated OGG");
     assert!(matches!(error, AudioError::Truncated { .. }), "{error:?}");
 }
+
+/// `replay` decodes as it goes: a fault found only at the end of a file
+/// comes after the audio before it, as the last item of the stream.
+#[test]
+fn a_stream_of_a_cut_flac_delivers_its_audio_then_the_fault() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = make_sine(dir.path(), "cut.flac", 44_100, 1, 4, Some(16));
+    let bytes = std::fs::read(&path).expect("read FLAC");
+    std::fs::write(&path, &bytes[..bytes.len() / 2]).expect("cut FLAC");
+    let (format, taps) =
+        blameless::audio::stream_file(&path, &[blameless::audio::Signal::Mono]).expect("starts");
+    assert_eq!(format.source_rate, 44_100);
+    let mut n_samples = 0;
+    let mut fault = None;
+    while let Some(block) = taps[0].next_block() {
+        assert!(fault.is_none(), "nothing comes after the fault");
+        match block {
+            Ok(block) => n_samples += block.len(),
+            Err(error) => fault = Some(error),
+        }
+    }
+    let seconds = n_samples as f64 / f64::from(SAMPLE_RATE);
+    assert!((1.5..2.5).contains(&seconds), "{seconds} s before the cut");
+    let fault = fault.expect("the cut is reported");
+    assert!(matches!(*fault, AudioError::Truncated { .. }), "{fault:?}");
+}

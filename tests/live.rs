@@ -793,3 +793,60 @@ fn two_writers_at_once_record_two_complete_meetings() {
     let text = found.to_string();
     assert!(ids.iter().all(|id| text.contains(id.as_str())), "{text}");
 }
+
+/// Replay decodes the file as it goes, so a fault its decoder finds only at
+/// the end (a FLAC cut short) comes after the meeting started: the audio
+/// before it is transcribed and stored, a warning says what happened, and
+/// the meeting is interrupted, not lost.
+#[test]
+fn a_file_found_cut_short_during_replay_keeps_what_came_before() {
+    let b = Blameless::new();
+    let flac = b.path("call.flac");
+    let status = std::process::Command::new("sox")
+        .arg(sample("postmortem.wav"))
+        .arg(&flac)
+        .args(["trim", "0", "30"])
+        .status()
+        .expect("sox (scripts/setup.sh installs it)");
+    assert!(status.success());
+    let bytes = std::fs::read(&flac).unwrap();
+    std::fs::write(&flac, &bytes[..bytes.len() * 2 / 3]).unwrap();
+    // What the decoder makes of it before the fault, sample for sample.
+    let (_, taps) =
+        blameless::audio::stream_file(&flac, &[blameless::audio::Signal::Mono]).unwrap();
+    let mut decoded = Vec::new();
+    while let Some(Ok(block)) = taps[0].next_block() {
+        decoded.extend(block);
+    }
+    assert!(decoded.len() > 16_000 * 10, "{} samples", decoded.len());
+
+    let output = b.run(&[
+        "replay",
+        flac.to_str().unwrap(),
+        "--speed",
+        "max",
+        "--format",
+        "jsonl",
+        "--no-speakers",
+    ]);
+    assert_eq!(output.status.code(), Some(3), "{}", stderr(&output));
+    let events = events(&String::from_utf8_lossy(&output.stdout));
+    let warned = of_type(&events, "warning")
+        .iter()
+        .any(|w| w["message"].as_str().unwrap().contains("truncated"));
+    assert!(warned, "{events:?}");
+    let turns = of_type(&events, "turn");
+    assert!(!turns.is_empty());
+    let id = events[0]["id"].as_str().unwrap();
+    let meeting = shown(&b, id);
+    assert_eq!(meeting["meeting"]["status"], "interrupted", "{meeting}");
+    assert_eq!(meeting["turns"].as_array().unwrap().len(), turns.len());
+    let dir = std::path::PathBuf::from(events[0]["dir"].as_str().unwrap());
+    let mut reader = hound::WavReader::open(dir.join("source-0.wav")).unwrap();
+    let wav: Vec<i16> = reader.samples::<i16>().map(|s| s.unwrap()).collect();
+    assert_eq!(wav.len(), decoded.len(), "every sample before the fault");
+    for (i, (&got, &want)) in wav.iter().zip(&decoded).enumerate() {
+        let want = (want.clamp(-1.0, 1.0) * 32767.0).round() as i32;
+        assert!((got as i32 - want).abs() <= 1, "sample {i} differs");
+    }
+}

@@ -18,16 +18,24 @@ use symphonia::core::meta::MetadataOptions;
 use symphonia::core::probe::Hint;
 use symphonia::core::sample::Sample;
 
-use super::{Audio, AudioError, Collector};
+use super::{AudioError, Collector, Sink};
 
 /// Share of packets that may fail to decode before the file counts as corrupt.
 /// A few bad packets (a damaged MP3 frame) only cost a few milliseconds.
 const MAX_BAD_PACKET_SHARE: f64 = 0.1;
 
-/// Decodes `file` at `path` with whatever symphonia format its content matches.
-/// `magic` is the start of the file, for telling a cut-off audio file from one
-/// that is not audio at all.
-pub(super) fn decode(path: &Path, mut file: File, magic: &[u8]) -> Result<Audio, AudioError> {
+/// Decodes `file` at `path` with whatever symphonia format its content
+/// matches, into `sink`. `magic` is the start of the file, for telling a
+/// cut-off audio file from one that is not audio at all.
+///
+/// Some faults are only known at the end (too many bad packets, a stream
+/// shorter than its header says): the sink has had the audio before them.
+pub(super) fn decode(
+    path: &Path,
+    mut file: File,
+    magic: &[u8],
+    sink: &mut dyn Sink,
+) -> Result<(), AudioError> {
     if magic.starts_with(b"fLaC") {
         if let Some(problem) =
             flac_metadata_problem(&mut file).map_err(|error| AudioError::Read {
@@ -86,7 +94,8 @@ pub(super) fn decode(path: &Path, mut file: File, magic: &[u8]) -> Result<Audio,
         })?;
 
     // The rate and layout are only certain once a packet has been decoded.
-    let mut collector: Option<(Collector, u32, usize)> = None;
+    let mut sink = Some(sink);
+    let mut collector: Option<(Collector<'_>, u32, usize)> = None;
     let mut interleaved = Vec::new();
     let mut n_frames: u64 = 0;
     let mut n_packets: u64 = 0;
@@ -123,7 +132,14 @@ pub(super) fn decode(path: &Path, mut file: File, magic: &[u8]) -> Result<Audio,
         let n_channels = decoded.spec().channels.count();
         let (collector, expected_rate, expected_channels) = match &mut collector {
             Some(collector) => collector,
-            None => collector.insert((Collector::new(path, rate, n_channels)?, rate, n_channels)),
+            None => {
+                let sink = sink.take().expect("the sink goes to the first collector");
+                collector.insert((
+                    Collector::new(path, rate, n_channels, sink)?,
+                    rate,
+                    n_channels,
+                ))
+            }
         };
         if (rate, n_channels) != (*expected_rate, *expected_channels) {
             return Err(AudioError::Unsupported {

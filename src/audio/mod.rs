@@ -12,9 +12,13 @@
 //! - `compressed.rs`: everything else through symphonia.
 //! - `resample.rs`: [`Resampler`], the one path from any rate to 16 kHz,
 //!   shared with live capture.
+//! - `stream.rs`: [`stream_file`], the same decoding on a thread of its own,
+//!   handing 16 kHz blocks over a bounded channel as they are consumed
+//!   (`replay` of a meeting of any length in constant memory).
 
 mod compressed;
 mod resample;
+mod stream;
 #[cfg(test)]
 mod test_signals;
 mod wav;
@@ -25,6 +29,7 @@ use std::panic::{self, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 
 pub use resample::{Resampler, MAX_CHANNELS, MAX_SOURCE_RATE, MIN_SOURCE_RATE};
+pub use stream::{probe, stream_file, Signal, Tap};
 
 /// Sample rate of everything downstream of this module.
 pub const SAMPLE_RATE: u32 = 16_000;
@@ -49,6 +54,15 @@ impl Audio {
     pub fn duration_s(&self) -> f64 {
         self.mono.len() as f64 / SAMPLE_RATE as f64
     }
+}
+
+/// The layout of a file's audio, known once its first audio is decoded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Format {
+    /// Channels in the file.
+    pub n_channels: usize,
+    /// Sample rate of the file before resampling.
+    pub source_rate: u32,
 }
 
 /// Why a file could not be turned into samples.
@@ -140,8 +154,16 @@ pub enum AudioError {
 /// `RIFF....WAVE` go to hound (falling back to symphonia for WAV encodings
 /// hound lacks, such as ADPCM or 64-bit float), everything else to
 /// symphonia's probe, with the extension as a hint. Decoding streams through
-/// the [`Resampler`] so only the 16 kHz result is held in memory.
+/// the [`Resampler`] so only the 16 kHz result is held in memory (all of it:
+/// [`stream_file`] holds only what has not been consumed yet).
 pub fn read_file(path: &Path) -> Result<Audio, AudioError> {
+    let mut gathered = Gather::default();
+    decode_into(path, &mut gathered)?;
+    Ok(gathered.into_audio())
+}
+
+/// Decodes `path` into `sink`, block by block (see [`read_file`]).
+fn decode_into(path: &Path, sink: &mut dyn Sink) -> Result<(), AudioError> {
     let mut file = File::open(path).map_err(|source| open_error(path, source))?;
     let read_error = |source| AudioError::Read {
         path: path.to_path_buf(),
@@ -162,9 +184,9 @@ pub fn read_file(path: &Path) -> Result<Audio, AudioError> {
     // malformed file must become an error, not take the program down.
     let decoded = panic::catch_unwind(AssertUnwindSafe(|| {
         if is_wav {
-            decode_wav(path, file, file_len, &magic)
+            decode_wav(path, file, file_len, &magic, sink)
         } else {
-            compressed::decode(path, file, &magic[..n_magic])
+            compressed::decode(path, file, &magic[..n_magic], sink)
         }
     }));
     decoded.unwrap_or_else(|_| {
@@ -176,13 +198,19 @@ pub fn read_file(path: &Path) -> Result<Audio, AudioError> {
 }
 
 /// hound first; symphonia for the WAV encodings hound does not read.
-fn decode_wav(path: &Path, file: File, file_len: u64, magic: &[u8]) -> Result<Audio, AudioError> {
-    let hound_error = match wav::decode(path, file, file_len)? {
-        wav::Decoded::Audio(audio) => return Ok(audio),
+fn decode_wav(
+    path: &Path,
+    file: File,
+    file_len: u64,
+    magic: &[u8],
+    sink: &mut dyn Sink,
+) -> Result<(), AudioError> {
+    let hound_error = match wav::decode(path, file, file_len, sink)? {
+        wav::Decoded::Done => return Ok(()),
         wav::Decoded::NotForHound(hound_error) => hound_error,
     };
     let file = File::open(path).map_err(|source| open_error(path, source))?;
-    match compressed::decode(path, file, magic) {
+    match compressed::decode(path, file, magic, sink) {
         Err(AudioError::NotAudio { .. } | AudioError::Unsupported { .. }) => {
             Err(AudioError::Unsupported {
                 path: path.to_path_buf(),
@@ -218,23 +246,36 @@ fn read_up_to(reader: &mut impl Read, buffer: &mut [u8]) -> io::Result<usize> {
     Ok(filled)
 }
 
-/// Streams decoded, interleaved blocks through one [`Resampler`] and sorts the
-/// 16 kHz result into channels.
-struct Collector {
-    /// Converts the source rate to 16 kHz.
-    resampler: Resampler,
-    /// The 16 kHz result so far, one vector per channel.
-    channels: Vec<Vec<f32>>,
-    /// Interleaved 16 kHz output of the latest block, reused.
-    scratch: Vec<f32>,
-    /// Sample rate of the source, in Hz.
-    source_rate: u32,
+/// Where a decoder's 16 kHz audio goes, block by block.
+trait Sink {
+    /// The layout of the blocks to come; called once, before any block.
+    fn begin(&mut self, format: Format);
+    /// One block of 16 kHz frames, interleaved over the channels `begin`
+    /// announced (never empty). An error stops decoding.
+    fn take(&mut self, interleaved: &[f32]) -> Result<(), AudioError>;
 }
 
-impl Collector {
+/// Streams decoded, interleaved blocks through one [`Resampler`] into a
+/// [`Sink`].
+struct Collector<'s> {
+    /// Converts the source rate to 16 kHz.
+    resampler: Resampler,
+    /// Interleaved 16 kHz output of the latest block, reused.
+    scratch: Vec<f32>,
+    /// 16 kHz samples (all channels) handed to the sink so far.
+    n_out: u64,
+    sink: &'s mut dyn Sink,
+}
+
+impl<'s> Collector<'s> {
     /// Fails with [`AudioError::Unsupported`] for a rate or channel count the
     /// resampler cannot handle.
-    fn new(path: &Path, source_rate: u32, n_channels: usize) -> Result<Self, AudioError> {
+    fn new(
+        path: &Path,
+        source_rate: u32,
+        n_channels: usize,
+        sink: &'s mut dyn Sink,
+    ) -> Result<Self, AudioError> {
         let unsupported = |detail: String| AudioError::Unsupported {
             path: path.to_path_buf(),
             detail,
@@ -249,11 +290,16 @@ impl Collector {
                 "channel count of {n_channels} (supported: 1 to {MAX_CHANNELS})"
             )));
         }
-        Ok(Collector {
-            resampler: Resampler::new(source_rate, n_channels)?,
-            channels: vec![Vec::new(); n_channels],
-            scratch: Vec::new(),
+        let resampler = Resampler::new(source_rate, n_channels)?;
+        sink.begin(Format {
+            n_channels,
             source_rate,
+        });
+        Ok(Collector {
+            resampler,
+            scratch: Vec::new(),
+            n_out: 0,
+            sink,
         })
     }
 
@@ -261,24 +307,77 @@ impl Collector {
     fn push(&mut self, interleaved: &[f32]) -> Result<(), AudioError> {
         self.scratch.clear();
         self.resampler.process(interleaved, &mut self.scratch)?;
-        self.sort_scratch();
-        Ok(())
+        self.hand_over()
     }
 
-    /// Flushes the resampler and mixes the mono signal.
-    fn finish(mut self, path: &Path) -> Result<Audio, AudioError> {
+    /// Flushes the resampler; fails if the file held no samples at all.
+    fn finish(mut self, path: &Path) -> Result<(), AudioError> {
         self.scratch.clear();
         self.resampler.flush(&mut self.scratch)?;
-        self.sort_scratch();
-        let n_frames = self.channels.first().map_or(0, Vec::len);
-        if n_frames == 0 {
+        self.hand_over()?;
+        if self.n_out == 0 {
             return Err(AudioError::NoSamples {
                 path: path.to_path_buf(),
             });
         }
+        Ok(())
+    }
+
+    fn hand_over(&mut self) -> Result<(), AudioError> {
+        if self.scratch.is_empty() {
+            return Ok(());
+        }
+        self.n_out += self.scratch.len() as u64;
+        self.sink.take(&self.scratch)
+    }
+}
+
+/// The mono mix of one interleaved block: the mean of its channels, frame by
+/// frame (a mono block as it is).
+fn mix_to_mono(interleaved: &[f32], n_channels: usize) -> Vec<f32> {
+    if n_channels <= 1 {
+        return interleaved.to_vec();
+    }
+    let scale = 1.0 / n_channels as f32;
+    interleaved
+        .chunks_exact(n_channels)
+        .map(|frame| frame.iter().fold(0.0_f32, |mixed, sample| mixed + sample) * scale)
+        .collect()
+}
+
+/// A [`Sink`] that keeps everything, per channel, for [`read_file`].
+#[derive(Default)]
+struct Gather {
+    /// The 16 kHz result so far, one vector per channel.
+    channels: Vec<Vec<f32>>,
+    /// Sample rate of the source, in Hz.
+    source_rate: u32,
+}
+
+impl Sink for Gather {
+    fn begin(&mut self, format: Format) {
+        self.channels = vec![Vec::new(); format.n_channels];
+        self.source_rate = format.source_rate;
+    }
+
+    fn take(&mut self, interleaved: &[f32]) -> Result<(), AudioError> {
+        let n_channels = self.channels.len();
+        for frame in interleaved.chunks_exact(n_channels) {
+            for (channel, sample) in self.channels.iter_mut().zip(frame) {
+                channel.push(*sample);
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Gather {
+    /// The channels and their mono mix.
+    fn into_audio(self) -> Audio {
         let mono = match self.channels.as_slice() {
             [only] => only.clone(),
             channels => {
+                let n_frames = channels.first().map_or(0, Vec::len);
                 let scale = 1.0 / channels.len() as f32;
                 let mut mono = vec![0.0_f32; n_frames];
                 for channel in channels {
@@ -290,20 +389,10 @@ impl Collector {
                 mono
             }
         };
-        Ok(Audio {
+        Audio {
             mono,
             channels: self.channels,
             source_rate: self.source_rate,
-        })
-    }
-
-    /// Appends the interleaved `scratch` to the per-channel vectors.
-    fn sort_scratch(&mut self) {
-        let n_channels = self.channels.len();
-        for frame in self.scratch.chunks_exact(n_channels) {
-            for (channel, sample) in self.channels.iter_mut().zip(frame) {
-                channel.push(*sample);
-            }
         }
     }
 }
@@ -428,7 +517,9 @@ mod tests {
         let path = dir.path().join("sine.wav");
         write_int_wav(&path, 44_100, 16, &[sine(44_100, 440.0, 0.5, 44_100)]);
         let file = File::open(&path).expect("open test WAV");
-        let audio = compressed::decode(&path, file, b"RIFF").expect("decode through symphonia");
+        let mut gathered = Gather::default();
+        compressed::decode(&path, file, b"RIFF", &mut gathered).expect("decode through symphonia");
+        let audio = gathered.into_audio();
         assert_eq!(audio.mono.len(), 16_000);
         assert_is_440_hz_sine(&audio.mono, 0.5);
     }

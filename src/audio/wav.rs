@@ -12,12 +12,12 @@ use std::fs::File;
 use std::io::{self, BufReader, Read};
 use std::path::Path;
 
-use super::{Audio, AudioError, Collector};
+use super::{AudioError, Collector, Sink};
 
 /// What [`decode`] made of a RIFF/WAVE file.
 pub(super) enum Decoded {
-    /// hound decoded it.
-    Audio(Audio),
+    /// hound decoded it into the sink.
+    Done,
     /// hound does not handle this WAV encoding (say ADPCM or 64-bit float);
     /// carries hound's reason.
     NotForHound(String),
@@ -35,8 +35,14 @@ const EXTENSIBLE: u16 = 0xfffe;
 /// Format tag of integer PCM.
 const PCM: u16 = 1;
 
-/// Decodes the RIFF/WAVE file `file` of `file_len` bytes at `path`.
-pub(super) fn decode(path: &Path, file: File, file_len: u64) -> Result<Decoded, AudioError> {
+/// Decodes the RIFF/WAVE file `file` of `file_len` bytes at `path` into
+/// `sink` (which sees nothing when hound cannot read the file).
+pub(super) fn decode(
+    path: &Path,
+    file: File,
+    file_len: u64,
+    sink: &mut dyn Sink,
+) -> Result<Decoded, AudioError> {
     let mut data = BufReader::new(file);
     let (header, fmt) = clean_header(&mut data, path, file_len)?;
     let reader = match hound::WavReader::new(io::Cursor::new(header).chain(data)) {
@@ -55,7 +61,7 @@ pub(super) fn decode(path: &Path, file: File, file_len: u64) -> Result<Decoded, 
         Err(error) => return Err(hound_error(path, error)),
     };
     let spec = reader.spec();
-    let mut collector = Collector::new(path, spec.sample_rate, usize::from(spec.channels))?;
+    let mut collector = Collector::new(path, spec.sample_rate, usize::from(spec.channels), sink)?;
     match (spec.sample_format, spec.bits_per_sample) {
         (hound::SampleFormat::Float, 32) => {
             stream(
@@ -83,14 +89,14 @@ pub(super) fn decode(path: &Path, file: File, file_len: u64) -> Result<Decoded, 
             });
         }
     }
-    collector.finish(path).map(Decoded::Audio)
+    collector.finish(path).map(|()| Decoded::Done)
 }
 
 /// Feeds hound's interleaved samples to `collector` in blocks.
 fn stream<S>(
     samples: impl Iterator<Item = hound::Result<S>>,
     to_f32: impl Fn(S) -> f32,
-    collector: &mut Collector,
+    collector: &mut Collector<'_>,
     path: &Path,
 ) -> Result<(), AudioError> {
     let mut block = Vec::with_capacity(BLOCK_SAMPLES);

@@ -33,6 +33,54 @@ pub fn for_label(label: Label) -> &'static [Line] {
     }
 }
 
+/// The redirection line for a turn tagged `label` when no nudge carried
+/// one (the rate limit held it back, or the meeting was imported): the most
+/// specific line of the label's family that fits the turn's words and names
+/// nobody but the speaker, with the speaker filled in. Without a speaker,
+/// a line that needs one is said without the name. Used by the report.
+pub fn reframe(label: Label, text: &str, speaker: Option<&str>) -> String {
+    let family = for_label(label);
+    let lower = text.to_lowercase();
+    let fits = |line: &Line| {
+        (line.when.is_empty() || line.when.iter().any(|w| lower.contains(w)))
+            && !line.text.contains("{name}")
+            && !line.text.contains("{task}")
+    };
+    // As the live policy ranks them: lines made for these words, and lines
+    // that address the speaker, first; the family's order among equals.
+    let specificity = |line: &Line| {
+        usize::from(!line.when.is_empty()) + usize::from(line.text.contains("{speaker}"))
+    };
+    let usable =
+        |line: &&Line| fits(line) && (speaker.is_some() || !line.text.contains("{speaker}"));
+    let line = (0..=2)
+        .rev()
+        .find_map(|level| {
+            family
+                .iter()
+                .filter(usable)
+                .find(|l| specificity(l) == level)
+        })
+        .or_else(|| family.iter().find(|l| fits(l)))
+        .unwrap_or(&family[0]);
+    match speaker {
+        Some(speaker) => line.text.replace("{speaker}", speaker),
+        None => without_speaker(line.text),
+    }
+}
+
+/// A line said without its `{speaker}`: "Thanks, {speaker}. Why..." becomes
+/// "Thanks. Why...", "{speaker}, you followed" becomes "You followed".
+fn without_speaker(text: &str) -> String {
+    let text = text.replace(", {speaker}", "").replace("{speaker}, ", "");
+    let text = text.replace("{speaker}", "").replace("{name}", "");
+    let mut chars = text.trim_start().chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
 /// Lines for `blame`.
 pub const BLAME: &[Line] = &[
         line("Let's leave {name} aside for a moment: what was the system showing then?"),

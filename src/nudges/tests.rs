@@ -328,3 +328,42 @@ fn the_end_of_meeting_action_prompt_keeps_the_rate_limit() {
     assert_eq!(nudge.label, "action_item");
     assert_eq!(nudge.turn_id, Some(2));
 }
+
+#[test]
+fn reframe_picks_the_line_that_fits_and_fills_the_speaker() {
+    use super::lines::reframe;
+    use crate::analysis::Label;
+    // Made for the turn's words and addressed to the speaker first.
+    assert_eq!(
+        reframe(Label::Defensive, "I followed the runbook.", Some("Dan")),
+        "Dan, you followed the runbook, and that helps us. Where did it stop matching what was happening?"
+    );
+    assert_eq!(
+        reframe(
+            Label::Counterfactual,
+            "I should have watched the dashboards.",
+            Some("Dan")
+        ),
+        "Dan, that's hindsight talking: what did you know at that moment?"
+    );
+    // Never a line about a person the report cannot name.
+    assert_eq!(
+        reframe(Label::Blame, "That's on him.", Some("Priya")),
+        "Can we say that as events: which change, which signal, what time?"
+    );
+    // Without a speaker: a line that needs none, or the line said without the name.
+    assert_eq!(
+        reframe(Label::Defensive, "That's not fair.", None),
+        "Nobody is being graded here. What did you expect after that step, and what did you see?"
+    );
+    assert_eq!(
+        reframe(Label::Defensive, "The runbook says so.", None),
+        "You followed the runbook, and that helps us. Where did it stop matching what was happening?"
+    );
+    for label in Label::ALL {
+        for speaker in [None, Some("Lena")] {
+            let line = reframe(label, "whatever was said", speaker);
+            assert!(!line.is_empty() && !line.contains('{'), "{label}: {line}");
+        }
+    }
+}

@@ -434,6 +434,9 @@ pub async fn run(
             Ok(SourceEnd::Lost(error)) => {
                 interruption.get_or_insert(format!("a source was lost: {error}"));
             }
+            Ok(SourceEnd::Unreadable(error)) => {
+                interruption.get_or_insert(format!("a file could not be read to its end: {error}"));
+            }
             Err(_) => {
                 interruption.get_or_insert(format!("the {stage} thread failed"));
                 stage_error.get_or_insert(PipelineError::Panicked { stage });

@@ -73,54 +73,65 @@ impl SourceSpec {
 
 /// A source ready to pump.
 pub(crate) enum Opened {
-    File { samples: Vec<f32>, pace: Pace },
+    /// A file (or one channel of it), decoded as it is pumped.
+    File {
+        feed: audio::Tap,
+        pace: Pace,
+    },
     Device(Box<crate::capture::Capture>),
 }
 
 /// Opens every source, so a missing file or device fails before a meeting
 /// is created.
+///
+/// A file is decoded on its own thread as its sources consume it (held
+/// audio stays a few seconds, however long the meeting); the channels of
+/// one file share one decode.
 pub(crate) fn open_all(specs: &[SourceSpec]) -> Result<Vec<Opened>, PipelineError> {
-    // Channels of one file share one decode.
-    let mut decoded: Vec<(PathBuf, audio::Audio)> = Vec::new();
+    // Each file once, with the signal each of its sources takes.
+    let mut files: Vec<(&PathBuf, Vec<(usize, audio::Signal)>)> = Vec::new();
+    for (index, spec) in specs.iter().enumerate() {
+        let (path, signal) = match spec {
+            SourceSpec::File { path, .. } => (path, audio::Signal::Mono),
+            SourceSpec::Channel { path, channel, .. } => (path, audio::Signal::Channel(*channel)),
+            SourceSpec::Device { .. } => continue,
+        };
+        match files.iter_mut().find(|(p, _)| *p == path) {
+            Some((_, signals)) => signals.push((index, signal)),
+            None => files.push((path, vec![(index, signal)])),
+        }
+    }
+    let mut feeds: Vec<Option<audio::Tap>> = specs.iter().map(|_| None).collect();
+    for (path, signals) in files {
+        let wanted: Vec<audio::Signal> = signals.iter().map(|(_, s)| *s).collect();
+        let (format, taps) = audio::stream_file(path, &wanted).map_err(PipelineError::File)?;
+        for ((index, signal), tap) in signals.into_iter().zip(taps) {
+            if let audio::Signal::Channel(channel) = signal {
+                if channel >= format.n_channels {
+                    return Err(PipelineError::NoChannel {
+                        path: path.clone(),
+                        channel,
+                        n_channels: format.n_channels,
+                    });
+                }
+            }
+            feeds[index] = Some(tap);
+        }
+    }
     specs
         .iter()
-        .map(|spec| match spec {
-            SourceSpec::File { path, pace } => {
-                let decoded = audio::read_file(path).map_err(PipelineError::File)?;
-                Ok(Opened::File {
-                    samples: decoded.mono,
-                    pace: *pace,
-                })
+        .zip(feeds)
+        .map(|(spec, feed)| match (spec, feed) {
+            (SourceSpec::File { pace, .. } | SourceSpec::Channel { pace, .. }, Some(feed)) => {
+                Ok(Opened::File { feed, pace: *pace })
             }
-            SourceSpec::Channel {
-                path,
-                channel,
-                pace,
-            } => {
-                if !decoded.iter().any(|(p, _)| p == path) {
-                    let audio = audio::read_file(path).map_err(PipelineError::File)?;
-                    decoded.push((path.clone(), audio));
-                }
-                let (_, audio) = decoded
-                    .iter()
-                    .find(|(p, _)| p == path)
-                    .expect("just decoded");
-                let samples = audio.channels.get(*channel).cloned().ok_or_else(|| {
-                    PipelineError::NoChannel {
-                        path: path.clone(),
-                        channel: *channel,
-                        n_channels: audio.channels.len(),
-                    }
-                })?;
-                Ok(Opened::File {
-                    samples,
-                    pace: *pace,
-                })
-            }
-            SourceSpec::Device { name } => {
+            (SourceSpec::Device { name }, _) => {
                 crate::capture::open(name.as_deref(), &Default::default())
                     .map(|c| Opened::Device(Box::new(c)))
                     .map_err(PipelineError::Capture)
+            }
+            (SourceSpec::File { .. } | SourceSpec::Channel { .. }, None) => {
+                unreachable!("every file source was given a feed above")
             }
         })
         .collect()
@@ -170,6 +181,10 @@ pub(crate) enum SourceEnd {
     /// The device failed and delivers no more audio: the meeting is
     /// interrupted, whatever happens to the other sources.
     Lost(crate::capture::CaptureError),
+    /// The file turned out unreadable part way (a fault its decoder finds
+    /// only late): the meeting holds the audio before it, and is
+    /// interrupted.
+    Unreadable(std::sync::Arc<audio::AudioError>),
 }
 
 /// Runs on the source's own thread until the source ends or `stop` is set.
@@ -181,28 +196,51 @@ pub(crate) fn pump(
     counters: Arc<Counters>,
 ) -> SourceEnd {
     match opened {
-        Opened::File { samples, pace } => {
-            pump_file(index, &samples, pace, &outlets, &stop, &counters.samples_in);
-            SourceEnd::Finished
+        Opened::File { feed, pace } => {
+            pump_file(index, &feed, pace, &outlets, &stop, &counters.samples_in)
         }
         Opened::Device(capture) => pump_device(index, *capture, &outlets, &stop, &counters),
     }
 }
 
+/// Pumps a file's decoded audio in chunks of [`FILE_CHUNK`] samples (the
+/// last one shorter), paced unless [`Pace::Max`].
 fn pump_file(
     index: usize,
-    samples: &[f32],
+    feed: &audio::Tap,
     pace: Pace,
     outlets: &Outlets,
     stop: &AtomicBool,
     samples_in: &AtomicU64,
-) {
+) -> SourceEnd {
     let started = Instant::now();
     let mut sent = 0usize;
-    for chunk in samples.chunks(FILE_CHUNK) {
-        if stop.load(Ordering::Relaxed) {
-            return;
+    // Decoded audio not sent yet, from `next` on.
+    let mut pending: Vec<f32> = Vec::new();
+    let mut next = 0usize;
+    let mut ended = false;
+    let mut failed = None;
+    loop {
+        // A whole chunk, unless the file ends first.
+        while !ended && pending.len() - next < FILE_CHUNK {
+            match feed.next_block() {
+                Some(Ok(block)) => {
+                    pending.drain(..next);
+                    next = 0;
+                    pending.extend_from_slice(&block);
+                }
+                Some(Err(error)) => {
+                    ended = true;
+                    failed = Some(error);
+                }
+                None => ended = true,
+            }
         }
+        if next == pending.len() || stop.load(Ordering::Relaxed) {
+            break;
+        }
+        let chunk = pending[next..pending.len().min(next + FILE_CHUNK)].to_vec();
+        next += chunk.len();
         sent += chunk.len();
         if let Pace::Speed(speed) = pace {
             let due = started
@@ -212,9 +250,22 @@ fn pump_file(
             }
         }
         // A file waits for the pipeline: replay loses nothing.
-        if !outlets.send(index, chunk.to_vec(), samples_in) {
-            return;
+        if !outlets.send(index, chunk, samples_in) {
+            return SourceEnd::Finished;
         }
+    }
+    match failed {
+        Some(error) if !stop.load(Ordering::Relaxed) => {
+            let _ = outlets.warnings.blocking_send(AsrOutput::Warning {
+                source: Some(index),
+                message: format!(
+                    "{error}; the replay stops at {:.1} s, what came before is kept",
+                    sent as f64 / SAMPLE_RATE as f64
+                ),
+            });
+            SourceEnd::Unreadable(error)
+        }
+        _ => SourceEnd::Finished,
     }
 }
 

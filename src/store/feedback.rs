@@ -152,6 +152,18 @@ impl Feedback {
             extra: serde_json::Map::new(),
         }
     }
+
+    /// Words for people: `nudge dismissed as not helpful (blame: "Let's
+    /// leave Dan aside...")`, `key moment`.
+    pub fn describe(&self) -> String {
+        let mut text = self.kind.describe().to_string();
+        match (&self.label, &self.nudge) {
+            (Some(label), Some(nudge)) => text.push_str(&format!(" ({label}: {nudge:?})")),
+            (Some(label), None) => text.push_str(&format!(" ({label})")),
+            _ => {}
+        }
+        text
+    }
 }
 
 impl Meeting {
