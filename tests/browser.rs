@@ -6,8 +6,8 @@
 //! bundled meeting at speed 4 runs in another process; the live page must
 //! show turns, a highlighted tag and a nudge while the replay still runs,
 //! and every stored turn exactly once after it ended. Screenshots of the
-//! live page and of the meeting page are saved under
-//! `$CARGO_TARGET_DIR/screenshots/` (`live.png`, `meeting.png`).
+//! live page, of the meeting page and of its report are saved under
+//! `$CARGO_TARGET_DIR/screenshots/` (`live.png`, `meeting.png`, `report.png`).
 //!
 //! chromium comes from scripts/setup.sh; without it this test fails (it does
 //! not skip).
@@ -366,6 +366,20 @@ fn the_live_page_follows_a_replay_in_chromium() {
     assert!(
         size > 10_000,
         "a meeting page screenshot of {size} bytes is blank"
+    );
+
+    // Its report, as `blameless report --format html` writes it.
+    browser.navigate(&live, &format!("{base}/meetings/{id}/report"));
+    browser.wait_for(
+        &live,
+        "report page",
+        30,
+        r#"document.readyState === "complete" && document.body.innerText.includes("Browser <test>")"#,
+    );
+    let size = browser.screenshot(&live, &dir.join("report.png"));
+    assert!(
+        size > 10_000,
+        "a report screenshot of {size} bytes is blank"
     );
     eprintln!("screenshots: {}", dir.display());
 }

@@ -26,7 +26,8 @@
 //! # Layout
 //! - `mod.rs`: [`ServeConfig`], [`serve`], the router, access control.
 //! - `html.rs`: escaping, evidence highlighting, the page frame.
-//! - `pages.rs`: the meetings list, a meeting, search (page and JSON).
+//! - `pages.rs`: the meetings list, a meeting, its report
+//!   ([`crate::ui::report`]), search (page and JSON).
 //! - `live.rs`: the live view's stream (server-sent events).
 //! - `assets/`: the stylesheet and the live view's script.
 
@@ -193,6 +194,7 @@ fn router(app: Arc<App>) -> Router {
         .route("/live", get(pages::live))
         .route("/live/events", get(live::events))
         .route("/meetings/{id}", get(pages::meeting))
+        .route("/meetings/{id}/report", get(pages::report))
         .route("/search", get(pages::search))
         .route("/api/search", get(pages::search_json))
         .route("/assets/{name}", get(asset))
@@ -263,10 +265,10 @@ async fn authorize(State(app): State<Arc<App>>, request: Request, next: Next) ->
     if let Some(cookie) = set_cookie {
         headers.append(header::SET_COOKIE, cookie);
     }
-    headers.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(CONTENT_SECURITY_POLICY),
-    );
+    // A page may narrow it further (the report has no script at all).
+    headers
+        .entry(header::CONTENT_SECURITY_POLICY)
+        .or_insert(HeaderValue::from_static(CONTENT_SECURITY_POLICY));
     headers.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),

@@ -211,6 +211,32 @@ pub(super) async fn meeting(
     )))
 }
 
+/// The report's own policy: its stylesheet is inline (the HTML is one
+/// self-contained file), and it has no script and fetches nothing.
+const REPORT_CONTENT_SECURITY_POLICY: &str =
+    "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+/// `GET /meetings/{id}/report`: the meeting's report, as `blameless report
+/// --format html` writes it.
+pub(super) async fn report(
+    State(app): State<Arc<App>>,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let html = blocking(move || {
+        let meeting = open_store(&app)?.load(&id).map_err(PageError::store)?;
+        Ok(crate::ui::report::Report::from_meeting(&meeting).html())
+    })
+    .await?;
+    Ok((
+        [(
+            header::CONTENT_SECURITY_POLICY,
+            REPORT_CONTENT_SECURITY_POLICY,
+        )],
+        Html(html),
+    )
+        .into_response())
+}
+
 /// Who spoke a turn: the speaker, else the audio source.
 fn who(turn: &TurnRecord) -> &str {
     turn.speaker.as_deref().unwrap_or(&turn.source)
@@ -239,6 +265,11 @@ fn meeting_body(meeting: &Meeting) -> String {
             url_encode(info.id.as_str())
         );
     }
+    let _ = write!(
+        body,
+        " · <a href=\"/meetings/{}/report\">report</a>",
+        url_encode(info.id.as_str())
+    );
     body.push_str("</p>\n");
 
     // Talk time per speaker, most first.

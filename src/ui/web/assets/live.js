@@ -161,6 +161,10 @@
     const link = el("a", null, "Transcript and action items");
     link.href = "/meetings/" + encodeURIComponent(end.id);
     state.appendChild(link);
+    state.appendChild(document.createTextNode(" · "));
+    const report = el("a", null, "Report");
+    report.href = "/meetings/" + encodeURIComponent(end.id) + "/report";
+    state.appendChild(report);
     partials = new Map();
     renderPartials();
   }
