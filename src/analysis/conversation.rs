@@ -182,7 +182,12 @@ impl ActionLog {
 
     /// Follows one more turn.
     pub fn on_turn(&mut self, turn: &ConversationTurn) -> TurnActions {
-        let speaker = turn.speaker.filter(|s| is_name(s)).map(str::to_string);
+        // A voice nobody has named yet ("S2") is still a person: "I'll do
+        // it" is theirs, and `speakers rename` later names the owner.
+        let speaker = turn
+            .speaker
+            .filter(|s| is_name(s) || is_voice_id(s))
+            .map(str::to_string);
         if let Some(s) = &speaker {
             self.learn(s);
         }
@@ -945,6 +950,12 @@ fn is_name(s: &str) -> bool {
             .all(|c| c.is_alphabetic() || c == ' ' || c == '-' || c == '\'')
         && !s.to_lowercase().starts_with("speaker")
         && !matches!(s.to_lowercase().as_str(), "mic" | "default" | "unknown")
+}
+
+/// A voice's id within its meeting (`S2`), before anyone names it.
+fn is_voice_id(s: &str) -> bool {
+    s.strip_prefix('S')
+        .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// An owner as compared: "the Platform team", "platform" and "Gareth's
@@ -3229,6 +3240,19 @@ mod tests {
         assert_eq!(items.len(), 1, "{items:?}");
         assert_eq!(items[0].due_date.as_deref(), Some("2026-07-09"));
         assert_eq!(items[0].owner.as_deref(), Some("Mireille"));
+    }
+
+    #[test]
+    fn an_unnamed_voice_owns_what_it_takes() {
+        let items = run(
+            &[
+                ("S1", false, "who can update the gateway runbook"),
+                ("S2", false, "i'll update the gateway runbook by friday"),
+            ],
+            date!(2026 - 07 - 07),
+        );
+        assert_eq!(items.len(), 1, "{items:?}");
+        assert_eq!(items[0].owner.as_deref(), Some("S2"));
     }
 
     #[test]
