@@ -249,7 +249,7 @@ fn paced_replay_streams_partials_before_turns() {
         "replay",
         audio.to_str().unwrap(),
         "--speed",
-        "2",
+        "1",
         "--format",
         "jsonl",
     ]));
@@ -297,8 +297,8 @@ fn paced_replay_streams_partials_before_turns() {
             );
         }
     }
-    // Measured: 6 partials, 3 after the first of their utterance; fewer
-    // when the machine is busy, as partials are skipped to keep up.
+    // Partials are skipped to keep up when the machine is busy: at real
+    // time (not faster) there is room for several even at load 6-8.
     assert!(
         n_checked >= 1,
         "no partial refined an utterance: {partials:?}"
