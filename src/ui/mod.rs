@@ -20,3 +20,21 @@
 pub mod report;
 pub mod terminal;
 pub mod web;
+
+/// `text` with `& < > " '` replaced by character references: safe as HTML
+/// element content and as a quoted attribute value. The report and the web
+/// pages escape every string from a meeting with it.
+pub fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}

@@ -22,6 +22,7 @@ use time::OffsetDateTime;
 use crate::analysis::{meeting_actions, span_text, ActionItem, Label, Tag};
 use crate::nudges::lines;
 use crate::store::{FeedbackKind, Meeting, MeetingStatus, TurnRecord};
+use crate::ui::escape_html as esc;
 
 /// What the report says about the patterns per speaker, in both formats.
 const PATTERNS_NOTE: &str = "A learning aid for the facilitator, not a score of people. \
@@ -1046,22 +1047,6 @@ fn highlighted(
 
 fn mark_html(escaped: &str, label: Label) -> String {
     format!("<mark class=\"{}\">{escaped}</mark>", label.as_str())
-}
-
-/// Escapes text for HTML element content and attribute values.
-fn esc(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
-    out
 }
 
 /// Escapes what Markdown would read as markup (emphasis, links, HTML,

@@ -5,22 +5,7 @@
 
 use std::fmt::Write;
 
-/// `text` with `& < > " '` replaced by character references: safe as
-/// element content and as a quoted attribute value.
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+pub use crate::ui::escape_html as escape;
 
 /// `text` for a URL's path segment or query value: everything but
 /// unreserved characters percent-encoded.
