@@ -434,6 +434,122 @@ fn rename_reaches_show_actions_and_search() {
     assert!(!bad.status.success());
 }
 
+/// Tags depend on who speaks: "Dan pushed the configuration without review"
+/// is blame from Priya and self-reflection from Dan. A clip of the bundled
+/// meeting (Maya, Dan, then Priya's line) is replayed with the real models,
+/// and Priya's voice is renamed Dan, then Priya: each time the turn's tags
+/// (`meetings show`, from `analysis.jsonl`) and the search index follow,
+/// and `turns.jsonl` is never rewritten.
+#[test]
+fn rename_tags_the_speakers_turns_again() {
+    let b = Blameless::new();
+    let audio = blameless::audio::read_file(&sample("postmortem.wav"))
+        .unwrap()
+        .mono;
+    let clip = b.path("review.wav");
+    let spec = hound::WavSpec {
+        channels: 1,
+        sample_rate: 16_000,
+        bits_per_sample: 16,
+        sample_format: hound::SampleFormat::Int,
+    };
+    let mut w = hound::WavWriter::create(&clip, spec).unwrap();
+    for x in &audio[39 * 16_000..76 * 16_000] {
+        w.write_sample((x.clamp(-1.0, 1.0) * 32767.0) as i16)
+            .unwrap();
+    }
+    w.finalize().unwrap();
+    let out = ok(b.run(&[
+        "replay",
+        clip.to_str().unwrap(),
+        "--speed",
+        "max",
+        "--format",
+        "jsonl",
+    ]));
+    let events: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let id = events[0]["id"].as_str().unwrap().to_string();
+    let line = |turns: &[serde_json::Value]| -> serde_json::Value {
+        turns
+            .iter()
+            .find(|t| {
+                t["text"]
+                    .as_str()
+                    .unwrap()
+                    .to_lowercase()
+                    .contains("without review")
+            })
+            .unwrap_or_else(|| panic!("no turn with Priya's line: {out}"))
+            .clone()
+    };
+    let turns: Vec<serde_json::Value> = events
+        .iter()
+        .filter(|e| e["type"] == "turn")
+        .cloned()
+        .collect();
+    let live = line(&turns);
+    let voice = live["speaker_id"].as_str().unwrap().to_string();
+    let labels = |turn: &serde_json::Value| -> Vec<String> {
+        turn["tags"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["label"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert!(labels(&live).contains(&"blame".to_string()), "{live}");
+    let stored = || -> serde_json::Value {
+        let show: serde_json::Value =
+            serde_json::from_str(&ok(b.run(&["meetings", "show", &id, "--format", "json"])))
+                .unwrap();
+        line(show["turns"].as_array().unwrap())
+    };
+    let blame_hits = || -> u64 {
+        let hits: serde_json::Value = serde_json::from_str(&ok(b.run(&[
+            "search",
+            "configuration",
+            "--tag",
+            "blame",
+            "--format",
+            "json",
+        ])))
+        .unwrap();
+        hits["total"].as_u64().unwrap()
+    };
+    assert_eq!(blame_hits(), 1);
+    let turns_file = b.path(&format!("meetings/{id}/turns.jsonl"));
+    let before = std::fs::read(&turns_file).unwrap();
+
+    ok(b.run(&["speakers", "rename", &id, &voice, "Dan"]));
+    let turn = stored();
+    assert_eq!(turn["speaker"], "Dan", "{turn}");
+    assert!(!labels(&turn).contains(&"blame".to_string()), "{turn}");
+    if let Some(nudge) = turn.get("nudge") {
+        assert_ne!(nudge["label"], "blame", "{turn}");
+    }
+    assert_eq!(blame_hits(), 0);
+    let hits: serde_json::Value = serde_json::from_str(&ok(b.run(&[
+        "search",
+        "configuration",
+        "--speaker",
+        "dan",
+        "--format",
+        "json",
+    ])))
+    .unwrap();
+    assert_eq!(hits["total"], 1, "{hits}");
+
+    ok(b.run(&["speakers", "rename", &id, "Dan", "Priya"]));
+    let turn = stored();
+    assert_eq!(turn["speaker"], "Priya", "{turn}");
+    assert!(labels(&turn).contains(&"blame".to_string()), "{turn}");
+    assert_eq!(blame_hits(), 1);
+    assert_eq!(std::fs::read(&turns_file).unwrap(), before);
+}
+
 /// The live pipeline attributes turns as they come: every turn event of the
 /// bundled meeting carries a participant's name and a confidence, the
 /// stored meeting scores as `speakers diarize` does, and a `--speaker-map`
