@@ -126,7 +126,9 @@ impl Devices {
                         continue;
                     }
                 };
-                let Some(writer) = pipe.as_mut() else { return };
+                if pipe.is_none() {
+                    return;
+                }
                 let started = Instant::now();
                 let block_s = 0.05;
                 let mut written_s = 0.0;
@@ -148,7 +150,17 @@ impl Devices {
                         }
                         t += 1.0 / rate as f64;
                     }
-                    if writer.write_all(&bytes).is_err() {
+                    // Opening the device to probe it (when listing, and
+                    // before capture) opens and closes the pipe: the first
+                    // writer open may meet the probe, not the capture. A
+                    // write to a pipe the probe closed fails; wait for the
+                    // capture's open and write again.
+                    let written = pipe.as_mut().is_some_and(|w| w.write_all(&bytes).is_ok())
+                        || {
+                            pipe = open_writer(&fifo);
+                            pipe.as_mut().is_some_and(|w| w.write_all(&bytes).is_ok())
+                        };
+                    if !written {
                         return;
                     }
                     written_s += block_s;
