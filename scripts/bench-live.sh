@@ -148,8 +148,9 @@ PY
 
 # Voice attribution's cost per utterance (speaker change model, GE2E
 # embeddings of the turns it is cut into, clustering) on one core while
-# Whisper decodes a replay on the other: what the live pipeline spends when
-# an utterance ends. `speakers diarize` runs the same steps over the file.
+# Whisper decodes a replay on the other: what the live pipeline spends on an
+# utterance (live, all but the last 5 s chunk of the change model runs while
+# it is spoken). `speakers diarize` runs the same steps over the file.
 log "speaker attribution cost (on core 1, Whisper replay on core 0)"
 for name in postmortem hard-meeting pyannote-sample; do
   [ -f "$ROOT/samples/$name.wav" ] || continue

@@ -36,7 +36,8 @@ pub struct Diarization {
     pub cuts: Vec<f64>,
     /// Milliseconds of speaker work per VAD utterance: change detection,
     /// embedding and clustering of its pieces (what the live pipeline
-    /// spends when an utterance ends).
+    /// spends on it; there, all but the last 5 s chunk of change detection
+    /// runs while the utterance is spoken).
     pub utterance_ms: Vec<f64>,
     /// The utterances cut where the speaker changes inside them, in
     /// seconds from the start of the audio.
