@@ -192,7 +192,10 @@ pub enum SpeakersCommand {
     ///
     /// The recorded turns are not rewritten: the rename is appended to the
     /// meeting's speakers.jsonl and every view (meetings show, actions,
-    /// search) follows it.
+    /// search) follows it. The speaker's turns are tagged again under the
+    /// new name ("Dan pushed it without review" said by Dan is
+    /// self-reflection, not blame) and the action items found again; both
+    /// go to analysis.jsonl beside the turns.
     Rename {
         /// The meeting (id or unique prefix).
         meeting: String,
@@ -200,6 +203,13 @@ pub enum SpeakersCommand {
         from: String,
         /// The new name.
         to: String,
+        /// The facilitator's name: if it is the new name, the speaker's
+        /// turns are left untagged, as live.
+        #[arg(long, value_name = "NAME")]
+        facilitator: Option<String>,
+        /// Tag again with the phrase rules alone, without the learned layer.
+        #[arg(long)]
+        rules_only: bool,
     },
     /// Attribute the speech of an audio file to speakers, without
     /// transcribing: voice activity, voice embeddings, clustering.

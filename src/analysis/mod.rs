@@ -21,6 +21,7 @@ pub mod evaluate;
 pub mod learned;
 pub mod pattern;
 pub mod rules;
+pub mod speaker;
 pub mod text;
 
 use serde::{Deserialize, Serialize};

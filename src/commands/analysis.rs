@@ -8,12 +8,12 @@ use std::sync::Arc;
 use anyhow::{bail, Context, Result};
 use blameless::analysis::evaluate::{self, ActionScores};
 use blameless::analysis::{
-    meeting_actions, span_text, ActionItem, ActionLog, ConversationTurn, Tag,
+    meeting_actions, span_text, ActionItem, ActionLog, ConversationTurn, Label, Tag,
 };
 use blameless::cli::{ActionsFormat, AnalyzeArgs, AnalyzeFormat, ListFormat, NudgeArgs};
 use blameless::config::Paths;
 use blameless::encoder::{Encoder, EncoderError};
-use blameless::nudges::{Coach, Nudge, NudgeConfig, TurnLine, TurnReview};
+use blameless::nudges::{Coach, Nudge, NudgeConfig, TurnInput, TurnLine, TurnReview};
 use blameless::store::{Store, TurnRecord};
 use serde_json::{json, Value};
 
@@ -398,6 +398,60 @@ pub fn actions(
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Tags the turns of `speaker` in a stored meeting again, with the
+/// speakers as they are now (after `speakers rename`: "Dan pushed it
+/// without review" said by Dan is self-reflection, not blame), and drops a
+/// nudge given on one of them for a tag it no longer carries. The coach
+/// reads every turn in order, as live (the learned layer reads the
+/// previous turn), but only that speaker's turns change: the others keep
+/// the tags they were given live (the facilitator's stay untagged).
+pub fn retag_speaker(
+    store: &Store,
+    id: &blameless::store::MeetingId,
+    speaker: &str,
+    facilitator: Option<&str>,
+    encoder: Option<Arc<Encoder>>,
+) -> Result<()> {
+    let mut meeting = store.load(id.as_str())?;
+    let mut coach =
+        new_coach(None, facilitator, encoder).with_meeting_date(meeting.info.started_at.date());
+    for name in meeting.turns.iter().filter_map(|t| t.speaker.as_deref()) {
+        coach.know(name);
+    }
+    for record in &mut meeting.turns {
+        let review = coach.review(&TurnInput {
+            id: record.id,
+            speaker: record.speaker.as_deref(),
+            facilitator: record.extra.get("role").and_then(|r| r.as_str()) == Some("facilitator"),
+            start: record.start,
+            end: record.end,
+            text: &record.text,
+        });
+        if record.speaker.as_deref() != Some(speaker) || record.untranscribed.is_some() {
+            continue;
+        }
+        let labels: Vec<Value> = review.tags.iter().map(|t| json!(t.label)).collect();
+        record
+            .extra
+            .insert("tags".into(), serde_json::to_value(&review.tags)?);
+        let stale = record.extra.get("nudge").is_some_and(|nudge| {
+            let label = &nudge["label"];
+            Label::ALL.iter().any(|l| json!(l) == *label) && !labels.contains(label)
+        });
+        if stale {
+            record.extra.remove("nudge");
+        }
+    }
+    store
+        .write_annotations(
+            &meeting.info.id,
+            &meeting.turns,
+            &["tags", "actions", "nudge"],
+        )
+        .context("cannot write the tags into the meeting")?;
+    Ok(())
 }
 
 /// Finds the action items of a stored meeting again with its speakers as

@@ -25,9 +25,16 @@ pub fn run(paths: &Paths, command: SpeakersCommand) -> Result<ExitCode> {
             println!("forgot {name}");
             Ok(ExitCode::SUCCESS)
         }
-        SpeakersCommand::Rename { meeting, from, to } => {
+        SpeakersCommand::Rename {
+            meeting,
+            from,
+            to,
+            facilitator,
+            rules_only,
+        } => {
             let store = Store::open(&paths.home)?;
             let id = store.resolve(&meeting)?;
+            let encoder = super::analysis::coach_encoder(paths, rules_only)?;
             let n = store.rename_speaker(&id, &from, &to)?;
             if n == 0 {
                 anyhow::bail!(
@@ -36,6 +43,7 @@ pub fn run(paths: &Paths, command: SpeakersCommand) -> Result<ExitCode> {
                     id.as_str()
                 );
             }
+            super::analysis::retag_speaker(&store, &id, &to, facilitator.as_deref(), encoder)?;
             super::analysis::refresh_actions(&store, &id)?;
             println!("{n} turns of {} are now by {to}", id.as_str());
             Ok(ExitCode::SUCCESS)

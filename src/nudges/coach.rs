@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use crate::analysis::learned::Head;
+use crate::analysis::speaker::drop_self_blame;
 use crate::analysis::{tag_turn, ActionItem, ActionLog, ConversationTurn, Tag, TurnText};
 use crate::encoder::Encoder;
 use crate::store::TurnRecord;
@@ -211,6 +212,9 @@ impl Coach {
             }
             _ => rule_tags,
         };
+        let mut tags = tags;
+        // "Dan pushed it without review" said by Dan is self-reflection.
+        drop_self_blame(&mut tags, turn.text, turn.speaker, &self.names);
         let found = self.actions.on_turn(&ConversationTurn {
             id: turn.id,
             speaker: turn.speaker,

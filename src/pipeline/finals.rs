@@ -7,21 +7,23 @@
 //!   [`crate::speakers::crosstalk`]): the words become a turn of the source
 //!   where they are loudest, once.
 //! - **Speaker changes** (voice-attributed sources, when the change model
-//!   runs): an utterance in which the speaker changes is cut into one final
-//!   per speaker, so each is transcribed, tagged and attributed on its own.
+//!   runs): a finished utterance goes to the changes thread
+//!   ([`super::changes_stage`]), which has run the change model on its
+//!   chunks while it was spoken, cuts it into one final per speaker and
+//!   sends those on, so each is transcribed, tagged and attributed on its
+//!   own. Other finals go straight to the asr thread.
 //!
-//! With one source nothing is held; a final waits here only for the change
-//! model.
+//! With one source nothing is held.
 
 use std::collections::VecDeque;
 use std::sync::atomic::Ordering;
 use std::sync::mpsc::SyncSender;
 use std::time::{Duration, Instant};
 
+use super::changes_stage::ChangeJob;
 use super::vad_stage::Job;
 use super::Counters;
 use crate::speakers::crosstalk::{Levels, FRAME, LEAK_FRAMES};
-use crate::speakers::{ChangeConfig, ChangeModel};
 
 /// Jobs of one utterance are numbered `utterance * PIECES + piece`, so the
 /// pieces of an utterance cut where the speaker changes are utterances of
@@ -33,44 +35,52 @@ pub(crate) const PIECES: u64 = 64;
 /// it has (a source that stalled or ended counts as silent).
 const MAX_HOLD: Duration = Duration::from_secs(1);
 
-/// Cuts a final utterance into one turn per speaker.
-#[derive(Debug, Clone)]
-pub(crate) struct Split {
-    /// The speaker segmentation model.
-    pub model: ChangeModel,
-    /// When a change counts.
-    pub config: ChangeConfig,
+/// Where the utterances of voice-attributed sources go to be cut where the
+/// speaker changes.
+#[derive(Debug)]
+pub(crate) struct ChangeOutlet {
+    /// The changes thread's queue.
+    pub jobs: SyncSender<ChangeJob>,
     /// Per source index, whether its turns are attributed by voice (a
     /// source `--speaker-map` names is one person: never cut).
     pub voiced: Vec<bool>,
 }
 
+/// A finished utterance, whole.
+#[derive(Debug)]
+pub(crate) struct Utterance {
+    /// Source index.
+    pub source: usize,
+    /// The VAD's utterance number within its source.
+    pub number: u64,
+    /// Its first sample, counted from the source's start.
+    pub start_sample: u64,
+    /// Its audio.
+    pub samples: Vec<f32>,
+    /// When its last sample entered the pipeline.
+    pub arrived: Instant,
+}
+
 /// A finished utterance waiting for the checks.
 #[derive(Debug)]
 struct Held {
-    source: usize,
-    /// The VAD's utterance number within its source.
-    utterance: u64,
-    start_sample: u64,
-    samples: Vec<f32>,
-    /// When its last sample entered the pipeline.
-    arrived: Instant,
+    utterance: Utterance,
     /// When it was held.
     since: Instant,
 }
 
 /// Finished utterances on their way to Whisper (see the module docs).
 pub(crate) struct Finals {
-    split: Option<Split>,
+    changes: Option<ChangeOutlet>,
     /// Levels of every source, with more than one source.
     levels: Option<Levels>,
     held: VecDeque<Held>,
 }
 
 impl Finals {
-    pub(crate) fn new(n_sources: usize, split: Option<Split>) -> Finals {
+    pub(crate) fn new(n_sources: usize, changes: Option<ChangeOutlet>) -> Finals {
         Finals {
-            split,
+            changes,
             levels: (n_sources > 1).then(|| Levels::new(n_sources)),
             held: VecDeque::new(),
         }
@@ -93,13 +103,43 @@ impl Finals {
         arrived: Instant,
     ) {
         self.held.push_back(Held {
-            source,
-            utterance,
-            start_sample,
-            samples,
-            arrived,
+            utterance: Utterance {
+                source,
+                number: utterance,
+                start_sample,
+                samples,
+                arrived,
+            },
             since: Instant::now(),
         });
+    }
+
+    /// True when the utterances of `source` are cut where the speaker
+    /// changes, so their chunks are worth running while they are spoken.
+    pub(crate) fn runs_early(&self, source: usize) -> bool {
+        self.changes
+            .as_ref()
+            .is_some_and(|c| c.voiced.get(source).copied().unwrap_or(false))
+    }
+
+    /// Offers chunk `index` of an utterance in progress to the changes
+    /// thread. Never waits: when its queue is full the chunk runs after
+    /// the utterance ends instead.
+    pub(crate) fn offer_chunk(
+        &self,
+        source: usize,
+        utterance: u64,
+        index: usize,
+        samples: Vec<f32>,
+    ) {
+        if let Some(changes) = &self.changes {
+            let _ = changes.jobs.try_send(ChangeJob::Chunk {
+                source,
+                utterance,
+                index,
+                samples,
+            });
+        }
     }
 
     /// Sends every held utterance that is ready (all of them with `flush`,
@@ -112,72 +152,83 @@ impl Finals {
         flush: bool,
     ) -> bool {
         while let Some(held) = self.held.front() {
-            let end = held.start_sample + held.samples.len() as u64;
+            let first = &held.utterance;
+            let end = first.start_sample + first.samples.len() as u64;
             if let Some(levels) = &self.levels {
                 let heard_to = (end / FRAME as u64) + LEAK_FRAMES + 1;
                 let others_caught_up = (0..levels.n_sources())
-                    .filter(|&s| s != held.source)
+                    .filter(|&s| s != first.source)
                     .all(|s| levels.frames(s) >= heard_to);
                 if !flush && !others_caught_up && held.since.elapsed() < MAX_HOLD {
                     return true;
                 }
             }
-            let held = self.held.pop_front().expect("front seen");
+            let utterance = self.held.pop_front().expect("front seen").utterance;
             if let Some(levels) = &self.levels {
-                if levels.is_echo(held.source, held.start_sample, end) {
+                if levels.is_echo(utterance.source, utterance.start_sample, end) {
                     counters.crosstalk_dropped.fetch_add(1, Ordering::Relaxed);
                     continue;
                 }
             }
-            if !self.send(held, jobs, counters) {
+            if !self.send(utterance, jobs, counters) {
                 return false;
             }
         }
         true
     }
 
-    /// Cuts one utterance where the speaker changes and sends its pieces.
-    fn send(&self, held: Held, jobs: &SyncSender<Job>, counters: &Counters) -> bool {
-        let cuts = match &self.split {
-            Some(split) if split.voiced.get(held.source).copied().unwrap_or(false) => {
-                let started = Instant::now();
-                let cuts = split.model.speaker_changes(&held.samples, &split.config);
-                // Part of voice attribution's cost, with the embeddings.
-                counters
-                    .speaker_busy_ns
-                    .fetch_add(started.elapsed().as_nanos() as u64, Ordering::Relaxed);
-                counters
-                    .speaker_changes
-                    .fetch_add(cuts.len() as u64, Ordering::Relaxed);
-                cuts
+    /// Sends one utterance on: to the changes thread when it is cut where
+    /// the speaker changes, else to the asr thread as it is.
+    fn send(&self, utterance: Utterance, jobs: &SyncSender<Job>, counters: &Counters) -> bool {
+        match &self.changes {
+            Some(changes) if self.runs_early(utterance.source) => {
+                // Counted from now: a partial decode in progress is
+                // cancelled, and stays so until the pieces reach the asr
+                // thread (the changes thread counts each piece it sends,
+                // then takes this one back).
+                counters.finals_waiting.fetch_add(1, Ordering::SeqCst);
+                // Finals wait for room: no utterance is ever dropped.
+                changes.jobs.send(ChangeJob::Finish(utterance)).is_ok()
             }
-            _ => Vec::new(),
-        };
-        let mut from = 0;
-        for (piece, to) in cuts
-            .into_iter()
-            .take(PIECES as usize - 1)
-            .chain([held.samples.len()])
-            .enumerate()
-        {
-            let job = Job {
-                source: held.source,
-                utterance: held.utterance * PIECES + piece as u64,
-                start_sample: held.start_sample + from as u64,
-                samples: held.samples[from..to].to_vec(),
-                arrived: held.arrived,
-                created: Instant::now(),
-                is_final: true,
-            };
-            from = to;
-            // Counted before it waits: a partial decode in progress is
-            // cancelled so the asr thread takes the final at once.
-            counters.finals_waiting.fetch_add(1, Ordering::SeqCst);
-            // Finals wait for room: no utterance is ever dropped.
-            if jobs.send(job).is_err() {
-                return false;
-            }
+            _ => send_pieces(utterance, &[], jobs, counters),
         }
-        true
     }
+}
+
+/// Sends a finished utterance to the asr thread as one final per piece
+/// between `cuts` (sample offsets), in order; false when the asr thread is
+/// gone.
+pub(crate) fn send_pieces(
+    utterance: Utterance,
+    cuts: &[usize],
+    jobs: &SyncSender<Job>,
+    counters: &Counters,
+) -> bool {
+    let mut from = 0;
+    for (piece, to) in cuts
+        .iter()
+        .copied()
+        .take(PIECES as usize - 1)
+        .chain([utterance.samples.len()])
+        .enumerate()
+    {
+        let job = Job {
+            source: utterance.source,
+            utterance: utterance.number * PIECES + piece as u64,
+            start_sample: utterance.start_sample + from as u64,
+            samples: utterance.samples[from..to].to_vec(),
+            arrived: utterance.arrived,
+            created: Instant::now(),
+            is_final: true,
+        };
+        from = to;
+        // Counted before it waits: a partial decode in progress is
+        // cancelled so the asr thread takes the final at once.
+        counters.finals_waiting.fetch_add(1, Ordering::SeqCst);
+        // Finals wait for room: no utterance is ever dropped.
+        if jobs.send(job).is_err() {
+            return false;
+        }
+    }
+    true
 }

@@ -14,6 +14,10 @@
 //! - vad → asr: final utterances wait (no speech is ever lost); partial
 //!   decodes are offered with `try_send` and skipped when the queue is full,
 //!   and the asr thread keeps only the newest partial per source.
+//! - vad → changes → asr (voice-attributed sources, with the speaker change
+//!   model): the 5 s chunks of an utterance in progress are offered with
+//!   `try_send` (one that does not fit runs when the utterance ends);
+//!   finished utterances and their pieces wait, like every final.
 //! - asr → run → store: backpressure, so no transcript is lost.
 //! - source → store: audio goes to the store before the VAD sees it, through
 //!   a queue of about half a second, so a crash loses at most about a second.
@@ -32,6 +36,7 @@
 //! never recording; [`Summary::output_error`] tells the caller.
 
 mod asr_stage;
+mod changes_stage;
 mod finals;
 mod source;
 mod speakers_stage;
@@ -304,6 +309,9 @@ const JOB_QUEUE: usize = 4;
 /// Utterances waiting for the speakers thread; beyond that a turn goes
 /// without a speaker rather than delaying transcription.
 const SPEAKER_QUEUE: usize = 4;
+/// Chunks and finished utterances waiting for the changes thread; a chunk
+/// that finds it full runs when its utterance ends instead.
+const CHANGE_QUEUE: usize = 4;
 const SPEAKER_RESULTS: usize = 16;
 const OUTPUT_QUEUE: usize = 64;
 /// Small on purpose: audio waiting here is not on disk yet, and a crash may
@@ -561,7 +569,7 @@ impl<F: FnMut(&Event) -> std::io::Result<()>> Output<F> {
 }
 
 /// Threads of the stages between the sources and the event loop, with
-/// their names, in the order they finish: sources, vad, asr.
+/// their names, in the order they finish: sources, vad, changes, asr.
 type Stages = Vec<(&'static str, std::thread::JoinHandle<SourceEnd>)>;
 
 /// What the speakers thread hands back.
@@ -606,22 +614,51 @@ fn spawn_stages(
     let settings = vad_stage::Settings {
         segmenter: config.segmenter.clone(),
         partial_interval_s: config.partial_interval_s,
-        split: config.speakers.as_ref().and_then(|s| {
-            s.change.clone().map(|model| finals::Split {
-                model,
-                config: s.change_config.clone(),
+    };
+    // The speaker change model, on a thread of its own, for the sources
+    // attributed by voice.
+    let split = config.speakers.as_ref().and_then(|s| {
+        s.change.clone().map(|model| changes_stage::Split {
+            model,
+            config: s.change_config.clone(),
+        })
+    });
+    let (changes, changes_thread) = match split {
+        Some(split) if voiced.iter().any(|v| *v) => {
+            let (change_tx, change_rx) =
+                std::sync::mpsc::sync_channel::<changes_stage::ChangeJob>(CHANGE_QUEUE);
+            let (asr_jobs, change_counters) = (job_tx.clone(), counters.clone());
+            let thread = spawn("changes", control, move || {
+                changes_stage::run(split, change_rx, asr_jobs, change_counters);
+                SourceEnd::Finished
+            })?;
+            let outlet = finals::ChangeOutlet {
+                jobs: change_tx,
                 voiced: voiced.clone(),
-            })
-        }),
+            };
+            (Some(outlet), Some(thread))
+        }
+        _ => (None, None),
     };
     let (warnings, vad_counters) = (out_tx.clone(), counters.clone());
     stages.push((
         "vad",
         spawn("vad", control, move || {
-            vad_stage::run(vads, settings, chunk_rx, job_tx, warnings, vad_counters);
+            vad_stage::run(
+                vads,
+                settings,
+                changes,
+                chunk_rx,
+                job_tx,
+                warnings,
+                vad_counters,
+            );
             SourceEnd::Finished
         })?,
     ));
+    if let Some(thread) = changes_thread {
+        stages.push(("changes", thread));
+    }
     let (speaker_jobs, speaker_rx) = match &config.speakers {
         Some(speakers) if voiced.iter().any(|v| *v) => {
             let (job_tx, job_rx) =

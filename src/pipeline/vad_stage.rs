@@ -14,9 +14,10 @@ use std::time::Instant;
 
 use tokio::sync::mpsc;
 
-use super::finals::{Finals, Split, PIECES};
+use super::finals::{ChangeOutlet, Finals, PIECES};
 use super::{AsrOutput, AudioChunk, Counters};
 use crate::audio::SAMPLE_RATE;
+use crate::speakers::change::{chunk_start, CHUNK_SAMPLES};
 use crate::vad::{SegmentEvent, Segmenter, SegmenterConfig, Vad, FRAME_SAMPLES};
 
 /// What the vad thread needs besides its channels.
@@ -24,8 +25,6 @@ use crate::vad::{SegmentEvent, Segmenter, SegmenterConfig, Vad, FRAME_SAMPLES};
 pub(crate) struct Settings {
     pub segmenter: SegmenterConfig,
     pub partial_interval_s: f64,
-    /// Cuts finals where the speaker changes, when voice attribution runs.
-    pub split: Option<Split>,
 }
 
 /// Work for the asr thread.
@@ -62,6 +61,9 @@ struct SourceState {
     current: Option<u64>,
     /// Sample position of the last partial job.
     last_partial: u64,
+    /// The next chunk of the utterance in progress to offer to the changes
+    /// thread.
+    next_chunk: usize,
     n_utterances: u64,
     /// Frames given to the segmenter: always `end() / FRAME_SAMPLES`.
     frames: u64,
@@ -79,6 +81,7 @@ impl SourceState {
             arrivals: VecDeque::new(),
             current: None,
             last_partial: 0,
+            next_chunk: 0,
             n_utterances: 0,
             frames: 0,
             vad_failing: false,
@@ -138,9 +141,12 @@ impl SourceState {
 }
 
 /// Runs until `chunks` closes, then flushes utterances in progress.
+/// Utterances of voice-attributed sources go through `changes` when the
+/// speaker change model runs.
 pub(crate) fn run(
     vads: Vec<Vad>,
     settings: Settings,
+    changes: Option<ChangeOutlet>,
     chunks: Receiver<AudioChunk>,
     jobs: SyncSender<Job>,
     warnings: mpsc::Sender<AsrOutput>,
@@ -151,7 +157,7 @@ pub(crate) fn run(
         .map(|vad| SourceState::new(vad, &settings.segmenter))
         .collect();
     let partial_every = (settings.partial_interval_s * SAMPLE_RATE as f64) as u64;
-    let mut finals = Finals::new(sources.len(), settings.split.clone());
+    let mut finals = Finals::new(sources.len(), changes);
 
     while let Ok(chunk) = chunks.recv() {
         let Some(state) = sources.get_mut(chunk.source) else {
@@ -188,6 +194,7 @@ pub(crate) fn run(
         for event in state.segmenter.push(&probs) {
             handle(chunk.source, state, event, &mut finals);
         }
+        offer_chunks(chunk.source, state, &finals);
         if !finals.release(&jobs, &counters, false) {
             return;
         }
@@ -227,12 +234,36 @@ fn warn(warnings: &mpsc::Sender<AsrOutput>, source: usize, message: &str) {
     });
 }
 
+/// Offers the change model every 5 s chunk of the utterance in progress
+/// that has been heard in full, so little is left to run when it ends.
+fn offer_chunks(source: usize, state: &mut SourceState, finals: &Finals) {
+    let Some(start) = state.current else { return };
+    if !finals.runs_early(source) {
+        return;
+    }
+    loop {
+        let from = start + chunk_start(state.next_chunk) as u64;
+        let to = from + CHUNK_SAMPLES as u64;
+        if to > state.end() {
+            return;
+        }
+        finals.offer_chunk(
+            source,
+            state.n_utterances,
+            state.next_chunk,
+            state.slice(from, to),
+        );
+        state.next_chunk += 1;
+    }
+}
+
 /// Acts on one segmenter event: a finished utterance goes to `finals`.
 fn handle(source: usize, state: &mut SourceState, event: SegmentEvent, finals: &mut Finals) {
     match event {
         SegmentEvent::SpeechStart { at_sample } => {
             state.current = Some(at_sample);
             state.last_partial = at_sample;
+            state.next_chunk = 0;
         }
         SegmentEvent::SpeechEnd {
             start_sample,

@@ -25,7 +25,9 @@
 //! chunks (the length it was trained on) that overlap by half, lines the
 //! local speakers of each chunk up with the previous one on their overlap,
 //! and cuts where one local speaker's stretch of at least
-//! [`ChangeConfig::min_turn_s`] gives way to another's.
+//! [`ChangeConfig::min_turn_s`] gives way to another's. No chunk but the
+//! last depends on later audio, so the live pipeline runs them while the
+//! utterance is spoken ([`EarlyChunks`], [`ChangeModel::speaker_changes_after`]).
 //!
 //! Checked against an independent float64 numpy forward pass
 //! (`scripts/segmentation_reference.py`, `tests/speakers.rs`).
@@ -401,12 +403,25 @@ impl ChangeModel {
     /// least `config.min_turn_s`. Empty when it is one speaker (or too
     /// short for two turns).
     pub fn speaker_changes(&self, samples: &[f32], config: &ChangeConfig) -> Vec<usize> {
+        self.speaker_changes_after(samples, config, &EarlyChunks::default())
+            .0
+    }
+
+    /// [`ChangeModel::speaker_changes`] for an utterance whose chunks were
+    /// partly run while it was spoken ([`EarlyChunks`]): the same cuts,
+    /// and how many chunks still had to run now.
+    pub fn speaker_changes_after(
+        &self,
+        samples: &[f32],
+        config: &ChangeConfig,
+        early: &EarlyChunks,
+    ) -> (Vec<usize>, usize) {
         let min_turn = (config.min_turn_s * SAMPLE_RATE) as usize;
         if samples.len() < 2 * min_turn || samples.len() < FRAME_SPAN {
-            return Vec::new();
+            return (Vec::new(), 0);
         }
-        let track = self.stitched_activities(samples);
-        changes_in(&track, config)
+        let (track, ran) = self.stitched_activities_after(samples, early);
+        (changes_in(&track, config), ran)
     }
 
     /// Local speaker activities over a whole utterance on one frame grid
@@ -415,22 +430,45 @@ impl ChangeModel {
     /// chunks before it said on their overlap, averaged with weights that
     /// trust a chunk's middle more than its edges.
     pub fn stitched_activities(&self, samples: &[f32]) -> Vec<[f32; LOCAL_SPEAKERS]> {
+        self.stitched_activities_after(samples, &EarlyChunks::default())
+            .0
+    }
+
+    /// [`ChangeModel::stitched_activities`], taking each chunk but the last
+    /// from `early` when it is there; also the number of chunks run here.
+    /// Chunk `c` but the last starts at [`chunk_start`]`(c)` whatever the
+    /// utterance's length, and each chunk is permuted against the chunks
+    /// before it only, so what a chunk gives never depends on later audio:
+    /// a chunk run early is the chunk run now.
+    pub fn stitched_activities_after(
+        &self,
+        samples: &[f32],
+        early: &EarlyChunks,
+    ) -> (Vec<[f32; LOCAL_SPEAKERS]>, usize) {
         if samples.len() <= CHUNK_SAMPLES {
-            return self.activities(samples);
+            return (self.activities(samples), 1);
         }
         let n_global = (samples.len() - FRAME_SPAN) / FRAME_STEP + 1;
-        let step = CHUNK_STEP_FRAMES * FRAME_STEP;
-        let rest = (samples.len() - CHUNK_SAMPLES) as f64 / step as f64;
-        let n_chunks = rest.round() as usize + 1;
+        let n_chunks = n_chunks(samples.len());
         let mut sum = vec![[0f32; LOCAL_SPEAKERS]; n_global];
         let mut weight = vec![0f32; n_global];
+        let mut ran = 0;
         for c in 0..n_chunks {
-            let start = if c + 1 == n_chunks {
+            let last = c + 1 == n_chunks;
+            let start = if last {
                 samples.len() - CHUNK_SAMPLES
             } else {
-                c * step
+                chunk_start(c)
             };
-            let acts = self.activities(&samples[start..start + CHUNK_SAMPLES]);
+            let computed;
+            let acts: &[[f32; LOCAL_SPEAKERS]] = match early.get(c) {
+                Some(acts) if !last => acts,
+                _ => {
+                    ran += 1;
+                    computed = self.activities(&samples[start..start + CHUNK_SAMPLES]);
+                    &computed
+                }
+            };
             let first = (start as f64 / FRAME_STEP as f64).round() as usize;
             let frames = acts.len();
             // The permutation of local speakers that best matches the
@@ -466,7 +504,8 @@ impl ChangeModel {
                 weight[g] += h;
             }
         }
-        sum.iter()
+        let track = sum
+            .iter()
             .zip(&weight)
             .map(|(s, &w)| {
                 if w > 0.0 {
@@ -475,7 +514,57 @@ impl ChangeModel {
                     [0.0; LOCAL_SPEAKERS]
                 }
             })
-            .collect()
+            .collect();
+        (track, ran)
+    }
+}
+
+/// Where chunk `index` of an utterance starts, unless it is the
+/// utterance's last chunk (which ends where the utterance ends).
+pub fn chunk_start(index: usize) -> usize {
+    index * CHUNK_STEP_FRAMES * FRAME_STEP
+}
+
+/// Chunks of an utterance of `n_samples` longer than a chunk: starts half
+/// a chunk apart, as many as make the last one's start (at the end) fall
+/// nearest the grid.
+fn n_chunks(n_samples: usize) -> usize {
+    let rest = (n_samples - CHUNK_SAMPLES) as f64 / chunk_start(1) as f64;
+    rest.round() as usize + 1
+}
+
+/// Chunks of one utterance run while it is still spoken: chunk `c` is
+/// [`ChangeModel::activities`] of its samples [`chunk_start`]`(c)` to
+/// `chunk_start(c) + CHUNK_SAMPLES`, which can run as soon as that much of
+/// the utterance was heard. [`ChangeModel::speaker_changes_after`] then
+/// runs only what is missing (at least the last chunk, aligned to the end).
+#[derive(Debug, Clone, Default)]
+pub struct EarlyChunks {
+    chunks: Vec<Option<Vec<[f32; LOCAL_SPEAKERS]>>>,
+}
+
+impl EarlyChunks {
+    /// Keeps the activities of chunk `index`.
+    pub fn insert(&mut self, index: usize, activities: Vec<[f32; LOCAL_SPEAKERS]>) {
+        if self.chunks.len() <= index {
+            self.chunks.resize(index + 1, None);
+        }
+        self.chunks[index] = Some(activities);
+    }
+
+    /// The activities of chunk `index`, if it ran.
+    pub fn get(&self, index: usize) -> Option<&Vec<[f32; LOCAL_SPEAKERS]>> {
+        self.chunks.get(index).and_then(Option::as_ref)
+    }
+
+    /// Chunks kept.
+    pub fn len(&self) -> usize {
+        self.chunks.iter().filter(|c| c.is_some()).count()
+    }
+
+    /// True when no chunk ran early.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 }
 

@@ -523,9 +523,11 @@ impl Store {
             let mut line = serde_json::Map::new();
             line.insert("id".into(), turn.id.into());
             for field in fields {
-                if let Some(value) = turn.extra.get(*field) {
-                    line.insert((*field).into(), value.clone());
-                }
+                // A field the turn no longer has is written as null, which
+                // hides what the live pipeline recorded (a nudge that a
+                // rename made stale).
+                let value = turn.extra.get(*field).cloned();
+                line.insert((*field).into(), value.unwrap_or_default());
             }
             bytes.extend_from_slice(serde_json::Value::Object(line).to_string().as_bytes());
             bytes.push(b'\n');
@@ -733,7 +735,8 @@ fn read_optional(path: &Path) -> Result<Vec<u8>> {
     }
 }
 
-/// Lays the annotations of `analysis.jsonl`, if any, over the turns' own.
+/// Lays the annotations of `analysis.jsonl`, if any, over the turns' own; a
+/// field that is null there removes the turn's own.
 fn merge_annotations(path: &Path, turns: &mut [TurnRecord]) -> Result<()> {
     let bytes = read_optional(path)?;
     for line in bytes.split(|&c| c == b'\n').filter(|l| !l.is_empty()) {
@@ -746,7 +749,13 @@ fn merge_annotations(path: &Path, turns: &mut [TurnRecord]) -> Result<()> {
             continue;
         };
         if let Some(turn) = turns.iter_mut().find(|t| t.id == id) {
-            turn.extra.extend(fields);
+            for (key, value) in fields {
+                if value.is_null() {
+                    turn.extra.remove(&key);
+                } else {
+                    turn.extra.insert(key, value);
+                }
+            }
         }
     }
     Ok(())
