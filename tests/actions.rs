@@ -203,7 +203,7 @@ fn eval_actions_scores_every_split_and_the_sentence_set() {
         );
     }
     let text = ok(b.run(&["eval", "actions", dir.to_str().unwrap()]));
-    assert!(text.contains("test (all 4 files)"), "{text}");
+    assert!(text.contains("test (all 6 files)"), "{text}");
     // One conversation file, with the differences listed.
     let one = dir.join("a1.exchanges.jsonl");
     let text = ok(b.run(&["eval", "actions", one.to_str().unwrap(), "--errors"]));
