@@ -9,7 +9,13 @@ the head as JSON for src/analysis/learned.rs. Also writes a head on the
 embedding alone, so `blameless eval tags` can show what each layer brings.
 Prints scores on the test files. Deterministic.
 
-usage: train_tags.py FEATURES.jsonl SPLITS.json HEAD.json HEAD_EMBEDDING.json
+usage: train_tags.py FEATURES.jsonl SPLITS.json HEAD.json HEAD_EMBEDDING.json [CLASSIFIER.json]
+
+For experiments (scripts/finetune_encoder.py): TRAIN_EMBEDDINGS=FILE.npz reads
+the embeddings from another encoder; CLASSIFIER.json, that encoder's own
+classifier, is stacked with the head on the calibration writers;
+TRAIN_REPORT=calibrate prints the calibration writers only (never the test
+files), also crossed (calibrated on one writer, scored on the other).
 """
 import json
 import re
@@ -66,6 +72,7 @@ def choose_threshold(p, y):
 
 def main():
     features_path, splits_path, out_path, out_embedding_path = sys.argv[1:5]
+    ft_path = sys.argv[5] if len(sys.argv) > 5 else None
     rows = [json.loads(line) for line in open(features_path)]
     splits = json.load(open(splits_path))
     split_of = {}
@@ -83,6 +90,18 @@ def main():
     R = np.array([r["rules"] + r["cancelled"] for r in rows], dtype=np.float64)
     P = np.array([r.get("prev_embedding") or [0.0] * 384 for r in rows], dtype=np.float64)
     texts = [r["text"] for r in rows]
+    if os.environ.get("TRAIN_EMBEDDINGS"):
+        # Embeddings from another encoder (an experiment with the fine-tuning
+        # script's output), row for row.
+        override = np.load(os.environ["TRAIN_EMBEDDINGS"])
+        assert list(override["ids"]) == [r["id"] for r in rows], "embeddings of other turns"
+        E = override["embedding"].astype(np.float64)
+        P = np.where(override["has_prev"][:, None], override["prev_embedding"], 0.0).astype(np.float64)
+
+    # The fine-tuned encoder's classifier (scripts/finetune_encoder.py), when
+    # given: its score per label is stacked with the head's.
+    FT = json.load(open(ft_path)) if ft_path else None
+    Z_FT = E @ np.array(FT["weights"]).T + np.array(FT["bias"]) if FT else None
 
     vectorizer = TfidfVectorizer(analyzer=terms, min_df=MIN_DF, sublinear_tf=True, norm="l2")
     vectorizer.fit([texts[i] for i in train])
@@ -93,34 +112,90 @@ def main():
     def fit(X, with_lexical, with_rules):
         heads, predictions = [], np.zeros(Y.shape, dtype=bool)
         probabilities = np.zeros(Y.shape)
+        raw = []  # per label, what calibration reads (for the crossed report)
         for j, label in enumerate(LABELS):
             model = LogisticRegression(C=C, max_iter=5000)
             model.fit(X[train], Y[train, j])
             z = model.decision_function(X)
-            platt = LogisticRegression(C=1e6).fit(z[cal].reshape(-1, 1), Y[cal, j])
-            a, b = float(platt.coef_[0][0]), float(platt.intercept_[0])
-            p = 1 / (1 + np.exp(-(a * z + b)))
+            # Calibration: Platt scaling of the head's score, or, with the
+            # fine-tuned encoder's own classifier, a logistic regression on
+            # both scores (stacked on the calibration writers: the encoder
+            # was fitted to the training writers, so only writers it never
+            # saw tell how far to trust it). Both are linear in the features
+            # and fold into one head below.
+            if Z_FT is None:
+                platt = LogisticRegression(C=1e6).fit(z[cal].reshape(-1, 1), Y[cal, j])
+                a, b = float(platt.coef_[0][0]), float(platt.intercept_[0])
+                a_ft = 0.0
+                p = 1 / (1 + np.exp(-(a * z + b)))
+                raw.append(z.reshape(-1, 1))
+            else:
+                Z2 = np.column_stack([z, Z_FT[:, j]])
+                platt = LogisticRegression(C=1e6).fit(Z2[cal], Y[cal, j])
+                a, a_ft = (float(v) for v in platt.coef_[0])
+                b = float(platt.intercept_[0])
+                p = 1 / (1 + np.exp(-(Z2 @ platt.coef_[0] + b)))
+                raw.append(Z2)
             threshold = choose_threshold(p[cal], Y[cal, j])
             predictions[:, j] = (p >= threshold) & participant
             probabilities[:, j] = np.where(participant, p, 0.0)
             w = model.coef_[0]
             n_lex = len(vocabulary) if with_lexical else 0
+            if Z_FT is None:
+                # Rust reads the raw embedding: fold the scale into the weights.
+                embedding = [float(v) * EMBED_SCALE for v in w[:384]]
+                scale, bias, platt_out = 1.0, float(model.intercept_[0]), [a, b]
+            else:
+                # Fold the stacking into one linear head: a·z + a_ft·z_ft + b.
+                embedding = [float(v) * EMBED_SCALE * a + a_ft * float(u)
+                             for v, u in zip(w[:384], FT["weights"][j])]
+                scale = a
+                bias = a * float(model.intercept_[0]) + a_ft * FT["bias"][j] + b
+                platt_out = [1.0, 0.0]
             heads.append({
                 "label": label,
-                # Rust reads the raw embedding: fold the scale into the weights.
-                "embedding": [float(v) * EMBED_SCALE for v in w[:384]],
-                "lexical": [float(v) for v in w[384:384 + n_lex]],
-                "rules": [float(v) * RULE_SCALE for v in w[384 + n_lex:384 + n_lex + 5]] if with_rules else [0.0] * 5,
-                "cancelled": [float(v) * RULE_SCALE for v in w[384 + n_lex + 5:384 + n_lex + 10]] if with_rules else [0.0] * 5,
-                "prev_embedding": [float(v) * PREV_SCALE for v in w[-384:]],
-                "bias": float(model.intercept_[0]),
-                "platt": [a, b],
+                "embedding": embedding,
+                "lexical": [float(v) * scale for v in w[384:384 + n_lex]],
+                "rules": [float(v) * RULE_SCALE * scale for v in w[384 + n_lex:384 + n_lex + 5]] if with_rules else [0.0] * 5,
+                "cancelled": [float(v) * RULE_SCALE * scale for v in w[384 + n_lex + 5:384 + n_lex + 10]] if with_rules else [0.0] * 5,
+                "prev_embedding": [float(v) * PREV_SCALE * scale for v in w[-384:]],
+                "bias": bias,
+                "platt": platt_out,
                 "threshold": threshold,
             })
+        if os.environ.get("TRAIN_REPORT") == "calibrate":
+            crossed(raw, name_of(with_lexical))
         return heads, predictions, probabilities
 
+    def name_of(with_lexical):
+        return "combined" if with_lexical else "embedding"
+
+    def crossed(raw, name):
+        """Calibration writers crossed: Platt scaling (or stacking) and
+        thresholds fitted on one calibration writer, scored on the other, so
+        the threshold choice does not flatter the figure."""
+        files = splits["calibrate"]
+        f1_means = []
+        for k, held in enumerate(files):
+            fit_rows = np.array([i for i, r in enumerate(rows) if r["file"] != held and split[i] == "calibrate"])
+            held_rows = np.array([i for i, r in enumerate(rows) if r["file"] == held])
+            f1s = []
+            for j in range(len(LABELS)):
+                F = raw[j]
+                m = LogisticRegression(C=1e6).fit(F[fit_rows], Y[fit_rows, j])
+                p = m.predict_proba(F)[:, 1]
+                t = choose_threshold(p[fit_rows], Y[fit_rows, j])
+                pred = (p[held_rows] >= t) & participant[held_rows]
+                y = Y[held_rows, j]
+                tp = int((pred & y).sum()); fp = int((pred & ~y).sum()); fn = int((~pred & y).sum())
+                f1s.append(2 * tp / (2 * tp + fp + fn) if tp else 0.0)
+            f1_means.append(np.mean(f1s))
+            print(f"  {name:9} {held:24} crossed macroF1 {np.mean(f1s):.3f}")
+        print(f"  {name:9} crossed mean macroF1 {np.mean(f1_means):.3f}")
+
     def report(name, predictions, probabilities):
-        for f in splits.get("test", []) + splits["calibrate"]:
+        shown = splits["calibrate"] if os.environ.get("TRAIN_REPORT") == "calibrate" else splits.get("test", []) + splits["calibrate"]
+        for f in shown:
             idx = np.array([i for i, r in enumerate(rows) if r["file"] == f])
             cells, f1s = [], []
             for j, label in enumerate(LABELS):

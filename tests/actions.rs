@@ -35,16 +35,17 @@ fn split(name: &str) -> ItemScores {
     s
 }
 
-/// The writers a4 and a5, never read to write rules. Bounds sit a little
+/// The writers a4, a5 and a8, never read to write rules. Bounds sit a little
 /// below the measured figures (see each), far above a finder that reads
 /// one sentence at a time.
 #[test]
 fn agreed_items_on_unseen_writers() {
     let s = split("test");
-    assert!(s.n_conversations >= 28 && s.expected >= 40, "{s:?}");
-    // Measured (December, rules written from a1-a3 only): precision 0.49,
-    // recall 0.50, owner 0.76 and due date 0.71 of the paired items: far
-    // from the goal of 0.90, and held here so it can only get better.
+    assert!(s.n_conversations >= 42 && s.expected >= 60, "{s:?}");
+    // Measured (December, rules written from a1-a3 only): precision 0.53,
+    // recall 0.57, owner 0.85 and due date 0.78 of the paired items (a4
+    // and a5 alone: 0.49, 0.50, 0.76, 0.71): far from the goal of 0.90,
+    // and held here so it can only get better.
     assert!(
         s.precision >= TEST_PRECISION,
         "precision {:.3}",
@@ -64,8 +65,9 @@ const TEST_RECALL: f64 = 0.40;
 const TEST_OWNER: f64 = 0.65;
 const TEST_DUE: f64 = 0.65;
 
-/// The writers the rules were written from: they must stay well fitted.
-/// Measured: precision 0.90, recall 0.88.
+/// The develop writers: a1-a3, whom the rules were written from (precision
+/// 0.90, recall 0.88 on them alone), and a6-a7, added later and not yet
+/// read for rules. Measured over all five: precision 0.73, recall 0.675.
 #[test]
 fn agreed_items_on_the_develop_writers() {
     let s = split("develop");
@@ -77,8 +79,8 @@ fn agreed_items_on_the_develop_writers() {
     assert!(s.recall >= DEVELOP_RECALL, "recall {:.3}", s.recall);
 }
 
-const DEVELOP_PRECISION: f64 = 0.85;
-const DEVELOP_RECALL: f64 = 0.82;
+const DEVELOP_PRECISION: f64 = 0.68;
+const DEVELOP_RECALL: f64 = 0.62;
 
 /// The bundled meeting (samples/postmortem.script), held on a Tuesday:
 /// every item as the script agrees it, once, with its turns.
@@ -201,7 +203,7 @@ fn eval_actions_scores_every_split_and_the_sentence_set() {
         );
     }
     let text = ok(b.run(&["eval", "actions", dir.to_str().unwrap()]));
-    assert!(text.contains("test (all 4 files)"), "{text}");
+    assert!(text.contains("test (all 6 files)"), "{text}");
     // One conversation file, with the differences listed.
     let one = dir.join("a1.exchanges.jsonl");
     let text = ok(b.run(&["eval", "actions", one.to_str().unwrap(), "--errors"]));

@@ -155,11 +155,10 @@ impl Devices {
                     // writer open may meet the probe, not the capture. A
                     // write to a pipe the probe closed fails; wait for the
                     // capture's open and write again.
-                    let written = pipe.as_mut().is_some_and(|w| w.write_all(&bytes).is_ok())
-                        || {
-                            pipe = open_writer(&fifo);
-                            pipe.as_mut().is_some_and(|w| w.write_all(&bytes).is_ok())
-                        };
+                    let written = pipe.as_mut().is_some_and(|w| w.write_all(&bytes).is_ok()) || {
+                        pipe = open_writer(&fifo);
+                        pipe.as_mut().is_some_and(|w| w.write_all(&bytes).is_ok())
+                    };
                     if !written {
                         return;
                     }

@@ -11,6 +11,11 @@
 //! up at the end, only for meetings that matched, in one sorted pass over
 //! the dictionary. Deleted turns are skipped before a block is counted, so
 //! every count is exact, with or without filters.
+//!
+//! Counting the whole archive (no words, no filters: the question a
+//! dashboard asks most) visits almost no turn: the term dictionaries already
+//! hold each meeting's number of turns and each speaker's, so only tagged
+//! turns, the newest meetings' turns and deleted turns are read one by one.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -36,6 +41,9 @@ pub(super) struct CountCollector {
     pub limit: usize,
     /// Field handles.
     pub fields: Fields,
+    /// The query matches every turn (no words, no filters): counts come
+    /// from the segments' term dictionaries instead of a visit to each turn.
+    pub every_turn: bool,
 }
 
 /// What [`CountCollector`] found over all segments.
@@ -96,6 +104,12 @@ impl Tally {
     /// Adds one matching turn with value `value` in meeting `meeting`.
     fn count_pair(&mut self, meeting: u64, value: u64) {
         self.totals[value as usize] += 1;
+        self.add_pair(meeting, value);
+    }
+
+    /// Adds one turn with value `value` in meeting `meeting`, leaving the
+    /// value's total alone (it was counted from the term dictionary).
+    fn add_pair(&mut self, meeting: u64, value: u64) {
         if self.pairs.is_empty() {
             *self
                 .sparse
@@ -195,6 +209,9 @@ impl Collector for CountCollector {
         reader: &SegmentReader,
     ) -> tantivy::Result<Counted> {
         let mut counts = self.for_segment(segment_ord, reader)?;
+        if self.every_turn && counts.count_every_turn(reader, self.fields)? {
+            return Ok(counts.harvest());
+        }
         match reader.alive_bitset() {
             None => weight.for_each_no_score(reader, &mut |docs| counts.collect_block(docs))?,
             Some(alive_bitset) => weight.for_each_no_score(reader, &mut |docs| {
@@ -263,6 +280,152 @@ fn tagged_turns(
         docs.push(list);
     }
     Ok((docs, tag_names))
+}
+
+impl SegmentCounts {
+    /// Counts every turn of `segment` from what the index already keeps per
+    /// term, without visiting each turn: a meeting's turns are its id's
+    /// document frequency, a tag's or speaker's total is its term's, and
+    /// only the tagged turns (about one in ten) and the turns of the
+    /// `limit` newest meetings are looked at one by one. Deleted turns are
+    /// then taken back out, so the counts are exact. Returns false, with
+    /// nothing counted, when the dictionaries do not line up with the
+    /// columns (then the turns are visited as for any query).
+    fn count_every_turn(
+        &mut self,
+        segment: &SegmentReader,
+        fields: Fields,
+    ) -> tantivy::Result<bool> {
+        let Some(meetings) = &self.meetings else {
+            return Ok(true);
+        };
+        let ids = segment.inverted_index(fields.meeting_id)?;
+        let mut terms = ids.terms().stream()?;
+        let mut turns = Vec::with_capacity(self.tally.turns.len());
+        let mut infos = Vec::with_capacity(self.tally.turns.len());
+        while terms.advance() {
+            turns.push(terms.value().doc_freq);
+            infos.push(terms.value().clone());
+        }
+        // Every turn has one meeting id, so the column's dictionary and the
+        // inverted index's hold the same ids in the same order.
+        if turns.len() != self.tally.turns.len() {
+            return Ok(false);
+        }
+        let speakers = match &self.values {
+            Values::Speaker(Some(column)) => {
+                // A speaker's total is the document frequency of the
+                // lower-cased name the index keeps, unless two names differ
+                // only in case.
+                let inverted = segment.inverted_index(fields.speaker)?;
+                let mut lower = Vec::with_capacity(self.value_names.len());
+                for name in &self.value_names {
+                    lower.push(name.to_lowercase());
+                }
+                let mut unique = lower.clone();
+                unique.sort();
+                unique.dedup();
+                if unique.len() != lower.len() {
+                    return Ok(false);
+                }
+                let mut totals = vec![0; lower.len()];
+                for (v, name) in lower.iter().enumerate() {
+                    let term = tantivy::Term::from_field_text(fields.speaker, name);
+                    // A name the index lower-cased differently is not
+                    // found: visit the turns instead.
+                    let Some(info) = inverted.get_term_info(&term)? else {
+                        return Ok(false);
+                    };
+                    totals[v] = u64::from(info.doc_freq);
+                }
+                Some((column.clone(), totals))
+            }
+            _ => None,
+        };
+        self.tally.turns = turns;
+        let speakers = speakers.map(|(column, totals)| {
+            self.tally.totals = totals;
+            column
+        });
+        let alive = segment.alive_bitset();
+        let is_alive = |doc: DocId| alive.is_none_or(|bits| bits.is_alive(doc));
+        let mut block = Vec::with_capacity(tantivy::COLLECT_BLOCK_BUFFER_LEN);
+        let mut ords = Vec::with_capacity(tantivy::COLLECT_BLOCK_BUFFER_LEN);
+        // Deleted turns are still in the term dictionaries: take them out.
+        if let Some(bits) = alive {
+            let dead: Vec<DocId> = (0..segment.max_doc())
+                .filter(|&d| !bits.is_alive(d))
+                .collect();
+            for chunk in dead.chunks(tantivy::COLLECT_BLOCK_BUFFER_LEN) {
+                ords.clear();
+                ords.resize(chunk.len(), None);
+                meetings.ords().first_vals(chunk, &mut ords);
+                for meeting in ords.iter().flatten() {
+                    let n = &mut self.tally.turns[*meeting as usize];
+                    *n = n.saturating_sub(1);
+                }
+                if let Some(column) = &speakers {
+                    let mut values = vec![None; chunk.len()];
+                    column.ords().first_vals(chunk, &mut values);
+                    for value in values.iter().flatten() {
+                        let n = &mut self.tally.totals[*value as usize];
+                        *n = n.saturating_sub(1);
+                    }
+                }
+            }
+        }
+        match &self.values {
+            Values::Tags { docs, .. } => {
+                for (tag, list) in docs.iter().enumerate() {
+                    for chunk in list.chunks(tantivy::COLLECT_BLOCK_BUFFER_LEN) {
+                        block.clear();
+                        block.extend(chunk.iter().copied().filter(|&d| is_alive(d)));
+                        ords.clear();
+                        ords.resize(block.len(), None);
+                        meetings.ords().first_vals(&block, &mut ords);
+                        for meeting in ords.iter().flatten() {
+                            self.tally.count_pair(*meeting, tag as u64);
+                        }
+                    }
+                }
+            }
+            Values::Speaker(_) => {
+                // Per speaker only for the newest meetings (the others need
+                // their number of turns alone): their turns, from their
+                // ids' posting lists.
+                if let Some(column) = &speakers {
+                    // The newest meetings with a turn left, as `harvest` takes them.
+                    let newest: Vec<usize> = (0..infos.len())
+                        .rev()
+                        .filter(|&m| self.tally.turns[m] > 0)
+                        .take(self.limit)
+                        .collect();
+                    let mut values = Vec::with_capacity(tantivy::COLLECT_BLOCK_BUFFER_LEN);
+                    for m in newest {
+                        let info = &infos[m];
+                        let mut postings =
+                            ids.read_postings_from_terminfo(info, IndexRecordOption::Basic)?;
+                        let mut docs = Vec::with_capacity(info.doc_freq as usize);
+                        while postings.doc() != TERMINATED {
+                            if is_alive(postings.doc()) {
+                                docs.push(postings.doc());
+                            }
+                            postings.advance();
+                        }
+                        for chunk in docs.chunks(tantivy::COLLECT_BLOCK_BUFFER_LEN) {
+                            values.clear();
+                            values.resize(chunk.len(), None);
+                            column.ords().first_vals(chunk, &mut values);
+                            for value in values.iter().flatten() {
+                                self.tally.add_pair(m as u64, *value);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        Ok(true)
+    }
 }
 
 impl SegmentCollector for SegmentCounts {

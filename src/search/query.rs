@@ -46,6 +46,19 @@ pub struct Filters {
     pub marked: Vec<FeedbackKind>,
 }
 
+impl Filters {
+    /// No filter at all: every turn passes.
+    pub fn is_empty(&self) -> bool {
+        self.speakers.is_empty()
+            && self.tags.is_empty()
+            && self.meetings.is_empty()
+            && self.since.is_none()
+            && self.until.is_none()
+            && !self.action_items
+            && self.marked.is_empty()
+    }
+}
+
 /// A turn's text cut around what matched, with the matches marked.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Snippet {
@@ -284,11 +297,14 @@ impl SearchIndex {
         limit: usize,
     ) -> Result<CountResults> {
         let searcher = self.reader.searcher();
+        let trimmed = query.trim();
+        let every_turn = (trimmed.is_empty() || trimmed == "*") && filters.is_empty();
         let full = self.with_filters(self.parse(query)?, filters);
         let collector = CountCollector {
             by,
             limit,
             fields: self.fields,
+            every_turn,
         };
         let mut counted = searcher
             .search(&*full, &collector)

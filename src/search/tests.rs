@@ -470,6 +470,7 @@ fn counts_are_exact_across_segments_and_deletions() {
     let all = Filters::default();
     let cases = [
         ("", all.clone()),
+        ("*", all.clone()),
         ("deploy", all.clone()),
         ("\"went wrong\" -pager", all.clone()),
         (
