@@ -203,7 +203,7 @@ fn learned_layer_generalises_to_unseen_writers() {
     let rules = score_tags(&turns, KnownNames::None);
     report("unseen writers, rules", &rules);
     report("unseen writers, combined", &combined);
-    // Measured: rules 0.305, combined 0.687.
+    // Measured: rules 0.305, combined 0.692 (0.687 before w12-w18 trained).
     assert!(macro_f1(&rules) < 0.45, "rules {:.3}", macro_f1(&rules));
     assert!(
         macro_f1(&combined) >= 0.62,
@@ -211,14 +211,14 @@ fn learned_layer_generalises_to_unseen_writers() {
         macro_f1(&combined)
     );
     assert!(macro_f1(&combined) >= macro_f1(&rules) + 0.25);
-    // Measured: 7.6 % of label-free turns tagged (rules 5.5 %).
+    // Measured: 6.5 % of label-free turns tagged (rules 5.5 %).
     assert!(
         combined.false_positive_rate <= 0.10,
         "{:.3}",
         combined.false_positive_rate
     );
-    // Measured per label (P / R): blame 0.68/0.40, defensive 0.81/0.60,
-    // counterfactual 0.87/0.58, exec_pressure 0.89/0.87, dismissive 0.92/0.53.
+    // Measured per label (P / R): blame 0.66/0.35, defensive 0.85/0.60,
+    // counterfactual 0.87/0.57, exec_pressure 0.90/0.88, dismissive 0.93/0.58.
     for l in &combined.labels {
         assert!(
             l.precision >= 0.6,
@@ -263,8 +263,28 @@ fn previous_turn_is_context() {
     );
 }
 
+/// w15, a writer kept out of the repository until the head trained with
+/// w12-w18 was fitted, then scored once. Measured: rules macro F1 0.501,
+/// combined 0.782, none-turns tagged 6.7 % (rules 8.0 %); blame recall
+/// 0.56 is the weakest label.
+#[test]
+fn learned_layer_on_a_writer_added_after_the_head() {
+    let turns = load(&["corpus/w15.jsonl"]);
+    let combined = score_given(&turns, &combined_tags(&turns));
+    report("w15, combined", &combined);
+    assert!(
+        macro_f1(&combined) >= 0.70,
+        "combined {:.3}",
+        macro_f1(&combined)
+    );
+    assert!(combined.false_positive_rate <= 0.10);
+    for l in &combined.labels {
+        assert!(l.recall >= 0.45, "{} recall {:.3}", l.label, l.recall);
+    }
+}
+
 /// test.jsonl: never trained on. Measured: rules macro F1 0.564, combined
-/// 0.789, none-turns tagged 8.7 % (rules 3.7 %).
+/// 0.820, none-turns tagged 6.2 % (rules 3.8 %).
 #[test]
 fn learned_layer_on_the_unseen_test_set() {
     let turns = load(&["test.jsonl"]);
