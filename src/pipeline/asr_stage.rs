@@ -36,12 +36,16 @@ pub(crate) struct SpeakerOutlet {
     pub jobs: Option<SyncSender<SpeakerJob>>,
     /// Per source index, whether its turns are attributed by voice.
     pub voiced: Vec<bool>,
+    /// No source is live (files replayed as fast as they decode): wait for
+    /// room in the queue instead of leaving a turn without a speaker, since
+    /// nobody is waiting for the turn in real time.
+    pub wait: bool,
 }
 
 impl SpeakerOutlet {
     /// Offers a final's audio to the speakers thread as soon as it arrives,
-    /// so embedding runs while Whisper decodes. Never waits: when the queue
-    /// is full the turn goes without a speaker. True when it was taken.
+    /// so embedding runs while Whisper decodes. Live, never waits: when the
+    /// queue is full the turn goes without a speaker. True when it was taken.
     fn offer(&self, job: &Job, counters: &Counters) -> bool {
         let Some(jobs) = &self.jobs else {
             return false;
@@ -54,6 +58,9 @@ impl SpeakerOutlet {
             utterance: job.utterance,
             samples: job.samples.clone(),
         };
+        if self.wait {
+            return jobs.send(speaker_job).is_ok();
+        }
         match jobs.try_send(speaker_job) {
             Ok(()) => true,
             Err(TrySendError::Full(_)) => {

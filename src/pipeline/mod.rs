@@ -682,6 +682,18 @@ fn spawn_stages(
     let speakers = asr_stage::SpeakerOutlet {
         jobs: speaker_jobs,
         voiced,
+        wait: config.sources.iter().all(|s| {
+            matches!(
+                s,
+                SourceSpec::File {
+                    pace: Pace::Max,
+                    ..
+                } | SourceSpec::Channel {
+                    pace: Pace::Max,
+                    ..
+                }
+            )
+        }),
     };
     stages.push((
         "asr",

@@ -7,7 +7,9 @@
 //! Edge policy: the asr thread offers each final with `try_send` into a
 //! small queue; when the queue is full (embedding fell behind), that turn
 //! goes without a speaker rather than waiting, and the event loop knows not
-//! to wait for it.
+//! to wait for it. When no source is live (files replayed at `--speed
+//! max`), nobody waits in real time, so the asr thread waits for room and
+//! every turn gets its speaker.
 
 use std::sync::atomic::Ordering;
 use std::sync::mpsc::Receiver;
