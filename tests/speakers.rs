@@ -9,7 +9,7 @@ mod common;
 use std::path::PathBuf;
 
 use blameless::speakers::{self, cosine, ChangeConfig, ChangeModel, Embedder};
-use common::{ok, sample, Blameless};
+use common::{ok, sample, write_wav, Blameless};
 
 fn embedder() -> Embedder {
     let path = speakers::model_path(&common::models_dir()).unwrap_or_else(|e| {
@@ -447,18 +447,7 @@ fn rename_tags_the_speakers_turns_again() {
         .unwrap()
         .mono;
     let clip = b.path("review.wav");
-    let spec = hound::WavSpec {
-        channels: 1,
-        sample_rate: 16_000,
-        bits_per_sample: 16,
-        sample_format: hound::SampleFormat::Int,
-    };
-    let mut w = hound::WavWriter::create(&clip, spec).unwrap();
-    for x in &audio[39 * 16_000..76 * 16_000] {
-        w.write_sample((x.clamp(-1.0, 1.0) * 32767.0) as i16)
-            .unwrap();
-    }
-    w.finalize().unwrap();
+    write_wav(&clip, &audio[39 * 16_000..76 * 16_000]);
     let out = ok(b.run(&[
         "replay",
         clip.to_str().unwrap(),

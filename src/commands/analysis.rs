@@ -156,13 +156,7 @@ fn analyze_meeting(
                 .insert("nudge".into(), serde_json::to_value(nudge)?);
         }
     }
-    store
-        .write_annotations(
-            &meeting.info.id,
-            &meeting.turns,
-            &["tags", "actions", "nudge"],
-        )
-        .context("cannot write the tags into the meeting")?;
+    write_tags(&store, &meeting)?;
     let mut pending: Option<(Value, TurnReview, String)> = None;
     for ((id, review), record) in reviews.into_iter().zip(&meeting.turns) {
         if let Some((id, review, text)) = pending.take() {
@@ -444,14 +438,20 @@ pub fn retag_speaker(
             record.extra.remove("nudge");
         }
     }
+    write_tags(store, &meeting)?;
+    Ok(())
+}
+
+/// Stores a meeting's tags, action items and nudges in `analysis.jsonl`
+/// (beside its turns, which are never rewritten).
+fn write_tags(store: &Store, meeting: &blameless::store::Meeting) -> Result<()> {
     store
         .write_annotations(
             &meeting.info.id,
             &meeting.turns,
             &["tags", "actions", "nudge"],
         )
-        .context("cannot write the tags into the meeting")?;
-    Ok(())
+        .context("cannot write the tags into the meeting")
 }
 
 /// Finds the action items of a stored meeting again with its speakers as
