@@ -176,12 +176,13 @@ fn for_each_match(
     let tokens = text::tokenize(turn.text);
     let context = pattern::Context { names: turn.names };
     let words: std::collections::HashSet<&str> = tokens.iter().map(|t| t.norm.as_str()).collect();
+    let mut scope = rules::Scope::new(&tokens, &context);
     for rule in rules::rules() {
         if !rule.pattern.may_match(&words) {
             continue;
         }
         for found in rule.pattern.find_all(&tokens, &context) {
-            let cancelled = rules::cancelled(rule, found, &tokens, &context).is_some();
+            let cancelled = rules::cancelled(rule, found, &mut scope).is_some();
             f(rule, found, &tokens, cancelled);
         }
     }

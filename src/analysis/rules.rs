@@ -8,6 +8,7 @@
 //! themselves. Patterns are deliberately specific: a tool that cries wolf is
 //! switched off after one meeting.
 
+use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use super::pattern::{expand, in_class, Class, Context, Match, Pattern};
@@ -607,23 +608,95 @@ pub enum Cancelled {
 
 /// Talk about blame in the sentence, before the match and not undone by a
 /// "but" between them ("I'm not blaming anyone, but Dan was careless").
-fn meta(
-    tokens: &[Token],
-    sentence_start: usize,
-    sentence_end: usize,
-    found: Match,
-    context: &Context,
-) -> bool {
-    let sentence = &tokens[sentence_start..sentence_end];
-    meta_patterns().iter().any(|p| {
-        p.find_all(sentence, context).iter().any(|m| {
-            let (m_start, m_end) = (sentence_start + m.start, sentence_start + m.end);
-            m_start < found.end
-                && !tokens[m_end.min(found.start)..found.start]
-                    .iter()
-                    .any(|t| t.norm == "but")
-        })
-    })
+fn meta(scope: &mut Scope, found: Match) -> bool {
+    let (start, end) = scope.sentence(found);
+    let talk = scope.meta.entry(start).or_insert_with(|| {
+        let sentence = &scope.tokens[start..end];
+        meta_patterns()
+            .iter()
+            .flat_map(|p| p.find_all(sentence, scope.context))
+            .map(|m| Match {
+                start: start + m.start,
+                end: start + m.end,
+            })
+            .collect()
+    });
+    let buts = &scope.buts_before;
+    talk.iter()
+        .any(|m| m.start < found.end && buts[found.start] == buts[m.end.min(found.start)])
+}
+
+/// One turn's tokens with what the context checks read for every match,
+/// worked out once per turn: a turn the recogniser wrote without a full stop
+/// is one long sentence, and scanning it again for each match made long turns
+/// (an imported transcript's hour-long cue) take minutes.
+pub struct Scope<'t> {
+    tokens: &'t [Token],
+    context: &'t Context<'t>,
+    /// Per token, where its sentence starts.
+    sentence_start: Vec<usize>,
+    /// Per token, where its sentence ends (one past the last token).
+    sentence_end: Vec<usize>,
+    /// Per token index, how many "but"s come before it.
+    buts_before: Vec<u32>,
+    /// Meta-talk matches per sentence (keyed by its start), found on first use.
+    meta: HashMap<usize, Vec<Match>>,
+}
+
+impl<'t> Scope<'t> {
+    /// Works out the sentences and "but"s of `tokens` once.
+    pub fn new(tokens: &'t [Token], context: &'t Context<'t>) -> Self {
+        let n = tokens.len();
+        let mut sentence_start = Vec::with_capacity(n);
+        let mut start = 0;
+        for (i, token) in tokens.iter().enumerate() {
+            if token.boundary == Boundary::Sentence {
+                start = i;
+            }
+            sentence_start.push(start);
+        }
+        // A sentence ends at the next token that starts one (which belongs to
+        // the next sentence) or at the end of the turn.
+        let mut sentence_end = vec![n; n];
+        let mut end = n;
+        for i in (0..n).rev() {
+            sentence_end[i] = end;
+            if tokens[i].boundary == Boundary::Sentence {
+                end = i;
+            }
+        }
+        let mut buts_before = Vec::with_capacity(n + 1);
+        let mut count = 0;
+        buts_before.push(0);
+        for token in tokens {
+            count += u32::from(token.norm == "but");
+            buts_before.push(count);
+        }
+        Scope {
+            tokens,
+            context,
+            sentence_start,
+            sentence_end,
+            buts_before,
+            meta: HashMap::new(),
+        }
+    }
+
+    /// The sentence around a match: from the last sentence boundary at or
+    /// before its first token to the first one at or after its end.
+    fn sentence(&self, found: Match) -> (usize, usize) {
+        let start = self.sentence_start[found.start];
+        let end = if found.end < self.tokens.len() {
+            if self.tokens[found.end].boundary == Boundary::Sentence {
+                found.end
+            } else {
+                self.sentence_end[found.end]
+            }
+        } else {
+            self.tokens.len()
+        };
+        (start, end)
+    }
 }
 
 /// Words that may sit between a subject and its modal ("Dan really should have").
@@ -696,29 +769,19 @@ fn system_subject(tokens: &[Token], found: Match, context: &Context) -> bool {
 }
 
 /// Returns why `found` (a match of `rule`) does not count, if it doesn't.
-pub fn cancelled(
-    rule: &Rule,
-    found: Match,
-    tokens: &[Token],
-    context: &Context,
-) -> Option<Cancelled> {
+pub fn cancelled(rule: &Rule, found: Match, scope: &mut Scope) -> Option<Cancelled> {
+    let (tokens, context) = (scope.tokens, scope.context);
     if tokens[found.start..found.end].iter().any(|t| t.quoted) {
         return Some(Cancelled::Quoted);
     }
-    let sentence_start = (0..=found.start)
-        .rev()
-        .find(|&i| tokens[i].boundary == Boundary::Sentence)
-        .unwrap_or(0);
-    let sentence_end = (found.end..tokens.len())
-        .find(|&i| tokens[i].boundary == Boundary::Sentence)
-        .unwrap_or(tokens.len());
+    let (sentence_start, _) = scope.sentence(found);
     if reported(tokens, sentence_start, found.start, context) {
         return Some(Cancelled::Reported);
     }
     if rule.flags & NEG_OK == 0 && negated(tokens, found.start, context) {
         return Some(Cancelled::Negated);
     }
-    if rule.flags & META_OK == 0 && meta(tokens, sentence_start, sentence_end, found, context) {
+    if rule.flags & META_OK == 0 && meta(scope, found) {
         return Some(Cancelled::Meta);
     }
     if rule.flags & PERSON_SUBJECT != 0 && system_subject(tokens, found, context) {
@@ -745,15 +808,15 @@ fn reported(
     if in_class(Class::Me, first, context) || in_class(Class::Neg, first, context) {
         return false;
     }
-    (sentence_start..match_start).any(|i| {
-        // A conjunction after the verb of saying starts the speaker's own
-        // clause: "the runbook says seconds so I put seconds".
-        if tokens[i + 1..match_start]
-            .iter()
-            .any(|t| matches!(t.norm.as_str(), "and" | "so" | "but" | "because"))
-        {
-            return false;
-        }
+    // A conjunction after the verb of saying starts the speaker's own
+    // clause: "the runbook says seconds so I put seconds". So only the words
+    // after the last conjunction before the match can introduce a report
+    // (found once: scanning from every word made long turns cubic).
+    let after_conjunction = (sentence_start..match_start)
+        .rev()
+        .find(|&i| matches!(tokens[i].norm.as_str(), "and" | "so" | "but" | "because"))
+        .map_or(sentence_start, |i| i + 1);
+    (after_conjunction..match_start).any(|i| {
         let word = tokens[i].norm.as_str();
         if word == "according" && tokens.get(i + 1).is_some_and(|t| t.norm == "to") {
             return true;
