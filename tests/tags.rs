@@ -203,7 +203,8 @@ fn learned_layer_generalises_to_unseen_writers() {
     let rules = score_tags(&turns, KnownNames::None);
     report("unseen writers, rules", &rules);
     report("unseen writers, combined", &combined);
-    // Measured: rules 0.305, combined 0.692 (0.687 before w12-w18 trained).
+    // Measured: rules 0.305, combined 0.709 (0.692 before w19-w22, 0.687
+    // before w12-w18).
     assert!(macro_f1(&rules) < 0.45, "rules {:.3}", macro_f1(&rules));
     assert!(
         macro_f1(&combined) >= 0.62,
@@ -211,14 +212,14 @@ fn learned_layer_generalises_to_unseen_writers() {
         macro_f1(&combined)
     );
     assert!(macro_f1(&combined) >= macro_f1(&rules) + 0.25);
-    // Measured: 6.5 % of label-free turns tagged (rules 5.5 %).
+    // Measured: 7.3 % of label-free turns tagged (rules 5.5 %).
     assert!(
         combined.false_positive_rate <= 0.10,
         "{:.3}",
         combined.false_positive_rate
     );
-    // Measured per label (P / R): blame 0.66/0.35, defensive 0.85/0.60,
-    // counterfactual 0.87/0.57, exec_pressure 0.90/0.88, dismissive 0.93/0.58.
+    // Measured per label (P / R): blame 0.72/0.40, defensive 0.80/0.62,
+    // counterfactual 0.88/0.59, exec_pressure 0.91/0.88, dismissive 0.91/0.62.
     for l in &combined.labels {
         assert!(
             l.precision >= 0.6,
@@ -263,28 +264,36 @@ fn previous_turn_is_context() {
     );
 }
 
-/// w15, a writer kept out of the repository until the head trained with
-/// w12-w18 was fitted, then scored once. Measured: rules macro F1 0.501,
-/// combined 0.782, none-turns tagged 6.7 % (rules 8.0 %); blame recall
-/// 0.56 is the weakest label.
+/// Writers kept out of the repository until the head was fitted, then
+/// scored once: w15 (after the head trained with w12-w18) and w23 (after the
+/// one trained with w19-w22). Measured with the shipped head: w15 rules
+/// macro F1 0.501, combined 0.799, none-turns tagged 6.7 %; w23 rules 0.418,
+/// combined 0.795, 4.2 %. Blame recall (0.62 and 0.54) is the weakest label.
 #[test]
-fn learned_layer_on_a_writer_added_after_the_head() {
-    let turns = load(&["corpus/w15.jsonl"]);
-    let combined = score_given(&turns, &combined_tags(&turns));
-    report("w15, combined", &combined);
-    assert!(
-        macro_f1(&combined) >= 0.70,
-        "combined {:.3}",
-        macro_f1(&combined)
-    );
-    assert!(combined.false_positive_rate <= 0.10);
-    for l in &combined.labels {
-        assert!(l.recall >= 0.45, "{} recall {:.3}", l.label, l.recall);
+fn learned_layer_on_writers_added_after_the_head() {
+    for file in ["corpus/w15.jsonl", "corpus/w23.jsonl"] {
+        let turns = load(&[file]);
+        let combined = score_given(&turns, &combined_tags(&turns));
+        report(&format!("{file}, combined"), &combined);
+        assert!(
+            macro_f1(&combined) >= 0.70,
+            "{file}: combined {:.3}",
+            macro_f1(&combined)
+        );
+        assert!(combined.false_positive_rate <= 0.10, "{file}");
+        for l in &combined.labels {
+            assert!(
+                l.recall >= 0.45,
+                "{file}: {} recall {:.3}",
+                l.label,
+                l.recall
+            );
+        }
     }
 }
 
 /// test.jsonl: never trained on. Measured: rules macro F1 0.564, combined
-/// 0.820, none-turns tagged 6.2 % (rules 3.8 %).
+/// 0.846, none-turns tagged 3.8 % (rules 3.8 %).
 #[test]
 fn learned_layer_on_the_unseen_test_set() {
     let turns = load(&["test.jsonl"]);
