@@ -2037,6 +2037,26 @@ impl Said {
                 k += 1;
             }
         }
+        // "I'm happy to take that on, I could put together a dashboard":
+        // the commitment after a bare "take it" says what was taken.
+        let mut merged: Vec<Commit> = Vec::new();
+        for c in std::mem::take(&mut said.commits) {
+            match merged.last_mut() {
+                Some(last)
+                    if last.task.is_none()
+                        && last.takes
+                        && c.task.is_some()
+                        && !c.also
+                        && last.team == c.team
+                        && last.team_word == c.team_word =>
+                {
+                    last.task = c.task;
+                    last.due = last.due.take().or(c.due);
+                }
+                _ => merged.push(c),
+            }
+        }
+        said.commits = merged;
         // A commitment turned down in the same breath ("I'll be underwater")
         // is not one.
         if said.decline && said.commits.iter().all(|c| c.at > said.decline_at) {
@@ -2185,6 +2205,18 @@ fn is_work_verb_word(word: &str) -> bool {
 fn is_work_verb(tokens: &[Token], k: usize) -> bool {
     let word = w(tokens, k);
     is_work_verb_word(word) || work_despite(word, w(tokens, k + 1))
+}
+
+/// An "if" that only softens an offer: "if it's helpful", "if that
+/// works for everyone", "if nobody else wants it".
+fn polite_if(tokens: &[Token], k: usize) -> bool {
+    matches!(
+        w(tokens, k + 1),
+        "it" | "that" | "this" | "nobody" | "no" | "you"
+    ) && matches!(
+        w(tokens, k + 2),
+        "is" | "would" | "helps" | "works" | "else" | "one" | "like" | "want" | "suits"
+    )
 }
 
 /// "I'll X", "I can take it", "that's mine", "we'll X", "let me X",
@@ -2368,9 +2400,21 @@ fn commit_at(
                     j = end + 1;
                 }
             }
+            // Hedges before the modal change nothing: "i probably can".
+            while matches!(
+                w(tokens, j),
+                "probably" | "definitely" | "certainly" | "also"
+            ) {
+                j += 1;
+            }
             // Modal.
             let body = match (w(tokens, j), w(tokens, j + 1), w(tokens, j + 2)) {
-                ("will" | "shall", "also", _) => j + 2,
+                // A cautious offer is still an offer: "i think i could
+                // probably write it up", "i would be happy to update it".
+                ("could", _, _) if !team_word => j + 1,
+                ("would", "be", "happy" | "glad") if w(tokens, j + 3) == "to" => j + 4,
+                ("am", "glad", "to") => j + 3,
+                ("will" | "would", "aim", "to") => j + 3,
                 ("will" | "shall", "just", _) => j + 2,
                 ("will" | "shall", _, _) => j + 1,
                 ("can", "also", _) => j + 2,
@@ -2399,6 +2443,20 @@ fn commit_at(
                 }
                 _ => return None,
             };
+            let mut body = body;
+            while matches!(
+                w(tokens, body),
+                "probably"
+                    | "definitely"
+                    | "certainly"
+                    | "also"
+                    | "just"
+                    | "easily"
+                    | "tentatively"
+            ) || seq(tokens, body, &["try", "to"])
+            {
+                body += if w(tokens, body) == "try" { 2 } else { 1 };
+            }
             if bookkeeping(body) {
                 return None;
             }
@@ -2421,7 +2479,7 @@ fn commit_at(
                     "if" | "unless" | "could" | "maybe" | "someday"
                 )
             }) && !facilitator
-                && (s..k).any(|x| w(tokens, x) == "if")
+                && (s..k).any(|x| w(tokens, x) == "if" && !polite_if(tokens, x))
             {
                 return None;
             }
