@@ -356,8 +356,15 @@ impl ActionLog {
         if said.reject && said.commits.is_empty() && said.due.is_none() {
             if let Some(k) = self.focus {
                 let d = &mut self.drafts[k];
+                // The one who offered it takes it back ("yeah no that's
+                // fair, let's drop that").
+                let own_offer = d.stage == Stage::Agreed
+                    && speaker.is_some()
+                    && d.owner.as_deref().map(owner_key) == speaker.map(owner_key)
+                    && index.saturating_sub(d.touched) <= EXCHANGE_TURNS;
                 if d.stage == Stage::Proposed
                     || (d.stage == Stage::Agreed && d.owner.is_none() && !d.no_owner_ok)
+                    || own_offer
                 {
                     d.stage = Stage::Dropped;
                     self.focus = None;
@@ -832,6 +839,11 @@ impl ActionLog {
         if let Some(k) = target {
             let recent =
                 index.saturating_sub(self.drafts[k].touched) <= EXCHANGE_TURNS || said.amend;
+            if said.amend && self.drafts[k].stage != Stage::Dropped {
+                // The exchange is about the amended item now: "tuesday's
+                // fine" confirms it.
+                self.focus = Some(k);
+            }
             let d = &mut self.drafts[k];
             if d.stage == Stage::Dropped || !recent {
                 return;
@@ -1644,6 +1656,24 @@ impl Said {
         // happening ... wednesday?").
         let refused = |d: &Due| -> bool {
             let after = d.tokens.1;
+            // "tomorrow's tough", "friday's probably a bit too tight".
+            if w(tokens, after) == "'s" {
+                let next = w(tokens, after + 1);
+                return matches!(
+                    next,
+                    "tough"
+                        | "not"
+                        | "too"
+                        | "out"
+                        | "difficult"
+                        | "hard"
+                        | "tight"
+                        | "bad"
+                        | "rough"
+                        | "no"
+                ) || (matches!(next, "probably" | "really" | "just" | "a")
+                    && !matches!(w(tokens, after + 2), "fine" | "ok" | "okay" | "good"));
+            }
             seq(tokens, after, &["is", "not"])
                 || seq(tokens, after, &["is", "tough"])
                 || seq(tokens, after, &["is", "a", "bit", "difficult"])
@@ -2232,8 +2262,15 @@ fn commit_at(
     let word = w(tokens, k);
     let sentence_due = |from: usize| -> Option<(String, Option<Date>)> {
         let (_, end) = sentence_of(tokens, from);
-        dues.iter()
-            .find(|d| d.tokens.0 >= from && d.tokens.0 < end)
+        // A day said beats an event ("a check before the run sends, by the
+        // twenty ninth"): the event may be part of the work.
+        let in_sentence = || {
+            dues.iter()
+                .filter(move |d| d.tokens.0 >= from && d.tokens.0 < end)
+        };
+        in_sentence()
+            .find(|d| d.date.is_some())
+            .or_else(|| in_sentence().next())
             .map(|d| (d.phrase.clone(), d.date))
     };
     let make = |at: usize, body: usize, team: Option<String>, team_word: bool| -> Option<Commit> {
