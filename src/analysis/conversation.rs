@@ -423,6 +423,32 @@ impl ActionLog {
             return;
         }
 
+        // Reassigning: "oskar then", "reassigning that to carla's team",
+        // "give it to me", "let Sam take it instead".
+        if let Some(new_owner) = &said.reassign {
+            let new_owner = if new_owner == "me" {
+                speaker.map(str::to_string)
+            } else {
+                Some(new_owner.clone())
+            };
+            if let (Some(owner), Some(k)) = (new_owner, self.focus) {
+                let d = &mut self.drafts[k];
+                if d.stage != Stage::Dropped {
+                    d.owner = Some(owner);
+                    d.stage = Stage::Agreed;
+                    if said.due.is_some() {
+                        d.due = said.due.clone();
+                    }
+                    d.touch(id, index);
+                    // "reassigning that to carla's team, and marco
+                    // adds ...": a record may follow in the same turn.
+                    if said.record.is_none() {
+                        return;
+                    }
+                }
+            }
+        }
+
         // The facilitator records an item for someone ("action item Aisha
         // updates the runbook due the twenty fourth", "First, Priya will add
         // a canary check by Friday", "noted Hannah duplicate run check").
@@ -485,28 +511,6 @@ impl ActionLog {
                 }
             }
             return;
-        }
-
-        // Reassigning: "oskar then", "reassigning that to carla's team",
-        // "give it to me", "let Sam take it instead".
-        if let Some(new_owner) = &said.reassign {
-            let new_owner = if new_owner == "me" {
-                speaker.map(str::to_string)
-            } else {
-                Some(new_owner.clone())
-            };
-            if let (Some(owner), Some(k)) = (new_owner, self.focus) {
-                let d = &mut self.drafts[k];
-                if d.stage != Stage::Dropped {
-                    d.owner = Some(owner);
-                    d.stage = Stage::Agreed;
-                    if said.due.is_some() {
-                        d.due = said.due.clone();
-                    }
-                    d.touch(id, index);
-                    return;
-                }
-            }
         }
 
         // A request opens a new item (after the commitments said before it
@@ -594,9 +598,18 @@ impl ActionLog {
             } else if commit.is_some()
                 || ((said.accept || said.counter) && asked_me && !self.drafts[k].weak)
             {
+                // A team asked takes it when its person answers "yes" or
+                // "we": "would it be possible for network edge to confirm
+                // the intervals" / "yes we can confirm those".
+                let team_asked = self.drafts[k]
+                    .asked
+                    .clone()
+                    .filter(|a| !self.is_person(a))
+                    .filter(|_| commit.is_none_or(|c| c.team_word));
                 let d = &mut self.drafts[k];
                 let owner = match (commit.and_then(|c| c.team.clone()), speaker) {
                     (Some(team), _) => Some(team),
+                    (None, _) if team_asked.is_some() => team_asked,
                     (None, Some(s)) => Some(s.to_string()),
                     (None, None) => d.asked.clone(),
                 };
@@ -773,6 +786,13 @@ impl ActionLog {
                     .iter()
                     .map(|t| strip_accents(&t.norm))
                     .collect()
+            } else if asked.as_deref().is_some_and(|a| !self.is_person(a)) {
+                // Asked of a team: the people named with it may answer for it.
+                tokens
+                    .iter()
+                    .map(|t| strip_accents(&t.norm))
+                    .filter(|t| self.names.iter().any(|n| strip_accents(n) == *t))
+                    .collect()
             } else {
                 Vec::new()
             };
@@ -884,6 +904,13 @@ impl ActionLog {
                 d.touch(id, index);
             }
         }
+    }
+
+    /// A known person's name, not a team or a role ("the platform team",
+    /// "release engineering", "the platform on-call").
+    fn is_person(&self, owner: &str) -> bool {
+        let key = strip_accents(&owner_key(owner));
+        self.names.iter().any(|n| strip_accents(n) == key)
     }
 
     fn push(&mut self, draft: Draft) -> usize {
@@ -2749,17 +2776,68 @@ fn request_in(
                 also: false,
             });
         }
-        if matches!(word, "can" | "could") && (is_name(k + 1) || next == "the") {
-            // "can platform pick this up", "can the gateway team own backoff".
+        // "would it be possible for the platform team to X", "is it
+        // possible for you to X", "i'd like the identity team to X": asked
+        // of a team, a person or "you" by name or not.
+        let who_from = if seq(tokens, k, &["possible", "for"]) {
+            Some(k + 2)
+        } else if matches!(word, "i" | "we")
+            && matches!(next, "would" | "want")
+            && matches!(w(tokens, k + 2), "like" | "love" | "ask")
+            && !matches!(w(tokens, k + 3), "to" | "that" | "it" | "a" | "an")
+        {
+            Some(k + 3)
+        } else {
+            None
+        };
+        if let Some(from) = who_from {
+            let to = (from + 1..(from + 6).min(n))
+                .find(|&e| w(tokens, e) == "to" && tokens[e].boundary == Boundary::None);
+            if let Some(to) = to {
+                let v = skip_verb(to + 1);
+                if is_work_verb(tokens, v) || matches!(w(tokens, v), "own" | "take" | "get") {
+                    let (task, _) = task_at(v);
+                    let you = to == from + 1 && w(tokens, from) == "you";
+                    let asked = if you {
+                        vocative(k).map(&name_text)
+                    } else if to == from + 1 && is_name(from) {
+                        Some(name_text(from))
+                    } else {
+                        Some(words_text(tokens, chars, from, to))
+                    };
+                    return Some(Request {
+                        at: k,
+                        you: asked.is_none(),
+                        asked,
+                        task,
+                        due: due_in(k),
+                        weak: false,
+                        need: false,
+                        also: false,
+                    });
+                }
+            }
+        }
+        if matches!(word, "can" | "could" | "would") && (is_name(k + 1) || next == "the") {
+            // "can platform pick this up", "can the gateway team own
+            // backoff", "could the platform on-call pick up an alert",
+            // "would the data platform team be able to pick it up".
             let (who_end, who) = if is_name(k + 1) {
                 (k + 2, Some(name_text(k + 1)))
             } else {
-                match (k + 2..(k + 5).min(n)).find(|&e| w(tokens, e) == "team") {
+                match (k + 2..(k + 6).min(n))
+                    .find(|&e| matches!(w(tokens, e), "team" | "call" | "side" | "folks" | "group"))
+                {
                     Some(e) => (e + 1, Some(words_text(tokens, chars, k + 1, e + 1))),
                     None => (k + 1, None),
                 }
             };
             if let Some(who) = who {
+                let who_end = if seq(tokens, who_end, &["be", "able", "to"]) {
+                    who_end + 3
+                } else {
+                    who_end
+                };
                 let v = skip_verb(who_end);
                 if matches!(
                     w(tokens, v),
