@@ -475,7 +475,18 @@ impl ActionLog {
                     let d = &mut self.drafts[k];
                     d.owner = Some(owner);
                     d.stage = Stage::Agreed;
-                    if content_words(&d.task).len() < 2 && content_words(&record.task).len() >= 2 {
+                    // The facilitator's words for the work are the clean
+                    // ones: "action item aisha adds a certificate expiry
+                    // alert" after "i could take it tentatively".
+                    let points_back =
+                        record.task.split_whitespace().nth(1).is_some_and(|w| {
+                            matches!(w, "it" | "that" | "this" | "them" | "those")
+                        });
+                    if content_words(&record.task).len() >= 2
+                        && !points_back
+                        && (content_words(&d.task).len() < 2
+                            || task_similarity(&d.task, &record.task) < 0.3)
+                    {
                         d.task = record.task.clone();
                     }
                     if said.due.is_some() {
@@ -2664,11 +2675,19 @@ fn request_in(
     };
     let skip_verb = |k: usize| -> usize {
         let mut j = k;
-        while matches!(
-            w(tokens, j),
-            "please" | "maybe" | "also" | "just" | "actually" | "perhaps" | "quickly"
-        ) {
-            j += 1;
+        loop {
+            if matches!(
+                w(tokens, j),
+                "please" | "maybe" | "also" | "just" | "actually" | "perhaps" | "quickly"
+            ) {
+                j += 1;
+            } else if matches!(w(tokens, j), "can" | "could" | "would") && w(tokens, j + 1) == "you"
+            {
+                // A restart: "could you could you take it".
+                j += 2;
+            } else {
+                break;
+            }
         }
         j
     };
@@ -2825,9 +2844,10 @@ fn request_in(
             let (who_end, who) = if is_name(k + 1) {
                 (k + 2, Some(name_text(k + 1)))
             } else {
-                match (k + 2..(k + 6).min(n))
-                    .find(|&e| matches!(w(tokens, e), "team" | "call" | "side" | "folks" | "group"))
-                {
+                match (k + 2..(k + 6).min(n)).find(|&e| {
+                    matches!(w(tokens, e), "team" | "call" | "side" | "folks" | "group")
+                        || w(tokens, e).ends_with("-call")
+                }) {
                     Some(e) => (e + 1, Some(words_text(tokens, chars, k + 1, e + 1))),
                     None => (k + 1, None),
                 }
