@@ -607,7 +607,12 @@ impl ActionLog {
                 }
                 handled = true;
             } else if commit.is_some()
-                || ((said.accept || said.counter) && asked_me && !self.drafts[k].weak)
+                || ((said.accept || said.counter)
+                    && asked_me
+                    && (!self.drafts[k].weak
+                        // "kat the status page wording" / "yep tomorrow":
+                        // a short yes at once takes a bare invitation.
+                        || (self.drafts[k].touched + 1 == index && tokens.len() <= 6)))
             {
                 // A team asked takes it when its person answers "yes" or
                 // "we": "would it be possible for network edge to confirm
@@ -1459,7 +1464,16 @@ fn present_base(word: &str) -> Option<&'static str> {
 fn work_despite(verb: &str, next: &str) -> bool {
     matches!(
         verb,
-        "write" | "check" | "get" | "bring" | "push" | "confirm" | "move" | "drop"
+        "write"
+            | "check"
+            | "get"
+            | "bring"
+            | "push"
+            | "confirm"
+            | "move"
+            | "drop"
+            | "ping"
+            | "remind"
     ) && !matches!(
         next,
         "it" | "that" | "this" | "down" | "back" | "you" | "us" | "in" | "on" | "to" | ""
@@ -2681,6 +2695,8 @@ fn request_in(
                 "please" | "maybe" | "also" | "just" | "actually" | "perhaps" | "quickly"
             ) {
                 j += 1;
+            } else if seq(tokens, j, &["at", "least"]) {
+                j += 2;
             } else if matches!(w(tokens, j), "can" | "could" | "would") && w(tokens, j + 1) == "you"
             {
                 // A restart: "could you could you take it".
