@@ -370,7 +370,11 @@ impl ActionLog {
                     self.focus = None;
                 }
             }
-            return;
+            // "okay not doing that, so theo the idempotency thing can you
+            // own it": the next request still counts.
+            if said.request.as_ref().is_none_or(|r| r.at < said.reject_at) {
+                return;
+            }
         }
 
         // The facilitator logs an item without an owner.
@@ -592,7 +596,12 @@ impl ActionLog {
                             > 0.0
                         || c.takes
                 })
-                .or(commits_before_request.first())
+                // Someone else's new work is not the answer to a request
+                // put to another: "oscar, an alert ..." / "i'll write a
+                // clawback script".
+                .or(commits_before_request
+                    .first()
+                    .filter(|_| asked_me || self.drafts[k].asked.is_none()))
                 .copied();
             if said.decline && !said.counter && commit.is_none_or(|c| c.at > said.decline_at) {
                 let d = &mut self.drafts[k];
@@ -1252,6 +1261,7 @@ struct Said {
     decline: bool,
     decline_at: usize,
     reject: bool,
+    reject_at: usize,
     counter: bool,
     amend: bool,
     due: Option<(String, Option<Date>)>,
@@ -1351,6 +1361,10 @@ const NOT_WORK: &[&str] = &[
     "check",
     "confirm",
     "write",
+    "mute",
+    "unmute",
+    "zoom",
+    "hop",
 ];
 
 /// Verbs of work said in the present tense ("Zofia adds the alert", "I send
@@ -1739,6 +1753,8 @@ impl Said {
                 || seq(tokens, after, &["is", "out"])
                 || seq(tokens, after, &["isn't"])
                 || seq(tokens, after, &["not"])
+                || (seq(tokens, after, &["no"])
+                    && !matches!(w(tokens, after + 1), "problem" | "worries" | "later"))
                 || (d.tokens.0 > 0 && w(tokens, d.tokens.0 - 1) == "not")
         };
         let usable: Vec<&Due> = dues.iter().filter(|d| !refused(d)).collect();
@@ -1829,6 +1845,7 @@ impl Said {
             &["not", "doing", "that"],
         ]);
         said.reject = reject_at.is_some();
+        said.reject_at = reject_at.unwrap_or(usize::MAX);
 
         // Declining something asked of the speaker.
         let decline_at = has(&[
@@ -2332,7 +2349,16 @@ fn commit_at(
         let mut task_start = body;
         if matches!(
             verb,
-            "take" | "own" | "do" | "handle" | "pick" | "grab" | "cover" | "organise" | "organize"
+            "take"
+                | "own"
+                | "do"
+                | "handle"
+                | "pick"
+                | "grab"
+                | "cover"
+                | "organise"
+                | "organize"
+                | "absorb"
         ) {
             let obj = if verb == "pick" && w(tokens, body + 1) == "up" {
                 body + 2
@@ -2466,7 +2492,59 @@ fn commit_at(
             ))
             || (v == "write" && o == "down" && matches!(p, "" | "it" | "that"))
             || matches!(v, "note" | "log") && o != "the"
+            // "I'll share my screen", "I'll share the timeline doc".
+            || (v == "share" && matches!(p, "screen" | "timeline"))
     };
+    // "platform team can take the timeout bump", "yes storage can take
+    // that", "data platform can absorb that": a team answering through
+    // its person.
+    if !facilitator
+        && (k == 0
+            || tokens[k].boundary != Boundary::None
+            || matches!(
+                w(tokens, k - 1),
+                "yes" | "yeah" | "yep" | "so" | "and" | "ok" | "okay" | "sure"
+            ))
+    {
+        if let Some(m) =
+            (k + 1..(k + 4).min(tokens.len())).find(|&m| matches!(w(tokens, m), "can" | "will"))
+        {
+            let subject_ok = (k..m).all(|x| {
+                let word = w(tokens, x);
+                (x == k && word == "the")
+                    || (is_work_verb_word(word)
+                        && !matches!(
+                            word,
+                            "someone"
+                                | "somebody"
+                                | "anyone"
+                                | "everyone"
+                                | "nobody"
+                                | "who"
+                                | "how"
+                                | "why"
+                                | "where"
+                                | "when"
+                                | "whoever"
+                                | "let"
+                        )
+                        && !names
+                            .iter()
+                            .any(|n| strip_accents(n) == strip_accents(word)))
+            });
+            let verb = w(tokens, m + 1);
+            if subject_ok
+                && matches!(
+                    verb,
+                    "take" | "own" | "absorb" | "handle" | "pick" | "cover"
+                )
+                && tokens[m].boundary == Boundary::None
+            {
+                let team = words_text(tokens, chars, k, m);
+                return make(k, m + 1, Some(team), true);
+            }
+        }
+    }
     // "my team will fix the alert": the speaker's commitment.
     let (word, k) =
         if word == "my" && w(tokens, k + 1) == "team" && matches!(w(tokens, k + 2), "will" | "can")
@@ -2509,6 +2587,12 @@ fn commit_at(
                 ("can", "also", _) => j + 2,
                 ("can", "try", "to") => j + 3,
                 ("can", "not", _) => return None,
+                // "i should post an update": not "i should have".
+                ("should", next, _)
+                    if !team_word && !matches!(next, "have" | "be" | "not" | "probably") =>
+                {
+                    j + 1
+                }
                 ("should", "own" | "take", _) if team_word => j + 1,
                 ("can", _, _) => j + 1,
                 ("am", "going", "to") | ("are", "going", "to") => j + 3,
