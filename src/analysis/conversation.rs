@@ -710,6 +710,22 @@ impl ActionLog {
                             (_, None) => true,
                         }
                 });
+                // "okay sre will own that" after taking it: the team named
+                // now owns what its person took.
+                let current = current.or_else(|| {
+                    self.focus.filter(|&k| {
+                        let d = &self.drafts[k];
+                        c.team.is_some()
+                            && c.takes
+                            && c.task.is_none()
+                            && d.stage == Stage::Agreed
+                            && index.saturating_sub(d.touched) <= EXCHANGE_TURNS + 1
+                            && d.owner.as_deref().is_some_and(|o| {
+                                !self.is_person(o)
+                                    || speaker.is_some_and(|s| owner_key(s) == owner_key(o))
+                            })
+                    })
+                });
                 // "I'll add it also" continues the item; "my team will also
                 // fix the alert" is another one.
                 let continues = match (current, &c.task) {
@@ -720,6 +736,9 @@ impl ActionLog {
                 if continues {
                     if let Some(k) = current {
                         let d = &mut self.drafts[k];
+                        if c.team.is_some() && c.takes {
+                            d.owner = c.team.clone();
+                        }
                         if let Some(due) = c.due.clone().or_else(|| said.due.clone()) {
                             d.due = Some(due);
                         }
@@ -1363,6 +1382,9 @@ const NOT_WORK: &[&str] = &[
     "write",
     "mute",
     "unmute",
+    "facilitate",
+    "withdraw",
+    "mind",
     "zoom",
     "hop",
 ];
@@ -1822,6 +1844,7 @@ impl Said {
             &["off", "the", "table"],
             &["i", "withdraw"],
             &["withdraw", "it"],
+            &["withdraw", "that"],
             &["we", "drop"],
             &["drop", "the"],
             &["let", "us", "drop"],
@@ -1956,6 +1979,9 @@ impl Said {
                 &["without", "owner"],
                 &["without", "an", "owner"],
                 &["owner", "to", "be", "determined"],
+                &["owner", "to", "be", "confirmed"],
+                &["owner", "to", "be", "decided"],
+                &["owner", "tbc"],
                 &["owner", "tbd"],
                 &["open", "action", "item"],
                 &["as", "an", "item", "anyway"],
@@ -2003,6 +2029,8 @@ impl Said {
                             "no owner yet",
                             "no owner",
                             "owner to be determined",
+                            "owner to be confirmed",
+                            "owner to be decided",
                         ],
                     );
                     if content_words(&t).len() >= 2 {
@@ -2919,6 +2947,12 @@ fn request_in(
                     let you = to == from + 1 && w(tokens, from) == "you";
                     let asked = if you {
                         vocative(k).map(&name_text)
+                    } else if w(tokens, from) == "your" {
+                        // "ahmed, would it be possible for your group to":
+                        // the group of the one asked.
+                        vocative(k)
+                            .map(|v| format!("{}'s team", name_text(v)))
+                            .or_else(|| Some(words_text(tokens, chars, from, to)))
                     } else if to == from + 1 && is_name(from) {
                         Some(name_text(from))
                     } else {
