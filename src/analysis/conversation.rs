@@ -696,6 +696,54 @@ impl ActionLog {
         }
 
         if !handled {
+            // "let me take that", "i can grab it", "i can take it instead":
+            // someone else takes over the item just given or asked.
+            if let (Some(s), [c], Some(k)) =
+                (speaker, commits_before_request.as_slice(), self.focus)
+            {
+                let d = &self.drafts[k];
+                let other =
+                    |o: &Option<String>| o.as_deref().is_some_and(|o| owner_key(o) != owner_key(s));
+                // After the facilitator has just spoken, "i'll take that" is
+                // the answer to them; after the owner ("yep", "yeah but i'm
+                // out next week"), or with "instead", it takes over.
+                let after_owner = self.last_speaker.is_some()
+                    && self.last_speaker == self.last_participant
+                    && self.last_speaker.as_deref().map(owner_key) != Some(owner_key(s));
+                let instead =
+                    (c.at..(c.at + 6).min(tokens.len())).any(|x| w(&tokens, x) == "instead");
+                // "take it", not "take the checklist": the item in focus.
+                let points_back = (c.at..(c.at + 5).min(tokens.len()))
+                    .any(|x| matches!(w(&tokens, x), "it" | "that" | "this"));
+                // A subject of its own raised first is a new item ("the
+                // clinical lead should check ..., i'm happy to do that").
+                let same_subject = instead
+                    || said
+                        .topic
+                        .as_ref()
+                        .is_none_or(|t| task_similarity(t, &d.task) > 0.0);
+                if !turn.facilitator
+                    && (after_owner || instead)
+                    && points_back
+                    && same_subject
+                    && c.takes
+                    && c.task.is_none()
+                    && c.team.is_none()
+                    && d.stage != Stage::Dropped
+                    && index.saturating_sub(d.touched) <= 2
+                    && (other(&d.owner) || (d.owner.is_none() && other(&d.asked)))
+                {
+                    let d = &mut self.drafts[k];
+                    d.owner = Some(s.to_string());
+                    d.stage = Stage::Agreed;
+                    d.weak = false;
+                    if let Some(due) = c.due.clone() {
+                        d.due = Some(due);
+                    }
+                    d.touch(id, index);
+                    return;
+                }
+            }
             // A volunteer, or the owner adding to their own item.
             for c in &commits_before_request {
                 let owner = c.team.clone().or_else(|| speaker.map(str::to_string));
@@ -1778,6 +1826,19 @@ impl Said {
                 || (seq(tokens, after, &["no"])
                     && !matches!(w(tokens, after + 1), "problem" | "worries" | "later"))
                 || (d.tokens.0 > 0 && w(tokens, d.tokens.0 - 1) == "not")
+                // "which is zara this month", "that's me this week", "on
+                // leave next week": who is on duty when, not a deadline.
+                || (d.tokens.0 > 0
+                    && !matches!(
+                        w(tokens, d.tokens.0),
+                        "by" | "until" | "till" | "til" | "before" | "due" | "latest" | "after"
+                    )
+                    && (matches!(
+                        w(tokens, d.tokens.0 - 1),
+                        "me" | "leave" | "holiday" | "vacation" | "nights" | "call" | "rotation"
+                    ) || names.iter().any(|n| {
+                        strip_accents(n) == strip_accents(w(tokens, d.tokens.0 - 1))
+                    })))
         };
         let usable: Vec<&Due> = dues.iter().filter(|d| !refused(d)).collect();
         said.due = usable.last().map(|d| (d.phrase.clone(), d.date));
@@ -1891,6 +1952,8 @@ impl Said {
             &["better", "someone"],
             &["i", "really", "can", "not"],
             &["i", "can", "not", "do"],
+            &["can", "not", "own"],
+            &["can", "not", "take"],
             &["no", "contact"],
             &["already", "busy"],
             &["i", "do", "not", "think", "it", "is", "on", "us"],
@@ -2185,9 +2248,16 @@ impl Said {
         }
         said.commits = merged;
         // A commitment turned down in the same breath ("I'll be underwater")
-        // is not one.
+        // is not one, nor an offer taken back ("I could advise on it but I
+        // can't own it").
         if said.decline && said.commits.iter().all(|c| c.at > said.decline_at) {
             said.commits.clear();
+        }
+        if said.decline {
+            let decline_at = said.decline_at;
+            said.commits.retain(|c| {
+                !(c.at < decline_at && (c.at..decline_at).any(|x| w(tokens, x) == "but"))
+            });
         }
 
         // Requests.
@@ -2512,7 +2582,7 @@ fn commit_at(
         let (v, o, p) = (w(tokens, body), w(tokens, body + 1), w(tokens, body + 2));
         (matches!(
             v,
-            "write" | "put" | "log" | "note" | "add" | "mark" | "record" | "capture" | "take"
+            "write" | "put" | "log" | "note" | "add" | "mark" | "record" | "capture" | "take" | "type"
         ) && matches!(o, "it" | "that" | "this" | "them" | "these")
             && matches!(
                 p,
