@@ -796,10 +796,17 @@ impl ActionLog {
                 }
                 let Some(task) = c.task.clone() else {
                     // "I'll take it" with nothing open: the topic just raised.
-                    if let (Some(topic), Some(owner)) = (
-                        said.topic.clone().or_else(|| self.recent_topic()),
-                        owner.clone(),
-                    ) {
+                    // "that's me" names the one meant by what came before
+                    // ("someone's mic is open" / "sorry that's me"): it takes
+                    // only an item already open.
+                    let identifies = w(&tokens, c.at) == "that"
+                        || seq(&tokens, c.at.saturating_sub(2), &["that", "is", "me"]);
+                    let topic = if identifies {
+                        self.recent_topic()
+                    } else {
+                        said.topic.clone().or_else(|| self.recent_topic())
+                    };
+                    if let (Some(topic), Some(owner)) = (topic, owner.clone()) {
                         let k = self.push(Draft {
                             owner: Some(owner),
                             asked: None,
@@ -1822,7 +1829,8 @@ impl Said {
                 || seq(tokens, after, &["i", "am", "in"])
                 || seq(tokens, after, &["is", "out"])
                 || seq(tokens, after, &["isn't"])
-                || seq(tokens, after, &["not"])
+                // "friday not tomorrow": the first is the one meant.
+                || (seq(tokens, after, &["not"]) && !dues.iter().any(|e| e.tokens.0 == after + 1))
                 || (seq(tokens, after, &["no"])
                     && !matches!(w(tokens, after + 1), "problem" | "worries" | "later"))
                 || (d.tokens.0 > 0 && w(tokens, d.tokens.0 - 1) == "not")
