@@ -559,6 +559,29 @@ impl ActionLog {
                 None => true,
                 Some(t) => task_similarity(t, &d.task) > 0.0,
             };
+            // "would the data platform team be able to pick it up instead":
+            // the same item, asked of someone else.
+            let instead = request.task.is_none()
+                && request.asked.is_some()
+                && !same_person
+                && tokens.iter().any(|t| t.norm == "instead");
+            if recent && instead && !also_ask && said.commits.is_empty() {
+                let names: Vec<String> = tokens
+                    .iter()
+                    .map(|t| strip_accents(&t.norm))
+                    .filter(|t| self.names.iter().any(|n| strip_accents(n) == *t))
+                    .collect();
+                let d = &mut self.drafts[k];
+                d.asked = request.asked.clone();
+                d.owner = None;
+                d.stage = Stage::Proposed;
+                d.unheard = names;
+                if let Some(due) = said.due.clone() {
+                    d.due = Some(due);
+                }
+                d.touch(id, index);
+                return;
+            }
             if recent && same_person && same_work && !also_ask && said.commits.is_empty() {
                 let d = &mut self.drafts[k];
                 if d.asked.is_none() && d.owner.is_none() {
@@ -760,6 +783,17 @@ impl ActionLog {
                 });
                 // "okay sre will own that" after taking it: the team named
                 // now owns what its person took.
+                // "i can get the backoff in by the twenty fifth": more on
+                // the speaker's own item a few turns back.
+                let current = current.or_else(|| {
+                    let t = c.task.as_deref()?;
+                    let k = self.own_latest(owner.as_deref()?)?;
+                    let d = &self.drafts[k];
+                    (d.stage == Stage::Agreed
+                        && index.saturating_sub(d.touched) <= 2 * EXCHANGE_TURNS
+                        && task_similarity(t, &d.task) > 0.0)
+                        .then_some(k)
+                });
                 let current = current.or_else(|| {
                     self.focus.filter(|&k| {
                         let d = &self.drafts[k];
@@ -1439,6 +1473,7 @@ const NOT_WORK: &[&str] = &[
     "unmute",
     "facilitate",
     "withdraw",
+    "amend",
     "mind",
     "zoom",
     "hop",
@@ -2569,7 +2604,11 @@ fn commit_at(
         }
         let (task, _) = task_from(tokens, chars, task_start, dues);
         let content = content_words(&task);
-        let task = (content.len() >= 2 || (content.len() == 1 && !takes)).then_some(task);
+        // One word of work is enough from a participant ("i'll fix it
+        // tomorrow"), not from the facilitator running the meeting ("three
+        // follow ups i'd like to land today").
+        let task =
+            (content.len() >= 2 || (content.len() == 1 && !takes && !facilitator)).then_some(task);
         let task = task.filter(|t| !matches!(t.as_str(), "it" | "that" | "this"));
         if task.is_none() && !takes {
             return None;
@@ -2815,6 +2854,45 @@ fn commit_at(
             Some(Commit {
                 at: k,
                 task: None,
+                takes: true,
+                also: false,
+                team: None,
+                team_word: false,
+                due: sentence_due(k),
+            })
+        }
+        // "crash dumps mine by friday", "checklist me tomorrow": the piece
+        // of a list the speaker takes, named first.
+        "mine" | "me"
+            if !facilitator
+                && k > 0
+                && k <= 3
+                && tokens[k].boundary == Boundary::None
+                && (0..k).all(|x| {
+                    let word = w(tokens, x);
+                    is_work_verb_word(word)
+                        && !present_base(word).is_some_and(|_| x == 0 && k == 1)
+                        && !matches!(
+                            word,
+                            "like"
+                                | "give"
+                                | "tell"
+                                | "for"
+                                | "with"
+                                | "ask"
+                                | "send"
+                                | "let"
+                                | "call"
+                                | "ping"
+                                | "page"
+                                | "email"
+                        )
+                }) =>
+        {
+            let task = words_text(tokens, chars, 0, k);
+            Some(Commit {
+                at: k,
+                task: Some(task),
                 takes: true,
                 also: false,
                 team: None,
