@@ -2886,8 +2886,22 @@ fn commit_at(
                                 | "ping"
                                 | "page"
                                 | "email"
+                                | "yep"
+                                | "yup"
+                                | "fine"
+                                | "right"
+                                | "alright"
+                                | "cool"
+                                | "great"
+                                | "good"
+                                | "oh"
+                                | "well"
+                                | "and"
+                                | "also"
+                                | "sorry"
                         )
-                }) =>
+                })
+                && !content_words(&words_text(tokens, chars, 0, k)).is_empty() =>
         {
             let task = words_text(tokens, chars, 0, k);
             Some(Commit {
@@ -3338,6 +3352,9 @@ fn request_in(
             || seq(tokens, k, &["you", "can", "own"])
             || seq(tokens, k, &["is", "that", "also", "you"])
             || seq(tokens, k, &["sounds", "like", "yours"])
+            || seq(tokens, k, &["is", "that", "yours"])
+            || seq(tokens, k, &["that", "be", "yours"])
+            || seq(tokens, k, &["you", "had", "that"])
             || seq(tokens, k, &["you", "have", "got", "the"])
             || seq(tokens, k, &["you", "said", "you", "want"]);
         if anaphoric_ask {
