@@ -2640,6 +2640,14 @@ fn commit_at(
             // "I'll share my screen", "I'll share the timeline doc".
             || (v == "share" && matches!(p, "screen" | "timeline"))
     };
+    // "we can take that on" from a participant accepts work.
+    let bookkeeping = |body: usize| {
+        bookkeeping(body)
+            && !(!facilitator
+                && w(tokens, body) == "take"
+                && w(tokens, body + 2) == "on"
+                && w(tokens, body + 3) != "board")
+    };
     // "platform team can take the timeout bump", "yes storage can take
     // that", "data platform can absorb that": a team answering through
     // its person.
