@@ -565,7 +565,12 @@ impl ActionLog {
                 && request.asked.is_some()
                 && !same_person
                 && tokens.iter().any(|t| t.norm == "instead");
-            if recent && instead && !also_ask && said.commits.is_empty() {
+            if instead
+                && d.stage != Stage::Dropped
+                && index.saturating_sub(d.touched) <= 2 * EXCHANGE_TURNS
+                && !also_ask
+                && said.commits.is_empty()
+            {
                 let names: Vec<String> = tokens
                     .iter()
                     .map(|t| strip_accents(&t.norm))
