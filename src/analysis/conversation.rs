@@ -754,7 +754,6 @@ impl ActionLog {
                     && (after_owner || instead)
                     && points_back
                     && same_subject
-                    && c.takes
                     && c.task.is_none()
                     && c.team.is_none()
                     && d.stage != Stage::Dropped
@@ -1890,6 +1889,18 @@ impl Said {
         };
         let usable: Vec<&Due> = dues.iter().filter(|d| !refused(d)).collect();
         said.due = usable.last().map(|d| (d.phrase.clone(), d.date));
+        // "the twentieth is fine, i'll get it on our board this afternoon":
+        // the day agreed to, not the one that follows.
+        if let Some(d) = usable.iter().find(|d| {
+            let after = d.tokens.1;
+            seq(tokens, after, &["is", "fine"])
+                || seq(tokens, after, &["works"])
+                || seq(tokens, after, &["is", "ok"])
+                || seq(tokens, after, &["is", "okay"])
+                || seq(tokens, after, &["is", "good"])
+        }) {
+            said.due = Some((d.phrase.clone(), d.date));
+        }
         said.counter = dues.len() > usable.len() && !usable.is_empty();
 
         let has = |phrases: &[&[&str]]| any_seq(tokens, phrases);
@@ -3379,6 +3390,26 @@ fn request_in(
                 } else {
                     None
                 };
+                // "could that be yours could you have a delivery latency
+                // alert for critical pages": the work said right after.
+                let task = task.or_else(|| {
+                    (k + 2..n.min(k + 8))
+                        .find(|&j| {
+                            matches!(w(tokens, j), "can" | "could" | "would")
+                                && w(tokens, j + 1) == "you"
+                        })
+                        .and_then(|j| {
+                            let v = skip_verb(j + 2);
+                            let v = if w(tokens, v) == "have" { v + 1 } else { v };
+                            let (t, _) = task_from(tokens, chars, v, dues);
+                            let t = if w(tokens, j + 2) == "have" && !is_work_verb(tokens, v) {
+                                format!("add {t}")
+                            } else {
+                                t
+                            };
+                            (content_words(&t).len() >= 2).then_some(t)
+                        })
+                });
                 let task = task.or_else(|| {
                     // The subject said before the name: "the fencing piece".
                     let (s, _) = sentence_of(tokens, a);

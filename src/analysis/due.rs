@@ -180,6 +180,15 @@ fn phrase_at(
         }
         return Some((k, k + 1, compute(&|d| Some(coming(d, day)))));
     }
+    // "in q three", "q3": a quarter named, no one day.
+    let quarter = |j: usize| {
+        (w(tokens, j) == "q" && matches!(w(tokens, j + 1), "one" | "two" | "three" | "four"))
+            .then_some(j + 2)
+            .or_else(|| matches!(w(tokens, j), "q1" | "q2" | "q3" | "q4").then_some(j + 1))
+    };
+    if let Some(end) = quarter(k).or_else(|| if word == "in" { quarter(k + 1) } else { None }) {
+        return Some((k, end, None));
+    }
     // "in two weeks", "two weeks", "within twenty four hours", "a week".
     if word == "in" || word == "within" {
         let (end, days) = span_of_time(tokens, k + 1)?;
