@@ -1031,6 +1031,11 @@ impl ActionLog {
                 }
             } else if said.no_date && involved {
                 d.no_date_ok = true;
+                // "no idea, after the retry stuff" / "okay no date then":
+                // the vague words were not a deadline.
+                if turn.facilitator && d.due.as_ref().is_some_and(|(_, date)| date.is_none()) {
+                    d.due = None;
+                }
                 d.touch(id, index);
             } else if (said.ask_due && turn.facilitator)
                 || (said.accept
@@ -2069,6 +2074,10 @@ impl Said {
             &["is", "fine"],
             &["should", "be", "ok"],
             &["should", "be", "fine"],
+            &["is", "feasible"],
+            &["is", "doable"],
+            &["should", "be", "achievable"],
+            &["should", "be", "doable"],
             &["works", "for", "me"],
         ])
         .is_some();
@@ -3247,6 +3256,29 @@ fn request_in(
             if matches!(w(tokens, v), "got" | "has") || seq(tokens, v, &["going", "to"]) {
                 v += if w(tokens, v) == "going" { 2 } else { 1 };
             }
+            // "who's looking at that", "who is taking it".
+            if matches!(
+                w(tokens, v),
+                "looking" | "taking" | "owning" | "handling" | "doing" | "picking"
+            ) {
+                let task = {
+                    let (s, _) = sentence_of(tokens, k);
+                    let t = clean_topic(&words_text(tokens, chars, s, k));
+                    (content_words(&t).len() >= 2).then_some(t)
+                };
+                if task.is_some() {
+                    return Some(Request {
+                        at: k,
+                        asked: None,
+                        task,
+                        due: due_in(k),
+                        weak: false,
+                        need: false,
+                        you: false,
+                        also: false,
+                    });
+                }
+            }
             let verb = w(tokens, v);
             if matches!(
                 verb,
@@ -3379,6 +3411,8 @@ fn request_in(
             || seq(tokens, k, &["is", "that", "yours"])
             || seq(tokens, k, &["that", "be", "yours"])
             || seq(tokens, k, &["you", "had", "that"])
+            || seq(tokens, k, &["you", "want", "it"])
+            || seq(tokens, k, &["you", "want", "that"])
             || seq(tokens, k, &["you", "have", "got", "the"])
             || seq(tokens, k, &["you", "said", "you", "want"]);
         if anaphoric_ask {
@@ -3449,6 +3483,9 @@ fn request_in(
                         | "little"
                         | "joining"
                         | "welcome"
+                        | "appreciated"
+                        | "helpful"
+                        | "wonderful"
                         | "hi"
                         | "hello"
                 )
