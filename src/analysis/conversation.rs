@@ -1826,6 +1826,13 @@ impl Said {
                     &["reading", "back"],
                     &["to", "recap"],
                     &["let", "us", "recap"],
+                    &["to", "summarise"],
+                    &["to", "summarize"],
+                    &["to", "sum", "up"],
+                    &["go", "over", "the", "actions"],
+                    &["run", "through", "the", "actions"],
+                    &["running", "through", "the", "actions"],
+                    &["go", "over", "the", "action", "items"],
                     &["quick", "recap"],
                 ],
             ) {
@@ -1863,6 +1870,11 @@ impl Said {
             }
             seq(tokens, after, &["is", "not"])
                 || seq(tokens, after, &["is", "tough"])
+                || seq(tokens, after, &["is", "tight"])
+                || seq(tokens, after, &["is", "a", "stretch"])
+                || seq(tokens, after, &["will", "not", "work"])
+                || seq(tokens, after, &["does", "not", "work"])
+                || seq(tokens, after, &["is", "hard"])
                 || seq(tokens, after, &["is", "a", "bit", "difficult"])
                 || seq(tokens, after, &["is", "difficult"])
                 || seq(tokens, after, &["is", "honestly", "not"])
@@ -1991,6 +2003,15 @@ impl Said {
             &["not", "a", "step"],
             &["no", "freeze"],
             &["not", "doing", "that"],
+            &["park", "it"],
+            &["park", "that"],
+            &["parking", "lot"],
+            &["non", "starter"],
+            &["scratch", "that"],
+            &["dropping", "that"],
+            &["dropping", "it"],
+            &["not", "go", "forward"],
+            &["not", "going", "forward"],
         ]);
         said.reject = reject_at.is_some();
         said.reject_at = reject_at.unwrap_or(usize::MAX);
@@ -2063,6 +2084,12 @@ impl Said {
                 | "done"
                 | "deal"
                 | "noted"
+                | "copy"
+                | "roger"
+                | "aye"
+                | "alright"
+                | "certainly"
+                | "gladly"
         ) || has(&[
             &["got", "it"],
             &["will", "do"],
@@ -2079,6 +2106,11 @@ impl Said {
             &["should", "be", "achievable"],
             &["should", "be", "doable"],
             &["works", "for", "me"],
+            &["happy", "to"],
+            &["of", "course"],
+            &["you", "got", "it"],
+            &["consider", "it", "done"],
+            &["for", "sure"],
         ])
         .is_some();
         said.accept &= !past;
