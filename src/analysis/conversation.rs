@@ -2106,6 +2106,10 @@ impl Said {
             &["should", "be", "achievable"],
             &["should", "be", "doable"],
             &["works", "for", "me"],
+            &["leave", "it", "with", "me"],
+            &["put", "me", "down"],
+            &["count", "me", "in"],
+            &["sign", "me", "up"],
             &["happy", "to"],
             &["of", "course"],
             &["you", "got", "it"],
@@ -3099,10 +3103,60 @@ fn request_in(
         let word = w(tokens, k);
         let next = w(tokens, k + 1);
         // "[NAME] can you X", "could your team X", "can we get X by friday".
-        if matches!(word, "can" | "could" | "would" | "will") && matches!(next, "you" | "your") {
+        // "ivy please update the handbook", "dan fix the alert by friday":
+        // the facilitator asks by name, in the imperative.
+        if facilitator && is_name(k) {
+            let v = if next == "please" { k + 2 } else { k + 1 };
+            let verb = w(tokens, v);
+            if (next == "please" && is_work_verb(tokens, v) || WORK_VERBS.contains(&verb))
+                && !matches!(
+                    verb,
+                    "look" | "take" | "own" | "do" | "get" | "make" | "put"
+                )
+                && anaphoric(tokens, v + 1).is_none()
+            {
+                let (task, _) = task_from(tokens, chars, v, dues);
+                if content_words(&task).len() >= 2 {
+                    return Some(Request {
+                        at: k,
+                        asked: Some(name_text(k)),
+                        task: Some(task),
+                        due: due_in(k),
+                        weak: false,
+                        need: false,
+                        you: false,
+                        also: false,
+                    });
+                }
+            }
+        }
+        // "are you able to X", "can i put you down for X".
+        let able = seq(tokens, k, &["are", "you", "able", "to"]);
+        if seq(tokens, k, &["put", "you", "down", "for"]) {
+            let (task, _) = task_from(tokens, chars, k + 4, dues);
+            if content_words(&task).len() >= 2 {
+                let asked = vocative(k).map(&name_text);
+                return Some(Request {
+                    at: k,
+                    you: asked.is_none(),
+                    asked,
+                    task: Some(task),
+                    due: due_in(k),
+                    weak: false,
+                    need: false,
+                    also: false,
+                });
+            }
+        }
+        if (matches!(word, "can" | "could" | "would" | "will") && matches!(next, "you" | "your"))
+            || able
+        {
             let mut v = k + 2;
             if next == "your" {
                 v = k + 3; // "your team"
+            }
+            if able {
+                v = k + 4;
             }
             if seq(tokens, v, &["be", "able", "to"]) {
                 v += 3;
@@ -3368,6 +3422,16 @@ fn request_in(
                     || matches!(w(tokens, v), "own" | "take" | "check" | "write")
                 {
                     let (task, _) = task_at(v);
+                    // "the dns runbook is outdated can somebody update it":
+                    // the verb with the subject said before.
+                    let task = task.or_else(|| {
+                        let (s, _) = sentence_of(tokens, k);
+                        let before = k.saturating_sub(1).max(s);
+                        let subject = clean_topic(&words_text(tokens, chars, s, before));
+                        let verb = words_text(tokens, chars, v, v + 1);
+                        (anaphoric(tokens, v + 1).is_some() && content_words(&subject).len() >= 2)
+                            .then(|| format!("{verb} {subject}"))
+                    });
                     if task.is_some() {
                         return Some(Request {
                             at: k,
