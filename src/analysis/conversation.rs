@@ -2216,6 +2216,22 @@ impl Said {
             {
                 said.reassign = Some("me".into());
             }
+            // "let's give it to nia", "hand that over to sam", "moving it to
+            // omar".
+            if matches!(
+                w(tokens, k),
+                "give" | "hand" | "pass" | "move" | "moving" | "giving"
+            ) && matches!(w(tokens, k + 1), "it" | "that" | "this")
+            {
+                let j = if w(tokens, k + 2) == "over" {
+                    k + 3
+                } else {
+                    k + 2
+                };
+                if w(tokens, j) == "to" && is_name(j + 1) {
+                    said.reassign = Some(name_text(j + 1));
+                }
+            }
             if facilitator && is_name(k) && seq(tokens, k + 1, &["then"]) {
                 said.reassign = Some(name_text(k));
             }
