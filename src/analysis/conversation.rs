@@ -3382,10 +3382,15 @@ fn request_in(
                 }
             }
             let verb = w(tokens, v);
+            // "who will prepare the capacity report": any work, after a modal.
+            let modal_work = v == k + 2
+                && matches!(w(tokens, k + 1), "can" | "could" | "will" | "would")
+                && WORK_VERBS.contains(&verb);
             if matches!(
                 verb,
                 "own" | "take" | "do" | "handle" | "got" | "pick" | "look" | "drive" | "lead"
             ) || v > k + 1 && w(tokens, v - 1) == "got"
+                || modal_work
             {
                 let (task, _) = task_at(v);
                 let task = task.or_else(|| {
