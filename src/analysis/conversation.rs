@@ -2808,7 +2808,15 @@ fn commit_at(
             let body = match (w(tokens, j), w(tokens, j + 1), w(tokens, j + 2)) {
                 // A cautious offer is still an offer: "i think i could
                 // probably write it up", "i would be happy to update it".
+                // Not hindsight: "i could have caught it".
+                ("could", "have", next)
+                    if !team_word
+                        && !matches!(next, "it" | "that" | "this" | "them" | "a" | "the") =>
+                {
+                    return None
+                }
                 ("could", _, _) if !team_word => j + 1,
+                ("might" | "may", "be", "able") if !team_word && w(tokens, j + 3) == "to" => j + 4,
                 ("would", "be", "happy" | "glad") if w(tokens, j + 3) == "to" => j + 4,
                 ("am", "glad", "to") => j + 3,
                 ("will" | "would", "aim", "to") => j + 3,
