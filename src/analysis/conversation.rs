@@ -3966,4 +3966,98 @@ mod tests {
         assert_eq!(owner_key("Gareth's team"), "gareth");
         assert_eq!(owner_key("the Platform team"), "platform");
     }
+
+    /// Owner and due date of every item, for the one-line cases below.
+    fn owners_and_dates(turns: &[(&str, bool, &str)]) -> Vec<(Option<String>, Option<String>)> {
+        run(turns, date!(2026 - 03 - 10))
+            .into_iter()
+            .map(|i| (i.owner, i.due_date.or(i.due)))
+            .collect()
+    }
+
+    fn one(owner: &str, due: &str) -> Vec<(Option<String>, Option<String>)> {
+        vec![(Some(owner.to_string()), Some(due.to_string()))]
+    }
+
+    #[test]
+    fn phrasings_of_the_same_agreement() {
+        // Meeting on Tuesday 2026-03-10.
+        for (turns, want) in [
+            // A cautious offer, confirmed later.
+            (
+                vec![
+                    ("Ana", true, "the thresholds for the payment api need a review"),
+                    ("Zed", false, "i think i could probably look at the thresholds"),
+                    ("Ana", true, "is there a date you'd feel comfortable with"),
+                    ("Zed", false, "let's say friday"),
+                ],
+                one("Zed", "2026-03-13"),
+            ),
+            // A one-word acceptance.
+            (
+                vec![
+                    ("Ana", true, "carl could you add a disk alert on the log hosts until monday"),
+                    ("Carl", false, "copy"),
+                ],
+                one("Carl", "2026-03-16"),
+            ),
+            // A team asked; its person answers for it.
+            (
+                vec![
+                    (
+                        "Ana",
+                        true,
+                        "fay would it be possible for the database team to review the backup retention",
+                    ),
+                    ("Fay", false, "yes we can do that by the twentieth"),
+                ],
+                one("the database team", "2026-03-20"),
+            ),
+            // A counter-proposal, then someone else takes it over.
+            (
+                vec![
+                    ("Ana", true, "rae can you update the status page template by friday"),
+                    ("Rae", false, "friday's tough monday"),
+                    ("Sal", false, "i can take it instead i wrote the old one"),
+                ],
+                one("Sal", "2026-03-16"),
+            ),
+            // A deadline tied to an event names no day.
+            (
+                vec![
+                    ("Ana", true, "dee can you rotate the api keys before the patch"),
+                    ("Dee", false, "yep"),
+                ],
+                vec![(Some("Dee".to_string()), Some("before the patch".to_string()))],
+            ),
+            // A list, each piece taken in a word or two.
+            (
+                vec![
+                    (
+                        "Ana",
+                        true,
+                        "we need the crash dump upload fixed and the hotfix checklist updated",
+                    ),
+                    ("Ivo", false, "crash dumps mine by friday"),
+                    ("Cleo", false, "checklist me tomorrow"),
+                ],
+                vec![
+                    (Some("Ivo".to_string()), Some("2026-03-13".to_string())),
+                    (Some("Cleo".to_string()), Some("2026-03-11".to_string())),
+                ],
+            ),
+            // Hindsight and a proposal dropped are not items.
+            (
+                vec![
+                    ("Cal", false, "honestly i could have caught it earlier"),
+                    ("Ravi", false, "i could add a hard block on bulk reschedules"),
+                    ("Grace", false, "that could really hurt us in an emergency"),
+                    ("Ravi", false, "yeah no that's fair let's drop that"),
+                ],
+                vec![],
+            ),
+        ] {
+            assert_eq!(owners_and_dates(&turns), want, "{turns:?}");
+        }
+    }
 }
