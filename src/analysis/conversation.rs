@@ -839,8 +839,17 @@ impl ActionLog {
                     // only an item already open.
                     let identifies = w(&tokens, c.at) == "that"
                         || seq(&tokens, c.at.saturating_sub(2), &["that", "is", "me"]);
+                    // "and the tabletop drill" / "i could organise that": the
+                    // subject just raised by someone else.
+                    let just_raised = self
+                        .last_gist
+                        .clone()
+                        .filter(|g| content_words(g).len() >= 2)
+                        .filter(|_| self.last_speaker.as_deref() != speaker);
                     let topic = if identifies {
                         self.recent_topic()
+                    } else if c.takes && self.recent_topic().is_none() {
+                        just_raised.or_else(|| said.topic.clone())
                     } else {
                         said.topic.clone().or_else(|| self.recent_topic())
                     };
@@ -2710,7 +2719,7 @@ fn commit_at(
         ) && matches!(o, "it" | "that" | "this" | "them" | "these")
             && matches!(
                 p,
-                "down" | "in" | "on" | "as" | "" | "into" | "with" | "for" | "to" | "offline"
+                "down" | "in" | "on" | "as" | "" | "into" | "with" | "for" | "to" | "offline" | "that"
             ))
             || (v == "write" && o == "down" && matches!(p, "" | "it" | "that"))
             || matches!(v, "note" | "log") && o != "the"
@@ -2865,8 +2874,13 @@ fn commit_at(
                     | "easily"
                     | "tentatively"
             ) || seq(tokens, body, &["try", "to"])
+                || seq(tokens, body, &["at", "least"])
             {
-                body += if w(tokens, body) == "try" { 2 } else { 1 };
+                body += if matches!(w(tokens, body), "try" | "at") {
+                    2
+                } else {
+                    1
+                };
             }
             if bookkeeping(body) {
                 return None;

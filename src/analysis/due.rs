@@ -321,6 +321,9 @@ fn event_at(tokens: &[Token], k: usize) -> Option<usize> {
                 | "he"
                 | "she"
                 | "there"
+                | "owner"
+                | "due"
+                | "by"
         )
     {
         j += 1;
