@@ -1024,7 +1024,9 @@ impl ActionLog {
                     && (d.due.is_none()
                         || said.amend
                         || due.1.is_some()
-                        || turn.facilitator
+                        // The facilitator's vague words do not undo a day.
+                        || (turn.facilitator
+                            && d.due.as_ref().is_none_or(|(_, date)| date.is_none()))
                         || d.owner.as_deref().map(owner_key) == speaker.map(owner_key))
                 {
                     // A confirmation that names the same day keeps the
@@ -2145,6 +2147,10 @@ impl Said {
             &["become", "action", "items"],
             &["go", "through", "the", "list"],
             &["with", "an", "owner", "and"],
+            &["no", "owner", "no", "item"],
+            &["items", "with", "no", "owner"],
+            &["actions", "with", "no", "owner"],
+            &["without", "a", "name", "and"],
         ]);
         let meta_sentence = meta.map(|k| (k.saturating_sub(6), (k + 8).min(n)));
 
