@@ -644,6 +644,12 @@ impl ActionLog {
                 }
                 handled = true;
             } else if commit.is_some()
+                // "could i have until tuesday", "would next monday work":
+                // the one asked naming a day takes it on that day.
+                || (said.due.as_ref().is_some_and(|(_, date)| date.is_some())
+                    && asked_me
+                    && !self.drafts[k].weak
+                    && !said.decline)
                 || ((said.accept || said.counter)
                     && asked_me
                     && (!self.drafts[k].weak
@@ -787,6 +793,21 @@ impl ActionLog {
                 });
                 // "okay sre will own that" after taking it: the team named
                 // now owns what its person took.
+                // "we'll have it reviewed by the twentieth" on the item a
+                // team just took: the team speaking again.
+                let current = current.or_else(|| {
+                    self.focus.filter(|&k| {
+                        let d = &self.drafts[k];
+                        c.team_word
+                            && c.team.is_none()
+                            && d.stage == Stage::Agreed
+                            && index.saturating_sub(d.touched) <= EXCHANGE_TURNS
+                            && d.owner.as_deref().is_some_and(|o| !self.is_person(o))
+                            && c.task
+                                .as_deref()
+                                .is_none_or(|t| task_similarity(t, &d.task) > 0.0)
+                    })
+                });
                 // "i can get the backoff in by the twenty fifth": more on
                 // the speaker's own item a few turns back.
                 let current = current.or_else(|| {
