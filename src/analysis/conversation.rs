@@ -2855,7 +2855,20 @@ fn commit_at(
                 {
                     return None
                 }
-                ("could", _, _) if !team_word => j + 1,
+                // An offer, unless told of the past: "when it paged i could
+                // restart the pods".
+                ("could", _, _)
+                    if !team_word && {
+                        let (s, _) = sentence_of(tokens, k);
+                        !(s..k).any(|x| {
+                            let word = w(tokens, x);
+                            matches!(word, "when" | "because" | "since" | "while" | "until")
+                                || (word.ends_with("ed") && word.len() > 4)
+                        })
+                    } =>
+                {
+                    j + 1
+                }
                 ("might" | "may", "be", "able") if !team_word && w(tokens, j + 3) == "to" => j + 4,
                 ("would", "be", "happy" | "glad") if w(tokens, j + 3) == "to" => j + 4,
                 ("am", "glad", "to") => j + 3,
@@ -2877,6 +2890,18 @@ fn commit_at(
                 ("would", "like", "to") if w(tokens, j + 3) != "but" => j + 3,
                 ("would", "love", "to") if w(tokens, j + 3) != "but" => j + 3,
                 ("am", "happy", "to") => j + 3,
+                // "ok i take it", "i handle this one": taking what was just
+                // offered, in the present tense of a second language.
+                ("take" | "handle", _, after)
+                    if !team_word
+                        && anaphoric(tokens, j + 1).is_some()
+                        && !matches!(
+                            after,
+                            "that" | "you" | "as" | "from" | "back" | "off" | "easy" | "seriously"
+                        ) =>
+                {
+                    j
+                }
                 // Present tense in a second language: "I add it also",
                 // "I send the summary by tomorrow".
                 (v, _, _)
