@@ -2335,13 +2335,40 @@ impl Said {
                 } else {
                     None
                 };
+                // "action item for dan: ...", "that's an action for hugo
+                // then, the restore test".
+                let labelled_for = facilitator
+                    && k >= 2
+                    && w(tokens, k - 1) == "for"
+                    && matches!(w(tokens, k - 2), "action" | "item" | "actions" | "items");
                 let labelled = facilitator
                     && k >= 1
                     && (k >= 2 && seq(tokens, k - 2, &["action", "item"])
-                        || seq(tokens, k - 1, &["noted"]));
+                        || seq(tokens, k - 1, &["noted"])
+                        || labelled_for);
+                // "let's assign the canary check to priya".
+                if facilitator && k >= 3 && w(tokens, k - 1) == "to" {
+                    if let Some(a) = (k.saturating_sub(10)..k - 1)
+                        .rfind(|&a| matches!(w(tokens, a), "assign" | "assigning" | "assigned"))
+                    {
+                        let t = words_text(tokens, chars, a + 1, k - 1);
+                        if content_words(&t).len() >= 2 {
+                            said.record = Some(Record {
+                                owner: name_text(k),
+                                task: t,
+                            });
+                            return said;
+                        }
+                    }
+                }
                 let Some(v) = verb_at else {
                     if labelled {
-                        let (t, _) = task_from(tokens, chars, k + 1, &dues);
+                        let from = if w(tokens, k + 1) == "then" {
+                            k + 2
+                        } else {
+                            k + 1
+                        };
+                        let (t, _) = task_from(tokens, chars, from, &dues);
                         if content_words(&t).len() >= 2 {
                             said.record = Some(Record {
                                 owner: name_text(k),
