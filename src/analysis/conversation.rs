@@ -2783,6 +2783,17 @@ fn commit_at(
             || matches!(v, "note" | "log") && o != "the"
             // "I'll share my screen", "I'll share the timeline doc".
             || (v == "share" && matches!(p, "screen" | "timeline"))
+            // "I'll turn my camera on": the call, not the work.
+            || (body + 1..body + 4).any(|x| {
+                matches!(w(tokens, x), "camera" | "mic" | "microphone" | "video" | "screen")
+            })
+            // "I can confirm the queue drained": a fact, not a promise.
+            || (v == "confirm"
+                && (body + 1..body + 7).any(|x| {
+                    let word = w(tokens, x);
+                    (word.ends_with("ed") && word.len() > 4)
+                        || matches!(word, "was" | "were" | "did" | "went")
+                }))
     };
     // "we can take that on" from a participant accepts work.
     let bookkeeping = |body: usize| {
