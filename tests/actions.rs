@@ -42,10 +42,11 @@ fn split(name: &str) -> ItemScores {
 fn agreed_items_on_unseen_writers() {
     let s = split("test");
     assert!(s.n_conversations >= 42 && s.expected >= 60, "{s:?}");
-    // Measured (December, rules written from a1-a3 only): precision 0.53,
-    // recall 0.57, owner 0.85 and due date 0.78 of the paired items (a4
-    // and a5 alone: 0.49, 0.50, 0.76, 0.71): far from the goal of 0.90,
-    // and held here so it can only get better.
+    // Measured (December, rules widened from a6, a7, a9 and a10): precision
+    // 0.50, recall 0.56, owner 0.83 and due date 0.81 of the paired items
+    // (a4 and a5 alone: 0.45, 0.48, 0.74, 0.76; before the widening, from
+    // a1-a3 only: 0.53, 0.57, 0.85, 0.78): far from the goal of 0.90, and
+    // held here so it can only get better.
     assert!(
         s.precision >= TEST_PRECISION,
         "precision {:.3}",
@@ -60,14 +61,16 @@ fn agreed_items_on_unseen_writers() {
     assert!(s.due_accuracy >= TEST_DUE, "due {:.3}", s.due_accuracy);
 }
 
-const TEST_PRECISION: f64 = 0.40;
-const TEST_RECALL: f64 = 0.40;
-const TEST_OWNER: f64 = 0.65;
-const TEST_DUE: f64 = 0.65;
+const TEST_PRECISION: f64 = 0.47;
+const TEST_RECALL: f64 = 0.52;
+const TEST_OWNER: f64 = 0.78;
+const TEST_DUE: f64 = 0.76;
 
-/// The develop writers: a1-a3, whom the rules were written from (precision
-/// 0.90, recall 0.88 on them alone), and a6-a7, added later and not yet
-/// read for rules. Measured over all five: precision 0.73, recall 0.675.
+/// The develop writers: a1-a3, whom the rules were first written from
+/// (precision 0.94, recall 0.91 on them alone), and a6, a7, a9 and a10,
+/// added later and read to widen the rules by class of phrasing (0.93,
+/// 0.97). Measured over all seven: precision 0.936, recall 0.941, owner
+/// 1.00, due date 0.99.
 #[test]
 fn agreed_items_on_the_develop_writers() {
     let s = split("develop");
@@ -77,10 +80,18 @@ fn agreed_items_on_the_develop_writers() {
         s.precision
     );
     assert!(s.recall >= DEVELOP_RECALL, "recall {:.3}", s.recall);
+    assert!(
+        s.owner_accuracy >= DEVELOP_OWNER,
+        "owner {:.3}",
+        s.owner_accuracy
+    );
+    assert!(s.due_accuracy >= DEVELOP_DUE, "due {:.3}", s.due_accuracy);
 }
 
-const DEVELOP_PRECISION: f64 = 0.68;
-const DEVELOP_RECALL: f64 = 0.62;
+const DEVELOP_PRECISION: f64 = 0.90;
+const DEVELOP_RECALL: f64 = 0.90;
+const DEVELOP_OWNER: f64 = 0.97;
+const DEVELOP_DUE: f64 = 0.96;
 
 /// The bundled meeting (samples/postmortem.script), held on a Tuesday:
 /// every item as the script agrees it, once, with its turns.

@@ -356,14 +356,25 @@ impl ActionLog {
         if said.reject && said.commits.is_empty() && said.due.is_none() {
             if let Some(k) = self.focus {
                 let d = &mut self.drafts[k];
+                // The one who offered it takes it back ("yeah no that's
+                // fair, let's drop that").
+                let own_offer = d.stage == Stage::Agreed
+                    && speaker.is_some()
+                    && d.owner.as_deref().map(owner_key) == speaker.map(owner_key)
+                    && index.saturating_sub(d.touched) <= EXCHANGE_TURNS;
                 if d.stage == Stage::Proposed
                     || (d.stage == Stage::Agreed && d.owner.is_none() && !d.no_owner_ok)
+                    || own_offer
                 {
                     d.stage = Stage::Dropped;
                     self.focus = None;
                 }
             }
-            return;
+            // "okay not doing that, so theo the idempotency thing can you
+            // own it": the next request still counts.
+            if said.request.as_ref().is_none_or(|r| r.at < said.reject_at) {
+                return;
+            }
         }
 
         // The facilitator logs an item without an owner.
@@ -416,6 +427,32 @@ impl ActionLog {
             return;
         }
 
+        // Reassigning: "oskar then", "reassigning that to carla's team",
+        // "give it to me", "let Sam take it instead".
+        if let Some(new_owner) = &said.reassign {
+            let new_owner = if new_owner == "me" {
+                speaker.map(str::to_string)
+            } else {
+                Some(new_owner.clone())
+            };
+            if let (Some(owner), Some(k)) = (new_owner, self.focus) {
+                let d = &mut self.drafts[k];
+                if d.stage != Stage::Dropped {
+                    d.owner = Some(owner);
+                    d.stage = Stage::Agreed;
+                    if said.due.is_some() {
+                        d.due = said.due.clone();
+                    }
+                    d.touch(id, index);
+                    // "reassigning that to carla's team, and marco
+                    // adds ...": a record may follow in the same turn.
+                    if said.record.is_none() {
+                        return;
+                    }
+                }
+            }
+        }
+
         // The facilitator records an item for someone ("action item Aisha
         // updates the runbook due the twenty fourth", "First, Priya will add
         // a canary check by Friday", "noted Hannah duplicate run check").
@@ -442,7 +479,18 @@ impl ActionLog {
                     let d = &mut self.drafts[k];
                     d.owner = Some(owner);
                     d.stage = Stage::Agreed;
-                    if content_words(&d.task).len() < 2 && content_words(&record.task).len() >= 2 {
+                    // The facilitator's words for the work are the clean
+                    // ones: "action item aisha adds a certificate expiry
+                    // alert" after "i could take it tentatively".
+                    let points_back =
+                        record.task.split_whitespace().nth(1).is_some_and(|w| {
+                            matches!(w, "it" | "that" | "this" | "them" | "those")
+                        });
+                    if content_words(&record.task).len() >= 2
+                        && !points_back
+                        && (content_words(&d.task).len() < 2
+                            || task_similarity(&d.task, &record.task) < 0.3)
+                    {
                         d.task = record.task.clone();
                     }
                     if said.due.is_some() {
@@ -480,28 +528,6 @@ impl ActionLog {
             return;
         }
 
-        // Reassigning: "oskar then", "reassigning that to carla's team",
-        // "give it to me", "let Sam take it instead".
-        if let Some(new_owner) = &said.reassign {
-            let new_owner = if new_owner == "me" {
-                speaker.map(str::to_string)
-            } else {
-                Some(new_owner.clone())
-            };
-            if let (Some(owner), Some(k)) = (new_owner, self.focus) {
-                let d = &mut self.drafts[k];
-                if d.stage != Stage::Dropped {
-                    d.owner = Some(owner);
-                    d.stage = Stage::Agreed;
-                    if said.due.is_some() {
-                        d.due = said.due.clone();
-                    }
-                    d.touch(id, index);
-                    return;
-                }
-            }
-        }
-
         // A request opens a new item (after the commitments said before it
         // in the same turn, handled below).
         let mut request_opened = false;
@@ -533,6 +559,34 @@ impl ActionLog {
                 None => true,
                 Some(t) => task_similarity(t, &d.task) > 0.0,
             };
+            // "would the data platform team be able to pick it up instead":
+            // the same item, asked of someone else.
+            let instead = request.task.is_none()
+                && request.asked.is_some()
+                && !same_person
+                && tokens.iter().any(|t| t.norm == "instead");
+            if instead
+                && d.stage != Stage::Dropped
+                && index.saturating_sub(d.touched) <= 2 * EXCHANGE_TURNS
+                && !also_ask
+                && said.commits.is_empty()
+            {
+                let names: Vec<String> = tokens
+                    .iter()
+                    .map(|t| strip_accents(&t.norm))
+                    .filter(|t| self.names.iter().any(|n| strip_accents(n) == *t))
+                    .collect();
+                let d = &mut self.drafts[k];
+                d.asked = request.asked.clone();
+                d.owner = None;
+                d.stage = Stage::Proposed;
+                d.unheard = names;
+                if let Some(due) = said.due.clone() {
+                    d.due = Some(due);
+                }
+                d.touch(id, index);
+                return;
+            }
             if recent && same_person && same_work && !also_ask && said.commits.is_empty() {
                 let d = &mut self.drafts[k];
                 if d.asked.is_none() && d.owner.is_none() {
@@ -570,7 +624,12 @@ impl ActionLog {
                             > 0.0
                         || c.takes
                 })
-                .or(commits_before_request.first())
+                // Someone else's new work is not the answer to a request
+                // put to another: "oscar, an alert ..." / "i'll write a
+                // clawback script".
+                .or(commits_before_request
+                    .first()
+                    .filter(|_| asked_me || self.drafts[k].asked.is_none()))
                 .copied();
             if said.decline && !said.counter && commit.is_none_or(|c| c.at > said.decline_at) {
                 let d = &mut self.drafts[k];
@@ -585,11 +644,31 @@ impl ActionLog {
                 }
                 handled = true;
             } else if commit.is_some()
-                || ((said.accept || said.counter) && asked_me && !self.drafts[k].weak)
+                // "could i have until tuesday", "would next monday work":
+                // the one asked naming a day takes it on that day.
+                || (said.due.as_ref().is_some_and(|(_, date)| date.is_some())
+                    && asked_me
+                    && !self.drafts[k].weak
+                    && !said.decline)
+                || ((said.accept || said.counter)
+                    && asked_me
+                    && (!self.drafts[k].weak
+                        // "kat the status page wording" / "yep tomorrow":
+                        // a short yes at once takes a bare invitation.
+                        || (self.drafts[k].touched + 1 == index && tokens.len() <= 6)))
             {
+                // A team asked takes it when its person answers "yes" or
+                // "we": "would it be possible for network edge to confirm
+                // the intervals" / "yes we can confirm those".
+                let team_asked = self.drafts[k]
+                    .asked
+                    .clone()
+                    .filter(|a| !self.is_person(a))
+                    .filter(|_| commit.is_none_or(|c| c.team_word));
                 let d = &mut self.drafts[k];
                 let owner = match (commit.and_then(|c| c.team.clone()), speaker) {
                     (Some(team), _) => Some(team),
+                    (None, _) if team_asked.is_some() => team_asked,
                     (None, Some(s)) => Some(s.to_string()),
                     (None, None) => d.asked.clone(),
                 };
@@ -651,6 +730,53 @@ impl ActionLog {
         }
 
         if !handled {
+            // "let me take that", "i can grab it", "i can take it instead":
+            // someone else takes over the item just given or asked.
+            if let (Some(s), [c], Some(k)) =
+                (speaker, commits_before_request.as_slice(), self.focus)
+            {
+                let d = &self.drafts[k];
+                let other =
+                    |o: &Option<String>| o.as_deref().is_some_and(|o| owner_key(o) != owner_key(s));
+                // After the facilitator has just spoken, "i'll take that" is
+                // the answer to them; after the owner ("yep", "yeah but i'm
+                // out next week"), or with "instead", it takes over.
+                let after_owner = self.last_speaker.is_some()
+                    && self.last_speaker == self.last_participant
+                    && self.last_speaker.as_deref().map(owner_key) != Some(owner_key(s));
+                let instead =
+                    (c.at..(c.at + 6).min(tokens.len())).any(|x| w(&tokens, x) == "instead");
+                // "take it", not "take the checklist": the item in focus.
+                let points_back = (c.at..(c.at + 5).min(tokens.len()))
+                    .any(|x| matches!(w(&tokens, x), "it" | "that" | "this"));
+                // A subject of its own raised first is a new item ("the
+                // clinical lead should check ..., i'm happy to do that").
+                let same_subject = instead
+                    || said
+                        .topic
+                        .as_ref()
+                        .is_none_or(|t| task_similarity(t, &d.task) > 0.0);
+                if !turn.facilitator
+                    && (after_owner || instead)
+                    && points_back
+                    && same_subject
+                    && c.task.is_none()
+                    && c.team.is_none()
+                    && d.stage != Stage::Dropped
+                    && index.saturating_sub(d.touched) <= 2
+                    && (other(&d.owner) || (d.owner.is_none() && other(&d.asked)))
+                {
+                    let d = &mut self.drafts[k];
+                    d.owner = Some(s.to_string());
+                    d.stage = Stage::Agreed;
+                    d.weak = false;
+                    if let Some(due) = c.due.clone() {
+                        d.due = Some(due);
+                    }
+                    d.touch(id, index);
+                    return;
+                }
+            }
             // A volunteer, or the owner adding to their own item.
             for c in &commits_before_request {
                 let owner = c.team.clone().or_else(|| speaker.map(str::to_string));
@@ -665,6 +791,48 @@ impl ActionLog {
                             (_, None) => true,
                         }
                 });
+                // "okay sre will own that" after taking it: the team named
+                // now owns what its person took.
+                // "we'll have it reviewed by the twentieth" on the item a
+                // team just took: the team speaking again.
+                let current = current.or_else(|| {
+                    self.focus.filter(|&k| {
+                        let d = &self.drafts[k];
+                        c.team_word
+                            && c.team.is_none()
+                            && d.stage == Stage::Agreed
+                            && index.saturating_sub(d.touched) <= EXCHANGE_TURNS
+                            && d.owner.as_deref().is_some_and(|o| !self.is_person(o))
+                            && c.task
+                                .as_deref()
+                                .is_none_or(|t| task_similarity(t, &d.task) > 0.0)
+                    })
+                });
+                // "i can get the backoff in by the twenty fifth": more on
+                // the speaker's own item a few turns back.
+                let current = current.or_else(|| {
+                    let t = c.task.as_deref()?;
+                    let k = self.own_latest(owner.as_deref()?)?;
+                    let d = &self.drafts[k];
+                    (d.stage == Stage::Agreed
+                        && index.saturating_sub(d.touched) <= 2 * EXCHANGE_TURNS
+                        && task_similarity(t, &d.task) > 0.0)
+                        .then_some(k)
+                });
+                let current = current.or_else(|| {
+                    self.focus.filter(|&k| {
+                        let d = &self.drafts[k];
+                        c.team.is_some()
+                            && c.takes
+                            && c.task.is_none()
+                            && d.stage == Stage::Agreed
+                            && index.saturating_sub(d.touched) <= EXCHANGE_TURNS + 1
+                            && d.owner.as_deref().is_some_and(|o| {
+                                !self.is_person(o)
+                                    || speaker.is_some_and(|s| owner_key(s) == owner_key(o))
+                            })
+                    })
+                });
                 // "I'll add it also" continues the item; "my team will also
                 // fix the alert" is another one.
                 let continues = match (current, &c.task) {
@@ -675,6 +843,9 @@ impl ActionLog {
                 if continues {
                     if let Some(k) = current {
                         let d = &mut self.drafts[k];
+                        if c.team.is_some() && c.takes {
+                            d.owner = c.team.clone();
+                        }
                         if let Some(due) = c.due.clone().or_else(|| said.due.clone()) {
                             d.due = Some(due);
                         }
@@ -684,10 +855,26 @@ impl ActionLog {
                 }
                 let Some(task) = c.task.clone() else {
                     // "I'll take it" with nothing open: the topic just raised.
-                    if let (Some(topic), Some(owner)) = (
-                        said.topic.clone().or_else(|| self.recent_topic()),
-                        owner.clone(),
-                    ) {
+                    // "that's me" names the one meant by what came before
+                    // ("someone's mic is open" / "sorry that's me"): it takes
+                    // only an item already open.
+                    let identifies = w(&tokens, c.at) == "that"
+                        || seq(&tokens, c.at.saturating_sub(2), &["that", "is", "me"]);
+                    // "and the tabletop drill" / "i could organise that": the
+                    // subject just raised by someone else.
+                    let just_raised = self
+                        .last_gist
+                        .clone()
+                        .filter(|g| content_words(g).len() >= 2)
+                        .filter(|_| self.last_speaker.as_deref() != speaker);
+                    let topic = if identifies {
+                        self.recent_topic()
+                    } else if c.takes && self.recent_topic().is_none() {
+                        just_raised.or_else(|| said.topic.clone())
+                    } else {
+                        said.topic.clone().or_else(|| self.recent_topic())
+                    };
+                    if let (Some(topic), Some(owner)) = (topic, owner.clone()) {
                         let k = self.push(Draft {
                             owner: Some(owner),
                             asked: None,
@@ -766,6 +953,13 @@ impl ActionLog {
                     .iter()
                     .map(|t| strip_accents(&t.norm))
                     .collect()
+            } else if asked.as_deref().is_some_and(|a| !self.is_person(a)) {
+                // Asked of a team: the people named with it may answer for it.
+                tokens
+                    .iter()
+                    .map(|t| strip_accents(&t.norm))
+                    .filter(|t| self.names.iter().any(|n| strip_accents(n) == *t))
+                    .collect()
             } else {
                 Vec::new()
             };
@@ -832,6 +1026,11 @@ impl ActionLog {
         if let Some(k) = target {
             let recent =
                 index.saturating_sub(self.drafts[k].touched) <= EXCHANGE_TURNS || said.amend;
+            if said.amend && self.drafts[k].stage != Stage::Dropped {
+                // The exchange is about the amended item now: "tuesday's
+                // fine" confirms it.
+                self.focus = Some(k);
+            }
             let d = &mut self.drafts[k];
             if d.stage == Stage::Dropped || !recent {
                 return;
@@ -846,7 +1045,9 @@ impl ActionLog {
                     && (d.due.is_none()
                         || said.amend
                         || due.1.is_some()
-                        || turn.facilitator
+                        // The facilitator's vague words do not undo a day.
+                        || (turn.facilitator
+                            && d.due.as_ref().is_none_or(|(_, date)| date.is_none()))
                         || d.owner.as_deref().map(owner_key) == speaker.map(owner_key))
                 {
                     // A confirmation that names the same day keeps the
@@ -862,6 +1063,11 @@ impl ActionLog {
                 }
             } else if said.no_date && involved {
                 d.no_date_ok = true;
+                // "no idea, after the retry stuff" / "okay no date then":
+                // the vague words were not a deadline.
+                if turn.facilitator && d.due.as_ref().is_some_and(|(_, date)| date.is_none()) {
+                    d.due = None;
+                }
                 d.touch(id, index);
             } else if (said.ask_due && turn.facilitator)
                 || (said.accept
@@ -872,6 +1078,13 @@ impl ActionLog {
                 d.touch(id, index);
             }
         }
+    }
+
+    /// A known person's name, not a team or a role ("the platform team",
+    /// "release engineering", "the platform on-call").
+    fn is_person(&self, owner: &str) -> bool {
+        let key = strip_accents(&owner_key(owner));
+        self.names.iter().any(|n| strip_accents(n) == key)
     }
 
     fn push(&mut self, draft: Draft) -> usize {
@@ -1197,6 +1410,7 @@ struct Said {
     decline: bool,
     decline_at: usize,
     reject: bool,
+    reject_at: usize,
     counter: bool,
     amend: bool,
     due: Option<(String, Option<Date>)>,
@@ -1296,6 +1510,14 @@ const NOT_WORK: &[&str] = &[
     "check",
     "confirm",
     "write",
+    "mute",
+    "unmute",
+    "facilitate",
+    "withdraw",
+    "amend",
+    "mind",
+    "zoom",
+    "hop",
 ];
 
 /// Verbs of work said in the present tense ("Zofia adds the alert", "I send
@@ -1409,7 +1631,16 @@ fn present_base(word: &str) -> Option<&'static str> {
 fn work_despite(verb: &str, next: &str) -> bool {
     matches!(
         verb,
-        "write" | "check" | "get" | "bring" | "push" | "confirm" | "move" | "drop"
+        "write"
+            | "check"
+            | "get"
+            | "bring"
+            | "push"
+            | "confirm"
+            | "move"
+            | "drop"
+            | "ping"
+            | "remind"
     ) && !matches!(
         next,
         "it" | "that" | "this" | "down" | "back" | "you" | "us" | "in" | "on" | "to" | ""
@@ -1627,6 +1858,17 @@ impl Said {
                     &["reading", "back"],
                     &["to", "recap"],
                     &["let", "us", "recap"],
+                    &["to", "summarise"],
+                    &["to", "summarize"],
+                    &["to", "sum", "up"],
+                    &["final", "list"],
+                    &["to", "wrap", "up"],
+                    &["the", "action", "items", "are"],
+                    &["so", "the", "actions", "are"],
+                    &["go", "over", "the", "actions"],
+                    &["run", "through", "the", "actions"],
+                    &["running", "through", "the", "actions"],
+                    &["go", "over", "the", "action", "items"],
                     &["quick", "recap"],
                 ],
             ) {
@@ -1644,8 +1886,31 @@ impl Said {
         // happening ... wednesday?").
         let refused = |d: &Due| -> bool {
             let after = d.tokens.1;
+            // "tomorrow's tough", "friday's probably a bit too tight".
+            if w(tokens, after) == "'s" {
+                let next = w(tokens, after + 1);
+                return matches!(
+                    next,
+                    "tough"
+                        | "not"
+                        | "too"
+                        | "out"
+                        | "difficult"
+                        | "hard"
+                        | "tight"
+                        | "bad"
+                        | "rough"
+                        | "no"
+                ) || (matches!(next, "probably" | "really" | "just" | "a")
+                    && !matches!(w(tokens, after + 2), "fine" | "ok" | "okay" | "good"));
+            }
             seq(tokens, after, &["is", "not"])
                 || seq(tokens, after, &["is", "tough"])
+                || seq(tokens, after, &["is", "tight"])
+                || seq(tokens, after, &["is", "a", "stretch"])
+                || seq(tokens, after, &["will", "not", "work"])
+                || seq(tokens, after, &["does", "not", "work"])
+                || seq(tokens, after, &["is", "hard"])
                 || seq(tokens, after, &["is", "a", "bit", "difficult"])
                 || seq(tokens, after, &["is", "difficult"])
                 || seq(tokens, after, &["is", "honestly", "not"])
@@ -1656,11 +1921,39 @@ impl Said {
                 || seq(tokens, after, &["i", "am", "in"])
                 || seq(tokens, after, &["is", "out"])
                 || seq(tokens, after, &["isn't"])
-                || seq(tokens, after, &["not"])
+                // "friday not tomorrow": the first is the one meant.
+                || (seq(tokens, after, &["not"]) && !dues.iter().any(|e| e.tokens.0 == after + 1))
+                || (seq(tokens, after, &["no"])
+                    && !matches!(w(tokens, after + 1), "problem" | "worries" | "later"))
                 || (d.tokens.0 > 0 && w(tokens, d.tokens.0 - 1) == "not")
+                // "which is zara this month", "that's me this week", "on
+                // leave next week": who is on duty when, not a deadline.
+                || (d.tokens.0 > 0
+                    && !matches!(
+                        w(tokens, d.tokens.0),
+                        "by" | "until" | "till" | "til" | "before" | "due" | "latest" | "after"
+                    )
+                    && (matches!(
+                        w(tokens, d.tokens.0 - 1),
+                        "me" | "leave" | "holiday" | "vacation" | "nights" | "call" | "rotation"
+                    ) || names.iter().any(|n| {
+                        strip_accents(n) == strip_accents(w(tokens, d.tokens.0 - 1))
+                    })))
         };
         let usable: Vec<&Due> = dues.iter().filter(|d| !refused(d)).collect();
         said.due = usable.last().map(|d| (d.phrase.clone(), d.date));
+        // "the twentieth is fine, i'll get it on our board this afternoon":
+        // the day agreed to, not the one that follows.
+        if let Some(d) = usable.iter().find(|d| {
+            let after = d.tokens.1;
+            seq(tokens, after, &["is", "fine"])
+                || seq(tokens, after, &["works"])
+                || seq(tokens, after, &["is", "ok"])
+                || seq(tokens, after, &["is", "okay"])
+                || seq(tokens, after, &["is", "good"])
+        }) {
+            said.due = Some((d.phrase.clone(), d.date));
+        }
         said.counter = dues.len() > usable.len() && !usable.is_empty();
 
         let has = |phrases: &[&[&str]]| any_seq(tokens, phrases);
@@ -1724,6 +2017,7 @@ impl Said {
             &["off", "the", "table"],
             &["i", "withdraw"],
             &["withdraw", "it"],
+            &["withdraw", "that"],
             &["we", "drop"],
             &["drop", "the"],
             &["let", "us", "drop"],
@@ -1745,8 +2039,18 @@ impl Said {
             &["not", "a", "step"],
             &["no", "freeze"],
             &["not", "doing", "that"],
+            &["park", "it"],
+            &["park", "that"],
+            &["parking", "lot"],
+            &["non", "starter"],
+            &["scratch", "that"],
+            &["dropping", "that"],
+            &["dropping", "it"],
+            &["not", "go", "forward"],
+            &["not", "going", "forward"],
         ]);
         said.reject = reject_at.is_some();
+        said.reject_at = reject_at.unwrap_or(usize::MAX);
 
         // Declining something asked of the speaker.
         let decline_at = has(&[
@@ -1769,6 +2073,8 @@ impl Said {
             &["better", "someone"],
             &["i", "really", "can", "not"],
             &["i", "can", "not", "do"],
+            &["can", "not", "own"],
+            &["can", "not", "take"],
             &["no", "contact"],
             &["already", "busy"],
             &["i", "do", "not", "think", "it", "is", "on", "us"],
@@ -1814,6 +2120,12 @@ impl Said {
                 | "done"
                 | "deal"
                 | "noted"
+                | "copy"
+                | "roger"
+                | "aye"
+                | "alright"
+                | "certainly"
+                | "gladly"
         ) || has(&[
             &["got", "it"],
             &["will", "do"],
@@ -1825,7 +2137,20 @@ impl Said {
             &["is", "fine"],
             &["should", "be", "ok"],
             &["should", "be", "fine"],
+            &["is", "feasible"],
+            &["is", "doable"],
+            &["should", "be", "achievable"],
+            &["should", "be", "doable"],
             &["works", "for", "me"],
+            &["leave", "it", "with", "me"],
+            &["put", "me", "down"],
+            &["count", "me", "in"],
+            &["sign", "me", "up"],
+            &["happy", "to"],
+            &["of", "course"],
+            &["you", "got", "it"],
+            &["consider", "it", "done"],
+            &["for", "sure"],
         ])
         .is_some();
         said.accept &= !past;
@@ -1847,6 +2172,10 @@ impl Said {
             &["become", "action", "items"],
             &["go", "through", "the", "list"],
             &["with", "an", "owner", "and"],
+            &["no", "owner", "no", "item"],
+            &["items", "with", "no", "owner"],
+            &["actions", "with", "no", "owner"],
+            &["without", "a", "name", "and"],
         ]);
         let meta_sentence = meta.map(|k| (k.saturating_sub(6), (k + 8).min(n)));
 
@@ -1857,6 +2186,9 @@ impl Said {
                 &["without", "owner"],
                 &["without", "an", "owner"],
                 &["owner", "to", "be", "determined"],
+                &["owner", "to", "be", "confirmed"],
+                &["owner", "to", "be", "decided"],
+                &["owner", "tbc"],
                 &["owner", "tbd"],
                 &["open", "action", "item"],
                 &["as", "an", "item", "anyway"],
@@ -1904,6 +2236,8 @@ impl Said {
                             "no owner yet",
                             "no owner",
                             "owner to be determined",
+                            "owner to be confirmed",
+                            "owner to be decided",
                         ],
                     );
                     if content_words(&t).len() >= 2 {
@@ -1921,6 +2255,22 @@ impl Said {
                 || seq(tokens, k, &["i", "can", "take", "it", "from"])
             {
                 said.reassign = Some("me".into());
+            }
+            // "let's give it to nia", "hand that over to sam", "moving it to
+            // omar".
+            if matches!(
+                w(tokens, k),
+                "give" | "hand" | "pass" | "move" | "moving" | "giving"
+            ) && matches!(w(tokens, k + 1), "it" | "that" | "this")
+            {
+                let j = if w(tokens, k + 2) == "over" {
+                    k + 3
+                } else {
+                    k + 2
+                };
+                if w(tokens, j) == "to" && is_name(j + 1) {
+                    said.reassign = Some(name_text(j + 1));
+                }
             }
             if facilitator && is_name(k) && seq(tokens, k + 1, &["then"]) {
                 said.reassign = Some(name_text(k));
@@ -1985,13 +2335,40 @@ impl Said {
                 } else {
                     None
                 };
+                // "action item for dan: ...", "that's an action for hugo
+                // then, the restore test".
+                let labelled_for = facilitator
+                    && k >= 2
+                    && w(tokens, k - 1) == "for"
+                    && matches!(w(tokens, k - 2), "action" | "item" | "actions" | "items");
                 let labelled = facilitator
                     && k >= 1
                     && (k >= 2 && seq(tokens, k - 2, &["action", "item"])
-                        || seq(tokens, k - 1, &["noted"]));
+                        || seq(tokens, k - 1, &["noted"])
+                        || labelled_for);
+                // "let's assign the canary check to priya".
+                if facilitator && k >= 3 && w(tokens, k - 1) == "to" {
+                    if let Some(a) = (k.saturating_sub(10)..k - 1)
+                        .rfind(|&a| matches!(w(tokens, a), "assign" | "assigning" | "assigned"))
+                    {
+                        let t = words_text(tokens, chars, a + 1, k - 1);
+                        if content_words(&t).len() >= 2 {
+                            said.record = Some(Record {
+                                owner: name_text(k),
+                                task: t,
+                            });
+                            return said;
+                        }
+                    }
+                }
                 let Some(v) = verb_at else {
                     if labelled {
-                        let (t, _) = task_from(tokens, chars, k + 1, &dues);
+                        let from = if w(tokens, k + 1) == "then" {
+                            k + 2
+                        } else {
+                            k + 1
+                        };
+                        let (t, _) = task_from(tokens, chars, from, &dues);
                         if content_words(&t).len() >= 2 {
                             said.record = Some(Record {
                                 owner: name_text(k),
@@ -2037,10 +2414,37 @@ impl Said {
                 k += 1;
             }
         }
+        // "I'm happy to take that on, I could put together a dashboard":
+        // the commitment after a bare "take it" says what was taken.
+        let mut merged: Vec<Commit> = Vec::new();
+        for c in std::mem::take(&mut said.commits) {
+            match merged.last_mut() {
+                Some(last)
+                    if last.task.is_none()
+                        && last.takes
+                        && c.task.is_some()
+                        && !c.also
+                        && last.team == c.team
+                        && last.team_word == c.team_word =>
+                {
+                    last.task = c.task;
+                    last.due = last.due.take().or(c.due);
+                }
+                _ => merged.push(c),
+            }
+        }
+        said.commits = merged;
         // A commitment turned down in the same breath ("I'll be underwater")
-        // is not one.
+        // is not one, nor an offer taken back ("I could advise on it but I
+        // can't own it").
         if said.decline && said.commits.iter().all(|c| c.at > said.decline_at) {
             said.commits.clear();
+        }
+        if said.decline {
+            let decline_at = said.decline_at;
+            said.commits.retain(|c| {
+                !(c.at < decline_at && (c.at..decline_at).any(|x| w(tokens, x) == "but"))
+            });
         }
 
         // Requests.
@@ -2187,6 +2591,18 @@ fn is_work_verb(tokens: &[Token], k: usize) -> bool {
     is_work_verb_word(word) || work_despite(word, w(tokens, k + 1))
 }
 
+/// An "if" that only softens an offer: "if it's helpful", "if that
+/// works for everyone", "if nobody else wants it".
+fn polite_if(tokens: &[Token], k: usize) -> bool {
+    matches!(
+        w(tokens, k + 1),
+        "it" | "that" | "this" | "nobody" | "no" | "you"
+    ) && matches!(
+        w(tokens, k + 2),
+        "is" | "would" | "helps" | "works" | "else" | "one" | "like" | "want" | "suits"
+    )
+}
+
 /// "I'll X", "I can take it", "that's mine", "we'll X", "let me X",
 /// "I would like to add X", "I add it also" at `k`.
 fn commit_at(
@@ -2200,8 +2616,15 @@ fn commit_at(
     let word = w(tokens, k);
     let sentence_due = |from: usize| -> Option<(String, Option<Date>)> {
         let (_, end) = sentence_of(tokens, from);
-        dues.iter()
-            .find(|d| d.tokens.0 >= from && d.tokens.0 < end)
+        // A day said beats an event ("a check before the run sends, by the
+        // twenty ninth"): the event may be part of the work.
+        let in_sentence = || {
+            dues.iter()
+                .filter(move |d| d.tokens.0 >= from && d.tokens.0 < end)
+        };
+        in_sentence()
+            .find(|d| d.date.is_some())
+            .or_else(|| in_sentence().next())
             .map(|d| (d.phrase.clone(), d.date))
     };
     let make = |at: usize, body: usize, team: Option<String>, team_word: bool| -> Option<Commit> {
@@ -2211,7 +2634,16 @@ fn commit_at(
         let mut task_start = body;
         if matches!(
             verb,
-            "take" | "own" | "do" | "handle" | "pick" | "grab" | "cover" | "organise" | "organize"
+            "take"
+                | "own"
+                | "do"
+                | "handle"
+                | "pick"
+                | "grab"
+                | "cover"
+                | "organise"
+                | "organize"
+                | "absorb"
         ) {
             let obj = if verb == "pick" && w(tokens, body + 1) == "up" {
                 body + 2
@@ -2316,7 +2748,11 @@ fn commit_at(
         }
         let (task, _) = task_from(tokens, chars, task_start, dues);
         let content = content_words(&task);
-        let task = (content.len() >= 2 || (content.len() == 1 && !takes)).then_some(task);
+        // One word of work is enough from a participant ("i'll fix it
+        // tomorrow"), not from the facilitator running the meeting ("three
+        // follow ups i'd like to land today").
+        let task =
+            (content.len() >= 2 || (content.len() == 1 && !takes && !facilitator)).then_some(task);
         let task = task.filter(|t| !matches!(t.as_str(), "it" | "that" | "this"));
         if task.is_none() && !takes {
             return None;
@@ -2337,15 +2773,86 @@ fn commit_at(
         let (v, o, p) = (w(tokens, body), w(tokens, body + 1), w(tokens, body + 2));
         (matches!(
             v,
-            "write" | "put" | "log" | "note" | "add" | "mark" | "record" | "capture" | "take"
+            "write" | "put" | "log" | "note" | "add" | "mark" | "record" | "capture" | "take" | "type"
         ) && matches!(o, "it" | "that" | "this" | "them" | "these")
             && matches!(
                 p,
-                "down" | "in" | "on" | "as" | "" | "into" | "with" | "for" | "to" | "offline"
+                "down" | "in" | "on" | "as" | "" | "into" | "with" | "for" | "to" | "offline" | "that"
             ))
             || (v == "write" && o == "down" && matches!(p, "" | "it" | "that"))
             || matches!(v, "note" | "log") && o != "the"
+            // "I'll share my screen", "I'll share the timeline doc".
+            || (v == "share" && matches!(p, "screen" | "timeline"))
+            // "I'll turn my camera on": the call, not the work.
+            || (body + 1..body + 4).any(|x| {
+                matches!(w(tokens, x), "camera" | "mic" | "microphone" | "video" | "screen")
+            })
+            // "I can confirm the queue drained": a fact, not a promise.
+            || (v == "confirm"
+                && (body + 1..body + 7).any(|x| {
+                    let word = w(tokens, x);
+                    (word.ends_with("ed") && word.len() > 4)
+                        || matches!(word, "was" | "were" | "did" | "went")
+                }))
     };
+    // "we can take that on" from a participant accepts work.
+    let bookkeeping = |body: usize| {
+        bookkeeping(body)
+            && !(!facilitator
+                && w(tokens, body) == "take"
+                && w(tokens, body + 2) == "on"
+                && w(tokens, body + 3) != "board")
+    };
+    // "platform team can take the timeout bump", "yes storage can take
+    // that", "data platform can absorb that": a team answering through
+    // its person.
+    if !facilitator
+        && (k == 0
+            || tokens[k].boundary != Boundary::None
+            || matches!(
+                w(tokens, k - 1),
+                "yes" | "yeah" | "yep" | "so" | "and" | "ok" | "okay" | "sure"
+            ))
+    {
+        if let Some(m) =
+            (k + 1..(k + 4).min(tokens.len())).find(|&m| matches!(w(tokens, m), "can" | "will"))
+        {
+            let subject_ok = (k..m).all(|x| {
+                let word = w(tokens, x);
+                (x == k && word == "the")
+                    || (is_work_verb_word(word)
+                        && !matches!(
+                            word,
+                            "someone"
+                                | "somebody"
+                                | "anyone"
+                                | "everyone"
+                                | "nobody"
+                                | "who"
+                                | "how"
+                                | "why"
+                                | "where"
+                                | "when"
+                                | "whoever"
+                                | "let"
+                        )
+                        && !names
+                            .iter()
+                            .any(|n| strip_accents(n) == strip_accents(word)))
+            });
+            let verb = w(tokens, m + 1);
+            if subject_ok
+                && matches!(
+                    verb,
+                    "take" | "own" | "absorb" | "handle" | "pick" | "cover"
+                )
+                && tokens[m].boundary == Boundary::None
+            {
+                let team = words_text(tokens, chars, k, m);
+                return make(k, m + 1, Some(team), true);
+            }
+        }
+    }
     // "my team will fix the alert": the speaker's commitment.
     let (word, k) =
         if word == "my" && w(tokens, k + 1) == "team" && matches!(w(tokens, k + 2), "will" | "can")
@@ -2368,20 +2875,71 @@ fn commit_at(
                     j = end + 1;
                 }
             }
+            // Hedges before the modal change nothing: "i probably can".
+            while matches!(
+                w(tokens, j),
+                "probably" | "definitely" | "certainly" | "also"
+            ) {
+                j += 1;
+            }
             // Modal.
             let body = match (w(tokens, j), w(tokens, j + 1), w(tokens, j + 2)) {
-                ("will" | "shall", "also", _) => j + 2,
+                // A cautious offer is still an offer: "i think i could
+                // probably write it up", "i would be happy to update it".
+                // Not hindsight: "i could have caught it".
+                ("could", "have", next)
+                    if !team_word
+                        && !matches!(next, "it" | "that" | "this" | "them" | "a" | "the") =>
+                {
+                    return None
+                }
+                // An offer, unless told of the past: "when it paged i could
+                // restart the pods".
+                ("could", _, _)
+                    if !team_word && {
+                        let (s, _) = sentence_of(tokens, k);
+                        !(s..k).any(|x| {
+                            let word = w(tokens, x);
+                            matches!(word, "when" | "because" | "since" | "while" | "until")
+                                || (word.ends_with("ed") && word.len() > 4)
+                        })
+                    } =>
+                {
+                    j + 1
+                }
+                ("might" | "may", "be", "able") if !team_word && w(tokens, j + 3) == "to" => j + 4,
+                ("would", "be", "happy" | "glad") if w(tokens, j + 3) == "to" => j + 4,
+                ("am", "glad", "to") => j + 3,
+                ("will" | "would", "aim", "to") => j + 3,
                 ("will" | "shall", "just", _) => j + 2,
                 ("will" | "shall", _, _) => j + 1,
                 ("can", "also", _) => j + 2,
                 ("can", "try", "to") => j + 3,
                 ("can", "not", _) => return None,
+                // "i should post an update": not "i should have".
+                ("should", next, _)
+                    if !team_word && !matches!(next, "have" | "be" | "not" | "probably") =>
+                {
+                    j + 1
+                }
                 ("should", "own" | "take", _) if team_word => j + 1,
                 ("can", _, _) => j + 1,
                 ("am", "going", "to") | ("are", "going", "to") => j + 3,
                 ("would", "like", "to") if w(tokens, j + 3) != "but" => j + 3,
                 ("would", "love", "to") if w(tokens, j + 3) != "but" => j + 3,
                 ("am", "happy", "to") => j + 3,
+                // "ok i take it", "i handle this one": taking what was just
+                // offered, in the present tense of a second language.
+                ("take" | "handle", _, after)
+                    if !team_word
+                        && anaphoric(tokens, j + 1).is_some()
+                        && !matches!(
+                            after,
+                            "that" | "you" | "as" | "from" | "back" | "off" | "easy" | "seriously"
+                        ) =>
+                {
+                    j
+                }
                 // Present tense in a second language: "I add it also",
                 // "I send the summary by tomorrow".
                 (v, _, _)
@@ -2399,6 +2957,25 @@ fn commit_at(
                 }
                 _ => return None,
             };
+            let mut body = body;
+            while matches!(
+                w(tokens, body),
+                "probably"
+                    | "definitely"
+                    | "certainly"
+                    | "also"
+                    | "just"
+                    | "easily"
+                    | "tentatively"
+            ) || seq(tokens, body, &["try", "to"])
+                || seq(tokens, body, &["at", "least"])
+            {
+                body += if matches!(w(tokens, body), "try" | "at") {
+                    2
+                } else {
+                    1
+                };
+            }
             if bookkeeping(body) {
                 return None;
             }
@@ -2421,7 +2998,7 @@ fn commit_at(
                     "if" | "unless" | "could" | "maybe" | "someday"
                 )
             }) && !facilitator
-                && (s..k).any(|x| w(tokens, x) == "if")
+                && (s..k).any(|x| w(tokens, x) == "if" && !polite_if(tokens, x))
             {
                 return None;
             }
@@ -2478,6 +3055,59 @@ fn commit_at(
             Some(Commit {
                 at: k,
                 task: None,
+                takes: true,
+                also: false,
+                team: None,
+                team_word: false,
+                due: sentence_due(k),
+            })
+        }
+        // "crash dumps mine by friday", "checklist me tomorrow": the piece
+        // of a list the speaker takes, named first.
+        "mine" | "me"
+            if !facilitator
+                && k > 0
+                && k <= 3
+                && tokens[k].boundary == Boundary::None
+                && (0..k).all(|x| {
+                    let word = w(tokens, x);
+                    is_work_verb_word(word)
+                        && !present_base(word).is_some_and(|_| x == 0 && k == 1)
+                        && !matches!(
+                            word,
+                            "like"
+                                | "give"
+                                | "tell"
+                                | "for"
+                                | "with"
+                                | "ask"
+                                | "send"
+                                | "let"
+                                | "call"
+                                | "ping"
+                                | "page"
+                                | "email"
+                                | "yep"
+                                | "yup"
+                                | "fine"
+                                | "right"
+                                | "alright"
+                                | "cool"
+                                | "great"
+                                | "good"
+                                | "oh"
+                                | "well"
+                                | "and"
+                                | "also"
+                                | "sorry"
+                        )
+                })
+                && !content_words(&words_text(tokens, chars, 0, k)).is_empty() =>
+        {
+            let task = words_text(tokens, chars, 0, k);
+            Some(Commit {
+                at: k,
+                task: Some(task),
                 takes: true,
                 also: false,
                 team: None,
@@ -2542,11 +3172,21 @@ fn request_in(
     };
     let skip_verb = |k: usize| -> usize {
         let mut j = k;
-        while matches!(
-            w(tokens, j),
-            "please" | "maybe" | "also" | "just" | "actually" | "perhaps" | "quickly"
-        ) {
-            j += 1;
+        loop {
+            if matches!(
+                w(tokens, j),
+                "please" | "maybe" | "also" | "just" | "actually" | "perhaps" | "quickly"
+            ) {
+                j += 1;
+            } else if seq(tokens, j, &["at", "least"]) {
+                j += 2;
+            } else if matches!(w(tokens, j), "can" | "could" | "would") && w(tokens, j + 1) == "you"
+            {
+                // A restart: "could you could you take it".
+                j += 2;
+            } else {
+                break;
+            }
         }
         j
     };
@@ -2595,10 +3235,60 @@ fn request_in(
         let word = w(tokens, k);
         let next = w(tokens, k + 1);
         // "[NAME] can you X", "could your team X", "can we get X by friday".
-        if matches!(word, "can" | "could" | "would" | "will") && matches!(next, "you" | "your") {
+        // "ivy please update the handbook", "dan fix the alert by friday":
+        // the facilitator asks by name, in the imperative.
+        if facilitator && is_name(k) {
+            let v = if next == "please" { k + 2 } else { k + 1 };
+            let verb = w(tokens, v);
+            if (next == "please" && is_work_verb(tokens, v) || WORK_VERBS.contains(&verb))
+                && !matches!(
+                    verb,
+                    "look" | "take" | "own" | "do" | "get" | "make" | "put"
+                )
+                && anaphoric(tokens, v + 1).is_none()
+            {
+                let (task, _) = task_from(tokens, chars, v, dues);
+                if content_words(&task).len() >= 2 {
+                    return Some(Request {
+                        at: k,
+                        asked: Some(name_text(k)),
+                        task: Some(task),
+                        due: due_in(k),
+                        weak: false,
+                        need: false,
+                        you: false,
+                        also: false,
+                    });
+                }
+            }
+        }
+        // "are you able to X", "can i put you down for X".
+        let able = seq(tokens, k, &["are", "you", "able", "to"]);
+        if seq(tokens, k, &["put", "you", "down", "for"]) {
+            let (task, _) = task_from(tokens, chars, k + 4, dues);
+            if content_words(&task).len() >= 2 {
+                let asked = vocative(k).map(&name_text);
+                return Some(Request {
+                    at: k,
+                    you: asked.is_none(),
+                    asked,
+                    task: Some(task),
+                    due: due_in(k),
+                    weak: false,
+                    need: false,
+                    also: false,
+                });
+            }
+        }
+        if (matches!(word, "can" | "could" | "would" | "will") && matches!(next, "you" | "your"))
+            || able
+        {
             let mut v = k + 2;
             if next == "your" {
                 v = k + 3; // "your team"
+            }
+            if able {
+                v = k + 4;
             }
             if seq(tokens, v, &["be", "able", "to"]) {
                 v += 3;
@@ -2654,17 +3344,75 @@ fn request_in(
                 also: false,
             });
         }
-        if matches!(word, "can" | "could") && (is_name(k + 1) || next == "the") {
-            // "can platform pick this up", "can the gateway team own backoff".
+        // "would it be possible for the platform team to X", "is it
+        // possible for you to X", "i'd like the identity team to X": asked
+        // of a team, a person or "you" by name or not.
+        let who_from = if seq(tokens, k, &["possible", "for"]) {
+            Some(k + 2)
+        } else if matches!(word, "i" | "we")
+            && matches!(next, "would" | "want")
+            && matches!(w(tokens, k + 2), "like" | "love" | "ask")
+            && !matches!(w(tokens, k + 3), "to" | "that" | "it" | "a" | "an")
+        {
+            Some(k + 3)
+        } else {
+            None
+        };
+        if let Some(from) = who_from {
+            let to = (from + 1..(from + 6).min(n))
+                .find(|&e| w(tokens, e) == "to" && tokens[e].boundary == Boundary::None);
+            if let Some(to) = to {
+                let v = skip_verb(to + 1);
+                if is_work_verb(tokens, v) || matches!(w(tokens, v), "own" | "take" | "get") {
+                    let (task, _) = task_at(v);
+                    let you = to == from + 1 && w(tokens, from) == "you";
+                    let asked = if you {
+                        vocative(k).map(&name_text)
+                    } else if w(tokens, from) == "your" {
+                        // "ahmed, would it be possible for your group to":
+                        // the group of the one asked.
+                        vocative(k)
+                            .map(|v| format!("{}'s team", name_text(v)))
+                            .or_else(|| Some(words_text(tokens, chars, from, to)))
+                    } else if to == from + 1 && is_name(from) {
+                        Some(name_text(from))
+                    } else {
+                        Some(words_text(tokens, chars, from, to))
+                    };
+                    return Some(Request {
+                        at: k,
+                        you: asked.is_none(),
+                        asked,
+                        task,
+                        due: due_in(k),
+                        weak: false,
+                        need: false,
+                        also: false,
+                    });
+                }
+            }
+        }
+        if matches!(word, "can" | "could" | "would") && (is_name(k + 1) || next == "the") {
+            // "can platform pick this up", "can the gateway team own
+            // backoff", "could the platform on-call pick up an alert",
+            // "would the data platform team be able to pick it up".
             let (who_end, who) = if is_name(k + 1) {
                 (k + 2, Some(name_text(k + 1)))
             } else {
-                match (k + 2..(k + 5).min(n)).find(|&e| w(tokens, e) == "team") {
+                match (k + 2..(k + 6).min(n)).find(|&e| {
+                    matches!(w(tokens, e), "team" | "call" | "side" | "folks" | "group")
+                        || w(tokens, e).ends_with("-call")
+                }) {
                     Some(e) => (e + 1, Some(words_text(tokens, chars, k + 1, e + 1))),
                     None => (k + 1, None),
                 }
             };
             if let Some(who) = who {
+                let who_end = if seq(tokens, who_end, &["be", "able", "to"]) {
+                    who_end + 3
+                } else {
+                    who_end
+                };
                 let v = skip_verb(who_end);
                 if matches!(
                     w(tokens, v),
@@ -2726,11 +3474,39 @@ fn request_in(
             if matches!(w(tokens, v), "got" | "has") || seq(tokens, v, &["going", "to"]) {
                 v += if w(tokens, v) == "going" { 2 } else { 1 };
             }
+            // "who's looking at that", "who is taking it".
+            if matches!(
+                w(tokens, v),
+                "looking" | "taking" | "owning" | "handling" | "doing" | "picking"
+            ) {
+                let task = {
+                    let (s, _) = sentence_of(tokens, k);
+                    let t = clean_topic(&words_text(tokens, chars, s, k));
+                    (content_words(&t).len() >= 2).then_some(t)
+                };
+                if task.is_some() {
+                    return Some(Request {
+                        at: k,
+                        asked: None,
+                        task,
+                        due: due_in(k),
+                        weak: false,
+                        need: false,
+                        you: false,
+                        also: false,
+                    });
+                }
+            }
             let verb = w(tokens, v);
+            // "who will prepare the capacity report": any work, after a modal.
+            let modal_work = v == k + 2
+                && matches!(w(tokens, k + 1), "can" | "could" | "will" | "would")
+                && WORK_VERBS.contains(&verb);
             if matches!(
                 verb,
                 "own" | "take" | "do" | "handle" | "got" | "pick" | "look" | "drive" | "lead"
             ) || v > k + 1 && w(tokens, v - 1) == "got"
+                || modal_work
             {
                 let (task, _) = task_at(v);
                 let task = task.or_else(|| {
@@ -2783,6 +3559,16 @@ fn request_in(
                     || matches!(w(tokens, v), "own" | "take" | "check" | "write")
                 {
                     let (task, _) = task_at(v);
+                    // "the dns runbook is outdated can somebody update it":
+                    // the verb with the subject said before.
+                    let task = task.or_else(|| {
+                        let (s, _) = sentence_of(tokens, k);
+                        let before = k.saturating_sub(1).max(s);
+                        let subject = clean_topic(&words_text(tokens, chars, s, before));
+                        let verb = words_text(tokens, chars, v, v + 1);
+                        (anaphoric(tokens, v + 1).is_some() && content_words(&subject).len() >= 2)
+                            .then(|| format!("{verb} {subject}"))
+                    });
                     if task.is_some() {
                         return Some(Request {
                             at: k,
@@ -2855,6 +3641,11 @@ fn request_in(
             || seq(tokens, k, &["you", "can", "own"])
             || seq(tokens, k, &["is", "that", "also", "you"])
             || seq(tokens, k, &["sounds", "like", "yours"])
+            || seq(tokens, k, &["is", "that", "yours"])
+            || seq(tokens, k, &["that", "be", "yours"])
+            || seq(tokens, k, &["you", "had", "that"])
+            || seq(tokens, k, &["you", "want", "it"])
+            || seq(tokens, k, &["you", "want", "that"])
             || seq(tokens, k, &["you", "have", "got", "the"])
             || seq(tokens, k, &["you", "said", "you", "want"]);
         if anaphoric_ask {
@@ -2866,6 +3657,26 @@ fn request_in(
                 } else {
                     None
                 };
+                // "could that be yours could you have a delivery latency
+                // alert for critical pages": the work said right after.
+                let task = task.or_else(|| {
+                    (k + 2..n.min(k + 8))
+                        .find(|&j| {
+                            matches!(w(tokens, j), "can" | "could" | "would")
+                                && w(tokens, j + 1) == "you"
+                        })
+                        .and_then(|j| {
+                            let v = skip_verb(j + 2);
+                            let v = if w(tokens, v) == "have" { v + 1 } else { v };
+                            let (t, _) = task_from(tokens, chars, v, dues);
+                            let t = if w(tokens, j + 2) == "have" && !is_work_verb(tokens, v) {
+                                format!("add {t}")
+                            } else {
+                                t
+                            };
+                            (content_words(&t).len() >= 2).then_some(t)
+                        })
+                });
                 let task = task.or_else(|| {
                     // The subject said before the name: "the fencing piece".
                     let (s, _) = sentence_of(tokens, a);
@@ -2905,6 +3716,9 @@ fn request_in(
                         | "little"
                         | "joining"
                         | "welcome"
+                        | "appreciated"
+                        | "helpful"
+                        | "wonderful"
                         | "hi"
                         | "hello"
                 )
@@ -3259,5 +4073,99 @@ mod tests {
     fn owners_are_never_pronouns() {
         assert_eq!(owner_key("Gareth's team"), "gareth");
         assert_eq!(owner_key("the Platform team"), "platform");
+    }
+
+    /// Owner and due date of every item, for the one-line cases below.
+    fn owners_and_dates(turns: &[(&str, bool, &str)]) -> Vec<(Option<String>, Option<String>)> {
+        run(turns, date!(2026 - 03 - 10))
+            .into_iter()
+            .map(|i| (i.owner, i.due_date.or(i.due)))
+            .collect()
+    }
+
+    fn one(owner: &str, due: &str) -> Vec<(Option<String>, Option<String>)> {
+        vec![(Some(owner.to_string()), Some(due.to_string()))]
+    }
+
+    #[test]
+    fn phrasings_of_the_same_agreement() {
+        // Meeting on Tuesday 2026-03-10.
+        for (turns, want) in [
+            // A cautious offer, confirmed later.
+            (
+                vec![
+                    ("Ana", true, "the thresholds for the payment api need a review"),
+                    ("Zed", false, "i think i could probably look at the thresholds"),
+                    ("Ana", true, "is there a date you'd feel comfortable with"),
+                    ("Zed", false, "let's say friday"),
+                ],
+                one("Zed", "2026-03-13"),
+            ),
+            // A one-word acceptance.
+            (
+                vec![
+                    ("Ana", true, "carl could you add a disk alert on the log hosts until monday"),
+                    ("Carl", false, "copy"),
+                ],
+                one("Carl", "2026-03-16"),
+            ),
+            // A team asked; its person answers for it.
+            (
+                vec![
+                    (
+                        "Ana",
+                        true,
+                        "fay would it be possible for the database team to review the backup retention",
+                    ),
+                    ("Fay", false, "yes we can do that by the twentieth"),
+                ],
+                one("the database team", "2026-03-20"),
+            ),
+            // A counter-proposal, then someone else takes it over.
+            (
+                vec![
+                    ("Ana", true, "rae can you update the status page template by friday"),
+                    ("Rae", false, "friday's tough monday"),
+                    ("Sal", false, "i can take it instead i wrote the old one"),
+                ],
+                one("Sal", "2026-03-16"),
+            ),
+            // A deadline tied to an event names no day.
+            (
+                vec![
+                    ("Ana", true, "dee can you rotate the api keys before the patch"),
+                    ("Dee", false, "yep"),
+                ],
+                vec![(Some("Dee".to_string()), Some("before the patch".to_string()))],
+            ),
+            // A list, each piece taken in a word or two.
+            (
+                vec![
+                    (
+                        "Ana",
+                        true,
+                        "we need the crash dump upload fixed and the hotfix checklist updated",
+                    ),
+                    ("Ivo", false, "crash dumps mine by friday"),
+                    ("Cleo", false, "checklist me tomorrow"),
+                ],
+                vec![
+                    (Some("Ivo".to_string()), Some("2026-03-13".to_string())),
+                    (Some("Cleo".to_string()), Some("2026-03-11".to_string())),
+                ],
+            ),
+            // Hindsight and a proposal dropped are not items.
+            (
+                vec![
+                    ("Cal", false, "honestly i could have caught it earlier"),
+                    ("Ravi", false, "i could add a hard block on bulk reschedules"),
+                    ("Grace", false, "that could really hurt us in an emergency"),
+                    ("Ravi", false, "yeah no that's fair let's drop that"),
+                ],
+                vec![],
+            ),
+        ] {
+            assert_eq!(owners_and_dates(&turns), want, "{turns:?}");
+        }
     }
 }

@@ -67,8 +67,15 @@ fn due_at(tokens: &[Token], k: usize, today: Option<Date>) -> Option<(usize, usi
         if w(tokens, inner) == "on" {
             inner += 1;
         }
-        let (start, end, date) = phrase_at(tokens, inner, today)?;
-        return Some((start, end, date));
+        if let Some(found) = phrase_at(tokens, inner, today) {
+            return Some(found);
+        }
+        // "before the patch", "before the next go-live": a deadline tied to
+        // an event, kept as said with no day.
+        if word == "before" {
+            return event_at(tokens, k + 1).map(|end| (k, end, None));
+        }
+        return None;
     }
     if word == "no" && w(tokens, k + 1) == "later" && w(tokens, k + 2) == "than" {
         let (start, end, date) = phrase_at(tokens, k + 3, today)?;
@@ -173,6 +180,15 @@ fn phrase_at(
         }
         return Some((k, k + 1, compute(&|d| Some(coming(d, day)))));
     }
+    // "in q three", "q3": a quarter named, no one day.
+    let quarter = |j: usize| {
+        (w(tokens, j) == "q" && matches!(w(tokens, j + 1), "one" | "two" | "three" | "four"))
+            .then_some(j + 2)
+            .or_else(|| matches!(w(tokens, j), "q1" | "q2" | "q3" | "q4").then_some(j + 1))
+    };
+    if let Some(end) = quarter(k).or_else(|| if word == "in" { quarter(k + 1) } else { None }) {
+        return Some((k, end, None));
+    }
     // "in two weeks", "two weeks", "within twenty four hours", "a week".
     if word == "in" || word == "within" {
         let (end, days) = span_of_time(tokens, k + 1)?;
@@ -201,14 +217,12 @@ fn phrase_at(
     }
     // "after the holidays", "first week of january", "end of quarter" are
     // handled above or left alone; "after" phrases name no day.
-    if word == "after"
-        && next == "the"
-        && matches!(
-            w(tokens, k + 2),
-            "holidays" | "holiday" | "freeze" | "release"
-        )
-    {
-        return Some((k, k + 3, None));
+    if word == "after" {
+        return event_at(tokens, k + 1).map(|end| (k, end, None));
+    }
+    // "the weekend", "this weekend": no one day.
+    if matches!(word, "the" | "this") && next == "weekend" {
+        return Some((k, k + 2, None));
     }
     if word == "first"
         && next == "week"
@@ -218,6 +232,117 @@ fn phrase_at(
         return Some((k, k + 4, None));
     }
     None
+}
+
+/// An event a deadline is tied to, at `k` after "before" or "after": "the
+/// patch", "the next go-live", "the council meets", "launch". One past its
+/// end, or `None` when the words name no coming event ("before the
+/// incident", "after that").
+fn event_at(tokens: &[Token], k: usize) -> Option<usize> {
+    let mut j = k;
+    if w(tokens, j) == "the" {
+        j += 1;
+    }
+    if matches!(w(tokens, j), "next" | "big" | "new" | "upcoming") {
+        j += 1;
+    }
+    let start = j;
+    // Past events and events of the incident itself are not deadlines.
+    const NOT_EVENTS: &[&str] = &[
+        "incident",
+        "outage",
+        "page",
+        "pages",
+        "alert",
+        "alerts",
+        "failover",
+        "fix",
+        "crash",
+        "spike",
+        "rollback",
+        "restart",
+        "deploy",
+        "migration",
+        "one",
+        "other",
+        "time",
+        "end",
+        "start",
+        "first",
+        "last",
+        "same",
+        "call",
+        "meeting",
+        "review",
+        "thing",
+        "issue",
+    ];
+    while j < tokens.len()
+        && j < start + 3
+        && joined(tokens, j)
+        && tokens[j].boundary == Boundary::None
+        && !NOT_EVENTS.contains(&w(tokens, j))
+        && !matches!(
+            w(tokens, j),
+            "the"
+                | "a"
+                | "and"
+                | "or"
+                | "so"
+                | "but"
+                | "if"
+                | "i"
+                | "we"
+                | "you"
+                | "it"
+                | "that"
+                | "this"
+                | "is"
+                | "are"
+                | "was"
+                | "were"
+                | "to"
+                | "of"
+                | "on"
+                | "in"
+                | "at"
+                | "for"
+                | "with"
+                | "then"
+                | "which"
+                | "because"
+                | "um"
+                | "just"
+                | "not"
+                | "anyone"
+                | "anything"
+                | "everyone"
+                | "they"
+                | "he"
+                | "she"
+                | "there"
+                | "owner"
+                | "due"
+                | "by"
+        )
+    {
+        j += 1;
+        // "the council meets": the verb ends the event.
+        if w(tokens, j - 1).ends_with('s') && j > start + 1 {
+            break;
+        }
+    }
+    // "before the patch went out": said of the past.
+    let past = (start..=j).any(|x| {
+        let word = w(tokens, x);
+        (word.ends_with("ed") && word.len() > 4)
+            || matches!(word, "went" | "was" | "were" | "came" | "hit" | "broke")
+    });
+    let first = w(tokens, start);
+    let named = !past
+        && j > start
+        && (w(tokens, k) == "the" || matches!(first, "launch" | "release" | "go" | "christmas"));
+    (named && weekday(first).is_none() && month(first).is_none()).then_some(j)
 }
 
 /// After "end of [the]": the period and the token after it.
@@ -473,11 +598,11 @@ fn day_of_month_after(tokens: &[Token], k: usize) -> Option<(usize, (u8, Option<
 
 fn weekday(word: &str) -> Option<Weekday> {
     Some(match word.trim_end_matches("s") {
-        "monday" => Weekday::Monday,
-        "tuesday" => Weekday::Tuesday,
-        "wednesday" => Weekday::Wednesday,
-        "thursday" => Weekday::Thursday,
-        "friday" => Weekday::Friday,
+        "monday" | "mon" => Weekday::Monday,
+        "tuesday" | "tue" => Weekday::Tuesday,
+        "wednesday" | "wed" => Weekday::Wednesday,
+        "thursday" | "thu" | "thur" => Weekday::Thursday,
+        "friday" | "fri" => Weekday::Friday,
         "saturday" => Weekday::Saturday,
         "sunday" => Weekday::Sunday,
         _ => return None,
