@@ -35,7 +35,7 @@ fn split(name: &str) -> ItemScores {
     s
 }
 
-/// The writers a4, a5 and a8, never read to write rules. Bounds sit a little
+/// The writers a4, a5, a8 and a11, never read to write rules. Bounds sit a little
 /// below the measured figures (see each), far above a finder that reads
 /// one sentence at a time.
 #[test]
@@ -45,8 +45,10 @@ fn agreed_items_on_unseen_writers() {
     // Measured (December, rules widened from a6, a7, a9 and a10): precision
     // 0.50, recall 0.56, owner 0.83 and due date 0.81 of the paired items
     // (a4 and a5 alone: 0.45, 0.48, 0.74, 0.76; before the widening, from
-    // a1-a3 only: 0.53, 0.57, 0.85, 0.78): far from the goal of 0.90, and
-    // held here so it can only get better.
+    // a1-a3 only: 0.53, 0.57, 0.85, 0.78). With a11 (written with a9 and
+    // a10, never read; 0.65 / 0.80 alone): precision 0.54, recall 0.62,
+    // owner 0.86, due 0.87. Far from the goal of 0.90, and held here so it
+    // can only get better.
     assert!(
         s.precision >= TEST_PRECISION,
         "precision {:.3}",
@@ -61,10 +63,10 @@ fn agreed_items_on_unseen_writers() {
     assert!(s.due_accuracy >= TEST_DUE, "due {:.3}", s.due_accuracy);
 }
 
-const TEST_PRECISION: f64 = 0.47;
-const TEST_RECALL: f64 = 0.52;
-const TEST_OWNER: f64 = 0.78;
-const TEST_DUE: f64 = 0.76;
+const TEST_PRECISION: f64 = 0.50;
+const TEST_RECALL: f64 = 0.57;
+const TEST_OWNER: f64 = 0.80;
+const TEST_DUE: f64 = 0.80;
 
 /// The develop writers: a1-a3, whom the rules were first written from
 /// (precision 0.94, recall 0.91 on them alone), and a6, a7, a9 and a10,
@@ -214,7 +216,7 @@ fn eval_actions_scores_every_split_and_the_sentence_set() {
         );
     }
     let text = ok(b.run(&["eval", "actions", dir.to_str().unwrap()]));
-    assert!(text.contains("test (all 6 files)"), "{text}");
+    assert!(text.contains("test (all 8 files)"), "{text}");
     // One conversation file, with the differences listed.
     let one = dir.join("a1.exchanges.jsonl");
     let text = ok(b.run(&["eval", "actions", one.to_str().unwrap(), "--errors"]));
