@@ -342,6 +342,15 @@ impl SearchIndex {
             query: query.to_owned(),
             message,
         };
+        // The query grammar recurses once per bracket: nesting thousands deep
+        // (a pasted or generated query) would overflow the stack and abort the
+        // process, `serve` included, instead of failing.
+        let depth = nesting_depth(trimmed);
+        if depth > MAX_NESTING {
+            return Err(error(format!(
+                "it nests brackets {depth} deep (at most {MAX_NESTING})"
+            )));
+        }
         let ast = query_grammar::parse_query(trimmed)
             .map_err(|_| error("it is not valid query syntax".into()))?;
         let mut parser = QueryParser::for_index(&self.index, vec![self.fields.text]);
@@ -495,6 +504,32 @@ impl SearchIndex {
 }
 
 /// The first path segment of each stored facet of `field` (`blame` for `/blame`).
+/// How deep a query may nest parentheses and range brackets.
+const MAX_NESTING: usize = 32;
+
+/// The deepest nesting of `(`, `[` and `{` in a query, outside double
+/// quotes and not escaped with a backslash.
+pub(super) fn nesting_depth(query: &str) -> usize {
+    let (mut depth, mut deepest, mut quoted, mut escaped) = (0usize, 0, false, false);
+    for c in query.chars() {
+        if escaped {
+            escaped = false;
+            continue;
+        }
+        match c {
+            '\\' => escaped = true,
+            '"' => quoted = !quoted,
+            '(' | '[' | '{' if !quoted => {
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
+            ')' | ']' | '}' if !quoted => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    deepest
+}
+
 fn facet_names(doc: &TantivyDocument, field: tantivy::schema::Field) -> Vec<String> {
     doc.get_all(field)
         .filter_map(|v| v.as_facet())

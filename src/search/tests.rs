@@ -252,6 +252,27 @@ fn bad_query_syntax_is_an_error_not_a_panic() {
 }
 
 #[test]
+fn deeply_nested_queries_are_an_error_not_a_stack_overflow() {
+    let (home, ..) = archive();
+    let index = SearchIndex::open(home.path()).unwrap().unwrap();
+    // Thousands of brackets overflowed the query grammar's recursion (found
+    // by scripts/fuzz.sh); this test's thread has the small default stack.
+    for query in [
+        "(".repeat(5000),
+        format!("{}deploy{}", "(".repeat(40), ")".repeat(40)),
+    ] {
+        match index.search(&query, &Filters::default(), 10) {
+            Err(SearchError::Query { message, .. }) => assert!(message.contains("deep")),
+            other => panic!("{other:?}"),
+        }
+    }
+    // Moderate nesting, and brackets inside quotes or escaped, still search.
+    let nested = format!("{}deploy{}", "(".repeat(8), ")".repeat(8));
+    assert!(index.search(&nested, &Filters::default(), 10).is_ok());
+    assert_eq!(query::nesting_depth(r#""((((" \( (a)"#), 1);
+}
+
+#[test]
 fn an_index_of_another_version_is_rebuilt_not_read() {
     let (home, store, ..) = archive();
     let dir = index_dir(home.path());
