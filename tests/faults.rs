@@ -339,6 +339,11 @@ fn a_device_that_goes_away_and_comes_back_keeps_the_meeting_and_its_clock() {
         .find(|(at, m)| *at >= reopened && m.contains("recording again"))
         .unwrap_or_else(|| panic!("no warning that recording resumed: {warned:?}"));
     assert!(back.1.contains("stored as silence"), "{}", back.1);
+    eprintln!(
+        "device gone: NOT RECORDING {} ms after the pipe closed; back: \"recording again\" {} ms after it reopened",
+        (lost.0 - closed).as_millis(),
+        back.0.saturating_duration_since(reopened).as_millis()
+    );
 
     // One meeting throughout, closed normally.
     let meeting = &events[0].1;
@@ -386,6 +391,7 @@ fn a_device_that_goes_away_and_comes_back_keeps_the_meeting_and_its_clock() {
         stored >= wall - 1.5 && stored <= wall + 1.0,
         "{stored:.1} s stored for a {wall:.1} s meeting"
     );
+    eprintln!("device gone and back: {stored:.1} s stored for a {wall:.1} s meeting, the speech after the gap at {start:.1} s");
 }
 
 /// Two devices, one of which dies for good: the other keeps recording and
@@ -579,5 +585,11 @@ fn a_full_disk_stops_the_audio_but_not_the_transcript() {
         found.contains(id) || said_stale,
         "search neither found {word:?} in {id} nor said the index is stale: {found} {}",
         common::stderr(&searched)
+    );
+    eprintln!(
+        "full disk: audio stopped at {:.1} s of a 289 s meeting, {} turns shown and stored (the last at {last_start:.1} s), closed as interrupted, recover: nothing to repair, search {}",
+        wav.duration() as f64 / 16_000.0,
+        turns.len(),
+        if found.contains(id) { "found the last turn" } else { "said the index is stale" }
     );
 }

@@ -36,10 +36,11 @@ pub(crate) struct SpeakerOutlet {
     pub jobs: Option<SyncSender<SpeakerJob>>,
     /// Per source index, whether its turns are attributed by voice.
     pub voiced: Vec<bool>,
-    /// No source is live (files replayed as fast as they decode): wait for
-    /// room in the queue instead of leaving a turn without a speaker, since
-    /// nobody is waiting for the turn in real time.
-    pub wait: bool,
+    /// No source is live (files replayed as fast as they decode): nobody
+    /// waits for a turn in real time, so the asr thread waits for room in
+    /// the speakers queue instead of leaving a turn without a speaker, and
+    /// leaves finals in the job queue while it decodes one.
+    pub no_live_source: bool,
 }
 
 impl SpeakerOutlet {
@@ -58,7 +59,7 @@ impl SpeakerOutlet {
             utterance: job.utterance,
             samples: job.samples.clone(),
         };
-        if self.wait {
+        if self.no_live_source {
             return jobs.send(speaker_job).is_ok();
         }
         match jobs.try_send(speaker_job) {
@@ -116,6 +117,14 @@ pub(crate) fn run(
             }
         }
         loop {
+            // With no live source, what the decoder cannot take yet stays in
+            // the bounded queue, so files are read no faster than they are
+            // transcribed: the backlog, the audio it holds and the lag stay
+            // bounded however long the file (a two-hour replay at --speed
+            // max fell a minute behind and grew by 30 MB an hour before).
+            if speakers.no_live_source && !finals.is_empty() {
+                break;
+            }
             match jobs.try_recv() {
                 Ok(job) => queue(
                     job,

@@ -38,6 +38,7 @@
 mod asr_stage;
 mod changes_stage;
 mod finals;
+mod memory;
 mod source;
 mod speakers_stage;
 mod vad_stage;
@@ -317,6 +318,9 @@ const OUTPUT_QUEUE: usize = 64;
 /// Small on purpose: audio waiting here is not on disk yet, and a crash may
 /// lose at most about a second (8 chunks of 64 ms plus one being written).
 const STORE_QUEUE: usize = 8;
+/// How often the event loop has the allocator give freed memory back (see
+/// `memory`).
+const TRIM_EVERY: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// Runs a meeting from `config.sources` until they end or a stop is
 /// requested on `stops`, storing it in `store` and passing every event to
@@ -334,6 +338,7 @@ pub async fn run(
     mut stops: mpsc::Receiver<()>,
     emit: impl FnMut(&Event) -> std::io::Result<()>,
 ) -> Result<Summary, PipelineError> {
+    memory::bound_heap_growth();
     let source_names: Vec<String> = config.sources.iter().map(SourceSpec::name).collect();
     // Load models before creating the meeting, so a bad model leaves nothing behind.
     let model = asr::Model::load(&config.model_path).map_err(PipelineError::Asr)?;
@@ -682,7 +687,7 @@ fn spawn_stages(
     let speakers = asr_stage::SpeakerOutlet {
         jobs: speaker_jobs,
         voiced,
-        wait: config.sources.iter().all(|s| {
+        no_live_source: config.sources.iter().all(|s| {
             matches!(
                 s,
                 SourceSpec::File {
@@ -770,6 +775,7 @@ async fn event_loop(
     let mut status_timer =
         tokio::time::interval_at(tokio::time::Instant::now() + status_every, status_every);
     let (mut last_busy, mut last_decoded) = (0u64, 0u64);
+    let mut last_trim = std::time::Instant::now();
     let mut n_stop_requests = 0;
     let mut stops_open = true;
     loop {
@@ -808,6 +814,10 @@ async fn event_loop(
                     ),
                     skipped_speakers: counters.skipped_speakers.load(Ordering::Relaxed),
                 });
+                if last_trim.elapsed() >= TRIM_EVERY {
+                    last_trim = std::time::Instant::now();
+                    tokio::task::spawn_blocking(memory::give_back);
+                }
                 continue;
             }
             Some(message) = store_warnings.recv() => {
