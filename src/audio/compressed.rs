@@ -36,13 +36,29 @@ pub(super) fn decode(
     magic: &[u8],
     sink: &mut dyn Sink,
 ) -> Result<(), AudioError> {
-    if magic.starts_with(b"fLaC") {
-        if let Some(problem) =
-            flac_metadata_problem(&mut file).map_err(|error| AudioError::Read {
-                path: path.to_path_buf(),
-                error,
-            })?
-        {
+    let read_error = |error| AudioError::Read {
+        path: path.to_path_buf(),
+        error,
+    };
+    // symphonia's probe looks for a format's marker anywhere in the first
+    // MiB, so a FLAC or WAV header after some junk reaches the same
+    // decoders as one at the start, without the checks those get.
+    let after_junk = if starts_like_audio(magic) {
+        None
+    } else {
+        first_marker(&mut file).map_err(read_error)?
+    };
+    if let Some((_, Marker::Riff)) = after_junk {
+        return Err(AudioError::NotAudio {
+            path: path.to_path_buf(),
+        });
+    }
+    let flac_at = match after_junk {
+        Some((at, Marker::Flac)) => Some(at),
+        _ => magic.starts_with(b"fLaC").then_some(0),
+    };
+    if let Some(at) = flac_at {
+        if let Some(problem) = flac_metadata_problem(&mut file, at).map_err(read_error)? {
             return Err(AudioError::Corrupt {
                 path: path.to_path_buf(),
                 detail: problem,
@@ -235,10 +251,10 @@ fn interleave_planes<S: Sample + IntoSample<f32>>(
 /// symphonia allocates whatever such a length says before it reads, so a
 /// 200-byte file claiming a 4 GB picture description would cost 4 GB (or
 /// abort where memory is tight).
-fn flac_metadata_problem(file: &mut File) -> io::Result<Option<String>> {
+fn flac_metadata_problem(file: &mut File, at: u64) -> io::Result<Option<String>> {
     let file_len = file.metadata()?.len();
-    file.seek(SeekFrom::Start(4))?;
-    let mut offset = 4_u64;
+    file.seek(SeekFrom::Start(at + 4))?;
+    let mut offset = at + 4;
     let result = loop {
         let mut header = [0_u8; 4];
         if file.read_exact(&mut header).is_err() {
@@ -278,6 +294,34 @@ fn flac_metadata_problem(file: &mut File) -> io::Result<Option<String>> {
     };
     file.seek(SeekFrom::Start(0))?;
     Ok(result)
+}
+
+/// How far symphonia's probe looks for a format's marker.
+const PROBE_WINDOW: u64 = 1 << 20;
+
+/// A marker of a format whose decoder trusts its header.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Marker {
+    Flac,
+    Riff,
+}
+
+/// The first FLAC or RIFF marker in the probe window, and where it is.
+fn first_marker(file: &mut File) -> io::Result<Option<(u64, Marker)>> {
+    let mut window = Vec::new();
+    file.seek(SeekFrom::Start(0))?;
+    file.by_ref()
+        .take(PROBE_WINDOW + 4)
+        .read_to_end(&mut window)?;
+    file.seek(SeekFrom::Start(0))?;
+    Ok(window.windows(4).enumerate().find_map(|(at, bytes)| {
+        let marker = match bytes {
+            b"fLaC" => Marker::Flac,
+            b"RIFF" => Marker::Riff,
+            _ => return None,
+        };
+        Some((at as u64, marker))
+    }))
 }
 
 /// FLAC metadata block types whose inner lengths symphonia trusts.
@@ -356,9 +400,17 @@ fn starts_like_audio(magic: &[u8]) -> bool {
     let mp4 = magic.get(4..8) == Some(b"ftyp".as_slice());
     mpeg_sync
         || mp4
-        || [b"OggS".as_slice(), b"fLaC", b"ID3", b"RIFF"]
-            .iter()
-            .any(|start| magic.starts_with(start))
+        || [
+            b"OggS".as_slice(),
+            b"fLaC",
+            b"ID3",
+            b"RIFF",
+            b"FORM",
+            b"caff",
+            b"\x1a\x45\xdf\xa3",
+        ]
+        .iter()
+        .any(|start| magic.starts_with(start))
 }
 
 /// An error while reading packets.

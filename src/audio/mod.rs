@@ -546,6 +546,26 @@ mod tests {
         assert!(message.contains(SUPPORTED_FORMATS), "{message}");
     }
 
+    /// symphonia's probe finds a format's marker anywhere in the first MiB:
+    /// a WAV or FLAC header behind junk must get the checks one at the start
+    /// gets, not reach the decoders that trust it (found by scripts/fuzz.sh).
+    #[test]
+    fn headers_behind_junk_are_checked_or_refused() {
+        let mut wav = b"JUNK".to_vec();
+        wav.extend_from_slice(b"RIFF\x24\x00\x00\x00WAVEfmt \x10\x00\x00\x00");
+        wav.extend_from_slice(&[0; 64]);
+        let (_, error) = error_for("junk.wav", &wav);
+        assert!(matches!(error, AudioError::NotAudio { .. }), "{error:?}");
+        // A FLAC picture block claiming more than the file holds.
+        let mut flac = b"I".to_vec();
+        flac.extend_from_slice(b"fLaC");
+        flac.extend_from_slice(&[0x86, 0xff, 0xff, 0xff]);
+        flac.extend_from_slice(&[0; 40]);
+        let (message, error) = error_for("junk.flac", &flac);
+        assert!(matches!(error, AudioError::Corrupt { .. }), "{error:?}");
+        assert!(message.contains("FLAC metadata"), "{message}");
+    }
+
     #[test]
     fn a_few_bytes_are_not_audio() {
         let (_, error) = error_for("tiny.mp3", b"RIF");

@@ -34,6 +34,11 @@ const MAX_CHANNELS: u16 = 32;
 const EXTENSIBLE: u16 = 0xfffe;
 /// Format tag of integer PCM.
 const PCM: u16 = 1;
+/// Format tag of IEEE float samples.
+const IEEE_FLOAT: u16 = 3;
+/// Bytes per block of a compressed WAV encoding above which the header is
+/// taken as broken (ADPCM blocks are a few KiB).
+const MAX_BLOCK_ALIGN: u16 = 32 * 1024;
 
 /// Decodes the RIFF/WAVE file `file` of `file_len` bytes at `path` into
 /// `sink` (which sees nothing when hound cannot read the file).
@@ -291,6 +296,24 @@ impl Fmt {
         if self.sample_rate == 0 {
             return Some("a sample rate of 0".into());
         }
+        // symphonia reads up to 1,152 frames of `block_align` bytes at once,
+        // whatever the file holds: a frame must be what the samples make
+        // (PCM and float), or at least plausible (compressed blocks).
+        let tag = if self.format_tag == EXTENSIBLE {
+            self.sub_format
+        } else {
+            self.format_tag
+        };
+        let frame = u32::from(self.channels) * u32::from(self.bits).div_ceil(8);
+        if (tag == PCM || tag == IEEE_FLOAT) && u32::from(self.block_align) != frame {
+            return Some(format!(
+                "frames of {} bytes for {} channels of {}-bit samples",
+                self.block_align, self.channels, self.bits
+            ));
+        }
+        if self.block_align == 0 || self.block_align > MAX_BLOCK_ALIGN {
+            return Some(format!("blocks of {} bytes", self.block_align));
+        }
         if self.format_tag == EXTENSIBLE {
             if self.sub_format == PCM && ![8, 16, 24, 32].contains(&self.bits) {
                 return Some(format!("{}-bit integer samples", self.bits));
@@ -389,6 +412,20 @@ mod tests {
         let path = dir.path().join(name);
         std::fs::write(&path, bytes).expect("write test file");
         read_file(&path)
+    }
+
+    /// A PCM header whose frame size is not what its samples make reaches
+    /// symphonia (hound refuses it), which would read 1,152 such frames at
+    /// once: 72 MB from a 2 KB file (found by scripts/fuzz.sh).
+    #[test]
+    fn pcm_frames_of_the_wrong_size_are_refused() {
+        let mut bytes = handmade_wav(44_100, &[], u32::MAX, u32::MAX, &sine_i16(44_100, 900));
+        bytes[32..34].copy_from_slice(&62_776_u16.to_le_bytes()); // block align
+        let error = read_bytes("wide.wav", &bytes).expect_err("refused");
+        assert!(
+            error.to_string().contains("frames of 62776 bytes"),
+            "{error}"
+        );
     }
 
     #[test]
