@@ -546,9 +546,12 @@ pub struct LiveArgs {
     /// device or file name) attributes every turn of that source to that
     /// person, without voice attribution. Sources not named here are
     /// attributed by voice. `replay` of a multi-channel file with this flag
-    /// makes each channel a source (0, 1, ...); speech that leaks into
-    /// another source (echo, a second microphone) is attributed to the
-    /// source where it is loudest, never as a second turn.
+    /// makes each channel a source (0, 1, ...), and so does `record` with
+    /// a single multi-channel device and a map naming its channels
+    /// ("0=Priya,1=Marcus": a source per named channel, NAME:0, NAME:1, one
+    /// recording each; "0=Priya" alone names the whole device). Speech that
+    /// leaks into another source (echo, a second microphone) is attributed
+    /// to the source where it is loudest, never as a second turn.
     #[arg(long, value_name = "MAP", value_parser = parse_speaker_map, help_heading = "Speakers")]
     pub speaker_map: Option<SpeakerMap>,
 
@@ -622,7 +625,9 @@ pub struct RecordArgs {
     pub title: String,
 
     /// Input device to capture; repeat for several sources (microphone and
-    /// a monitor source). Default: the system's default input.
+    /// a monitor source). Default: the system's default input. A single
+    /// multi-channel device (a microphone per person) becomes a source per
+    /// channel with a --speaker-map naming its channels.
     #[arg(long, short, value_name = "NAME")]
     pub device: Vec<String>,
 

@@ -72,17 +72,8 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             facilitator,
         } => analysis::actions(&paths, &meeting, format, facilitator.as_deref()),
         Command::Record(args) => {
-            let sources = if args.device.is_empty() {
-                vec![SourceSpec::Device { name: None }]
-            } else {
-                args.device
-                    .iter()
-                    .map(|d| SourceSpec::Device {
-                        name: Some(d.clone()),
-                    })
-                    .collect()
-            };
-            live(&paths, &ui, sources, args.title, &args.live)
+            let (sources, live_args) = record_sources(&args.device, &args.live)?;
+            live(&paths, &ui, sources, args.title, &live_args)
         }
         Command::Replay(args) => {
             let pace = match args.speed {
@@ -421,6 +412,74 @@ fn eval_asr(
         ),
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The sources of `record`: one per device, or, for a single device and a
+/// `--speaker-map` naming its channels (more than one, or one other than
+/// 0), one per named channel (a microphone per person on one recorder or
+/// interface). The map is then rewritten to name those sources.
+fn record_sources(
+    devices: &[String],
+    args: &cli::LiveArgs,
+) -> Result<(Vec<SourceSpec>, cli::LiveArgs)> {
+    let pairs = args
+        .speaker_map
+        .as_ref()
+        .map_or(&[][..], |m| m.0.as_slice());
+    let channels: Vec<usize> = pairs
+        .iter()
+        .filter_map(|(key, _)| key.parse().ok())
+        .collect();
+    let names_channels = channels.iter().any(|c| *c > 0);
+    if devices.len() > 1 {
+        if let Some(key) = channels.iter().find(|c| **c >= devices.len()) {
+            anyhow::bail!(
+                "--speaker-map: no source {key}; with several --device the map's numbers are the devices (0 to {}); a source per channel is supported for a single multi-channel --device only",
+                devices.len() - 1
+            );
+        }
+        let sources = devices
+            .iter()
+            .map(|d| SourceSpec::Device {
+                name: Some(d.clone()),
+            })
+            .collect();
+        return Ok((sources, args.clone()));
+    }
+    let name = devices.first().cloned();
+    if !names_channels {
+        return Ok((vec![SourceSpec::Device { name }], args.clone()));
+    }
+    let mut split: Vec<usize> = channels.clone();
+    split.sort_unstable();
+    split.dedup();
+    let sources: Vec<SourceSpec> = split
+        .iter()
+        .map(|&channel| SourceSpec::DeviceChannel {
+            name: name.clone(),
+            channel,
+        })
+        .collect();
+    // Keys become the channels' source names, so "1=Marcus" stays with
+    // channel 1 whatever its source index.
+    let mut live_args = args.clone();
+    live_args.speaker_map = Some(cli::SpeakerMap(
+        pairs
+            .iter()
+            .map(|(key, person)| {
+                let key = match key.parse::<usize>() {
+                    Ok(channel) => SourceSpec::DeviceChannel {
+                        name: name.clone(),
+                        channel,
+                    }
+                    .name(),
+                    Err(_) => key.clone(),
+                };
+                (key, person.clone())
+            })
+            .collect(),
+    ));
+    Ok((sources, live_args))
 }
 
 /// Exit code of `record`/`replay` when the meeting is stored but was

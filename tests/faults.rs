@@ -203,10 +203,21 @@ fn open_writer(fifo: &Path) -> Option<std::fs::File> {
 /// Starts `record` from `devices` with JSON events; lines arrive with the
 /// time they were read.
 fn record(b: &Blameless, d: &Devices, names: &[&str]) -> (Child, Receiver<(Instant, String)>) {
+    record_with(b, d, names, &[])
+}
+
+/// [`record`] with more flags.
+fn record_with(
+    b: &Blameless,
+    d: &Devices,
+    names: &[&str],
+    extra: &[&str],
+) -> (Child, Receiver<(Instant, String)>) {
     let mut cmd = b.cmd();
     cmd.env("HOME", &d.alsa_home)
         .args(["record", "--title", "Fault test", "--format", "jsonl"])
-        .args(["--partial-every", "0", "--no-speakers"]);
+        .args(["--partial-every", "0", "--no-speakers"])
+        .args(extra);
     for name in names {
         cmd.args(["--device", name]);
     }
@@ -392,6 +403,76 @@ fn a_device_that_goes_away_and_comes_back_keeps_the_meeting_and_its_clock() {
         "{stored:.1} s stored for a {wall:.1} s meeting"
     );
     eprintln!("device gone and back: {stored:.1} s stored for a {wall:.1} s meeting, the speech after the gap at {start:.1} s");
+}
+
+/// A multi-channel device split into a source per channel goes away and
+/// comes back: its fault is one warning, not one per channel, the meeting
+/// goes on, and both channels' recordings keep meeting time, sample for
+/// sample the same length.
+#[test]
+fn a_device_split_into_channels_comes_back_with_all_its_channels() {
+    let b = Blameless::new();
+    let d = devices(&b, &["faultmic"]);
+    assert!(d.channels >= 2, "faultmic has {} channel(s)", d.channels);
+    let speech = Arc::new(
+        blameless::audio::read_file(&sample("jfk.wav"))
+            .unwrap()
+            .mono,
+    );
+    let (mut child, rx) = record_with(
+        &b,
+        &d,
+        &["faultmic"],
+        &["--speaker-map", "0=Priya,1=Marcus"],
+    );
+    let marks = d.feed(
+        0,
+        vec![
+            Step::Speech(speech),
+            Step::Silence(1.0),
+            Step::Close(Some(3.0)),
+            Step::Silence(4.0),
+        ],
+    );
+    let mut events = Vec::new();
+    // Until the device is back, and 2 s more of it.
+    collect(&rx, &mut events, Duration::from_secs(60), |events| {
+        warnings(events)
+            .iter()
+            .any(|(at, m)| m.contains("recording again") && at.elapsed() > Duration::from_secs(2))
+    });
+    let (err, stopped) = stop(&mut child, &rx, &mut events);
+    assert_eq!(
+        marks.lock().unwrap().len(),
+        2,
+        "the pipe closed and reopened: {err}"
+    );
+    let meeting = &events[0].1;
+    assert_eq!(
+        meeting["sources"],
+        serde_json::json!(["faultmic:0", "faultmic:1"]),
+        "{err}"
+    );
+    let warned = warnings(&events);
+    let count = |what: &str| warned.iter().filter(|(_, m)| m.contains(what)).count();
+    assert_eq!(count("NOT RECORDING"), 1, "{warned:?}");
+    assert_eq!(count("recording again"), 1, "{warned:?}");
+    let end = &events.last().unwrap().1;
+    assert_eq!(end["type"], "end", "{err}");
+    assert_eq!(end["status"], "complete", "{end}");
+
+    let dir = meeting["dir"].as_str().unwrap();
+    let wall = (stopped - events[0].0).as_secs_f64();
+    let stored = [
+        wav_seconds(dir, "source-0.wav"),
+        wav_seconds(dir, "source-1.wav"),
+    ];
+    assert_eq!(stored[0], stored[1], "the channels' recordings differ");
+    assert!(
+        stored[0] >= wall - 1.5 && stored[0] <= wall + 1.0,
+        "{:.1} s stored for a {wall:.1} s meeting",
+        stored[0]
+    );
 }
 
 /// Two devices, one of which dies for good: the other keeps recording and

@@ -627,33 +627,11 @@ fn replay_attributes_turns_live() {
 #[test]
 fn two_channel_file_is_attributed_by_channel_without_echo_turns() {
     let b = Blameless::new();
-    let read = |name: &str| blameless::audio::read_file(&sample(name)).unwrap().mono;
-    let jfk = read("jfk.wav");
-    let reader = read("librivox-0870.wav");
-    let reader2 = read("librivox-0890.wav");
-    let rate = 16_000;
-    // (channel, audio, start in seconds): alternating turns, 1 s apart.
-    let turns: [(usize, &[f32], f64); 4] = [
-        (0, &jfk[..5 * rate + rate / 2], 0.5),
-        (1, &reader, 7.0),
-        (0, &jfk[5 * rate + rate / 2..], 15.1),
-        (1, &reader2, 21.6),
-    ];
-    let len = 28 * rate;
-    let mut channels = vec![vec![0f32; len]; 2];
-    for (channel, audio, start) in turns {
-        let at = (start * rate as f64) as usize;
-        for (i, x) in audio.iter().enumerate() {
-            channels[channel][at + i] += x;
-        }
-    }
-    let delay = rate / 40;
-    let clean = channels.clone();
-    for (to, from) in [(0, 1), (1, 0)] {
-        for i in delay..len {
-            channels[to][i] += 0.25 * clean[from][i - delay];
-        }
-    }
+    let common::TwoMics {
+        channels,
+        spans: audio_spans,
+    } = common::two_mics();
+    let (rate, len) = (16_000, channels[0].len());
     let path = b.path("two-mics.wav");
     let spec = hound::WavSpec {
         channels: 2,
@@ -723,10 +701,7 @@ fn two_channel_file_is_attributed_by_channel_without_echo_turns() {
         }
     }
     // The turns lie where their person spoke.
-    for (channel, audio_spans) in [
-        (0, [(0.5, 6.0), (15.1, 20.6)]),
-        (1, [(7.0, 14.1), (21.6, 26.9)]),
-    ] {
+    for (channel, audio_spans) in audio_spans {
         for (start, end) in spans(channel) {
             assert!(
                 audio_spans

@@ -261,15 +261,34 @@ impl Capture {
     /// Stops the stream and appends everything still buffered, including
     /// the resampler's tail, to `mono`. The capture is finished afterwards.
     pub fn finish(&mut self, mono: &mut Vec<f32>) -> Result<ReadStatus, CaptureError> {
+        self.finish_inner(mono, None)
+    }
+
+    /// Like [`Capture::finish`], and also appends each channel's rest to
+    /// `channels`, as [`Capture::read_channels`] does.
+    pub fn finish_channels(
+        &mut self,
+        mono: &mut Vec<f32>,
+        channels: &mut Vec<Vec<f32>>,
+    ) -> Result<ReadStatus, CaptureError> {
+        channels.resize_with(usize::from(self.format.n_channels), Vec::new);
+        self.finish_inner(mono, Some(channels))
+    }
+
+    fn finish_inner(
+        &mut self,
+        mono: &mut Vec<f32>,
+        mut channels: Option<&mut Vec<Vec<f32>>>,
+    ) -> Result<ReadStatus, CaptureError> {
         self.stop();
-        let mut status = self.read_inner(mono, None)?;
+        let mut status = self.read_inner(mono, channels.as_deref_mut())?;
         self.resampled.clear();
         self.resampler.flush(&mut self.resampled)?;
         status.n_samples += mix(
             &self.resampled,
             usize::from(self.format.n_channels),
             mono,
-            None,
+            channels,
         );
         Ok(status)
     }

@@ -85,6 +85,16 @@ pub enum PipelineError {
         /// Channels the file has.
         n_channels: usize,
     },
+    /// A capture device has fewer channels than a source asks for.
+    #[error("{device}: no channel {channel} (the device has {n_channels}, numbered from 0); run `blameless devices` to see them")]
+    NoDeviceChannel {
+        /// The device.
+        device: String,
+        /// The channel asked for, from 0.
+        channel: usize,
+        /// Channels the device has.
+        n_channels: usize,
+    },
     /// A capture device could not be opened.
     #[error("capture")]
     Capture(#[source] crate::capture::CaptureError),
@@ -598,6 +608,10 @@ fn spawn_stages(
     let (out_tx, out_rx) = mpsc::channel::<AsrOutput>(OUTPUT_QUEUE);
     let mut stages: Stages = Vec::new();
     for (index, opened) in opened.into_iter().enumerate() {
+        // Pumped by the thread of its device's first channel.
+        if matches!(opened, source::Opened::Shared) {
+            continue;
+        }
         let outlets = source::Outlets {
             vad: chunk_tx.clone(),
             store: config.store_audio.then(|| store_tx.clone()),

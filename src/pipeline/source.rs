@@ -51,6 +51,16 @@ pub enum SourceSpec {
         /// Device name as `blameless devices` lists it.
         name: Option<String>,
     },
+    /// One channel of a multi-channel capture device (a USB recorder or
+    /// interface with a microphone per person). The channels of one device
+    /// are captured once and its faults handled once for all of them.
+    DeviceChannel {
+        /// Device name as `blameless devices` lists it (`None`: the
+        /// default input).
+        name: Option<String>,
+        /// The channel, from 0.
+        channel: usize,
+    },
 }
 
 impl SourceSpec {
@@ -67,6 +77,9 @@ impl SourceSpec {
             ),
             SourceSpec::Device { name: None } => "default".to_string(),
             SourceSpec::Device { name: Some(name) } => name.clone(),
+            SourceSpec::DeviceChannel { name, channel } => {
+                format!("{}:{channel}", name.as_deref().unwrap_or("default"))
+            }
         }
     }
 }
@@ -74,11 +87,17 @@ impl SourceSpec {
 /// A source ready to pump.
 pub(crate) enum Opened {
     /// A file (or one channel of it), decoded as it is pumped.
-    File {
-        feed: audio::Tap,
-        pace: Pace,
+    File { feed: audio::Tap, pace: Pace },
+    /// A device, and the sources it feeds: (source index, `None` for the
+    /// mono mix or the channel).
+    Device {
+        /// The opened device.
+        capture: Box<crate::capture::Capture>,
+        /// The sources it feeds, in source order.
+        outputs: Vec<(usize, Option<usize>)>,
     },
-    Device(Box<crate::capture::Capture>),
+    /// A channel of a device that another source's pump captures.
+    Shared,
 }
 
 /// Opens every source, so a missing file or device fails before a meeting
@@ -94,7 +113,7 @@ pub(crate) fn open_all(specs: &[SourceSpec]) -> Result<Vec<Opened>, PipelineErro
         let (path, signal) = match spec {
             SourceSpec::File { path, .. } => (path, audio::Signal::Mono),
             SourceSpec::Channel { path, channel, .. } => (path, audio::Signal::Channel(*channel)),
-            SourceSpec::Device { .. } => continue,
+            SourceSpec::Device { .. } | SourceSpec::DeviceChannel { .. } => continue,
         };
         match files.iter_mut().find(|(p, _)| *p == path) {
             Some((_, signals)) => signals.push((index, signal)),
@@ -118,23 +137,63 @@ pub(crate) fn open_all(specs: &[SourceSpec]) -> Result<Vec<Opened>, PipelineErro
             feeds[index] = Some(tap);
         }
     }
-    specs
-        .iter()
-        .zip(feeds)
-        .map(|(spec, feed)| match (spec, feed) {
+    let mut opened = Vec::with_capacity(specs.len());
+    for (index, (spec, feed)) in specs.iter().zip(feeds).enumerate() {
+        let source = match (spec, feed) {
             (SourceSpec::File { pace, .. } | SourceSpec::Channel { pace, .. }, Some(feed)) => {
-                Ok(Opened::File { feed, pace: *pace })
+                Opened::File { feed, pace: *pace }
             }
-            (SourceSpec::Device { name }, _) => {
-                crate::capture::open(name.as_deref(), &Default::default())
-                    .map(|c| Opened::Device(Box::new(c)))
-                    .map_err(PipelineError::Capture)
+            (SourceSpec::Device { name }, _) => Opened::Device {
+                capture: Box::new(open_device(name.as_deref())?),
+                outputs: vec![(index, None)],
+            },
+            (SourceSpec::DeviceChannel { name, channel }, _) => {
+                // The device once, for all its channels: the first of them
+                // pumps it.
+                let first = specs[..index].iter().position(|earlier| {
+                    matches!(earlier, SourceSpec::DeviceChannel { name: n, .. } if n == name)
+                });
+                match first.map(|first| &mut opened[first]) {
+                    Some(Opened::Device { capture, outputs }) => {
+                        check_channel(capture, *channel)?;
+                        outputs.push((index, Some(*channel)));
+                        Opened::Shared
+                    }
+                    _ => {
+                        let capture = open_device(name.as_deref())?;
+                        check_channel(&capture, *channel)?;
+                        Opened::Device {
+                            capture: Box::new(capture),
+                            outputs: vec![(index, Some(*channel))],
+                        }
+                    }
+                }
             }
             (SourceSpec::File { .. } | SourceSpec::Channel { .. }, None) => {
                 unreachable!("every file source was given a feed above")
             }
+        };
+        opened.push(source);
+    }
+    Ok(opened)
+}
+
+fn open_device(name: Option<&str>) -> Result<crate::capture::Capture, PipelineError> {
+    crate::capture::open(name, &Default::default()).map_err(PipelineError::Capture)
+}
+
+/// A channel the device does not have fails before the meeting exists.
+fn check_channel(capture: &crate::capture::Capture, channel: usize) -> Result<(), PipelineError> {
+    let n_channels = usize::from(capture.format().n_channels);
+    if channel < n_channels {
+        Ok(())
+    } else {
+        Err(PipelineError::NoDeviceChannel {
+            device: capture.device().to_string(),
+            channel,
+            n_channels,
         })
-        .collect()
+    }
 }
 
 /// Where a source's audio goes.
@@ -199,7 +258,10 @@ pub(crate) fn pump(
         Opened::File { feed, pace } => {
             pump_file(index, &feed, pace, &outlets, &stop, &counters.samples_in)
         }
-        Opened::Device(capture) => pump_device(index, *capture, &outlets, &stop, &counters),
+        Opened::Device { capture, outputs } => {
+            pump_device(&outputs, *capture, &outlets, &stop, &counters)
+        }
+        Opened::Shared => SourceEnd::Finished,
     }
 }
 
@@ -287,13 +349,22 @@ const MIN_GAP_S: f64 = 0.25;
 /// 10:05 is at 10:05 in the WAV), and a warning says how long the gap was.
 /// The meeting goes on throughout: other sources are not affected, and a
 /// source still lost at the end makes the meeting interrupted.
+///
+/// `outputs` are the sources the device feeds: (source index, `None` for
+/// its mono mix or the channel). A multi-channel device split into a source
+/// per channel is read, reopened and gap-filled once for all of them, so
+/// its channels stay sample-aligned (the echo check compares them) and a
+/// fault is reported once.
 fn pump_device(
-    index: usize,
+    outputs: &[(usize, Option<usize>)],
     capture: crate::capture::Capture,
     outlets: &Outlets,
     stop: &AtomicBool,
     counters: &Counters,
 ) -> SourceEnd {
+    // The device's warnings go with its first source.
+    let index = outputs.first().map_or(0, |(index, _)| *index);
+    let split = outputs.iter().any(|(_, channel)| channel.is_some());
     let warn = |message: String| {
         // Warnings are rare and must not be lost; the event loop drains them.
         let _ = outlets.warnings.blocking_send(AsrOutput::Warning {
@@ -316,12 +387,50 @@ fn pump_device(
     > = None;
     let mut last_attempt: Option<Instant> = None;
     let mut last_drop_warning: Option<Instant> = None;
+    // The mono mix, and each channel when the device is split.
     let mut buffer = Vec::new();
+    let mut channels: Vec<Vec<f32>> = Vec::new();
     // The device's ring buffer absorbs a slow pipeline (and drops and counts
     // when full); a blocked send here only delays draining it.
-    let send = |buffer: &mut Vec<f32>, sent: &mut u64| {
+    let send = |buffer: &mut Vec<f32>, channels: &mut Vec<Vec<f32>>, sent: &mut u64| {
         *sent += buffer.len() as u64;
-        buffer.is_empty() || outlets.send(index, std::mem::take(buffer), &counters.samples_in)
+        if buffer.is_empty() {
+            return true;
+        }
+        let mut ok = true;
+        for (index, channel) in outputs {
+            let samples = match channel {
+                // A device reopened with fewer channels: silence for the
+                // missing ones keeps every source's time.
+                Some(channel) => channels
+                    .get_mut(*channel)
+                    .map_or_else(|| vec![0.0; buffer.len()], std::mem::take),
+                None => buffer.clone(),
+            };
+            ok = ok && outlets.send(*index, samples, &counters.samples_in);
+        }
+        buffer.clear();
+        channels.iter_mut().for_each(Vec::clear);
+        ok
+    };
+    // Reads into the mono mix, and the channels when split.
+    let read = |live: &mut crate::capture::Capture,
+                buffer: &mut Vec<f32>,
+                channels: &mut Vec<Vec<f32>>| {
+        if split {
+            live.read_channels(buffer, channels)
+        } else {
+            live.read(buffer)
+        }
+    };
+    let finish = |live: &mut crate::capture::Capture,
+                  buffer: &mut Vec<f32>,
+                  channels: &mut Vec<Vec<f32>>| {
+        if split {
+            live.finish_channels(buffer, channels)
+        } else {
+            live.finish(buffer)
+        }
     };
     // Silence for the time the device delivered nothing, so meeting time
     // is not shortened; `fresh` samples just read belong after the gap.
@@ -334,7 +443,10 @@ fn pump_device(
         let mut left = gap;
         while left > 0 {
             let n = left.min(SAMPLE_RATE as u64) as usize;
-            if !outlets.send(index, vec![0.0; n], &counters.samples_in) {
+            let sent_all = outputs
+                .iter()
+                .all(|(index, _)| outlets.send(*index, vec![0.0; n], &counters.samples_in));
+            if !sent_all {
                 return (false, gap as f64 / SAMPLE_RATE as f64);
             }
             *sent += n as u64;
@@ -373,7 +485,7 @@ fn pump_device(
             std::thread::sleep(Duration::from_millis(20));
             continue;
         };
-        match live.read(&mut buffer) {
+        match read(live, &mut buffer, &mut channels) {
             Ok(status) => {
                 if !buffer.is_empty() && (stalled_since.is_some() || lost.is_some()) {
                     stalled_since = None;
@@ -423,22 +535,22 @@ fn pump_device(
                     "NOT RECORDING: {error}; blameless keeps looking for it and records again when it is back"
                 ));
                 // What was captured before the error is kept.
-                let _ = live.finish(&mut buffer);
+                let _ = finish(live, &mut buffer, &mut channels);
                 capture = None;
                 stalled_since = None;
                 lost = Some(error);
                 last_attempt = None;
             }
         }
-        if !send(&mut buffer, &mut sent) {
+        if !send(&mut buffer, &mut channels, &mut sent) {
             return SourceEnd::Finished;
         }
         std::thread::sleep(Duration::from_millis(20));
     }
     match capture.as_mut() {
         Some(live) if stalled_since.is_none() => {
-            let _ = live.finish(&mut buffer);
-            send(&mut buffer, &mut sent);
+            let _ = finish(live, &mut buffer, &mut channels);
+            send(&mut buffer, &mut channels, &mut sent);
         }
         _ => {
             // Stopped while the device was gone: the meeting's time runs
