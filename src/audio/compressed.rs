@@ -41,21 +41,21 @@ pub(super) fn decode(
         error,
     };
     // symphonia's probe looks for a format's marker anywhere in the first
-    // MiB, so a FLAC or WAV header after some junk reaches the same
-    // decoders as one at the start, without the checks those get.
-    let after_junk = if starts_like_audio(magic) {
-        None
-    } else {
-        first_marker(&mut file).map_err(read_error)?
-    };
-    if let Some((_, Marker::Riff)) = after_junk {
+    // MiB, so a header after some junk would reach decoders that trust it
+    // without the checks a header at the start gets (its ADTS reader even
+    // panics on a stray sync word): a file must start like audio. A FLAC
+    // stream may follow an ID3 tag.
+    if !starts_like_audio(magic) {
         return Err(AudioError::NotAudio {
             path: path.to_path_buf(),
         });
     }
-    let flac_at = match after_junk {
-        Some((at, Marker::Flac)) => Some(at),
-        _ => magic.starts_with(b"fLaC").then_some(0),
+    let flac_at = if magic.starts_with(b"fLaC") {
+        Some(0)
+    } else if magic.starts_with(b"ID3") {
+        first_flac(&mut file).map_err(read_error)?
+    } else {
+        None
     };
     if let Some(at) = flac_at {
         if let Some(problem) = flac_metadata_problem(&mut file, at).map_err(read_error)? {
@@ -299,29 +299,18 @@ fn flac_metadata_problem(file: &mut File, at: u64) -> io::Result<Option<String>>
 /// How far symphonia's probe looks for a format's marker.
 const PROBE_WINDOW: u64 = 1 << 20;
 
-/// A marker of a format whose decoder trusts its header.
-#[derive(Debug, Clone, Copy, PartialEq)]
-enum Marker {
-    Flac,
-    Riff,
-}
-
-/// The first FLAC or RIFF marker in the probe window, and where it is.
-fn first_marker(file: &mut File) -> io::Result<Option<(u64, Marker)>> {
+/// Where the first FLAC marker in the probe window is, if any.
+fn first_flac(file: &mut File) -> io::Result<Option<u64>> {
     let mut window = Vec::new();
     file.seek(SeekFrom::Start(0))?;
     file.by_ref()
         .take(PROBE_WINDOW + 4)
         .read_to_end(&mut window)?;
     file.seek(SeekFrom::Start(0))?;
-    Ok(window.windows(4).enumerate().find_map(|(at, bytes)| {
-        let marker = match bytes {
-            b"fLaC" => Marker::Flac,
-            b"RIFF" => Marker::Riff,
-            _ => return None,
-        };
-        Some((at as u64, marker))
-    }))
+    Ok(window
+        .windows(4)
+        .position(|bytes| bytes == b"fLaC")
+        .map(|at| at as u64))
 }
 
 /// FLAC metadata block types whose inner lengths symphonia trusts.

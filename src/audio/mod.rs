@@ -547,17 +547,23 @@ mod tests {
     }
 
     /// symphonia's probe finds a format's marker anywhere in the first MiB:
-    /// a WAV or FLAC header behind junk must get the checks one at the start
-    /// gets, not reach the decoders that trust it (found by scripts/fuzz.sh).
+    /// a WAV, FLAC or ADTS header behind junk must not reach the decoders
+    /// that trust it, and a FLAC stream behind an ID3 tag gets the checks one
+    /// at the start gets (found by scripts/fuzz.sh).
     #[test]
-    fn headers_behind_junk_are_checked_or_refused() {
+    fn headers_behind_junk_are_refused_or_checked() {
         let mut wav = b"JUNK".to_vec();
         wav.extend_from_slice(b"RIFF\x24\x00\x00\x00WAVEfmt \x10\x00\x00\x00");
         wav.extend_from_slice(&[0; 64]);
         let (_, error) = error_for("junk.wav", &wav);
         assert!(matches!(error, AudioError::NotAudio { .. }), "{error:?}");
+        let mut adts = b"fLa\x00".to_vec();
+        adts.extend_from_slice(&[0x12; 40]);
+        adts.extend_from_slice(&[0xff, 0xf1, 0x50, 0x80, 0x02, 0x1f, 0xfc]);
+        let (_, error) = error_for("junk.aac", &adts);
+        assert!(matches!(error, AudioError::NotAudio { .. }), "{error:?}");
         // A FLAC picture block claiming more than the file holds.
-        let mut flac = b"I".to_vec();
+        let mut flac = b"ID3\x04\x00\x00\x00\x00\x00\x00".to_vec();
         flac.extend_from_slice(b"fLaC");
         flac.extend_from_slice(&[0x86, 0xff, 0xff, 0xff]);
         flac.extend_from_slice(&[0; 40]);
