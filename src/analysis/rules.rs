@@ -635,8 +635,9 @@ pub struct Scope<'t> {
     context: &'t Context<'t>,
     /// Per token, where its sentence starts.
     sentence_start: Vec<usize>,
-    /// Per token, where its sentence ends (one past the last token).
-    sentence_end: Vec<usize>,
+    /// Per token index (and the end), the first sentence boundary at or
+    /// after it, or the end of the turn.
+    boundary_from: Vec<usize>,
     /// Per token index, how many "but"s come before it.
     buts_before: Vec<u32>,
     /// Meta-talk matches per sentence (keyed by its start), found on first use.
@@ -657,13 +658,13 @@ impl<'t> Scope<'t> {
         }
         // A sentence ends at the next token that starts one (which belongs to
         // the next sentence) or at the end of the turn.
-        let mut sentence_end = vec![n; n];
-        let mut end = n;
+        let mut boundary_from = vec![n; n + 1];
         for i in (0..n).rev() {
-            sentence_end[i] = end;
-            if tokens[i].boundary == Boundary::Sentence {
-                end = i;
-            }
+            boundary_from[i] = if tokens[i].boundary == Boundary::Sentence {
+                i
+            } else {
+                boundary_from[i + 1]
+            };
         }
         let mut buts_before = Vec::with_capacity(n + 1);
         let mut count = 0;
@@ -676,7 +677,7 @@ impl<'t> Scope<'t> {
             tokens,
             context,
             sentence_start,
-            sentence_end,
+            boundary_from,
             buts_before,
             meta: HashMap::new(),
         }
@@ -685,17 +686,10 @@ impl<'t> Scope<'t> {
     /// The sentence around a match: from the last sentence boundary at or
     /// before its first token to the first one at or after its end.
     fn sentence(&self, found: Match) -> (usize, usize) {
-        let start = self.sentence_start[found.start];
-        let end = if found.end < self.tokens.len() {
-            if self.tokens[found.end].boundary == Boundary::Sentence {
-                found.end
-            } else {
-                self.sentence_end[found.end]
-            }
-        } else {
-            self.tokens.len()
-        };
-        (start, end)
+        (
+            self.sentence_start[found.start],
+            self.boundary_from[found.end],
+        )
     }
 }
 
