@@ -152,13 +152,7 @@ fn record_captures_a_device_through_cpal_and_stores_the_meeting() {
     let done = Arc::new(AtomicBool::new(false));
     let writer = mic.feed(vec![speech], done.clone());
 
-    let stdout = child.stdout.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            let _ = tx.send(line);
-        }
-    });
+    let rx = lines_of(&mut child);
     // Wait for the speech (11 s) and its final turn, then stop with Ctrl-C.
     let mut lines = Vec::new();
     let started = Instant::now();
@@ -178,23 +172,7 @@ fn record_captures_a_device_through_cpal_and_stores_the_meeting() {
             break;
         }
     }
-    assert!(Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap()
-        .success());
-    let status = child.wait().unwrap();
-    done.store(true, Ordering::SeqCst);
-    writer.join().unwrap();
-    while let Ok(line) = rx.recv_timeout(Duration::from_millis(200)) {
-        lines.push(line);
-    }
-    let mut stderr_text = String::new();
-    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr_text).unwrap();
-    assert!(
-        status.success(),
-        "record exited with {status:?}: {stderr_text}"
-    );
+    stop(&mut child, &rx, &mut lines, &done, writer);
 
     let events: Vec<serde_json::Value> = lines
         .iter()
@@ -245,6 +223,37 @@ fn lines_of(child: &mut std::process::Child) -> std::sync::mpsc::Receiver<String
     rx
 }
 
+/// Stops `record` with Ctrl-C and waits for it to exit successfully, then
+/// stops the feeder and collects the last lines; returns when it exited,
+/// and what it wrote to stderr.
+fn stop(
+    child: &mut std::process::Child,
+    rx: &std::sync::mpsc::Receiver<String>,
+    lines: &mut Vec<String>,
+    done: &AtomicBool,
+    writer: std::thread::JoinHandle<()>,
+) -> (Instant, String) {
+    assert!(Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap()
+        .success());
+    let status = child.wait().unwrap();
+    let exited = Instant::now();
+    done.store(true, Ordering::SeqCst);
+    writer.join().unwrap();
+    while let Ok(line) = rx.recv_timeout(Duration::from_millis(200)) {
+        lines.push(line);
+    }
+    let mut stderr_text = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr_text).unwrap();
+    assert!(
+        status.success(),
+        "record exited with {status:?}: {stderr_text}"
+    );
+    (exited, stderr_text)
+}
+
 /// One device with a microphone per person (a USB recorder, an audio
 /// interface): the test device's first two channels carry two real voices,
 /// each leaking into the other's microphone (`common::two_mics`, the
@@ -291,24 +300,8 @@ fn record_splits_a_multi_channel_device_into_a_source_per_channel() {
             lines.push(line);
         }
     }
-    assert!(Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap()
-        .success());
-    let status = child.wait().unwrap();
-    let recorded_s = started.elapsed().as_secs_f64();
-    done.store(true, Ordering::SeqCst);
-    writer.join().unwrap();
-    while let Ok(line) = rx.recv_timeout(Duration::from_millis(200)) {
-        lines.push(line);
-    }
-    let mut stderr_text = String::new();
-    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr_text).unwrap();
-    assert!(
-        status.success(),
-        "record exited with {status:?}: {stderr_text}"
-    );
+    let (exited, stderr_text) = stop(&mut child, &rx, &mut lines, &done, writer);
+    let recorded_s = (exited - started).as_secs_f64();
     let out = lines.join("\n");
     let events: Vec<serde_json::Value> = lines
         .iter()
