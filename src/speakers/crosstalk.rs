@@ -205,36 +205,37 @@ mod tests {
 
     #[test]
     fn own_speech_inside_an_echo_is_kept() {
-        // Source 0 speaks 2 s; source 1 hears it 40 ms later at a quarter
-        // and, as the leak goes on, says half a second of its own (louder
-        // than what source 0 has then): one utterance of source 1, mostly
-        // echo, with its own words at 1.25-1.75 s.
-        let speech = burst(32_000, 0.3);
+        // Source 0 speaks 6 s; source 1 hears it 40 ms later at half the
+        // amplitude and, 2.5 s in, says 0.45 s of its own (louder than what
+        // source 0 has then): one utterance of source 1, mostly echo, with
+        // its own words at 2.5-2.95 s.
+        let speech = burst(96_000, 0.3);
         let mut ch0 = speech.clone();
         let mut ch1 = vec![0.0; 640];
-        ch1.extend(speech.iter().map(|x| x * 0.25));
+        ch1.extend(speech.iter().map(|x| x * 0.5));
         ch1.truncate(ch0.len());
-        for i in 20_000..28_000 {
+        for i in 40_000..47_200 {
             ch0[i] *= 0.1;
             ch1[i] = 0.6 * ((i as f32 * 0.21).sin());
         }
         let mut levels = Levels::new(2);
         levels.push(0, &ch0);
         levels.push(1, &ch1);
-        assert!(levels.is_echo(1, 0, 32_000));
-        let (from, to) = levels.own_speech(1, 0, 32_000).expect("own speech found");
+        assert!(levels.is_echo(1, 0, 96_000));
+        let (from, to) = levels.own_speech(1, 0, 96_000).expect("own speech found");
         assert!(
-            (19_000..=20_500).contains(&from) && (27_500..=29_000).contains(&to),
+            (39_000..=40_500).contains(&from) && (47_000..=48_500).contains(&to),
             "{from}..{to}"
         );
         // A plain leak has none.
         let mut levels = Levels::new(2);
         levels.push(0, &speech);
         let mut leak = vec![0.0; 640];
-        leak.extend(speech.iter().map(|x| x * 0.25));
+        leak.extend(speech.iter().map(|x| x * 0.5));
         leak.truncate(speech.len());
         levels.push(1, &leak);
-        assert_eq!(levels.own_speech(1, 0, 32_000), None);
+        assert!(levels.is_echo(1, 0, 96_000));
+        assert_eq!(levels.own_speech(1, 0, 96_000), None);
     }
 
     #[test]
