@@ -91,6 +91,8 @@ def main():
     for name in ("train", "calibrate", "test"):
         for f in splits.get(name, []):
             split_of[f] = name
+    # Turns of files no split names take no part.
+    rows = [r for r in rows if r["file"] in split_of]
     participant = np.array([r.get("role") != "facilitator" for r in rows])
     split = np.array([split_of[r["file"]] for r in rows])
     # Facilitator turns train as negatives: live, the facilitator is not
