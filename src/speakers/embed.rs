@@ -589,7 +589,9 @@ pub fn windows_heard(n_samples: usize) -> usize {
 /// The grid index of a window starting at utterance sample `start`, if it
 /// sits on the grid.
 fn grid_index(start: usize) -> Option<usize> {
-    (start % WINDOW_STEP == 0).then_some(start / WINDOW_STEP)
+    start
+        .is_multiple_of(WINDOW_STEP)
+        .then_some(start / WINDOW_STEP)
 }
 
 /// Where the windows of the piece `from..to` of an utterance start, in
