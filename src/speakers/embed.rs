@@ -471,7 +471,20 @@ impl Embedder {
             let mut y = vec![0f32; t_len * batch * HIDDEN];
             for t in 0..t_len {
                 g.copy_from_slice(&g_in[t * batch * gates..(t + 1) * batch * gates]);
-                sgemm(&h, batch, HIDDEN, &layer.w_hh, gates, &mut g, 1.0);
+                if batch <= SMALL_BATCH {
+                    // matrixmultiply packs the recurrent weights (1 MB) on
+                    // every call: worth it for a batch, not for the window
+                    // or two computed while an utterance is spoken.
+                    for b in 0..batch {
+                        matvec_add(
+                            &layer.w_hh,
+                            &h[b * HIDDEN..(b + 1) * HIDDEN],
+                            &mut g[b * gates..(b + 1) * gates],
+                        );
+                    }
+                } else {
+                    sgemm(&h, batch, HIDDEN, &layer.w_hh, gates, &mut g, 1.0);
+                }
                 for b in 0..batch {
                     let gb = &g[b * gates..(b + 1) * gates];
                     let hb = &mut h[b * HIDDEN..(b + 1) * HIDDEN];
@@ -529,6 +542,32 @@ fn sgemm(a: &[f32], m: usize, k: usize, w: &[f32], n: usize, out: &mut [f32], be
             n as isize,
             1,
         );
+    }
+}
+
+/// Batches up to this size run the LSTM's recurrent step as matrix-vector
+/// products.
+const SMALL_BATCH: usize = 4;
+
+/// `out += w x` (row-major `w`, `out.len()` rows of `x.len()`), eight
+/// accumulators per row so it vectorises.
+fn matvec_add(w: &[f32], x: &[f32], out: &mut [f32]) {
+    let n = x.len();
+    for (o, row) in out.iter_mut().zip(w.chunks_exact(n)) {
+        let mut acc = [0f32; 8];
+        for (r, v) in row.chunks_exact(8).zip(x.chunks_exact(8)) {
+            for i in 0..8 {
+                acc[i] += r[i] * v[i];
+            }
+        }
+        let tail: f32 = row
+            .chunks_exact(8)
+            .remainder()
+            .iter()
+            .zip(x.chunks_exact(8).remainder())
+            .map(|(a, b)| a * b)
+            .sum();
+        *o += acc.iter().sum::<f32>() + tail;
     }
 }
 
