@@ -9,8 +9,8 @@
 # attribution per turn (on its own thread), whether the lag stayed bounded,
 # how the turns split the script (turns per scripted turn, turns ending
 # without a full stop) and the live path's word error rate. At 1x also
-# without voice attribution (`1-nospk`, each meeting), so the latency
-# speakers add can be read off. Then the tagger's cost per turn: the learned layer (sentence
+# without voice attribution (`1-nospk`), so the latency speakers add can be
+# read off. Then the tagger's cost per turn: the learned layer (sentence
 # embedding, head, clause evidence) on one core while Whisper decodes a
 # replay on the other, and voice attribution's cost per utterance (speaker
 # change model, embeddings, clustering) the same way, median and p95. The

@@ -548,8 +548,9 @@ pub struct LiveArgs {
     /// attributed by voice. `replay` of a multi-channel file with this flag
     /// makes each channel a source (0, 1, ...), and so does `record` with
     /// a single multi-channel device and a map naming its channels
-    /// ("0=Priya,1=Marcus": a source per named channel, NAME:0, NAME:1, one
-    /// recording each; "0=Priya" alone names the whole device). Speech that
+    /// ("0=Priya,1=Marcus": a source per channel, NAME:0, NAME:1, one
+    /// recording each, the channels not named attributed by voice; "0=Priya"
+    /// alone names the whole device). Speech that
     /// leaks into another source (echo, a second microphone) is attributed
     /// to the source where it is loudest, never as a second turn.
     #[arg(long, value_name = "MAP", value_parser = parse_speaker_map, help_heading = "Speakers")]

@@ -417,7 +417,8 @@ fn eval_asr(
 /// The sources of `record`: one per device, or, for a single device and a
 /// `--speaker-map` naming its channels (more than one, or one other than
 /// 0), one per named channel (a microphone per person on one recorder or
-/// interface). The map is then rewritten to name those sources.
+/// interface; opening the device adds the channels the map leaves out). The
+/// map is then rewritten to name those sources.
 fn record_sources(
     devices: &[String],
     args: &cli::LiveArgs,
@@ -606,12 +607,13 @@ fn live(
     }
     let dir = store.meetings_dir().join(summary.meeting.id.as_str());
     ui.note(&format!(
-        "meeting {} stored: {} turns in {} ({} cut where the speaker changes, {} echoes of another source dropped)",
+        "meeting {} stored: {} turns in {} ({} cut where the speaker changes, {} echoes of another source dropped, {} trimmed to the words said under them)",
         summary.meeting.id.as_str(),
         summary.n_turns,
         dir.display(),
         summary.n_speaker_changes,
         summary.n_echoes,
+        summary.n_echoes_trimmed,
     ));
     if let Some(reason) = &summary.meeting.interruption {
         eprintln!(

@@ -1,6 +1,7 @@
 //! Faults a real meeting meets, for real: an input device that goes away
 //! mid-meeting and comes back, two devices where one dies, and a data home
-//! on a file system that fills up.
+//! on a file system that fills up; and, on the same devices, a meeting
+//! recorded from two devices, a person each, attributed by `--speaker-map`.
 //!
 //! Devices are ALSA `file` plugins reading named pipes (as in
 //! tests/record_alsa.rs) that this test feeds at real-time pace; a device
@@ -543,6 +544,73 @@ fn when_one_of_two_devices_dies_the_other_keeps_recording() {
             "{file}: {stored:.1} s stored for a {wall:.1} s meeting"
         );
     }
+}
+
+/// Two devices, a person each, each hearing the other at -12 dB: with
+/// `--speaker-map` every turn is its device's person, and the leaks are
+/// dropped rather than becoming turns of the other device.
+#[test]
+fn two_devices_are_attributed_by_the_speaker_map() {
+    let b = Blameless::new();
+    let d = devices(&b, &["roommic", "callside"]);
+    let common::TwoMics { channels, .. } = common::two_mics();
+    let speech_s = channels[0].len() as f64 / 16_000.0;
+    let (mut child, rx) = record_with(
+        &b,
+        &d,
+        &["roommic", "callside"],
+        &["--speaker-map", "0=Priya,1=Marcus"],
+    );
+    for (i, channel) in channels.into_iter().enumerate() {
+        d.feed(i, vec![Step::Speech(Arc::new(channel)), Step::Silence(1.5)]);
+    }
+    let mut events = Vec::new();
+    collect(
+        &rx,
+        &mut events,
+        Duration::from_secs_f64(speech_s + 30.0),
+        |events| {
+            ["roommic", "callside"].iter().all(|source| {
+                events
+                    .iter()
+                    .filter(|(_, e)| e["type"] == "turn" && e["source"] == *source)
+                    .count()
+                    >= 2
+            })
+        },
+    );
+    let (err, _) = stop(&mut child, &rx, &mut events);
+    let turns: Vec<&serde_json::Value> = events
+        .iter()
+        .map(|(_, e)| e)
+        .filter(|e| e["type"] == "turn")
+        .collect();
+    let of = |source: &str| -> Vec<&serde_json::Value> {
+        turns
+            .iter()
+            .copied()
+            .filter(|t| t["source"] == source)
+            .collect()
+    };
+    for (source, person) in [("roommic", "Priya"), ("callside", "Marcus")] {
+        assert!(of(source).len() >= 2, "{source}: {turns:?}\n{err}");
+        for t in of(source) {
+            assert_eq!(t["speaker"], person, "{t}");
+        }
+    }
+    // Each voice is one device's turns: no leak became a turn.
+    let span = |t: &serde_json::Value| (t["start"].as_f64().unwrap(), t["end"].as_f64().unwrap());
+    for a in of("roommic") {
+        for c in of("callside") {
+            let ((a0, a1), (c0, c1)) = (span(a), span(c));
+            assert!(a1.min(c1) - a0.max(c0) < 0.3, "{a} and {c} overlap");
+        }
+    }
+    let text: String = of("roommic")
+        .iter()
+        .map(|t| t["text"].as_str().unwrap().to_lowercase())
+        .collect();
+    assert!(text.contains("country"), "{text}");
 }
 
 /// A tmpfs mounted for the test, unmounted when dropped.

@@ -263,6 +263,21 @@ fn stop(
 /// and the meeting keeps a recording per channel, as long as the meeting.
 #[test]
 fn record_splits_a_multi_channel_device_into_a_source_per_channel() {
+    record_two_mics("0=Priya,1=Marcus", [Some("Priya"), Some("Marcus")]);
+}
+
+/// A channel the map leaves out is still recorded, as a source after the
+/// named ones, and its turns are attributed by voice.
+#[test]
+fn record_keeps_the_channels_a_map_leaves_out() {
+    record_two_mics("1=Marcus", [None, Some("Marcus")]);
+}
+
+/// Records the two-microphone meeting from both channels of `testmic` with
+/// `--speaker-map MAP` and checks each channel's turns and recording:
+/// `names[channel]` is the person the map gives it, `None` for a channel
+/// attributed by voice.
+fn record_two_mics(map: &str, names: [Option<&str>; 2]) {
     let b = Blameless::new();
     let mic = TestMic::set_up(&b);
     assert!(mic.channels >= 2, "testmic has {} channel(s)", mic.channels);
@@ -277,7 +292,7 @@ fn record_splits_a_multi_channel_device_into_a_source_per_channel() {
             "--device",
             "testmic",
             "--speaker-map",
-            "0=Priya,1=Marcus",
+            map,
             "--format",
             "jsonl",
             "--partial-every",
@@ -307,11 +322,11 @@ fn record_splits_a_multi_channel_device_into_a_source_per_channel() {
         .iter()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
-    assert_eq!(
-        events[0]["sources"],
-        serde_json::json!(["testmic:0", "testmic:1"]),
-        "{out}"
-    );
+    // The named channels first, in channel order, then the others.
+    let mut order: Vec<usize> = (0..2).filter(|c| names[*c].is_some()).collect();
+    order.extend((0..2).filter(|c| names[*c].is_none()));
+    let sources: Vec<String> = order.iter().map(|c| format!("testmic:{c}")).collect();
+    assert_eq!(events[0]["sources"], serde_json::json!(sources), "{out}");
     assert_eq!(events.last().unwrap()["type"], "end", "{out}");
 
     // Every turn is its channel's person, and each channel has turns.
@@ -329,14 +344,24 @@ fn record_splits_a_multi_channel_device_into_a_source_per_channel() {
         turns_of(0).len() + turns_of(1).len(),
         "a turn from no channel source: {out}"
     );
-    for (channel, name) in [(0, "Priya"), (1, "Marcus")] {
+    for (channel, name) in names.iter().enumerate() {
         assert!(
             !turns_of(channel).is_empty(),
             "no turn from channel {channel}: {out}\n{stderr_text}"
         );
         for t in turns_of(channel) {
-            assert_eq!(t["speaker"], name, "{t}");
-            assert_eq!(t["speaker_confidence"], 1.0, "{t}");
+            match name {
+                Some(name) => {
+                    assert_eq!(t["speaker"], *name, "{t}");
+                    assert_eq!(t["speaker_confidence"], 1.0, "{t}");
+                }
+                // Attributed by voice: an id of its own, never the other
+                // channel's person.
+                None => assert!(
+                    t["speaker"].as_str().is_some_and(|s| s.starts_with('S')),
+                    "{t}"
+                ),
+            }
         }
     }
     // Each voice is one channel's turns, never both: no leak became a turn.
@@ -377,7 +402,11 @@ fn record_splits_a_multi_channel_device_into_a_source_per_channel() {
             .map(|s| f32::from(s.unwrap()) / 32768.0)
             .collect()
     };
-    let wavs = [read_wav("source-0.wav"), read_wav("source-1.wav")];
+    let wav_of = |channel: usize| {
+        let index = order.iter().position(|c| *c == channel).unwrap();
+        read_wav(&format!("source-{index}.wav"))
+    };
+    let wavs = [wav_of(0), wav_of(1)];
     assert!(!dir.join("source-2.wav").exists());
     for wav in &wavs {
         let seconds = wav.len() as f64 / 16_000.0;

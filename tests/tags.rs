@@ -203,26 +203,27 @@ fn learned_layer_generalises_to_unseen_writers() {
     let rules = score_tags(&turns, KnownNames::None);
     report("unseen writers, rules", &rules);
     report("unseen writers, combined", &combined);
-    // Measured: rules 0.305, combined 0.709 (0.692 before w19-w22, 0.687
-    // before w12-w18).
+    // Measured: rules 0.305, combined 0.732 with the rules stacked on the
+    // calibration writers and w24-w30 (0.709 before, 0.692 before w19-w22,
+    // 0.687 before w12-w18).
     assert!(macro_f1(&rules) < 0.45, "rules {:.3}", macro_f1(&rules));
     assert!(
-        macro_f1(&combined) >= 0.62,
+        macro_f1(&combined) >= 0.66,
         "combined {:.3}",
         macro_f1(&combined)
     );
     assert!(macro_f1(&combined) >= macro_f1(&rules) + 0.25);
-    // Measured: 7.3 % of label-free turns tagged (rules 5.5 %).
+    // Measured: 4.4 % of label-free turns tagged (7.3 % before; rules 5.5 %).
     assert!(
-        combined.false_positive_rate <= 0.10,
+        combined.false_positive_rate <= 0.07,
         "{:.3}",
         combined.false_positive_rate
     );
-    // Measured per label (P / R): blame 0.72/0.40, defensive 0.80/0.62,
-    // counterfactual 0.88/0.59, exec_pressure 0.91/0.88, dismissive 0.91/0.62.
+    // Measured per label (P / R): blame 0.75/0.41, defensive 0.83/0.64,
+    // counterfactual 0.92/0.62, exec_pressure 0.95/0.90, dismissive 0.92/0.62.
     for l in &combined.labels {
         assert!(
-            l.precision >= 0.6,
+            l.precision >= 0.7,
             "{} precision {:.3}",
             l.label,
             l.precision
@@ -264,23 +265,25 @@ fn previous_turn_is_context() {
     );
 }
 
-/// Writers kept out of the repository until the head was fitted, then
-/// scored once: w15 (after the head trained with w12-w18) and w23 (after the
-/// one trained with w19-w22). Measured with the shipped head: w15 rules
-/// macro F1 0.501, combined 0.799, none-turns tagged 6.7 %; w23 rules 0.418,
-/// combined 0.795, 4.2 %. Blame recall (0.62 and 0.54) is the weakest label.
+/// Writers kept out of the repository until a head was fitted, then
+/// scored: w15 (after the head trained with w12-w18), w23 (after the one
+/// trained with w19-w22) and w27 (after one trained with w24-w26, with the
+/// rules stacked, was fitted). Measured with the shipped head: w15 combined
+/// macro F1 0.849, none-turns tagged 5.3 %; w23 0.828, 4.2 %; w27 0.836,
+/// 6.0 % (the head before stacking: 0.799, 0.795, 0.781). Blame recall
+/// (0.74, 0.56, 0.70) is the weakest label.
 #[test]
 fn learned_layer_on_writers_added_after_the_head() {
-    for file in ["corpus/w15.jsonl", "corpus/w23.jsonl"] {
+    for file in ["corpus/w15.jsonl", "corpus/w23.jsonl", "corpus/w27.jsonl"] {
         let turns = load(&[file]);
         let combined = score_given(&turns, &combined_tags(&turns));
         report(&format!("{file}, combined"), &combined);
         assert!(
-            macro_f1(&combined) >= 0.70,
+            macro_f1(&combined) >= 0.72,
             "{file}: combined {:.3}",
             macro_f1(&combined)
         );
-        assert!(combined.false_positive_rate <= 0.10, "{file}");
+        assert!(combined.false_positive_rate <= 0.08, "{file}");
         for l in &combined.labels {
             assert!(
                 l.recall >= 0.45,
@@ -293,7 +296,8 @@ fn learned_layer_on_writers_added_after_the_head() {
 }
 
 /// test.jsonl: never trained on. Measured: rules macro F1 0.564, combined
-/// 0.846, none-turns tagged 3.8 % (rules 3.8 %).
+/// 0.866, none-turns tagged 6.2 % (5 of 80; the head before stacking 0.846,
+/// 3.8 %; rules 3.8 %).
 #[test]
 fn learned_layer_on_the_unseen_test_set() {
     let turns = load(&["test.jsonl"]);

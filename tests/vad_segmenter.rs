@@ -229,6 +229,29 @@ fn uniform_speech_is_cut_at_the_limit_repeatedly() {
 }
 
 #[test]
+fn near_the_limit_a_short_pause_ends_the_utterance_at_once() {
+    // A 6-frame pause at 9.6 s stays inside the utterance (shorter than min
+    // silence). One at frame 580 (18.6 s, within the last 2 s before the
+    // 20 s limit) ends it as soon as it is 5 frames (160 ms) long: at frame
+    // 584, at the pause plus padding (580 * 512 + 2400 = 299360), not at
+    // the limit (frame 624). What follows starts afresh.
+    check(
+        &[
+            (0.9, 300),
+            (0.0, 6),
+            (0.9, 274),
+            (0.0, 6),
+            (0.9, 100),
+            (0.0, 20),
+        ],
+        "@7 start 0
+         @584 end 0..299360
+         @593 start 299360
+         @701 end 299360..353632",
+    );
+}
+
+#[test]
 fn a_pause_at_the_limit_ends_the_utterance_there() {
     // The pause starts at frame 620 (5 frames before the limit) and is
     // shorter than min silence: at the limit the utterance ends at the

@@ -5,7 +5,8 @@
 //!   other source has been heard up to its end (at most [`MAX_HOLD`]), then
 //!   dropped if it is mostly another source's speech leaking in (see
 //!   [`crate::speakers::crosstalk`]): the words become a turn of the source
-//!   where they are loudest, once.
+//!   where they are loudest, once. Its own speech inside such an utterance
+//!   (a "yes" into the tail of a leak) is kept, trimmed.
 //! - **Speaker changes** (voice-attributed sources, when the change model
 //!   runs): a finished utterance goes to the changes thread
 //!   ([`super::changes_stage`]), which has run the change model on its
@@ -163,11 +164,20 @@ impl Finals {
                     return true;
                 }
             }
-            let utterance = self.held.pop_front().expect("front seen").utterance;
+            let mut utterance = self.held.pop_front().expect("front seen").utterance;
             if let Some(levels) = &self.levels {
-                if levels.is_echo(utterance.source, utterance.start_sample, end) {
-                    counters.crosstalk_dropped.fetch_add(1, Ordering::Relaxed);
-                    continue;
+                let (source, start) = (utterance.source, utterance.start_sample);
+                if levels.is_echo(source, start, end) {
+                    // Mostly someone else's speech: keep only what this
+                    // source said itself, if anything.
+                    let Some((from, to)) = levels.own_speech(source, start, end) else {
+                        counters.crosstalk_dropped.fetch_add(1, Ordering::Relaxed);
+                        continue;
+                    };
+                    utterance.samples =
+                        utterance.samples[(from - start) as usize..(to - start) as usize].to_vec();
+                    utterance.start_sample = from;
+                    counters.crosstalk_trimmed.fetch_add(1, Ordering::Relaxed);
                 }
             }
             if !self.send(utterance, jobs, counters) {

@@ -122,7 +122,9 @@ pub enum PipelineError {
 /// Everything the live pipeline needs to run.
 #[derive(Debug, Clone)]
 pub struct Config {
-    /// Where audio comes from: one entry per source.
+    /// Where audio comes from: one entry per source. A device split into
+    /// channels gains a source for each channel no entry names (attributed
+    /// by voice), so every channel is recorded.
     pub sources: Vec<SourceSpec>,
     /// Meeting title.
     pub title: String,
@@ -200,6 +202,9 @@ pub struct Counters {
     pub speaker_changes: AtomicU64,
     /// Utterances dropped as another source's speech leaking in.
     pub crosstalk_dropped: AtomicU64,
+    /// Utterances mostly of another source's speech, trimmed to the
+    /// source's own words inside them.
+    pub crosstalk_trimmed: AtomicU64,
     /// Final utterances the vad thread has sent (or is waiting to send) and
     /// the asr thread has not taken yet: while nonzero, a partial decode
     /// in progress is cancelled.
@@ -220,6 +225,8 @@ pub struct Summary {
     pub n_speaker_changes: u64,
     /// Utterances dropped as another source's speech leaking in (echo).
     pub n_echoes: u64,
+    /// Utterances mostly of an echo, trimmed to their own speech.
+    pub n_echoes_trimmed: u64,
     /// Why printing events stopped (stdout closed); the recording went on.
     pub output_error: Option<std::io::Error>,
 }
@@ -344,20 +351,21 @@ const TRIM_EVERY: std::time::Duration = std::time::Duration::from_secs(10);
 /// `stops` requests nothing. Whatever ends the run, every stage is joined
 /// and the store closed before this returns.
 pub async fn run(
-    config: Config,
+    mut config: Config,
     store: &Store,
     mut stops: mpsc::Receiver<()>,
     emit: impl FnMut(&Event) -> std::io::Result<()>,
 ) -> Result<Summary, PipelineError> {
     memory::bound_heap_growth();
-    let source_names: Vec<String> = config.sources.iter().map(SourceSpec::name).collect();
     // Load models before creating the meeting, so a bad model leaves nothing behind.
     let model = asr::Model::load(&config.model_path).map_err(PipelineError::Asr)?;
+    // Opening adds the channels of a split device that no source names.
+    let opened = source::open_all(&mut config.sources)?;
+    let source_names: Vec<String> = config.sources.iter().map(SourceSpec::name).collect();
     let vads = (0..source_names.len())
         .map(|_| crate::vad::Vad::load(&config.vad_model_path))
         .collect::<Result<Vec<_>, _>>()
         .map_err(PipelineError::Vad)?;
-    let opened = source::open_all(&config.sources)?;
 
     let writer = store.create_meeting(&NewMeeting {
         title: config.title.clone(),
@@ -525,6 +533,7 @@ pub async fn run(
         n_untranscribed: n_failed + n_stopped,
         n_speaker_changes: counters.speaker_changes.load(Ordering::Relaxed),
         n_echoes: counters.crosstalk_dropped.load(Ordering::Relaxed),
+        n_echoes_trimmed: counters.crosstalk_trimmed.load(Ordering::Relaxed),
         output_error: out.error,
     })
 }

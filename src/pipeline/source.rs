@@ -106,7 +106,11 @@ pub(crate) enum Opened {
 /// A file is decoded on its own thread as its sources consume it (held
 /// audio stays a few seconds, however long the meeting); the channels of
 /// one file share one decode.
-pub(crate) fn open_all(specs: &[SourceSpec]) -> Result<Vec<Opened>, PipelineError> {
+///
+/// A device split into channels ([`SourceSpec::DeviceChannel`]) is recorded
+/// whole: every channel no spec names is added to `specs` as a source of
+/// its own (attributed by voice), so nobody's microphone goes unrecorded.
+pub(crate) fn open_all(specs: &mut Vec<SourceSpec>) -> Result<Vec<Opened>, PipelineError> {
     // Each file once, with the signal each of its sources takes.
     let mut files: Vec<(&PathBuf, Vec<(usize, audio::Signal)>)> = Vec::new();
     for (index, spec) in specs.iter().enumerate() {
@@ -175,7 +179,33 @@ pub(crate) fn open_all(specs: &[SourceSpec]) -> Result<Vec<Opened>, PipelineErro
         };
         opened.push(source);
     }
+    add_unnamed_channels(specs, &mut opened);
     Ok(opened)
+}
+
+/// Adds the channels of split devices that no spec names, as sources at the
+/// end of `specs` that the device's pump feeds too.
+fn add_unnamed_channels(specs: &mut Vec<SourceSpec>, opened: &mut Vec<Opened>) {
+    for at in 0..opened.len() {
+        let Opened::Device { capture, outputs } = &mut opened[at] else {
+            continue;
+        };
+        let SourceSpec::DeviceChannel { name, .. } = &specs[at] else {
+            continue;
+        };
+        let name = name.clone();
+        for channel in 0..usize::from(capture.format().n_channels) {
+            if outputs.iter().all(|(_, c)| *c != Some(channel)) {
+                outputs.push((specs.len(), Some(channel)));
+                specs.push(SourceSpec::DeviceChannel {
+                    name: name.clone(),
+                    channel,
+                });
+            }
+        }
+        let added = specs.len() - opened.len();
+        opened.extend((0..added).map(|_| Opened::Shared));
+    }
 }
 
 fn open_device(name: Option<&str>) -> Result<crate::capture::Capture, PipelineError> {

@@ -13,7 +13,8 @@
 //! (32 ms). An utterance of one source is an echo when most of its energy
 //! sits in frames where another source is louder (that source's level taken
 //! as its loudest within [`LEAK_FRAMES`] frames either side, for the delay of
-//! the leak): the speech belongs to the source where it is loudest.
+//! the leak): the speech belongs to the source where it is loudest. Its
+//! longest stretch of own speech, if any ([`Levels::own_speech`]), is kept.
 
 use std::collections::VecDeque;
 
@@ -23,6 +24,9 @@ pub const FRAME: usize = 512;
 /// 96 ms covers the air between microphones in a room and the playback and
 /// capture buffers between a call's audio and a microphone.
 pub const LEAK_FRAMES: u64 = 3;
+/// The shortest own speech kept from an utterance that is mostly echo
+/// (10 frames, 0.32 s: a "yes").
+pub const MIN_OWN_FRAMES: u64 = 10;
 /// Frames of history kept per source (60 s): more than the longest
 /// utterance (20 s) plus the time one is held for the check.
 const KEEP_FRAMES: usize = 1875;
@@ -94,6 +98,15 @@ impl Levels {
             .map_or(0, |s| s.first + s.frames.len() as u64)
     }
 
+    /// Whether another source than `source` is louder than `level` within
+    /// [`LEAK_FRAMES`] of frame `f`.
+    fn louder_elsewhere(&self, source: usize, f: u64, level: f32) -> bool {
+        self.sources.iter().enumerate().any(|(i, other)| {
+            i != source
+                && (f.saturating_sub(LEAK_FRAMES)..=f + LEAK_FRAMES).any(|g| other.level(g) > level)
+        })
+    }
+
     /// The share (0 to 1) of the energy of `source` between these samples
     /// that sits in frames where another source is louder.
     pub fn echo_share(&self, source: usize, start_sample: u64, end_sample: u64) -> f32 {
@@ -104,13 +117,8 @@ impl Levels {
         let (mut total, mut echo) = (0f64, 0f64);
         for f in first..last {
             let level = own.level(f);
-            let louder_elsewhere = self.sources.iter().enumerate().any(|(i, other)| {
-                i != source
-                    && (f.saturating_sub(LEAK_FRAMES)..=f + LEAK_FRAMES)
-                        .any(|g| other.level(g) > level)
-            });
             total += level as f64;
-            if louder_elsewhere {
+            if self.louder_elsewhere(source, f, level) {
                 echo += level as f64;
             }
         }
@@ -124,6 +132,45 @@ impl Levels {
     /// Whether that stretch of `source` is mostly another source's speech.
     pub fn is_echo(&self, source: usize, start_sample: u64, end_sample: u64) -> bool {
         self.echo_share(source, start_sample, end_sample) > 0.5
+    }
+
+    /// The longest stretch of `source`'s own speech between these samples,
+    /// as (start, end) samples: frames where no other source is louder and
+    /// the level is at least a tenth of the stretch's loudest, gaps of up to
+    /// [`LEAK_FRAMES`] bridged, at least [`MIN_OWN_FRAMES`] long. An
+    /// utterance that is mostly echo keeps this ("yes" said into the tail
+    /// of someone else's leak) instead of being dropped whole.
+    pub fn own_speech(
+        &self,
+        source: usize,
+        start_sample: u64,
+        end_sample: u64,
+    ) -> Option<(u64, u64)> {
+        let own = self.sources.get(source)?;
+        let (first, last) = (start_sample / FRAME as u64, end_sample / FRAME as u64);
+        let loudest = (first..last).map(|f| own.level(f)).fold(0f32, f32::max);
+        let mut best: Option<(u64, u64)> = None;
+        let mut run: Option<(u64, u64)> = None;
+        for f in first..last {
+            let level = own.level(f);
+            if level <= 0.0 || level < 0.1 * loudest || self.louder_elsewhere(source, f, level) {
+                continue;
+            }
+            run = match run {
+                Some((a, b)) if f <= b + LEAK_FRAMES + 1 => Some((a, f + 1)),
+                _ => Some((f, f + 1)),
+            };
+            let (a, b) = run.expect("just set");
+            if best.is_none_or(|(x, y)| b - a > y - x) {
+                best = Some((a, b));
+            }
+        }
+        best.filter(|(a, b)| b - a >= MIN_OWN_FRAMES).map(|(a, b)| {
+            (
+                (a * FRAME as u64).max(start_sample),
+                (b * FRAME as u64).min(end_sample),
+            )
+        })
     }
 }
 
@@ -154,6 +201,41 @@ mod tests {
         assert!(levels.is_echo(1, 4_000, 21_000));
         assert!(!levels.is_echo(0, 4_000, 21_000));
         assert!(levels.echo_share(0, 4_000, 21_000) < 0.05);
+    }
+
+    #[test]
+    fn own_speech_inside_an_echo_is_kept() {
+        // Source 0 speaks 6 s; source 1 hears it 40 ms later at half the
+        // amplitude and, 2.5 s in, says 0.45 s of its own (louder than what
+        // source 0 has then): one utterance of source 1, mostly echo, with
+        // its own words at 2.5-2.95 s.
+        let speech = burst(96_000, 0.3);
+        let mut ch0 = speech.clone();
+        let mut ch1 = vec![0.0; 640];
+        ch1.extend(speech.iter().map(|x| x * 0.5));
+        ch1.truncate(ch0.len());
+        for i in 40_000..47_200 {
+            ch0[i] *= 0.1;
+            ch1[i] = 0.6 * ((i as f32 * 0.21).sin());
+        }
+        let mut levels = Levels::new(2);
+        levels.push(0, &ch0);
+        levels.push(1, &ch1);
+        assert!(levels.is_echo(1, 0, 96_000));
+        let (from, to) = levels.own_speech(1, 0, 96_000).expect("own speech found");
+        assert!(
+            (39_000..=40_500).contains(&from) && (47_000..=48_500).contains(&to),
+            "{from}..{to}"
+        );
+        // A plain leak has none.
+        let mut levels = Levels::new(2);
+        levels.push(0, &speech);
+        let mut leak = vec![0.0; 640];
+        leak.extend(speech.iter().map(|x| x * 0.5));
+        leak.truncate(speech.len());
+        levels.push(1, &leak);
+        assert!(levels.is_echo(1, 0, 96_000));
+        assert_eq!(levels.own_speech(1, 0, 96_000), None);
     }
 
     #[test]

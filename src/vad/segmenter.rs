@@ -34,6 +34,12 @@ pub struct SegmenterConfig {
     /// How far back from the maximum length to look for the quietest frame
     /// to cut at. Capped at half of `max_utterance_ms`.
     pub cut_search_ms: u32,
+    /// Within `cut_search_ms` of the maximum length, a pause this long
+    /// already ends the utterance (there, as a `min_silence_ms` pause
+    /// would): a long monologue is cut at a breath as soon as one comes,
+    /// instead of at its quietest frame once the limit is reached, up to
+    /// `cut_search_ms` later. Capped at `min_silence_ms`.
+    pub cut_pause_ms: u32,
 }
 
 impl Default for SegmenterConfig {
@@ -46,6 +52,7 @@ impl Default for SegmenterConfig {
             speech_pad_ms: 150,
             max_utterance_ms: 20_000,
             cut_search_ms: 2_000,
+            cut_pause_ms: 160,
         }
     }
 }
@@ -86,6 +93,7 @@ pub struct Segmenter {
     pad_samples: u64,
     max_utterance_samples: u64,
     cut_search_frames: usize,
+    cut_pause_frames: u64,
     /// Frames seen so far.
     n_frames: u64,
     /// Hysteresis state: true after a frame at or above the onset until a
@@ -139,6 +147,7 @@ impl Segmenter {
                 .min(min_silence_frames * FRAME_SAMPLES as u64),
             max_utterance_samples,
             cut_search_frames: cut_search_frames as usize,
+            cut_pause_frames: ms_to_frames(config.cut_pause_ms).clamp(1, min_silence_frames),
             n_frames: 0,
             voiced: false,
             silence_start_frame: None,
@@ -237,12 +246,22 @@ impl Segmenter {
             }
         } else if let Some(current) = self.current {
             let silence_start = *self.silence_start_frame.get_or_insert(frame);
-            if frame + 1 - silence_start >= self.min_silence_frames {
+            let silence = frame + 1 - silence_start;
+            // Near the maximum length, a short pause is where to cut.
+            let near_limit = silence_start * FRAME_SAMPLES as u64
+                + self.cut_search_frames as u64 * FRAME_SAMPLES as u64
+                >= current.start_sample + self.max_utterance_samples;
+            if silence >= self.min_silence_frames
+                || (current.confirmed && near_limit && silence >= self.cut_pause_frames)
+            {
                 self.current = None;
                 self.silence_start_frame = None;
                 if current.confirmed {
-                    let end = silence_start * FRAME_SAMPLES as u64 + self.pad_samples;
-                    events.push(self.end(current, end.min(now)));
+                    // Padding never takes it past the maximum length.
+                    let end = (silence_start * FRAME_SAMPLES as u64 + self.pad_samples)
+                        .min(now)
+                        .min(current.start_sample + self.max_utterance_samples);
+                    events.push(self.end(current, end));
                 }
                 return;
             }
