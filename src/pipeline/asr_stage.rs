@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::mpsc;
 
-use super::speakers_stage::SpeakerJob;
+use super::speakers_stage::{SpeakerJob, SpeakerWork};
 use super::vad_stage::Job;
 use super::{round3, AsrOutput, Counters, Untranscribed};
 use crate::asr::agreement::TurnSoFar;
@@ -33,7 +33,7 @@ const MAX_PARTIAL_LAG: Duration = Duration::from_millis(1500);
 /// Where final utterances go for voice attribution.
 pub(crate) struct SpeakerOutlet {
     /// The speakers thread's queue, when voice attribution runs.
-    pub jobs: Option<SyncSender<SpeakerJob>>,
+    pub jobs: Option<SyncSender<SpeakerWork>>,
     /// Per source index, whether its turns are attributed by voice.
     pub voiced: Vec<bool>,
     /// No source is live (files replayed as fast as they decode): nobody
@@ -54,11 +54,12 @@ impl SpeakerOutlet {
         if !self.voiced.get(job.source).copied().unwrap_or(false) {
             return false;
         }
-        let speaker_job = SpeakerJob {
+        let speaker_job = SpeakerWork::Final(SpeakerJob {
             source: job.source,
             utterance: job.utterance,
+            offset: job.offset,
             samples: job.samples.clone(),
-        };
+        });
         if self.no_live_source {
             return jobs.send(speaker_job).is_ok();
         }

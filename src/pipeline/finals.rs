@@ -226,6 +226,7 @@ pub(crate) fn send_pieces(
             source: utterance.source,
             utterance: utterance.number * PIECES + piece as u64,
             start_sample: utterance.start_sample + from as u64,
+            offset: from,
             samples: utterance.samples[from..to].to_vec(),
             arrived: utterance.arrived,
             created: Instant::now(),

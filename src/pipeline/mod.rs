@@ -325,8 +325,9 @@ const STORE_WARNINGS: usize = 16;
 const CHUNK_QUEUE: usize = 64;
 const JOB_QUEUE: usize = 4;
 /// Utterances waiting for the speakers thread; beyond that a turn goes
-/// without a speaker rather than delaying transcription.
-const SPEAKER_QUEUE: usize = 4;
+/// without a speaker rather than delaying transcription. One more place
+/// for speech in progress, of which at most one offer waits.
+const SPEAKER_QUEUE: usize = 4 + 1;
 /// Chunks and finished utterances waiting for the changes thread; a chunk
 /// that finds it full runs when its utterance ends instead.
 const CHANGE_QUEUE: usize = 4;
@@ -668,6 +669,36 @@ fn spawn_stages(
         }
         _ => (None, None),
     };
+    // The speakers thread takes finals from the asr thread and speech in
+    // progress from the vad thread.
+    let (speaker_jobs, speaker_feed, speaker_rx, speakers_thread) = match &config.speakers {
+        Some(speakers) if voiced.iter().any(|v| *v) => {
+            let (job_tx, job_rx) =
+                std::sync::mpsc::sync_channel::<speakers_stage::SpeakerWork>(SPEAKER_QUEUE);
+            let (result_tx, result_rx) = mpsc::channel(SPEAKER_RESULTS);
+            let (embedder, clusterer) = (speakers.embedder.clone(), speakers.clusterer.clone());
+            let speaker_counters = counters.clone();
+            let heard_waiting = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+            let feed = speakers_stage::SpeakerFeed {
+                jobs: job_tx.clone(),
+                voiced: voiced.clone(),
+                heard_waiting: heard_waiting.clone(),
+            };
+            let thread = spawn("speakers", control, move || {
+                speakers_stage::run(
+                    embedder,
+                    clusterer,
+                    job_rx,
+                    heard_waiting,
+                    result_tx,
+                    speaker_counters,
+                );
+                SourceEnd::Finished
+            })?;
+            (Some(job_tx), Some(feed), Some(result_rx), Some(thread))
+        }
+        _ => (None, None, None, None),
+    };
     let (warnings, vad_counters) = (out_tx.clone(), counters.clone());
     stages.push((
         "vad",
@@ -676,6 +707,7 @@ fn spawn_stages(
                 vads,
                 settings,
                 changes,
+                speaker_feed,
                 chunk_rx,
                 job_tx,
                 warnings,
@@ -687,24 +719,9 @@ fn spawn_stages(
     if let Some(thread) = changes_thread {
         stages.push(("changes", thread));
     }
-    let (speaker_jobs, speaker_rx) = match &config.speakers {
-        Some(speakers) if voiced.iter().any(|v| *v) => {
-            let (job_tx, job_rx) =
-                std::sync::mpsc::sync_channel::<speakers_stage::SpeakerJob>(SPEAKER_QUEUE);
-            let (result_tx, result_rx) = mpsc::channel(SPEAKER_RESULTS);
-            let (embedder, clusterer) = (speakers.embedder.clone(), speakers.clusterer.clone());
-            let speaker_counters = counters.clone();
-            stages.push((
-                "speakers",
-                spawn("speakers", control, move || {
-                    speakers_stage::run(embedder, clusterer, job_rx, result_tx, speaker_counters);
-                    SourceEnd::Finished
-                })?,
-            ));
-            (Some(job_tx), Some(result_rx))
-        }
-        _ => (None, None),
-    };
+    if let Some(thread) = speakers_thread {
+        stages.push(("speakers", thread));
+    }
     let (options, asr_counters) = (config.asr.clone(), counters.clone());
     let abandon = control.abandon.clone();
     let speakers = asr_stage::SpeakerOutlet {

@@ -15,9 +15,11 @@ use std::time::Instant;
 use tokio::sync::mpsc;
 
 use super::finals::{ChangeOutlet, Finals, PIECES};
+use super::speakers_stage::{SpeakerFeed, SpeechSoFar};
 use super::{AsrOutput, AudioChunk, Counters};
 use crate::audio::SAMPLE_RATE;
 use crate::speakers::change::{chunk_start, CHUNK_SAMPLES};
+use crate::speakers::embed::{windows_heard, REACH, WINDOW_STEP};
 use crate::vad::{SegmentEvent, Segmenter, SegmenterConfig, Vad, FRAME_SAMPLES};
 
 /// What the vad thread needs besides its channels.
@@ -37,6 +39,9 @@ pub(crate) struct Job {
     pub utterance: u64,
     /// First sample of the utterance, counted from the source's start.
     pub start_sample: u64,
+    /// Where this job's audio starts within the VAD's utterance, in samples
+    /// (0 unless the utterance was cut where the speaker changes).
+    pub offset: usize,
     /// The utterance's audio so far (partial) or in full (final).
     pub samples: Vec<f32>,
     /// When the last of `samples` entered the pipeline.
@@ -64,6 +69,9 @@ struct SourceState {
     /// The next chunk of the utterance in progress to offer to the changes
     /// thread.
     next_chunk: usize,
+    /// The next speaker embedding window of the utterance in progress the
+    /// speakers thread has not been offered.
+    next_window: usize,
     n_utterances: u64,
     /// Frames given to the segmenter: always `end() / FRAME_SAMPLES`.
     frames: u64,
@@ -82,6 +90,7 @@ impl SourceState {
             current: None,
             last_partial: 0,
             next_chunk: 0,
+            next_window: 0,
             n_utterances: 0,
             frames: 0,
             vad_failing: false,
@@ -142,11 +151,14 @@ impl SourceState {
 
 /// Runs until `chunks` closes, then flushes utterances in progress.
 /// Utterances of voice-attributed sources go through `changes` when the
-/// speaker change model runs.
+/// speaker change model runs, and their audio reaches `speakers` while
+/// they are spoken.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn run(
     vads: Vec<Vad>,
     settings: Settings,
     changes: Option<ChangeOutlet>,
+    speakers: Option<SpeakerFeed>,
     chunks: Receiver<AudioChunk>,
     jobs: SyncSender<Job>,
     warnings: mpsc::Sender<AsrOutput>,
@@ -195,6 +207,9 @@ pub(crate) fn run(
             handle(chunk.source, state, event, &mut finals);
         }
         offer_chunks(chunk.source, state, &finals);
+        if let Some(speakers) = &speakers {
+            offer_windows(chunk.source, state, speakers);
+        }
         if !finals.release(&jobs, &counters, false) {
             return;
         }
@@ -206,6 +221,7 @@ pub(crate) fn run(
                     source: chunk.source,
                     utterance: state.n_utterances * PIECES,
                     start_sample: start,
+                    offset: 0,
                     samples: state.slice(start, position),
                     arrived: chunk.arrived,
                     created: Instant::now(),
@@ -257,6 +273,32 @@ fn offer_chunks(source: usize, state: &mut SourceState, finals: &Finals) {
     }
 }
 
+/// Offers the speakers thread the audio of the utterance in progress each
+/// time another embedding window of it has been heard in full, from the
+/// first window not yet offered, so little is left to embed when it ends.
+/// Never waits: speech that finds no room is offered with the next window.
+fn offer_windows(source: usize, state: &mut SourceState, speakers: &SpeakerFeed) {
+    let Some(start) = state.current else { return };
+    if !speakers.voices(source) {
+        return;
+    }
+    let heard = windows_heard((state.end() - start) as usize);
+    if heard <= state.next_window {
+        return;
+    }
+    // A window's first frame reads a little before its start.
+    let offset = (state.next_window * WINDOW_STEP).saturating_sub(REACH);
+    let speech = SpeechSoFar {
+        source,
+        utterance: state.n_utterances,
+        offset,
+        samples: state.slice(start + offset as u64, state.end()),
+    };
+    if speakers.offer(speech) {
+        state.next_window = heard;
+    }
+}
+
 /// Acts on one segmenter event: a finished utterance goes to `finals`.
 fn handle(source: usize, state: &mut SourceState, event: SegmentEvent, finals: &mut Finals) {
     match event {
@@ -264,6 +306,7 @@ fn handle(source: usize, state: &mut SourceState, event: SegmentEvent, finals: &
             state.current = Some(at_sample);
             state.last_partial = at_sample;
             state.next_chunk = 0;
+            state.next_window = 0;
         }
         SegmentEvent::SpeechEnd {
             start_sample,

@@ -100,7 +100,10 @@ pub fn diarize(
                 cuts.push((a + from) as f64 / crate::audio::SAMPLE_RATE as f64);
             }
             let t = Instant::now();
-            let embedding = embedder.embed(&clip[from..to]);
+            // On the utterance's window grid, as the live pipeline embeds
+            // the pieces (with the windows it computed while they were
+            // spoken): the same windows, so the same speakers.
+            let (embedding, _) = embedder.embed_piece(&clip[from..to], from, None);
             embed_s += t.elapsed().as_secs_f64();
             let t = Instant::now();
             online.push(clusterer.assign(pieces.len() as u64, &embedding));

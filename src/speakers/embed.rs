@@ -1,6 +1,8 @@
 //! [`Embedder`]: Resemblyzer's GE2E speaker encoder, run in Rust.
 //!
-//! Features: the utterance is raised (never lowered) to -30 dBFS, cut into
+//! Features: each 1.6 s window is raised (never lowered) to -30 dBFS by its
+//! own level (Resemblyzer measures the whole utterance; a window's own level
+//! lets it be embedded while the utterance is still spoken), cut into
 //! 25 ms frames every 10 ms (periodic Hann window, centred with 200 zeros on
 //! each side, 400-point FFT), and the *power* spectrum goes through 40
 //! Slaney-style mel filters (0-8 kHz, area-normalised). No logarithm: the model
@@ -8,8 +10,16 @@
 //! each through a 3-layer LSTM (hidden 256) from zero state; the last hidden
 //! state of the top layer goes through a linear layer, ReLU and L2
 //! normalisation. The utterance embedding is the L2-normalised mean of the
-//! partials. This matches `resemblyzer==0.1.4`'s `embed_utterance` (checked
-//! against numbers computed once with librosa; see `tests/speakers_embed.rs`).
+//! partials. This matches `resemblyzer==0.1.4`'s `embed_utterance` where no
+//! window is quieter than -30 dBFS (checked against numbers computed once with
+//! librosa; see `tests/speakers.rs`).
+//!
+//! Windows follow the utterance's grid (window `k` starts at `k *`
+//! [`WINDOW_STEP`]), also in a piece of it cut where the speaker changes
+//! ([`window_starts`]), and each depends only on the audio its frames read,
+//! so the live pipeline computes them while the utterance is spoken
+//! ([`Embedder::extend_cache`]) and reuses them when it ends
+//! ([`Embedder::embed_piece`]).
 
 use std::path::Path;
 use std::sync::Arc;
@@ -41,6 +51,14 @@ pub const PARTIAL_STEP: usize = 77;
 const MIN_COVERAGE: f64 = 0.75;
 /// Target level: quieter audio is raised to it, louder audio is left alone.
 const TARGET_DBFS: f64 = -30.0;
+/// Samples between window starts on an utterance's grid (0.77 s).
+pub const WINDOW_STEP: usize = PARTIAL_STEP * HOP;
+/// Samples a window covers (1.6 s).
+pub const WINDOW_LEN: usize = PARTIAL_FRAMES * HOP;
+/// Samples a centred frame reads on each side of its centre.
+pub const REACH: usize = N_FFT / 2;
+/// Samples from a window's start to the end of what its last frame reads.
+pub const WINDOW_REACH: usize = (PARTIAL_FRAMES - 1) * HOP + REACH;
 
 /// Magic at the start of an installed weights file (see [`convert`]).
 pub(crate) const MAGIC: &[u8; 8] = b"BLGE2E01";
@@ -146,6 +164,37 @@ pub struct UtteranceEmbedding {
     pub duration: f64,
 }
 
+/// The windows of one utterance computed so far, by their place on the
+/// utterance's grid (window `k` starts at sample `k * WINDOW_STEP`). Filled
+/// by [`Embedder::extend_cache`] while the utterance is spoken, read by
+/// [`Embedder::embed_piece`] when it (or a piece of it) is done.
+#[derive(Debug, Clone, Default)]
+pub struct WindowCache {
+    /// Grid index to the window's embedding.
+    windows: std::collections::BTreeMap<usize, Vec<f32>>,
+}
+
+impl WindowCache {
+    /// Windows held.
+    pub fn len(&self) -> usize {
+        self.windows.len()
+    }
+
+    /// True when no window is held.
+    pub fn is_empty(&self) -> bool {
+        self.windows.is_empty()
+    }
+}
+
+/// How the windows of an [`Embedder::embed_piece`] call were found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct WindowCount {
+    /// Taken from the cache.
+    pub reused: usize,
+    /// Computed in the call.
+    pub computed: usize,
+}
+
 impl Embedder {
     /// Loads a weights file written by [`convert`] (see [`super::model_path`]).
     pub fn load(path: &Path) -> Result<Embedder, SpeakerError> {
@@ -212,15 +261,51 @@ impl Embedder {
     /// Embeds one utterance of 16 kHz mono samples. Audio shorter than a
     /// partial is zero-padded to one partial (the embedding is then weaker).
     pub fn embed(&self, samples: &[f32]) -> UtteranceEmbedding {
-        let wav = raise_volume(samples);
-        let slices = partial_slices(wav.len());
-        let padded_len = slices.last().map_or(0, |&s| (s + PARTIAL_FRAMES) * HOP);
-        let mut wav = wav;
-        if padded_len >= wav.len() {
-            wav.resize(padded_len, 0.0);
+        self.embed_piece(samples, 0, None).0
+    }
+
+    /// Embeds a piece of an utterance: `samples` are the utterance's
+    /// samples `offset..offset + samples.len()` (the piece between two cuts
+    /// where the speaker changes, or the whole utterance with `offset` 0).
+    /// Its windows follow the utterance's grid ([`window_starts`]), so the
+    /// windows computed while the utterance was spoken (`cache`, filled by
+    /// [`Embedder::extend_cache`]) that lie inside the piece are taken as
+    /// they are and only the rest are computed. The result is the same
+    /// with or without a cache. Partial spans are in seconds from the
+    /// piece's start.
+    pub fn embed_piece(
+        &self,
+        samples: &[f32],
+        offset: usize,
+        cache: Option<&WindowCache>,
+    ) -> (UtteranceEmbedding, WindowCount) {
+        let (from, to) = (offset, offset + samples.len());
+        let starts = window_starts(from, to);
+        let mut embeddings: Vec<Option<Vec<f32>>> = starts
+            .iter()
+            .map(|&start| {
+                let k = grid_index(start)?;
+                // The cached window read the utterance's samples around it;
+                // the piece's own window reads zeros outside the piece.
+                let inside = (start >= from + REACH || from == 0) && start + WINDOW_REACH <= to;
+                cache?.windows.get(&k).filter(|_| inside).cloned()
+            })
+            .collect();
+        let missing: Vec<usize> = (0..starts.len())
+            .filter(|&i| embeddings[i].is_none())
+            .collect();
+        let mel: Vec<[f32; N_MELS]> = missing
+            .iter()
+            .flat_map(|&i| self.window_frames(samples, offset, from, to, starts[i]))
+            .collect();
+        if !missing.is_empty() {
+            let frame_starts: Vec<usize> = (0..missing.len()).map(|j| j * PARTIAL_FRAMES).collect();
+            let computed = self.run_partials(&mel, &frame_starts);
+            for (&i, e) in missing.iter().zip(computed) {
+                embeddings[i] = Some(e);
+            }
         }
-        let mel = self.mel_frames(&wav);
-        let embeddings = self.run_partials(&mel, &slices);
+        let embeddings: Vec<Vec<f32>> = embeddings.into_iter().flatten().collect();
         let mut mean = vec![0.0f32; EMBEDDING_DIM];
         for e in &embeddings {
             for (m, x) in mean.iter_mut().zip(e) {
@@ -229,26 +314,102 @@ impl Embedder {
         }
         normalise(&mut mean);
         let rate = SAMPLE_RATE as f64;
-        UtteranceEmbedding {
+        let count = WindowCount {
+            reused: starts.len() - missing.len(),
+            computed: missing.len(),
+        };
+        let embedding = UtteranceEmbedding {
             duration: samples.len() as f64 / rate,
             embedding: mean,
-            partials: slices
+            partials: starts
                 .iter()
                 .zip(embeddings)
                 .map(|(&s, embedding)| Partial {
-                    start: (s * HOP) as f64 / rate,
-                    end: ((s + PARTIAL_FRAMES) * HOP) as f64 / rate,
+                    start: (s - from) as f64 / rate,
+                    end: (s - from + WINDOW_LEN) as f64 / rate,
                     embedding,
                 })
                 .collect(),
+        };
+        (embedding, count)
+    }
+
+    /// Computes the windows of an utterance still being spoken that the
+    /// audio heard so far holds in full, and keeps them in `cache`:
+    /// `samples` are the utterance's samples `offset..offset +
+    /// samples.len()`. At most `max_new` windows are computed (the rest wait
+    /// for a later call, or for [`Embedder::embed_piece`]). Returns how many
+    /// were computed.
+    pub fn extend_cache(
+        &self,
+        cache: &mut WindowCache,
+        samples: &[f32],
+        offset: usize,
+        max_new: usize,
+    ) -> usize {
+        let to = offset + samples.len();
+        let ks: Vec<usize> = (0..)
+            .take_while(|&k| k * WINDOW_STEP + WINDOW_REACH <= to)
+            .filter(|&k| k * WINDOW_STEP >= offset + REACH || (k == 0 && offset == 0))
+            .filter(|k| !cache.windows.contains_key(k))
+            .take(max_new)
+            .collect();
+        if ks.is_empty() {
+            return 0;
         }
+        let mel: Vec<[f32; N_MELS]> = ks
+            .iter()
+            .flat_map(|&k| self.window_frames(samples, offset, offset, to, k * WINDOW_STEP))
+            .collect();
+        let frame_starts: Vec<usize> = (0..ks.len()).map(|j| j * PARTIAL_FRAMES).collect();
+        for (&k, e) in ks.iter().zip(self.run_partials(&mel, &frame_starts)) {
+            cache.windows.insert(k, e);
+        }
+        ks.len()
+    }
+
+    /// The 160 mel frames of the window starting at utterance sample
+    /// `start`, over the piece `from..to` of the utterance (zeros outside
+    /// it), raised to [`TARGET_DBFS`] by the window's own level
+    /// ([`window_gain`]). `samples` are the utterance's samples from
+    /// `offset` on, covering the piece.
+    fn window_frames(
+        &self,
+        samples: &[f32],
+        offset: usize,
+        from: usize,
+        to: usize,
+        start: usize,
+    ) -> Vec<[f32; N_MELS]> {
+        let at = |i: isize| -> f32 {
+            if i < from as isize || i >= to as isize {
+                return 0.0;
+            }
+            samples[i as usize - offset]
+        };
+        let real_end = (start + WINDOW_LEN).min(to);
+        let real: Vec<f32> = (start..real_end).map(|i| at(i as isize)).collect();
+        let gain = window_gain(&real);
+        let first = start as isize - REACH as isize;
+        let buffer: Vec<f32> = (0..WINDOW_LEN + N_FFT)
+            .map(|t| at(first + t as isize) * gain)
+            .collect();
+        self.frames_of(&buffer, PARTIAL_FRAMES)
     }
 
     /// Mel power frames [n_frames][40] of a (padded) utterance, centred frames.
     pub fn mel_frames(&self, wav: &[f32]) -> Vec<[f32; N_MELS]> {
-        let w = &self.weights;
         let n_frames = 1 + wav.len() / HOP;
         let pad = N_FFT / 2;
+        let mut buffer = vec![0f32; pad + (n_frames - 1) * HOP + N_FFT];
+        buffer[pad..pad + wav.len()].copy_from_slice(wav);
+        self.frames_of(&buffer, n_frames)
+    }
+
+    /// Mel power frames: frame `f` is the windowed FFT of `buffer[f * HOP..
+    /// f * HOP + N_FFT]`.
+    fn frames_of(&self, buffer: &[f32], n_frames: usize) -> Vec<[f32; N_MELS]> {
+        let w = &self.weights;
         let mut planner = RealFftPlanner::<f32>::new();
         let fft = planner.plan_fft_forward(N_FFT);
         let mut input = fft.make_input_vec();
@@ -257,11 +418,9 @@ impl Embedder {
         let mut power = [0f32; N_BINS];
         let mut out = Vec::with_capacity(n_frames);
         for f in 0..n_frames {
-            for (i, x) in input.iter_mut().enumerate() {
-                // Sample index in the zero-padded signal.
-                let j = (f * HOP + i).checked_sub(pad);
-                let s = j.and_then(|j| wav.get(j)).copied().unwrap_or(0.0);
-                *x = s * w.window[i];
+            let frame = &buffer[f * HOP..f * HOP + N_FFT];
+            for ((x, s), h) in input.iter_mut().zip(frame).zip(&w.window) {
+                *x = s * h;
             }
             fft.process_with_scratch(&mut input, &mut spectrum, &mut scratch)
                 .expect("buffers sized by the planner");
@@ -312,7 +471,20 @@ impl Embedder {
             let mut y = vec![0f32; t_len * batch * HIDDEN];
             for t in 0..t_len {
                 g.copy_from_slice(&g_in[t * batch * gates..(t + 1) * batch * gates]);
-                sgemm(&h, batch, HIDDEN, &layer.w_hh, gates, &mut g, 1.0);
+                if batch <= SMALL_BATCH {
+                    // matrixmultiply packs the recurrent weights (1 MB) on
+                    // every call: worth it for a batch, not for the window
+                    // or two computed while an utterance is spoken.
+                    for b in 0..batch {
+                        matvec_add(
+                            &layer.w_hh,
+                            &h[b * HIDDEN..(b + 1) * HIDDEN],
+                            &mut g[b * gates..(b + 1) * gates],
+                        );
+                    }
+                } else {
+                    sgemm(&h, batch, HIDDEN, &layer.w_hh, gates, &mut g, 1.0);
+                }
                 for b in 0..batch {
                     let gb = &g[b * gates..(b + 1) * gates];
                     let hb = &mut h[b * HIDDEN..(b + 1) * HIDDEN];
@@ -373,6 +545,32 @@ fn sgemm(a: &[f32], m: usize, k: usize, w: &[f32], n: usize, out: &mut [f32], be
     }
 }
 
+/// Batches up to this size run the LSTM's recurrent step as matrix-vector
+/// products.
+const SMALL_BATCH: usize = 4;
+
+/// `out += w x` (row-major `w`, `out.len()` rows of `x.len()`), eight
+/// accumulators per row so it vectorises.
+fn matvec_add(w: &[f32], x: &[f32], out: &mut [f32]) {
+    let n = x.len();
+    for (o, row) in out.iter_mut().zip(w.chunks_exact(n)) {
+        let mut acc = [0f32; 8];
+        for (r, v) in row.chunks_exact(8).zip(x.chunks_exact(8)) {
+            for i in 0..8 {
+                acc[i] += r[i] * v[i];
+            }
+        }
+        let tail: f32 = row
+            .chunks_exact(8)
+            .remainder()
+            .iter()
+            .zip(x.chunks_exact(8).remainder())
+            .map(|(a, b)| a * b)
+            .sum();
+        *o += acc.iter().sum::<f32>() + tail;
+    }
+}
+
 fn sigmoid(x: f32) -> f32 {
     1.0 / (1.0 + (-x).exp())
 }
@@ -390,11 +588,15 @@ pub fn cosine(a: &[f32], b: &[f32]) -> f32 {
     a.iter().zip(b).map(|(x, y)| x * y).sum()
 }
 
-/// Raises quiet audio to [`TARGET_DBFS`] (RMS of the int16-scaled signal, as
-/// Resemblyzer measures it); never lowers it.
-fn raise_volume(samples: &[f32]) -> Vec<f32> {
+/// The gain that raises quiet audio to [`TARGET_DBFS`] (RMS of the
+/// int16-scaled signal, as Resemblyzer measures it); never below 1.
+/// Resemblyzer measures the whole utterance; here each window is measured
+/// on its own (its real samples, not the padding), so a window's embedding
+/// depends only on its own audio and can be computed before the utterance
+/// ends, live and offline alike.
+fn window_gain(samples: &[f32]) -> f32 {
     if samples.is_empty() {
-        return Vec::new();
+        return 1.0;
     }
     let mean_square = samples
         .iter()
@@ -406,14 +608,66 @@ fn raise_volume(samples: &[f32]) -> Vec<f32> {
         / samples.len() as f64;
     let rms = mean_square.sqrt();
     if rms == 0.0 {
-        return samples.to_vec();
+        return 1.0;
     }
     let change = TARGET_DBFS - 20.0 * (rms / 32767.0).log10();
     if change <= 0.0 {
-        return samples.to_vec();
+        return 1.0;
     }
-    let gain = 10f64.powf(change / 20.0) as f32;
-    samples.iter().map(|s| s * gain).collect()
+    10f64.powf(change / 20.0) as f32
+}
+
+/// How many windows of an utterance's grid the first `n_samples` of it
+/// hold in full (everything their frames read).
+pub fn windows_heard(n_samples: usize) -> usize {
+    n_samples
+        .checked_sub(WINDOW_REACH)
+        .map_or(0, |rest| rest / WINDOW_STEP + 1)
+}
+
+/// The grid index of a window starting at utterance sample `start`, if it
+/// sits on the grid.
+fn grid_index(start: usize) -> Option<usize> {
+    start
+        .is_multiple_of(WINDOW_STEP)
+        .then_some(start / WINDOW_STEP)
+}
+
+/// Where the windows of the piece `from..to` of an utterance start, in
+/// samples from the utterance's start. The whole utterance (`from` 0)
+/// gets Resemblyzer's partials ([`partial_slices`]). A later piece takes
+/// the windows of the utterance's grid that start inside it: those that
+/// end inside it, then one that runs past its end (zero-padded) if at least
+/// [`MIN_COVERAGE`] of it is audio; a piece too short for any starts its
+/// own grid at its start. So the windows computed while the utterance was
+/// spoken serve its pieces too.
+pub fn window_starts(from: usize, to: usize) -> Vec<usize> {
+    let own_grid = || -> Vec<usize> {
+        partial_slices(to.saturating_sub(from))
+            .into_iter()
+            .map(|s| from + s * HOP)
+            .collect()
+    };
+    if from == 0 {
+        return own_grid();
+    }
+    let mut starts = Vec::new();
+    let mut start = from.div_ceil(WINDOW_STEP) * WINDOW_STEP;
+    while start < to {
+        if start + WINDOW_LEN <= to {
+            starts.push(start);
+        } else {
+            if (to - start) as f64 / WINDOW_LEN as f64 >= MIN_COVERAGE {
+                starts.push(start);
+            }
+            break;
+        }
+        start += WINDOW_STEP;
+    }
+    if starts.is_empty() {
+        return own_grid();
+    }
+    starts
 }
 
 /// First frames of the partials for an utterance of `n_samples` (at least one).
@@ -492,11 +746,129 @@ mod tests {
     #[test]
     fn volume_is_raised_never_lowered() {
         let quiet = vec![0.001f32; 100];
-        let raised = raise_volume(&quiet);
-        let dbfs = 20.0 * (raised[0] as f64).log10();
+        let dbfs = 20.0 * (0.001 * window_gain(&quiet) as f64).log10();
         assert!((dbfs - -30.0).abs() < 0.01, "{dbfs}");
-        let loud = vec![0.5f32; 100];
-        assert_eq!(raise_volume(&loud), loud);
+        assert_eq!(window_gain(&[0.5f32; 100]), 1.0);
+        assert_eq!(window_gain(&[0.0f32; 100]), 1.0);
+    }
+
+    #[test]
+    fn pieces_follow_the_utterance_grid() {
+        // The whole utterance: Resemblyzer's partials.
+        assert_eq!(window_starts(0, 48_000), vec![0, 12_320, 24_640]);
+        // A piece from 1 s to 5 s: the grid windows at 1.54, 2.31 and
+        // 3.08 s end inside it; the one at 3.85 s would cover 72 %, dropped.
+        assert_eq!(window_starts(16_000, 80_000), vec![24_640, 36_960, 49_280]);
+        // Too short for a grid window: its own, padded.
+        assert_eq!(window_starts(13_000, 30_000), vec![13_000]);
+        // Every window starts inside the piece.
+        for from in [1, 5_000, 12_320, 12_321, 30_000] {
+            for len in [8_000, 20_000, 40_000, 100_000] {
+                let starts = window_starts(from, from + len);
+                assert!(!starts.is_empty());
+                assert!(starts.iter().all(|&s| s >= from && s < from + len));
+            }
+        }
+    }
+
+    fn embedder() -> Embedder {
+        let models = crate::config::Paths::resolve(None, None).models;
+        Embedder::load(&crate::speakers::model_path(&models).expect("run scripts/setup.sh"))
+            .unwrap()
+    }
+
+    fn jfk() -> Vec<f32> {
+        crate::audio::read_file(std::path::Path::new(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/samples/jfk.wav"
+        )))
+        .unwrap()
+        .mono
+    }
+
+    fn largest_difference(a: &UtteranceEmbedding, b: &UtteranceEmbedding) -> f32 {
+        assert_eq!(a.partials.len(), b.partials.len());
+        a.partials
+            .iter()
+            .zip(&b.partials)
+            .flat_map(|(x, y)| {
+                assert_eq!((x.start, x.end), (y.start, y.end));
+                x.embedding
+                    .iter()
+                    .zip(&y.embedding)
+                    .map(|(p, q)| (p - q).abs())
+            })
+            .fold(0f32, f32::max)
+    }
+
+    /// The windows computed while an utterance is spoken, offered as the vad
+    /// thread offers them, are the ones the whole utterance and its pieces
+    /// would compute: reused, only the rest computed, the same embedding.
+    #[test]
+    fn windows_computed_while_spoken_are_reused() {
+        let e = embedder();
+        // jfk.wav quietened to -40 dBFS and below, so the gain matters.
+        let speech: Vec<f32> = jfk().iter().map(|s| s * 0.05).collect();
+        let mut cache = WindowCache::default();
+        let mut next = 0;
+        for heard in (4_000..=speech.len()).step_by(4_000) {
+            let complete = windows_heard(heard);
+            if complete > next {
+                let offset = (next * WINDOW_STEP).saturating_sub(REACH);
+                e.extend_cache(&mut cache, &speech[offset..heard], offset, 8);
+                next = complete;
+            }
+        }
+        assert_eq!(cache.len(), windows_heard(speech.len() / 4_000 * 4_000));
+        assert!(cache.len() >= 10, "{} windows", cache.len());
+
+        let (fresh, count) = e.embed_piece(&speech, 0, None);
+        assert_eq!(count.reused, 0);
+        let (cached, count) = e.embed_piece(&speech, 0, Some(&cache));
+        assert!(count.computed <= 2, "{count:?}");
+        assert_eq!(count.reused + count.computed, fresh.partials.len());
+        assert!(largest_difference(&fresh, &cached) < 1e-5);
+        assert!(cosine(&fresh.embedding, &cached.embedding) > 0.99999);
+
+        // Cut at 4.3 s: the first piece reuses the windows before the cut
+        // and computes the one that runs past it (zeros, not the next
+        // speaker); the second takes the grid windows inside it.
+        let cut = 68_800;
+        for (piece, offset) in [(&speech[..cut], 0), (&speech[cut..], cut)] {
+            let (fresh, _) = e.embed_piece(piece, offset, None);
+            let (cached, count) = e.embed_piece(piece, offset, Some(&cache));
+            assert!(count.reused >= 3, "{offset}: {count:?}");
+            assert!(count.computed <= 2, "{offset}: {count:?}");
+            assert!(largest_difference(&fresh, &cached) < 1e-5);
+            // Spans are the piece's own: inside it (the last may be padded).
+            let first = &cached.partials[0];
+            assert!(first.start >= 0.0 && first.start < WINDOW_STEP as f64 / 16_000.0);
+        }
+        // A cached window the piece does not hold in full is not taken.
+        let (_, count) = e.embed_piece(&speech[..cut], 0, Some(&cache));
+        let inside = windows_heard(cut);
+        assert_eq!(count.reused, inside);
+    }
+
+    /// Each window is raised by its own level, so a window does not depend
+    /// on audio outside it.
+    #[test]
+    fn a_window_depends_on_its_own_audio_only() {
+        let e = embedder();
+        let speech = jfk();
+        let quiet: Vec<f32> = speech.iter().map(|s| s * 0.02).collect();
+        let mut mixed = speech[..WINDOW_STEP * 2].to_vec();
+        mixed.extend_from_slice(&quiet[WINDOW_STEP * 2..]);
+        let (a, _) = e.embed_piece(&mixed, 0, None);
+        let (b, _) = e.embed_piece(&quiet, 0, None);
+        // Window 3 (2.31 s on) lies wholly in the quiet part of both.
+        let diff = a.partials[3]
+            .embedding
+            .iter()
+            .zip(&b.partials[3].embedding)
+            .map(|(x, y)| (x - y).abs())
+            .fold(0f32, f32::max);
+        assert!(diff < 1e-5, "{diff}");
     }
 
     #[test]
