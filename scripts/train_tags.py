@@ -58,6 +58,9 @@ PRECISION_FLOOR = float(os.environ.get("TRAIN_FLOOR", "0.0"))
 RULES = os.environ.get("TRAIN_RULES", "stack")
 # Regularisation of that weighing (11 features on the calibration writers).
 STACK_C = float(os.environ.get("TRAIN_STACK_C", "1.0"))
+# Which rules a label's stacking weighs: "own" (its own rule verdict and its
+# own cancelled match) or "all" (every label's, 10 features).
+STACK_RULES = os.environ.get("TRAIN_STACK_RULES", "own")
 
 
 def terms(text):
@@ -134,7 +137,8 @@ def main():
             if stack_rules:
                 # The head's score and the rules' verdicts, weighed on the
                 # calibration writers; linear, so it folds into one head.
-                Z2 = np.column_stack([z, R])
+                used = list(range(10)) if STACK_RULES == "all" else [j, 5 + j]
+                Z2 = np.column_stack([z, R[:, used]])
                 stack = LogisticRegression(C=STACK_C, max_iter=5000).fit(Z2[cal], Y[cal, j])
                 a = float(stack.coef_[0][0])
                 b = float(stack.intercept_[0])
@@ -145,7 +149,9 @@ def main():
                 probabilities[:, j] = np.where(participant, p, 0.0)
                 w = model.coef_[0]
                 n_lex = len(vocabulary)
-                r = [float(v) for v in stack.coef_[0][1:]]
+                r = [0.0] * 10
+                for k, v in zip(used, stack.coef_[0][1:]):
+                    r[k] = float(v)
                 heads.append({
                     "label": label,
                     "embedding": [float(v) * EMBED_SCALE * a for v in w[:384]],
@@ -237,7 +243,9 @@ def main():
     def report(name, predictions, probabilities):
         shown = splits["calibrate"] if os.environ.get("TRAIN_REPORT") == "calibrate" else splits.get("test", []) + splits["calibrate"]
         for f in shown:
-            idx = np.array([i for i, r in enumerate(rows) if r["file"] == f])
+            idx = np.array([i for i, r in enumerate(rows) if r["file"] == f], dtype=int)
+            if idx.size == 0:
+                continue
             cells, f1s = [], []
             for j, label in enumerate(LABELS):
                 y, p = Y[idx, j], predictions[idx, j]
@@ -257,7 +265,7 @@ def main():
         "train_turns": int(len(train)), "calibrate_turns": int(len(cal)),
         "C": C, "min_df": MIN_DF, "precision_floor": PRECISION_FLOOR,
         "embed_scale": EMBED_SCALE, "rule_scale": RULE_SCALE, "prev_scale": PREV_SCALE,
-        "rules": RULES, "stack_c": STACK_C,
+        "rules": RULES, "stack_c": STACK_C, "stack_rules": STACK_RULES,
     }
     if RULES == "feature":
         X_full = hstack([csr_matrix(E * EMBED_SCALE), T, csr_matrix(R * RULE_SCALE),

@@ -203,8 +203,9 @@ fn learned_layer_generalises_to_unseen_writers() {
     let rules = score_tags(&turns, KnownNames::None);
     report("unseen writers, rules", &rules);
     report("unseen writers, combined", &combined);
-    // Measured: rules 0.305, combined 0.732 with the rules stacked on the
-    // calibration writers and w24-w30 (0.709 before, 0.692 before w19-w22,
+    // Measured: rules 0.305, combined 0.740 with each label's own rule
+    // stacked on the calibration writers and w31-w33 (0.732 with every
+    // label's rules stacked, 0.709 before stacking, 0.692 before w19-w22,
     // 0.687 before w12-w18).
     assert!(macro_f1(&rules) < 0.45, "rules {:.3}", macro_f1(&rules));
     assert!(
@@ -213,14 +214,15 @@ fn learned_layer_generalises_to_unseen_writers() {
         macro_f1(&combined)
     );
     assert!(macro_f1(&combined) >= macro_f1(&rules) + 0.25);
-    // Measured: 4.4 % of label-free turns tagged (7.3 % before; rules 5.5 %).
+    // Measured: 3.6 % of label-free turns tagged (4.4 % and 7.3 % before;
+    // rules 5.5 %).
     assert!(
         combined.false_positive_rate <= 0.07,
         "{:.3}",
         combined.false_positive_rate
     );
-    // Measured per label (P / R): blame 0.75/0.41, defensive 0.83/0.64,
-    // counterfactual 0.92/0.62, exec_pressure 0.95/0.90, dismissive 0.92/0.62.
+    // Measured per label (P / R): blame 0.80/0.46, defensive 0.87/0.62,
+    // counterfactual 0.91/0.61, exec_pressure 0.95/0.88, dismissive 0.93/0.62.
     for l in &combined.labels {
         assert!(
             l.precision >= 0.7,
@@ -269,9 +271,9 @@ fn previous_turn_is_context() {
 /// scored: w15 (after the head trained with w12-w18), w23 (after the one
 /// trained with w19-w22) and w27 (after one trained with w24-w26, with the
 /// rules stacked, was fitted). Measured with the shipped head: w15 combined
-/// macro F1 0.849, none-turns tagged 5.3 %; w23 0.828, 4.2 %; w27 0.836,
-/// 6.0 % (the head before stacking: 0.799, 0.795, 0.781). Blame recall
-/// (0.74, 0.56, 0.70) is the weakest label.
+/// macro F1 0.845, none-turns tagged 4.7 %; w23 0.834, 3.0 %; w27 0.825,
+/// 7.2 % (the head before stacking: 0.799, 0.795, 0.781). Blame recall
+/// (0.78, 0.59, 0.72) is the weakest label.
 #[test]
 fn learned_layer_on_writers_added_after_the_head() {
     for file in ["corpus/w15.jsonl", "corpus/w23.jsonl", "corpus/w27.jsonl"] {
@@ -295,8 +297,33 @@ fn learned_layer_on_writers_added_after_the_head() {
     }
 }
 
+/// w34, the least obvious phrasings in settings rarely written about, kept
+/// out of the repository until the head trained with w31-w33 was fitted:
+/// what the tagger cannot do yet. Measured: combined macro F1 0.583 (0.576
+/// with the head before w31-w33), none-turns tagged 5.5 %; blame recall
+/// 0.03 (1 of 38: blame told as a story, a sigh or a question), defensive
+/// 0.34, counterfactual 0.82, exec_pressure 0.76, dismissive 0.61. The
+/// bounds keep what works from getting worse.
+#[test]
+fn learned_layer_on_the_subtlest_writer() {
+    let turns = load(&["corpus/w34.jsonl"]);
+    let combined = score_given(&turns, &combined_tags(&turns));
+    report("corpus/w34.jsonl, combined", &combined);
+    assert!(
+        macro_f1(&combined) >= 0.50,
+        "combined {:.3}",
+        macro_f1(&combined)
+    );
+    assert!(combined.false_positive_rate <= 0.08);
+    for l in &combined.labels {
+        if matches!(l.label.as_str(), "counterfactual" | "exec_pressure") {
+            assert!(l.recall >= 0.65, "{} recall {:.3}", l.label, l.recall);
+        }
+    }
+}
+
 /// test.jsonl: never trained on. Measured: rules macro F1 0.564, combined
-/// 0.866, none-turns tagged 6.2 % (5 of 80; the head before stacking 0.846,
+/// 0.888, none-turns tagged 5.0 % (4 of 80; 0.866 and 6.2 % before w31-w33; the head before stacking 0.846,
 /// 3.8 %; rules 3.8 %).
 #[test]
 fn learned_layer_on_the_unseen_test_set() {
