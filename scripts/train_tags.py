@@ -56,7 +56,8 @@ PRECISION_FLOOR = float(os.environ.get("TRAIN_FLOOR", "0.0"))
 # are elsewhere). "feature": they are features of the head like the others.
 # "none": left out.
 RULES = os.environ.get("TRAIN_RULES", "stack")
-# Regularisation of that weighing (11 features on the calibration writers).
+# Regularisation of that weighing (per label, its head score and 2 or 10 rule
+# features, on the calibration writers).
 STACK_C = float(os.environ.get("TRAIN_STACK_C", "1.0"))
 # Which rules a label's stacking weighs: "own" (its own rule verdict and its
 # own cancelled match) or "all" (every label's, 10 features).
