@@ -145,33 +145,13 @@ def main():
                 b = float(stack.intercept_[0])
                 p = 1 / (1 + np.exp(-(Z2 @ stack.coef_[0] + b)))
                 raw.append(Z2)
-                threshold = choose_threshold(p[cal], Y[cal, j])
-                predictions[:, j] = (p >= threshold) & participant
-                probabilities[:, j] = np.where(participant, p, 0.0)
-                w = model.coef_[0]
-                n_lex = len(vocabulary)
-                r = [0.0] * 10
-                for k, v in zip(used, stack.coef_[0][1:]):
-                    r[k] = float(v)
-                heads.append({
-                    "label": label,
-                    "embedding": [float(v) * EMBED_SCALE * a for v in w[:384]],
-                    "lexical": [float(v) * a for v in w[384:384 + n_lex]],
-                    "rules": r[:5],
-                    "cancelled": r[5:10],
-                    "prev_embedding": [float(v) * PREV_SCALE * a for v in w[-384:]],
-                    "bias": a * float(model.intercept_[0]) + b,
-                    "platt": [1.0, 0.0],
-                    "threshold": threshold,
-                })
-                continue
-            # Calibration: Platt scaling of the head's score, or, with the
-            # fine-tuned encoder's own classifier, a logistic regression on
-            # both scores (stacked on the calibration writers: the encoder
-            # was fitted to the training writers, so only writers it never
-            # saw tell how far to trust it). Both are linear in the features
-            # and fold into one head below.
-            if Z_FT is None:
+            elif Z_FT is None:
+                # Calibration: Platt scaling of the head's score, or, with
+                # the fine-tuned encoder's own classifier, a logistic
+                # regression on both scores (stacked on the calibration
+                # writers: the encoder was fitted to the training writers,
+                # so only writers it never saw tell how far to trust it).
+                # Both are linear in the features and fold into one head.
                 platt = LogisticRegression(C=1e6).fit(z[cal].reshape(-1, 1), Y[cal, j])
                 a, b = float(platt.coef_[0][0]), float(platt.intercept_[0])
                 a_ft = 0.0
@@ -188,6 +168,23 @@ def main():
             predictions[:, j] = (p >= threshold) & participant
             probabilities[:, j] = np.where(participant, p, 0.0)
             w = model.coef_[0]
+            if stack_rules:
+                n_lex = len(vocabulary)
+                r = [0.0] * 10
+                for k, v in zip(used, stack.coef_[0][1:]):
+                    r[k] = float(v)
+                heads.append({
+                    "label": label,
+                    "embedding": [float(v) * EMBED_SCALE * a for v in w[:384]],
+                    "lexical": [float(v) * a for v in w[384:384 + n_lex]],
+                    "rules": r[:5],
+                    "cancelled": r[5:10],
+                    "prev_embedding": [float(v) * PREV_SCALE * a for v in w[-384:]],
+                    "bias": a * float(model.intercept_[0]) + b,
+                    "platt": [1.0, 0.0],
+                    "threshold": threshold,
+                })
+                continue
             n_lex = len(vocabulary) if with_lexical else 0
             if Z_FT is None:
                 # Rust reads the raw embedding: fold the scale into the weights.
