@@ -323,8 +323,8 @@ fn learned_layer_on_the_subtlest_writer() {
 }
 
 /// test.jsonl: never trained on. Measured: rules macro F1 0.564, combined
-/// 0.888, none-turns tagged 5.0 % (4 of 80; 0.866 and 6.2 % before w31-w33; the head before stacking 0.846,
-/// 3.8 %; rules 3.8 %).
+/// 0.888, none-turns tagged 5.0 % (4 of 80; 0.866 and 6.2 % before w31-w33;
+/// the head before stacking 0.846, 3.8 %; rules 3.8 %).
 #[test]
 fn learned_layer_on_the_unseen_test_set() {
     let turns = load(&["test.jsonl"]);
