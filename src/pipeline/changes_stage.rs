@@ -82,6 +82,13 @@ pub(crate) fn run(
             ChangeJob::Finish(utterance) => {
                 let key = (utterance.source, utterance.number);
                 let chunks = early.remove(&key).unwrap_or_default();
+                // Chunks run early sit on the grid of the utterance as the
+                // VAD heard it; one trimmed to its own speech starts later.
+                let chunks = if utterance.offset == 0 {
+                    chunks
+                } else {
+                    EarlyChunks::default()
+                };
                 // An utterance dropped as an echo never finishes here: its
                 // chunks go with the next utterance of its source.
                 early.retain(|&(source, number), _| source != key.0 || number > key.1);

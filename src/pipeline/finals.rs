@@ -56,6 +56,11 @@ pub(crate) struct Utterance {
     pub number: u64,
     /// Its first sample, counted from the source's start.
     pub start_sample: u64,
+    /// Where its audio starts within what the VAD heard as the utterance,
+    /// in samples: 0 unless an echo was trimmed off its start. What was
+    /// computed while it was spoken (change model chunks, speaker
+    /// embedding windows) is placed by this.
+    pub offset: usize,
     /// Its audio.
     pub samples: Vec<f32>,
     /// When its last sample entered the pipeline.
@@ -108,6 +113,7 @@ impl Finals {
                 source,
                 number: utterance,
                 start_sample,
+                offset: 0,
                 samples,
                 arrived,
             },
@@ -177,6 +183,7 @@ impl Finals {
                     utterance.samples =
                         utterance.samples[(from - start) as usize..(to - start) as usize].to_vec();
                     utterance.start_sample = from;
+                    utterance.offset += (from - start) as usize;
                     counters.crosstalk_trimmed.fetch_add(1, Ordering::Relaxed);
                 }
             }
@@ -226,7 +233,7 @@ pub(crate) fn send_pieces(
             source: utterance.source,
             utterance: utterance.number * PIECES + piece as u64,
             start_sample: utterance.start_sample + from as u64,
-            offset: from,
+            offset: utterance.offset + from,
             samples: utterance.samples[from..to].to_vec(),
             arrived: utterance.arrived,
             created: Instant::now(),
@@ -242,4 +249,46 @@ pub(crate) fn send_pieces(
         }
     }
     true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_utterance_trimmed_to_its_own_speech_says_where_it_starts() {
+        // Source 0 speaks 6 s; source 1 hears it 40 ms later at half the
+        // amplitude and, 2.5 s in, says 0.45 s of its own: source 1's
+        // utterance is mostly echo and is trimmed to its own words, whose
+        // place in the utterance the final carries for the work done while
+        // it was spoken.
+        let speech: Vec<f32> = (0..96_000)
+            .map(|i| 0.3 * ((i as f32 * 0.37).sin() + (i as f32 * 0.113).cos()))
+            .collect();
+        let mut ch0 = speech.clone();
+        let mut ch1 = vec![0.0; 640];
+        ch1.extend(speech.iter().map(|x| x * 0.5));
+        ch1.truncate(ch0.len());
+        for i in 40_000..47_200 {
+            ch0[i] *= 0.1;
+            ch1[i] = 0.6 * (i as f32 * 0.21).sin();
+        }
+        let mut finals = Finals::new(2, None);
+        finals.hear(0, &ch0);
+        finals.hear(1, &ch1);
+        // The utterance starts 1 s into the source.
+        finals.finish(1, 7, 16_000, ch1[16_000..].to_vec(), Instant::now());
+        let (tx, rx) = std::sync::mpsc::sync_channel(4);
+        let counters = Counters::default();
+        assert!(finals.release(&tx, &counters, true));
+        let job = rx.try_recv().expect("own speech sent");
+        assert_eq!(counters.crosstalk_trimmed.load(Ordering::Relaxed), 1);
+        assert!(
+            (39_000..=40_500).contains(&job.start_sample),
+            "{}",
+            job.start_sample
+        );
+        assert_eq!(job.offset as u64, job.start_sample - 16_000);
+        assert_eq!(job.utterance, 7 * PIECES);
+    }
 }
