@@ -1,8 +1,8 @@
 //! Counting matching turns per meeting and per tag or speaker, without
 //! loading a document.
 //!
-//! `search --count-by` over the whole archive visits every turn, so what
-//! matters is the cost per turn. Turns arrive from the query in blocks of 64;
+//! `search --count-by` with words or filters visits every matching turn,
+//! often most of the archive, so what matters is the cost per turn. Turns arrive from the query in blocks of 64;
 //! the meeting (and speaker) of a whole block is read from the fast-field
 //! columns in one call each. Tags come from the other side: each segment's
 //! tagged turns (about one in ten) are read once per query from the tags'
@@ -13,17 +13,32 @@
 //! every count is exact, with or without filters.
 //!
 //! Counting the whole archive (no words, no filters: the question a
-//! dashboard asks most) visits almost no turn: the term dictionaries already
-//! hold each meeting's number of turns and each speaker's, so only tagged
-//! turns, the newest meetings' turns and deleted turns are read one by one.
+//! dashboard asks most) reads no turn but those of the meetings it lists
+//! ([`count_archive`]): a tag's or speaker's total is its term's document
+//! frequency, the number of turns is the segments', and only the `limit`
+//! newest meetings' turns are read, through their ids' posting lists, with
+//! their tags or speakers from the columns. The one pass over every meeting
+//! counts the meetings: a merge of the segments' sorted id columns (and
+//! with one segment, not even that). Walking the meeting ids' term
+//! dictionary instead, for each meeting's number of turns, was the largest
+//! cost of the count. Deleted turns, which document frequencies still
+//! count, are read one by one and taken back out, so these counts are
+//! exact too.
+//!
+//! A long list (`limit` over [`MAX_ARCHIVE_LIMIT`]) or speaker names that
+//! differ only in case go through the collector, which for the whole
+//! archive also visits almost no turn: each meeting's number of turns is
+//! its id's document frequency, and only tagged turns (or, by speaker, the
+//! listed meetings' turns) and deleted turns are read one by one.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::StrColumn;
+use tantivy::postings::TermInfo;
 use tantivy::query::Weight;
 use tantivy::schema::{Facet, IndexRecordOption};
-use tantivy::{DocId, DocSet, Score, SegmentOrdinal, SegmentReader, TERMINATED};
+use tantivy::{DocId, DocSet, Score, Searcher, SegmentOrdinal, SegmentReader, Term, TERMINATED};
 
 use super::query::CountBy;
 use super::schema::{names, Fields};
@@ -51,13 +66,19 @@ pub(super) struct CountCollector {
 pub(super) struct Counted {
     /// Tag or speaker → matching turns, over all meetings.
     pub totals: BTreeMap<String, u64>,
-    /// Meeting id → matching turns, for every meeting with any.
+    /// Meeting id → matching turns, for every meeting with any (from
+    /// [`count_archive`]: for the meetings it lists).
     pub turns: HashMap<String, u64>,
     /// Meeting id → (tag or speaker → matching turns), for the `limit`
     /// newest matching meetings of each segment. The newest meetings overall
     /// are among them: in any segment that holds one, fewer than `limit`
     /// meetings are newer.
     pub newest: HashMap<String, BTreeMap<String, u64>>,
+    /// Meetings with matching turns (more than `turns` holds when only the
+    /// newest are listed there).
+    pub n_meetings: usize,
+    /// Matching turns over all meetings.
+    pub total: u64,
 }
 
 /// Where a segment's tag or speaker of a turn comes from.
@@ -242,6 +263,8 @@ impl Collector for CountCollector {
                 }
             }
         }
+        all.n_meetings = all.turns.len();
+        all.total = all.turns.values().sum();
         Ok(all)
     }
 }
@@ -254,32 +277,77 @@ fn tagged_turns(
     fields: Fields,
 ) -> tantivy::Result<(Vec<Vec<DocId>>, Vec<String>)> {
     let inverted = segment.inverted_index(fields.tags)?;
-    let mut terms = inverted.terms().stream()?;
-    let mut docs = Vec::new();
-    let mut tag_names = Vec::new();
-    while terms.advance() {
-        let facet = Facet::from_encoded(terms.key().to_vec())
-            .map_err(|e| tantivy::TantivyError::InvalidArgument(e.to_string()))?;
-        // Tags are one level deep. The index also holds every facet's
-        // ancestors: the root (every tagged turn) and, for a deeper facet,
-        // its parents, which would count twice.
-        if facet.is_root() {
-            continue;
-        }
-        let [label] = facet.to_path()[..] else {
-            continue;
-        };
-        let mut postings =
-            inverted.read_postings_from_terminfo(terms.value(), IndexRecordOption::Basic)?;
-        let mut list = Vec::with_capacity(postings.doc_freq() as usize);
+    let (infos, tag_names) = tag_terms(segment, fields)?;
+    let mut docs = Vec::with_capacity(infos.len());
+    for info in &infos {
+        let mut postings = inverted.read_postings_from_terminfo(info, IndexRecordOption::Basic)?;
+        let mut list = Vec::with_capacity(info.doc_freq as usize);
         while postings.doc() != TERMINATED {
             list.push(postings.doc());
             postings.advance();
         }
-        tag_names.push(label.to_owned());
         docs.push(list);
     }
     Ok((docs, tag_names))
+}
+
+/// The tags of `segment`, from its dictionary of tag facets: where each
+/// one's posting list is (with its number of turns, deleted ones included),
+/// and its name.
+fn tag_terms(
+    segment: &SegmentReader,
+    fields: Fields,
+) -> tantivy::Result<(Vec<TermInfo>, Vec<String>)> {
+    let inverted = segment.inverted_index(fields.tags)?;
+    let mut terms = inverted.terms().stream()?;
+    let mut infos = Vec::new();
+    let mut tag_names = Vec::new();
+    while terms.advance() {
+        if let Some(label) = tag_label(terms.key())? {
+            tag_names.push(label);
+            infos.push(terms.value().clone());
+        }
+    }
+    Ok((infos, tag_names))
+}
+
+/// The tag an encoded facet stands for: its one path segment. Tags are one
+/// level deep; the index also holds every facet's ancestors, the root
+/// (every tagged turn) and, for a deeper facet, its parents, which would
+/// count twice: `None` for those.
+fn tag_label(encoded: &[u8]) -> tantivy::Result<Option<String>> {
+    let facet = Facet::from_encoded(encoded.to_vec())
+        .map_err(|e| tantivy::TantivyError::InvalidArgument(e.to_string()))?;
+    if facet.is_root() {
+        return Ok(None);
+    }
+    Ok(match &facet.to_path()[..] {
+        [label] => Some((*label).to_owned()),
+        _ => None,
+    })
+}
+
+/// The tags' column of `segment` (a turn's tags, by column ordinal) and, per
+/// column ordinal, which of `tag_names` it stands for (`None`: a facet that
+/// is not a tag). `None` when no turn of the segment has a tag.
+fn tag_column(
+    segment: &SegmentReader,
+    tag_names: &[String],
+) -> tantivy::Result<Option<(StrColumn, Vec<Option<usize>>)>> {
+    let Some(column) = segment.fast_fields().str(names::TAGS)? else {
+        return Ok(None);
+    };
+    let ords: Vec<u64> = (0..column.num_terms() as u64).collect();
+    let mut encoded = Vec::with_capacity(ords.len());
+    column
+        .dictionary()
+        .sorted_ords_to_term_cb(&ords, |bytes| encoded.push(bytes.to_vec()))?;
+    let mut to_tag = Vec::with_capacity(encoded.len());
+    for bytes in &encoded {
+        let label = tag_label(bytes)?;
+        to_tag.push(label.and_then(|l| tag_names.iter().position(|n| *n == l)));
+    }
+    Ok(Some((column, to_tag)))
 }
 
 impl SegmentCounts {
@@ -314,30 +382,10 @@ impl SegmentCounts {
         }
         let speakers = match &self.values {
             Values::Speaker(Some(column)) => {
-                // A speaker's total is the document frequency of the
-                // lower-cased name the index keeps, unless two names differ
-                // only in case.
-                let inverted = segment.inverted_index(fields.speaker)?;
-                let mut lower = Vec::with_capacity(self.value_names.len());
-                for name in &self.value_names {
-                    lower.push(name.to_lowercase());
-                }
-                let mut unique = lower.clone();
-                unique.sort();
-                unique.dedup();
-                if unique.len() != lower.len() {
+                let Some(totals) = speaker_totals(segment, fields, &self.value_names)? else {
+                    // Visit the turns instead.
                     return Ok(false);
-                }
-                let mut totals = vec![0; lower.len()];
-                for (v, name) in lower.iter().enumerate() {
-                    let term = tantivy::Term::from_field_text(fields.speaker, name);
-                    // A name the index lower-cased differently is not
-                    // found: visit the turns instead.
-                    let Some(info) = inverted.get_term_info(&term)? else {
-                        return Ok(false);
-                    };
-                    totals[v] = u64::from(info.doc_freq);
-                }
+                };
                 Some((column.clone(), totals))
             }
             _ => None,
@@ -521,4 +569,342 @@ impl SegmentCollector for SegmentCounts {
         }
         counted
     }
+}
+
+/// Most meetings listed (`limit`) for which [`count_archive`] answers: it
+/// looks each listed meeting up in every segment, which outgrows the
+/// collector's one pass over the dictionaries for long lists.
+const MAX_ARCHIVE_LIMIT: usize = 256;
+
+/// Counts every turn of the index (no words, no filters) from what the
+/// index keeps per term and per segment, without a pass over every meeting
+/// id: totals per tag or speaker from their terms' document frequencies,
+/// the number of turns from the segments', and only the `limit` newest
+/// meetings' turns read one by one. Deleted turns, which the dictionaries
+/// still count, are taken back out, so the counts are exact. `None` when it
+/// cannot answer exactly this way (a long `limit`, speaker names that differ
+/// only in case): then the collector counts.
+pub(super) fn count_archive(
+    searcher: &Searcher,
+    by: CountBy,
+    limit: usize,
+    fields: Fields,
+) -> tantivy::Result<Option<Counted>> {
+    if limit > MAX_ARCHIVE_LIMIT {
+        return Ok(None);
+    }
+    let mut segments = Vec::new();
+    for reader in searcher.segment_readers() {
+        if reader.num_docs() == 0 {
+            continue;
+        }
+        match ArchiveSegment::open(reader, by, fields)? {
+            Some(segment) => segments.push(segment),
+            None => return Ok(None),
+        }
+    }
+    let mut counted = Counted {
+        n_meetings: n_live_meetings(&segments)?,
+        total: segments
+            .iter()
+            .map(|s| u64::from(s.reader.num_docs()))
+            .sum(),
+        ..Counted::default()
+    };
+    for segment in &segments {
+        for (name, &n) in segment.value_names.iter().zip(&segment.totals) {
+            if n > 0 {
+                *counted.totals.entry(name.clone()).or_default() += n;
+            }
+        }
+    }
+    // The newest meetings overall are among each segment's newest: in any
+    // segment that holds one, fewer than `limit` meetings are newer.
+    let mut candidates = BTreeSet::new();
+    for segment in &segments {
+        candidates.extend(segment.newest_ids(limit)?);
+    }
+    for id in candidates.into_iter().rev().take(limit) {
+        let term = Term::from_field_text(fields.meeting_id, &id);
+        let mut n_turns = 0;
+        let mut counts = BTreeMap::new();
+        for segment in &segments {
+            n_turns += segment.count_meeting(&term, &mut counts)?;
+        }
+        counted.turns.insert(id.clone(), n_turns);
+        counted.newest.insert(id, counts);
+    }
+    Ok(Some(counted))
+}
+
+/// Where a segment's tag or speaker of a turn comes from, for
+/// [`count_archive`].
+enum ArchiveValues {
+    /// The speaker column (one name per turn).
+    Speaker(StrColumn),
+    /// The tags' column (any number per turn) and, per column ordinal, the
+    /// tag it stands for (`None`: a facet that is not a tag); `None` when no
+    /// turn of the segment has a tag.
+    Tags(Option<(StrColumn, Vec<Option<usize>>)>),
+}
+
+/// One segment, as [`count_archive`] reads it.
+struct ArchiveSegment<'a> {
+    /// The segment.
+    reader: &'a SegmentReader,
+    /// Its meeting id column.
+    meetings: StrColumn,
+    /// Its meeting ids' postings.
+    ids: std::sync::Arc<tantivy::InvertedIndexReader>,
+    /// Meeting ordinals (increasing) whose every turn is deleted.
+    emptied: Vec<u64>,
+    /// Tag or speaker of each turn.
+    values: ArchiveValues,
+    /// Names of the value ordinals.
+    value_names: Vec<String>,
+    /// Value ordinal → live turns.
+    totals: Vec<u64>,
+}
+
+impl<'a> ArchiveSegment<'a> {
+    /// Reads what the segment's dictionaries say, and takes its deleted
+    /// turns back out; `None` when the speaker names do not line up with
+    /// the dictionary (two names that differ only in case).
+    fn open(
+        reader: &'a SegmentReader,
+        by: CountBy,
+        fields: Fields,
+    ) -> tantivy::Result<Option<ArchiveSegment<'a>>> {
+        let fast = reader.fast_fields();
+        let Some(meetings) = fast.str(names::MEETING_ID)? else {
+            return Ok(None);
+        };
+        let (values, value_names, mut totals) = match by {
+            CountBy::Speaker => {
+                let Some(column) = fast.str(names::SPEAKER)? else {
+                    return Ok(None);
+                };
+                let ords: Vec<u64> = (0..column.num_terms() as u64).collect();
+                let mut spoken = Vec::with_capacity(ords.len());
+                column.dictionary().sorted_ords_to_term_cb(&ords, |bytes| {
+                    spoken.push(String::from_utf8_lossy(bytes).into_owned())
+                })?;
+                let Some(totals) = speaker_totals(reader, fields, &spoken)? else {
+                    return Ok(None);
+                };
+                (ArchiveValues::Speaker(column), spoken, totals)
+            }
+            CountBy::Tag => {
+                let (infos, tag_names) = tag_terms(reader, fields)?;
+                let totals = infos.iter().map(|i| u64::from(i.doc_freq)).collect();
+                let column = tag_column(reader, &tag_names)?;
+                if column.is_none() && !infos.is_empty() {
+                    return Ok(None);
+                }
+                (ArchiveValues::Tags(column), tag_names, totals)
+            }
+        };
+        let ids = reader.inverted_index(fields.meeting_id)?;
+        // Deleted turns are still in the term dictionaries: take them out.
+        let mut dead_per_meeting: BTreeMap<u64, u32> = BTreeMap::new();
+        if let Some(alive) = reader.alive_bitset() {
+            let dead: Vec<DocId> = (0..reader.max_doc())
+                .filter(|&d| !alive.is_alive(d))
+                .collect();
+            let mut ords = Vec::with_capacity(tantivy::COLLECT_BLOCK_BUFFER_LEN);
+            for chunk in dead.chunks(tantivy::COLLECT_BLOCK_BUFFER_LEN) {
+                ords.clear();
+                ords.resize(chunk.len(), None);
+                meetings.ords().first_vals(chunk, &mut ords);
+                for meeting in ords.iter().flatten() {
+                    *dead_per_meeting.entry(*meeting).or_default() += 1;
+                }
+                match &values {
+                    ArchiveValues::Speaker(column) => {
+                        ords.clear();
+                        ords.resize(chunk.len(), None);
+                        column.ords().first_vals(chunk, &mut ords);
+                        for value in ords.iter().flatten() {
+                            let n = &mut totals[*value as usize];
+                            *n = n.saturating_sub(1);
+                        }
+                    }
+                    ArchiveValues::Tags(None) => {}
+                    ArchiveValues::Tags(Some((column, to_tag))) => {
+                        for &doc in chunk {
+                            for ord in column.term_ords(doc) {
+                                if let Some(tag) = to_tag[ord as usize] {
+                                    let n = &mut totals[tag];
+                                    *n = n.saturating_sub(1);
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        // A meeting whose deleted turns are all it has here has none left.
+        let mut emptied = Vec::new();
+        let touched: Vec<u64> = dead_per_meeting.keys().copied().collect();
+        let mut id_bytes = Vec::with_capacity(touched.len());
+        meetings
+            .dictionary()
+            .sorted_ords_to_term_cb(&touched, |bytes| id_bytes.push(bytes.to_vec()))?;
+        for (m, bytes) in touched.iter().zip(&id_bytes) {
+            let term = Term::from_field_text(fields.meeting_id, &String::from_utf8_lossy(bytes));
+            let turns = ids.get_term_info(&term)?.map_or(0, |info| info.doc_freq);
+            if dead_per_meeting[m] >= turns {
+                emptied.push(*m);
+            }
+        }
+        Ok(Some(ArchiveSegment {
+            reader,
+            meetings,
+            ids,
+            emptied,
+            values,
+            value_names,
+            totals,
+        }))
+    }
+
+    /// Whether the meeting of ordinal `m` has a live turn here.
+    fn is_live(&self, m: u64) -> bool {
+        self.emptied.binary_search(&m).is_err()
+    }
+
+    /// Ids of the `limit` newest meetings with a live turn here (ids begin
+    /// with the meeting's start time, so the last ordinals are the newest).
+    fn newest_ids(&self, limit: usize) -> tantivy::Result<Vec<String>> {
+        let mut ords: Vec<u64> = (0..self.meetings.num_terms() as u64)
+            .rev()
+            .filter(|&m| self.is_live(m))
+            .take(limit)
+            .collect();
+        ords.reverse();
+        let mut ids = Vec::with_capacity(ords.len());
+        self.meetings
+            .dictionary()
+            .sorted_ords_to_term_cb(&ords, |bytes| {
+                ids.push(String::from_utf8_lossy(bytes).into_owned())
+            })?;
+        Ok(ids)
+    }
+
+    /// Adds the live turns of the meeting with id `term` here to `counts`
+    /// per tag or speaker, and returns how many there are.
+    fn count_meeting(
+        &self,
+        term: &Term,
+        counts: &mut BTreeMap<String, u64>,
+    ) -> tantivy::Result<u64> {
+        let Some(info) = self.ids.get_term_info(term)? else {
+            return Ok(0);
+        };
+        let mut postings = self
+            .ids
+            .read_postings_from_terminfo(&info, IndexRecordOption::Basic)?;
+        let alive = self.reader.alive_bitset();
+        let mut docs = Vec::with_capacity(info.doc_freq as usize);
+        while postings.doc() != TERMINATED {
+            if alive.is_none_or(|bits| bits.is_alive(postings.doc())) {
+                docs.push(postings.doc());
+            }
+            postings.advance();
+        }
+        let mut per_value = vec![0u64; self.value_names.len()];
+        match &self.values {
+            ArchiveValues::Speaker(column) => {
+                let mut values = Vec::with_capacity(tantivy::COLLECT_BLOCK_BUFFER_LEN);
+                for chunk in docs.chunks(tantivy::COLLECT_BLOCK_BUFFER_LEN) {
+                    values.clear();
+                    values.resize(chunk.len(), None);
+                    column.ords().first_vals(chunk, &mut values);
+                    for value in values.iter().flatten() {
+                        per_value[*value as usize] += 1;
+                    }
+                }
+            }
+            ArchiveValues::Tags(None) => {}
+            ArchiveValues::Tags(Some((column, to_tag))) => {
+                for &doc in &docs {
+                    for ord in column.term_ords(doc) {
+                        if let Some(tag) = to_tag[ord as usize] {
+                            per_value[tag] += 1;
+                        }
+                    }
+                }
+            }
+        }
+        for (name, n) in self.value_names.iter().zip(per_value) {
+            if n > 0 {
+                *counts.entry(name.clone()).or_default() += n;
+            }
+        }
+        Ok(docs.len() as u64)
+    }
+}
+
+/// Number of meetings with a live turn in any of `segments`: one pass over
+/// each segment's meeting ids, in order, merged.
+fn n_live_meetings(segments: &[ArchiveSegment]) -> tantivy::Result<usize> {
+    if let [segment] = segments {
+        return Ok(segment.meetings.num_terms() - segment.emptied.len());
+    }
+    let mut streams = Vec::with_capacity(segments.len());
+    for segment in segments {
+        let mut stream = segment.meetings.dictionary().stream()?;
+        let more = stream.advance();
+        streams.push((stream, more));
+    }
+    let mut n = 0;
+    let mut smallest = Vec::new();
+    loop {
+        let Some(first) = streams
+            .iter()
+            .filter(|(_, more)| *more)
+            .map(|(stream, _)| stream.key())
+            .min()
+        else {
+            return Ok(n);
+        };
+        smallest.clear();
+        smallest.extend_from_slice(first);
+        let mut live = false;
+        for ((stream, more), segment) in streams.iter_mut().zip(segments) {
+            if *more && stream.key() == smallest.as_slice() {
+                live |= segment.is_live(stream.term_ord());
+                *more = stream.advance();
+            }
+        }
+        n += usize::from(live);
+    }
+}
+
+/// Per speaker name of `spoken` (the column's names, as spoken), its turns
+/// in `segment`, deleted ones included: the document frequency of the
+/// lower-cased name the index keeps. `None` when two names differ only in
+/// case, or a name is not found as lower-cased here.
+fn speaker_totals(
+    segment: &SegmentReader,
+    fields: Fields,
+    spoken: &[String],
+) -> tantivy::Result<Option<Vec<u64>>> {
+    let inverted = segment.inverted_index(fields.speaker)?;
+    let lower: Vec<String> = spoken.iter().map(|name| name.to_lowercase()).collect();
+    let mut unique = lower.clone();
+    unique.sort();
+    unique.dedup();
+    if unique.len() != lower.len() {
+        return Ok(None);
+    }
+    let mut totals = Vec::with_capacity(lower.len());
+    for name in &lower {
+        let term = Term::from_field_text(fields.speaker, name);
+        let Some(info) = inverted.get_term_info(&term)? else {
+            return Ok(None);
+        };
+        totals.push(u64::from(info.doc_freq));
+    }
+    Ok(Some(totals))
 }

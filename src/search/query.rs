@@ -17,7 +17,7 @@ use tantivy::{
 };
 use time::OffsetDateTime;
 
-use super::count::CountCollector;
+use super::count::{count_archive, CountCollector};
 use super::schema::{names, Fields};
 use super::write::{self, Freshness};
 use super::{index_dir, Result, SearchError, SCHEMA_VERSION};
@@ -300,15 +300,26 @@ impl SearchIndex {
         let trimmed = query.trim();
         let every_turn = (trimmed.is_empty() || trimmed == "*") && filters.is_empty();
         let full = self.with_filters(self.parse(query)?, filters);
-        let collector = CountCollector {
-            by,
-            limit,
-            fields: self.fields,
-            every_turn,
+        let archive = if every_turn {
+            count_archive(&searcher, by, limit, self.fields)
+                .map_err(SearchError::index(&self.dir, "count in"))?
+        } else {
+            None
         };
-        let mut counted = searcher
-            .search(&*full, &collector)
-            .map_err(SearchError::index(&self.dir, "count in"))?;
+        let mut counted = match archive {
+            Some(counted) => counted,
+            None => {
+                let collector = CountCollector {
+                    by,
+                    limit,
+                    fields: self.fields,
+                    every_turn,
+                };
+                searcher
+                    .search(&*full, &collector)
+                    .map_err(SearchError::index(&self.dir, "count in"))?
+            }
+        };
         let mut ids: Vec<&String> = counted.turns.keys().collect();
         ids.sort_by(|a, b| b.cmp(a));
         let mut meetings = Vec::new();
@@ -325,9 +336,9 @@ impl SearchIndex {
         Ok(CountResults {
             by,
             meetings,
-            n_meetings: counted.turns.len(),
+            n_meetings: counted.n_meetings,
             totals: counted.totals,
-            total: counted.turns.values().sum(),
+            total: counted.total,
         })
     }
 

@@ -524,3 +524,217 @@ fn counts_are_exact_across_segments_and_deletions() {
         }
     }
 }
+
+/// Indexes the stored meeting `id` again in two commits (two segments), as
+/// a meeting indexed while it was recorded ends up, keeping the committed
+/// state.
+fn index_in_two_commits(store: &Store, _lock: &IndexLock, id: &str) {
+    let dir = index_dir(store.home());
+    let (index, fields) = write::open(&dir).unwrap();
+    let state = write::IndexState::load(&index);
+    let meeting = store.load(id).unwrap();
+    let mut writer = write::small_writer(&index, &dir).unwrap();
+    writer.delete_term(tantivy::Term::from_field_text(fields.meeting_id, id));
+    let half = meeting.turns.len() / 2;
+    for (i, turn) in meeting.turns.iter().enumerate() {
+        if i == half {
+            state.commit(&mut writer, &dir).unwrap();
+        }
+        writer
+            .add_document(write::document(&fields, &TurnDoc::new(&meeting.info, turn)))
+            .unwrap();
+    }
+    state.commit(&mut writer, &dir).unwrap();
+}
+
+/// Checks every whole-archive count against [`counts_from_hits`], for lists
+/// short enough to be answered from the dictionaries and for lists long
+/// enough to be counted by the collector.
+fn assert_archive_counts_exact(index: &SearchIndex) {
+    for by in [CountBy::Tag, CountBy::Speaker] {
+        let expected = counts_from_hits(index, "", &Filters::default(), by);
+        for limit in [1, 2, 3, 5, 100, 1000] {
+            let counted = index.count("", &Filters::default(), by, limit).unwrap();
+            let mut want = expected.clone();
+            want.meetings.truncate(limit);
+            assert_eq!(counted, want, "{by:?} limit {limit}");
+        }
+    }
+}
+
+#[test]
+fn whole_archive_counts_stay_exact_after_reindexing_and_deletions() {
+    let home = tempfile::tempdir().unwrap();
+    let store = Store::open(home.path()).unwrap();
+    let day = |d: i64| datetime!(2026-11-01 09:00 UTC) + time::Duration::days(d);
+    let review = |m: usize| -> Vec<Line<'static>> {
+        let speakers = ["Priya", "Lena Park", "Marco"];
+        let tags: [&[&str]; 4] = [&["blame"], &[], &["defensive", "blame"], &[]];
+        (0..6 + m)
+            .map(|i| (speakers[(i + m) % 3], "the deploy went wrong", tags[i % 4]))
+            .collect()
+    };
+    let mut ids = Vec::new();
+    for m in 0..6 {
+        ids.push(meeting(
+            &store,
+            &format!("Review {m}"),
+            day(m as i64),
+            &review(m),
+        ));
+    }
+    // Its only tagged turns carry a tag no other meeting has, until they are
+    // tagged again without it.
+    let retagged = meeting(
+        &store,
+        "Retagged",
+        day(6),
+        &[
+            ("Sam", "It was the vendor.", &["scapegoat"]),
+            ("Sam", "Again the vendor.", &["scapegoat", "blame"]),
+            ("Priya", "Let us look at the timeline.", &[]),
+        ],
+    );
+    // Newer than every meeting with a tag: listed first, with no counts.
+    let untagged = meeting(
+        &store,
+        "Untagged",
+        day(8),
+        &[
+            ("Ana", "The pager fired twice.", &[]),
+            ("Ana", "Nobody was on call.", &[]),
+        ],
+    );
+    // The newest meeting, deleted from the store below.
+    let deleted = meeting(
+        &store,
+        "Deleted",
+        day(9),
+        &[("Omar", "Only here.", &["exec_pressure"])],
+    );
+    let held = lock(home.path()).unwrap();
+    rebuild(&store, &held).unwrap();
+
+    // Tagged again: the old turns, deleted from the index, keep the old tags.
+    let mut turns = store.load(&retagged).unwrap().turns;
+    for turn in &mut turns {
+        turn.extra.insert("tags".into(), serde_json::json!([]));
+    }
+    turns[0]
+        .extra
+        .insert("tags".into(), serde_json::json!([{"label": "defensive"}]));
+    store
+        .write_annotations(&store.resolve(&retagged).unwrap(), &turns, &["tags"])
+        .unwrap();
+    // Renamed: the old turns keep the old name.
+    store
+        .rename_speaker(&store.resolve(&ids[4]).unwrap(), "Marco", "Marco Rossi")
+        .unwrap();
+    store.delete(&store.resolve(&deleted).unwrap()).unwrap();
+    assert_eq!(catch_up(&store, &held).unwrap(), 3);
+    // One meeting's live turns in two segments.
+    index_in_two_commits(&store, &held, &ids[5]);
+    drop(held);
+
+    let segments = tantivy::Index::open_in_dir(index_dir(home.path()))
+        .unwrap()
+        .searchable_segment_metas()
+        .unwrap();
+    assert!(segments.len() > 2, "several segments");
+    assert!(
+        segments.iter().any(|s| s.num_deleted_docs() > 0),
+        "some deletions"
+    );
+    let index = SearchIndex::open(home.path()).unwrap().unwrap();
+    assert_archive_counts_exact(&index);
+
+    let tags = index
+        .count("", &Filters::default(), CountBy::Tag, 3)
+        .unwrap();
+    assert_eq!(tags.n_meetings, 8, "the deleted meeting is not counted");
+    assert!(!tags.totals.contains_key("scapegoat"), "{:?}", tags.totals);
+    assert!(
+        !tags.totals.contains_key("exec_pressure"),
+        "{:?}",
+        tags.totals
+    );
+    assert_eq!(tags.meetings[0].meeting_id, untagged);
+    assert_eq!(tags.meetings[0].n_turns, 2);
+    assert!(tags.meetings[0].counts.is_empty());
+    assert_eq!(tags.meetings[1].meeting_id, retagged);
+    assert_eq!(
+        tags.meetings[1].counts,
+        BTreeMap::from([("defensive".to_owned(), 1)])
+    );
+    assert_eq!(tags.total, store_turns(&store));
+    let speakers = index
+        .count("", &Filters::default(), CountBy::Speaker, 10)
+        .unwrap();
+    assert!(!speakers.totals.contains_key("Omar"));
+    let renamed = speakers
+        .meetings
+        .iter()
+        .find(|m| m.meeting_id == ids[4])
+        .unwrap();
+    assert!(
+        !renamed.counts.contains_key("Marco"),
+        "{:?}",
+        renamed.counts
+    );
+    assert!(renamed.counts["Marco Rossi"] > 0);
+
+    // Two names that differ only in case, in one segment: still exact.
+    meeting(
+        &store,
+        "Lower case",
+        day(10),
+        &[
+            ("priya", "the deploy again", &["blame"]),
+            ("Priya", "yes", &[]),
+        ],
+    );
+    let held = lock(home.path()).unwrap();
+    catch_up(&store, &held).unwrap();
+    drop(held);
+    assert_archive_counts_exact(&SearchIndex::open(home.path()).unwrap().unwrap());
+}
+
+#[test]
+fn whole_archive_counts_of_a_fresh_index() {
+    // One rebuild, no deletions; and an index with no tag at all.
+    let (home, ..) = archive();
+    let index = SearchIndex::open(home.path()).unwrap().unwrap();
+    assert_archive_counts_exact(&index);
+    let plain = tempfile::tempdir().unwrap();
+    let plain_store = Store::open(plain.path()).unwrap();
+    for d in 0..3 {
+        meeting(
+            &plain_store,
+            "Plain",
+            datetime!(2026-11-01 09:00 UTC) + time::Duration::days(d),
+            &[
+                ("Priya", "nothing tagged", &[]),
+                ("Sam", "still nothing", &[]),
+            ],
+        );
+    }
+    rebuild(&plain_store, &lock(plain.path()).unwrap()).unwrap();
+    let index = SearchIndex::open(plain.path()).unwrap().unwrap();
+    assert_archive_counts_exact(&index);
+    let counts = index
+        .count("", &Filters::default(), CountBy::Tag, 2)
+        .unwrap();
+    assert_eq!((counts.n_meetings, counts.total), (3, 6));
+    assert!(counts.totals.is_empty());
+    assert_eq!(counts.meetings.len(), 2);
+}
+
+/// Turns in the store, over every meeting.
+fn store_turns(store: &Store) -> u64 {
+    store
+        .meeting_ids()
+        .unwrap()
+        .iter()
+        .map(|id| store.load(id.as_str()).unwrap().turns.len() as u64)
+        .sum()
+}
