@@ -1,25 +1,27 @@
 """Fine-tune the sentence encoder for the tagger (development tool; blameless never runs Python).
 
-An experiment, measured and not shipped (docs/tagging.md, "Fine-tuning the
-encoder"): the shipped tagger reads the base encoder. To repeat it, in a venv
-with numpy==2.4.6 scipy==1.17.1 scikit-learn==1.9.1 torch==2.15.0
-safetensors==0.8.0 tokenizers==0.23.3:
+The shipped tagger reads the encoder with these adapters merged
+(src/encoder/adapters.safetensors; docs/tagging.md, "Fine-tuning the
+encoder", says how it was chosen). scripts/train-tags.sh runs this script in
+a venv with numpy==2.4.6 scipy==1.17.1 scikit-learn==1.9.1 torch==2.15.0
+safetensors==0.8.0 tokenizers==0.23.3; by hand:
 
     blameless train features --data data/tags > features.jsonl
-    python scripts/finetune_encoder.py data/tags MODELS/minilm lora.safetensors \
-        classifier.json --embed embeddings.npz
-    TRAIN_REPORT=calibrate TRAIN_EMBEDDINGS=embeddings.npz python scripts/train_tags.py \
-        features.jsonl data/tags/splits.json head.json head-embedding.json [classifier.json]
+    python scripts/finetune_encoder.py data/tags MODELS/minilm adapters.safetensors
+        classifier.json --embed embeddings.npz    (one line)
+    TRAIN_EMBEDDINGS=embeddings.npz python scripts/train_tags.py features.jsonl
+        data/tags/splits.json head.json head-embedding.json classifier.json    (one line)
 
-(write the heads outside src/; without TRAIN_EMBEDDINGS the same command gives
-the base encoder's figures).
+(TRAIN_REPORT=calibrate prints the calibration writers' figures only; without
+TRAIN_EMBEDDINGS and the classifier the same command gives the base
+encoder's).
 
 Low-rank adapters (LoRA) on the query and value projections of every layer of
 all-MiniLM-L6-v2, trained with a per-label classification head on the
 training writers' turns (data/tags/splits.json `train`), so the embedding
 learns stance (who is blamed, who deflects) and not only topic. Only the
 adapters are written, small enough to commit (300 KB); merged into the base
-weights when the encoder is loaded they would cost nothing per turn.
+weights when the encoder is loaded they cost nothing per turn.
 
 Reads the labelled files of data/tags/ that splits.json names; trains on the
 `train` files only (the calibration and test turns are only embedded, with
@@ -31,9 +33,11 @@ usage: finetune_encoder.py DATA_DIR MINILM_DIR OUT.safetensors CLASSIFIER.json
        [--embed OUT_EMBEDDINGS.npz]   (also write every turn's new embedding)
 
 CLASSIFIER.json gets the per-label classification head trained with the
-adapters (weights on the unit embedding, bias), which scripts/train_tags.py
-stacks with its own head.
+adapters (weights on the unit embedding, bias) and the adapters' SHA-256,
+which scripts/train_tags.py stacks with its own head and records in the
+head's provenance (the encoder's tests check the two belong together).
 """
+import hashlib
 import json
 import math
 import os
@@ -204,8 +208,9 @@ def main():
     save_file(deltas, out_path, metadata={"about": json.dumps({
         "base": "all-MiniLM-L6-v2", "rank": RANK, "alpha": ALPHA, "epochs": EPOCHS,
         "lr": LR, "seed": SEED, "train": splits["train"]}, sort_keys=True)})
+    adapters_sha256 = hashlib.sha256(open(out_path, "rb").read()).hexdigest()
     with open(classifier_path, "w") as f:
-        json.dump({"labels": LABELS,
+        json.dump({"labels": LABELS, "adapters_sha256": adapters_sha256,
                    "weights": (head.weight * scale).detach().double().numpy().tolist(),
                    "bias": head.bias.detach().double().numpy().tolist()}, f)
         f.write("\n")

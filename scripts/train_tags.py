@@ -11,9 +11,10 @@ Prints scores on the test files. Deterministic.
 
 usage: train_tags.py FEATURES.jsonl SPLITS.json HEAD.json HEAD_EMBEDDING.json [CLASSIFIER.json]
 
-For experiments (scripts/finetune_encoder.py): TRAIN_EMBEDDINGS=FILE.npz reads
-the embeddings from another encoder; CLASSIFIER.json, that encoder's own
-classifier, is stacked with the head on the calibration writers;
+With the fine-tuned encoder (scripts/finetune_encoder.py, as
+scripts/train-tags.sh runs it): TRAIN_EMBEDDINGS=FILE.npz reads the
+embeddings it made; CLASSIFIER.json, its own classifier, is stacked with the
+head and the rules on the calibration writers;
 TRAIN_REPORT=calibrate prints the calibration writers only (never the test
 files), also crossed (calibrated on one writer, scored on the other).
 """
@@ -138,10 +139,14 @@ def main():
             if stack_rules:
                 # The head's score and the rules' verdicts, weighed on the
                 # calibration writers; linear, so it folds into one head.
+                # With the fine-tuned encoder's classifier, its score is
+                # weighed there too.
                 used = list(range(10)) if STACK_RULES == "all" else [j, 5 + j]
-                Z2 = np.column_stack([z, R[:, used]])
+                ft = [Z_FT[:, j]] if Z_FT is not None else []
+                Z2 = np.column_stack([z, *ft, R[:, used]])
                 stack = LogisticRegression(C=STACK_C, max_iter=5000).fit(Z2[cal], Y[cal, j])
                 a = float(stack.coef_[0][0])
+                a_ft = float(stack.coef_[0][1]) if ft else 0.0
                 b = float(stack.intercept_[0])
                 p = 1 / (1 + np.exp(-(Z2 @ stack.coef_[0] + b)))
                 raw.append(Z2)
@@ -171,16 +176,17 @@ def main():
             if stack_rules:
                 n_lex = len(vocabulary)
                 r = [0.0] * 10
-                for k, v in zip(used, stack.coef_[0][1:]):
+                for k, v in zip(used, stack.coef_[0][1 + len(ft):]):
                     r[k] = float(v)
+                ft_w = FT["weights"][j] if ft else [0.0] * 384
                 heads.append({
                     "label": label,
-                    "embedding": [float(v) * EMBED_SCALE * a for v in w[:384]],
+                    "embedding": [float(v) * EMBED_SCALE * a + a_ft * float(u) for v, u in zip(w[:384], ft_w)],
                     "lexical": [float(v) * a for v in w[384:384 + n_lex]],
                     "rules": r[:5],
                     "cancelled": r[5:10],
                     "prev_embedding": [float(v) * PREV_SCALE * a for v in w[-384:]],
-                    "bias": a * float(model.intercept_[0]) + b,
+                    "bias": a * float(model.intercept_[0]) + (a_ft * FT["bias"][j] if ft else 0.0) + b,
                     "platt": [1.0, 0.0],
                     "threshold": threshold,
                 })
@@ -265,6 +271,9 @@ def main():
         "embed_scale": EMBED_SCALE, "rule_scale": RULE_SCALE, "prev_scale": PREV_SCALE,
         "rules": RULES, "stack_c": STACK_C, "stack_rules": STACK_RULES,
     }
+    if FT:
+        # The adapters the embeddings came from: the encoder must load these.
+        provenance["encoder_adapters_sha256"] = FT["adapters_sha256"]
     if RULES == "feature":
         X_full = hstack([csr_matrix(E * EMBED_SCALE), T, csr_matrix(R * RULE_SCALE),
                          csr_matrix(P * PREV_SCALE)]).tocsr()

@@ -1,7 +1,9 @@
 //! The sentence encoder (all-MiniLM-L6-v2 in plain Rust) against reference
 //! numbers computed once with the Hugging Face tokenizers library and an
 //! independent float64 numpy forward pass of the same weights (a
-//! development tool, not shipped). The model must be installed
+//! development tool, not shipped), and, with the tagger's adapters merged,
+//! against the torch forward pass of scripts/finetune_encoder.py with the
+//! same adapters. The model must be installed
 //! (`blameless models fetch minilm`; scripts/test.sh does).
 
 mod common;
@@ -42,9 +44,51 @@ const REFERENCE: [(&str, &[u32], [f32; 8]); 3] = [
 /// Reference cosines between the three embeddings: (0,1), (0,2), (1,2).
 const REFERENCE_COSINES: [f32; 3] = [0.095414, 0.124047, 0.001657];
 
+/// The first 8 dimensions of the reference embeddings of [`REFERENCE`]'s
+/// texts with the tagger's adapters (src/encoder/adapters.safetensors), and
+/// their cosines: (0,1), (0,2), (1,2). Fine-tuned for stance, the adapted
+/// encoder puts unrelated turns closer together than the base model does.
+const REFERENCE_ADAPTED: [[f32; 8]; 3] = [
+    [
+        -0.106171, 0.004885, -0.099492, -0.013165, 0.054098, 0.011894, 0.053786, -0.0047,
+    ],
+    [
+        -0.118196, 0.060601, -0.042225, -0.06741, 0.078761, -0.02013, -0.034624, -0.016705,
+    ],
+    [
+        -0.063914, -0.061368, -0.042882, -0.062355, 0.069037, 0.034869, 0.053866, -0.029069,
+    ],
+];
+const REFERENCE_ADAPTED_COSINES: [f32; 3] = [0.397693, 0.374792, 0.489256];
+
 fn encoder() -> Encoder {
     Encoder::load(&models_dir())
         .expect("the sentence encoder must be installed: run `blameless models fetch minilm`")
+}
+
+/// Checks the embeddings of [`REFERENCE`]'s texts against reference heads
+/// and cosines.
+fn assert_matches_reference(encoder: &Encoder, heads: &[[f32; 8]; 3], cosines: [f32; 3]) {
+    let embeddings: Vec<Vec<f32>> = REFERENCE.iter().map(|(t, _, _)| encoder.embed(t)).collect();
+    for (((text, _, _), head), e) in REFERENCE.iter().zip(heads).zip(&embeddings) {
+        assert_eq!(e.len(), encoder::DIMENSIONS);
+        let norm: f32 = e.iter().map(|v| v * v).sum::<f32>().sqrt();
+        assert!((norm - 1.0).abs() < 1e-5, "{text}: norm {norm}");
+        for (i, (got, want)) in e.iter().zip(head).enumerate() {
+            // Measured: within 1e-6 (f32 against float64 numpy, and against
+            // float32 torch with the adapters).
+            assert!(
+                (got - want).abs() < 2e-5,
+                "{text}: dim {i}: {got} vs {want}"
+            );
+        }
+    }
+    let dot = |a: &[f32], b: &[f32]| a.iter().zip(b).map(|(x, y)| x * y).sum::<f32>();
+    let pairs = [(0, 1), (0, 2), (1, 2)];
+    for ((i, j), want) in pairs.into_iter().zip(cosines) {
+        let got = dot(&embeddings[i], &embeddings[j]);
+        assert!((got - want).abs() < 2e-5, "cosine {i},{j}: {got} vs {want}");
+    }
 }
 
 #[test]
@@ -59,26 +103,14 @@ fn tokenizer_matches_the_reference_ids() {
 
 #[test]
 fn embeddings_match_the_reference_forward_pass() {
-    let encoder = encoder();
-    let embeddings: Vec<Vec<f32>> = REFERENCE.iter().map(|(t, _, _)| encoder.embed(t)).collect();
-    for ((text, _, head), e) in REFERENCE.iter().zip(&embeddings) {
-        assert_eq!(e.len(), encoder::DIMENSIONS);
-        let norm: f32 = e.iter().map(|v| v * v).sum::<f32>().sqrt();
-        assert!((norm - 1.0).abs() < 1e-5, "{text}: norm {norm}");
-        for (i, (got, want)) in e.iter().zip(head).enumerate() {
-            // Measured: within 1e-6 (f32 against float64).
-            assert!(
-                (got - want).abs() < 2e-5,
-                "{text}: dim {i}: {got} vs {want}"
-            );
-        }
-    }
-    let dot = |a: &[f32], b: &[f32]| a.iter().zip(b).map(|(x, y)| x * y).sum::<f32>();
-    let pairs = [(0, 1), (0, 2), (1, 2)];
-    for ((i, j), want) in pairs.into_iter().zip(REFERENCE_COSINES) {
-        let got = dot(&embeddings[i], &embeddings[j]);
-        assert!((got - want).abs() < 2e-5, "cosine {i},{j}: {got} vs {want}");
-    }
+    let base = Encoder::load_base(&models_dir()).expect("the sentence encoder must be installed");
+    let heads = REFERENCE.map(|(_, _, head)| head);
+    assert_matches_reference(&base, &heads, REFERENCE_COSINES);
+}
+
+#[test]
+fn adapted_embeddings_match_the_reference_forward_pass() {
+    assert_matches_reference(&encoder(), &REFERENCE_ADAPTED, REFERENCE_ADAPTED_COSINES);
 }
 
 #[test]

