@@ -266,6 +266,7 @@ fn generate(store: &Store, args: &Args) -> u64 {
             sources: vec![],
             status: MeetingStatus::Complete,
             interruption: None,
+            facilitator: None,
         };
         fs::write(
             dir.join("meeting.json"),

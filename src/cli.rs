@@ -86,6 +86,7 @@ pub enum Command {
         format: ActionsFormat,
         /// The facilitator's name: their requests and read-back are read as
         /// such (turns imported with role "facilitator" are known anyway).
+        /// Default: the one the meeting was recorded or imported with.
         #[arg(long, value_name = "NAME")]
         facilitator: Option<String>,
     },
@@ -204,7 +205,8 @@ pub enum SpeakersCommand {
         /// The new name.
         to: String,
         /// The facilitator's name: if it is the new name, the speaker's
-        /// turns are left untagged, as live.
+        /// turns are left untagged, as live. Default: the one the meeting
+        /// was recorded or imported with.
         #[arg(long, value_name = "NAME")]
         facilitator: Option<String>,
         /// Tag again with the phrase rules alone, without the learned layer.
@@ -457,6 +459,7 @@ pub struct ImportArgs {
     pub asr: AsrArgs,
 
     /// Name of the facilitator (a speaker name): their turns are not tagged.
+    /// Kept with the meeting for a later `analyze` or `actions`.
     #[arg(long, value_name = "NAME")]
     pub facilitator: Option<String>,
     /// Tag with the phrase rules alone, without the learned layer.
@@ -958,7 +961,9 @@ pub enum EvalCommand {
 pub struct NudgeArgs {
     /// Name of the facilitator, a person (never a device or source name):
     /// their turns are never tagged or nudged. Live turns carry a speaker
-    /// only once speaker attribution names them.
+    /// only once speaker attribution names them. Kept with a recorded
+    /// meeting, so a later `analyze MEETING` or `actions` knows it; given
+    /// to those, it replaces the kept one.
     #[arg(long, value_name = "NAME")]
     pub facilitator: Option<String>,
 

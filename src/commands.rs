@@ -1390,6 +1390,7 @@ fn import(paths: &Paths, ui: &Ui, args: &cli::ImportArgs) -> Result<ExitCode> {
         }),
         title: args.title.clone(),
         started_at: args.date.map(cli::DateArg::start),
+        facilitator: args.facilitator.clone(),
         model: args.asr.model.clone(),
     };
     let label = args.file.display().to_string();

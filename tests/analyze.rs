@@ -141,6 +141,7 @@ fn tags_a_stored_meeting_and_lists_its_action_items() {
             model: "tiny.en".into(),
             sources: vec!["mic".into()],
             started_at: time::OffsetDateTime::now_utc(),
+            facilitator: None,
         })
         .unwrap();
     let texts = [
@@ -218,4 +219,51 @@ fn tags_a_stored_meeting_and_lists_its_action_items() {
         markdown.contains("1 item(s) still need an owner or a deadline"),
         "{markdown}"
     );
+}
+
+/// The facilitator named at import (or recording) is kept with the meeting:
+/// a later `analyze` reads their turns as the facilitator's without being
+/// told again, and `meetings show` says who it was.
+#[test]
+fn a_stored_meeting_remembers_its_facilitator() {
+    let b = Blameless::new();
+    let file = b.home.path().join("turns.jsonl");
+    // The facilitator repeats what she heard, to move past it: from anyone
+    // else, the same words are blame.
+    std::fs::write(
+        &file,
+        r#"{"speaker": "Maya", "text": "Honestly, Dan pushed the config without review. That's on him, is what I heard. Let's talk about the review step."}
+{"speaker": "Dan", "text": "The review step was skipped because the pipeline allowed it."}
+"#,
+    )
+    .unwrap();
+    // "imported FILE as meeting ID: ..."
+    let import = |facilitator: Option<&str>| -> String {
+        let mut args = vec!["import", file.to_str().unwrap()];
+        args.extend(
+            facilitator
+                .map(|f| ["--facilitator", f])
+                .into_iter()
+                .flatten(),
+        );
+        let out = ok(b.run(&args));
+        let (_, rest) = out.split_once(" as meeting ").expect("the meeting's id");
+        rest.split(':').next().unwrap().to_string()
+    };
+    let first_turn_tags = |id: &str| -> serde_json::Value {
+        let out = lines(&ok(b.run(&["analyze", id, "--format", "jsonl"])));
+        out[0]["tags"].clone()
+    };
+
+    let named = import(Some("Maya"));
+    let shown: serde_json::Value =
+        serde_json::from_str(&ok(b.run(&["meetings", "show", &named, "--format", "json"])))
+            .unwrap();
+    assert_eq!(shown["meeting"]["facilitator"], "Maya", "{shown}");
+    assert_eq!(first_turn_tags(&named), serde_json::json!([]));
+
+    // The same turns without a facilitator: the words are read as a
+    // participant's.
+    let unnamed = import(None);
+    assert_eq!(first_turn_tags(&unnamed)[0]["label"], "blame");
 }

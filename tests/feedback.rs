@@ -34,6 +34,7 @@ fn imported(title: &str, date: &str) -> (Blameless, String) {
             model: "tiny.en".into(),
             sources: vec![],
             started_at,
+            facilitator: None,
         })
         .unwrap();
     for (i, line) in MEETING_JSONL.lines().enumerate() {

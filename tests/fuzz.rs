@@ -945,6 +945,7 @@ fn stored_meeting_files() {
             model: "tiny.en".into(),
             sources: vec!["default".into()],
             started_at: time::macros::datetime!(2026-11-20 14:00 UTC),
+            facilitator: None,
         })
         .expect("create");
     writer.append_audio(0, &[0.1; 1600]).expect("audio");
@@ -1134,6 +1135,7 @@ fn search_queries() {
         title: Some("Checkout outage".into()),
         started_at: Some(time::macros::datetime!(2026-11-20 14:00 UTC)),
         model: String::new(),
+        facilitator: None,
     };
     import::import_file(&store, &transcript, &options, &mut |_| Ok(vec![]), &|_| {})
         .expect("import");

@@ -395,6 +395,7 @@ fn the_live_stream_follows_a_meeting_written_by_another_process() {
             model: "tiny.en".into(),
             sources: vec!["mic".into()],
             started_at: time::OffsetDateTime::now_utc(),
+            facilitator: None,
         })
         .unwrap();
     let dir: PathBuf = writer.dir().to_owned();

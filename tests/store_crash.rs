@@ -46,6 +46,7 @@ fn crash_child(home: &Path) -> ! {
             model: "tiny.en".into(),
             sources: vec!["mic".into()],
             started_at: time::OffsetDateTime::now_utc(),
+            facilitator: None,
         })
         .unwrap();
     let stdout = std::io::stdout();

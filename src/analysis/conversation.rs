@@ -1127,6 +1127,8 @@ pub fn meeting_actions(
     meeting: &crate::store::Meeting,
     facilitator: Option<&str>,
 ) -> Vec<ActionItem> {
+    // Given now, else as the meeting was recorded or imported.
+    let facilitator = facilitator.or(meeting.info.facilitator.as_deref());
     let speakers = meeting.turns.iter().map(|t| t.speaker.as_deref());
     let names: Vec<String> = speakers
         .flatten()

@@ -14,7 +14,7 @@ use blameless::cli::{ActionsFormat, AnalyzeArgs, AnalyzeFormat, ListFormat, Nudg
 use blameless::config::Paths;
 use blameless::encoder::{Encoder, EncoderError};
 use blameless::nudges::{Coach, Nudge, NudgeConfig, TurnInput, TurnLine, TurnReview};
-use blameless::store::{Store, TurnRecord};
+use blameless::store::{Meeting, Store, TurnRecord};
 use serde_json::{json, Value};
 
 /// The nudge policy the flags ask for, or `None` for `--no-nudges`.
@@ -62,19 +62,26 @@ pub fn new_coach(
 
 pub fn analyze(paths: &Paths, args: AnalyzeArgs) -> Result<ExitCode> {
     let config = nudge_config(&args.nudges)?;
-    let coach = new_coach(
-        config,
-        args.nudges.facilitator.as_deref(),
-        coach_encoder(paths, args.nudges.rules_only)?,
-    );
-    let coach = match args.date {
-        Some(date) => coach.with_meeting_date(date),
-        None => coach,
+    let encoder = coach_encoder(paths, args.nudges.rules_only)?;
+    let coach = |facilitator: Option<&str>| {
+        let coach = new_coach(config.clone(), facilitator, encoder.clone());
+        match args.date {
+            Some(date) => coach.with_meeting_date(date),
+            None => coach,
+        }
     };
+    let facilitator = args.nudges.facilitator.as_deref();
     let mut out = std::io::stdout().lock();
     match (&args.meeting, &args.turns) {
-        (_, Some(file)) => analyze_file(file, coach, args.format, &mut out),
-        (Some(meeting), None) => analyze_meeting(paths, meeting, coach, args.format, &mut out),
+        (_, Some(file)) => analyze_file(file, coach(facilitator), args.format, &mut out),
+        (Some(meeting), None) => {
+            let store = Store::open(&paths.home)?;
+            let meeting = store.load(meeting)?;
+            // Given now, else as the meeting was recorded or imported.
+            let facilitator = facilitator.or(meeting.info.facilitator.as_deref());
+            let coach = coach(facilitator);
+            analyze_meeting(&store, meeting, coach, args.format, &mut out)
+        }
         (None, None) => bail!("give a meeting id or --turns FILE"),
     }
 }
@@ -132,14 +139,12 @@ fn analyze_file(
 }
 
 fn analyze_meeting(
-    paths: &Paths,
-    meeting: &str,
+    store: &Store,
+    mut meeting: Meeting,
     coach: Coach,
     format: AnalyzeFormat,
     out: &mut impl Write,
 ) -> Result<ExitCode> {
-    let store = Store::open(&paths.home)?;
-    let mut meeting = store.load(meeting)?;
     let mut coach = coach.with_meeting_date(meeting.info.started_at.date());
     for speaker in meeting.turns.iter().filter_map(|t| t.speaker.as_deref()) {
         coach.know(speaker);
@@ -156,7 +161,7 @@ fn analyze_meeting(
                 .insert("nudge".into(), serde_json::to_value(nudge)?);
         }
     }
-    write_tags(&store, &meeting)?;
+    write_tags(store, &meeting)?;
     let mut pending: Option<(Value, TurnReview, String)> = None;
     for ((id, review), record) in reviews.into_iter().zip(&meeting.turns) {
         if let Some((id, review, text)) = pending.take() {
@@ -409,8 +414,11 @@ pub fn retag_speaker(
     encoder: Option<Arc<Encoder>>,
 ) -> Result<()> {
     let mut meeting = store.load(id.as_str())?;
-    let mut coach =
-        new_coach(None, facilitator, encoder).with_meeting_date(meeting.info.started_at.date());
+    let facilitator = facilitator
+        .map(str::to_owned)
+        .or_else(|| meeting.info.facilitator.clone());
+    let mut coach = new_coach(None, facilitator.as_deref(), encoder)
+        .with_meeting_date(meeting.info.started_at.date());
     for name in meeting.turns.iter().filter_map(|t| t.speaker.as_deref()) {
         coach.know(name);
     }

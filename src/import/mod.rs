@@ -119,6 +119,8 @@ pub struct ImportOptions {
     /// The model name for the meeting record of an audio import (transcripts
     /// record `import:vtt` and the like instead).
     pub model: String,
+    /// The facilitator's name, kept in the meeting record.
+    pub facilitator: Option<String>,
 }
 
 /// One turn read from a file, before it is numbered and stored.
@@ -213,6 +215,7 @@ pub fn import_file(
             vec![]
         },
         started_at,
+        facilitator: options.facilitator.clone(),
     };
     Ok(store_meeting(store, &new, audio.as_ref(), &turns)?)
 }

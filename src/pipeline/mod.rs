@@ -377,6 +377,7 @@ pub async fn run(
             Vec::new()
         },
         started_at: OffsetDateTime::now_utc(),
+        facilitator: config.facilitator.clone(),
     })?;
     let meeting_id = writer.id().as_str().to_string();
     // Viewers in other processes (`blameless serve`) follow the meeting

@@ -42,6 +42,7 @@ fn meeting(store: &Store, title: &str, started_at: OffsetDateTime, lines: &[Line
             model: "tiny.en".into(),
             sources: vec![],
             started_at,
+            facilitator: None,
         })
         .unwrap();
     for (i, (speaker, text, tags)) in lines.iter().enumerate() {
@@ -332,6 +333,7 @@ fn live_index_makes_turns_searchable_while_the_meeting_runs() {
             model: "tiny.en".into(),
             sources: vec![],
             started_at: datetime!(2026-12-10 10:00 UTC),
+            facilitator: None,
         })
         .unwrap();
     let first = turn(1, "Priya", "The canary deploy failed.", &["blame"]);
@@ -374,6 +376,7 @@ fn turn_docs_read_tags_and_actions_from_extra() {
         sources: vec![],
         status: crate::store::MeetingStatus::Complete,
         interruption: None,
+        facilitator: None,
     };
     let mut t = turn(1, "Priya", "I will fix it", &[]);
     t.speaker = None;

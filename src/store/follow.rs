@@ -293,6 +293,7 @@ mod tests {
                 model: "tiny.en".into(),
                 sources: vec!["mic".into()],
                 started_at: time::OffsetDateTime::now_utc(),
+                facilitator: None,
             })
             .unwrap();
         let id = writer.id().clone();

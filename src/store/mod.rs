@@ -278,6 +278,12 @@ pub struct MeetingInfo {
     /// Why the meeting is [`MeetingStatus::Interrupted`]; absent otherwise.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub interruption: Option<String>,
+    /// The facilitator's name as given when the meeting was recorded or
+    /// imported (`--facilitator`), so a later `analyze` or `actions` reads
+    /// their turns as the facilitator's without being told again; absent
+    /// when none was given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub facilitator: Option<String>,
 }
 
 /// What [`Store::create_meeting`] needs to start a meeting.
@@ -291,6 +297,8 @@ pub struct NewMeeting {
     pub sources: Vec<String>,
     /// When recording started; stored in UTC.
     pub started_at: OffsetDateTime,
+    /// The facilitator's name, if known ([`MeetingInfo::facilitator`]).
+    pub facilitator: Option<String>,
 }
 
 /// One transcribed turn, as a line of `turns.jsonl`.
@@ -438,6 +446,7 @@ impl Store {
                             .collect(),
                         status: MeetingStatus::Recording,
                         interruption: None,
+                        facilitator: new.facilitator.clone(),
                     };
                     return MeetingWriter::create(dir, info, importing);
                 }

@@ -13,6 +13,7 @@ fn new_meeting(title: &str, sources: &[&str]) -> NewMeeting {
         model: "tiny.en".into(),
         sources: sources.iter().map(|s| s.to_string()).collect(),
         started_at: datetime!(2026-11-26 16:30:12.25 +01:00),
+        facilitator: None,
     }
 }
 
