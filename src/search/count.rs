@@ -7,10 +7,13 @@
 //! columns in one call each. Tags come from the other side: each segment's
 //! tagged turns (about one in ten) are read once per query from the tags'
 //! posting lists, and only those that fall inside a block are looked up in
-//! it. Counts go into dense tables indexed by ordinal, and names are looked
-//! up at the end, only for meetings that matched, in one sorted pass over
-//! the dictionary. Deleted turns are skipped before a block is counted, so
-//! every count is exact, with or without filters.
+//! it. Counts go into dense tables indexed by ordinal, and ids are looked
+//! up at the end only for the meetings listed (each segment's `limit`
+//! newest that matched): the others are counted by ordinal, and when
+//! several segments matched, a meeting they share is counted once by one
+//! merged pass over their sorted id dictionaries. Deleted turns are skipped
+//! before a block is counted, so every count is exact, with or without
+//! filters.
 //!
 //! Counting the whole archive (no words, no filters: the question a
 //! dashboard asks most) reads no turn but those of the meetings it lists
@@ -66,19 +69,30 @@ pub(super) struct CountCollector {
 pub(super) struct Counted {
     /// Tag or speaker → matching turns, over all meetings.
     pub totals: BTreeMap<String, u64>,
-    /// Meeting id → matching turns, for every meeting with any (from
-    /// [`count_archive`]: for the meetings it lists).
+    /// Meeting id → matching turns, for the `limit` newest meetings with
+    /// any (the meetings listed).
     pub turns: HashMap<String, u64>,
-    /// Meeting id → (tag or speaker → matching turns), for the `limit`
-    /// newest matching meetings of each segment. The newest meetings overall
-    /// are among them: in any segment that holds one, fewer than `limit`
-    /// meetings are newer.
+    /// Meeting id → (tag or speaker → matching turns), for the same
+    /// meetings as `turns`.
     pub newest: HashMap<String, BTreeMap<String, u64>>,
     /// Meetings with matching turns (more than `turns` holds when only the
     /// newest are listed there).
     pub n_meetings: usize,
     /// Matching turns over all meetings.
     pub total: u64,
+}
+
+/// What one segment's [`SegmentCounts`] found: its counts, with meetings
+/// listed only for its `limit` newest, and its matching meetings by
+/// ordinal, for the number of distinct meetings over all segments.
+pub(super) struct SegmentCounted {
+    /// The segment's counts; `n_meetings` is its own.
+    counted: Counted,
+    /// Its meeting id column (the dictionary names the ordinals of
+    /// `turns`); `None`: an empty segment.
+    meetings: Option<StrColumn>,
+    /// Meeting ordinal → matching turns.
+    turns: Vec<u32>,
 }
 
 /// Where a segment's tag or speaker of a turn comes from.
@@ -228,7 +242,7 @@ impl Collector for CountCollector {
         weight: &dyn Weight,
         segment_ord: u32,
         reader: &SegmentReader,
-    ) -> tantivy::Result<Counted> {
+    ) -> tantivy::Result<SegmentCounted> {
         let mut counts = self.for_segment(segment_ord, reader)?;
         if self.every_turn && counts.count_every_turn(reader, self.fields)? {
             return Ok(counts.harvest());
@@ -246,10 +260,34 @@ impl Collector for CountCollector {
         Ok(counts.harvest())
     }
 
-    fn merge_fruits(&self, fruits: Vec<Counted>) -> tantivy::Result<Counted> {
-        let mut fruits = fruits.into_iter();
-        let mut all = fruits.next().unwrap_or_default();
+    /// Adds the segments' counts up. Each segment lists its `limit` newest
+    /// matching meetings; the newest overall are among them (in any segment
+    /// that holds one, fewer than `limit` meetings are newer), and only those
+    /// are kept, whole. Meetings are counted once however many segments
+    /// hold them, from the segments' ordinals, without reading every id.
+    fn merge_fruits(&self, fruits: Vec<SegmentCounted>) -> tantivy::Result<Counted> {
+        let matched: Vec<(&StrColumn, &[u32])> = fruits
+            .iter()
+            .filter(|f| f.counted.n_meetings > 0)
+            .filter_map(|f| Some((f.meetings.as_ref()?, f.turns.as_slice())))
+            .collect();
+        let n_meetings = match &matched[..] {
+            [] => 0,
+            [(_, turns)] => turns.iter().filter(|&&n| n > 0).count(),
+            _ => {
+                let segments: Vec<(&StrColumn, Counts)> = matched
+                    .iter()
+                    .map(|&(column, turns)| {
+                        let has_turns: Counts = Box::new(move |m| turns[m as usize] > 0);
+                        (column, has_turns)
+                    })
+                    .collect();
+                n_distinct_meetings(&segments)?
+            }
+        };
+        let mut all = Counted::default();
         for fruit in fruits {
+            let fruit = fruit.counted;
             for (value, n) in fruit.totals {
                 *all.totals.entry(value).or_default() += n;
             }
@@ -262,9 +300,17 @@ impl Collector for CountCollector {
                     *entry.entry(value).or_default() += n;
                 }
             }
+            all.total += fruit.total;
         }
-        all.n_meetings = all.turns.len();
-        all.total = all.turns.values().sum();
+        // A meeting past the `limit` newest may be missing the segments
+        // where it is not among the newest: leave it out.
+        let mut ids: Vec<String> = all.turns.keys().cloned().collect();
+        ids.sort_unstable_by(|a, b| b.cmp(a));
+        for id in ids.iter().skip(self.limit) {
+            all.turns.remove(id);
+            all.newest.remove(id);
+        }
+        all.n_meetings = n_meetings;
         Ok(all)
     }
 }
@@ -477,7 +523,7 @@ impl SegmentCounts {
 }
 
 impl SegmentCollector for SegmentCounts {
-    type Fruit = Counted;
+    type Fruit = SegmentCounted;
 
     fn collect(&mut self, doc: DocId, _: Score) {
         self.collect_block(&[doc]);
@@ -526,10 +572,17 @@ impl SegmentCollector for SegmentCounts {
         }
     }
 
-    fn harvest(self) -> Counted {
+    /// The segment's counts. Only the `limit` newest matching meetings'
+    /// ids are read from the dictionary: for the others, their ordinals
+    /// are enough to count them.
+    fn harvest(self) -> SegmentCounted {
         let mut counted = Counted::default();
         let Some(meetings) = &self.meetings else {
-            return counted;
+            return SegmentCounted {
+                counted,
+                meetings: None,
+                turns: Vec::new(),
+            };
         };
         let tally = &self.tally;
         for (name, &n) in self.value_names.iter().zip(&tally.totals) {
@@ -537,27 +590,25 @@ impl SegmentCollector for SegmentCounts {
                 *counted.totals.entry(name.clone()).or_default() += n;
             }
         }
-        let matched: Vec<u64> = (0..tally.turns.len() as u64)
+        counted.n_meetings = tally.turns.iter().filter(|&&n| n > 0).count();
+        counted.total = tally.turns.iter().map(|&n| u64::from(n)).sum();
+        // Ordinals follow the ids' order, and ids begin with the meeting's
+        // start time: the last ones are the newest.
+        let mut newest: Vec<u64> = (0..tally.turns.len() as u64)
+            .rev()
             .filter(|&m| tally.turns[m as usize] > 0)
+            .take(self.limit)
             .collect();
-        let mut ids = Vec::with_capacity(matched.len());
+        newest.reverse();
+        let mut ids = Vec::with_capacity(newest.len());
         // A dictionary that cannot be read leaves those meetings out; the
         // ordinals come from the same segment, so this does not happen.
         let _ = meetings
             .dictionary()
-            .sorted_ords_to_term_cb(&matched, |bytes| {
+            .sorted_ords_to_term_cb(&newest, |bytes| {
                 ids.push(String::from_utf8_lossy(bytes).into_owned())
             });
-        counted.turns.reserve(ids.len());
-        for (&m, id) in matched.iter().zip(&ids) {
-            counted
-                .turns
-                .insert(id.clone(), u64::from(tally.turns[m as usize]));
-        }
-        // Ordinals follow the ids' order, and ids begin with the meeting's
-        // start time: the last ones are the newest.
-        let newest_start = matched.len().saturating_sub(self.limit);
-        for (&m, id) in matched[newest_start..].iter().zip(&ids[newest_start..]) {
+        for (&m, id) in newest.iter().zip(ids) {
             let mut counts = BTreeMap::new();
             for (v, name) in self.value_names.iter().enumerate() {
                 let n = tally.pair(m, v);
@@ -565,9 +616,16 @@ impl SegmentCollector for SegmentCounts {
                     counts.insert(name.clone(), u64::from(n));
                 }
             }
-            counted.newest.insert(id.clone(), counts);
+            counted
+                .turns
+                .insert(id.clone(), u64::from(tally.turns[m as usize]));
+            counted.newest.insert(id, counts);
         }
-        counted
+        SegmentCounted {
+            counted,
+            meetings: self.meetings,
+            turns: self.tally.turns,
+        }
     }
 }
 
@@ -845,15 +903,31 @@ impl<'a> ArchiveSegment<'a> {
     }
 }
 
-/// Number of meetings with a live turn in any of `segments`: one pass over
-/// each segment's meeting ids, in order, merged.
+/// Number of meetings with a live turn in any of `segments`.
 fn n_live_meetings(segments: &[ArchiveSegment]) -> tantivy::Result<usize> {
     if let [segment] = segments {
         return Ok(segment.meetings.num_terms() - segment.emptied.len());
     }
+    let live: Vec<(&StrColumn, Counts)> = segments
+        .iter()
+        .map(|segment| {
+            let is_live: Counts = Box::new(move |m| segment.is_live(m));
+            (&segment.meetings, is_live)
+        })
+        .collect();
+    n_distinct_meetings(&live)
+}
+
+/// Whether a segment's meeting of a given ordinal counts.
+type Counts<'a> = Box<dyn Fn(u64) -> bool + 'a>;
+
+/// Number of distinct meeting ids over `segments`, each a meeting id column
+/// and which of its ordinals to count: one pass over each column's
+/// dictionary, in order, merged.
+fn n_distinct_meetings(segments: &[(&StrColumn, Counts)]) -> tantivy::Result<usize> {
     let mut streams = Vec::with_capacity(segments.len());
-    for segment in segments {
-        let mut stream = segment.meetings.dictionary().stream()?;
+    for (meetings, _) in segments {
+        let mut stream = meetings.dictionary().stream()?;
         let more = stream.advance();
         streams.push((stream, more));
     }
@@ -870,14 +944,14 @@ fn n_live_meetings(segments: &[ArchiveSegment]) -> tantivy::Result<usize> {
         };
         smallest.clear();
         smallest.extend_from_slice(first);
-        let mut live = false;
-        for ((stream, more), segment) in streams.iter_mut().zip(segments) {
+        let mut counted = false;
+        for ((stream, more), (_, counts)) in streams.iter_mut().zip(segments) {
             if *more && stream.key() == smallest.as_slice() {
-                live |= segment.is_live(stream.term_ord());
+                counted |= counts(stream.term_ord());
                 *more = stream.advance();
             }
         }
-        n += usize::from(live);
+        n += usize::from(counted);
     }
 }
 

@@ -437,7 +437,10 @@ impl SearchIndex {
                     }
                 }
             };
-            let range = tantivy::query::RangeQuery::new(
+            // From the date's terms, not its column: a meeting's turns share
+            // one date, so a month is a few hundred posting lists, where the
+            // column would be read for every turn of the archive.
+            let range = tantivy::query::InvertedIndexRangeQuery::new(
                 bound(filters.since, true),
                 bound(filters.until, false),
             );

@@ -741,3 +741,118 @@ fn store_turns(store: &Store) -> u64 {
         .map(|id| store.load(id.as_str()).unwrap().turns.len() as u64)
         .sum()
 }
+
+#[test]
+fn filtered_counts_stay_exact_with_meetings_split_across_segments() {
+    let home = tempfile::tempdir().unwrap();
+    let store = Store::open(home.path()).unwrap();
+    let day = |d: i64| datetime!(2026-11-01 09:00 UTC) + time::Duration::days(d);
+    let speakers = ["Priya", "Lena Park", "Marco"];
+    let words = ["deploy", "rollback", "pager"];
+    let tags: [&[&str]; 5] = [
+        &["blame"],
+        &[],
+        &["defensive", "blame"],
+        &[],
+        &["defensive"],
+    ];
+    let mut ids = Vec::new();
+    for m in 0..8 {
+        let texts: Vec<String> = (0..5 + 2 * m)
+            .map(|i| format!("the {} went wrong", words[(i / 3 + m) % 3]))
+            .collect();
+        let lines: Vec<Line> = texts
+            .iter()
+            .enumerate()
+            .map(|(i, text)| (speakers[(i + m) % 3], text.as_str(), tags[(i + m) % 5]))
+            .collect();
+        ids.push(meeting(
+            &store,
+            &format!("Review {m}"),
+            day(m as i64),
+            &lines,
+        ));
+    }
+    let held = lock(home.path()).unwrap();
+    rebuild(&store, &held).unwrap();
+    // The newest meeting, one in the middle and an old one each end up in
+    // two new segments; their first indexing stays behind, deleted.
+    for m in [7, 3, 1] {
+        index_in_two_commits(&store, &held, &ids[m]);
+    }
+    drop(held);
+    let segments = tantivy::Index::open_in_dir(index_dir(home.path()))
+        .unwrap()
+        .searchable_segment_metas()
+        .unwrap();
+    assert!(segments.len() > 4, "several segments");
+    assert!(
+        segments.iter().any(|s| s.num_deleted_docs() > 0),
+        "some deletions"
+    );
+
+    let index = SearchIndex::open(home.path()).unwrap().unwrap();
+    let all = Filters::default();
+    let between = |since: Option<i64>, until: Option<i64>| Filters {
+        since: since.map(day),
+        until: until.map(day),
+        ..all.clone()
+    };
+    let cases = [
+        ("deploy", all.clone()),
+        ("rollback OR pager", all.clone()),
+        (
+            "deploy",
+            Filters {
+                speakers: vec!["lena".into()],
+                ..all.clone()
+            },
+        ),
+        ("", between(Some(1), Some(5))),
+        ("deploy", between(Some(3), None)),
+        ("", between(None, Some(2))),
+        (
+            "pager",
+            Filters {
+                speakers: vec!["priya".into(), "marco".into()],
+                ..between(Some(1), Some(8))
+            },
+        ),
+        (
+            "",
+            Filters {
+                tags: vec!["defensive".into()],
+                ..between(Some(2), None)
+            },
+        ),
+    ];
+    for (query, filters) in &cases {
+        for by in [CountBy::Tag, CountBy::Speaker] {
+            let expected = counts_from_hits(&index, query, filters, by);
+            assert!(expected.total > 0, "{query:?} {filters:?} matches");
+            for limit in [1, 2, 3, 100] {
+                let counted = index.count(query, filters, by, limit).unwrap();
+                let mut want = expected.clone();
+                want.meetings.truncate(limit);
+                assert_eq!(counted, want, "{query:?} {filters:?} {by:?} limit {limit}");
+            }
+        }
+    }
+    // A meeting starting at `--since` is in, one starting at `--until` out.
+    let days = index
+        .count("", &between(Some(1), Some(5)), CountBy::Tag, 10)
+        .unwrap();
+    let listed: Vec<&str> = days
+        .meetings
+        .iter()
+        .map(|m| m.meeting_id.as_str())
+        .collect();
+    assert_eq!(listed, [&ids[4], &ids[3], &ids[2], &ids[1]]);
+    assert_eq!(days.n_meetings, 4);
+    // Split meetings count once, with all their turns.
+    let split = index
+        .count("", &between(Some(7), None), CountBy::Tag, 10)
+        .unwrap();
+    assert_eq!((split.n_meetings, split.total), (1, 19));
+    assert_eq!(split.meetings[0].n_turns, 19);
+}
