@@ -19,7 +19,7 @@
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 if [ "${1:-}" = "--help" ] || [ "${1:-}" = "-h" ]; then
-  sed -n '2,19p' "$0"; exit 0
+  sed -n '2,18p' "$0"; exit 0
 fi
 PROFILE=${PROFILE:-dev} source "$ROOT/scripts/setup.sh"
 VENV=${XDG_CACHE_HOME:-$HOME/.cache}/blameless/train-venv
