@@ -95,6 +95,32 @@ pub(super) struct SegmentCounted {
     turns: Vec<u32>,
 }
 
+/// The turns of one term's posting list, in increasing order, leaving out
+/// those `alive` marks deleted.
+fn live_docs(
+    inverted: &tantivy::InvertedIndexReader,
+    info: &TermInfo,
+    alive: Option<&tantivy::fastfield::AliveBitSet>,
+) -> tantivy::Result<Vec<DocId>> {
+    let mut postings = inverted.read_postings_from_terminfo(info, IndexRecordOption::Basic)?;
+    let mut docs = Vec::with_capacity(info.doc_freq as usize);
+    while postings.doc() != TERMINATED {
+        if alive.is_none_or(|bits| bits.is_alive(postings.doc())) {
+            docs.push(postings.doc());
+        }
+        postings.advance();
+    }
+    Ok(docs)
+}
+
+/// Reads the first value of `column` (a dictionary ordinal) for each of
+/// `docs` into `out`, reusing its allocation.
+fn first_ords(column: &StrColumn, docs: &[DocId], out: &mut Vec<Option<u64>>) {
+    out.clear();
+    out.resize(docs.len(), None);
+    column.ords().first_vals(docs, out);
+}
+
 /// Where a segment's tag or speaker of a turn comes from.
 enum Values {
     /// The speaker column (one name per turn); `None`: no turn has one.
@@ -326,13 +352,7 @@ fn tagged_turns(
     let (infos, tag_names) = tag_terms(segment, fields)?;
     let mut docs = Vec::with_capacity(infos.len());
     for info in &infos {
-        let mut postings = inverted.read_postings_from_terminfo(info, IndexRecordOption::Basic)?;
-        let mut list = Vec::with_capacity(info.doc_freq as usize);
-        while postings.doc() != TERMINATED {
-            list.push(postings.doc());
-            postings.advance();
-        }
-        docs.push(list);
+        docs.push(live_docs(&inverted, info, None)?);
     }
     Ok((docs, tag_names))
 }
@@ -451,9 +471,7 @@ impl SegmentCounts {
                 .filter(|&d| !bits.is_alive(d))
                 .collect();
             for chunk in dead.chunks(tantivy::COLLECT_BLOCK_BUFFER_LEN) {
-                ords.clear();
-                ords.resize(chunk.len(), None);
-                meetings.ords().first_vals(chunk, &mut ords);
+                first_ords(meetings, chunk, &mut ords);
                 for meeting in ords.iter().flatten() {
                     let n = &mut self.tally.turns[*meeting as usize];
                     *n = n.saturating_sub(1);
@@ -474,9 +492,7 @@ impl SegmentCounts {
                     for chunk in list.chunks(tantivy::COLLECT_BLOCK_BUFFER_LEN) {
                         block.clear();
                         block.extend(chunk.iter().copied().filter(|&d| is_alive(d)));
-                        ords.clear();
-                        ords.resize(block.len(), None);
-                        meetings.ords().first_vals(&block, &mut ords);
+                        first_ords(meetings, &block, &mut ords);
                         for meeting in ords.iter().flatten() {
                             self.tally.count_pair(*meeting, tag as u64);
                         }
@@ -496,20 +512,9 @@ impl SegmentCounts {
                         .collect();
                     let mut values = Vec::with_capacity(tantivy::COLLECT_BLOCK_BUFFER_LEN);
                     for m in newest {
-                        let info = &infos[m];
-                        let mut postings =
-                            ids.read_postings_from_terminfo(info, IndexRecordOption::Basic)?;
-                        let mut docs = Vec::with_capacity(info.doc_freq as usize);
-                        while postings.doc() != TERMINATED {
-                            if is_alive(postings.doc()) {
-                                docs.push(postings.doc());
-                            }
-                            postings.advance();
-                        }
+                        let docs = live_docs(&ids, &infos[m], alive)?;
                         for chunk in docs.chunks(tantivy::COLLECT_BLOCK_BUFFER_LEN) {
-                            values.clear();
-                            values.resize(chunk.len(), None);
-                            column.ords().first_vals(chunk, &mut values);
+                            first_ords(column, chunk, &mut values);
                             for value in values.iter().flatten() {
                                 self.tally.add_pair(m as u64, *value);
                             }
@@ -533,9 +538,7 @@ impl SegmentCollector for SegmentCounts {
         let (Some(meetings), Some(&last)) = (&self.meetings, docs.last()) else {
             return;
         };
-        self.block_meetings.clear();
-        self.block_meetings.resize(docs.len(), None);
-        meetings.ords().first_vals(docs, &mut self.block_meetings);
+        first_ords(meetings, docs, &mut self.block_meetings);
         let tally = &mut self.tally;
         for meeting in self.block_meetings.iter().flatten() {
             tally.turns[*meeting as usize] += 1;
@@ -543,9 +546,7 @@ impl SegmentCollector for SegmentCounts {
         match &mut self.values {
             Values::Speaker(None) => {}
             Values::Speaker(Some(column)) => {
-                self.block_values.clear();
-                self.block_values.resize(docs.len(), None);
-                column.ords().first_vals(docs, &mut self.block_values);
+                first_ords(column, docs, &mut self.block_values);
                 for (meeting, value) in self.block_meetings.iter().zip(&self.block_values) {
                     if let (Some(meeting), Some(value)) = (meeting, value) {
                         tally.count_pair(*meeting, *value);
@@ -771,17 +772,13 @@ impl<'a> ArchiveSegment<'a> {
                 .collect();
             let mut ords = Vec::with_capacity(tantivy::COLLECT_BLOCK_BUFFER_LEN);
             for chunk in dead.chunks(tantivy::COLLECT_BLOCK_BUFFER_LEN) {
-                ords.clear();
-                ords.resize(chunk.len(), None);
-                meetings.ords().first_vals(chunk, &mut ords);
+                first_ords(&meetings, chunk, &mut ords);
                 for meeting in ords.iter().flatten() {
                     *dead_per_meeting.entry(*meeting).or_default() += 1;
                 }
                 match &values {
                     ArchiveValues::Speaker(column) => {
-                        ords.clear();
-                        ords.resize(chunk.len(), None);
-                        column.ords().first_vals(chunk, &mut ords);
+                        first_ords(column, chunk, &mut ords);
                         for value in ords.iter().flatten() {
                             let n = &mut totals[*value as usize];
                             *n = n.saturating_sub(1);
@@ -859,25 +856,13 @@ impl<'a> ArchiveSegment<'a> {
         let Some(info) = self.ids.get_term_info(term)? else {
             return Ok(0);
         };
-        let mut postings = self
-            .ids
-            .read_postings_from_terminfo(&info, IndexRecordOption::Basic)?;
-        let alive = self.reader.alive_bitset();
-        let mut docs = Vec::with_capacity(info.doc_freq as usize);
-        while postings.doc() != TERMINATED {
-            if alive.is_none_or(|bits| bits.is_alive(postings.doc())) {
-                docs.push(postings.doc());
-            }
-            postings.advance();
-        }
+        let docs = live_docs(&self.ids, &info, self.reader.alive_bitset())?;
         let mut per_value = vec![0u64; self.value_names.len()];
         match &self.values {
             ArchiveValues::Speaker(column) => {
                 let mut values = Vec::with_capacity(tantivy::COLLECT_BLOCK_BUFFER_LEN);
                 for chunk in docs.chunks(tantivy::COLLECT_BLOCK_BUFFER_LEN) {
-                    values.clear();
-                    values.resize(chunk.len(), None);
-                    column.ords().first_vals(chunk, &mut values);
+                    first_ords(column, chunk, &mut values);
                     for value in values.iter().flatten() {
                         per_value[*value as usize] += 1;
                     }
