@@ -436,6 +436,43 @@ fn counts_from_hits(
     }
 }
 
+/// Checks [`SearchIndex::count`] by tag and by speaker, at each of
+/// `limits`, against [`counts_from_hits`]; returns the number of matching
+/// turns.
+fn assert_counts_match_hits(
+    index: &SearchIndex,
+    query: &str,
+    filters: &Filters,
+    limits: &[usize],
+) -> u64 {
+    let mut matched = 0;
+    for by in [CountBy::Tag, CountBy::Speaker] {
+        let expected = counts_from_hits(index, query, filters, by);
+        matched = expected.total;
+        for &limit in limits {
+            let counted = index.count(query, filters, by, limit).unwrap();
+            let mut want = expected.clone();
+            want.meetings.truncate(limit);
+            assert_eq!(counted, want, "{query:?} {filters:?} {by:?} limit {limit}");
+        }
+    }
+    matched
+}
+
+/// Asserts the index in `home` has more than `min` segments, some with
+/// deleted turns: the case the counts must stay exact in.
+fn assert_segments_with_deletions(home: &Path, min: usize) {
+    let segments = tantivy::Index::open_in_dir(index_dir(home))
+        .unwrap()
+        .searchable_segment_metas()
+        .unwrap();
+    assert!(segments.len() > min, "several segments");
+    assert!(
+        segments.iter().any(|s| s.num_deleted_docs() > 0),
+        "some deletions"
+    );
+}
+
 #[test]
 fn counts_are_exact_across_segments_and_deletions() {
     let home = tempfile::tempdir().unwrap();
@@ -481,15 +518,7 @@ fn counts_are_exact_across_segments_and_deletions() {
         index_turns(&store, &lock, &store.resolve(id).unwrap()).unwrap();
     }
     drop(lock);
-    let segments = tantivy::Index::open_in_dir(index_dir(home.path()))
-        .unwrap()
-        .searchable_segment_metas()
-        .unwrap();
-    assert!(segments.len() > 2, "several segments");
-    assert!(
-        segments.iter().any(|s| s.num_deleted_docs() > 0),
-        "some deletions"
-    );
+    assert_segments_with_deletions(home.path(), 2);
     let index = SearchIndex::open(home.path()).unwrap().unwrap();
     let all = Filters::default();
     let cases = [
@@ -516,15 +545,7 @@ fn counts_are_exact_across_segments_and_deletions() {
         ("nosuchword", all.clone()),
     ];
     for (query, filters) in &cases {
-        for by in [CountBy::Tag, CountBy::Speaker] {
-            let expected = counts_from_hits(&index, query, filters, by);
-            for limit in [1, 3, 100] {
-                let counted = index.count(query, filters, by, limit).unwrap();
-                let mut want = expected.clone();
-                want.meetings.truncate(limit);
-                assert_eq!(counted, want, "{query:?} {filters:?} {by:?} limit {limit}");
-            }
-        }
+        assert_counts_match_hits(&index, query, filters, &[1, 3, 100]);
     }
 }
 
@@ -554,15 +575,7 @@ fn index_in_two_commits(store: &Store, _lock: &IndexLock, id: &str) {
 /// short enough to be answered from the dictionaries and for lists long
 /// enough to be counted by the collector.
 fn assert_archive_counts_exact(index: &SearchIndex) {
-    for by in [CountBy::Tag, CountBy::Speaker] {
-        let expected = counts_from_hits(index, "", &Filters::default(), by);
-        for limit in [1, 2, 3, 5, 100, 1000] {
-            let counted = index.count("", &Filters::default(), by, limit).unwrap();
-            let mut want = expected.clone();
-            want.meetings.truncate(limit);
-            assert_eq!(counted, want, "{by:?} limit {limit}");
-        }
-    }
+    assert_counts_match_hits(index, "", &Filters::default(), &[1, 2, 3, 5, 100, 1000]);
 }
 
 #[test]
@@ -639,15 +652,7 @@ fn whole_archive_counts_stay_exact_after_reindexing_and_deletions() {
     index_in_two_commits(&store, &held, &ids[5]);
     drop(held);
 
-    let segments = tantivy::Index::open_in_dir(index_dir(home.path()))
-        .unwrap()
-        .searchable_segment_metas()
-        .unwrap();
-    assert!(segments.len() > 2, "several segments");
-    assert!(
-        segments.iter().any(|s| s.num_deleted_docs() > 0),
-        "some deletions"
-    );
+    assert_segments_with_deletions(home.path(), 2);
     let index = SearchIndex::open(home.path()).unwrap().unwrap();
     assert_archive_counts_exact(&index);
 
@@ -781,15 +786,7 @@ fn filtered_counts_stay_exact_with_meetings_split_across_segments() {
         index_in_two_commits(&store, &held, &ids[m]);
     }
     drop(held);
-    let segments = tantivy::Index::open_in_dir(index_dir(home.path()))
-        .unwrap()
-        .searchable_segment_metas()
-        .unwrap();
-    assert!(segments.len() > 4, "several segments");
-    assert!(
-        segments.iter().any(|s| s.num_deleted_docs() > 0),
-        "some deletions"
-    );
+    assert_segments_with_deletions(home.path(), 4);
 
     let index = SearchIndex::open(home.path()).unwrap().unwrap();
     let all = Filters::default();
@@ -827,16 +824,8 @@ fn filtered_counts_stay_exact_with_meetings_split_across_segments() {
         ),
     ];
     for (query, filters) in &cases {
-        for by in [CountBy::Tag, CountBy::Speaker] {
-            let expected = counts_from_hits(&index, query, filters, by);
-            assert!(expected.total > 0, "{query:?} {filters:?} matches");
-            for limit in [1, 2, 3, 100] {
-                let counted = index.count(query, filters, by, limit).unwrap();
-                let mut want = expected.clone();
-                want.meetings.truncate(limit);
-                assert_eq!(counted, want, "{query:?} {filters:?} {by:?} limit {limit}");
-            }
-        }
+        let matched = assert_counts_match_hits(&index, query, filters, &[1, 2, 3, 100]);
+        assert!(matched > 0, "{query:?} {filters:?} matches");
     }
     // A meeting starting at `--since` is in, one starting at `--until` out.
     let days = index
