@@ -155,6 +155,14 @@ fn load(files: &[&str]) -> Vec<LabelledTurn> {
 
 /// Tags from the rules and the shipped head together, as live (no names;
 /// the previous turn as context where the line has one).
+/// The combined layer's scores on one labelled file, printed.
+fn combined_scores(file: &str) -> TagScores {
+    let turns = load(&[file]);
+    let combined = score_given(&turns, &combined_tags(&turns));
+    report(&format!("{file}, combined"), &combined);
+    combined
+}
+
 fn combined_tags(turns: &[LabelledTurn]) -> Vec<Vec<Tag>> {
     combined_tags_with(turns, true)
 }
@@ -281,9 +289,7 @@ fn previous_turn_is_context() {
 #[test]
 fn learned_layer_on_writers_added_after_the_head() {
     for file in ["corpus/w15.jsonl", "corpus/w23.jsonl", "corpus/w27.jsonl"] {
-        let turns = load(&[file]);
-        let combined = score_given(&turns, &combined_tags(&turns));
-        report(&format!("{file}, combined"), &combined);
+        let combined = combined_scores(file);
         assert!(
             macro_f1(&combined) >= 0.76,
             "{file}: combined {:.3}",
@@ -311,9 +317,7 @@ fn learned_layer_on_writers_added_after_the_head() {
 /// works from getting worse.
 #[test]
 fn learned_layer_on_the_subtlest_writer() {
-    let turns = load(&["corpus/w34.jsonl"]);
-    let combined = score_given(&turns, &combined_tags(&turns));
-    report("corpus/w34.jsonl, combined", &combined);
+    let combined = combined_scores("corpus/w34.jsonl");
     assert!(
         macro_f1(&combined) >= 0.58,
         "combined {:.3}",
@@ -337,9 +341,7 @@ fn learned_layer_on_the_subtlest_writer() {
 /// exec_pressure 0.82, dismissive 0.79.
 #[test]
 fn learned_layer_on_the_writer_after_the_fine_tuned_encoder() {
-    let turns = load(&["corpus/w38.jsonl"]);
-    let combined = score_given(&turns, &combined_tags(&turns));
-    report("corpus/w38.jsonl, combined", &combined);
+    let combined = combined_scores("corpus/w38.jsonl");
     assert!(
         macro_f1(&combined) >= 0.70,
         "combined {:.3}",
@@ -362,9 +364,7 @@ fn learned_layer_on_the_writer_after_the_fine_tuned_encoder() {
 /// 6.2 % before w31-w33; the head before stacking 0.846, 3.8 %; rules 3.8 %).
 #[test]
 fn learned_layer_on_the_unseen_test_set() {
-    let turns = load(&["test.jsonl"]);
-    let combined = score_given(&turns, &combined_tags(&turns));
-    report("test, combined", &combined);
+    let combined = combined_scores("test.jsonl");
     assert!(
         macro_f1(&combined) >= 0.80,
         "combined {:.3}",
