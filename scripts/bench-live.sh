@@ -5,7 +5,8 @@
 # and prints per-turn latency (end of speech -> tagged turn printed)
 # p50/p95/max with its per-stage breakdown (p50/p95 of: VAD wait for the
 # end-of-speech silence, queue for the Whisper thread, decode, waiting for
-# the speaker, tagging), the real-time factor, peak RSS, the cost of voice
+# the speaker, tagging; and how many turns were decoded ahead, during the
+# pause that ended them), the real-time factor, peak RSS, the cost of voice
 # attribution per turn (on its own thread), whether the lag stayed bounded,
 # how the turns split the script (turns per scripted turn, turns ending
 # without a full stop) and the live path's word error rate. At 1x also
@@ -36,7 +37,7 @@ while [ $# -gt 0 ]; do
     --model) MODEL=$2; shift 2 ;;
     --threads) THREADS=$2; shift 2 ;;
     --min-silence-ms) EXTRA+=(--min-silence-ms "$2"); shift 2 ;;
-    -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,25p' "$0"; exit 0 ;;
     *) echo "unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -126,11 +127,15 @@ for run in runs:
           f" {pct(lat, 0.5):>7} {pct(lat, 0.95):>7} {max(lat, default=0):>7}"
           f" {statistics.median(rtfs) if rtfs else 0:>6.3f} {max(lags) if lags else 0:>9.2f} {rss_mb:>6.0f} {spk:>11.1f}  {'yes' if bounded else 'NO'}")
     stages[run] = {k: [t["timing"][k] for t in turns] for k in ("vad_ms", "queue_ms", "decode_ms", "speakers_ms", "tagging_ms")}
+    stages[run]["ahead"] = [t["timing"].get("decoded_ahead", False) for t in turns]
 print()
-print("per stage, ms p50/p95 (latency = vad + queue + decode + speakers + tagging + store/print)")
-print(f"{'run':>18} " + " ".join(f"{k[:-3]:>11}" for k in ("vad_ms", "queue_ms", "decode_ms", "speakers_ms", "tagging_ms")))
+print("per stage, ms p50/p95 (latency = vad + queue + decode + speakers + tagging + store/print);")
+print("ahead: turns whose text was decoded during the pause that ended them")
+print(f"{'run':>18} " + " ".join(f"{k[:-3]:>11}" for k in ("vad_ms", "queue_ms", "decode_ms", "speakers_ms", "tagging_ms")) + "   ahead")
 for run, by_stage in stages.items():
-    print(f"{run:>18} " + " ".join(f"{pct(v, 0.5):>5}/{pct(v, 0.95):<5}" for v in by_stage.values()))
+    ahead = by_stage.pop("ahead")
+    print(f"{run:>18} " + " ".join(f"{pct(v, 0.5):>5}/{pct(v, 0.95):<5}" for v in by_stage.values())
+          + f"  {sum(ahead):>3}/{len(ahead)}")
 PY
 
 # Tagging cost per turn on one core while Whisper runs on the other.

@@ -31,6 +31,11 @@ pub struct TurnTiming {
     pub speakers_ms: u64,
     /// Tagging the turn (rules and learned layer) and the nudge policy.
     pub tagging_ms: u64,
+    /// The text came from a decode started at the beginning of the pause
+    /// that ended the turn (`decode_ms` is then 0, and `queue_ms` holds
+    /// what was left of that decode when the end of speech was heard).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub decoded_ahead: bool,
 }
 
 /// Everything the live pipeline reports, in the order it happens.
@@ -201,6 +206,7 @@ mod tests {
                 decode_ms: 200,
                 speakers_ms: 0,
                 tagging_ms: 30,
+                decoded_ahead: false,
             },
             tags: Vec::new(),
             actions: Vec::new(),

@@ -660,9 +660,15 @@ fn sigterm_stops_cleanly() {
     let end = events.last().expect("an end event");
     assert_eq!(end["type"], "end", "{events:?}");
     assert_eq!(end["status"], "complete");
+    // The first partial may come from the first utterance's pause (a
+    // speculative decode), when the next one may have begun: one or two
+    // turns, all transcribed, the one in progress included.
     let turns = of_type(&events, "turn");
-    assert_eq!(turns.len(), 1, "the utterance in progress is transcribed");
-    assert!(turns[0]["untranscribed"].is_null());
+    assert!((1..=2).contains(&turns.len()), "{turns:?}");
+    for turn in &turns {
+        assert!(turn["untranscribed"].is_null(), "{turn}");
+        assert!(!turn["text"].as_str().unwrap().is_empty(), "{turn}");
+    }
     assert!(
         end["audio_s"].as_f64().unwrap() < 10.0,
         "stopped early: {end}"

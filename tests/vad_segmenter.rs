@@ -6,7 +6,7 @@
 //! `@<frame the event came out at> start <sample>` or
 //! `@<frame> end <start>..<end>`, with `finish` for what `finish()` returned.
 
-use blameless::vad::{SegmentEvent, Segmenter, SegmenterConfig, FRAME_SAMPLES};
+use blameless::vad::{Pause, SegmentEvent, Segmenter, SegmenterConfig, FRAME_SAMPLES};
 
 fn probs(runs: &[(f32, usize)]) -> Vec<f32> {
     runs.iter()
@@ -56,8 +56,77 @@ fn check_with(config: &SegmenterConfig, runs: &[(f32, usize)], expect: &str) {
 }
 
 // With the defaults: min speech 250 ms = 8 frames, min silence 500 ms = 16
-// frames, padding 150 ms = 2400 samples, max 20 s = 320000 samples, cut
-// search 2 s = 63 frames.
+// frames, padding 150 ms = 2400 samples, max 60 s = 960000 samples, cut
+// search 2 s = 63 frames. The maximum-length cases set max 20 s = 320000
+// samples = 625 frames, to keep them short.
+
+/// The defaults with a 20 s maximum utterance.
+fn max_20_s() -> SegmenterConfig {
+    SegmenterConfig {
+        max_utterance_ms: 20_000,
+        ..SegmenterConfig::default()
+    }
+}
+
+#[test]
+fn the_default_maximum_keeps_a_minute_long_monologue_whole() {
+    // 56 s of speech with a 320 ms breath every 10 s: one utterance,
+    // ended 16 frames into the silence at frame 1765.
+    let mut runs = Vec::new();
+    for _ in 0..5 {
+        runs.extend([(0.9, 303), (0.0, 10)]);
+    }
+    runs.extend([(0.9, 200), (0.0, 20)]);
+    check(
+        &runs,
+        "@7 start 0
+         @1780 end 0..906080",
+    );
+}
+
+#[test]
+fn the_pause_in_progress_is_reported_from_its_first_silent_frame() {
+    let mut segmenter = Segmenter::new(&SegmenterConfig::default());
+    // Before any confirmed speech: no pause.
+    segmenter.push(&probs(&[(0.0, 5), (0.9, 4)]));
+    assert_eq!(segmenter.pause(), None);
+    segmenter.push(&probs(&[(0.9, 10)]));
+    assert_eq!(segmenter.pause(), None, "speaking");
+    segmenter.push(&probs(&[(0.0, 7)]));
+    let at = 19 * FRAME_SAMPLES as u64;
+    assert_eq!(
+        segmenter.pause(),
+        Some(Pause {
+            at,
+            heard: 7 * FRAME_SAMPLES as u64,
+            // Padding: 150 ms.
+            end_sample: at + 2400,
+        })
+    );
+    // Speech again: the pause is over; a later one starts afresh. Its
+    // padding is not all heard yet.
+    segmenter.push(&probs(&[(0.9, 3), (0.0, 2)]));
+    let at = 29 * FRAME_SAMPLES as u64;
+    assert_eq!(
+        segmenter.pause(),
+        Some(Pause {
+            at,
+            heard: 2 * FRAME_SAMPLES as u64,
+            end_sample: at + 2 * FRAME_SAMPLES as u64,
+        })
+    );
+    // The pause ends the utterance where it said; then there is none.
+    let events = segmenter.push(&probs(&[(0.0, 14)]));
+    assert_eq!(
+        events,
+        vec![SegmentEvent::SpeechEnd {
+            // Speech from frame 5, padded.
+            start_sample: 5 * FRAME_SAMPLES as u64 - 2400,
+            end_sample: at + 2400
+        }]
+    );
+    assert_eq!(segmenter.pause(), None);
+}
 
 #[test]
 fn silence_gives_nothing() {
@@ -204,7 +273,8 @@ fn overlong_speech_is_cut_at_its_quietest_recent_frame() {
     // 20 s = 625 frames. The dip at frame 600 lies within the last 2 s
     // before the limit, so the cut goes there: sample 600 * 512 = 307200.
     // The rest is a new utterance, confirmed at once.
-    check(
+    check_with(
+        &max_20_s(),
         &[(0.9, 600), (0.6, 1), (0.9, 336), (0.0, 20)],
         "@7 start 0
          @624 end 0..307200
@@ -217,7 +287,8 @@ fn overlong_speech_is_cut_at_its_quietest_recent_frame() {
 fn uniform_speech_is_cut_at_the_limit_repeatedly() {
     // Without a dip, the latest of the equally quiet frames is chosen: the
     // cut falls on the last frame before the limit, every 20 s.
-    check(
+    check_with(
+        &max_20_s(),
         &[(0.9, 1400)],
         "@7 start 0
          @624 end 0..319488
@@ -235,7 +306,8 @@ fn near_the_limit_a_short_pause_ends_the_utterance_at_once() {
     // 20 s limit) ends it as soon as it is 5 frames (160 ms) long: at frame
     // 584, at the pause plus padding (580 * 512 + 2400 = 299360), not at
     // the limit (frame 624). What follows starts afresh.
-    check(
+    check_with(
+        &max_20_s(),
         &[
             (0.9, 300),
             (0.0, 6),
@@ -256,7 +328,8 @@ fn a_pause_at_the_limit_ends_the_utterance_there() {
     // The pause starts at frame 620 (5 frames before the limit) and is
     // shorter than min silence: at the limit the utterance ends at the
     // pause plus padding, and the speech after the pause starts afresh.
-    check(
+    check_with(
+        &max_20_s(),
         &[(0.9, 620), (0.0, 10), (0.9, 20), (0.0, 20)],
         "@7 start 0
          @624 end 0..319840

@@ -93,6 +93,14 @@ impl TurnSoFar {
         }
     }
 
+    /// Commits the whole turn so far: `text` is the decode of its first
+    /// `n_samples`, which end in a pause (so no word is split).
+    pub fn commit_all(&mut self, text: String, n_samples: usize) {
+        self.committed = text;
+        self.committed_samples = n_samples;
+        self.last.clear();
+    }
+
     /// The turn's text: the committed start and the final decode of the tail.
     pub fn finish(&self, tail_text: &str) -> String {
         join(&self.committed, tail_text)
@@ -284,6 +292,25 @@ mod tests {
         turn.update(decode.clone(), &audio);
         turn.update(decode, &audio);
         assert_eq!(turn.committed, "");
+    }
+
+    #[test]
+    fn a_decode_up_to_a_pause_commits_the_whole_turn_so_far() {
+        let audio = speech_with_pauses(8.0, &[(3.0, 3.4)]);
+        let mut turn = TurnSoFar::default();
+        turn.update(vec![segment(0.0, 2.0, "we rolled")], &audio[..32_000]);
+        turn.commit_all("We rolled back at two.".into(), 52_000);
+        assert_eq!(turn.committed, "We rolled back at two.");
+        assert_eq!(turn.tail(&audio).len(), audio.len() - 52_000);
+        // The next decode is of the tail alone, compared with nothing.
+        let tail = turn.tail(&audio).to_vec();
+        let partial = turn.update(vec![segment(0.0, 1.0, "then")], &tail);
+        assert_eq!(partial.text, "We rolled back at two. then");
+        assert_eq!(partial.stable, "We rolled back at two.");
+        assert_eq!(
+            turn.finish("then it dropped"),
+            "We rolled back at two. then it dropped"
+        );
     }
 
     #[test]

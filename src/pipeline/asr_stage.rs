@@ -10,9 +10,18 @@
 //! (local agreement, [`crate::asr::agreement`]): later partials and the
 //! final decode only the uncommitted tail, so the time from the end of
 //! speech to the turn does not grow with the turn's length.
+//!
+//! When a pause starts that may end the turn, the vad thread sends a
+//! speculative partial: the turn so far, decoded as its final would be, and
+//! committed whole (the cut is in the pause, so no word is split). If the
+//! pause does end the utterance, its final is *covered*: it does not cancel
+//! that decode, and finds its text already committed, so the decode
+//! overlaps the VAD's wait for the end-of-speech silence. If the speaker
+//! goes on, the next decodes start from the pause: a long monologue is
+//! committed sentence by sentence.
 
 use std::collections::{HashMap, HashSet, VecDeque};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, TryRecvError, TrySendError};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -148,18 +157,33 @@ pub(crate) fn run(
                 Some((utterance, turn)) if utterance == job.utterance => turn,
                 _ => TurnSoFar::default(),
             };
+            // All of it committed by the speculative decode at the pause
+            // that ended it (its audio runs a little into the pause).
+            let decoded_ahead = job.covered && turn_so_far.committed_samples >= job.samples.len();
+            let turn_so_far = if !decoded_ahead && turn_so_far.committed_samples > job.samples.len()
+            {
+                // Committed past this final's end: a piece of an utterance
+                // cut where the speaker changes, or trimmed to its own
+                // speech. Decoded on its own.
+                TurnSoFar::default()
+            } else {
+                turn_so_far
+            };
             let speaker_pending = attributed.remove(&(job.source, job.utterance));
             let decoding = Instant::now();
             let text = if abandon.load(Ordering::Relaxed) {
                 Err(Untranscribed::Stopped)
+            } else if decoded_ahead {
+                Ok(turn_so_far.committed.clone())
             } else {
-                decode_final(&mut model, &job, &turn_so_far, &options, &counters)
+                decode_final(&mut model, &job, &turn_so_far, &options, &counters, None)
                     .map_err(Untranscribed::Failed)
             };
             let timing = TurnTiming {
                 vad_ms: ms_between(job.arrived, job.created),
                 queue_ms: ms_between(job.created, decoding),
                 decode_ms: decoding.elapsed().as_millis() as u64,
+                decoded_ahead,
                 ..TurnTiming::default()
             };
             // Empty text is Whisper hearing no words (the guards' verdict),
@@ -183,7 +207,10 @@ pub(crate) fn run(
             }
         } else if let Some(source) = partials.keys().next().copied() {
             let job = partials.remove(&source).expect("key just seen");
-            if job.arrived.elapsed() > MAX_PARTIAL_LAG || abandon.load(Ordering::Relaxed) {
+            // A speculative decode is never wasted, late or not: it is the
+            // final's decode, or commits the turn so far.
+            let late = !job.speculative && job.arrived.elapsed() > MAX_PARTIAL_LAG;
+            if late || abandon.load(Ordering::Relaxed) {
                 counters.skipped_partials.fetch_add(1, Ordering::Relaxed);
                 continue;
             }
@@ -195,6 +222,38 @@ pub(crate) fn run(
                     }
                 })
                 .or_insert_with(|| (job.utterance, TurnSoFar::default()));
+            if job.speculative {
+                // Decoded as the final would be, and committed up to the
+                // pause; the final (or the next partial) takes it from there.
+                match decode_final(
+                    &mut model,
+                    &job,
+                    turn,
+                    &options,
+                    &counters,
+                    Some(&counters.finals_waiting),
+                ) {
+                    Ok(text) => {
+                        turn.commit_all(text.clone(), job.samples.len());
+                        // All of it is committed, so all of it is stable.
+                        if !text.is_empty() {
+                            let output = AsrOutput::Partial {
+                                source: job.source,
+                                start: round3(job.start_sample as f64 / SAMPLE_RATE as f64),
+                                stable: text.clone(),
+                                text,
+                            };
+                            if out.blocking_send(output).is_err() {
+                                return;
+                            }
+                        }
+                    }
+                    Err(_) => {
+                        counters.skipped_partials.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+                continue;
+            }
             // At most one window: with nothing committed yet, the start of
             // a very long utterance.
             let tail = turn.tail(&job.samples);
@@ -236,8 +295,11 @@ fn queue(
     speakers: &SpeakerOutlet,
     attributed: &mut HashSet<(usize, u64)>,
 ) {
-    if job.is_final {
+    if job.speculative || (job.is_final && !job.covered) {
+        // What the vad thread counted as waiting (see `Counters`).
         counters.finals_waiting.fetch_sub(1, Ordering::SeqCst);
+    }
+    if job.is_final {
         if speakers.offer(&job, counters) {
             attributed.insert((job.source, job.utterance));
         }
@@ -273,13 +335,14 @@ fn decode_final(
     turn: &TurnSoFar,
     options: &asr::Options,
     counters: &Counters,
+    cancel: Option<&AtomicU64>,
 ) -> Result<String, asr::AsrError> {
     let tail = turn.tail(&job.samples);
     let tail_text = if tail.len() <= max_window(options) {
         let clip = Clip {
             samples: tail,
             context: &turn.committed,
-            cancel: None,
+            cancel,
         };
         text_of(&decode(model, &clip, job, options, counters)?)
     } else {

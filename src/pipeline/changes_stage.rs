@@ -100,10 +100,13 @@ pub(crate) fn run(
                 counters
                     .speaker_changes
                     .fetch_add(cuts.len() as u64, Ordering::Relaxed);
+                let covered = utterance.covered;
                 let sent = send_pieces(utterance, &cuts, &asr, &counters);
                 // The count the vad thread took when it handed the
                 // utterance over: its pieces are counted on their own now.
-                counters.finals_waiting.fetch_sub(1, Ordering::SeqCst);
+                if !covered {
+                    counters.finals_waiting.fetch_sub(1, Ordering::SeqCst);
+                }
                 if !sent {
                     return;
                 }

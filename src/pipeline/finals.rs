@@ -65,6 +65,10 @@ pub(crate) struct Utterance {
     pub samples: Vec<f32>,
     /// When its last sample entered the pipeline.
     pub arrived: Instant,
+    /// A speculative decode the vad thread sent at the start of the pause
+    /// that ended it covers all of its audio: the asr thread may use that
+    /// decode's text, so the utterance must not cancel it.
+    pub covered: bool,
 }
 
 /// A finished utterance waiting for the checks.
@@ -100,23 +104,9 @@ impl Finals {
     }
 
     /// Takes a finished utterance.
-    pub(crate) fn finish(
-        &mut self,
-        source: usize,
-        utterance: u64,
-        start_sample: u64,
-        samples: Vec<f32>,
-        arrived: Instant,
-    ) {
+    pub(crate) fn finish(&mut self, utterance: Utterance) {
         self.held.push_back(Held {
-            utterance: Utterance {
-                source,
-                number: utterance,
-                start_sample,
-                offset: 0,
-                samples,
-                arrived,
-            },
+            utterance,
             since: Instant::now(),
         });
     }
@@ -184,6 +174,8 @@ impl Finals {
                         utterance.samples[(from - start) as usize..(to - start) as usize].to_vec();
                     utterance.start_sample = from;
                     utterance.offset += (from - start) as usize;
+                    // No longer the audio a speculative decode covered.
+                    utterance.covered = false;
                     counters.crosstalk_trimmed.fetch_add(1, Ordering::Relaxed);
                 }
             }
@@ -202,8 +194,11 @@ impl Finals {
                 // Counted from now: a partial decode in progress is
                 // cancelled, and stays so until the pieces reach the asr
                 // thread (the changes thread counts each piece it sends,
-                // then takes this one back).
-                counters.finals_waiting.fetch_add(1, Ordering::SeqCst);
+                // then takes this one back). Not when a speculative
+                // decode of it may be running: that must not be cancelled.
+                if !utterance.covered {
+                    counters.finals_waiting.fetch_add(1, Ordering::SeqCst);
+                }
                 // Finals wait for room: no utterance is ever dropped.
                 changes.jobs.send(ChangeJob::Finish(utterance)).is_ok()
             }
@@ -238,11 +233,16 @@ pub(crate) fn send_pieces(
             arrived: utterance.arrived,
             created: Instant::now(),
             is_final: true,
+            speculative: false,
+            covered: utterance.covered && cuts.is_empty(),
         };
         from = to;
         // Counted before it waits: a partial decode in progress is
-        // cancelled so the asr thread takes the final at once.
-        counters.finals_waiting.fetch_add(1, Ordering::SeqCst);
+        // cancelled so the asr thread takes the final at once (unless it
+        // is the speculative decode of this very audio).
+        if !job.covered {
+            counters.finals_waiting.fetch_add(1, Ordering::SeqCst);
+        }
         // Finals wait for room: no utterance is ever dropped.
         if jobs.send(job).is_err() {
             return false;
@@ -277,7 +277,15 @@ mod tests {
         finals.hear(0, &ch0);
         finals.hear(1, &ch1);
         // The utterance starts 1 s into the source.
-        finals.finish(1, 7, 16_000, ch1[16_000..].to_vec(), Instant::now());
+        finals.finish(Utterance {
+            source: 1,
+            number: 7,
+            start_sample: 16_000,
+            offset: 0,
+            samples: ch1[16_000..].to_vec(),
+            arrived: Instant::now(),
+            covered: false,
+        });
         let (tx, rx) = std::sync::mpsc::sync_channel(4);
         let counters = Counters::default();
         assert!(finals.release(&tx, &counters, true));

@@ -14,13 +14,20 @@ use std::time::Instant;
 
 use tokio::sync::mpsc;
 
-use super::finals::{ChangeOutlet, Finals, PIECES};
+use super::finals::{ChangeOutlet, Finals, Utterance, PIECES};
 use super::speakers_stage::{SpeakerFeed, SpeechSoFar};
 use super::{AsrOutput, AudioChunk, Counters};
 use crate::audio::SAMPLE_RATE;
 use crate::speakers::change::{chunk_start, CHUNK_SAMPLES};
 use crate::speakers::embed::{windows_heard, REACH, WINDOW_STEP};
 use crate::vad::{SegmentEvent, Segmenter, SegmenterConfig, Vad, FRAME_SAMPLES};
+
+/// Silence after which the turn so far is decoded as if it had ended (a
+/// speculative decode of the audio the final would have), while the VAD
+/// waits to be sure it has: when the pause does end the utterance, its
+/// final text is ready early. At least the speech padding after the last
+/// voiced frame, so that audio has been heard.
+const SPECULATE_AFTER_MS: u64 = 200;
 
 /// What the vad thread needs besides its channels.
 #[derive(Debug, Clone)]
@@ -51,6 +58,11 @@ pub(crate) struct Job {
     pub created: Instant,
     /// True for a finished utterance.
     pub is_final: bool,
+    /// A partial sent at the start of a pause: decoded as a final would be,
+    /// in case the pause ends the utterance.
+    pub speculative: bool,
+    /// A final whose audio a speculative decode sent earlier covers.
+    pub covered: bool,
 }
 
 /// One source's running state.
@@ -66,6 +78,9 @@ struct SourceState {
     current: Option<u64>,
     /// Sample position of the last partial job.
     last_partial: u64,
+    /// The last speculative decode sent: the utterance number, the start
+    /// of the pause it was sent in, and the sample its audio ends at.
+    speculated: Option<(u64, u64, u64)>,
     /// The next chunk of the utterance in progress to offer to the changes
     /// thread.
     next_chunk: usize,
@@ -89,6 +104,7 @@ impl SourceState {
             arrivals: VecDeque::new(),
             current: None,
             last_partial: 0,
+            speculated: None,
             next_chunk: 0,
             next_window: 0,
             n_utterances: 0,
@@ -215,20 +231,51 @@ pub(crate) fn run(
         }
         if let (Some(start), true) = (state.current, partial_every > 0) {
             let position = state.segmenter.position().min(state.end());
-            if position >= state.last_partial + partial_every {
+            // A pause long enough to be the end of the turn, not yet
+            // decoded: decode the turn so far as its final. Inside a pause
+            // no other partial is sent (there is nothing new to hear).
+            let in_pause = state.segmenter.pause();
+            let pause = in_pause.filter(|pause| {
+                pause.heard >= SPECULATE_AFTER_MS * u64::from(SAMPLE_RATE) / 1000
+                    && state
+                        .speculated
+                        .is_none_or(|(n, at, _)| (n, at) != (state.n_utterances, pause.at))
+            });
+            let due = in_pause.is_none() && position >= state.last_partial + partial_every;
+            if pause.is_some() || due {
                 state.last_partial = position;
+                // A speculative decode hears exactly what the final will,
+                // if this pause ends the utterance.
+                let end = pause.map_or(position, |p| p.end_sample);
                 let job = Job {
                     source: chunk.source,
                     utterance: state.n_utterances * PIECES,
                     start_sample: start,
                     offset: 0,
-                    samples: state.slice(start, position),
+                    samples: state.slice(start, end),
                     arrived: chunk.arrived,
                     created: Instant::now(),
                     is_final: false,
+                    speculative: pause.is_some(),
+                    covered: false,
                 };
-                if let Err(TrySendError::Full(_)) = jobs.try_send(job) {
-                    counters.skipped_partials.fetch_add(1, Ordering::Relaxed);
+                // A speculative decode pre-empts a partial in progress, as a
+                // final does.
+                if job.speculative {
+                    counters.finals_waiting.fetch_add(1, Ordering::SeqCst);
+                }
+                match jobs.try_send(job) {
+                    Ok(()) => {
+                        if let Some(pause) = pause {
+                            state.speculated = Some((state.n_utterances, pause.at, end));
+                        }
+                    }
+                    Err(TrySendError::Full(job) | TrySendError::Disconnected(job)) => {
+                        if job.speculative {
+                            counters.finals_waiting.fetch_sub(1, Ordering::SeqCst);
+                        }
+                        counters.skipped_partials.fetch_add(1, Ordering::Relaxed);
+                    }
                 }
             }
         }
@@ -313,13 +360,18 @@ fn handle(source: usize, state: &mut SourceState, event: SegmentEvent, finals: &
             end_sample,
         } => {
             state.current = None;
-            finals.finish(
+            let covered = state
+                .speculated
+                .is_some_and(|(n, _, to)| n == state.n_utterances && to >= end_sample);
+            finals.finish(Utterance {
                 source,
-                state.n_utterances,
+                number: state.n_utterances,
                 start_sample,
-                state.slice(start_sample, end_sample),
-                state.arrival_of(end_sample),
-            );
+                offset: 0,
+                samples: state.slice(start_sample, end_sample),
+                arrived: state.arrival_of(end_sample),
+                covered,
+            });
             state.n_utterances += 1;
         }
     }

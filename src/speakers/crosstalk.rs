@@ -27,9 +27,9 @@ pub const LEAK_FRAMES: u64 = 3;
 /// The shortest own speech kept from an utterance that is mostly echo
 /// (10 frames, 0.32 s: a "yes").
 pub const MIN_OWN_FRAMES: u64 = 10;
-/// Frames of history kept per source (60 s): more than the longest
-/// utterance (20 s) plus the time one is held for the check.
-const KEEP_FRAMES: usize = 1875;
+/// Frames of history kept per source (64 s): more than the longest
+/// utterance (60 s) plus the time one is held for the check (1 s).
+const KEEP_FRAMES: usize = 2_000;
 
 /// One source's frame levels.
 #[derive(Debug, Default, Clone)]

@@ -28,7 +28,7 @@ use std::path::{Path, PathBuf};
 use crate::models::{self, ModelError};
 
 pub use model::{Vad, CONTEXT_SAMPLES, FRAME_SAMPLES, FRAME_SECONDS};
-pub use segmenter::{SegmentEvent, Segmenter, SegmenterConfig};
+pub use segmenter::{Pause, SegmentEvent, Segmenter, SegmenterConfig};
 
 /// Name of the installed model in the model directory.
 pub const MODEL_FILE_NAME: &str = "silero_vad_v6.onnx";

@@ -50,11 +50,23 @@ impl Default for SegmenterConfig {
             min_speech_ms: 250,
             min_silence_ms: 500,
             speech_pad_ms: 150,
-            max_utterance_ms: 20_000,
+            max_utterance_ms: 60_000,
             cut_search_ms: 2_000,
             cut_pause_ms: 160,
         }
     }
+}
+
+/// A pause inside the utterance in progress ([`Segmenter::pause`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Pause {
+    /// Sample where the silence began.
+    pub at: u64,
+    /// Samples of silence heard since.
+    pub heard: u64,
+    /// Where the utterance will end (its padding included) if this pause
+    /// grows to `min_silence_ms`.
+    pub end_sample: u64,
 }
 
 /// A boundary found by the [`Segmenter`]. Sample positions count 16 kHz
@@ -193,6 +205,23 @@ impl Segmenter {
             None => now,
         };
         Some(self.end(current, end))
+    }
+
+    /// The pause the confirmed utterance in progress is in, if any.
+    pub fn pause(&self) -> Option<Pause> {
+        let current = self.current?;
+        let silence_start = self.silence_start_frame?;
+        current.confirmed.then(|| {
+            let at = silence_start * FRAME_SAMPLES as u64;
+            let now = self.position();
+            Pause {
+                at,
+                heard: now - at,
+                end_sample: (at + self.pad_samples)
+                    .min(now)
+                    .min(current.start_sample + self.max_utterance_samples),
+            }
+        })
     }
 
     /// Sample position the segmenter has reached (frames seen × 512).
