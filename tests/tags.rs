@@ -211,8 +211,8 @@ fn learned_layer_generalises_to_unseen_writers() {
     let rules = score_tags(&turns, KnownNames::None);
     report("unseen writers, rules", &rules);
     report("unseen writers, combined", &combined);
-    // Measured: rules 0.305, combined 0.782 with the fine-tuned encoder
-    // (0.742 with the base encoder and the same data, 0.740 before w35-w37,
+    // Measured: rules 0.305, combined 0.783 with the fine-tuned encoder
+    // calibrated on seven writers (0.782 on five; 0.742 with the base encoder and the same data, 0.740 before w35-w37,
     // 0.732 with every label's rules stacked, 0.709 before stacking, 0.692
     // before w19-w22, 0.687 before w12-w18).
     assert!(macro_f1(&rules) < 0.45, "rules {:.3}", macro_f1(&rules));
@@ -282,8 +282,9 @@ fn previous_turn_is_context() {
 /// scored: w15 (after the head trained with w12-w18), w23 (after the one
 /// trained with w19-w22) and w27 (after one trained with w24-w26, with the
 /// rules stacked, was fitted). Measured with the shipped head (fine-tuned
-/// encoder): w15 combined macro F1 0.864, none-turns tagged 6.7 %; w23
-/// 0.846, 1.2 %; w27 0.837, 6.6 % (base encoder: 0.845, 4.7 %; 0.834, 3.0 %;
+/// encoder, calibrated on seven writers): w15 combined macro F1 0.869,
+/// none-turns tagged 6.7 %; w23 0.850, 1.8 %; w27 0.833, 7.2 % (calibrated
+/// on five: 0.864, 6.7 %; 0.846, 1.2 %; 0.837, 6.6 %; base encoder: 0.845, 4.7 %; 0.834, 3.0 %;
 /// 0.825, 7.2 %; the head before stacking: 0.799, 0.795, 0.781). The lowest
 /// recall is blame's on w23 (0.56).
 #[test]
@@ -310,7 +311,8 @@ fn learned_layer_on_writers_added_after_the_head() {
 /// w34, the least obvious phrasings in settings rarely written about, kept
 /// out of the repository until the head trained with w31-w33 was fitted:
 /// what the tagger cannot do yet. Measured with the fine-tuned encoder:
-/// combined macro F1 0.658, none-turns tagged 7.3 %; blame recall 0.18 (7
+/// combined macro F1 0.663 (0.658 calibrated on five writers), none-turns
+/// tagged 7.3 %; blame recall 0.18 (7
 /// of 38: blame told as a story, a sigh or a question goes unseen),
 /// defensive 0.42, counterfactual 0.92, exec_pressure 0.79, dismissive
 /// 0.58 (base encoder: 0.583, 5.5 %, blame 0.03). The bounds keep what
@@ -335,7 +337,7 @@ fn learned_layer_on_the_subtlest_writer() {
 /// indirect blame of a contractor and a night shift), kept out of the
 /// repository until the fine-tuned encoder was chosen and the head fitted:
 /// the one test writer that choice never saw. Measured: combined macro F1
-/// 0.771, none-turns tagged 3.7 % (base encoder with the same data 0.734,
+/// 0.776 (0.771 calibrated on five writers), none-turns tagged 3.7 % (base encoder with the same data 0.734,
 /// 3.1 %; the head before w35-w37 0.728, 4.3 %); precision 0.83-1.00 on
 /// every label, recall blame 0.33, defensive 0.59, counterfactual 0.93,
 /// exec_pressure 0.82, dismissive 0.79.
@@ -358,8 +360,40 @@ fn learned_layer_on_the_writer_after_the_fine_tuned_encoder() {
     }
 }
 
+/// w44, settings rarely written about (a weather service, stadium ticketing,
+/// a museum, fishing-fleet tracking, a court's e-filing, car sharing), kept
+/// out of the repository until the head calibrated on seven writers was
+/// chosen. Measured: rules macro F1 0.606, model alone 0.857, combined
+/// 0.898, none-turns tagged 1.2 % (2 of 167); precision / recall blame
+/// 0.79 / 0.67, defensive 0.95 / 0.95, counterfactual 0.97 / 0.95,
+/// exec_pressure 1.00 / 1.00, dismissive 1.00 / 0.76.
+#[test]
+fn learned_layer_on_the_writer_after_seven_calibration_writers() {
+    let combined = combined_scores("corpus/w44.jsonl");
+    assert!(
+        macro_f1(&combined) >= 0.82,
+        "combined {:.3}",
+        macro_f1(&combined)
+    );
+    assert!(
+        combined.false_positive_rate <= 0.04,
+        "{:.3}",
+        combined.false_positive_rate
+    );
+    for l in &combined.labels {
+        assert!(
+            l.precision >= 0.75,
+            "{} precision {:.3}",
+            l.label,
+            l.precision
+        );
+        assert!(l.recall >= 0.6, "{} recall {:.3}", l.label, l.recall);
+    }
+}
+
 /// test.jsonl: never trained on. Measured: rules macro F1 0.564, combined
-/// 0.892, none-turns tagged 3.8 % (3 of 80) with the fine-tuned encoder
+/// 0.905 (calibrated on seven writers; 0.892 on five), none-turns tagged
+/// 3.8 % (3 of 80) with the fine-tuned encoder
 /// (base encoder 0.873, 6.2 %; 0.888 and 5.0 % before w35-w37; 0.866 and
 /// 6.2 % before w31-w33; the head before stacking 0.846, 3.8 %; rules 3.8 %).
 #[test]
