@@ -37,7 +37,9 @@
 # takes a core. Before each run the script waits for the machine to be idle;
 # it measures the CPU that other processes used during each run ("other", in
 # cores) and re-runs a run where that exceeded 0.2 cores (--retries). Trust a
-# table only when "other" is near zero and no warning is printed.
+# table only when "other" is near zero and no warning is printed. The last
+# step (--no-busy-core skips it) keeps one core busy on purpose and times one
+# run of each engine, blameless with its default threads and with every core.
 #
 # Usage: scripts/bench-asr.sh [options]   (see --help)
 set -euo pipefail
@@ -64,6 +66,7 @@ MAX_LOAD=
 IDLE_WAIT=300
 RETRIES=2
 OUT=
+BUSY_CORE=1
 
 usage() {
   cat <<EOF
@@ -87,6 +90,8 @@ Options:
   --retries N              re-run a timed run up to N times when other
                            processes used > 0.2 cores during it (default $RETRIES)
   --no-build               use the existing release binary
+  --no-busy-core           skip the last step: one run of each engine while
+                           another process keeps one core busy
   --out DIR                keep outputs in DIR (default: a new temp dir)
   --format text|json       report format on stdout (default $FORMAT)
   -h, --help               this help
@@ -111,6 +116,7 @@ while [[ $# -gt 0 ]]; do
     --idle-wait) need_value "$@"; IDLE_WAIT=$2; shift 2 ;;
     --retries) need_value "$@"; RETRIES=$2; shift 2 ;;
     --no-build) BUILD=0; shift ;;
+    --no-busy-core) BUSY_CORE=0; shift ;;
     --out) need_value "$@"; OUT=$2; shift 2 ;;
     --format) need_value "$@"; FORMAT=$2; shift 2 ;;
     -h|--help) usage; exit 0 ;;
@@ -454,3 +460,34 @@ PY
 "$PY" "$OUT/driver.py" "$OUT" "$OUT/blameless" "$REVISION" "$WAV" "$TRUTH" "$CLIP_SECONDS" "$CT2_DIR" \
   "$OUT/fw_transcribe.py" "$RUNS" "$THREADS" "$BLAMELESS_THREADS" "$AUDIO_CTX" "$WARMUP" \
   "$MAX_LOAD" "$IDLE_WAIT" "$RETRIES" "$FORMAT" "${MODEL_ARGS[@]}"
+
+# --- with a busy core ---------------------------------------------------------
+# What a user sees who transcribes while something else runs: another
+# process keeps one core busy, and each engine transcribes the clip once.
+# blameless without --threads uses the cores other processes leave idle;
+# with --threads set to every core, whisper.cpp's spinning thread pool waits
+# on the busy core at every step (cut off after 120 s).
+if [[ $BUSY_CORE == 1 && $FORMAT == text ]]; then
+  model=${MODEL_ARGS[0]#*=}
+  cores=$(nproc)
+  python3 -c 'while True: pass' &
+  burner=$!
+  sleep 1
+  timed() {
+    local start end
+    start=$(date +%s.%N)
+    if timeout 120 "$@" >/dev/null 2>&1; then
+      end=$(date +%s.%N)
+      awk -v a="$start" -v b="$end" 'BEGIN { printf "%.2f s", b - a }'
+    else
+      printf 'over 120 s (or failed)'
+    fi
+  }
+  echo
+  echo "one core busy with another process ($cores cores, ${MODEL_ARGS[0]%%=*}, one run each):"
+  echo "  blameless, default threads: $(timed "$OUT/blameless" -q transcribe "$WAV" --model "$model" --format json)"
+  echo "  blameless, --threads $cores: $(timed "$OUT/blameless" -q transcribe "$WAV" --model "$model" -t "$cores" --format json)"
+  echo "  faster-whisper, $THREADS threads: $(timed "$PY" "$OUT/fw_transcribe.py" "$CT2_DIR" "$WAV" "$THREADS")"
+  kill "$burner" 2>/dev/null || true
+  wait "$burner" 2>/dev/null || true
+fi

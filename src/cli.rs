@@ -721,7 +721,10 @@ pub struct AsrArgs {
     #[arg(long, short, default_value = "tiny.en", value_name = "MODEL")]
     pub model: String,
 
-    /// CPU threads for inference (default: all cores, at most 8).
+    /// CPU threads for inference. Default: for files, the cores other
+    /// processes leave idle as it starts (at most 8), since Whisper slows
+    /// down many times over when one of its threads shares a busy core; live,
+    /// all cores but one.
     #[arg(long, short = 't', value_name = "N", value_parser = parse_threads)]
     pub threads: Option<usize>,
 

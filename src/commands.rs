@@ -156,9 +156,11 @@ impl Ui {
     }
 }
 
+/// Whisper settings from the command line; without `--threads`, the cores
+/// other processes leave idle (see [`asr::threads`]).
 fn asr_options(args: &cli::AsrArgs) -> asr::Options {
     asr::Options {
-        threads: args.threads.unwrap_or_else(asr::default_threads),
+        threads: args.threads.unwrap_or_else(asr::threads::idle_threads),
         language: (args.language != "auto").then(|| args.language.clone()),
         audio_ctx: match args.audio_ctx {
             Some(cli::AudioCtxArg::Fit) => AudioCtx::Fit,
@@ -518,7 +520,11 @@ fn live(
             Some(cli::AudioCtxArg::Full) => AudioCtx::Full,
             Some(cli::AudioCtxArg::Fit) | None => AudioCtx::Fit,
         },
-        ..asr_options(&args.asr)
+        ..asr_options(&cli::AsrArgs {
+            // Threads are chosen above: no need to sample the load.
+            threads: Some(1),
+            ..args.asr.clone()
+        })
     };
     // A language the model cannot decode would fail every turn of the
     // meeting: refuse it before anything is recorded.

@@ -186,12 +186,15 @@ fn rms(samples: &[f32]) -> f32 {
     (samples.iter().map(|s| s * s).sum::<f32>() / samples.len() as f32).sqrt()
 }
 
-/// `committed` followed by `tail`, without a word (up to three) that both
-/// heard at the seam.
+/// `committed` followed by `tail`, without the words (up to eight) that
+/// both heard at the seam.
 pub fn join(committed: &str, tail: &str) -> String {
+    // Whisper, prompted with the committed text, sometimes says its last
+    // words or sentence again at the start of the tail.
+    const MAX_SEAM_WORDS: usize = 8;
     let head: Vec<&str> = committed.split_whitespace().collect();
     let rest: Vec<&str> = tail.split_whitespace().collect();
-    let overlap = (1..=3.min(head.len()).min(rest.len()))
+    let overlap = (1..=MAX_SEAM_WORDS.min(head.len()).min(rest.len()))
         .rev()
         .find(|&n| {
             head[head.len() - n..]
@@ -337,5 +340,12 @@ mod tests {
         assert_eq!(join("", "at two"), "at two");
         assert_eq!(join("at two", ""), "at two");
         assert_eq!(join("a b c", "d e"), "a b c d e");
+        assert_eq!(
+            join(
+                "without review. That's on him.",
+                "that's on him. Anyone who"
+            ),
+            "without review. That's on him. Anyone who"
+        );
     }
 }

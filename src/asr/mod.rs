@@ -10,6 +10,7 @@
 pub mod agreement;
 pub mod chunk;
 pub mod guard;
+pub mod threads;
 
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};

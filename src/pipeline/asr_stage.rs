@@ -12,13 +12,13 @@
 //! speech to the turn does not grow with the turn's length.
 //!
 //! When a pause starts that may end the turn, the vad thread sends a
-//! speculative partial: the turn so far, decoded as its final would be, and
-//! committed whole (the cut is in the pause, so no word is split). If the
-//! pause does end the utterance, its final is *covered*: it does not cancel
-//! that decode, and finds its text already committed, so the decode
-//! overlaps the VAD's wait for the end-of-speech silence. If the speaker
-//! goes on, the next decodes start from the pause: a long monologue is
-//! committed sentence by sentence.
+//! speculative partial: the turn so far, decoded as its final would be
+//! (never cancelled). If the pause does end the utterance, its final is
+//! *covered*: it does not cancel that decode, and takes its text, so the
+//! decode overlaps the VAD's wait for the end-of-speech silence. If the
+//! speaker goes on and the decode covered a long stretch ending a sentence,
+//! it is committed (the cut is in the pause, so no word is split): a long
+//! monologue is committed a sentence or a few at a time.
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -38,6 +38,27 @@ use crate::events::TurnTiming;
 
 /// Partials are skipped while the newest decoded audio is older than this.
 const MAX_PARTIAL_LAG: Duration = Duration::from_millis(1500);
+
+/// A speculative decode commits the turn so far only when its uncommitted
+/// audio is at least this long, in seconds, and its text ends a sentence:
+/// a long monologue is committed every sentence or few, so what is left
+/// when it ends stays short, while an ordinary turn is decoded whole (short
+/// clips after a prompt decode worse, and sometimes loop).
+const COMMIT_AFTER_S: usize = 10;
+
+/// The newest speculative decode of a source's utterance in progress.
+struct Ahead {
+    utterance: u64,
+    /// Samples of the utterance it decoded, from its start.
+    n_samples: usize,
+    /// The whole turn's text, committed part included.
+    text: String,
+}
+
+/// Whether Whisper ended `text` with a sentence.
+fn ends_sentence(text: &str) -> bool {
+    text.trim_end().ends_with(['.', '?', '!'])
+}
 
 /// Where final utterances go for voice attribution.
 pub(crate) struct SpeakerOutlet {
@@ -107,6 +128,8 @@ pub(crate) fn run(
     let mut partials: HashMap<usize, Job> = HashMap::new();
     // Per source, the utterance in progress: its number and what is committed.
     let mut in_progress: HashMap<usize, (u64, TurnSoFar)> = HashMap::new();
+    // Per source, the newest speculative decode.
+    let mut ahead: HashMap<usize, Ahead> = HashMap::new();
     let mut closed = false;
 
     loop {
@@ -157,11 +180,15 @@ pub(crate) fn run(
                 Some((utterance, turn)) if utterance == job.utterance => turn,
                 _ => TurnSoFar::default(),
             };
-            // All of it committed by the speculative decode at the pause
-            // that ended it (its audio runs a little into the pause).
-            let decoded_ahead = job.covered && turn_so_far.committed_samples >= job.samples.len();
-            let turn_so_far = if !decoded_ahead && turn_so_far.committed_samples > job.samples.len()
-            {
+            // Decoded by the speculative decode at the pause that ended it.
+            let ahead_text = ahead
+                .remove(&job.source)
+                .filter(|a| {
+                    job.covered && a.utterance == job.utterance && a.n_samples >= job.samples.len()
+                })
+                .map(|a| a.text);
+            let decoded_ahead = ahead_text.is_some();
+            let turn_so_far = if turn_so_far.committed_samples > job.samples.len() {
                 // Committed past this final's end: a piece of an utterance
                 // cut where the speaker changes, or trimmed to its own
                 // speech. Decoded on its own.
@@ -173,8 +200,8 @@ pub(crate) fn run(
             let decoding = Instant::now();
             let text = if abandon.load(Ordering::Relaxed) {
                 Err(Untranscribed::Stopped)
-            } else if decoded_ahead {
-                Ok(turn_so_far.committed.clone())
+            } else if let Some(text) = ahead_text {
+                Ok(text)
             } else {
                 decode_final(&mut model, &job, &turn_so_far, &options, &counters, None)
                     .map_err(Untranscribed::Failed)
@@ -223,24 +250,35 @@ pub(crate) fn run(
                 })
                 .or_insert_with(|| (job.utterance, TurnSoFar::default()));
             if job.speculative {
-                // Decoded as the final would be, and committed up to the
-                // pause; the final (or the next partial) takes it from there.
-                match decode_final(
-                    &mut model,
-                    &job,
-                    turn,
-                    &options,
-                    &counters,
-                    Some(&counters.finals_waiting),
-                ) {
+                // Decoded as the final would be: the final takes its text if
+                // this pause ends the utterance, and a long tail ending a
+                // sentence is committed. A short one is of no use once the
+                // speaker goes on: then it is skipped, or cancelled.
+                let tail = job.samples.len().saturating_sub(turn.committed_samples);
+                let long = tail >= COMMIT_AFTER_S * SAMPLE_RATE as usize;
+                let resumed = job.resumed.as_deref().filter(|_| !long);
+                if resumed.is_some_and(|r| r.load(Ordering::Relaxed) != 0) {
+                    counters.skipped_partials.fetch_add(1, Ordering::Relaxed);
+                    continue;
+                }
+                match decode_final(&mut model, &job, turn, &options, &counters, resumed) {
                     Ok(text) => {
-                        turn.commit_all(text.clone(), job.samples.len());
-                        // All of it is committed, so all of it is stable.
+                        if long && ends_sentence(&text) {
+                            turn.commit_all(text.clone(), job.samples.len());
+                        }
+                        ahead.insert(
+                            job.source,
+                            Ahead {
+                                utterance: job.utterance,
+                                n_samples: job.samples.len(),
+                                text: text.clone(),
+                            },
+                        );
                         if !text.is_empty() {
                             let output = AsrOutput::Partial {
                                 source: job.source,
                                 start: round3(job.start_sample as f64 / SAMPLE_RATE as f64),
-                                stable: text.clone(),
+                                stable: turn.committed.clone(),
                                 text,
                             };
                             if out.blocking_send(output).is_err() {

@@ -235,6 +235,7 @@ pub(crate) fn send_pieces(
             is_final: true,
             speculative: false,
             covered: utterance.covered && cuts.is_empty(),
+            resumed: None,
         };
         from = to;
         // Counted before it waits: a partial decode in progress is

@@ -7,7 +7,7 @@
 //! user is warned).
 
 use std::collections::VecDeque;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, TrySendError};
 use std::sync::Arc;
 use std::time::Instant;
@@ -63,6 +63,9 @@ pub(crate) struct Job {
     pub speculative: bool,
     /// A final whose audio a speculative decode sent earlier covers.
     pub covered: bool,
+    /// For a speculative decode: set to 1 when the speaker goes on after
+    /// its pause (the decode is then of no use unless it commits).
+    pub resumed: Option<Arc<AtomicU64>>,
 }
 
 /// One source's running state.
@@ -81,6 +84,8 @@ struct SourceState {
     /// The last speculative decode sent: the utterance number, the start
     /// of the pause it was sent in, and the sample its audio ends at.
     speculated: Option<(u64, u64, u64)>,
+    /// Its `resumed` flag, until its pause ends one way or the other.
+    speculation_pending: Option<Arc<AtomicU64>>,
     /// The next chunk of the utterance in progress to offer to the changes
     /// thread.
     next_chunk: usize,
@@ -105,6 +110,7 @@ impl SourceState {
             current: None,
             last_partial: 0,
             speculated: None,
+            speculation_pending: None,
             next_chunk: 0,
             next_window: 0,
             n_utterances: 0,
@@ -235,6 +241,15 @@ pub(crate) fn run(
             // decoded: decode the turn so far as its final. Inside a pause
             // no other partial is sent (there is nothing new to hear).
             let in_pause = state.segmenter.pause();
+            // Speech after the pause of the last speculative decode: tell it.
+            if let Some((n, at, _)) = state.speculated {
+                let same_pause = in_pause.is_some_and(|p| p.at == at) && n == state.n_utterances;
+                if !same_pause {
+                    if let Some(flag) = state.speculation_pending.take() {
+                        flag.store(1, Ordering::Relaxed);
+                    }
+                }
+            }
             let pause = in_pause.filter(|pause| {
                 pause.heard >= SPECULATE_AFTER_MS * u64::from(SAMPLE_RATE) / 1000
                     && state
@@ -258,7 +273,9 @@ pub(crate) fn run(
                     is_final: false,
                     speculative: pause.is_some(),
                     covered: false,
+                    resumed: pause.map(|_| Arc::new(AtomicU64::new(0))),
                 };
+                let resumed = job.resumed.clone();
                 // A speculative decode pre-empts a partial in progress, as a
                 // final does.
                 if job.speculative {
@@ -268,6 +285,7 @@ pub(crate) fn run(
                     Ok(()) => {
                         if let Some(pause) = pause {
                             state.speculated = Some((state.n_utterances, pause.at, end));
+                            state.speculation_pending = resumed;
                         }
                     }
                     Err(TrySendError::Full(job) | TrySendError::Disconnected(job)) => {
@@ -360,6 +378,8 @@ fn handle(source: usize, state: &mut SourceState, event: SegmentEvent, finals: &
             end_sample,
         } => {
             state.current = None;
+            // The pause ended the utterance: the speculative decode stands.
+            state.speculation_pending = None;
             let covered = state
                 .speculated
                 .is_some_and(|(n, _, to)| n == state.n_utterances && to >= end_sample);
