@@ -12,13 +12,13 @@
 //! speech to the turn does not grow with the turn's length.
 //!
 //! When a pause starts that may end the turn, the vad thread sends a
-//! speculative partial: the turn so far, decoded as its final would be
-//! (never cancelled). If the pause does end the utterance, its final is
-//! *covered*: it does not cancel that decode, and takes its text, so the
-//! decode overlaps the VAD's wait for the end-of-speech silence. If the
-//! speaker goes on and the decode covered a long stretch ending a sentence,
-//! it is committed (the cut is in the pause, so no word is split): a long
-//! monologue is committed a sentence or a few at a time.
+//! speculative partial: the turn so far, decoded as its final would be. If
+//! the pause does end the utterance, its final is *covered*: it does not
+//! cancel that decode, and takes its text, so the decode overlaps the VAD's
+//! wait for the end-of-speech silence. If the speaker goes on, a decode of
+//! a long stretch ending a sentence is committed (the cut is in the pause,
+//! so no word is split), so a long monologue is committed a sentence or a
+//! few at a time; a shorter one is skipped, or cancelled if it runs.
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -234,8 +234,9 @@ pub(crate) fn run(
             }
         } else if let Some(source) = partials.keys().next().copied() {
             let job = partials.remove(&source).expect("key just seen");
-            // A speculative decode is never wasted, late or not: it is the
-            // final's decode, or commits the turn so far.
+            // A speculative decode is not skipped for lag: it is the final's
+            // decode, or commits the turn so far (or stops once the speaker
+            // goes on, below).
             let late = !job.speculative && job.arrived.elapsed() > MAX_PARTIAL_LAG;
             if late || abandon.load(Ordering::Relaxed) {
                 counters.skipped_partials.fetch_add(1, Ordering::Relaxed);

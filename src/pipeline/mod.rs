@@ -205,9 +205,10 @@ pub struct Counters {
     /// Utterances mostly of another source's speech, trimmed to the
     /// source's own words inside them.
     pub crosstalk_trimmed: AtomicU64,
-    /// Final utterances the vad thread has sent (or is waiting to send) and
-    /// the asr thread has not taken yet: while nonzero, a partial decode
-    /// in progress is cancelled.
+    /// Final utterances (and speculative decodes) the vad thread has sent
+    /// (or is waiting to send) and the asr thread has not taken yet: while
+    /// nonzero, a partial decode in progress is cancelled. A final a
+    /// speculative decode covers is not counted: it must not cancel it.
     pub finals_waiting: AtomicU64,
 }
 
