@@ -195,6 +195,25 @@ fn combined_tags_with(turns: &[LabelledTurn], context: bool) -> Vec<Vec<Tag>> {
         .collect()
 }
 
+/// Every label of `scores` (of the set `name`) reaches both bounds.
+#[track_caller]
+fn assert_every_label(name: &str, scores: &TagScores, min_precision: f64, min_recall: f64) {
+    for l in &scores.labels {
+        assert!(
+            l.precision >= min_precision,
+            "{name}: {} precision {:.3}",
+            l.label,
+            l.precision
+        );
+        assert!(
+            l.recall >= min_recall,
+            "{name}: {} recall {:.3}",
+            l.label,
+            l.recall
+        );
+    }
+}
+
 fn macro_f1(s: &TagScores) -> f64 {
     s.labels.iter().map(|l| l.f1).sum::<f64>() / s.labels.len() as f64
 }
@@ -233,15 +252,7 @@ fn learned_layer_generalises_to_unseen_writers() {
     // counterfactual 0.90/0.67, exec_pressure 0.90/0.94, dismissive 0.87/0.66
     // (base encoder: blame 0.80/0.46, defensive 0.87/0.62, counterfactual
     // 0.91/0.61, exec_pressure 0.95/0.88, dismissive 0.93/0.62).
-    for l in &combined.labels {
-        assert!(
-            l.precision >= 0.7,
-            "{} precision {:.3}",
-            l.label,
-            l.precision
-        );
-        assert!(l.recall >= 0.45, "{} recall {:.3}", l.label, l.recall);
-    }
+    assert_every_label("w08-w10", &combined, 0.7, 0.45);
     // Calibrated: tags given 0.9 or more are right at least 85 % of the time
     // (measured 98 %; 91 % with the head before facilitator turns were
     // negatives).
@@ -297,14 +308,8 @@ fn learned_layer_on_writers_added_after_the_head() {
             macro_f1(&combined)
         );
         assert!(combined.false_positive_rate <= 0.08, "{file}");
-        for l in &combined.labels {
-            assert!(
-                l.recall >= 0.5,
-                "{file}: {} recall {:.3}",
-                l.label,
-                l.recall
-            );
-        }
+        // Precision is not bounded here.
+        assert_every_label(file, &combined, 0.0, 0.5);
     }
 }
 
@@ -350,14 +355,8 @@ fn learned_layer_on_the_writer_after_the_fine_tuned_encoder() {
         macro_f1(&combined)
     );
     assert!(combined.false_positive_rate <= 0.06);
-    for l in &combined.labels {
-        assert!(
-            l.precision >= 0.75,
-            "{} precision {:.3}",
-            l.label,
-            l.precision
-        );
-    }
+    // Recall is not bounded here: blame's is 0.33.
+    assert_every_label("w38", &combined, 0.75, 0.0);
 }
 
 /// w44, settings rarely written about (a weather service, stadium ticketing,
@@ -380,15 +379,7 @@ fn learned_layer_on_the_writer_after_seven_calibration_writers() {
         "{:.3}",
         combined.false_positive_rate
     );
-    for l in &combined.labels {
-        assert!(
-            l.precision >= 0.75,
-            "{} precision {:.3}",
-            l.label,
-            l.precision
-        );
-        assert!(l.recall >= 0.6, "{} recall {:.3}", l.label, l.recall);
-    }
+    assert_every_label("w44", &combined, 0.75, 0.6);
 }
 
 /// test.jsonl: never trained on. Measured: rules macro F1 0.564, combined

@@ -275,13 +275,7 @@ pub(crate) fn run(
                                 text: text.clone(),
                             },
                         );
-                        if !text.is_empty() {
-                            let output = AsrOutput::Partial {
-                                source: job.source,
-                                start: round3(job.start_sample as f64 / SAMPLE_RATE as f64),
-                                stable: turn.committed.clone(),
-                                text,
-                            };
+                        if let Some(output) = partial_output(&job, text, turn.committed.clone()) {
                             if out.blocking_send(output).is_err() {
                                 return;
                             }
@@ -309,13 +303,7 @@ pub(crate) fn run(
                 continue;
             };
             let partial = turn.update(segments, tail);
-            if !partial.text.is_empty() {
-                let output = AsrOutput::Partial {
-                    source: job.source,
-                    start: round3(job.start_sample as f64 / SAMPLE_RATE as f64),
-                    text: partial.text,
-                    stable: partial.stable,
-                };
+            if let Some(output) = partial_output(&job, partial.text, partial.stable) {
                 if out.blocking_send(output).is_err() {
                     return;
                 }
@@ -354,6 +342,17 @@ fn queue(
     } else if partials.insert(job.source, job).is_some() {
         counters.skipped_partials.fetch_add(1, Ordering::Relaxed);
     }
+}
+
+/// The partial transcript `text` (of which `stable` will not change) of
+/// `job`'s utterance, for the event loop; none when Whisper heard no words.
+fn partial_output(job: &Job, text: String, stable: String) -> Option<AsrOutput> {
+    (!text.is_empty()).then(|| AsrOutput::Partial {
+        source: job.source,
+        start: round3(job.start_sample as f64 / SAMPLE_RATE as f64),
+        text,
+        stable,
+    })
 }
 
 /// Milliseconds from `a` to `b` (0 if `b` is earlier).
