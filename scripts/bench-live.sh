@@ -41,7 +41,8 @@ while [ $# -gt 0 ]; do
     *) echo "unknown argument $1" >&2; exit 2 ;;
   esac
 done
-# Without --threads, replay chooses as a user's run would (all cores but one).
+# Without --threads, replay chooses as a user's run would (the cores other
+# processes leave idle, looked at again between decodes).
 [ -n "$THREADS" ] && EXTRA+=(--threads "$THREADS")
 
 PROFILE=release source "$ROOT/scripts/setup.sh"

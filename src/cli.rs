@@ -724,7 +724,7 @@ pub struct AsrArgs {
     /// CPU threads for inference. Default: for files, the cores other
     /// processes leave idle as it starts (at most 8), since Whisper slows
     /// down many times over when one of its threads shares a busy core; live,
-    /// all cores but one.
+    /// the same, looked at again between decodes (at most once a second).
     #[arg(long, short = 't', value_name = "N", value_parser = parse_threads)]
     pub threads: Option<usize>,
 

@@ -508,12 +508,12 @@ fn live(
         ..Default::default()
     };
     let options = asr::Options {
-        // Leave a core to capture, VAD and storage: ggml's spinning
-        // thread pool slows down badly when it has to share cores.
-        threads: args
-            .asr
-            .threads
-            .unwrap_or_else(|| asr::default_threads().saturating_sub(1).max(1)),
+        // Without --threads, the cores other processes leave idle, chosen
+        // again between decodes (`threads_follow_load` below): ggml's
+        // spinning thread pool slows down badly when it has to share a
+        // core with another process. The pipeline's own stages take little
+        // and in bursts; the decodes are what the turn waits for.
+        threads: args.asr.threads.unwrap_or_else(asr::threads::idle_threads),
         // Turns are short: an encoder window fitted to each is several
         // times faster than the full 30 s one.
         audio_ctx: match args.asr.audio_ctx {
@@ -543,6 +543,7 @@ fn live(
         model_name: args.asr.model.clone(),
         vad_model_path,
         asr: options,
+        threads_follow_load: args.asr.threads.is_none(),
         segmenter,
         partial_interval_s: args.partial_every,
         status_interval_s: args.status_every,

@@ -23,6 +23,7 @@ fn config(language: &str) -> pipeline::Config {
             threads: 1,
             ..Default::default()
         },
+        threads_follow_load: false,
         segmenter: Default::default(),
         partial_interval_s: 1.0,
         status_interval_s: 1.0,

@@ -5,8 +5,10 @@
 //! core another process keeps busy, a 60 s file that takes 2.3 s on two
 //! idle cores took 35-123 s. A transcription therefore uses only the cores
 //! other processes leave idle, measured from `/proc/stat` as it starts.
+//! A live meeting looks again between decodes ([`IdleCores`]), since what
+//! else runs changes over an hour.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// Most threads worth using for the small models.
 pub const MAX_THREADS: usize = 8;
@@ -32,6 +34,89 @@ pub fn idle_threads() -> usize {
 pub fn threads_left(cores: usize, busy: f64) -> usize {
     let taken = (busy - TAKEN_ABOVE).ceil().max(0.0) as usize;
     cores.saturating_sub(taken).clamp(1, MAX_THREADS)
+}
+
+/// Threads for a live meeting's decodes, chosen again between them: the
+/// cores other processes (not this one) left idle since the last look, so
+/// a build started during the meeting takes a thread away and gives it back
+/// when it ends. Where the load cannot be read, the threads it started with.
+#[derive(Debug)]
+pub struct IdleCores {
+    cores: usize,
+    threads: usize,
+    last: Option<Look>,
+}
+
+/// The machine's and this process's CPU time at one moment.
+#[derive(Debug)]
+struct Look {
+    at: Instant,
+    stat: Stat,
+    own: u64,
+}
+
+/// Shortest time between two looks: shorter ones measure noise.
+const LOOK_EVERY: Duration = Duration::from_secs(1);
+
+impl IdleCores {
+    /// Starts with `threads` (chosen by [`idle_threads`] before the meeting
+    /// started, say) until there is a second of load to go by.
+    pub fn new(threads: usize) -> IdleCores {
+        IdleCores {
+            cores: std::thread::available_parallelism().map_or(2, |n| n.get()),
+            threads,
+            last: Look::now(),
+        }
+    }
+
+    /// Threads for the decode that starts now.
+    pub fn threads(&mut self) -> usize {
+        if self
+            .last
+            .as_ref()
+            .is_some_and(|last| last.at.elapsed() < LOOK_EVERY)
+        {
+            return self.threads;
+        }
+        let Some(look) = Look::now() else {
+            return self.threads;
+        };
+        if let Some(busy) = self.last.as_ref().and_then(|last| others_busy(last, &look)) {
+            self.threads = threads_left(self.cores, busy);
+        }
+        self.last = Some(look);
+        self.threads
+    }
+}
+
+impl Look {
+    fn now() -> Option<Look> {
+        Some(Look {
+            at: Instant::now(),
+            stat: read_stat()?,
+            own: parse_own_ticks(&std::fs::read_to_string("/proc/self/stat").ok()?)?,
+        })
+    }
+}
+
+/// Cores' worth of CPU time other processes used between two looks.
+fn others_busy(before: &Look, after: &Look) -> Option<f64> {
+    let total = after.stat.total.checked_sub(before.stat.total)?;
+    let idle = after.stat.idle.checked_sub(before.stat.idle)?;
+    let own = after.own.checked_sub(before.own)?;
+    let others = (total - idle.min(total)).saturating_sub(own);
+    (total > 0).then(|| others as f64 / total as f64 * after.stat.cores as f64)
+}
+
+/// This process's user and system time, in the ticks `/proc/stat` counts:
+/// the 14th and 15th fields of `/proc/self/stat`, counted after the
+/// command name (which may hold spaces and parentheses).
+fn parse_own_ticks(text: &str) -> Option<u64> {
+    let after_name = &text[text.rfind(')')? + 1..];
+    let fields: Vec<&str> = after_name.split_whitespace().collect();
+    let utime: u64 = fields.get(11)?.parse().ok()?;
+    let stime: u64 = fields.get(12)?.parse().ok()?;
+    Some(utime + stime)
 }
 
 /// Cores' worth of CPU time all processes used over `sample` (this one
@@ -115,6 +200,48 @@ mod tests {
         );
         assert_eq!(parse_stat("intr 1\n"), None);
         assert_eq!(parse_stat("cpu  1 2 x 4 5\n"), None);
+    }
+
+    #[test]
+    fn this_process_is_not_counted_as_load() {
+        let look = |total, idle, own| Look {
+            at: Instant::now(),
+            stat: Stat {
+                total,
+                idle,
+                cores: 2,
+            },
+            own,
+        };
+        // 200 ticks over 2 cores; 150 busy, 120 of them this process's.
+        let busy = others_busy(&look(1000, 500, 40), &look(1200, 550, 160)).unwrap();
+        assert!((busy - 0.3).abs() < 1e-9, "{busy}");
+        assert_eq!(threads_left(2, busy), 1);
+        // Only this process: nobody else's load.
+        let busy = others_busy(&look(1000, 500, 40), &look(1200, 500, 240)).unwrap();
+        assert_eq!(threads_left(2, busy), 2);
+        // Counters that went back (a new boot's) give no figure.
+        assert_eq!(others_busy(&look(1000, 500, 40), &look(900, 500, 40)), None);
+    }
+
+    #[test]
+    fn own_ticks_are_read_after_the_command_name() {
+        let text = "4242 (asr (x) y) S 1 4242 4242 0 -1 4194304 900 0 0 0 \
+                    130 25 0 0 20 0 5 0 100 1000 200";
+        assert_eq!(parse_own_ticks(text), Some(155));
+        assert_eq!(parse_own_ticks("4242 (short) S 1"), None);
+        let live = std::fs::read_to_string("/proc/self/stat").unwrap();
+        assert!(parse_own_ticks(&live).is_some(), "{live}");
+    }
+
+    #[test]
+    fn a_live_look_reads_the_machine_and_this_process() {
+        let mut idle = IdleCores::new(1);
+        assert_eq!(idle.threads(), 1, "no second of load to go by yet");
+        let first = Look::now().expect("/proc is readable");
+        std::thread::sleep(Duration::from_millis(100));
+        let busy = others_busy(&first, &Look::now().unwrap()).expect("ticks went by");
+        assert!((0.0..=first.stat.cores as f64).contains(&busy), "{busy}");
     }
 
     #[test]

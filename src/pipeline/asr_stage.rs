@@ -104,21 +104,33 @@ impl SpeakerOutlet {
     }
 }
 
+/// The model and how to decode with it.
+pub(crate) struct Whisper {
+    pub model: asr::Model,
+    pub options: asr::Options,
+    /// Chooses `options.threads` again between decodes; `None` keeps them.
+    pub idle_cores: Option<asr::threads::IdleCores>,
+}
+
 /// Runs until `jobs` closes and everything queued is decoded. Once
 /// `abandon` is set, nothing more is decoded: finals are handed on
 /// untranscribed (their audio is stored) and partials are dropped.
 pub(crate) fn run(
-    mut model: asr::Model,
-    options: asr::Options,
+    whisper: Whisper,
     jobs: Receiver<Job>,
     out: mpsc::Sender<AsrOutput>,
     counters: Arc<Counters>,
     abandon: Arc<AtomicBool>,
     speakers: SpeakerOutlet,
 ) {
+    let Whisper {
+        mut model,
+        mut options,
+        mut idle_cores,
+    } = whisper;
     // Finals whose audio the speakers thread took: (source, utterance).
     let mut attributed: HashSet<(usize, u64)> = HashSet::new();
-    let partial_options = asr::Options {
+    let mut partial_options = asr::Options {
         audio_ctx: AudioCtx::Fit,
         temperature_fallback: false,
         ..options.clone()
@@ -173,6 +185,12 @@ pub(crate) fn run(
                     break;
                 }
             }
+        }
+
+        if let Some(idle_cores) = idle_cores.as_mut() {
+            let threads = idle_cores.threads();
+            options.threads = threads;
+            partial_options.threads = threads;
         }
 
         if let Some(job) = finals.pop_front() {

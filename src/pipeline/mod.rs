@@ -138,6 +138,10 @@ pub struct Config {
     /// [`asr::decode_language`] first): every turn Whisper cannot decode is
     /// stored untranscribed, with a warning.
     pub asr: asr::Options,
+    /// Choose Whisper's threads again between decodes from the machine's
+    /// load ([`asr::threads::IdleCores`], starting from `asr.threads`), or
+    /// keep `asr.threads` (the user's `--threads`).
+    pub threads_follow_load: bool,
     /// Utterance segmentation.
     pub segmenter: SegmenterConfig,
     /// Seconds of new speech between partial decodes (0 disables partials).
@@ -725,6 +729,9 @@ fn spawn_stages(
         stages.push(("speakers", thread));
     }
     let (options, asr_counters) = (config.asr.clone(), counters.clone());
+    let idle_cores = config
+        .threads_follow_load
+        .then(|| asr::threads::IdleCores::new(options.threads));
     let abandon = control.abandon.clone();
     let speakers = asr_stage::SpeakerOutlet {
         jobs: speaker_jobs,
@@ -746,8 +753,11 @@ fn spawn_stages(
         "asr",
         spawn("asr", control, move || {
             asr_stage::run(
-                model,
-                options,
+                asr_stage::Whisper {
+                    model,
+                    options,
+                    idle_cores,
+                },
                 job_rx,
                 out_tx,
                 asr_counters,
