@@ -507,24 +507,20 @@ fn live(
         min_silence_ms: args.min_silence_ms,
         ..Default::default()
     };
+    // Without --threads, `asr_options` gives the cores other processes
+    // leave idle, and the pipeline chooses again between decodes
+    // (`threads_follow_load` below): ggml's spinning thread pool slows down
+    // badly when it has to share a core with another process. The
+    // pipeline's own stages take little and in bursts; the decodes are what
+    // the turn waits for.
     let options = asr::Options {
-        // Without --threads, the cores other processes leave idle, chosen
-        // again between decodes (`threads_follow_load` below): ggml's
-        // spinning thread pool slows down badly when it has to share a
-        // core with another process. The pipeline's own stages take little
-        // and in bursts; the decodes are what the turn waits for.
-        threads: args.asr.threads.unwrap_or_else(asr::threads::idle_threads),
         // Turns are short: an encoder window fitted to each is several
         // times faster than the full 30 s one.
         audio_ctx: match args.asr.audio_ctx {
             Some(cli::AudioCtxArg::Full) => AudioCtx::Full,
             Some(cli::AudioCtxArg::Fit) | None => AudioCtx::Fit,
         },
-        ..asr_options(&cli::AsrArgs {
-            // Threads are chosen above: no need to sample the load.
-            threads: Some(1),
-            ..args.asr.clone()
-        })
+        ..asr_options(&args.asr)
     };
     // A language the model cannot decode would fail every turn of the
     // meeting: refuse it before anything is recorded.

@@ -22,11 +22,15 @@ const TAKEN_ABOVE: f64 = 0.25;
 /// leave idle over the next 150 ms, at least 1, at most [`MAX_THREADS`].
 /// Where the load cannot be read (not Linux), all cores.
 pub fn idle_threads() -> usize {
-    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
     match busy_cores(SAMPLE) {
-        Some(busy) => threads_left(cores, busy),
-        None => cores.min(MAX_THREADS),
+        Some(busy) => threads_left(cores(), busy),
+        None => cores().min(MAX_THREADS),
     }
+}
+
+/// Cores this process may run on.
+fn cores() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get())
 }
 
 /// Threads that fit on `cores` when other processes keep `busy` cores'
@@ -63,7 +67,7 @@ impl IdleCores {
     /// started, say) until there is a second of load to go by.
     pub fn new(threads: usize) -> IdleCores {
         IdleCores {
-            cores: std::thread::available_parallelism().map_or(2, |n| n.get()),
+            cores: cores(),
             threads,
             last: Look::now(),
         }
@@ -101,11 +105,8 @@ impl Look {
 
 /// Cores' worth of CPU time other processes used between two looks.
 fn others_busy(before: &Look, after: &Look) -> Option<f64> {
-    let total = after.stat.total.checked_sub(before.stat.total)?;
-    let idle = after.stat.idle.checked_sub(before.stat.idle)?;
     let own = after.own.checked_sub(before.own)?;
-    let others = (total - idle.min(total)).saturating_sub(own);
-    (total > 0).then(|| others as f64 / total as f64 * after.stat.cores as f64)
+    cores_used(&before.stat, &after.stat, own)
 }
 
 /// This process's user and system time, in the ticks `/proc/stat` counts:
@@ -124,10 +125,17 @@ fn parse_own_ticks(text: &str) -> Option<u64> {
 fn busy_cores(sample: Duration) -> Option<f64> {
     let before = read_stat()?;
     std::thread::sleep(sample);
-    let after = read_stat()?;
+    cores_used(&before, &read_stat()?, 0)
+}
+
+/// Cores' worth of CPU time used from `before` to `after`, leaving out
+/// `excluded` ticks (this process's own), or `None` when the counters went
+/// back or no tick went by.
+fn cores_used(before: &Stat, after: &Stat, excluded: u64) -> Option<f64> {
     let total = after.total.checked_sub(before.total)?;
     let idle = after.idle.checked_sub(before.idle)?;
-    (total > 0).then(|| (total - idle.min(total)) as f64 / total as f64 * after.cores as f64)
+    let busy = (total - idle.min(total)).saturating_sub(excluded);
+    (total > 0).then(|| busy as f64 / total as f64 * after.cores as f64)
 }
 
 /// The machine's CPU time counters, summed over its cores, in ticks.
@@ -246,8 +254,10 @@ mod tests {
 
     #[test]
     fn this_machine_gives_between_one_thread_and_all_its_cores() {
-        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         let threads = idle_threads();
-        assert!((1..=cores.min(MAX_THREADS)).contains(&threads), "{threads}");
+        assert!(
+            (1..=cores().min(MAX_THREADS)).contains(&threads),
+            "{threads}"
+        );
     }
 }
