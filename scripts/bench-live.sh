@@ -18,16 +18,16 @@
 # machine's load is printed beside each run.
 #
 #   scripts/bench-live.sh [--speeds "1 max"] [--samples "postmortem longturns"]
-#                         [--model tiny.en] [--threads N] [--min-silence-ms MS]
+#                         [--model tiny.en-q8_0] [--threads N] [--min-silence-ms MS]
 #
-# Project targets (2 cores, tiny.en, speakers and learned tagger on): p95
+# Project targets (2 cores, tiny.en-q8_0, speakers and learned tagger on): p95
 # latency <= 1000 ms and max <= 1500 ms on both meetings, RSS <= 400 MB,
 # tagging p95 <= 50 ms per turn.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 SPEEDS="1 max"
 SAMPLES="postmortem longturns"
-MODEL=tiny.en
+MODEL=tiny.en-q8_0
 THREADS=""
 EXTRA=()
 while [ $# -gt 0 ]; do

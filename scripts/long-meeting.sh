@@ -11,7 +11,7 @@
 #     turns per copy of the sample against a single replay of it, and the
 #     stored WAV's samples against the input's.
 #
-#   scripts/long-meeting.sh [--hours 2] [--model tiny.en] [--every 5]
+#   scripts/long-meeting.sh [--hours 2] [--model tiny.en-q8_0] [--every 5]
 #
 # PROFILE=release builds an optimised binary first (a cold release build
 # takes a while); the default dev build already optimises every dependency
@@ -19,7 +19,7 @@
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 HOURS=2
-MODEL=tiny.en
+MODEL=tiny.en-q8_0
 EVERY=5
 while [ $# -gt 0 ]; do
   case "$1" in

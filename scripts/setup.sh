@@ -59,7 +59,8 @@ else
 fi
 export BLAMELESS
 
-log "models: tiny.en, silero-vad, resemblyzer, pyannote-segmentation, minilm"
+log "models: tiny.en-q8_0 (the default), tiny.en, silero-vad, resemblyzer, pyannote-segmentation, minilm"
+"$BLAMELESS" models fetch tiny.en-q8_0 >/dev/null
 "$BLAMELESS" models fetch tiny.en >/dev/null
 "$BLAMELESS" models fetch silero-vad >/dev/null
 "$BLAMELESS" models fetch resemblyzer >/dev/null

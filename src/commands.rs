@@ -163,8 +163,8 @@ fn asr_options(args: &cli::AsrArgs) -> asr::Options {
         threads: args.threads.unwrap_or_else(asr::threads::idle_threads),
         language: (args.language != "auto").then(|| args.language.clone()),
         audio_ctx: match args.audio_ctx {
-            Some(cli::AudioCtxArg::Fit) => AudioCtx::Fit,
-            Some(cli::AudioCtxArg::Full) | None => AudioCtx::Full,
+            Some(cli::AudioCtxArg::Full) => AudioCtx::Full,
+            Some(cli::AudioCtxArg::Fit) | None => AudioCtx::Fit,
         },
         ..asr::Options::default()
     }
@@ -265,8 +265,17 @@ fn models_command(paths: &Paths, ui: &Ui, command: ModelsCommand) -> Result<Exit
             Ok(ExitCode::SUCCESS)
         }
         ModelsCommand::Fetch { name, quant } => {
+            let (base, suffix) = models::split_weight_suffix(&name);
+            let quant = quant.map(weight_type);
+            if base != name && quant.is_some_and(|q| q != suffix) {
+                anyhow::bail!(
+                    "{name} names the {} weights but --quant asks for {}; give one of them",
+                    suffix.name(),
+                    quant.map_or("", WeightType::name)
+                );
+            }
             let mut step = |message: &str| ui.note(message);
-            let path = models::fetch(&name, weight_type(quant), &paths.models, &mut step)
+            let path = models::fetch(base, quant.unwrap_or(suffix), &paths.models, &mut step)
                 .with_context(|| format!("cannot fetch model {name}"))?;
             println!("{}", path.display());
             Ok(ExitCode::SUCCESS)
@@ -513,15 +522,7 @@ fn live(
     // badly when it has to share a core with another process. The
     // pipeline's own stages take little and in bursts; the decodes are what
     // the turn waits for.
-    let options = asr::Options {
-        // Turns are short: an encoder window fitted to each is several
-        // times faster than the full 30 s one.
-        audio_ctx: match args.asr.audio_ctx {
-            Some(cli::AudioCtxArg::Full) => AudioCtx::Full,
-            Some(cli::AudioCtxArg::Fit) | None => AudioCtx::Fit,
-        },
-        ..asr_options(&args.asr)
-    };
+    let options = asr_options(&args.asr);
     // A language the model cannot decode would fail every turn of the
     // meeting: refuse it before anything is recorded.
     let multilingual = models::ggml::read_header(&model_path)?.is_multilingual();

@@ -55,10 +55,21 @@ pub enum AsrError {
 pub enum AudioCtx {
     /// Always the full 30 s window (1500 positions), Whisper's training setup.
     Full,
-    /// Shrink the window to the audio's length plus a margin: faster on short
-    /// clips, at some risk to accuracy.
+    /// Shrink the window to the audio's length plus a margin, at most
+    /// [`FITTED_CTX_MAX`] positions: the default, faster on every clip
+    /// (see `fitted_audio_ctx`) and within a word or two of `Full` on the
+    /// project's samples.
     Fit,
 }
+
+/// The largest fitted encoder window: 1488 positions (29.76 s), the largest
+/// multiple of 16 under Whisper's 1500. whisper.cpp's tiled matrix product
+/// (llamafile's sgemm) needs the inner dimension to be a multiple of 16; the
+/// attention-times-values product has the window there, so at 1500 it falls
+/// back to one dot product per row, which made a 30 s window's encoder about
+/// 1.4 times slower. The 0.24 s left out is padding: files and live turns
+/// are decoded in clips of at most 28 s (`Options::max_window_s`).
+pub const FITTED_CTX_MAX: i32 = 1488;
 
 /// Settings for one transcription.
 #[derive(Debug, Clone)]
@@ -86,7 +97,7 @@ impl Default for Options {
         Options {
             threads: default_threads(),
             language: Some("en".into()),
-            audio_ctx: AudioCtx::Full,
+            audio_ctx: AudioCtx::Fit,
             guards: guard::Guards::default(),
             max_window_s: 28.0,
             min_pause_s: 0.3,
@@ -284,6 +295,7 @@ impl Model {
             });
         }
 
+        let duration = samples.len() as f64 / SAMPLE_RATE as f64;
         let mut segments = Vec::new();
         for segment in self.state.as_iter() {
             let text = segment
@@ -312,10 +324,13 @@ impl Model {
                 },
             };
             if guard::keep(&candidate, &options.guards) {
+                // whisper.cpp reports centiseconds, and with a fitted
+                // window it may place the last end in the padding after
+                // the audio: a segment ends with the clip at the latest.
+                let end = (segment.end_timestamp() as f64 / 100.0).min(duration);
                 segments.push(Segment {
-                    // whisper.cpp reports centiseconds.
-                    start: segment.start_timestamp() as f64 / 100.0,
-                    end: segment.end_timestamp() as f64 / 100.0,
+                    start: (segment.start_timestamp() as f64 / 100.0).min(end),
+                    end,
                     text,
                 });
             }
@@ -363,14 +378,13 @@ fn prompt_of(context: &str) -> &str {
 }
 
 /// Encoder positions for `n_samples` of audio: 50 per second, plus a margin,
-/// rounded up to a multiple of 64 (whisper.cpp pads to that anyway), capped
-/// at the full 1500.
+/// rounded up to a multiple of 256, capped at [`FITTED_CTX_MAX`].
 fn fitted_audio_ctx(n_samples: usize) -> i32 {
     let seconds = n_samples as f64 / SAMPLE_RATE as f64;
     let positions = (seconds * 50.0).ceil() as i32 + 128;
     // Few distinct sizes: whisper.cpp sets up its compute buffers again for
     // each new size, which costs more than the positions saved.
-    ((positions + 255) / 256 * 256).min(1500)
+    ((positions + 255) / 256 * 256).min(FITTED_CTX_MAX)
 }
 
 #[cfg(test)]
@@ -401,6 +415,8 @@ mod tests {
     fn fitted_audio_ctx_grows_with_length_and_caps() {
         assert_eq!(fitted_audio_ctx(16_000), 256);
         assert!(fitted_audio_ctx(16_000 * 10) > fitted_audio_ctx(16_000 * 5));
-        assert_eq!(fitted_audio_ctx(16_000 * 40), 1500);
+        assert_eq!(fitted_audio_ctx(16_000 * 40), FITTED_CTX_MAX);
+        assert_eq!(FITTED_CTX_MAX % 16, 0);
+        assert!(fitted_audio_ctx(16_000 * 28) <= FITTED_CTX_MAX);
     }
 }

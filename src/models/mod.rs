@@ -22,6 +22,11 @@ use sha2::{Digest, Sha256};
 pub use catalog::Package;
 pub use ggml::WeightType;
 
+/// The Whisper model used when `--model` is not given: tiny.en with 8-bit
+/// weights (`scripts/bench-asr.sh` measured it faster than float16 at the
+/// same word error rate on the project's samples).
+pub const DEFAULT_MODEL: &str = "tiny.en-q8_0";
+
 /// Why a model could not be found, fetched or converted.
 #[derive(Debug, thiserror::Error)]
 pub enum ModelError {
