@@ -721,7 +721,7 @@ pub struct AsrArgs {
     /// Whisper model: a name from `blameless models list` (tiny.en-q8_0,
     /// tiny.en, base ...) or the path of a ggml .bin file. The default,
     /// tiny.en with 8-bit weights, is about 1.4 times as fast as the float16
-    /// tiny.en and as accurate on the project's samples.
+    /// tiny.en, and within a few words of it on the project's samples.
     #[arg(long, short, default_value = DEFAULT_MODEL, value_name = "MODEL")]
     pub model: String,
 
