@@ -267,11 +267,11 @@ fn models_command(paths: &Paths, ui: &Ui, command: ModelsCommand) -> Result<Exit
         ModelsCommand::Fetch { name, quant } => {
             let (base, suffix) = models::split_weight_suffix(&name);
             let quant = quant.map(weight_type);
-            if base != name && quant.is_some_and(|q| q != suffix) {
+            if let Some(asked) = quant.filter(|q| base != name && *q != suffix) {
                 anyhow::bail!(
                     "{name} names the {} weights but --quant asks for {}; give one of them",
                     suffix.name(),
-                    quant.map_or("", WeightType::name)
+                    asked.name()
                 );
             }
             let mut step = |message: &str| ui.note(message);
