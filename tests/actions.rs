@@ -74,7 +74,9 @@ const TEST_DUE: f64 = 0.78;
 /// added later and read to widen the rules by class of phrasing (0.93,
 /// 0.97). Measured over all seven: precision 0.936, recall 0.941, owner
 /// 1.00, due date 0.99. a12, added since and not yet read (0.62 / 0.64
-/// alone), brings the eight to 0.893, 0.903, 0.99 and 0.99.
+/// alone), brings the eight to 0.893, 0.903, 0.99 and 0.99. a14-a16, added
+/// after it and scored once before any rule read them, bring the eleven to
+/// 0.756, 0.765, 0.96 and 0.95.
 #[test]
 fn agreed_items_on_the_develop_writers() {
     let s = split("develop");
@@ -92,10 +94,10 @@ fn agreed_items_on_the_develop_writers() {
     assert!(s.due_accuracy >= DEVELOP_DUE, "due {:.3}", s.due_accuracy);
 }
 
-const DEVELOP_PRECISION: f64 = 0.88;
-const DEVELOP_RECALL: f64 = 0.89;
-const DEVELOP_OWNER: f64 = 0.97;
-const DEVELOP_DUE: f64 = 0.96;
+const DEVELOP_PRECISION: f64 = 0.74;
+const DEVELOP_RECALL: f64 = 0.75;
+const DEVELOP_OWNER: f64 = 0.94;
+const DEVELOP_DUE: f64 = 0.93;
 
 /// The bundled meeting (samples/postmortem.script), held on a Tuesday:
 /// every item as the script agrees it, once, with its turns.
