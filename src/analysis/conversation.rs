@@ -561,10 +561,15 @@ impl ActionLog {
             };
             // "would the data platform team be able to pick it up instead":
             // the same item, asked of someone else.
+            // "i'm out end of next week. jia could you take it": the owner
+            // hands their own item over.
+            let hands_over = d.stage == Stage::Agreed
+                && speaker.is_some()
+                && d.owner.as_deref().map(owner_key) == speaker.map(owner_key);
             let instead = request.task.is_none()
                 && request.asked.is_some()
                 && !same_person
-                && tokens.iter().any(|t| t.norm == "instead");
+                && (hands_over || tokens.iter().any(|t| t.norm == "instead"));
             if instead
                 && d.stage != Stage::Dropped
                 && index.saturating_sub(d.touched) <= 2 * EXCHANGE_TURNS
@@ -2301,6 +2306,19 @@ impl Said {
             {
                 said.reassign = Some(name_text(k + 1));
             }
+            // The minute-taker's words: "recorded against farah", "action
+            // on tobias", "the action transfers to farah", "that sits with
+            // declan".
+            if facilitator
+                && (seq(tokens, k, &["recorded", "against"])
+                    || seq(tokens, k, &["action", "on"])
+                    || seq(tokens, k, &["sits", "with"])
+                    || seq(tokens, k, &["transfers", "to"])
+                    || seq(tokens, k, &["transferred", "to"]))
+                && is_name(k + 2)
+            {
+                said.reassign = Some(name_text(k + 2));
+            }
         }
 
         // Facilitator records: "action item NAME VERBs X", "NAME will X",
@@ -3346,6 +3364,53 @@ fn request_in(
                 also: false,
             });
         }
+        // "treasury team i want a staleness check on that cache", "i'd
+        // also really like a runbook page for the dedupe job": a wish put
+        // to the room (or to the team named first), open until taken.
+        if word == "i" {
+            let mut j = k + 1;
+            while matches!(w(tokens, j), "also" | "really" | "just") {
+                j += 1;
+            }
+            let wants = if w(tokens, j) == "want" {
+                Some(j + 1)
+            } else if w(tokens, j) == "would" {
+                let mut l = j + 1;
+                while matches!(w(tokens, l), "also" | "really" | "just") {
+                    l += 1;
+                }
+                matches!(w(tokens, l), "like" | "love").then_some(l + 1)
+            } else {
+                None
+            };
+            // "i want a day for the rollout": time asked for, not work.
+            if let Some(a) = wants.filter(|&a| {
+                matches!(w(tokens, a), "a" | "an")
+                    && !matches!(
+                        w(tokens, a + 1),
+                        "day" | "week" | "bit" | "couple" | "minute" | "second" | "word" | "few"
+                    )
+            }) {
+                let (task, _) = task_from(tokens, chars, a, dues);
+                if content_words(&task).len() >= 2 {
+                    let (start, _) = sentence_of(tokens, k);
+                    let team = (start..k)
+                        .find(|&e| w(tokens, e) == "team")
+                        .map(|e| words_text(tokens, chars, start, e + 1));
+                    let asked = team.or_else(|| vocative(k).map(&name_text));
+                    return Some(Request {
+                        at: k,
+                        asked,
+                        task: Some(format!("add {task}")),
+                        due: due_in(k),
+                        weak: false,
+                        need: false,
+                        you: false,
+                        also: false,
+                    });
+                }
+            }
+        }
         // "would it be possible for the platform team to X", "is it
         // possible for you to X", "i'd like the identity team to X": asked
         // of a team, a person or "you" by name or not.
@@ -3592,8 +3657,10 @@ fn request_in(
         {
             let j = if next == "really" { k + 3 } else { k + 2 };
             if matches!(w(tokens, j), "a" | "an") {
-                let (task, _) = task_from(tokens, chars, j, dues);
-                if content_words(&task).len() >= 2 {
+                let (task, end) = task_from(tokens, chars, j, dues);
+                // "we need a config review first": a reason for another
+                // date, not a new piece of work.
+                if content_words(&task).len() >= 2 && w(tokens, end) != "first" {
                     return Some(Request {
                         at: k,
                         asked: None,
@@ -4028,6 +4095,84 @@ mod tests {
             today,
         );
         assert!(rejected.is_empty(), "{rejected:?}");
+    }
+
+    #[test]
+    fn a_wish_is_open_until_someone_takes_it() {
+        let items = run(
+            &[
+                (
+                    "Hana",
+                    false,
+                    "i'd also really like a runbook page for the dedupe job",
+                ),
+                ("Mei", false, "yeah i'll write that up too"),
+            ],
+            date!(2026 - 04 - 14),
+        );
+        assert_eq!(items.len(), 1, "{items:?}");
+        assert_eq!(items[0].owner.as_deref(), Some("Mei"));
+        assert!(items[0].task.contains("runbook page"), "{items:?}");
+        // Nobody takes it: not an item.
+        let items = run(
+            &[(
+                "Hana",
+                false,
+                "i'd also really like a runbook page for the dedupe job",
+            )],
+            date!(2026 - 04 - 14),
+        );
+        assert!(items.is_empty(), "{items:?}");
+    }
+
+    #[test]
+    fn an_owner_hands_their_item_over() {
+        let items = run(
+            &[
+                ("Jia", false, "the batch waits forever for a connection"),
+                (
+                    "Alex",
+                    false,
+                    "i'll add a connection acquire timeout to the batch. end of next week",
+                ),
+                ("Marta", true, "alex timeout end of next week"),
+                (
+                    "Alex",
+                    false,
+                    "and on the timeout i'm actually out end of next week. jia could you take it",
+                ),
+                ("Jia", false, "sure same date end of next week"),
+            ],
+            date!(2026 - 06 - 11),
+        );
+        assert_eq!(items.len(), 1, "{items:?}");
+        assert_eq!(items[0].owner.as_deref(), Some("Jia"));
+        assert!(items[0].task.contains("acquire timeout"), "{items:?}");
+        assert_eq!(items[0].due_date.as_deref(), Some("2026-06-19"));
+    }
+
+    #[test]
+    fn the_minute_taker_moves_an_item() {
+        let items = run(
+            &[
+                (
+                    "Geraldine",
+                    true,
+                    "ian can you review the hosting provider escalation contacts",
+                ),
+                ("Ian", false, "yes by the twentieth"),
+                (
+                    "Farah",
+                    false,
+                    "those contacts go through supplier management anyway",
+                ),
+                ("Geraldine", true, "so the action transfers to Farah"),
+            ],
+            date!(2026 - 05 - 06),
+        );
+        assert_eq!(items.len(), 1, "{items:?}");
+        assert_eq!(items[0].owner.as_deref(), Some("Farah"));
+        assert_eq!(items[0].due_date.as_deref(), Some("2026-05-20"));
     }
 
     #[test]

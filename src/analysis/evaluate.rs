@@ -622,10 +622,21 @@ pub struct ItemScores {
     pub misses: Vec<ItemMiss>,
 }
 
+/// The same owner: equal keys, or one person's first name against their
+/// full name ("Tobias" and "Tobias Quayle": speakers go by first name, the
+/// facilitator may record the full one).
 fn owner_matches(want: Option<&str>, got: Option<&str>) -> bool {
     match (want, got) {
         (None, None) => true,
-        (Some(a), Some(b)) => owner_key(a) == owner_key(b),
+        (Some(a), Some(b)) => {
+            let (a, b) = (owner_key(a), owner_key(b));
+            let first_of = |short: &str, full: &str| {
+                !short.contains(' ')
+                    && full.split(' ').count() == 2
+                    && full.split(' ').next() == Some(short)
+            };
+            a == b || first_of(&a, &b) || first_of(&b, &a)
+        }
         _ => false,
     }
 }
@@ -733,4 +744,21 @@ pub fn score_conversations(conversations: &[LabelledConversation]) -> ItemScores
     s.due_accuracy = ratio(dues, s.paired);
     s.task_accuracy = ratio(tasks, s.paired);
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::owner_matches;
+
+    #[test]
+    fn a_first_name_is_the_same_owner_as_the_full_name() {
+        assert!(owner_matches(Some("Tobias Quayle"), Some("Tobias")));
+        assert!(owner_matches(Some("Gareth's team"), Some("gareth")));
+        assert!(!owner_matches(
+            Some("Tobias Quayle"),
+            Some("Quayle Tobias Jr")
+        ));
+        assert!(!owner_matches(Some("Tobias"), Some("Ruth")));
+        assert!(!owner_matches(Some("Tobias"), None));
+    }
 }
