@@ -35,21 +35,24 @@ fn split(name: &str) -> ItemScores {
     s
 }
 
-/// The writers a4, a5, a8, a11 and a13, never read to write rules. Bounds sit a little
+/// The writers a4, a5, a8, a11, a13, a17 and a18, never read to write rules. Bounds sit a little
 /// below the measured figures (see each), far above a finder that reads
 /// one sentence at a time.
 #[test]
 fn agreed_items_on_unseen_writers() {
     let s = split("test");
-    assert!(s.n_conversations >= 42 && s.expected >= 60, "{s:?}");
+    assert!(s.n_conversations >= 98 && s.expected >= 169, "{s:?}");
     // Measured (December, rules widened from a6, a7, a9 and a10): precision
     // 0.50, recall 0.56, owner 0.83 and due date 0.81 of the paired items
     // (a4 and a5 alone: 0.45, 0.48, 0.74, 0.76; before the widening, from
     // a1-a3 only: 0.53, 0.57, 0.85, 0.78). With a11 (written with a9 and
     // a10, never read; 0.65 / 0.80 alone): precision 0.54, recall 0.62,
     // owner 0.86, due 0.87. With a13 (written later, scored once: 0.36 /
-    // 0.36 alone): precision 0.50, recall 0.57, owner 0.85, due 0.81. Far
-    // from the goal of 0.90, and held here so it can only get better.
+    // 0.36 alone): precision 0.50, recall 0.57, owner 0.85, due 0.81. With
+    // a17 and a18 (written with a14-a16, kept out of the repository until
+    // the rules widened from those were frozen): precision 0.505, recall
+    // 0.586, owner 0.86, due 0.80. Far from the goal of 0.90, and held here
+    // so it can only get better.
     assert!(
         s.precision >= TEST_PRECISION,
         "precision {:.3}",
@@ -76,7 +79,8 @@ const TEST_DUE: f64 = 0.78;
 /// 1.00, due date 0.99. a12, added since and not yet read (0.62 / 0.64
 /// alone), brings the eight to 0.893, 0.903, 0.99 and 0.99. a14-a16, added
 /// after it and scored once before any rule read them, bring the eleven to
-/// 0.756, 0.765, 0.96 and 0.95.
+/// 0.756, 0.765, 0.96 and 0.95; the rules widened from them (and from a12),
+/// 0.775, 0.783, 0.98 and 0.96.
 #[test]
 fn agreed_items_on_the_develop_writers() {
     let s = split("develop");
@@ -94,10 +98,10 @@ fn agreed_items_on_the_develop_writers() {
     assert!(s.due_accuracy >= DEVELOP_DUE, "due {:.3}", s.due_accuracy);
 }
 
-const DEVELOP_PRECISION: f64 = 0.74;
-const DEVELOP_RECALL: f64 = 0.75;
-const DEVELOP_OWNER: f64 = 0.94;
-const DEVELOP_DUE: f64 = 0.93;
+const DEVELOP_PRECISION: f64 = 0.76;
+const DEVELOP_RECALL: f64 = 0.77;
+const DEVELOP_OWNER: f64 = 0.96;
+const DEVELOP_DUE: f64 = 0.94;
 
 /// The bundled meeting (samples/postmortem.script), held on a Tuesday:
 /// every item as the script agrees it, once, with its turns.
