@@ -824,6 +824,29 @@ impl ActionLog {
                         && task_similarity(t, &d.task) > 0.0)
                         .then_some(k)
                 });
+                // "payments platform team adds idempotency keys. who's
+                // driving" / "i'll drive it": the person takes the team's
+                // item.
+                let person_takes = self.focus.filter(|&k| {
+                    let d = &self.drafts[k];
+                    c.takes
+                        && c.task.is_none()
+                        && c.team.is_none()
+                        && !c.team_word
+                        && d.stage == Stage::Agreed
+                        && index.saturating_sub(d.touched) <= EXCHANGE_TURNS
+                        && d.owner.as_deref().is_some_and(|o| !self.is_person(o))
+                        && speaker.is_some_and(|s| self.is_person(s))
+                });
+                if let (Some(k), Some(s)) = (person_takes, speaker) {
+                    let d = &mut self.drafts[k];
+                    d.owner = Some(s.to_string());
+                    if let Some(due) = c.due.clone().or_else(|| said.due.clone()) {
+                        d.due = Some(due);
+                    }
+                    d.touch(id, index);
+                    continue;
+                }
                 let current = current.or_else(|| {
                     self.focus.filter(|&k| {
                         let d = &self.drafts[k];
@@ -2330,6 +2353,66 @@ impl Said {
                 names.iter().any(|name| strip_accents(name) == nn)
             })
         };
+        // "okay so payments squad adds idempotency keys to the webhook
+        // handler by friday", "so cdn vendor enables the bot score header":
+        // the facilitator records an item for a team.
+        if facilitator {
+            for k in 1..n {
+                if !matches!(w(tokens, k), "team" | "squad" | "vendor" | "group")
+                    || present_base(w(tokens, k + 1)).is_none()
+                    || meta_sentence.is_some_and(|(s, e)| k >= s && k < e)
+                {
+                    continue;
+                }
+                let (s, _) = sentence_of(tokens, k);
+                let mut start = k;
+                while start > s
+                    && k - start < 3
+                    && tokens[start].boundary == Boundary::None
+                    && !matches!(
+                        w(tokens, start - 1),
+                        "so" | "okay"
+                            | "ok"
+                            | "then"
+                            | "and"
+                            | "right"
+                            | "yes"
+                            | "alright"
+                            | "good"
+                            | "great"
+                            | "the"
+                            | "fine"
+                            | "um"
+                            | "uh"
+                            | "item"
+                            | "items"
+                            | "action"
+                            | "actions"
+                            | "first"
+                            | "next"
+                            | "now"
+                    )
+                {
+                    start -= 1;
+                }
+                if start == k {
+                    continue;
+                }
+                let (t, _) = task_from(tokens, chars, k + 1, &dues);
+                if content_words(&t).len() >= 2 {
+                    // "adds idempotency keys" -> "add idempotency keys".
+                    let task = match (present_base(w(tokens, k + 1)), t.split_once(' ')) {
+                        (Some(base), Some((_, rest))) => format!("{base} {rest}"),
+                        _ => t,
+                    };
+                    said.record = Some(Record {
+                        owner: words_text(tokens, chars, start, k + 1),
+                        task,
+                    });
+                    return said;
+                }
+            }
+        }
         {
             for k in 0..n {
                 if meta_sentence.is_some_and(|(s, e)| k >= s && k < e) {
@@ -2664,6 +2747,7 @@ fn commit_at(
                 | "organise"
                 | "organize"
                 | "absorb"
+                | "drive"
         ) {
             let obj = if verb == "pick" && w(tokens, body + 1) == "up" {
                 body + 2
@@ -4149,6 +4233,42 @@ mod tests {
         assert_eq!(items[0].owner.as_deref(), Some("Jia"));
         assert!(items[0].task.contains("acquire timeout"), "{items:?}");
         assert_eq!(items[0].due_date.as_deref(), Some("2026-06-19"));
+    }
+
+    #[test]
+    fn the_facilitator_records_an_item_for_a_team() {
+        let items = run(
+            &[
+                (
+                    "Hollis",
+                    true,
+                    "okay so payments squad adds idempotency keys to the webhook handler by friday the thirteenth",
+                ),
+            ],
+            date!(2026 - 03 - 02),
+        );
+        assert_eq!(items.len(), 1, "{items:?}");
+        assert_eq!(items[0].owner.as_deref(), Some("payments squad"));
+        assert!(
+            items[0].task.starts_with("add idempotency keys"),
+            "{items:?}"
+        );
+        assert_eq!(items[0].due_date.as_deref(), Some("2026-03-13"));
+        // One of the team says they will drive it: theirs.
+        let items = run(
+            &[
+                (
+                    "Grace",
+                    true,
+                    "action item payments platform team adds idempotency keys to the refund endpoint. who's driving",
+                ),
+                ("Tomas", false, "i'll drive it um by the thirty first"),
+            ],
+            date!(2026 - 03 - 24),
+        );
+        assert_eq!(items.len(), 1, "{items:?}");
+        assert_eq!(items[0].owner.as_deref(), Some("Tomas"));
+        assert_eq!(items[0].due_date.as_deref(), Some("2026-03-31"));
     }
 
     #[test]
