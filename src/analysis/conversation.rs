@@ -559,13 +559,13 @@ impl ActionLog {
                 None => true,
                 Some(t) => task_similarity(t, &d.task) > 0.0,
             };
-            // "would the data platform team be able to pick it up instead":
-            // the same item, asked of someone else.
             // "i'm out end of next week. jia could you take it": the owner
             // hands their own item over.
             let hands_over = d.stage == Stage::Agreed
                 && speaker.is_some()
                 && d.owner.as_deref().map(owner_key) == speaker.map(owner_key);
+            // "would the data platform team be able to pick it up instead":
+            // the same item, asked of someone else.
             let instead = request.task.is_none()
                 && request.asked.is_some()
                 && !same_person
@@ -2358,8 +2358,31 @@ impl Said {
         // the facilitator records an item for a team.
         if facilitator {
             for k in 1..n {
+                // "the storage team owns those nodes", "sre runs the
+                // cluster": who does what every day, not an item.
                 if !matches!(w(tokens, k), "team" | "squad" | "vendor" | "group")
-                    || present_base(w(tokens, k + 1)).is_none()
+                    || present_base(w(tokens, k + 1)).is_none_or(|v| {
+                        matches!(
+                            v,
+                            "own"
+                                | "run"
+                                | "handle"
+                                | "take"
+                                | "do"
+                                | "get"
+                                | "make"
+                                | "put"
+                                | "look"
+                                | "monitor"
+                                | "page"
+                                | "alert"
+                                | "lead"
+                                | "track"
+                                | "drive"
+                                | "check"
+                                | "test"
+                        )
+                    })
                     || meta_sentence.is_some_and(|(s, e)| k >= s && k < e)
                 {
                     continue;
@@ -4254,6 +4277,16 @@ mod tests {
             "{items:?}"
         );
         assert_eq!(items[0].due_date.as_deref(), Some("2026-03-13"));
+        // Who owns what is not an item.
+        let items = run(
+            &[(
+                "Hollis",
+                true,
+                "right the storage team owns those nodes and the sre team runs the cluster",
+            )],
+            date!(2026 - 03 - 02),
+        );
+        assert!(items.is_empty(), "{items:?}");
         // One of the team says they will drive it: theirs.
         let items = run(
             &[
