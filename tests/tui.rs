@@ -89,7 +89,14 @@ impl Pane {
     /// Waits for the command to end and checks the terminal was restored;
     /// returns the exit status and the screen.
     fn ended(&self) -> (i32, String) {
-        let screen = self.wait_for("exit", 120, |s| s.contains("EXIT="));
+        // The terminal mode is printed just after EXIT=: wait for both, or
+        // a loaded machine shows the first without the second.
+        let screen = self.wait_for("exit", 120, |s| {
+            s.contains("EXIT=")
+                && s.split("EXIT=")
+                    .nth(1)
+                    .is_some_and(|t| t.contains("icanon"))
+        });
         let plain = self.screen(false);
         let code: i32 = plain
             .lines()
