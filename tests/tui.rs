@@ -92,10 +92,8 @@ impl Pane {
         // The terminal mode is printed just after EXIT=: wait for both, or
         // a loaded machine shows the first without the second.
         let screen = self.wait_for("exit", 120, |s| {
-            s.contains("EXIT=")
-                && s.split("EXIT=")
-                    .nth(1)
-                    .is_some_and(|t| t.contains("icanon"))
+            s.split_once("EXIT=")
+                .is_some_and(|(_, after)| after.contains("icanon"))
         });
         let plain = self.screen(false);
         let code: i32 = plain

@@ -2358,35 +2358,36 @@ impl Said {
         // the facilitator records an item for a team.
         if facilitator {
             for k in 1..n {
-                // "the storage team owns those nodes", "sre runs the
-                // cluster": who does what every day, not an item.
                 if !matches!(w(tokens, k), "team" | "squad" | "vendor" | "group")
-                    || present_base(w(tokens, k + 1)).is_none_or(|v| {
-                        matches!(
-                            v,
-                            "own"
-                                | "run"
-                                | "handle"
-                                | "take"
-                                | "do"
-                                | "get"
-                                | "make"
-                                | "put"
-                                | "look"
-                                | "monitor"
-                                | "page"
-                                | "alert"
-                                | "lead"
-                                | "track"
-                                | "drive"
-                                | "check"
-                                | "test"
-                        )
-                    })
                     || meta_sentence.is_some_and(|(s, e)| k >= s && k < e)
                 {
                     continue;
                 }
+                // "the storage team owns those nodes", "the sre team runs
+                // the cluster": who does what every day, not an item.
+                let base = present_base(w(tokens, k + 1)).filter(|&v| {
+                    !matches!(
+                        v,
+                        "own"
+                            | "run"
+                            | "handle"
+                            | "take"
+                            | "do"
+                            | "get"
+                            | "make"
+                            | "put"
+                            | "look"
+                            | "monitor"
+                            | "page"
+                            | "alert"
+                            | "lead"
+                            | "track"
+                            | "drive"
+                            | "check"
+                            | "test"
+                    )
+                });
+                let Some(base) = base else { continue };
                 let (s, _) = sentence_of(tokens, k);
                 let mut start = k;
                 while start > s
@@ -2424,9 +2425,9 @@ impl Said {
                 let (t, _) = task_from(tokens, chars, k + 1, &dues);
                 if content_words(&t).len() >= 2 {
                     // "adds idempotency keys" -> "add idempotency keys".
-                    let task = match (present_base(w(tokens, k + 1)), t.split_once(' ')) {
-                        (Some(base), Some((_, rest))) => format!("{base} {rest}"),
-                        _ => t,
+                    let task = match t.split_once(' ') {
+                        Some((_, rest)) => format!("{base} {rest}"),
+                        None => t,
                     };
                     said.record = Some(Record {
                         owner: words_text(tokens, chars, start, k + 1),
@@ -3475,20 +3476,20 @@ fn request_in(
         // also really like a runbook page for the dedupe job": a wish put
         // to the room (or to the team named first), open until taken.
         if word == "i" {
-            let mut j = k + 1;
-            while matches!(w(tokens, j), "also" | "really" | "just") {
-                j += 1;
-            }
-            let wants = if w(tokens, j) == "want" {
-                Some(j + 1)
-            } else if w(tokens, j) == "would" {
-                let mut l = j + 1;
-                while matches!(w(tokens, l), "also" | "really" | "just") {
-                    l += 1;
+            let hedged = |mut j: usize| {
+                while matches!(w(tokens, j), "also" | "really" | "just") {
+                    j += 1;
                 }
-                matches!(w(tokens, l), "like" | "love").then_some(l + 1)
-            } else {
-                None
+                j
+            };
+            let j = hedged(k + 1);
+            let wants = match w(tokens, j) {
+                "want" => Some(j + 1),
+                "would" => {
+                    let l = hedged(j + 1);
+                    matches!(w(tokens, l), "like" | "love").then_some(l + 1)
+                }
+                _ => None,
             };
             // "i want a day for the rollout": time asked for, not work.
             if let Some(a) = wants.filter(|&a| {
