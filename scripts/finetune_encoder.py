@@ -16,6 +16,12 @@ safetensors==0.8.0 tokenizers==0.23.3; by hand:
 TRAIN_EMBEDDINGS and the classifier the same command gives the base
 encoder's).
 
+Environment, for experiments (the defaults give the shipped adapters):
+FT_RANK (8), FT_ALPHA (16), FT_EPOCHS (4), FT_LR (1e-3), and FT_TARGETS
+(query,value): which linear maps of each layer get adapters, any of query,
+key, value, output, intermediate, ffn_output. docs/tagging.md says what the
+other settings measured.
+
 Low-rank adapters (LoRA) on the query and value projections of every layer of
 all-MiniLM-L6-v2, trained with a per-label classification head on the
 training writers' turns (data/tags/splits.json `train`), so the embedding
@@ -58,8 +64,18 @@ EPOCHS = int(os.environ.get("FT_EPOCHS", "4"))
 LR = float(os.environ.get("FT_LR", "1e-3"))
 BATCH = 16
 SEED = 20261202
+# Which of each layer's linear maps get adapters (FT_TARGETS, comma-separated):
+# query, key, value, output (attention's), intermediate, ffn_output.
+TARGETS = os.environ.get("FT_TARGETS", "query,value").split(",")
 MAX_TOKENS = 256
 HIDDEN, HEADS, LAYERS = 384, 12, 6
+
+
+TARGET_KEYS = {"query": "q", "key": "k", "value": "v", "output": "o",
+               "intermediate": "i", "ffn_output": "out"}
+TARGET_NAMES = {"q": "attention.self.query", "k": "attention.self.key",
+                "v": "attention.self.value", "o": "attention.output.dense",
+                "i": "intermediate.dense", "out": "output.dense"}
 
 
 class Bert(torch.nn.Module):
@@ -75,6 +91,7 @@ class Bert(torch.nn.Module):
         self.layers = []
         self.lora = torch.nn.ParameterList()
         g = torch.Generator().manual_seed(SEED)
+        self.slots = {}  # (layer, key) -> index of its A factor in self.lora
         for i in range(LAYERS):
             p = f"encoder.layer.{i}"
             layer = {k: (t(f"{p}.{n}.weight"), t(f"{p}.{n}.bias")) for k, n in [
@@ -83,15 +100,22 @@ class Bert(torch.nn.Module):
                 ("ln1", "attention.output.LayerNorm"), ("i", "intermediate.dense"),
                 ("out", "output.dense"), ("ln2", "output.LayerNorm")]}
             self.layers.append(layer)
-            for _ in ("q", "v"):
-                a = torch.nn.Parameter(torch.randn(RANK, HIDDEN, generator=g) / math.sqrt(HIDDEN))
-                b = torch.nn.Parameter(torch.zeros(HIDDEN, RANK))
+            for target in TARGETS:
+                key = TARGET_KEYS[target]
+                outputs, inputs = layer[key][0].shape
+                a = torch.nn.Parameter(torch.randn(RANK, inputs, generator=g) / math.sqrt(inputs))
+                b = torch.nn.Parameter(torch.zeros(outputs, RANK))
+                self.slots[(i, key)] = len(self.lora)
                 self.lora.append(a)
                 self.lora.append(b)
 
-    def delta(self, layer, which):
-        j = 4 * layer + (0 if which == "q" else 2)
-        return (ALPHA / RANK) * (self.lora[j + 1] @ self.lora[j])
+    def weight(self, layer, key):
+        """The layer's weight KEY with its adapter, if it has one."""
+        w = self.layers[layer][key][0]
+        j = self.slots.get((layer, key))
+        if j is None:
+            return w
+        return w + (ALPHA / RANK) * (self.lora[j + 1] @ self.lora[j])
 
     def forward(self, ids, mask):
         n = ids.shape[1]
@@ -99,15 +123,14 @@ class Bert(torch.nn.Module):
         x = F.layer_norm(x, (HIDDEN,), *self.ln0, eps=1e-12)
         bias = (1.0 - mask[:, None, None, :]) * -1e9
         for li, L in enumerate(self.layers):
-            q = F.linear(x, L["q"][0] + self.delta(li, "q"), L["q"][1])
-            k = F.linear(x, *L["k"])
-            v = F.linear(x, L["v"][0] + self.delta(li, "v"), L["v"][1])
+            lin = lambda z, key: F.linear(z, self.weight(li, key), L[key][1])
+            q, k, v = lin(x, "q"), lin(x, "k"), lin(x, "v")
             split = lambda z: z.view(z.shape[0], n, HEADS, HIDDEN // HEADS).transpose(1, 2)
             scores = split(q) @ split(k).transpose(-1, -2) / math.sqrt(HIDDEN // HEADS) + bias
             ctx = (scores.softmax(-1) @ split(v)).transpose(1, 2).reshape(x.shape)
-            x = F.layer_norm(x + F.linear(ctx, *L["o"]), (HIDDEN,), *L["ln1"], eps=1e-12)
-            inner = F.gelu(F.linear(x, *L["i"]))
-            x = F.layer_norm(x + F.linear(inner, *L["out"]), (HIDDEN,), *L["ln2"], eps=1e-12)
+            x = F.layer_norm(x + lin(ctx, "o"), (HIDDEN,), *L["ln1"], eps=1e-12)
+            inner = F.gelu(lin(x, "i"))
+            x = F.layer_norm(x + lin(inner, "out"), (HIDDEN,), *L["ln2"], eps=1e-12)
         pooled = (x * mask[..., None]).sum(1) / mask.sum(1, keepdim=True)
         return F.normalize(pooled, dim=-1)
 
@@ -116,12 +139,10 @@ class Bert(torch.nn.Module):
         `NAME.lora_a` (rank, hidden) and `NAME.lora_b` (hidden, rank), the
         scale folded into B, so the weight becomes W + B A."""
         out = {}
-        for li in range(LAYERS):
-            for k, name in enumerate(("query", "value")):
-                j = 4 * li + 2 * k
-                base = f"encoder.layer.{li}.attention.self.{name}.weight"
-                out[f"{base}.lora_a"] = self.lora[j].detach().numpy().astype(np.float32)
-                out[f"{base}.lora_b"] = ((ALPHA / RANK) * self.lora[j + 1]).detach().numpy().astype(np.float32)
+        for (li, key), j in self.slots.items():
+            base = f"encoder.layer.{li}.{TARGET_NAMES[key]}.weight"
+            out[f"{base}.lora_a"] = self.lora[j].detach().numpy().astype(np.float32)
+            out[f"{base}.lora_b"] = ((ALPHA / RANK) * self.lora[j + 1]).detach().numpy().astype(np.float32)
         return out
 
 
@@ -205,9 +226,11 @@ def main():
         print(f"epoch {epoch + 1}: loss {total / len(train):.4f}", file=sys.stderr, flush=True)
     deltas = model.adapters()
     # One metadata key: the file's bytes do not depend on dict order.
-    save_file(deltas, out_path, metadata={"about": json.dumps({
-        "base": "all-MiniLM-L6-v2", "rank": RANK, "alpha": ALPHA, "epochs": EPOCHS,
-        "lr": LR, "seed": SEED, "train": splits["train"]}, sort_keys=True)})
+    about = {"base": "all-MiniLM-L6-v2", "rank": RANK, "alpha": ALPHA, "epochs": EPOCHS,
+             "lr": LR, "seed": SEED, "train": splits["train"]}
+    if TARGETS != ["query", "value"]:
+        about["targets"] = TARGETS
+    save_file(deltas, out_path, metadata={"about": json.dumps(about, sort_keys=True)})
     adapters_sha256 = hashlib.sha256(open(out_path, "rb").read()).hexdigest()
     with open(classifier_path, "w") as f:
         json.dump({"labels": LABELS, "adapters_sha256": adapters_sha256,
