@@ -165,6 +165,9 @@ impl Model {
             path: path.display().to_string(),
             message: e.to_string(),
         };
+        // whisper-rs leaves flash attention off. On this project's 2-core
+        // machines (AVX-512, no GPU) it is slower: 60 s at one thread took
+        // 6.0 s instead of 3.4 s (samples/bench-60s.wav, tiny.en-q8_0).
         let context = WhisperContext::new_with_params(path, WhisperContextParameters::default())
             .map_err(load_err)?;
         let state = context.create_state().map_err(load_err)?;
