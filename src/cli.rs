@@ -743,6 +743,15 @@ pub struct AsrArgs {
     /// (Whisper's training setup, 30 s).
     #[arg(long, value_enum)]
     pub audio_ctx: Option<AudioCtxArg>,
+
+    /// Names and words said in the meeting, comma-separated ("Maya, Dan,
+    /// Priya, Greg, Kafka"): Whisper reads them before every clip as text
+    /// said earlier, so it writes them that way. Off by default. On the
+    /// bundled meeting, live, it heard every name and its action items came
+    /// out as agreed; on a noisy meeting with crosstalk it cost words
+    /// (docs/speakers.md, "Names in the transcript").
+    #[arg(long, value_name = "WORDS")]
+    pub vocabulary: Option<String>,
 }
 
 /// `--audio-ctx` values.

@@ -166,6 +166,7 @@ fn asr_options(args: &cli::AsrArgs) -> asr::Options {
             Some(cli::AudioCtxArg::Full) => AudioCtx::Full,
             Some(cli::AudioCtxArg::Fit) | None => AudioCtx::Fit,
         },
+        vocabulary: args.vocabulary.clone().unwrap_or_default(),
         ..asr::Options::default()
     }
 }

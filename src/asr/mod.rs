@@ -90,6 +90,11 @@ pub struct Options {
     /// (Whisper's fallback). Better text, occasionally several decodes'
     /// worth of time; partial transcripts go without.
     pub temperature_fallback: bool,
+    /// Names and words said in the meeting ("Priya, Greg, Kafka"), given to
+    /// Whisper before every clip as text said earlier, so it spells them
+    /// that way. Empty by default: it helps where the words are said and can
+    /// cost words elsewhere (docs/speakers.md, "Names in the transcript").
+    pub vocabulary: String,
 }
 
 impl Default for Options {
@@ -102,6 +107,7 @@ impl Default for Options {
             max_window_s: 28.0,
             min_pause_s: 0.3,
             temperature_fallback: true,
+            vocabulary: String::new(),
         }
     }
 }
@@ -272,7 +278,7 @@ impl Model {
         if options.audio_ctx == AudioCtx::Fit {
             params.set_audio_ctx(fitted_audio_ctx(samples.len()));
         }
-        let prompt = prompt_of(clip.context);
+        let prompt = prompt_with(&options.vocabulary, prompt_of(clip.context));
         if !prompt.is_empty() {
             // set_initial_prompt panics on a NUL byte.
             params.set_initial_prompt(&prompt.replace('\0', ""));
@@ -380,6 +386,24 @@ fn prompt_of(context: &str) -> &str {
     rest.find(' ').map_or(rest, |i| &rest[i + 1..])
 }
 
+/// Whisper's prompt: the vocabulary (at most [`MAX_CONTEXT_CHARS`], ended
+/// as a sentence) before the turn's context.
+fn prompt_with(vocabulary: &str, context: &str) -> String {
+    let vocabulary = vocabulary.trim();
+    if vocabulary.is_empty() {
+        return context.to_string();
+    }
+    let mut prompt: String = vocabulary.chars().take(MAX_CONTEXT_CHARS).collect();
+    if !prompt.ends_with(['.', '!', '?']) {
+        prompt.push('.');
+    }
+    if !context.is_empty() {
+        prompt.push(' ');
+        prompt.push_str(context);
+    }
+    prompt
+}
+
 /// Encoder positions for `n_samples` of audio: 50 per second, plus a margin,
 /// rounded up to a multiple of 256, capped at [`FITTED_CTX_MAX`].
 fn fitted_audio_ctx(n_samples: usize) -> i32 {
@@ -412,6 +436,18 @@ mod tests {
         let long = "word ".repeat(100);
         let prompt = prompt_of(&long);
         assert!(prompt.len() <= MAX_CONTEXT_CHARS && prompt.starts_with("word"));
+    }
+
+    #[test]
+    fn the_vocabulary_goes_before_the_context_as_a_sentence() {
+        assert_eq!(prompt_with("", "we rolled back"), "we rolled back");
+        assert_eq!(prompt_with(" Priya, Greg ", ""), "Priya, Greg.");
+        assert_eq!(
+            prompt_with("Priya, Greg.", "we rolled back"),
+            "Priya, Greg. we rolled back"
+        );
+        let long = "Kafka ".repeat(100);
+        assert!(prompt_with(&long, "").chars().count() <= MAX_CONTEXT_CHARS + 1);
     }
 
     #[test]
