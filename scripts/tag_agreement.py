@@ -5,7 +5,8 @@ given only ../shared/taxonomy.md and the turns (never the writer's labels),
 labels the same turns differently, no tagger can score much above that level
 of agreement against either of them. This prints, per label, the second
 annotator's precision, recall and F1 against the writer's labels, Cohen's
-kappa, and the share of turns both left untagged.
+kappa, the macro F1, and the share of the writer's untagged turns that the
+annotator tagged.
 
     python3 scripts/tag_agreement.py data/tags/corpus/w04.jsonl data/tags/agreement/w04.jsonl ...
     (pairs: the writer's file, then the second annotator's file)
