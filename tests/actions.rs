@@ -35,13 +35,13 @@ fn split(name: &str) -> ItemScores {
     s
 }
 
-/// The writers a4, a5, a8, a11, a13, a17 and a18, never read to write rules. Bounds sit a little
+/// The writers a4, a5, a8, a11, a13, a17, a18 and a19-a21, never read to write rules. Bounds sit a little
 /// below the measured figures (see each), far above a finder that reads
 /// one sentence at a time.
 #[test]
 fn agreed_items_on_unseen_writers() {
     let s = split("test");
-    assert!(s.n_conversations >= 98 && s.expected >= 169, "{s:?}");
+    assert!(s.n_conversations >= 140 && s.expected >= 248, "{s:?}");
     // Measured (December, rules widened from a6, a7, a9 and a10): precision
     // 0.50, recall 0.56, owner 0.83 and due date 0.81 of the paired items
     // (a4 and a5 alone: 0.45, 0.48, 0.74, 0.76; before the widening, from
@@ -51,7 +51,9 @@ fn agreed_items_on_unseen_writers() {
     // 0.36 alone): precision 0.50, recall 0.57, owner 0.85, due 0.81. With
     // a17 and a18 (written with a14-a16, kept out of the repository until
     // the rules widened from those were frozen): precision 0.505, recall
-    // 0.586, owner 0.86, due 0.80. Far from the goal of 0.90, and held here
+    // 0.586, owner 0.86, due 0.80. With a19-a21 (written last, scored once
+    // with the finder unchanged: 0.53 / 0.59 alone): precision 0.514, recall
+    // 0.589, owner 0.87, due 0.81. Far from the goal of 0.90, and held here
     // so it can only get better.
     assert!(
         s.precision >= TEST_PRECISION,
