@@ -48,7 +48,8 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             format,
             errors,
             names,
-        }) => tagging::eval_tags(&paths, &file, format, errors, names),
+            context,
+        }) => tagging::eval_tags(&paths, &file, format, errors, names, context),
         Command::Train(cli::TrainCommand::Features { data }) => {
             tagging::train_features(&paths, &ui, &data)
         }

@@ -10,7 +10,7 @@ use anyhow::{bail, Context, Result};
 use blameless::analysis::evaluate::{self, KnownNames, LabelledTurn, ReliabilityBin, TagScores};
 use blameless::analysis::learned::{self, Head};
 use blameless::analysis::{Tag, TurnText};
-use blameless::cli::{ListFormat, NamesArg};
+use blameless::cli::{ContextArg, ListFormat, NamesArg};
 use blameless::config::Paths;
 use blameless::encoder::{self, Encoder};
 use serde::Serialize;
@@ -92,8 +92,12 @@ pub fn eval_tags(
     format: ListFormat,
     errors: bool,
     names: NamesArg,
+    context: ContextArg,
 ) -> Result<ExitCode> {
-    let turns = read_set(file)?;
+    let mut turns = read_set(file)?;
+    if context == ContextArg::Preceding {
+        evaluate::with_preceding_context(&mut turns);
+    }
     let names = known_names(names);
     // Compile the rule tables first, so the rate below is the steady one.
     blameless::analysis::tag_turn(&TurnText::default());
@@ -132,6 +136,7 @@ pub fn eval_tags(
                 "file": file,
                 "turns": turns.len(),
                 "names": if names == KnownNames::None { "none" } else { "file" },
+                "context": if context == ContextArg::Given { "given" } else { "preceding" },
                 "rules_turns_per_s": rules_per_s.round(),
                 "learned_ms_per_turn": timing,
                 "layers": reports,
