@@ -8,7 +8,7 @@ use std::path::PathBuf;
 
 use blameless::analysis::evaluate::{parse_conversations, score_conversations, ItemScores};
 use blameless::analysis::{agreed_items, ConversationTurn};
-use common::{ok, Blameless};
+use common::{ok, scripted_turns, Blameless};
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -109,24 +109,15 @@ const DEVELOP_DUE: f64 = 0.94;
 /// every item as the script agrees it, once, with its turns.
 #[test]
 fn bundled_meeting_items_as_scripted() {
-    let script = std::fs::read_to_string(root().join("samples/postmortem.script")).unwrap();
-    let lines: Vec<(String, String)> = script
-        .lines()
-        .filter(|l| !l.starts_with('#') && !l.starts_with('@') && !l.trim().is_empty())
-        .map(|l| {
-            let (speaker, rest) = l.split_once(':').unwrap();
-            let text = rest.split_once('#').map_or(rest, |(t, _)| t);
-            (speaker.trim().to_string(), text.trim().to_string())
-        })
-        .collect();
+    let lines = scripted_turns();
     let turns: Vec<ConversationTurn> = lines
         .iter()
         .enumerate()
-        .map(|(i, (speaker, text))| ConversationTurn {
+        .map(|(i, t)| ConversationTurn {
             id: i as u64 + 1,
-            speaker: Some(speaker),
-            facilitator: speaker == "Maya",
-            text,
+            speaker: Some(&t.speaker),
+            facilitator: t.speaker == "Maya",
+            text: &t.text,
         })
         .collect();
     let names: Vec<String> = ["maya", "dan", "priya", "greg"].map(String::from).to_vec();

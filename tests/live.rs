@@ -8,7 +8,7 @@ use std::io::{BufRead, BufReader};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use common::{ok, sample, stderr, write_wav, Blameless};
+use common::{ok, sample, scripted_turns, stderr, write_wav, Blameless, ScriptedTurn};
 
 fn events(out: &str) -> Vec<serde_json::Value> {
     out.lines()
@@ -243,26 +243,6 @@ fn replay_of_the_synthetic_meeting_matches_the_script() {
     }
 }
 
-/// The labels samples/postmortem.script gives each scripted turn, in order
-/// (the order of samples/postmortem.truth.jsonl); `none` and `redirect`
-/// (the facilitator) mean no tag.
-fn scripted_labels() -> Vec<Vec<String>> {
-    std::fs::read_to_string(common::root().join("samples/postmortem.script"))
-        .unwrap()
-        .lines()
-        .filter(|l| !(l.starts_with('#') || l.starts_with('@') || l.trim().is_empty()))
-        .map(|l| {
-            let labels = l.split_once('#').map_or("", |(_, labels)| labels);
-            labels
-                .trim()
-                .split(',')
-                .filter(|l| !matches!(*l, "" | "none" | "redirect"))
-                .map(str::to_string)
-                .collect()
-        })
-        .collect()
-}
-
 #[test]
 fn run_as_a_facilitator_would_the_bundled_meeting_is_tagged_and_agrees_its_items_as_scripted() {
     // The people present name the voices, their names go to Whisper, and
@@ -289,10 +269,10 @@ fn run_as_a_facilitator_would_the_bundled_meeting_is_tagged_and_agrees_its_items
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
-    let labels = scripted_labels();
-    assert_eq!(labels.len(), truth.len());
+    let scripted = scripted_turns();
+    assert_eq!(scripted.len(), truth.len());
     let turns = of_type(&events, "turn");
-    for (expected, want) in truth.iter().zip(&labels) {
+    for (expected, ScriptedTurn { labels: want, .. }) in truth.iter().zip(&scripted) {
         let (s, e) = (
             expected["start"].as_f64().unwrap(),
             expected["end"].as_f64().unwrap(),

@@ -15,7 +15,7 @@ use blameless::analysis::evaluate::{
 use blameless::analysis::learned::Head;
 use blameless::analysis::{Tag, TurnText};
 use blameless::encoder::Encoder;
-use common::{models_dir, ok, root, Blameless};
+use common::{models_dir, ok, root, scripted_turns, Blameless};
 
 fn scores(file: &str) -> TagScores {
     let text = std::fs::read_to_string(root().join("data/tags").join(file)).unwrap();
@@ -113,28 +113,17 @@ fn unseen_test_set_stays_above_its_measured_floor() {
 /// turn; `redirect` marks the facilitator.
 #[test]
 fn bundled_meeting_is_tagged_as_scripted() {
-    let script = std::fs::read_to_string(root().join("samples/postmortem.script")).unwrap();
-    let mut lines = Vec::new();
-    for (i, line) in script.lines().enumerate() {
-        if line.starts_with('#') || line.starts_with('@') || line.trim().is_empty() {
-            continue;
-        }
-        let (speaker, rest) = line.split_once(':').unwrap();
-        let (text, labels) = rest.split_once('#').unwrap_or((rest, ""));
-        let labels: Vec<&str> = labels.trim().split(',').filter(|l| !l.is_empty()).collect();
-        let facilitator = labels.contains(&"redirect");
-        let tags: Vec<&str> = labels
-            .into_iter()
-            .filter(|l| !matches!(*l, "none" | "redirect"))
-            .collect();
-        lines.push(
+    let lines: Vec<String> = scripted_turns()
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
             serde_json::json!({
-                "id": i, "speaker": speaker.trim(), "text": text.trim(), "labels": tags,
-                "role": if facilitator { "facilitator" } else { "participant" },
+                "id": i, "speaker": t.speaker, "text": t.text, "labels": t.labels,
+                "role": if t.redirect { "facilitator" } else { "participant" },
             })
-            .to_string(),
-        );
-    }
+            .to_string()
+        })
+        .collect();
     let turns = parse_labelled(&lines.join("\n")).unwrap();
     let rules = score_tags(&turns, KnownNames::File);
     assert!(rules.misses.is_empty(), "rules: {:#?}", rules.misses);

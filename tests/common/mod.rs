@@ -24,6 +24,41 @@ pub fn sample(name: &str) -> PathBuf {
     path
 }
 
+/// One turn of the bundled meeting, samples/postmortem.script.
+pub struct ScriptedTurn {
+    pub speaker: String,
+    pub text: String,
+    /// The labels a good tagger gives it, without `none` and `redirect`.
+    pub labels: Vec<String>,
+    /// Marked `redirect`: the facilitator's own line.
+    pub redirect: bool,
+}
+
+/// The bundled meeting's turns as scripted, in order (the order of
+/// samples/postmortem.truth.jsonl).
+pub fn scripted_turns() -> Vec<ScriptedTurn> {
+    std::fs::read_to_string(root().join("samples/postmortem.script"))
+        .unwrap()
+        .lines()
+        .filter(|l| !(l.starts_with('#') || l.starts_with('@') || l.trim().is_empty()))
+        .map(|l| {
+            let (speaker, rest) = l.split_once(':').unwrap();
+            let (text, labels) = rest.split_once('#').unwrap_or((rest, ""));
+            let labels: Vec<&str> = labels.trim().split(',').collect();
+            ScriptedTurn {
+                speaker: speaker.trim().to_string(),
+                text: text.trim().to_string(),
+                labels: labels
+                    .iter()
+                    .filter(|l| !matches!(**l, "" | "none" | "redirect"))
+                    .map(|l| l.to_string())
+                    .collect(),
+                redirect: labels.contains(&"redirect"),
+            }
+        })
+        .collect()
+}
+
 /// Where the installed models are (the same rules as the binary).
 pub fn models_dir() -> PathBuf {
     let home = std::env::var_os("BLAMELESS_HOME").map(PathBuf::from);
