@@ -166,10 +166,14 @@ fn replay_of_the_synthetic_meeting_matches_the_script() {
         assert!(t["tags"].is_array() && t["actions"].is_array(), "{t}");
         assert_eq!(t["tags"], stored["tags"], "stored tags differ");
     }
+    // Needles are matched against the words alone (as word error rates
+    // count them): where Whisper puts a comma or a full stop changes with
+    // the window it is given.
+    let words = |text: &str| blameless::eval::normalize(text).join(" ");
     let labels_of = |needle: &str| -> Vec<String> {
         let turn = turns
             .iter()
-            .find(|t| t["text"].as_str().unwrap().contains(needle))
+            .find(|t| words(t["text"].as_str().unwrap()).contains(&words(needle)))
             .unwrap_or_else(|| panic!("no turn says {needle:?}"));
         turn["tags"]
             .as_array()

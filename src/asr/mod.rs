@@ -71,6 +71,24 @@ pub enum AudioCtx {
 /// are decoded in clips of at most 28 s (`Options::max_window_s`).
 pub const FITTED_CTX_MAX: i32 = 1488;
 
+/// Positions a fitted window has beyond its audio, so Whisper sees where
+/// the speech ends: 2.56 s for clips under [`FITTED_CTX_LONG`], 1.28 s for
+/// longer ones. The window used to be the audio plus 128 positions rounded
+/// up to a multiple of 256; for a 60 s file, cut into clips of 26, 25 and
+/// 9 s, that is 3,744 positions against 3,280 now. With the smaller margin
+/// on short clips too, one word of the bundled meeting's read-back changed
+/// ("Dan will fix" heard as "Dan, we'll fix") and Dan's action item was lost.
+pub const FITTED_CTX_MARGIN: (i32, i32) = (128, 64);
+
+/// Clips of at least this many positions (15 s) get the smaller margin.
+pub const FITTED_CTX_LONG: i32 = 750;
+
+/// The smallest fitted window: 512 positions (10.24 s), what turns of 3 to
+/// 8 s had before. With 256 (and a margin of 64), two short live turns of
+/// the bundled meeting came back empty when the vocabulary was given as a
+/// prompt.
+pub const FITTED_CTX_MIN: i32 = 512;
+
 /// Settings for one transcription.
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -145,6 +163,43 @@ unsafe extern "C" fn counter_is_nonzero(data: *mut std::ffi::c_void) -> bool {
     // SAFETY: `data` is the `&AtomicU64` of a `Clip`, which outlives the
     // `full` call that polls it (see `decode_clip`).
     unsafe { (*(data as *const AtomicU64)).load(Ordering::Relaxed) != 0 }
+}
+
+/// What [`encode_unless_silent_tail`] reads: the clip being decoded.
+struct TailCheck<'a> {
+    samples: &'a [f32],
+    guards: &'a guard::Guards,
+}
+
+/// whisper.cpp's encoder-begin callback. When a window's text ends before
+/// the clip does, whisper.cpp encodes again from where the text ended; with
+/// a fitted window that is a whole encoder pass. If nothing after the last
+/// segment has speech energy the pass could only find silence, so it is
+/// skipped (whisper.cpp then returns what it has). Seen on the first clip
+/// of samples/bench-60s.wav with a margin of 16 positions: 3.4 s -> 2.9 s at
+/// one thread.
+unsafe extern "C" fn encode_unless_silent_tail(
+    _context: *mut whisper_rs::whisper_rs_sys::whisper_context,
+    state: *mut whisper_rs::whisper_rs_sys::whisper_state,
+    data: *mut std::ffi::c_void,
+) -> bool {
+    use whisper_rs::whisper_rs_sys as sys;
+    // SAFETY: `data` is the `TailCheck` of `decode_clip`, which outlives the
+    // `full` call that runs this callback; `state` is that call's state, and
+    // only its segment count and times are read.
+    let (check, n_segments) = unsafe {
+        (
+            &*(data as *const TailCheck),
+            sys::whisper_full_n_segments_from_state(state),
+        )
+    };
+    if n_segments == 0 {
+        return true;
+    }
+    // Segment times are in hundredths of a second from the clip's start.
+    let end = unsafe { sys::whisper_full_get_segment_t1_from_state(state, n_segments - 1) };
+    let from = (end.max(0) as usize * (SAMPLE_RATE as usize / 100)).min(check.samples.len());
+    guard::has_speech_energy(&check.samples[from..], check.guards)
 }
 
 /// A loaded Whisper model with one reusable decoding state.
@@ -294,6 +349,19 @@ impl Model {
             }
         }
 
+        let tail = TailCheck {
+            samples,
+            guards: &options.guards,
+        };
+        // SAFETY: `tail` outlives `full` below, the only call that runs the
+        // callback.
+        unsafe {
+            params.set_start_encoder_callback(Some(encode_unless_silent_tail));
+            params.set_start_encoder_callback_user_data(
+                &tail as *const TailCheck as *mut std::ffi::c_void,
+            );
+        }
+
         // whisper.cpp polls the callback after the encoder and after each
         // decoder step (not inside the encoder's graph).
         if let Err(error) = self.state.full(params, samples) {
@@ -404,14 +472,17 @@ fn prompt_with(vocabulary: &str, context: &str) -> String {
     prompt
 }
 
-/// Encoder positions for `n_samples` of audio: 50 per second, plus a margin,
-/// rounded up to a multiple of 256, capped at [`FITTED_CTX_MAX`].
+/// Encoder positions for `n_samples` of audio: 50 per second plus a margin
+/// ([`FITTED_CTX_MARGIN`]), rounded up to a multiple of 16, at least
+/// [`FITTED_CTX_MIN`] and at most [`FITTED_CTX_MAX`].
 fn fitted_audio_ctx(n_samples: usize) -> i32 {
     let seconds = n_samples as f64 / SAMPLE_RATE as f64;
-    let positions = (seconds * 50.0).ceil() as i32 + 128;
-    // Few distinct sizes: whisper.cpp sets up its compute buffers again for
-    // each new size, which costs more than the positions saved.
-    ((positions + 255) / 256 * 256).min(FITTED_CTX_MAX)
+    let audio = (seconds * 50.0).ceil() as i32;
+    let (short, long) = FITTED_CTX_MARGIN;
+    let positions = audio + if audio < FITTED_CTX_LONG { short } else { long };
+    // whisper.cpp's tiled matrix product needs an inner dimension that is a
+    // multiple of 16 (see FITTED_CTX_MAX).
+    ((positions + 15) / 16 * 16).clamp(FITTED_CTX_MIN, FITTED_CTX_MAX)
 }
 
 #[cfg(test)]
@@ -452,8 +523,16 @@ mod tests {
 
     #[test]
     fn fitted_audio_ctx_grows_with_length_and_caps() {
-        assert_eq!(fitted_audio_ctx(16_000), 256);
-        assert!(fitted_audio_ctx(16_000 * 10) > fitted_audio_ctx(16_000 * 5));
+        assert_eq!(fitted_audio_ctx(16_000), FITTED_CTX_MIN);
+        // 10 s: 500 positions and the short clips' margin, rounded up to 16;
+        // 20 s: 1000 and the long clips' margin.
+        assert_eq!(fitted_audio_ctx(16_000 * 10), 640);
+        assert_eq!(fitted_audio_ctx(16_000 * 20), 1072);
+        for tenths in 1..300 {
+            let ctx = fitted_audio_ctx(1_600 * tenths);
+            assert_eq!(ctx % 16, 0, "{tenths}");
+            assert!(ctx >= (tenths as i32 * 5).min(FITTED_CTX_MAX), "{tenths}");
+        }
         assert_eq!(fitted_audio_ctx(16_000 * 40), FITTED_CTX_MAX);
         assert_eq!(FITTED_CTX_MAX % 16, 0);
         // The longest clip decoded in one pass fits in the capped window.
