@@ -208,3 +208,56 @@ fn a_clip_decode_is_cancelled_by_its_counter_and_continues_its_context() {
         "{tail_text}"
     );
 }
+
+/// The first 26 s window of samples/bench-60s.wav is one whose text, in
+/// whisper.cpp's first pass, ends at about 18 s: the rest is decoded as a
+/// clip of its own, and nothing of it is lost.
+#[test]
+fn a_clip_whose_first_pass_ends_early_is_decoded_to_its_end() {
+    use blameless::asr::{chunk, Clip, Model, Options};
+    let mut model = Model::load(&model_path("tiny.en-q8_0")).unwrap();
+    let audio = blameless::audio::read_file(&sample("bench-60s.wav"))
+        .unwrap()
+        .mono;
+    let options = Options {
+        threads: 1,
+        ..Default::default()
+    };
+    let first = chunk::windows(
+        &audio,
+        options.max_window_s,
+        options.min_pause_s,
+        options.guards.min_rms,
+    )[0];
+    let clip_end = first.end as f64 / 16_000.0;
+    assert!(clip_end > 24.0, "the first window ends at {clip_end} s");
+    let segments = model
+        .decode_clip(
+            &Clip {
+                samples: &audio[first.start..first.end],
+                ..Clip::default()
+            },
+            &options,
+        )
+        .unwrap();
+    let text: Vec<&str> = segments.iter().map(|s| s.text.as_str()).collect();
+    // The two turns of the script that end inside the window.
+    let reference: Vec<String> =
+        std::fs::read_to_string(common::root().join("samples/postmortem.truth.jsonl"))
+            .unwrap()
+            .lines()
+            .map(|line| serde_json::from_str::<serde_json::Value>(line).unwrap())
+            .filter(|turn| turn["end"].as_f64().unwrap() <= clip_end)
+            .map(|turn| turn["text"].as_str().unwrap().to_string())
+            .collect();
+    assert_eq!(reference.len(), 2);
+    let errors = blameless::eval::word_errors(&reference.join(" "), &text.join(" "));
+    // Measured: 3 edits of 50 words ("Tuesday's" heard as "two skates",
+    // "Dan" as "then"); the 8 s after the first pass's text hold 17 words.
+    assert!(errors.edits <= 8, "{} edits: {text:?}", errors.edits);
+    let last_end = segments.last().map_or(0.0, |s| s.end);
+    assert!(last_end > clip_end - 2.0, "{last_end} of {clip_end} s");
+    for pair in segments.windows(2) {
+        assert!(pair[0].end <= pair[1].start + 0.01, "{pair:?}");
+    }
+}

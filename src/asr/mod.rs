@@ -165,28 +165,31 @@ unsafe extern "C" fn counter_is_nonzero(data: *mut std::ffi::c_void) -> bool {
     unsafe { (*(data as *const AtomicU64)).load(Ordering::Relaxed) != 0 }
 }
 
-/// What [`encode_unless_silent_tail`] reads: the clip being decoded.
+/// What [`stop_before_tail`] reads and writes: the clip being decoded, and
+/// where the rest of it starts when the decode stops early.
 struct TailCheck<'a> {
     samples: &'a [f32],
     guards: &'a guard::Guards,
+    rest: std::cell::Cell<Option<usize>>,
 }
 
 /// whisper.cpp's encoder-begin callback. When a window's text ends before
-/// the clip does, whisper.cpp encodes again from where the text ended; with
-/// a fitted window that is a whole encoder pass. If nothing after the last
-/// segment has speech energy the pass could only find silence, so it is
-/// skipped (whisper.cpp then returns what it has). Seen on the first clip
-/// of samples/bench-60s.wav with a margin of 16 positions: 3.4 s -> 2.9 s at
-/// one thread.
-unsafe extern "C" fn encode_unless_silent_tail(
+/// the clip does, whisper.cpp encodes again from where the text ended, in a
+/// window as large as the first one: for the first 26 s clip of
+/// samples/bench-60s.wav, whose text ended at 18 s, a second pass of 1,364
+/// positions for 8 s of audio. This callback stops whisper.cpp there
+/// instead. If the rest has speech energy, `rest` tells `decode_clip` where
+/// it starts, and it is decoded as a clip of its own with a window fitted to
+/// it; if not, the rest could only give silence and is dropped.
+unsafe extern "C" fn stop_before_tail(
     _context: *mut whisper_rs::whisper_rs_sys::whisper_context,
     state: *mut whisper_rs::whisper_rs_sys::whisper_state,
     data: *mut std::ffi::c_void,
 ) -> bool {
     use whisper_rs::whisper_rs_sys as sys;
-    // SAFETY: `data` is the `TailCheck` of `decode_clip`, which outlives the
-    // `full` call that runs this callback; `state` is that call's state, and
-    // only its segment count and times are read.
+    // SAFETY: `data` is the `TailCheck` of `decode_pass`, which outlives the
+    // `full` call that runs this callback on its own thread; `state` is that
+    // call's state, and only its segment count and times are read.
     let (check, n_segments) = unsafe {
         (
             &*(data as *const TailCheck),
@@ -199,7 +202,14 @@ unsafe extern "C" fn encode_unless_silent_tail(
     // Segment times are in hundredths of a second from the clip's start.
     let end = unsafe { sys::whisper_full_get_segment_t1_from_state(state, n_segments - 1) };
     let from = (end.max(0) as usize * (SAMPLE_RATE as usize / 100)).min(check.samples.len());
-    guard::has_speech_energy(&check.samples[from..], check.guards)
+    if from == 0 {
+        // No progress to resume from: let whisper.cpp go on its own way.
+        return true;
+    }
+    if guard::has_speech_energy(&check.samples[from..], check.guards) {
+        check.rest.set(Some(from));
+    }
+    false
 }
 
 /// A loaded Whisper model with one reusable decoding state.
@@ -297,8 +307,10 @@ impl Model {
         )
     }
 
-    /// Decodes one clip of at most 30 s in one pass, continuing its
-    /// `context` and giving up when its `cancel` counter becomes nonzero.
+    /// Decodes one clip of at most 30 s, continuing its `context` and
+    /// giving up when its `cancel` counter becomes nonzero. One pass, unless
+    /// the text ends before the audio does: then the rest is decoded as a
+    /// clip of its own (see [`stop_before_tail`]).
     pub fn decode_clip(
         &mut self,
         clip: &Clip<'_>,
@@ -309,14 +321,58 @@ impl Model {
         if cancelled() {
             return Err(AsrError::Cancelled);
         }
-        if !guard::has_speech_energy(samples, &options.guards) {
-            return Ok(Vec::new());
-        }
         let language = decode_language(options.language.as_deref(), self.multilingual)?;
+        let mut segments: Vec<Segment> = Vec::new();
+        let mut context = clip.context.to_string();
+        let mut start = 0;
+        // Each pass ends at least one hundredth of a second further on.
+        while start < samples.len() {
+            let piece = &samples[start..];
+            if !guard::has_speech_energy(piece, &options.guards) {
+                break;
+            }
+            let pass = Pass {
+                samples: piece,
+                context: &context,
+                cancel: clip.cancel,
+                language,
+            };
+            let (found, rest) = self.decode_pass(&pass, options).map_err(|error| {
+                if cancelled() {
+                    AsrError::Cancelled
+                } else {
+                    error
+                }
+            })?;
+            let offset = start as f64 / SAMPLE_RATE as f64;
+            for mut segment in found {
+                segment.start += offset;
+                segment.end += offset;
+                if !context.is_empty() {
+                    context.push(' ');
+                }
+                context.push_str(&segment.text);
+                segments.push(segment);
+            }
+            match rest {
+                Some(from) => start += from,
+                None => break,
+            }
+        }
+        Ok(segments)
+    }
 
+    /// One `full` call of whisper.cpp over `pass.samples`: the segments it
+    /// kept, and where the audio it left undecoded starts, if any.
+    fn decode_pass(
+        &mut self,
+        pass: &Pass<'_>,
+        options: &Options,
+    ) -> Result<(Vec<Segment>, Option<usize>), AsrError> {
+        let samples = pass.samples;
         let mut params = FullParams::new(SamplingStrategy::Greedy { best_of: 1 });
         params.set_n_threads(options.threads.max(1) as i32);
-        params.set_language(language);
+        params.set_language(pass.language);
         params.set_detect_language(false);
         params.set_print_progress(false);
         params.set_print_realtime(false);
@@ -333,12 +389,12 @@ impl Model {
         if options.audio_ctx == AudioCtx::Fit {
             params.set_audio_ctx(fitted_audio_ctx(samples.len()));
         }
-        let prompt = prompt_with(&options.vocabulary, prompt_of(clip.context));
+        let prompt = prompt_with(&options.vocabulary, prompt_of(pass.context));
         if !prompt.is_empty() {
             // set_initial_prompt panics on a NUL byte.
             params.set_initial_prompt(&prompt.replace('\0', ""));
         }
-        if let Some(cancel) = clip.cancel {
+        if let Some(cancel) = pass.cancel {
             // SAFETY: `cancel` outlives `full` below, the only call that
             // polls the callback; the callback only reads the atomic.
             unsafe {
@@ -352,25 +408,22 @@ impl Model {
         let tail = TailCheck {
             samples,
             guards: &options.guards,
+            rest: std::cell::Cell::new(None),
         };
         // SAFETY: `tail` outlives `full` below, the only call that runs the
         // callback.
         unsafe {
-            params.set_start_encoder_callback(Some(encode_unless_silent_tail));
+            params.set_start_encoder_callback(Some(stop_before_tail));
             params.set_start_encoder_callback_user_data(
                 &tail as *const TailCheck as *mut std::ffi::c_void,
             );
         }
 
-        // whisper.cpp polls the callback after the encoder and after each
-        // decoder step (not inside the encoder's graph).
-        if let Err(error) = self.state.full(params, samples) {
-            return Err(if cancelled() {
-                AsrError::Cancelled
-            } else {
-                AsrError::Inference(error.to_string())
-            });
-        }
+        // whisper.cpp polls the abort callback after the encoder and after
+        // each decoder step (not inside the encoder's graph).
+        self.state
+            .full(params, samples)
+            .map_err(|error| AsrError::Inference(error.to_string()))?;
 
         let duration = samples.len() as f64 / SAMPLE_RATE as f64;
         let mut segments = Vec::new();
@@ -412,8 +465,16 @@ impl Model {
                 });
             }
         }
-        Ok(segments)
+        Ok((segments, tail.rest.get()))
     }
+}
+
+/// One whisper.cpp decode within [`Model::decode_clip`].
+struct Pass<'a> {
+    samples: &'a [f32],
+    context: &'a str,
+    cancel: Option<&'a AtomicU64>,
+    language: Option<&'a str>,
 }
 
 /// The language to decode in, for a model that is `multilingual` or not,
