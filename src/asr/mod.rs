@@ -10,14 +10,16 @@
 pub mod agreement;
 pub mod chunk;
 pub mod guard;
+mod mel;
 pub mod threads;
+mod whisper;
 
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use whisper_rs::{
-    FullParams, SamplingStrategy, WhisperContext, WhisperContextParameters, WhisperState,
-};
+use std::ffi::CString;
+
+use whisper_rs::whisper_rs_sys as sys;
 
 use crate::audio::SAMPLE_RATE;
 use crate::transcript::Segment;
@@ -182,11 +184,10 @@ struct TailCheck<'a> {
 /// it starts, and it is decoded as a clip of its own with a window fitted to
 /// it; if not, the rest could only give silence and is dropped.
 unsafe extern "C" fn stop_before_tail(
-    _context: *mut whisper_rs::whisper_rs_sys::whisper_context,
-    state: *mut whisper_rs::whisper_rs_sys::whisper_state,
+    _context: *mut sys::whisper_context,
+    state: *mut sys::whisper_state,
     data: *mut std::ffi::c_void,
 ) -> bool {
-    use whisper_rs::whisper_rs_sys as sys;
     // SAFETY: `data` is the `TailCheck` of `decode_pass`, which outlives the
     // `full` call that runs this callback on its own thread; `state` is that
     // call's state, and only its segment count and times are read.
@@ -214,8 +215,8 @@ unsafe extern "C" fn stop_before_tail(
 
 /// A loaded Whisper model with one reusable decoding state.
 pub struct Model {
-    context: WhisperContext,
-    state: WhisperState,
+    whisper: whisper::Whisper,
+    mel: mel::MelBank,
     multilingual: bool,
 }
 
@@ -232,21 +233,14 @@ impl Model {
     /// first: whisper.cpp aborts the process on some malformed files.
     pub fn load(path: &Path) -> Result<Model, AsrError> {
         whisper_rs::install_logging_hooks();
-        let load_err = |e: whisper_rs::WhisperError| AsrError::Load {
+        let whisper = whisper::Whisper::load(path).map_err(|message| AsrError::Load {
             path: path.display().to_string(),
-            message: e.to_string(),
-        };
-        // whisper-rs leaves flash attention off. On this project's 2-core
-        // machines (AVX-512, no GPU) it is slower: 60 s at one thread took
-        // 6.0 s instead of 3.4 s (samples/bench-60s.wav, tiny.en-q8_0).
-        let context = WhisperContext::new_with_params(path, WhisperContextParameters::default())
-            .map_err(load_err)?;
-        let state = context.create_state().map_err(load_err)?;
-        let multilingual = context.is_multilingual();
+            message,
+        })?;
         Ok(Model {
-            context,
-            state,
-            multilingual,
+            mel: mel::MelBank::new(whisper.n_mels()),
+            multilingual: whisper.is_multilingual(),
+            whisper,
         })
     }
 
@@ -370,83 +364,80 @@ impl Model {
         options: &Options,
     ) -> Result<(Vec<Segment>, Option<usize>), AsrError> {
         let samples = pass.samples;
-        let mut params = FullParams::new(SamplingStrategy::Greedy { best_of: 1 });
-        params.set_n_threads(options.threads.max(1) as i32);
-        params.set_language(pass.language);
-        params.set_detect_language(false);
-        params.set_print_progress(false);
-        params.set_print_realtime(false);
-        params.set_print_special(false);
-        params.set_print_timestamps(false);
-        params.set_suppress_blank(true);
-        params.set_suppress_nst(true);
-        params.set_no_speech_thold(options.guards.no_speech_prob);
-        params.set_logprob_thold(options.guards.avg_logprob);
-        params.set_entropy_thold(options.guards.entropy);
+        let inference = |what: &str| AsrError::Inference(what.to_string());
+        let language = pass
+            .language
+            .map(CString::new)
+            .transpose()
+            .map_err(|_| inference("the language has a NUL byte"))?;
+        let prompt = prompt_with(&options.vocabulary, prompt_of(pass.context));
+        let prompt = CString::new(prompt.replace('\0', "")).expect("NUL bytes removed");
+        let mel = self.mel.compute(samples);
+
+        // SAFETY: plain value returned by whisper.cpp.
+        let mut params = unsafe {
+            sys::whisper_full_default_params(sys::whisper_sampling_strategy_WHISPER_SAMPLING_GREEDY)
+        };
+        params.greedy.best_of = 1;
+        params.n_threads = options.threads.max(1) as i32;
+        params.language = language.as_ref().map_or(std::ptr::null(), |l| l.as_ptr());
+        params.detect_language = false;
+        params.print_progress = false;
+        params.print_realtime = false;
+        params.print_special = false;
+        params.print_timestamps = false;
+        params.suppress_blank = true;
+        params.suppress_nst = true;
+        params.no_speech_thold = options.guards.no_speech_prob;
+        params.logprob_thold = options.guards.avg_logprob;
+        params.entropy_thold = options.guards.entropy;
         if !options.temperature_fallback {
-            params.set_temperature_inc(0.0);
+            params.temperature_inc = 0.0;
         }
         if options.audio_ctx == AudioCtx::Fit {
-            params.set_audio_ctx(fitted_audio_ctx(samples.len()));
+            params.audio_ctx = fitted_audio_ctx(samples.len());
         }
-        let prompt = prompt_with(&options.vocabulary, prompt_of(pass.context));
         if !prompt.is_empty() {
-            // set_initial_prompt panics on a NUL byte.
-            params.set_initial_prompt(&prompt.replace('\0', ""));
+            params.initial_prompt = prompt.as_ptr();
         }
+        // Decoding stops where the audio does, not in the silence after it.
+        params.duration_ms = (mel.n_audio * 10) as i32;
         if let Some(cancel) = pass.cancel {
-            // SAFETY: `cancel` outlives `full` below, the only call that
-            // polls the callback; the callback only reads the atomic.
-            unsafe {
-                params.set_abort_callback(Some(counter_is_nonzero));
-                params.set_abort_callback_user_data(
-                    cancel as *const AtomicU64 as *mut std::ffi::c_void,
-                );
-            }
+            // whisper.cpp polls it after the encoder and after each decoder
+            // step (not inside the encoder's graph).
+            params.abort_callback = Some(counter_is_nonzero);
+            params.abort_callback_user_data = cancel as *const AtomicU64 as *mut std::ffi::c_void;
         }
-
         let tail = TailCheck {
             samples,
             guards: &options.guards,
             rest: std::cell::Cell::new(None),
         };
-        // SAFETY: `tail` outlives `full` below, the only call that runs the
-        // callback.
-        unsafe {
-            params.set_start_encoder_callback(Some(stop_before_tail));
-            params.set_start_encoder_callback_user_data(
-                &tail as *const TailCheck as *mut std::ffi::c_void,
-            );
-        }
+        params.encoder_begin_callback = Some(stop_before_tail);
+        params.encoder_begin_callback_user_data =
+            &tail as *const TailCheck as *mut std::ffi::c_void;
 
-        // whisper.cpp polls the abort callback after the encoder and after
-        // each decoder step (not inside the encoder's graph).
-        self.state
-            .full(params, samples)
-            .map_err(|error| AsrError::Inference(error.to_string()))?;
+        // SAFETY: `language`, `prompt`, `cancel` and `tail`, which `params`
+        // points to, outlive the call.
+        unsafe { self.whisper.full(params, &mel) }
+            .map_err(|code| AsrError::Inference(format!("whisper.cpp returned {code}")))?;
 
         let duration = samples.len() as f64 / SAMPLE_RATE as f64;
+        let eot = self.whisper.token_eot();
         let mut segments = Vec::new();
-        for segment in self.state.as_iter() {
-            let text = segment
-                .to_str_lossy()
-                .map_err(|e| AsrError::Inference(e.to_string()))?
-                .trim()
-                .to_string();
+        for segment in self.whisper.segments() {
+            let text = segment.text.trim().to_string();
             let mut logprob_sum = 0.0;
             let mut n_text_tokens = 0;
-            for i in 0..segment.n_tokens() {
-                if let Some(token) = segment.get_token(i) {
-                    let data = token.token_data();
-                    if data.id < self.context.token_eot() {
-                        logprob_sum += data.plog;
-                        n_text_tokens += 1;
-                    }
+            for &(id, plog) in &segment.tokens {
+                if id < eot {
+                    logprob_sum += plog;
+                    n_text_tokens += 1;
                 }
             }
             let candidate = guard::Candidate {
                 text: &text,
-                no_speech_prob: segment.no_speech_probability(),
+                no_speech_prob: segment.no_speech_prob,
                 avg_logprob: if n_text_tokens == 0 {
                     0.0
                 } else {
@@ -457,9 +448,9 @@ impl Model {
                 // whisper.cpp reports centiseconds, and with a fitted
                 // window it may place the last end in the padding after
                 // the audio: a segment ends with the clip at the latest.
-                let end = (segment.end_timestamp() as f64 / 100.0).min(duration);
+                let end = (segment.t1 as f64 / 100.0).min(duration);
                 segments.push(Segment {
-                    start: (segment.start_timestamp() as f64 / 100.0).min(end),
+                    start: (segment.t0 as f64 / 100.0).min(end),
                     end,
                     text,
                 });
