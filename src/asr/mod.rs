@@ -14,10 +14,9 @@ mod mel;
 pub mod threads;
 mod whisper;
 
+use std::ffi::CString;
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
-
-use std::ffi::CString;
 
 use whisper_rs::whisper_rs_sys as sys;
 
@@ -189,8 +188,9 @@ unsafe extern "C" fn stop_before_tail(
     data: *mut std::ffi::c_void,
 ) -> bool {
     // SAFETY: `data` is the `TailCheck` of `decode_pass`, which outlives the
-    // `full` call that runs this callback on its own thread; `state` is that
-    // call's state, and only its segment count and times are read.
+    // `full` call that runs this callback (on the thread that made the
+    // call); `state` is that call's state, and only its segment count and
+    // times are read.
     let (check, n_segments) = unsafe {
         (
             &*(data as *const TailCheck),
@@ -419,8 +419,7 @@ impl Model {
 
         // SAFETY: `language`, `prompt`, `cancel` and `tail`, which `params`
         // points to, outlive the call.
-        unsafe { self.whisper.full(params, &mel) }
-            .map_err(|code| AsrError::Inference(format!("whisper.cpp returned {code}")))?;
+        unsafe { self.whisper.full(params, &mel) }.map_err(AsrError::Inference)?;
 
         let duration = samples.len() as f64 / SAMPLE_RATE as f64;
         let eot = self.whisper.token_eot();

@@ -78,7 +78,7 @@ impl Whisper {
     }
 
     /// Decodes `mel` with `params`, whose `duration_ms` should end at the
-    /// audio (`mel.n_audio`). Returns whisper.cpp's error code on failure.
+    /// audio (`mel.n_audio`). On failure, what whisper.cpp's code means.
     ///
     /// # Safety
     ///
@@ -88,7 +88,7 @@ impl Whisper {
         &mut self,
         params: sys::whisper_full_params,
         mel: &Mel,
-    ) -> Result<(), c_int> {
+    ) -> Result<(), String> {
         let n_mels = mel.data.len() / mel.n_len.max(1);
         // SAFETY: live context and state; `mel.data` holds n_mels x n_len
         // values, which whisper.cpp copies.
@@ -102,7 +102,9 @@ impl Whisper {
             )
         };
         if set != 0 {
-            return Err(set);
+            return Err(format!(
+                "whisper.cpp refused a spectrogram of {n_mels} bands"
+            ));
         }
         // SAFETY: live context and state; no samples (the spectrogram set
         // above is decoded); the caller keeps `params`' pointers valid.
@@ -116,7 +118,11 @@ impl Whisper {
             )
         } {
             0 => Ok(()),
-            code => Err(code),
+            // whisper_full_with_state's codes; an abort by the callback
+            // ends the encoder or a decoder step as a failure.
+            -6 => Err("the encoder failed".into()),
+            -8 | -9 => Err("the decoder failed".into()),
+            code => Err(format!("whisper.cpp failed with code {code}")),
         }
     }
 
