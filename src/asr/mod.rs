@@ -315,18 +315,18 @@ impl Model {
         if cancelled() {
             return Err(AsrError::Cancelled);
         }
+        if !guard::has_speech_energy(samples, &options.guards) {
+            return Ok(Vec::new());
+        }
         let language = decode_language(options.language.as_deref(), self.multilingual)?;
-        let mut segments: Vec<Segment> = Vec::new();
+        let mut segments = Vec::new();
         let mut context = clip.context.to_string();
         let mut start = 0;
-        // Each pass ends at least one hundredth of a second further on.
-        while start < samples.len() {
-            let piece = &samples[start..];
-            if !guard::has_speech_energy(piece, &options.guards) {
-                break;
-            }
+        // A pass leaves a rest only when it has speech energy (so it is not
+        // empty) and starts at least a hundredth of a second further on.
+        loop {
             let pass = Pass {
-                samples: piece,
+                samples: &samples[start..],
                 context: &context,
                 cancel: clip.cancel,
                 language,
@@ -364,12 +364,11 @@ impl Model {
         options: &Options,
     ) -> Result<(Vec<Segment>, Option<usize>), AsrError> {
         let samples = pass.samples;
-        let inference = |what: &str| AsrError::Inference(what.to_string());
         let language = pass
             .language
             .map(CString::new)
             .transpose()
-            .map_err(|_| inference("the language has a NUL byte"))?;
+            .map_err(|_| AsrError::Inference("the language has a NUL byte".into()))?;
         let prompt = prompt_with(&options.vocabulary, prompt_of(pass.context));
         let prompt = CString::new(prompt.replace('\0', "")).expect("NUL bytes removed");
         let mel = self.mel.compute(samples);
