@@ -150,6 +150,9 @@ pub struct ActionLog {
     last_touched: Option<usize>,
     /// The subject of the previous turn, for "is that also you".
     last_gist: Option<String>,
+    /// Every turn's id and text, to state an item's work in the words of
+    /// its exchange when its own task phrase does not read as work.
+    said: Vec<(u64, String)>,
 }
 
 impl ActionLog {
@@ -168,6 +171,7 @@ impl ActionLog {
             last_participant: None,
             last_touched: None,
             last_gist: None,
+            said: Vec::new(),
         }
     }
 
@@ -197,6 +201,7 @@ impl ActionLog {
             .map(|d| (d.stage, d.owner.clone(), d.due.clone(), d.task.clone()))
             .collect();
         let focus_before = self.focus;
+        self.said.push((turn.id, turn.text.to_string()));
         self.apply(turn, speaker.as_deref());
         let tokens = tokenize(turn.text);
         let chars: Vec<char> = turn.text.chars().collect();
@@ -230,21 +235,26 @@ impl ActionLog {
                 None => true,
             };
             if changed && d.stage == Stage::Agreed {
-                out.agreed.push(d.item());
+                out.agreed.push(self.shown(d));
             }
         }
         // Exchanges that just ended: the focus moved on, or nothing was
         // added for a few turns.
         let index = self.index;
+        let mut ended_incomplete = Vec::new();
         for (k, d) in self.drafts.iter_mut().enumerate() {
             let ended = (focus_before == Some(k) && self.focus != Some(k))
                 || index.saturating_sub(d.touched) == EXCHANGE_TURNS
                 || (self.focus != Some(k) && index.saturating_sub(d.touched) > EXCHANGE_TURNS);
             if ended && !d.nudged && d.listed() && incomplete(d) {
                 d.nudged = true;
-                out.incomplete.push(d.item());
+                ended_incomplete.push(k);
             }
         }
+        out.incomplete = ended_incomplete
+            .into_iter()
+            .map(|k| self.shown(&self.drafts[k]))
+            .collect();
         out
     }
 
@@ -252,10 +262,11 @@ impl ActionLog {
     /// were not nudged yet.
     pub fn finish(&mut self) -> Vec<ActionItem> {
         let mut out = Vec::new();
-        for d in &mut self.drafts {
+        for k in 0..self.drafts.len() {
+            let d = &mut self.drafts[k];
             if !d.nudged && d.listed() && incomplete(d) {
                 d.nudged = true;
-                out.push(d.item());
+                out.push(self.shown(&self.drafts[k]));
             }
         }
         out
@@ -267,6 +278,7 @@ impl ActionLog {
     pub fn items(&self) -> Vec<ActionItem> {
         let mut merged: Vec<Draft> = Vec::new();
         for d in self.drafts.iter().filter(|d| d.listed()) {
+            let d = &self.restated(d);
             let same = merged.iter_mut().find(|m| {
                 m.owner.as_deref().map(owner_key) == d.owner.as_deref().map(owner_key)
                     && task_similarity(&m.task, &d.task) >= 0.5
@@ -293,6 +305,72 @@ impl ActionLog {
                 item
             })
             .collect()
+    }
+
+    /// A draft as the meeting sees it: see [`ActionLog::restated`].
+    fn shown(&self, d: &Draft) -> ActionItem {
+        self.restated(d).item()
+    }
+
+    /// The draft with its task said again in the words of its exchange,
+    /// when its phrase does not read as work: a phrase of its turns that
+    /// starts with a verb of work and says the same thing ("the circuit
+    /// breaker" -> "add a circuit breaker to the acquirer client"), or,
+    /// when the phrase says nothing of the work ("keys vanish", "email
+    /// them", "but like early"), the one of them that says most.
+    fn restated(&self, d: &Draft) -> Draft {
+        let mut d = d.clone();
+        if reads_as_work(&d.task) {
+            return d;
+        }
+        let own = content_words(&d.task);
+        let phrases: Vec<String> = self
+            .said
+            .iter()
+            .filter(|(id, _)| d.turns.contains(id))
+            .flat_map(|(_, text)| work_phrases(text))
+            .collect();
+        let shared = |p: &String| content_words(p).iter().filter(|w| own.contains(w)).count();
+        let best = phrases
+            .iter()
+            .filter(|p| shared(p) > 0)
+            .max_by_key(|p| (shared(p), content_words(p).len()))
+            .cloned()
+            .or_else(|| {
+                if !says_nothing(&d.task) {
+                    return None;
+                }
+                phrases
+                    .iter()
+                    .max_by_key(|p| content_words(p).len())
+                    .cloned()
+                    .or_else(|| {
+                        // "email them" still says which work; "anything
+                        // else from" does not.
+                        let verb = d.task.split(' ').next().unwrap_or("").to_lowercase();
+                        (!WORK_VERBS.contains(&verb.as_str())
+                            && !TASK_VERBS.contains(&verb.as_str()))
+                        .then(|| self.first_topic(&d.turns))
+                        .flatten()
+                    })
+            });
+        if let Some(task) = best {
+            d.task = task;
+        }
+        d
+    }
+
+    /// The subject of the first of these turns that has one.
+    fn first_topic(&self, turns: &[u64]) -> Option<String> {
+        self.said
+            .iter()
+            .filter(|(id, _)| turns.contains(id))
+            .find_map(|(_, text)| {
+                let tokens = tokenize(text);
+                let chars: Vec<char> = text.chars().collect();
+                let dues = find_dues(&tokens, &chars, None);
+                topic(&tokens, &chars, &[], &dues, tokens.len())
+            })
     }
 
     fn focus_mut(&mut self) -> Option<&mut Draft> {
@@ -1179,6 +1257,186 @@ pub fn meeting_actions(
         .collect();
     agreed_items(&turns, Some(meeting.info.started_at.date()), &names)
 }
+
+/// Verbs a task is said with, beyond [`WORK_VERBS`]: "produce a capacity
+/// assessment", "find out whether", "deliver the final report".
+const TASK_VERBS: &[&str] = &[
+    "produce",
+    "deliver",
+    "find",
+    "introduce",
+    "propose",
+    "post",
+    "hand",
+    "log",
+    "restrict",
+    "point",
+    "repoint",
+    "reroute",
+    "activate",
+    "correct",
+    "grant",
+    "show",
+    "cap",
+    "confirm",
+    "ping",
+    "switch",
+    "bring",
+    "replace",
+    "retire",
+    "consolidate",
+    "circulate",
+    "trace",
+    "benchmark",
+    "analyse",
+    "analyze",
+    "design",
+    "refresh",
+    "restore",
+    "provision",
+    "decommission",
+    "escalate",
+    "notify",
+    "inform",
+    "write up",
+];
+
+/// A task phrase that reads as work: it starts with a verb of work and
+/// names more than a pronoun ("add the disk alert", not "email them",
+/// "prepare everything" or "keys vanish").
+fn reads_as_work(task: &str) -> bool {
+    let tokens = tokenize(task);
+    let verb = w(&tokens, 0);
+    (WORK_VERBS.contains(&verb) || TASK_VERBS.contains(&verb))
+        && !TAKING_VERBS.contains(&verb)
+        && anaphoric(&tokens, 1).is_none()
+        && !matches!(
+            w(&tokens, 1),
+            "everything" | "something" | "anything" | "stuff" | "things" | "them" | "him" | "her"
+        )
+        && task
+            .split_once(' ')
+            .is_some_and(|(_, object)| !content_words(object).is_empty())
+}
+
+/// A task phrase that says nothing of the work: it starts with a word
+/// that cannot start one ("but like early", "i've got the pagerduty
+/// thing", "should be fixed"), its object is a pronoun ("email them"), or
+/// it has fewer than two content words.
+fn says_nothing(task: &str) -> bool {
+    let tokens = tokenize(task);
+    content_words(task).len() < 2
+        || anaphoric(&tokens, 1).is_some()
+        || matches!(
+            w(&tokens, 1),
+            "everything" | "something" | "anything" | "stuff" | "them" | "him" | "her"
+        )
+        || matches!(
+            w(&tokens, 0),
+            "" | "i"
+                | "we"
+                | "you"
+                | "he"
+                | "she"
+                | "they"
+                | "it"
+                | "its"
+                | "that"
+                | "those"
+                | "these"
+                | "this"
+                | "there"
+                | "but"
+                | "and"
+                | "or"
+                | "so"
+                | "if"
+                | "should"
+                | "would"
+                | "could"
+                | "can"
+                | "will"
+                | "must"
+                | "is"
+                | "was"
+                | "anything"
+                | "something"
+                | "everything"
+                | "commit"
+                | "action"
+        )
+        || w(&tokens, 0).ends_with("ly")
+}
+
+/// The phrases in a text that start with a verb of work said as work to
+/// do ("can you add the alert", "I'll write it up, the runbook", "to move
+/// the strings"), not as a noun ("the page took forty minutes", "a
+/// review") or as done ("already added").
+fn work_phrases(text: &str) -> Vec<String> {
+    let tokens = tokenize(text);
+    let chars: Vec<char> = text.chars().collect();
+    let dues = find_dues(&tokens, &chars, None);
+    (0..tokens.len())
+        .filter(|&k| {
+            let verb = w(&tokens, k);
+            let before = if k == 0 || tokens[k].boundary != Boundary::None {
+                "."
+            } else {
+                w(&tokens, k - 1)
+            };
+            (WORK_VERBS.contains(&verb) || TASK_VERBS.contains(&verb))
+                && matches!(
+                    before,
+                    "." | "to"
+                        | "will"
+                        | "can"
+                        | "could"
+                        | "would"
+                        | "should"
+                        | "must"
+                        | "please"
+                        | "me"
+                        | "us"
+                        | "and"
+                        | "or"
+                        | "then"
+                        | "also"
+                        | "just"
+                        | "i"
+                        | "we"
+                        | "you"
+                        | "they"
+                        | "yeah"
+                        | "ok"
+                        | "okay"
+                        | "first"
+                        | "quickly"
+                )
+                && verb != "do"
+                && !matches!(
+                    w(&tokens, k + 1),
+                    "not" | "was" | "is" | "are" | "were" | "took" | "had" | "has"
+                )
+                && !w(&tokens, k + 1).ends_with("ed")
+                && !matches!(w(&tokens, k + 1), "us" | "me" | "you")
+        })
+        .filter_map(|k| {
+            // "own the retry budget change", "take the runbook": the work
+            // is the object.
+            if TAKING_VERBS.contains(&w(&tokens, k)) {
+                let object = task_from(&tokens, &chars, k + 1, &dues).0;
+                let named =
+                    anaphoric(&tokens, k + 1).is_none() && !content_words(&object).is_empty();
+                return named.then_some(object);
+            }
+            Some(task_from(&tokens, &chars, k, &dues).0).filter(|p| reads_as_work(p))
+        })
+        .collect()
+}
+
+/// Verbs that take work on rather than say what it is: "own the retry
+/// budget change", "take the runbook", "handle the vendor".
+const TAKING_VERBS: &[&str] = &["own", "take", "handle", "drive", "lead"];
 
 fn incomplete(d: &Draft) -> bool {
     (d.owner.is_none() && !d.no_owner_ok) || (d.due.is_none() && !d.no_date_ok)
