@@ -1434,6 +1434,24 @@ fn work_phrases(text: &str) -> Vec<String> {
         .collect()
 }
 
+/// A commitment said in jest: "sure" before it and a whole world after
+/// it ("sure, i'll fix the whole internet", "sure, i'll drive to every
+/// house").
+fn sarcastic(tokens: &[Token], c: &Commit) -> bool {
+    let (start, end) = sentence_of(tokens, c.at);
+    let sure = (start..c.at).any(|x| w(tokens, x) == "sure");
+    let world = (c.at..end).any(|x| {
+        matches!(
+            (w(tokens, x), w(tokens, x + 1)),
+            (
+                "whole" | "entire",
+                "internet" | "world" | "planet" | "company" | "universe"
+            ) | ("every", "house" | "customer" | "single" | "person" | "home")
+        )
+    });
+    sure && world
+}
+
 /// Verbs that take work on rather than say what it is: "own the retry
 /// budget change", "take the runbook", "handle the vendor".
 const TAKING_VERBS: &[&str] = &["own", "take", "handle", "drive", "lead"];
@@ -1929,6 +1947,7 @@ fn work_despite(verb: &str, next: &str) -> bool {
             | "drop"
             | "ping"
             | "remind"
+            | "hand"
     ) && !matches!(
         next,
         "it" | "that" | "this" | "down" | "back" | "you" | "us" | "in" | "on" | "to" | ""
@@ -2819,6 +2838,9 @@ impl Said {
             }
         }
         said.commits = merged;
+        // An offer too big to mean: "sure, i'll fix the whole internet
+        // too", "sure, i'll drive to every house".
+        said.commits.retain(|c| !sarcastic(tokens, c));
         // A commitment turned down in the same breath ("I'll be underwater")
         // is not one, nor an offer taken back ("I could advise on it but I
         // can't own it").
@@ -2973,7 +2995,13 @@ fn is_work_verb_word(word: &str) -> bool {
 
 fn is_work_verb(tokens: &[Token], k: usize) -> bool {
     let word = w(tokens, k);
-    is_work_verb_word(word) || work_despite(word, w(tokens, k + 1))
+    is_work_verb_word(word)
+        || work_despite(word, w(tokens, k + 1))
+        // "go through the suppression list", not "go through it with us".
+        || (word == "go"
+            && matches!(w(tokens, k + 1), "through" | "over")
+            && anaphoric(tokens, k + 2).is_none()
+            && !w(tokens, k + 2).is_empty())
 }
 
 /// An "if" that only softens an offer: "if it's helpful", "if that
@@ -3294,7 +3322,11 @@ fn commit_at(
                     j + 1
                 }
                 ("might" | "may", "be", "able") if !team_word && w(tokens, j + 3) == "to" => j + 4,
-                ("would", "be", "happy" | "glad") if w(tokens, j + 3) == "to" => j + 4,
+                ("would", "be", "happy" | "glad" | "content" | "willing")
+                    if w(tokens, j + 3) == "to" =>
+                {
+                    j + 4
+                }
                 ("am", "glad", "to") => j + 3,
                 ("will" | "would", "aim", "to") => j + 3,
                 ("will" | "shall", "just", _) => j + 2,
@@ -3313,7 +3345,7 @@ fn commit_at(
                 ("am", "going", "to") | ("are", "going", "to") => j + 3,
                 ("would", "like", "to") if w(tokens, j + 3) != "but" => j + 3,
                 ("would", "love", "to") if w(tokens, j + 3) != "but" => j + 3,
-                ("am", "happy", "to") => j + 3,
+                ("am", "happy" | "content" | "willing" | "keen", "to") => j + 3,
                 // "ok i take it", "i handle this one": taking what was just
                 // offered, in the present tense of a second language.
                 ("take" | "handle", _, after)
@@ -4626,6 +4658,62 @@ mod tests {
         );
         assert_eq!(items.len(), 1, "{items:?}");
         assert_eq!(items[0].owner.as_deref(), Some("S2"));
+    }
+
+    #[test]
+    fn a_task_that_does_not_read_as_work_is_said_in_the_words_of_its_exchange() {
+        assert!(reads_as_work("add the disk alert on the replicas"));
+        assert!(!reads_as_work("email them"));
+        assert!(!reads_as_work("keys vanish"));
+        assert!(!reads_as_work("own the retry budget"));
+        assert!(says_nothing("but like early"));
+        assert!(says_nothing("prepare everything"));
+        assert!(!says_nothing("the retry budget change"));
+        assert_eq!(
+            work_phrases("the page took forty minutes. can you add a disk alert on the replicas"),
+            vec!["add a disk alert on the replicas"]
+        );
+        assert_eq!(
+            work_phrases("i'll take the runbook, i know the steps"),
+            vec!["the runbook"]
+        );
+        let items = run(
+            &[
+                (
+                    "Maya",
+                    true,
+                    "and the runbook for the manual rerun including the late window. wes?",
+                ),
+                (
+                    "Wes",
+                    false,
+                    "i mean i could but i've got the paging thing and the batch migration",
+                ),
+                (
+                    "Priya",
+                    false,
+                    "i'll take the runbook. i sat with wes on the rerun",
+                ),
+                ("Maya", true, "priya then. date"),
+                ("Priya", false, "the seventh"),
+            ],
+            date!(2026 - 11 - 16),
+        );
+        assert_eq!(items.len(), 1, "{items:?}");
+        assert_eq!(items[0].owner.as_deref(), Some("Priya"));
+        assert!(items[0].task.contains("runbook"), "{items:?}");
+    }
+
+    #[test]
+    fn an_offer_too_big_to_mean_is_not_an_item() {
+        let items = run(
+            &[
+                ("Greg", false, "and fix the dns while you're at it"),
+                ("Dan", false, "sure, i'll fix the whole internet too"),
+            ],
+            date!(2026 - 11 - 16),
+        );
+        assert!(items.is_empty(), "{items:?}");
     }
 
     #[test]
