@@ -53,8 +53,10 @@ fn agreed_items_on_unseen_writers() {
     // the rules widened from those were frozen): precision 0.505, recall
     // 0.586, owner 0.86, due 0.80. With a19-a21 (written last, scored once
     // with the finder unchanged: 0.53 / 0.59 alone): precision 0.514, recall
-    // 0.589, owner 0.87, due 0.81. Far from the goal of 0.90, and held here
-    // so it can only get better.
+    // 0.589, owner 0.87, due 0.81. With tasks restated from their exchange
+    // (rules from develop only, test scored once afterwards): precision
+    // 0.532, recall 0.609, owner 0.87, due 0.81. Far from the goal of 0.90,
+    // and held here so it can only get better.
     assert!(
         s.precision >= TEST_PRECISION,
         "precision {:.3}",
@@ -69,8 +71,8 @@ fn agreed_items_on_unseen_writers() {
     assert!(s.due_accuracy >= TEST_DUE, "due {:.3}", s.due_accuracy);
 }
 
-const TEST_PRECISION: f64 = 0.48;
-const TEST_RECALL: f64 = 0.55;
+const TEST_PRECISION: f64 = 0.51;
+const TEST_RECALL: f64 = 0.58;
 const TEST_OWNER: f64 = 0.80;
 const TEST_DUE: f64 = 0.78;
 
@@ -82,7 +84,8 @@ const TEST_DUE: f64 = 0.78;
 /// alone), brings the eight to 0.893, 0.903, 0.99 and 0.99. a14-a16, added
 /// after it and scored once before any rule read them, bring the eleven to
 /// 0.756, 0.765, 0.96 and 0.95; the rules widened from them (and from a12),
-/// 0.783, 0.794, 0.98 and 0.95.
+/// 0.783, 0.794, 0.98 and 0.95; tasks restated from their exchange,
+/// 0.817, 0.820, 0.98 and 0.95.
 #[test]
 fn agreed_items_on_the_develop_writers() {
     let s = split("develop");
@@ -100,8 +103,8 @@ fn agreed_items_on_the_develop_writers() {
     assert!(s.due_accuracy >= DEVELOP_DUE, "due {:.3}", s.due_accuracy);
 }
 
-const DEVELOP_PRECISION: f64 = 0.76;
-const DEVELOP_RECALL: f64 = 0.78;
+const DEVELOP_PRECISION: f64 = 0.79;
+const DEVELOP_RECALL: f64 = 0.80;
 const DEVELOP_OWNER: f64 = 0.96;
 const DEVELOP_DUE: f64 = 0.94;
 
