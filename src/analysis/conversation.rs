@@ -15,6 +15,9 @@
 //! items ("let's turn those into action items"), facts about ownership
 //! ("the storage team owns those nodes"), past work, hedged wishes nobody
 //! took, and the closing read-back, which restates items already agreed.
+//! The read-back is the meeting's own list, so the consolidated list is
+//! checked against it: what it leaves out is dropped, what only it names
+//! is added. Live, items still appear as they are agreed.
 //!
 //! The log holds state between turns but does no IO and never fails: a
 //! pure fold over the meeting's turns.
@@ -153,6 +156,12 @@ pub struct ActionLog {
     /// Every turn's id and text, to state an item's work in the words of
     /// its exchange when its own task phrase does not read as work.
     said: Vec<(u64, String)>,
+    /// What the facilitator's closing read-back said.
+    read_back: String,
+    /// The turn index the read-back began at, and who read it.
+    read_back_at: Option<usize>,
+    read_back_turn: Option<u64>,
+    reader: Option<String>,
 }
 
 impl ActionLog {
@@ -172,6 +181,10 @@ impl ActionLog {
             last_touched: None,
             last_gist: None,
             said: Vec::new(),
+            read_back: String::new(),
+            read_back_at: None,
+            read_back_turn: None,
+            reader: None,
         }
     }
 
@@ -297,6 +310,7 @@ impl ActionLog {
                 None => merged.push(d.clone()),
             }
         }
+        self.keep_read_back(&mut merged);
         merged
             .iter()
             .map(|d| {
@@ -305,6 +319,144 @@ impl ActionLog {
                 item
             })
             .collect()
+    }
+
+    /// When the facilitator read the items back and the read-back names
+    /// most of them, the ones it leaves out were not agreed (a proposal
+    /// taken for an acceptance, a joke, talk about an item), and what it
+    /// names that no item holds is one.
+    fn keep_read_back(&self, items: &mut Vec<Draft>) {
+        if self.read_back.is_empty() {
+            return;
+        }
+        let tokens = tokenize(&self.read_back);
+        let at = self.read_back_at.unwrap_or(0);
+        let reader = self.reader.as_deref();
+        // Agreed after the read-back began (the facilitator's "i'll send
+        // the notes round") or read back: kept.
+        let kept: Vec<bool> = items
+            .iter()
+            .map(|d| d.touched >= at || read_back_names(&tokens, d, items, reader))
+            .collect();
+        let n_read = kept.iter().filter(|r| **r).count();
+        if n_read < 2 || 2 * n_read < items.len() {
+            return;
+        }
+        let mut k = 0;
+        items.retain(|_| {
+            k += 1;
+            kept[k - 1]
+        });
+        self.read_back_items(&tokens, items);
+    }
+
+    /// What the read-back says of items no exchange gave, or gave with a
+    /// task cut badly: "priya the failover runbook by the ninth" with no
+    /// item for Priya's runbook becomes one; Priya's item due the ninth
+    /// whose task was "prepare everything" takes the read-back's words. The
+    /// read-back's words for an item run from a person's name to the next
+    /// one.
+    fn read_back_items(&self, tokens: &[Token], items: &mut Vec<Draft>) {
+        let chars: Vec<char> = self.read_back.chars().collect();
+        let dues = find_dues(tokens, &chars, self.today);
+        let mentions: Vec<usize> = (0..tokens.len())
+            .filter(|&k| {
+                let word = w(tokens, k);
+                word.len() > 1 && self.names.iter().any(|n| n == word)
+            })
+            .collect();
+        for (j, &k) in mentions.iter().enumerate() {
+            let end = mentions
+                .get(j + 1)
+                .copied()
+                .unwrap_or(tokens.len())
+                .min(k + 30);
+            let owner = w(tokens, k).to_string();
+            let mut start = k + 1;
+            while start < end
+                && matches!(
+                    w(tokens, start),
+                    "will"
+                        | "to"
+                        | "is"
+                        | "going"
+                        | "has"
+                        | "owns"
+                        | "takes"
+                        | "on"
+                        | "with"
+                        | "and"
+                )
+            {
+                start += 1;
+            }
+            let due = dues
+                .iter()
+                .find(|d| d.tokens.0 >= start && d.tokens.0 < end);
+            let stop = due.map_or(end, |d| d.tokens.0);
+            let mut words: Vec<String> = Vec::new();
+            for x in start..stop {
+                if x > start && tokens[x].boundary == Boundary::Sentence {
+                    break;
+                }
+                words.push(w(tokens, x).to_string());
+            }
+            while matches!(
+                words.last().map(String::as_str),
+                Some("and" | "by" | "the" | "for" | "before" | "until")
+            ) {
+                words.pop();
+            }
+            if let Some(base) = words.first().and_then(|v| present_base(v)) {
+                words[0] = base.to_string();
+            }
+            let task = words.join(" ");
+            if content_words(&task).len() < 2 {
+                continue;
+            }
+            let words = content_words(&task);
+            let shared = |d: &Draft| {
+                content_words(&d.task)
+                    .iter()
+                    .filter(|t| words.contains(t))
+                    .count()
+            };
+            let mine = |d: &Draft| d.owner.as_deref().map(owner_key) == Some(owner.clone());
+            let date = due.and_then(|d| d.date);
+            if items
+                .iter()
+                .any(|d| (mine(d) && shared(d) >= 1) || shared(d) >= 2)
+            {
+                continue;
+            }
+            // The owner's item with this date, its task cut badly: the
+            // read-back says what it is.
+            if let Some(d) = items.iter_mut().find(|d| {
+                mine(d)
+                    && date.is_some()
+                    && d.due.as_ref().and_then(|(_, x)| *x) == date
+                    && !reads_as_work(&d.task)
+            }) {
+                d.task = task;
+                continue;
+            }
+            items.push(Draft {
+                owner: Some(capitalise(&owner)),
+                asked: None,
+                unheard: Vec::new(),
+                task,
+                due: due.map(|d| (d.phrase.clone(), d.date)),
+                turns: self.read_back_turn.into_iter().collect(),
+                stage: Stage::Agreed,
+                rich: true,
+                weak: false,
+                need: false,
+                no_date_ok: false,
+                no_owner_ok: false,
+                touched: self.index,
+                nudged: true,
+            });
+        }
     }
 
     /// A draft as the meeting sees it: see [`ActionLog::restated`].
@@ -417,6 +569,13 @@ impl ActionLog {
             let announce_only = said.readback && said.n_words_after_readback < 12;
             self.readback_next = announce_only;
             self.readback_done |= !announce_only;
+            self.read_back.push_str(turn.text);
+            self.read_back_at.get_or_insert(index);
+            self.read_back_turn.get_or_insert(id);
+            if self.reader.is_none() {
+                self.reader = speaker.map(owner_key);
+            }
+            self.read_back.push_str(". ");
             // What came before "let me read back" still counts ("Tuesday is
             // no problem, ok then let me read back").
             if said.readback && said.due_before_readback.is_some() {
@@ -1300,6 +1459,55 @@ const TASK_VERBS: &[&str] = &[
     "inform",
     "write up",
 ];
+
+/// The read-back names the item: its owner, then within the next words
+/// one of its task's words (or, when the task was cut badly or the owner
+/// has no other item, the owner alone); for an item without an owner, one
+/// of its task's words anywhere.
+fn read_back_names(tokens: &[Token], d: &Draft, items: &[Draft], reader: Option<&str>) -> bool {
+    let task = content_words(&d.task);
+    let said = |from: usize, to: usize| -> usize {
+        let words: Vec<String> = (from..to.min(tokens.len()))
+            .flat_map(|x| content_words(w(tokens, x)))
+            .collect();
+        // "propose" and "proposal", "alarm" and "alarms".
+        let alike = |a: &String, b: &String| {
+            let n = a.chars().zip(b.chars()).take_while(|(x, y)| x == y).count();
+            a == b || (n >= 5 && n + 3 >= a.len().max(b.len()))
+        };
+        task.iter()
+            .filter(|t| words.iter().any(|x| alike(t, x)))
+            .count()
+    };
+    match d.owner.as_deref().map(owner_key) {
+        Some(owner) => {
+            let at = owner_mentions(tokens, &owner, reader);
+            // A task cut badly can still be read back by its owner, when
+            // the owner has no other item.
+            let only = items
+                .iter()
+                .filter(|o| o.owner.as_deref().map(owner_key) == Some(owner.clone()))
+                .count()
+                == 1;
+            at.iter().any(|&k| said(k.saturating_sub(3), k + 25) >= 1)
+                || (!at.is_empty() && (only || says_nothing(&d.task)))
+        }
+        None => said(0, tokens.len()) >= 1,
+    }
+}
+
+/// Where the read-back names `owner` (an owner key): by name, or as "me"
+/// when the reader owns it ("and the write up from me tomorrow").
+fn owner_mentions(tokens: &[Token], owner: &str, reader: Option<&str>) -> Vec<usize> {
+    let first = owner.split(' ').next().unwrap_or("");
+    let own = reader == Some(owner);
+    (0..tokens.len())
+        .filter(|&k| {
+            strip_accents(w(tokens, k)) == first
+                || (own && matches!(w(tokens, k), "me" | "my" | "mine" | "i" | "myself"))
+        })
+        .collect()
+}
 
 /// A task phrase that reads as work: it starts with a verb of work and
 /// names more than a pronoun ("add the disk alert", not "email them",
@@ -4702,6 +4910,57 @@ mod tests {
         assert_eq!(items.len(), 1, "{items:?}");
         assert_eq!(items[0].owner.as_deref(), Some("Priya"));
         assert!(items[0].task.contains("runbook"), "{items:?}");
+    }
+
+    #[test]
+    fn the_read_back_leaves_out_what_was_not_agreed() {
+        let meeting = [
+            (
+                "Maya",
+                true,
+                "dan can you add a disk alert on the replicas by friday",
+            ),
+            ("Dan", false, "yes friday works"),
+            (
+                "Priya",
+                false,
+                "i'll rewrite the failover runbook by the ninth",
+            ),
+            (
+                "Greg",
+                false,
+                "honestly i'll rebuild the whole deploy pipeline over the weekend",
+            ),
+            ("Priya", false, "sure you will greg"),
+            (
+                "Lena",
+                false,
+                "the status page template still shows the old hotline number",
+            ),
+            (
+                "Maya",
+                true,
+                "ok let me read back. dan the disk alert on the replicas by friday. priya the failover runbook by the ninth. lena updates the status page template by monday. and the summary from me tomorrow",
+            ),
+            ("Dan", false, "that matches my notes"),
+        ];
+        let items = run(&meeting, date!(2026 - 11 - 16));
+        let owners: Vec<_> = items.iter().map(|i| i.owner.as_deref()).collect();
+        assert_eq!(
+            owners,
+            vec![Some("Dan"), Some("Priya"), Some("Lena")],
+            "{items:?}"
+        );
+        // What only the read-back said is an item of its own.
+        assert_eq!(items[2].task, "update the status page template");
+        assert_eq!(items[2].due_date.as_deref(), Some("2026-11-23"));
+        assert_eq!(items[2].turns, vec![6]);
+        // Without the read-back, Greg's offer stands.
+        let items = run(&meeting[..6], date!(2026 - 11 - 16));
+        assert!(
+            items.iter().any(|i| i.owner.as_deref() == Some("Greg")),
+            "{items:?}"
+        );
     }
 
     #[test]
