@@ -55,8 +55,10 @@ fn agreed_items_on_unseen_writers() {
     // with the finder unchanged: 0.53 / 0.59 alone): precision 0.514, recall
     // 0.589, owner 0.87, due 0.81. With tasks restated from their exchange
     // (rules from develop only, test scored once afterwards): precision
-    // 0.532, recall 0.609, owner 0.87, due 0.81. Far from the goal of 0.90,
-    // and held here so it can only get better.
+    // 0.532, recall 0.609, owner 0.87, due 0.81. With the closing read-back
+    // as evidence (items it leaves out dropped, items only it names added):
+    // precision 0.580, recall 0.629, owner 0.92, due 0.81. Far from the goal
+    // of 0.90, and held here so it can only get better.
     assert!(
         s.precision >= TEST_PRECISION,
         "precision {:.3}",
@@ -71,9 +73,9 @@ fn agreed_items_on_unseen_writers() {
     assert!(s.due_accuracy >= TEST_DUE, "due {:.3}", s.due_accuracy);
 }
 
-const TEST_PRECISION: f64 = 0.51;
-const TEST_RECALL: f64 = 0.58;
-const TEST_OWNER: f64 = 0.80;
+const TEST_PRECISION: f64 = 0.55;
+const TEST_RECALL: f64 = 0.60;
+const TEST_OWNER: f64 = 0.88;
 const TEST_DUE: f64 = 0.78;
 
 /// The develop writers: a1-a3, whom the rules were first written from
@@ -85,7 +87,8 @@ const TEST_DUE: f64 = 0.78;
 /// after it and scored once before any rule read them, bring the eleven to
 /// 0.756, 0.765, 0.96 and 0.95; the rules widened from them (and from a12),
 /// 0.783, 0.794, 0.98 and 0.95; tasks restated from their exchange,
-/// 0.817, 0.820, 0.98 and 0.95.
+/// 0.817, 0.820, 0.98 and 0.95; with the closing read-back as evidence,
+/// 0.853, 0.857, 0.98 and 0.95.
 #[test]
 fn agreed_items_on_the_develop_writers() {
     let s = split("develop");
@@ -103,8 +106,8 @@ fn agreed_items_on_the_develop_writers() {
     assert!(s.due_accuracy >= DEVELOP_DUE, "due {:.3}", s.due_accuracy);
 }
 
-const DEVELOP_PRECISION: f64 = 0.79;
-const DEVELOP_RECALL: f64 = 0.80;
+const DEVELOP_PRECISION: f64 = 0.83;
+const DEVELOP_RECALL: f64 = 0.83;
 const DEVELOP_OWNER: f64 = 0.96;
 const DEVELOP_DUE: f64 = 0.94;
 
