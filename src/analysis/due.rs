@@ -77,6 +77,14 @@ fn due_at(tokens: &[Token], k: usize, today: Option<Date>) -> Option<(usize, usi
         }
         return None;
     }
+    // "ahead of the autumn resilience review", "ahead of friday": as
+    // "before".
+    if word == "ahead" && w(tokens, k + 1) == "of" {
+        if let Some(found) = phrase_at(tokens, k + 2, today) {
+            return Some(found);
+        }
+        return event_at(tokens, k + 2).map(|end| (k, end, None));
+    }
     if word == "no" && w(tokens, k + 1) == "later" && w(tokens, k + 2) == "than" {
         let (start, end, date) = phrase_at(tokens, k + 3, today)?;
         return Some((start, end, date));
@@ -281,7 +289,8 @@ fn event_at(tokens: &[Token], k: usize) -> Option<usize> {
         && j < start + 3
         && joined(tokens, j)
         && tokens[j].boundary == Boundary::None
-        && !NOT_EVENTS.contains(&w(tokens, j))
+        // "the review" is this meeting; "the resilience review" is not.
+        && !(NOT_EVENTS.contains(&w(tokens, j)) && (j == start || w(tokens, j) != "review"))
         && !matches!(
             w(tokens, j),
             "the"
@@ -829,6 +838,13 @@ mod tests {
                 "Tuesday",
                 Some("2026-12-22"),
             ),
+            (
+                "a draft ahead of the autumn resilience review",
+                tue,
+                "ahead of the autumn resilience review",
+                None,
+            ),
+            ("ahead of friday", tue, "friday", Some("2026-03-13")),
         ] {
             let (p, d) = due(text, today);
             assert_eq!((p.as_str(), d.as_deref()), (phrase, want), "{text:?}");
