@@ -359,20 +359,14 @@ impl ActionLog {
     fn read_back_items(&self, tokens: &[Token], items: &mut Vec<Draft>) {
         let chars: Vec<char> = self.read_back.chars().collect();
         let dues = find_dues(tokens, &chars, self.today);
-        let mentions: Vec<usize> = (0..tokens.len())
-            .filter(|&k| {
-                let word = w(tokens, k);
-                word.len() > 1 && self.names.iter().any(|n| n == word)
-            })
-            .collect();
-        for (j, &k) in mentions.iter().enumerate() {
+        let mentions = self.owners_read_back(tokens, items);
+        for (j, (k, after, owner, shown)) in mentions.iter().enumerate() {
+            let (k, owner) = (*k, owner.clone());
             let end = mentions
                 .get(j + 1)
-                .copied()
-                .unwrap_or(tokens.len())
+                .map_or(tokens.len(), |m| m.0)
                 .min(k + 30);
-            let owner = w(tokens, k).to_string();
-            let mut start = k + 1;
+            let mut start = *after;
             while start < end
                 && matches!(
                     w(tokens, start),
@@ -441,7 +435,7 @@ impl ActionLog {
                 continue;
             }
             items.push(Draft {
-                owner: Some(capitalise(&owner)),
+                owner: Some(shown.clone()),
                 asked: None,
                 unheard: Vec::new(),
                 task,
@@ -457,6 +451,74 @@ impl ActionLog {
                 nudged: true,
             });
         }
+    }
+
+    /// Where the read-back names an owner, in order: a person known to
+    /// the meeting, a team an item already has ("inventory team", "the
+    /// payments squad"), or another "<word> team". Each as (first token,
+    /// token after the name, owner key, owner as shown).
+    fn owners_read_back(
+        &self,
+        tokens: &[Token],
+        items: &[Draft],
+    ) -> Vec<(usize, usize, String, String)> {
+        let teams: Vec<(String, String)> = items
+            .iter()
+            .filter_map(|d| d.owner.as_ref())
+            .filter(|o| !self.is_person(o))
+            .map(|o| (owner_key(o), o.clone()))
+            .collect();
+        let mut out = Vec::new();
+        let mut k = 0;
+        while k < tokens.len() {
+            let word = w(tokens, k);
+            let group = |x: usize| matches!(w(tokens, x), "team" | "squad" | "group");
+            if word.len() > 1 && self.names.iter().any(|n| n == word) {
+                out.push((k, k + 1, word.to_string(), capitalise(word)));
+            } else if let Some((key, shown)) = teams.iter().find(|(key, _)| {
+                // "inventory team builds", "payments squad": not "the
+                // payments on call".
+                let n = key.split(' ').count();
+                !key.is_empty()
+                    && (k..k + n)
+                        .map(|x| strip_accents(w(tokens, x)))
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                        == *key
+                    && (group(k + n) || present_base(w(tokens, k + n)).is_some())
+            }) {
+                let mut end = k + key.split(' ').count();
+                if group(end) {
+                    end += 1;
+                }
+                out.push((k, end, key.clone(), shown.clone()));
+                k = end;
+                continue;
+            } else if group(k + 1) && is_work_verb_word(word) && !STOP.contains(&word) {
+                // "the IP core team": one more word when it is part of the
+                // name.
+                let from = if k > 0
+                    && tokens[k].boundary == Boundary::None
+                    && !out.last().is_some_and(|m| m.1 >= k)
+                    && is_work_verb_word(w(tokens, k - 1))
+                    && !STOP.contains(&w(tokens, k - 1))
+                    && !WORK_VERBS.contains(&w(tokens, k - 1))
+                {
+                    k - 1
+                } else {
+                    k
+                };
+                let shown = (from..k + 2)
+                    .map(|x| w(tokens, x))
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                out.push((from, k + 2, owner_key(&shown), shown));
+                k += 2;
+                continue;
+            }
+            k += 1;
+        }
+        out
     }
 
     /// A draft as the meeting sees it: see [`ActionLog::restated`].
@@ -4940,7 +5002,7 @@ mod tests {
             (
                 "Maya",
                 true,
-                "ok let me read back. dan the disk alert on the replicas by friday. priya the failover runbook by the ninth. lena updates the status page template by monday. and the summary from me tomorrow",
+                "ok let me read back. dan the disk alert on the replicas by friday. priya the failover runbook by the ninth. lena updates the status page template by monday. the storage team moves the backups to the new bucket by friday. and the summary from me tomorrow",
             ),
             ("Dan", false, "that matches my notes"),
         ];
@@ -4948,9 +5010,15 @@ mod tests {
         let owners: Vec<_> = items.iter().map(|i| i.owner.as_deref()).collect();
         assert_eq!(
             owners,
-            vec![Some("Dan"), Some("Priya"), Some("Lena")],
+            vec![
+                Some("Dan"),
+                Some("Priya"),
+                Some("Lena"),
+                Some("storage team")
+            ],
             "{items:?}"
         );
+        assert_eq!(items[3].task, "move the backups to the new bucket");
         // What only the read-back said is an item of its own.
         assert_eq!(items[2].task, "update the status page template");
         assert_eq!(items[2].due_date.as_deref(), Some("2026-11-23"));
