@@ -158,9 +158,10 @@ pub struct ActionLog {
     said: Vec<(u64, String)>,
     /// What the facilitator's closing read-back said.
     read_back: String,
-    /// The turn index the read-back began at, and who read it.
+    /// The index and the id of the turn the read-back began at.
     read_back_at: Option<usize>,
     read_back_turn: Option<u64>,
+    /// Who read it back (an owner key), for "the write up from me".
     reader: Option<String>,
 }
 
@@ -354,7 +355,7 @@ impl ActionLog {
     /// task cut badly: "priya the failover runbook by the ninth" with no
     /// item for Priya's runbook becomes one; Priya's item due the ninth
     /// whose task was "prepare everything" takes the read-back's words. The
-    /// read-back's words for an item run from a person's name to the next
+    /// read-back's words for an item run from an owner's name to the next
     /// one.
     fn read_back_items(&self, tokens: &[Token], items: &mut Vec<Draft>) {
         let chars: Vec<char> = self.read_back.chars().collect();
@@ -562,10 +563,9 @@ impl ActionLog {
                         // "email them" still says which work; "anything
                         // else from" does not.
                         let verb = d.task.split(' ').next().unwrap_or("").to_lowercase();
-                        (!WORK_VERBS.contains(&verb.as_str())
-                            && !TASK_VERBS.contains(&verb.as_str()))
-                        .then(|| self.first_topic(&d.turns))
-                        .flatten()
+                        (!task_verb(&verb))
+                            .then(|| self.first_topic(&d.turns))
+                            .flatten()
                     })
             });
         if let Some(task) = best {
@@ -632,12 +632,12 @@ impl ActionLog {
             self.readback_next = announce_only;
             self.readback_done |= !announce_only;
             self.read_back.push_str(turn.text);
+            self.read_back.push_str(". ");
             self.read_back_at.get_or_insert(index);
             self.read_back_turn.get_or_insert(id);
             if self.reader.is_none() {
                 self.reader = speaker.map(owner_key);
             }
-            self.read_back.push_str(". ");
             // What came before "let me read back" still counts ("Tuesday is
             // no problem, ok then let me read back").
             if said.readback && said.due_before_readback.is_some() {
@@ -1519,8 +1519,21 @@ const TASK_VERBS: &[&str] = &[
     "escalate",
     "notify",
     "inform",
-    "write up",
 ];
+
+/// A verb a task can start with.
+fn task_verb(word: &str) -> bool {
+    WORK_VERBS.contains(&word) || TASK_VERBS.contains(&word)
+}
+
+/// An object that names no work: "email them", "prepare everything".
+fn vague_object(tokens: &[Token], k: usize) -> bool {
+    anaphoric(tokens, k).is_some()
+        || matches!(
+            w(tokens, k),
+            "everything" | "something" | "anything" | "stuff" | "things" | "them" | "him" | "her"
+        )
+}
 
 /// The read-back names the item: its owner, then within the next words
 /// one of its task's words (or, when the task was cut badly or the owner
@@ -1577,13 +1590,9 @@ fn owner_mentions(tokens: &[Token], owner: &str, reader: Option<&str>) -> Vec<us
 fn reads_as_work(task: &str) -> bool {
     let tokens = tokenize(task);
     let verb = w(&tokens, 0);
-    (WORK_VERBS.contains(&verb) || TASK_VERBS.contains(&verb))
+    task_verb(verb)
         && !TAKING_VERBS.contains(&verb)
-        && anaphoric(&tokens, 1).is_none()
-        && !matches!(
-            w(&tokens, 1),
-            "everything" | "something" | "anything" | "stuff" | "things" | "them" | "him" | "her"
-        )
+        && !vague_object(&tokens, 1)
         && task
             .split_once(' ')
             .is_some_and(|(_, object)| !content_words(object).is_empty())
@@ -1596,11 +1605,7 @@ fn reads_as_work(task: &str) -> bool {
 fn says_nothing(task: &str) -> bool {
     let tokens = tokenize(task);
     content_words(task).len() < 2
-        || anaphoric(&tokens, 1).is_some()
-        || matches!(
-            w(&tokens, 1),
-            "everything" | "something" | "anything" | "stuff" | "them" | "him" | "her"
-        )
+        || vague_object(&tokens, 1)
         || matches!(
             w(&tokens, 0),
             "" | "i"
@@ -1654,7 +1659,7 @@ fn work_phrases(text: &str) -> Vec<String> {
             } else {
                 w(&tokens, k - 1)
             };
-            (WORK_VERBS.contains(&verb) || TASK_VERBS.contains(&verb))
+            task_verb(verb)
                 && matches!(
                     before,
                     "." | "to"
