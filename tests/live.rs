@@ -680,10 +680,16 @@ fn a_closed_stdout_stops_printing_but_not_recording() {
 #[test]
 fn a_second_ctrl_c_stops_now_and_marks_the_meeting_interrupted() {
     let b = Blameless::new();
-    let audio = sample("postmortem.wav");
-    // At `max` speed the VAD runs far ahead of Whisper: minutes of speech
-    // wait for transcription when the first turn comes out.
-    let (mut child, rx) = spawn_replay(&b, &[audio.to_str().unwrap(), "--speed", "max"]);
+    // Turns of 20-60 s, at `max` speed, with Whisper on one thread: when
+    // the first turn comes out, the next long turn takes seconds to
+    // transcribe, far more than the 300 ms between the two Ctrl-Cs. (With
+    // the bundled meeting's short turns, decoded ahead during their pauses,
+    // what was heard was sometimes all transcribed in those 300 ms.)
+    let audio = sample("longturns.wav");
+    let (mut child, rx) = spawn_replay(
+        &b,
+        &[audio.to_str().unwrap(), "--speed", "max", "--threads", "1"],
+    );
     let meeting = read_until(&rx, "turn").remove(0);
     signal(&child, "INT");
     std::thread::sleep(Duration::from_millis(300));
