@@ -500,7 +500,7 @@ impl ActionLog {
                 // name.
                 let from = if k > 0
                     && tokens[k].boundary == Boundary::None
-                    && !out.last().is_some_and(|m| m.1 >= k)
+                    && out.last().is_none_or(|m| m.1 < k)
                     && is_work_verb_word(w(tokens, k - 1))
                     && !STOP.contains(&w(tokens, k - 1))
                     && !WORK_VERBS.contains(&w(tokens, k - 1))
