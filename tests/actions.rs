@@ -58,7 +58,8 @@ fn agreed_items_on_unseen_writers() {
     // 0.532, recall 0.609, owner 0.87, due 0.81. With the closing read-back
     // as evidence (items it leaves out dropped, items only it names added):
     // precision 0.580, recall 0.629, owner 0.92, due 0.81; with teams named
-    // in the read-back and "ahead of" deadlines: 0.581, 0.637, 0.92, 0.81.
+    // in the read-back and "ahead of" deadlines: 0.581, 0.637, 0.92, 0.81;
+    // with the read-back's deadlines: 0.603, 0.661, 0.92, 0.83.
     // Far from the goal of 0.90, and held here so it can only get better.
     assert!(
         s.precision >= TEST_PRECISION,
@@ -74,8 +75,8 @@ fn agreed_items_on_unseen_writers() {
     assert!(s.due_accuracy >= TEST_DUE, "due {:.3}", s.due_accuracy);
 }
 
-const TEST_PRECISION: f64 = 0.55;
-const TEST_RECALL: f64 = 0.60;
+const TEST_PRECISION: f64 = 0.57;
+const TEST_RECALL: f64 = 0.63;
 const TEST_OWNER: f64 = 0.88;
 const TEST_DUE: f64 = 0.78;
 
@@ -90,7 +91,8 @@ const TEST_DUE: f64 = 0.78;
 /// 0.783, 0.794, 0.98 and 0.95; tasks restated from their exchange,
 /// 0.817, 0.820, 0.98 and 0.95; with the closing read-back as evidence,
 /// 0.853, 0.857, 0.98 and 0.95; with teams named in the read-back and
-/// "ahead of" deadlines, 0.865, 0.875, 0.98 and 0.95.
+/// "ahead of" deadlines, 0.865, 0.875, 0.98 and 0.95; with the
+/// read-back's deadlines, 0.880, 0.890, 0.98 and 0.97.
 #[test]
 fn agreed_items_on_the_develop_writers() {
     let s = split("develop");
@@ -108,8 +110,8 @@ fn agreed_items_on_the_develop_writers() {
     assert!(s.due_accuracy >= DEVELOP_DUE, "due {:.3}", s.due_accuracy);
 }
 
-const DEVELOP_PRECISION: f64 = 0.84;
-const DEVELOP_RECALL: f64 = 0.85;
+const DEVELOP_PRECISION: f64 = 0.86;
+const DEVELOP_RECALL: f64 = 0.87;
 const DEVELOP_OWNER: f64 = 0.96;
 const DEVELOP_DUE: f64 = 0.94;
 

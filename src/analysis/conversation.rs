@@ -349,6 +349,54 @@ impl ActionLog {
             kept[k - 1]
         });
         self.read_back_items(&tokens, items);
+        self.read_back_dues(&tokens, items);
+    }
+
+    /// The deadline the read-back gives an owner's items agreed before it:
+    /// "nkechi adds the tls handshake alert and the failover section in
+    /// the runbook by friday" dates both of Nkechi's items it names. Only
+    /// when the owner's stretch of the read-back (to the next owner or the
+    /// sentence's end) says one date and no "no date".
+    fn read_back_dues(&self, tokens: &[Token], items: &mut [Draft]) {
+        let chars: Vec<char> = self.read_back.chars().collect();
+        let dues = find_dues(tokens, &chars, self.today);
+        let mentions = self.owners_read_back(tokens, items);
+        let at = self.read_back_at.unwrap_or(0);
+        for (j, (k, after, owner, _)) in mentions.iter().enumerate() {
+            let mut end = mentions
+                .get(j + 1)
+                .map_or(tokens.len(), |m| m.0)
+                .min(k + 30);
+            if let Some(b) = (*after..end).find(|&x| tokens[x].boundary == Boundary::Sentence) {
+                end = b;
+            }
+            let undated = (*after..end).any(|x| {
+                matches!(w(tokens, x), "no" | "without")
+                    && matches!(w(tokens, x + 1), "date" | "deadline" | "a")
+            });
+            let here: Vec<&Due> = dues
+                .iter()
+                .filter(|d| d.tokens.0 >= *after && d.tokens.0 < end)
+                .collect();
+            let [due] = here.as_slice() else { continue };
+            if undated || due.date.is_none() {
+                continue;
+            }
+            let words: Vec<String> = (*after..end)
+                .flat_map(|x| content_words(w(tokens, x)))
+                .collect();
+            for d in items.iter_mut() {
+                let mine = d.owner.as_deref().map(owner_key) == Some(owner.clone());
+                let named = content_words(&d.task).iter().any(|t| words.contains(t));
+                if mine
+                    && named
+                    && d.touched < at
+                    && d.due.as_ref().and_then(|(_, x)| *x) != due.date
+                {
+                    d.due = Some((due.phrase.clone(), due.date));
+                }
+            }
+        }
     }
 
     /// What the read-back says of items no exchange gave, or gave with a
@@ -5034,6 +5082,33 @@ mod tests {
             items.iter().any(|i| i.owner.as_deref() == Some("Greg")),
             "{items:?}"
         );
+    }
+
+    #[test]
+    fn the_read_back_dates_what_it_names() {
+        let items = run(
+            &[
+                (
+                    "Maya",
+                    true,
+                    "dan can you add a disk alert on the replicas by friday",
+                ),
+                ("Dan", false, "yes friday works"),
+                (
+                    "Priya",
+                    false,
+                    "i'll rewrite the failover runbook, no date yet",
+                ),
+                (
+                    "Maya",
+                    true,
+                    "let me read back. dan the disk alert on the replicas by thursday. priya the failover runbook, no date",
+                ),
+            ],
+            date!(2026 - 11 - 16),
+        );
+        let dates: Vec<_> = items.iter().map(|i| i.due_date.as_deref()).collect();
+        assert_eq!(dates, vec![Some("2026-11-19"), None], "{items:?}");
     }
 
     #[test]
