@@ -348,8 +348,10 @@ impl ActionLog {
             k += 1;
             kept[k - 1]
         });
-        self.read_back_items(&tokens, items);
-        self.read_back_dues(&tokens, items);
+        let chars: Vec<char> = self.read_back.chars().collect();
+        let dues = find_dues(&tokens, &chars, self.today);
+        self.read_back_items(&tokens, &dues, items);
+        self.read_back_dues(&tokens, &dues, items);
     }
 
     /// The deadline the read-back gives an owner's items agreed before it:
@@ -357,9 +359,7 @@ impl ActionLog {
     /// the runbook by friday" dates both of Nkechi's items it names. Only
     /// when the owner's stretch of the read-back (to the next owner or the
     /// sentence's end) says one date and no "no date".
-    fn read_back_dues(&self, tokens: &[Token], items: &mut [Draft]) {
-        let chars: Vec<char> = self.read_back.chars().collect();
-        let dues = find_dues(tokens, &chars, self.today);
+    fn read_back_dues(&self, tokens: &[Token], dues: &[Due], items: &mut [Draft]) {
         let mentions = self.owners_read_back(tokens, items);
         let at = self.read_back_at.unwrap_or(0);
         for (j, (k, after, owner, _)) in mentions.iter().enumerate() {
@@ -405,9 +405,7 @@ impl ActionLog {
     /// whose task was "prepare everything" takes the read-back's words. The
     /// read-back's words for an item run from an owner's name to the next
     /// one.
-    fn read_back_items(&self, tokens: &[Token], items: &mut Vec<Draft>) {
-        let chars: Vec<char> = self.read_back.chars().collect();
-        let dues = find_dues(tokens, &chars, self.today);
+    fn read_back_items(&self, tokens: &[Token], dues: &[Due], items: &mut Vec<Draft>) {
         let mentions = self.owners_read_back(tokens, items);
         for (j, (k, after, owner, shown)) in mentions.iter().enumerate() {
             let (k, owner) = (*k, owner.clone());
