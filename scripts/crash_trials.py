@@ -158,9 +158,11 @@ def trial_replay(home, rng):
     t0, kill_time, _ = kill_at(proc, lines, delay, after_event="meeting")
     reader.join(2)
     meeting, n = printed_turns_stored(home, lines)
+    # The header is patched every second; `recover` extends it to the data,
+    # so what the WAV holds is read after it, as the user would.
+    check_store(home)
     if meeting:
         audio_kept(meeting, t0, kill_time)
-    check_store(home)
     return f"killed {delay:.1f} s in, {n} turns printed"
 
 
@@ -220,9 +222,11 @@ def trial_record(home, rng, speech):
     stop.set()
     reader.join(2)
     meeting, n = printed_turns_stored(home, lines)
+    # The header is patched every second; `recover` extends it to the data,
+    # so what the WAV holds is read after it, as the user would.
+    check_store(home)
     if meeting:
         audio_kept(meeting, t0, kill_time)
-    check_store(home)
     return f"killed {delay:.1f} s in, {n} turns printed"
 
 
