@@ -1097,8 +1097,7 @@ impl ActionLog {
                 let instead =
                     (c.at..(c.at + 6).min(tokens.len())).any(|x| w(&tokens, x) == "instead");
                 // "take it", not "take the checklist": the item in focus.
-                let points_back = (c.at..(c.at + 5).min(tokens.len()))
-                    .any(|x| matches!(w(&tokens, x), "it" | "that" | "this"));
+                let points_back = points_back(&tokens, c.at);
                 // A subject of its own raised first is a new item ("the
                 // clinical lead should check ..., i'm happy to do that").
                 let same_subject = instead
@@ -1240,21 +1239,34 @@ impl ActionLog {
                         .clone()
                         .filter(|g| content_words(g).len() >= 2)
                         .filter(|_| self.last_speaker.as_deref() != speaker);
+                    // "beatriz you said you'd add the heap dump flag, is
+                    // that still" / "yeah i'll get that in by tuesday": the
+                    // turn just before, put to the speaker, says the work.
+                    let put_to_me = self.previous_turn_names(speaker);
                     let topic = if identifies {
                         self.recent_topic()
                     } else if c.takes && self.recent_topic().is_none() {
                         just_raised.or_else(|| said.topic.clone())
                     } else {
-                        said.topic.clone().or_else(|| self.recent_topic())
+                        said.topic
+                            .clone()
+                            .or_else(|| self.recent_topic())
+                            .or_else(|| {
+                                put_to_me.and(just_raised.filter(|_| points_back(&tokens, c.at)))
+                            })
                     };
                     if let (Some(topic), Some(owner)) = (topic, owner.clone()) {
+                        let turns = match put_to_me {
+                            Some(before) => vec![before, id],
+                            None => vec![id],
+                        };
                         let k = self.push(Draft {
                             owner: Some(owner),
                             asked: None,
                             rich: true,
                             task: topic,
                             due: c.due.clone().or_else(|| said.due.clone()),
-                            turns: vec![id],
+                            turns,
                             stage: Stage::Agreed,
                             weak: false,
                             need: false,
@@ -1388,11 +1400,15 @@ impl ActionLog {
                     self.drafts[k].owner.as_deref().map(owner_key) == Some(owner_key(s))
                         || self.drafts[k].asked.as_deref().map(owner_key) == Some(owner_key(s))
                 });
-                if focus_theirs {
+                let mine = if focus_theirs {
                     self.focus
                 } else {
                     self.own_latest(s).or(self.focus)
-                }
+                };
+                // "actually for the idempotency keys let's make that end of
+                // next week", said after another of theirs: the item the
+                // amendment names.
+                mine.map(|k| self.named_instead(k, s, turn.text))
             }
             _ => self.focus,
         };
@@ -1450,6 +1466,43 @@ impl ActionLog {
             {
                 d.touch(id, index);
             }
+        }
+    }
+
+    /// The id of the turn before this one when someone else said it and
+    /// named `speaker` in it.
+    fn previous_turn_names(&self, speaker: Option<&str>) -> Option<u64> {
+        let speaker = speaker?;
+        let (id, text) = self.said.len().checked_sub(2).map(|i| &self.said[i])?;
+        if self.last_speaker.as_deref() == Some(speaker) {
+            return None;
+        }
+        let name = strip_accents(&owner_key(speaker));
+        let first = name.split_whitespace().next()?;
+        tokenize(text)
+            .iter()
+            .any(|t| strip_accents(&t.norm) == first)
+            .then_some(*id)
+    }
+
+    /// The item an amendment by `speaker` is about: `k`, unless the turn
+    /// shares no work word with it and does with exactly one other live item
+    /// of the speaker's.
+    fn named_instead(&self, k: usize, speaker: &str, text: &str) -> usize {
+        if task_similarity(text, &self.drafts[k].task) > 0.0 {
+            return k;
+        }
+        let key = owner_key(speaker);
+        let mut named = self.drafts.iter().enumerate().filter(|(j, d)| {
+            *j != k
+                && d.stage != Stage::Dropped
+                && (d.owner.as_deref().map(owner_key) == Some(key.clone())
+                    || d.asked.as_deref().map(owner_key) == Some(key.clone()))
+                && task_similarity(text, &d.task) > 0.0
+        });
+        match (named.next(), named.next()) {
+            (Some((j, _)), None) => j,
+            _ => k,
         }
     }
 
@@ -1982,6 +2035,12 @@ pub fn task_similarity(a: &str, b: &str) -> f64 {
     }
     let shared = a.iter().filter(|w| b.contains(w)).count();
     2.0 * shared as f64 / (a.len() + b.len()) as f64
+}
+
+/// "take it", "get that in": the words after a commitment at `at` point
+/// back to something said before.
+fn points_back(tokens: &[Token], at: usize) -> bool {
+    (at..(at + 5).min(tokens.len())).any(|x| matches!(w(tokens, x), "it" | "that" | "this"))
 }
 
 /// A first-person commitment in a turn.
@@ -3406,6 +3465,25 @@ fn commit_at(
                 task_start = obj;
             }
         }
+        // "i'll knock that out", "i'll get that in by tuesday": whatever
+        // the verb, a particle after "that" makes it the work just named.
+        if anaphoric(tokens, body + 1).is_some_and(|after| {
+            matches!(
+                w(tokens, after),
+                "out" | "in" | "up" | "off" | "over" | "through" | "done" | "together"
+            )
+        }) && !NOT_WORK.contains(&verb)
+        {
+            return Some(Commit {
+                at,
+                task: None,
+                takes: false,
+                also: false,
+                team,
+                team_word,
+                due: sentence_due(at),
+            });
+        }
         // "I will write it myself", "I can look at it", "I'll send it".
         let obj = if matches!(verb, "look") && matches!(w(tokens, body + 1), "at" | "into") {
             body + 2
@@ -4070,6 +4148,16 @@ fn request_in(
                     .map(&name_text)
             });
             let (task, _) = task_at(v);
+            // "owen can you do the token thing by friday": a named person
+            // asked for work said vaguely; the item's turns say it better.
+            let task = task.or_else(|| {
+                let (t, _) = task_from(tokens, chars, v, dues);
+                let (object, _) = task_from(tokens, chars, v + 1, dues);
+                (asked.is_some()
+                    && anaphoric(tokens, v + 1).is_none()
+                    && !content_words(&object).is_empty())
+                .then_some(t)
+            });
             let _ = facilitator;
             let you = asked.is_none();
             return Some(Request {
@@ -5107,6 +5195,109 @@ mod tests {
         );
         let dates: Vec<_> = items.iter().map(|i| i.due_date.as_deref()).collect();
         assert_eq!(dates, vec![Some("2026-11-19"), None], "{items:?}");
+    }
+
+    /// As `run`, with every speaker's name known from the start (as
+    /// `eval actions` and a stored meeting give them).
+    fn run_named(turns: &[(&str, bool, &str)], today: Date) -> Vec<ActionItem> {
+        let names: Vec<String> = turns.iter().map(|(s, _, _)| s.to_lowercase()).collect();
+        let turns: Vec<ConversationTurn> = turns
+            .iter()
+            .enumerate()
+            .map(|(i, (speaker, facilitator, text))| ConversationTurn {
+                id: i as u64,
+                speaker: Some(speaker),
+                facilitator: *facilitator,
+                text,
+            })
+            .collect();
+        agreed_items(&turns, Some(today), &names)
+    }
+
+    #[test]
+    fn an_amendment_goes_to_the_item_it_names() {
+        let items = run_named(
+            &[
+                (
+                    "Grace",
+                    true,
+                    "action item payments platform team adds idempotency keys to the refund endpoint. who's driving",
+                ),
+                ("Tomas", false, "i'll drive it um by the thirty first"),
+                ("Grace", true, "tomas by the thirty first"),
+                (
+                    "Hana",
+                    false,
+                    "also the refund retry dashboard still shows the wrong region can someone",
+                ),
+                (
+                    "Tomas",
+                    false,
+                    "oh i'll fix the dashboard too that's like a ten minute thing. tomorrow",
+                ),
+                ("Grace", true, "great"),
+                (
+                    "Tomas",
+                    false,
+                    "actually for the idempotency keys let's make that end of next week the schema migration needs a review first",
+                ),
+            ],
+            date!(2026 - 03 - 24),
+        );
+        let dates: Vec<_> = items
+            .iter()
+            .map(|i| (i.owner.as_deref(), i.due_date.as_deref()))
+            .collect();
+        assert_eq!(
+            dates,
+            vec![
+                (Some("Tomas"), Some("2026-04-03")),
+                (Some("Tomas"), Some("2026-03-25"))
+            ],
+            "{items:?}"
+        );
+        assert!(items[0].task.contains("idempotency"), "{items:?}");
+    }
+
+    #[test]
+    fn work_said_vaguely_or_pointed_back_to_is_still_one_item() {
+        // A named request for "the token thing", then "i'll knock that out".
+        let items = run_named(
+            &[
+                (
+                    "Rhea",
+                    true,
+                    "owen can you do the token thing by friday the cdn token refresh so videos stop dying after an hour",
+                ),
+                (
+                    "Owen",
+                    false,
+                    "friday's tight i've got the release train stuff can we say next wednesday",
+                ),
+                ("Rhea", true, "next wednesday works"),
+                ("Owen", false, "ok yeah i'll knock that out"),
+            ],
+            date!(2026 - 04 - 08),
+        );
+        assert_eq!(items.len(), 1, "{items:?}");
+        assert_eq!(items[0].owner.as_deref(), Some("Owen"));
+        assert_eq!(items[0].due_date.as_deref(), Some("2026-04-15"));
+        // Work put to someone in the turn before, taken with "that".
+        let items = run_named(
+            &[
+                (
+                    "Yusuf",
+                    true,
+                    "uh beatriz earlier you said you'd add the heap dump on out of memory flag to the cart service, is that still",
+                ),
+                ("Beatriz", false, "yeah yeah i'll get that in by tuesday"),
+            ],
+            date!(2026 - 04 - 15),
+        );
+        assert_eq!(items.len(), 1, "{items:?}");
+        assert_eq!(items[0].owner.as_deref(), Some("Beatriz"));
+        assert!(items[0].task.contains("heap dump"), "{items:?}");
+        assert_eq!(items[0].due_date.as_deref(), Some("2026-04-21"));
     }
 
     #[test]
