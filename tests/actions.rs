@@ -59,7 +59,9 @@ fn agreed_items_on_unseen_writers() {
     // as evidence (items it leaves out dropped, items only it names added):
     // precision 0.580, recall 0.629, owner 0.92, due 0.81; with teams named
     // in the read-back and "ahead of" deadlines: 0.581, 0.637, 0.92, 0.81;
-    // with the read-back's deadlines: 0.603, 0.661, 0.92, 0.83.
+    // with the read-back's deadlines: 0.603, 0.661, 0.92, 0.83; with
+    // amendments going to the item they name and work pointed back to:
+    // 0.605, 0.661, 0.92, 0.83.
     // Far from the goal of 0.90, and held here so it can only get better.
     assert!(
         s.precision >= TEST_PRECISION,
@@ -92,7 +94,11 @@ const TEST_DUE: f64 = 0.78;
 /// 0.817, 0.820, 0.98 and 0.95; with the closing read-back as evidence,
 /// 0.853, 0.857, 0.98 and 0.95; with teams named in the read-back and
 /// "ahead of" deadlines, 0.865, 0.875, 0.98 and 0.95; with the
-/// read-back's deadlines, 0.880, 0.890, 0.98 and 0.97.
+/// read-back's deadlines, 0.880, 0.890, 0.98 and 0.97. a22-a24, written
+/// next and scored once before any rule read them (0.55 / 0.59 alone),
+/// bring the fourteen to 0.814, 0.836, 0.97 and 0.95; with amendments
+/// going to the item they name and work pointed back to, 0.817, 0.839,
+/// 0.97 and 0.95.
 #[test]
 fn agreed_items_on_the_develop_writers() {
     let s = split("develop");
@@ -110,10 +116,10 @@ fn agreed_items_on_the_develop_writers() {
     assert!(s.due_accuracy >= DEVELOP_DUE, "due {:.3}", s.due_accuracy);
 }
 
-const DEVELOP_PRECISION: f64 = 0.86;
-const DEVELOP_RECALL: f64 = 0.87;
-const DEVELOP_OWNER: f64 = 0.96;
-const DEVELOP_DUE: f64 = 0.94;
+const DEVELOP_PRECISION: f64 = 0.80;
+const DEVELOP_RECALL: f64 = 0.82;
+const DEVELOP_OWNER: f64 = 0.95;
+const DEVELOP_DUE: f64 = 0.93;
 
 /// The bundled meeting (samples/postmortem.script), held on a Tuesday:
 /// every item as the script agrees it, once, with its turns.
