@@ -61,7 +61,8 @@ fn agreed_items_on_unseen_writers() {
     // in the read-back and "ahead of" deadlines: 0.581, 0.637, 0.92, 0.81;
     // with the read-back's deadlines: 0.603, 0.661, 0.92, 0.83; with
     // amendments going to the item they name and work pointed back to:
-    // 0.605, 0.661, 0.92, 0.83.
+    // 0.605, 0.661, 0.92, 0.83; with third-person requests, reminders,
+    // "action on", any read-back that reads back: 0.621, 0.673, 0.93, 0.84.
     // Far from the goal of 0.90, and held here so it can only get better.
     assert!(
         s.precision >= TEST_PRECISION,
@@ -77,9 +78,9 @@ fn agreed_items_on_unseen_writers() {
     assert!(s.due_accuracy >= TEST_DUE, "due {:.3}", s.due_accuracy);
 }
 
-const TEST_PRECISION: f64 = 0.57;
-const TEST_RECALL: f64 = 0.63;
-const TEST_OWNER: f64 = 0.88;
+const TEST_PRECISION: f64 = 0.59;
+const TEST_RECALL: f64 = 0.64;
+const TEST_OWNER: f64 = 0.90;
 const TEST_DUE: f64 = 0.78;
 
 /// The develop writers: a1-a3, whom the rules were first written from
@@ -98,7 +99,9 @@ const TEST_DUE: f64 = 0.78;
 /// next and scored once before any rule read them (0.55 / 0.59 alone),
 /// bring the fourteen to 0.814, 0.836, 0.97 and 0.95; with amendments
 /// going to the item they name and work pointed back to, 0.817, 0.839,
-/// 0.97 and 0.95.
+/// 0.97 and 0.95; with third-person requests ("can mei grab it"),
+/// reminders ("you were going to ..."), "put me down for", "action on"
+/// and any "read ... back", 0.840, 0.859, 0.97 and 0.96.
 #[test]
 fn agreed_items_on_the_develop_writers() {
     let s = split("develop");
@@ -116,8 +119,8 @@ fn agreed_items_on_the_develop_writers() {
     assert!(s.due_accuracy >= DEVELOP_DUE, "due {:.3}", s.due_accuracy);
 }
 
-const DEVELOP_PRECISION: f64 = 0.80;
-const DEVELOP_RECALL: f64 = 0.82;
+const DEVELOP_PRECISION: f64 = 0.82;
+const DEVELOP_RECALL: f64 = 0.84;
 const DEVELOP_OWNER: f64 = 0.95;
 const DEVELOP_DUE: f64 = 0.93;
 

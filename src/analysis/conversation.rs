@@ -541,7 +541,11 @@ impl ActionLog {
                 out.push((k, end, key.clone(), shown.clone()));
                 k = end;
                 continue;
-            } else if group(k + 1) && is_work_verb_word(word) && !STOP.contains(&word) {
+            } else if group(k + 1)
+                && is_work_verb_word(word)
+                && !STOP.contains(&word)
+                && !object_of_verb(tokens, k)
+            {
                 // "the IP core team": one more word when it is part of the
                 // name.
                 let from = if k > 0
@@ -1082,9 +1086,23 @@ impl ActionLog {
         if !handled {
             // "let me take that", "i can grab it", "i can take it instead":
             // someone else takes over the item just given or asked.
-            if let (Some(s), [c], Some(k)) =
-                (speaker, commits_before_request.as_slice(), self.focus)
-            {
+            // "i can take it, i'm the one who uses it. i do it by the
+            // nineteenth": further commitments that point back are the same.
+            let one_offer = match commits_before_request.as_slice() {
+                [c, rest @ ..] if rest.iter().all(|r| r.task.is_none() && r.team.is_none()) => {
+                    Some(*c)
+                }
+                _ => None,
+            };
+            let later_due = commits_before_request
+                .iter()
+                .find_map(|c| c.due.clone())
+                .or_else(|| {
+                    said.due
+                        .clone()
+                        .filter(|_| commits_before_request.len() > 1)
+                });
+            if let (Some(s), Some(c), Some(k)) = (speaker, one_offer, self.focus) {
                 let d = &self.drafts[k];
                 let other =
                     |o: &Option<String>| o.as_deref().is_some_and(|o| owner_key(o) != owner_key(s));
@@ -1101,6 +1119,9 @@ impl ActionLog {
                 // A subject of its own raised first is a new item ("the
                 // clinical lead should check ..., i'm happy to do that").
                 let same_subject = instead
+                    // Nothing raised before it: "i can take it, i'm the one
+                    // who uses it most anyway".
+                    || c.at <= 2
                     || said
                         .topic
                         .as_ref()
@@ -1119,7 +1140,7 @@ impl ActionLog {
                     d.owner = Some(s.to_string());
                     d.stage = Stage::Agreed;
                     d.weak = false;
-                    if let Some(due) = c.due.clone() {
+                    if let Some(due) = later_due {
                         d.due = Some(due);
                     }
                     d.touch(id, index);
@@ -2037,6 +2058,21 @@ pub fn task_similarity(a: &str, b: &str) -> f64 {
     2.0 * shared as f64 / (a.len() + b.len()) as f64
 }
 
+/// The words at `k` follow a verb as its object ("grace takes your finance
+/// team through the credit"), so they do not name who does the work.
+fn object_of_verb(tokens: &[Token], k: usize) -> bool {
+    let mut j = k;
+    while j > 0
+        && matches!(
+            w(tokens, j - 1),
+            "the" | "your" | "our" | "their" | "his" | "her"
+        )
+    {
+        j -= 1;
+    }
+    j > 0 && tokens[j].boundary == Boundary::None && present_base(w(tokens, j - 1)).is_some()
+}
+
 /// "take it", "get that in": the words after a commitment at `at` point
 /// back to something said before.
 fn points_back(tokens: &[Token], at: usize) -> bool {
@@ -2533,32 +2569,44 @@ impl Said {
 
         // Read-back.
         if facilitator {
-            if let Some(k) = any_seq(
-                tokens,
-                &[
-                    &["read", "back"],
-                    &["reading", "these", "back"],
-                    &["reading", "them", "back"],
-                    &["read", "them", "back"],
-                    &["read", "these", "back"],
-                    &["read", "it", "back"],
-                    &["reading", "back"],
-                    &["to", "recap"],
-                    &["let", "us", "recap"],
-                    &["to", "summarise"],
-                    &["to", "summarize"],
-                    &["to", "sum", "up"],
-                    &["final", "list"],
-                    &["to", "wrap", "up"],
-                    &["the", "action", "items", "are"],
-                    &["so", "the", "actions", "are"],
-                    &["go", "over", "the", "actions"],
-                    &["run", "through", "the", "actions"],
-                    &["running", "through", "the", "actions"],
-                    &["go", "over", "the", "action", "items"],
-                    &["quick", "recap"],
-                ],
-            ) {
+            // "reading it back quick", "let me read all of those back".
+            // Not a promise to do it later: "i'll read the actions back at
+            // the end".
+            let later = |b: usize| {
+                (b + 1..(b + 4).min(n)).any(|x| matches!(w(tokens, x), "end" | "later" | "after"))
+            };
+            let read_back = (0..n).find(|&j| {
+                matches!(w(tokens, j), "read" | "reading")
+                    && (j + 1..(j + 5).min(n)).any(|b| w(tokens, b) == "back" && !later(b))
+            });
+            if let Some(k) = read_back.or_else(|| {
+                any_seq(
+                    tokens,
+                    &[
+                        &["read", "back"],
+                        &["reading", "these", "back"],
+                        &["reading", "them", "back"],
+                        &["read", "them", "back"],
+                        &["read", "these", "back"],
+                        &["read", "it", "back"],
+                        &["reading", "back"],
+                        &["to", "recap"],
+                        &["let", "us", "recap"],
+                        &["to", "summarise"],
+                        &["to", "summarize"],
+                        &["to", "sum", "up"],
+                        &["final", "list"],
+                        &["to", "wrap", "up"],
+                        &["the", "action", "items", "are"],
+                        &["so", "the", "actions", "are"],
+                        &["go", "over", "the", "actions"],
+                        &["run", "through", "the", "actions"],
+                        &["running", "through", "the", "actions"],
+                        &["go", "over", "the", "action", "items"],
+                        &["quick", "recap"],
+                    ],
+                )
+            }) {
                 said.readback = true;
                 said.n_words_after_readback = n.saturating_sub(k + 2);
                 said.due_before_readback = dues
@@ -3123,7 +3171,7 @@ impl Said {
                 // then, the restore test".
                 let labelled_for = facilitator
                     && k >= 2
-                    && w(tokens, k - 1) == "for"
+                    && matches!(w(tokens, k - 1), "for" | "on")
                     && matches!(w(tokens, k - 2), "action" | "item" | "actions" | "items");
                 let labelled = facilitator
                     && k >= 1
@@ -3165,7 +3213,9 @@ impl Said {
                 };
                 // "dan will be fine", "kenji will tell us".
                 let vw = w(tokens, v);
+                // "aisha does that work for protection": a question.
                 if vw == "be"
+                    || (vw == "does" && anaphoric(tokens, v + 1).is_some())
                     || (NOT_WORK.contains(&vw)
                         && !work_despite(vw, w(tokens, v + 1))
                         && vw != "does")
@@ -3420,6 +3470,20 @@ fn commit_at(
             .or_else(|| in_sentence().next())
             .map(|d| (d.phrase.clone(), d.date))
     };
+    // "put me down for the banner crash": a volunteer, whatever the work
+    // is called.
+    if seq(tokens, k, &["put", "me", "down", "for"]) {
+        let (task, _) = task_from(tokens, chars, k + 4, dues);
+        return (!content_words(&task).is_empty()).then(|| Commit {
+            at: k,
+            task: Some(task),
+            takes: true,
+            also: false,
+            team: None,
+            team_word: false,
+            due: sentence_due(k),
+        });
+    }
     let make = |at: usize, body: usize, team: Option<String>, team_word: bool| -> Option<Commit> {
         // "I'll take it", "I can own that one", "I can do this part".
         let verb = w(tokens, body);
@@ -4079,6 +4143,33 @@ fn request_in(
                 }
             }
         }
+        // "kwame you were going to redo the handover checklist", "you said
+        // you'd add the heap dump flag": work promised before, asked after.
+        let promised = [
+            &["you", "were", "going", "to"][..],
+            &["you", "said", "you", "would"][..],
+            &["you", "said", "you", "will"][..],
+            &["you", "were", "gonna"][..],
+        ]
+        .iter()
+        .find(|p| seq(tokens, k, p))
+        .map(|p| k + p.len());
+        if let Some(v) = promised.filter(|&v| is_work_verb(tokens, v)) {
+            let (task, _) = task_from(tokens, chars, v, dues);
+            if content_words(&task).len() >= 2 {
+                let asked = vocative(k).map(&name_text);
+                return Some(Request {
+                    at: k,
+                    you: asked.is_none(),
+                    asked,
+                    task: Some(task),
+                    due: due_in(k),
+                    weak: false,
+                    need: false,
+                    also: false,
+                });
+            }
+        }
         // "are you able to X", "can i put you down for X".
         let able = seq(tokens, k, &["are", "you", "able", "to"]);
         if seq(tokens, k, &["put", "you", "down", "for"]) {
@@ -4097,8 +4188,12 @@ fn request_in(
                 });
             }
         }
+        // "can mei grab it", "can veldkamp get the patch on": asked of the
+        // one named.
+        let named = matches!(word, "can" | "could") && is_name(k + 1);
         if (matches!(word, "can" | "could" | "would" | "will") && matches!(next, "you" | "your"))
             || able
+            || named
         {
             let mut v = k + 2;
             if next == "your" {
@@ -4141,7 +4236,8 @@ fn request_in(
             if matches!(verb, "be" | "hear" | "see") {
                 continue;
             }
-            let asked = vocative(k).map(&name_text).or_else(|| {
+            let asked = named.then(|| name_text(k + 1));
+            let asked = asked.or_else(|| vocative(k).map(&name_text)).or_else(|| {
                 // "... can you own it, Sam"
                 (k + 2..n.min(k + 20))
                     .find(|&j| is_name(j) && tokens[j].boundary != Boundary::None)
@@ -5298,6 +5394,81 @@ mod tests {
         assert_eq!(items[0].owner.as_deref(), Some("Beatriz"));
         assert!(items[0].task.contains("heap dump"), "{items:?}");
         assert_eq!(items[0].due_date.as_deref(), Some("2026-04-21"));
+    }
+
+    #[test]
+    fn work_handed_to_someone_named_in_the_third_person() {
+        let items = run_named(
+            &[
+                (
+                    "Priya",
+                    true,
+                    "let's put owners on stuff, the banner crash first",
+                ),
+                ("Jordan", false, "put me down for the banner crash"),
+                (
+                    "Jordan",
+                    false,
+                    "oh wait actually can mei grab it i'm out next week",
+                ),
+                ("Mei", false, "yeah i can grab that"),
+                ("Priya", true, "next thursday for mei then"),
+                (
+                    "Priya",
+                    true,
+                    "ok reading it back quick mei owns the banner crash fix due next thursday",
+                ),
+            ],
+            date!(2026 - 03 - 24),
+        );
+        assert_eq!(items.len(), 1, "{items:?}");
+        assert_eq!(items[0].owner.as_deref(), Some("Mei"));
+        assert_eq!(items[0].due_date.as_deref(), Some("2026-04-02"));
+        // Work someone was going to do, taken by another.
+        let items = run_named(
+            &[
+                (
+                    "Margaret",
+                    true,
+                    "kwame you were going to redo the shift handover checklist so it includes the scada health check",
+                ),
+                (
+                    "Kwame",
+                    false,
+                    "yes but i'm moving to the eastern control room from next week",
+                ),
+                (
+                    "Dmitri",
+                    false,
+                    "i can take it, i am the one who uses it most anyway",
+                ),
+                ("Margaret", true, "okay dmitri by the nineteenth"),
+            ],
+            date!(2026 - 05 - 05),
+        );
+        assert_eq!(items.len(), 1, "{items:?}");
+        assert_eq!(items[0].owner.as_deref(), Some("Dmitri"));
+        assert!(items[0].task.contains("handover checklist"), "{items:?}");
+        assert_eq!(items[0].due_date.as_deref(), Some("2026-05-19"));
+        // Minuted as "action on" someone.
+        let items = run_named(
+            &[
+                (
+                    "Joost",
+                    false,
+                    "once the patch is certified it can go in the next outage window",
+                ),
+                (
+                    "Margaret",
+                    true,
+                    "right so action on joost, roll out the patched firmware in the april eighth outage window",
+                ),
+            ],
+            date!(2026 - 03 - 24),
+        );
+        assert_eq!(items.len(), 1, "{items:?}");
+        assert_eq!(items[0].owner.as_deref(), Some("Joost"));
+        assert_eq!(items[0].due_date.as_deref(), Some("2026-04-08"));
     }
 
     #[test]
