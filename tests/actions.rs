@@ -62,7 +62,9 @@ fn agreed_items_on_unseen_writers() {
     // with the read-back's deadlines: 0.603, 0.661, 0.92, 0.83; with
     // amendments going to the item they name and work pointed back to:
     // 0.605, 0.661, 0.92, 0.83; with third-person requests, reminders,
-    // "action on", any read-back that reads back: 0.621, 0.673, 0.93, 0.84.
+    // "action on", any read-back that reads back: 0.621, 0.673, 0.93, 0.84;
+    // with read-backs that go on in the reader's next turn: 0.631, 0.690,
+    // 0.93, 0.85.
     // Far from the goal of 0.90, and held here so it can only get better.
     assert!(
         s.precision >= TEST_PRECISION,
@@ -78,8 +80,8 @@ fn agreed_items_on_unseen_writers() {
     assert!(s.due_accuracy >= TEST_DUE, "due {:.3}", s.due_accuracy);
 }
 
-const TEST_PRECISION: f64 = 0.59;
-const TEST_RECALL: f64 = 0.64;
+const TEST_PRECISION: f64 = 0.60;
+const TEST_RECALL: f64 = 0.66;
 const TEST_OWNER: f64 = 0.90;
 const TEST_DUE: f64 = 0.78;
 
@@ -101,7 +103,8 @@ const TEST_DUE: f64 = 0.78;
 /// going to the item they name and work pointed back to, 0.817, 0.839,
 /// 0.97 and 0.95; with third-person requests ("can mei grab it"),
 /// reminders ("you were going to ..."), "put me down for", "action on"
-/// and any "read ... back", 0.840, 0.859, 0.97 and 0.96.
+/// and any "read ... back", 0.840, 0.859, 0.97 and 0.96; with read-backs
+/// that go on in the reader's next turn, 0.853, 0.868, 0.98 and 0.96.
 #[test]
 fn agreed_items_on_the_develop_writers() {
     let s = split("develop");

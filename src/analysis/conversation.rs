@@ -161,6 +161,8 @@ pub struct ActionLog {
     /// The index and the id of the turn the read-back began at.
     read_back_at: Option<usize>,
     read_back_turn: Option<u64>,
+    /// The index of the latest turn read as part of the read-back.
+    read_back_last: Option<usize>,
     /// Who read it back (an owner key), for "the write up from me".
     reader: Option<String>,
 }
@@ -185,6 +187,7 @@ impl ActionLog {
             read_back: String::new(),
             read_back_at: None,
             read_back_turn: None,
+            read_back_last: None,
             reader: None,
         }
     }
@@ -677,7 +680,13 @@ impl ActionLog {
         }
 
         // The read-back restates items: only corrections in it count.
-        if turn.facilitator && (said.readback || self.readback_next) {
+        // The reader going on in a turn of their own ("... pellucid side:
+        // your platform team adds ...") is still reading back.
+        let reading_on = self.read_back_last.is_some_and(|last| last + 1 == index)
+            && self.reader.is_some()
+            && self.reader == speaker.map(owner_key);
+        if turn.facilitator && (said.readback || self.readback_next || reading_on) {
+            self.read_back_last = Some(index);
             let announce_only = said.readback && said.n_words_after_readback < 12;
             self.readback_next = announce_only;
             self.readback_done |= !announce_only;
@@ -1247,6 +1256,11 @@ impl ActionLog {
                     continue;
                 }
                 let Some(task) = c.task.clone() else {
+                    // "thanks for joining, i'll run it": in the meeting's
+                    // first turn "it" is the meeting.
+                    if index == 0 && points_back(&tokens, c.at) {
+                        continue;
+                    }
                     // "I'll take it" with nothing open: the topic just raised.
                     // "that's me" names the one meant by what came before
                     // ("someone's mic is open" / "sorry that's me"): it takes
@@ -3730,6 +3744,18 @@ fn commit_at(
             }
         }
     }
+    // "our platform team will add pdbs to the workers": the team named.
+    if matches!(word, "our" | "my") {
+        let group = (k + 2..(k + 4).min(tokens.len())).find(|&e| {
+            matches!(w(tokens, e), "team" | "squad") && tokens[e].boundary == Boundary::None
+        });
+        if let Some(e) = group
+            .filter(|&e| matches!(w(tokens, e + 1), "will" | "can") && is_work_verb(tokens, e + 2))
+        {
+            let team = words_text(tokens, chars, k + 1, e + 1);
+            return make(k, e + 2, Some(team), true);
+        }
+    }
     // "my team will fix the alert": the speaker's commitment.
     let (word, k) =
         if word == "my" && w(tokens, k + 1) == "team" && matches!(w(tokens, k + 2), "will" | "can")
@@ -5469,6 +5495,43 @@ mod tests {
         assert_eq!(items.len(), 1, "{items:?}");
         assert_eq!(items[0].owner.as_deref(), Some("Joost"));
         assert_eq!(items[0].due_date.as_deref(), Some("2026-04-08"));
+    }
+
+    #[test]
+    fn a_read_back_goes_on_in_the_readers_next_turn() {
+        let items = run_named(
+            &[
+                ("Kenji", true, "thanks for joining, i'll run it"),
+                (
+                    "Kenji",
+                    true,
+                    "sofia can you fix the max unavailable bug in the upgrade orchestrator",
+                ),
+                ("Sofia", false, "yes by next friday"),
+                (
+                    "Liam",
+                    false,
+                    "our platform team will add pdbs to the dispatch api and the workers by the twenty eighth",
+                ),
+                (
+                    "Kenji",
+                    true,
+                    "okay let me read it all back by company. halyard side sofia fixes the max unavailable bug by next friday",
+                ),
+                (
+                    "Kenji",
+                    true,
+                    "pellucid side your platform team adds pdbs to the dispatch api and the workers by the twenty eighth",
+                ),
+            ],
+            date!(2026 - 04 - 21),
+        );
+        let owners: Vec<_> = items.iter().map(|i| i.owner.as_deref()).collect();
+        assert_eq!(
+            owners,
+            vec![Some("Sofia"), Some("platform team")],
+            "{items:?}"
+        );
     }
 
     #[test]
