@@ -2587,11 +2587,16 @@ impl Said {
             // Not a promise to do it later: "i'll read the actions back at
             // the end".
             let later = |b: usize| {
-                (b + 1..(b + 4).min(n)).any(|x| matches!(w(tokens, x), "end" | "later" | "after"))
+                (b + 1..(b + 6).min(n)).any(|x| matches!(w(tokens, x), "end" | "later" | "after"))
             };
+            // "let me read the actions", "reading the action items".
             let read_back = (0..n).find(|&j| {
                 matches!(w(tokens, j), "read" | "reading")
-                    && (j + 1..(j + 5).min(n)).any(|b| w(tokens, b) == "back" && !later(b))
+                    && (j + 1..(j + 5).min(n)).any(|b| {
+                        (w(tokens, b) == "back"
+                            || (matches!(w(tokens, b), "actions" | "items" | "list") && b <= j + 3))
+                            && !later(b)
+                    })
             });
             if let Some(k) = read_back.or_else(|| {
                 any_seq(
@@ -5530,6 +5535,49 @@ mod tests {
         assert_eq!(
             owners,
             vec![Some("Sofia"), Some("platform team")],
+            "{items:?}"
+        );
+    }
+
+    #[test]
+    fn reading_the_actions_is_a_read_back() {
+        // Only the read-back says what paulo and kasia took.
+        let items = run_named(
+            &[
+                (
+                    "Marta",
+                    true,
+                    "javier can you fix the cache key by thursday",
+                ),
+                ("Javier", false, "yes i'll fix it thursday"),
+                (
+                    "Arjun",
+                    false,
+                    "i'll add the fallback per city in the model, end of the month",
+                ),
+                ("Marta", true, "then paulo, the retry, monday the six"),
+                ("Paulo", false, "ok"),
+                ("Kasia", false, "the rollback runbook i know it"),
+                (
+                    "Marta",
+                    true,
+                    "let me read the actions. javier fixes the cache key thursday. arjun the fallback per city, end of the month. paulo does the backoff and jitter in the retry, monday the six. kasia writes the rollback runbook, monday the thirteen. correct",
+                ),
+            ],
+            date!(2026 - 04 - 01),
+        );
+        let got: Vec<_> = items
+            .iter()
+            .map(|i| (i.owner.as_deref(), i.due_date.as_deref()))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (Some("Javier"), Some("2026-04-02")),
+                (Some("Arjun"), Some("2026-04-30")),
+                (Some("Paulo"), Some("2026-04-06")),
+                (Some("Kasia"), Some("2026-04-13"))
+            ],
             "{items:?}"
         );
     }

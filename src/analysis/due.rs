@@ -186,6 +186,17 @@ fn phrase_at(
         if let Some((end, (dom, month))) = day_of_month_after(tokens, k + 1) {
             return Some((k, end, compute(&|d| day_in_month(d, dom, month))));
         }
+        // "wednesday seventeen", "tuesday nineteenth": a number right after
+        // the weekday is its day when that day falls on that weekday.
+        let number = cardinal(tokens, k + 1)
+            .and_then(|(n, end)| Some((u8::try_from(n).ok()?, end)))
+            .or_else(|| ordinal(tokens, k + 1));
+        if let Some((dom, end)) = number.filter(|(dom, _)| (1..=31).contains(dom)) {
+            let date = compute(&|d| day_in_month(d, dom, None).filter(|x| x.weekday() == day));
+            if date.is_some() {
+                return Some((k, end, date));
+            }
+        }
         return Some((k, k + 1, compute(&|d| Some(coming(d, day)))));
     }
     // "in q three", "q3": a quarter named, no one day.
@@ -490,7 +501,13 @@ fn cardinal(tokens: &[Token], k: usize) -> Option<(u32, usize)> {
         "ten" => return Some((10, k + 1)),
         "eleven" => return Some((11, k + 1)),
         "twelve" => return Some((12, k + 1)),
+        "thirteen" => return Some((13, k + 1)),
         "fourteen" => return Some((14, k + 1)),
+        "fifteen" => return Some((15, k + 1)),
+        "sixteen" => return Some((16, k + 1)),
+        "seventeen" => return Some((17, k + 1)),
+        "eighteen" => return Some((18, k + 1)),
+        "nineteen" => return Some((19, k + 1)),
         "twenty" => 20,
         "thirty" => 30,
         "forty" => 40,
@@ -597,12 +614,24 @@ fn day_of_month(tokens: &[Token], k: usize) -> Option<(usize, (u8, Option<Month>
     Some((end, (dom, m)))
 }
 
-/// "the twenty fifth" right after a weekday.
+/// "the twenty fifth" right after a weekday; there a second-language
+/// speaker's "the twenty three" or "the two" is a day as well.
 fn day_of_month_after(tokens: &[Token], k: usize) -> Option<(usize, (u8, Option<Month>))> {
     if w(tokens, k) != "the" {
         return None;
     }
-    day_of_month(tokens, k)
+    day_of_month(tokens, k).or_else(|| {
+        let (n, mut end) = cardinal(tokens, k + 1)?;
+        let dom = u8::try_from(n).ok().filter(|d| (1..=31).contains(d))?;
+        let mut m = None;
+        if w(tokens, end) == "of" {
+            if let Some(found) = month(w(tokens, end + 1)) {
+                m = Some(found);
+                end += 2;
+            }
+        }
+        Some((end, (dom, m)))
+    })
 }
 
 fn weekday(word: &str) -> Option<Weekday> {
@@ -845,6 +874,26 @@ mod tests {
                 None,
             ),
             ("ahead of friday", tue, "friday", Some("2026-03-13")),
+            // Second-language days: a number after the weekday.
+            (
+                "i do it until wednesday the seventeen",
+                date!(2026 - 06 - 09),
+                "wednesday the seventeen",
+                Some("2026-06-17"),
+            ),
+            (
+                "wednesday seventeen fine",
+                date!(2026 - 06 - 09),
+                "wednesday seventeen",
+                Some("2026-06-17"),
+            ),
+            // Not a day when it is not that weekday's.
+            (
+                "friday two of us are off",
+                date!(2026 - 06 - 09),
+                "friday",
+                Some("2026-06-12"),
+            ),
         ] {
             let (p, d) = due(text, today);
             assert_eq!((p.as_str(), d.as_deref()), (phrase, want), "{text:?}");
