@@ -4201,6 +4201,31 @@ fn request_in(
                 });
             }
         }
+        // "then paulo, the retry, monday the six": the facilitator hands a
+        // named person work and a day, without a verb.
+        if facilitator
+            && is_name(k)
+            && matches!(next, "the" | "your")
+            && tokens[k + 1].boundary != Boundary::None
+        {
+            let (task, end) = task_from(tokens, chars, k + 1, dues);
+            let due = dues
+                .iter()
+                .find(|d| d.tokens.0 >= end && d.tokens.0 <= end + 1)
+                .map(|d| (d.phrase.clone(), d.date));
+            if !content_words(&task).is_empty() && due.is_some() {
+                return Some(Request {
+                    at: k,
+                    asked: Some(name_text(k)),
+                    task: Some(task),
+                    due,
+                    weak: false,
+                    need: false,
+                    you: false,
+                    also: false,
+                });
+            }
+        }
         // "are you able to X", "can i put you down for X".
         let able = seq(tokens, k, &["are", "you", "able", "to"]);
         if seq(tokens, k, &["put", "you", "down", "for"]) {
@@ -5577,6 +5602,34 @@ mod tests {
                 (Some("Arjun"), Some("2026-04-30")),
                 (Some("Paulo"), Some("2026-04-06")),
                 (Some("Kasia"), Some("2026-04-13"))
+            ],
+            "{items:?}"
+        );
+    }
+
+    #[test]
+    fn a_name_work_and_a_day_is_a_request() {
+        let items = run_named(
+            &[
+                (
+                    "Arjun",
+                    false,
+                    "i'll add the fallback per city in the model, end of the month",
+                ),
+                ("Marta", true, "then paulo, the retry, monday the six"),
+                ("Paulo", false, "ok"),
+            ],
+            date!(2026 - 04 - 01),
+        );
+        let got: Vec<_> = items
+            .iter()
+            .map(|i| (i.owner.as_deref(), i.due_date.as_deref()))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (Some("Arjun"), Some("2026-04-30")),
+                (Some("Paulo"), Some("2026-04-06"))
             ],
             "{items:?}"
         );
