@@ -64,7 +64,9 @@ fn agreed_items_on_unseen_writers() {
     // 0.605, 0.661, 0.92, 0.83; with third-person requests, reminders,
     // "action on", any read-back that reads back: 0.621, 0.673, 0.93, 0.84;
     // with read-backs that go on in the reader's next turn: 0.631, 0.690,
-    // 0.93, 0.85 (unchanged by second-language days and "read the actions").
+    // 0.93, 0.85 (unchanged by second-language days and "read the actions");
+    // with the facilitator's opening taking no item: 0.638, 0.690, 0.93,
+    // 0.85.
     // Far from the goal of 0.90, and held here so it can only get better.
     assert!(
         s.precision >= TEST_PRECISION,
@@ -80,8 +82,8 @@ fn agreed_items_on_unseen_writers() {
     assert!(s.due_accuracy >= TEST_DUE, "due {:.3}", s.due_accuracy);
 }
 
-const TEST_PRECISION: f64 = 0.60;
-const TEST_RECALL: f64 = 0.66;
+const TEST_PRECISION: f64 = 0.61;
+const TEST_RECALL: f64 = 0.67;
 const TEST_OWNER: f64 = 0.90;
 const TEST_DUE: f64 = 0.78;
 
@@ -108,7 +110,9 @@ const TEST_DUE: f64 = 0.78;
 /// a25-a27, written after that and scored once before any rule read them
 /// (0.56 / 0.46 alone), bring the seventeen to 0.810, 0.797, 0.96 and 0.93;
 /// with second-language days ("wednesday the seventeen") and "let me read
-/// the actions" as a read-back, 0.821, 0.821, 0.96 and 0.94.
+/// the actions" as a read-back, 0.821, 0.821, 0.96 and 0.94; with "then
+/// paulo, the retry, monday the six" and the facilitator's opening taking
+/// no item, 0.829, 0.823, 0.96 and 0.94.
 #[test]
 fn agreed_items_on_the_develop_writers() {
     let s = split("develop");

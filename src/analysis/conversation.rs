@@ -1158,6 +1158,12 @@ impl ActionLog {
             }
             // A volunteer, or the owner adding to their own item.
             for c in &commits_before_request {
+                // The facilitator opening the meeting ("i'll chair and
+                // minute", "i'll read the actions back at the end") speaks
+                // of running it.
+                if turn.facilitator && index == 0 && c.team.is_none() {
+                    continue;
+                }
                 let owner = c.team.clone().or_else(|| speaker.map(str::to_string));
                 // Whose item does "I'll do it" continue?
                 let current = self.focus.filter(|&k| {
@@ -5633,6 +5639,27 @@ mod tests {
             ],
             "{items:?}"
         );
+    }
+
+    #[test]
+    fn the_facilitator_opening_the_meeting_takes_no_item() {
+        let items = run_named(
+            &[
+                (
+                    "Margaret",
+                    true,
+                    "morning all, i'll chair and write the minutes, and i'll send the summary to the board by the nineteenth",
+                ),
+                (
+                    "Aisha",
+                    false,
+                    "i'll review the relay records for the feeder seven trip by next tuesday",
+                ),
+            ],
+            date!(2026 - 03 - 10),
+        );
+        let owners: Vec<_> = items.iter().map(|i| i.owner.as_deref()).collect();
+        assert_eq!(owners, vec![Some("Aisha")], "{items:?}");
     }
 
     #[test]
