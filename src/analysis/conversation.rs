@@ -3201,7 +3201,7 @@ impl Said {
                 let labelled = facilitator
                     && k >= 1
                     && (k >= 2 && seq(tokens, k - 2, &["action", "item"])
-                        || seq(tokens, k - 1, &["noted"])
+                        || matches!(w(tokens, k - 1), "noted" | "minuted" | "minuting")
                         || labelled_for);
                 // "let's assign the canary check to priya".
                 if facilitator && k >= 3 && w(tokens, k - 1) == "to" {
@@ -5512,6 +5512,26 @@ mod tests {
         assert_eq!(items[0].owner.as_deref(), Some("Dmitri"));
         assert!(items[0].task.contains("handover checklist"), "{items:?}");
         assert_eq!(items[0].due_date.as_deref(), Some("2026-05-19"));
+        // Minuted.
+        let items = run_named(
+            &[
+                (
+                    "Philip",
+                    true,
+                    "so the restart point. i wonder if the batch scheduling team might look at it",
+                ),
+                ("Anjali", false, "that'd be me, happy to take that one away"),
+                (
+                    "Philip",
+                    true,
+                    "fine. minuted anjali batch scheduling to make the overnight job restartable from the failed step end of the month",
+                ),
+            ],
+            date!(2026 - 03 - 18),
+        );
+        assert_eq!(items.len(), 1, "{items:?}");
+        assert_eq!(items[0].owner.as_deref(), Some("Anjali"));
+        assert_eq!(items[0].due_date.as_deref(), Some("2026-03-31"));
         // Minuted as "action on" someone.
         let items = run_named(
             &[

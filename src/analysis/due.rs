@@ -125,6 +125,32 @@ fn phrase_at(
         let (span_end, date) = period_end(tokens, j, today)?;
         return Some((k, span_end, date));
     }
+    // "close of play friday", "cob thursday", "close of business
+    // tomorrow": the end of that day (today's when none is said).
+    let close =
+        if word == "close" && next == "of" && matches!(w(tokens, k + 2), "play" | "business") {
+            Some(k + 3)
+        } else if matches!(word, "cob" | "eod") {
+            Some(k + 1)
+        } else {
+            None
+        };
+    if let Some(after) = close {
+        let then = if w(tokens, after) == "on" {
+            after + 1
+        } else {
+            after
+        };
+        if let Some(day) = weekday(w(tokens, then)) {
+            return Some((k, then + 1, compute(&|d| Some(coming_or_today(d, day)))));
+        }
+        if w(tokens, then) == "tomorrow" {
+            return Some((k, then + 1, compute(&|d| d.next_day())));
+        }
+        if w(tokens, then) == "today" {
+            return Some((k, then + 1, today));
+        }
+    }
     if word == "eod" || word == "tonight" || word == "today" {
         let end = if word == "today" && w(tokens, k + 1) == "eod" {
             k + 2
@@ -887,6 +913,13 @@ mod tests {
                 "wednesday seventeen",
                 Some("2026-06-17"),
             ),
+            (
+                "would close of play friday be all right",
+                date!(2026 - 02 - 10),
+                "close of play friday",
+                Some("2026-02-13"),
+            ),
+            ("cob thursday", tue, "cob thursday", Some("2026-03-12")),
             // Not a day when it is not that weekday's.
             (
                 "friday two of us are off",
