@@ -67,7 +67,8 @@ fn agreed_items_on_unseen_writers() {
     // 0.93, 0.85 (unchanged by second-language days and "read the actions");
     // with the facilitator's opening taking no item: 0.638, 0.690, 0.93,
     // 0.85; with "minuted NAME ..." and "close of play friday": 0.644,
-    // 0.694, 0.93, 0.85.
+    // 0.694, 0.93, 0.85; with "can to" and "i think we can": 0.647,
+    // 0.694, 0.94, 0.85.
     // Far from the goal of 0.90, and held here so it can only get better.
     assert!(
         s.precision >= TEST_PRECISION,
@@ -83,7 +84,7 @@ fn agreed_items_on_unseen_writers() {
     assert!(s.due_accuracy >= TEST_DUE, "due {:.3}", s.due_accuracy);
 }
 
-const TEST_PRECISION: f64 = 0.61;
+const TEST_PRECISION: f64 = 0.62;
 const TEST_RECALL: f64 = 0.67;
 const TEST_OWNER: f64 = 0.90;
 const TEST_DUE: f64 = 0.78;
@@ -114,7 +115,9 @@ const TEST_DUE: f64 = 0.78;
 /// the actions" as a read-back, 0.821, 0.821, 0.96 and 0.94; with "then
 /// paulo, the retry, monday the six" and the facilitator's opening taking
 /// no item, 0.829, 0.823, 0.96 and 0.94; with "minuted NAME ..." and
-/// "close of play friday", 0.830, 0.828, 0.96 and 0.94.
+/// "close of play friday", 0.830, 0.828, 0.96 and 0.94; with "can you to
+/// take it" read as "can you take it" and "i think we can" as a
+/// suggestion, 0.837, 0.833, 0.97 and 0.94.
 #[test]
 fn agreed_items_on_the_develop_writers() {
     let s = split("develop");
@@ -132,8 +135,8 @@ fn agreed_items_on_the_develop_writers() {
     assert!(s.due_accuracy >= DEVELOP_DUE, "due {:.3}", s.due_accuracy);
 }
 
-const DEVELOP_PRECISION: f64 = 0.79;
-const DEVELOP_RECALL: f64 = 0.78;
+const DEVELOP_PRECISION: f64 = 0.81;
+const DEVELOP_RECALL: f64 = 0.81;
 const DEVELOP_OWNER: f64 = 0.94;
 const DEVELOP_DUE: f64 = 0.90;
 

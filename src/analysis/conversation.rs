@@ -654,7 +654,7 @@ impl ActionLog {
     }
 
     fn apply(&mut self, turn: &ConversationTurn, speaker: Option<&str>) {
-        let tokens = tokenize(turn.text);
+        let tokens = without_modal_to(tokenize(turn.text));
         if tokens.is_empty() {
             return;
         }
@@ -2078,6 +2078,29 @@ pub fn task_similarity(a: &str, b: &str) -> f64 {
     2.0 * shared as f64 / (a.len() + b.len()) as f64
 }
 
+/// "i can to do it", "can you to take it", "we must to fix": a
+/// second-language "to" after a modal, dropped so the verb follows it.
+fn without_modal_to(mut tokens: Vec<Token>) -> Vec<Token> {
+    let mut k = 1;
+    while k + 1 < tokens.len() {
+        let before = if w(&tokens, k - 1) == "you" && k >= 2 {
+            w(&tokens, k - 2)
+        } else {
+            w(&tokens, k - 1)
+        };
+        if w(&tokens, k) == "to"
+            && matches!(before, "can" | "could" | "must" | "will" | "should")
+            && tokens[k + 1].boundary == Boundary::None
+            && is_work_verb_word(w(&tokens, k + 1))
+        {
+            tokens.remove(k);
+        } else {
+            k += 1;
+        }
+    }
+    tokens
+}
+
 /// The words at `k` follow a verb as its object ("grace takes your finance
 /// team through the credit"), so they do not name who does the work.
 fn object_of_verb(tokens: &[Token], k: usize) -> bool {
@@ -3495,6 +3518,12 @@ fn commit_at(
             .or_else(|| in_sentence().next())
             .map(|d| (d.phrase.clone(), d.date))
     };
+    // "i think we can do a full rewrite", "maybe we could": a suggestion to
+    // the room, not a commitment.
+    if word == "we" && k > 0 && matches!(w(tokens, k - 1), "think" | "maybe" | "perhaps" | "guess")
+    {
+        return None;
+    }
     // "put me down for the banner crash": a volunteer, whatever the work
     // is called.
     if seq(tokens, k, &["put", "me", "down", "for"]) {
@@ -5680,6 +5709,53 @@ mod tests {
         );
         let owners: Vec<_> = items.iter().map(|i| i.owner.as_deref()).collect();
         assert_eq!(owners, vec![Some("Aisha")], "{items:?}");
+    }
+
+    #[test]
+    fn second_language_modals_and_suggestions() {
+        // "can you to take it": the "to" does not hide the request.
+        let items = run_named(
+            &[
+                (
+                    "Deepa",
+                    true,
+                    "javier, the circuit breaker for the demand model call, until friday the fifteen",
+                ),
+                ("Javier", false, "ok"),
+                ("Lucia", false, "javier is on vacation from thursday no? two weeks"),
+                (
+                    "Javier",
+                    false,
+                    "ah yes true i forget. lucia can you to take it",
+                ),
+                (
+                    "Lucia",
+                    false,
+                    "ok i take it. but friday is short for me, i do it until tuesday the nineteen",
+                ),
+            ],
+            date!(2026 - 05 - 12),
+        );
+        assert_eq!(items.len(), 1, "{items:?}");
+        assert_eq!(items[0].owner.as_deref(), Some("Lucia"));
+        assert_eq!(items[0].due_date.as_deref(), Some("2026-05-19"));
+        // "i think we can to do X" puts an idea to the room.
+        let items = run_named(
+            &[
+                (
+                    "Fernanda",
+                    false,
+                    "i think we can to do a full rewrite of the pricing engine in rust",
+                ),
+                (
+                    "Marta",
+                    true,
+                    "no no this is too big, not from this post-mortem",
+                ),
+            ],
+            date!(2026 - 05 - 18),
+        );
+        assert!(items.is_empty(), "{items:?}");
     }
 
     #[test]
