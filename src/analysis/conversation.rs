@@ -2631,13 +2631,6 @@ impl Said {
                 any_seq(
                     tokens,
                     &[
-                        &["read", "back"],
-                        &["reading", "these", "back"],
-                        &["reading", "them", "back"],
-                        &["read", "them", "back"],
-                        &["read", "these", "back"],
-                        &["read", "it", "back"],
-                        &["reading", "back"],
                         &["to", "recap"],
                         &["let", "us", "recap"],
                         &["to", "summarise"],
