@@ -118,7 +118,8 @@ const TEST_DUE: f64 = 0.78;
 /// "close of play friday", 0.830, 0.828, 0.96 and 0.94; with "can you to
 /// take it" read as "can you take it" and "i think we can" as a
 /// suggestion, 0.837, 0.833, 0.97 and 0.94; with one rule for "read ...
-/// back", 0.837, 0.835, 0.97 and 0.94.
+/// back", 0.837, 0.835, 0.97 and 0.94; with "before four two ships" as an
+/// event, 0.844, 0.840, 0.97 and 0.95.
 #[test]
 fn agreed_items_on_the_develop_writers() {
     let s = split("develop");
@@ -136,10 +137,10 @@ fn agreed_items_on_the_develop_writers() {
     assert!(s.due_accuracy >= DEVELOP_DUE, "due {:.3}", s.due_accuracy);
 }
 
-const DEVELOP_PRECISION: f64 = 0.81;
-const DEVELOP_RECALL: f64 = 0.81;
-const DEVELOP_OWNER: f64 = 0.94;
-const DEVELOP_DUE: f64 = 0.90;
+const DEVELOP_PRECISION: f64 = 0.82;
+const DEVELOP_RECALL: f64 = 0.82;
+const DEVELOP_OWNER: f64 = 0.95;
+const DEVELOP_DUE: f64 = 0.92;
 
 /// The bundled meeting (samples/postmortem.script), held on a Tuesday:
 /// every item as the script agrees it, once, with its turns.

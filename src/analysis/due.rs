@@ -387,7 +387,10 @@ fn event_at(tokens: &[Token], k: usize) -> Option<usize> {
     let first = w(tokens, start);
     let named = !past
         && j > start
-        && (w(tokens, k) == "the" || matches!(first, "launch" | "release" | "go" | "christmas"));
+        && (w(tokens, k) == "the"
+            || matches!(first, "launch" | "release" | "go" | "christmas")
+            // "before four two ships": a version that ships.
+            || matches!(w(tokens, j - 1), "ships" | "lands" | "launches" | "releases"));
     (named && weekday(first).is_none() && month(first).is_none()).then_some(j)
 }
 
@@ -920,6 +923,12 @@ mod tests {
                 Some("2026-02-13"),
             ),
             ("cob thursday", tue, "cob thursday", Some("2026-03-12")),
+            (
+                "i'll add the job before four two ships",
+                tue,
+                "before four two ships",
+                None,
+            ),
             // Not a day when it is not that weekday's.
             (
                 "friday two of us are off",
