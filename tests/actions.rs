@@ -119,7 +119,8 @@ const TEST_DUE: f64 = 0.78;
 /// take it" read as "can you take it" and "i think we can" as a
 /// suggestion, 0.837, 0.833, 0.97 and 0.94; with one rule for "read ...
 /// back", 0.837, 0.835, 0.97 and 0.94; with "before four two ships" as an
-/// event, 0.844, 0.840, 0.97 and 0.95.
+/// event, 0.844, 0.840, 0.97 and 0.95; with several items handed out in
+/// one turn, 0.845, 0.845, 0.97 and 0.95.
 #[test]
 fn agreed_items_on_the_develop_writers() {
     let s = split("develop");

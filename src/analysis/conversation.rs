@@ -710,6 +710,31 @@ impl ActionLog {
             return;
         }
 
+        // Several items handed out in one turn: each waits for its
+        // person's answer.
+        if said.assignments.len() >= 2 {
+            for a in &said.assignments {
+                let k = self.push(Draft {
+                    owner: None,
+                    asked: a.asked.clone(),
+                    unheard: Vec::new(),
+                    rich: true,
+                    task: a.task.clone().unwrap_or_default(),
+                    due: a.due.clone(),
+                    turns: vec![id],
+                    stage: Stage::Proposed,
+                    weak: false,
+                    need: false,
+                    no_date_ok: false,
+                    no_owner_ok: false,
+                    touched: index,
+                    nudged: false,
+                });
+                self.focus = Some(k);
+            }
+            return;
+        }
+
         // Rejections and withdrawals end a proposal without an owner.
         if said.reject && said.commits.is_empty() && said.due.is_none() {
             if let Some(k) = self.focus {
@@ -970,6 +995,22 @@ impl ActionLog {
                 && index.saturating_sub(d.touched) <= EXCHANGE_TURNS
                 && !turn.facilitator
         });
+        // Asked with others in one turn, each answers their own.
+        let answering = match (answering, speaker) {
+            (Some(k), Some(s))
+                if self.drafts[k].asked.as_deref().map(owner_key) != Some(owner_key(s)) =>
+            {
+                self.drafts
+                    .iter()
+                    .rposition(|d| {
+                        d.stage == Stage::Proposed
+                            && d.touched == self.drafts[k].touched
+                            && d.asked.as_deref().map(owner_key) == Some(owner_key(s))
+                    })
+                    .or(Some(k))
+            }
+            (answering, _) => answering,
+        };
         let mut handled = false;
         if let Some(k) = answering {
             let d = &self.drafts[k];
@@ -2116,6 +2157,59 @@ fn object_of_verb(tokens: &[Token], k: usize) -> bool {
     j > 0 && tokens[j].boundary == Boundary::None && present_base(w(tokens, j - 1)).is_some()
 }
 
+/// "paulo the retry budget, thursday. kasia the load test with surge on,
+/// next wednesday": a known name, the work as a noun phrase and a day, at
+/// the start of a sentence or clause, more than once in a turn.
+fn assignments_in(
+    tokens: &[Token],
+    chars: &[char],
+    names: &[String],
+    speaker: Option<&str>,
+    dues: &[Due],
+) -> Vec<Request> {
+    let is_name = |k: usize| -> bool {
+        tokens.get(k).is_some_and(|t| {
+            let nn = strip_accents(&t.norm);
+            names.iter().any(|name| strip_accents(name) == nn)
+                && speaker.is_none_or(|s| strip_accents(&s.to_lowercase()) != nn)
+        })
+    };
+    let mut out = Vec::new();
+    for k in 0..tokens.len() {
+        let starts = tokens[k].boundary != Boundary::None
+            || (k > 0 && matches!(w(tokens, k - 1), "so" | "then" | "and" | "ok" | "okay"));
+        let work_at = if w(tokens, k + 1) == "then" {
+            k + 2
+        } else {
+            k + 1
+        };
+        if !starts || !is_name(k) || !matches!(w(tokens, work_at), "the" | "your") {
+            continue;
+        }
+        let (task, end) = task_from(tokens, chars, work_at, dues);
+        let due = dues
+            .iter()
+            .find(|d| d.tokens.0 >= end && d.tokens.0 <= end + 1)
+            .map(|d| (d.phrase.clone(), d.date));
+        if !content_words(&task).is_empty() && due.is_some() {
+            out.push(Request {
+                at: k,
+                asked: Some(capitalise(&words_text(tokens, chars, k, k + 1))),
+                task: Some(task),
+                due,
+                weak: false,
+                need: false,
+                you: false,
+                also: false,
+            });
+        }
+    }
+    if out.len() < 2 {
+        out.clear();
+    }
+    out
+}
+
 /// "take it", "get that in": the words after a commitment at `at` point
 /// back to something said before.
 fn points_back(tokens: &[Token], at: usize) -> bool {
@@ -2189,6 +2283,9 @@ struct Said {
     /// The subject raised in the turn ("the load test for the Tuesday
     /// peak"), for "can you take that one".
     topic: Option<String>,
+    /// The facilitator handing out several items at once: "paulo the
+    /// retry budget, thursday. kasia the load test, next wednesday".
+    assignments: Vec<Request>,
 }
 
 /// Verbs that run the meeting rather than do work: "can you walk us
@@ -3325,6 +3422,9 @@ impl Said {
             });
         }
 
+        if facilitator {
+            said.assignments = assignments_in(tokens, chars, names, speaker, &dues);
+        }
         // Requests.
         said.request = request_in(
             tokens,
@@ -5749,6 +5849,34 @@ mod tests {
             date!(2026 - 05 - 18),
         );
         assert!(items.is_empty(), "{items:?}");
+    }
+
+    #[test]
+    fn several_items_handed_out_in_one_turn_are_answered_each() {
+        let items = run_named(
+            &[
+                (
+                    "Tomasz",
+                    true,
+                    "ok so. paulo the retry budget, thursday. kasia the load test with surge on, next wednesday",
+                ),
+                ("Paulo", false, "ok"),
+                ("Kasia", false, "fine"),
+            ],
+            date!(2026 - 10 - 20),
+        );
+        let got: Vec<_> = items
+            .iter()
+            .map(|i| (i.owner.as_deref(), i.due_date.as_deref()))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (Some("Paulo"), Some("2026-10-22")),
+                (Some("Kasia"), Some("2026-10-28"))
+            ],
+            "{items:?}"
+        );
     }
 
     #[test]
