@@ -2157,6 +2157,22 @@ fn object_of_verb(tokens: &[Token], k: usize) -> bool {
     j > 0 && tokens[j].boundary == Boundary::None && present_base(w(tokens, j - 1)).is_some()
 }
 
+/// The work and the day in "[paulo,] the retry, monday the six" from
+/// `at` (the noun phrase): the day must follow the work at once.
+fn handed_work(
+    tokens: &[Token],
+    chars: &[char],
+    dues: &[Due],
+    at: usize,
+) -> Option<(String, (String, Option<Date>))> {
+    let (task, end) = task_from(tokens, chars, at, dues);
+    let due = dues
+        .iter()
+        .find(|d| d.tokens.0 >= end && d.tokens.0 <= end + 1)
+        .map(|d| (d.phrase.clone(), d.date))?;
+    (!content_words(&task).is_empty()).then_some((task, due))
+}
+
 /// "paulo the retry budget, thursday. kasia the load test with surge on,
 /// next wednesday": a known name, the work as a noun phrase and a day, at
 /// the start of a sentence or clause, more than once in a turn.
@@ -2186,17 +2202,12 @@ fn assignments_in(
         if !starts || !is_name(k) || !matches!(w(tokens, work_at), "the" | "your") {
             continue;
         }
-        let (task, end) = task_from(tokens, chars, work_at, dues);
-        let due = dues
-            .iter()
-            .find(|d| d.tokens.0 >= end && d.tokens.0 <= end + 1)
-            .map(|d| (d.phrase.clone(), d.date));
-        if !content_words(&task).is_empty() && due.is_some() {
+        if let Some((task, due)) = handed_work(tokens, chars, dues, work_at) {
             out.push(Request {
                 at: k,
                 asked: Some(capitalise(&words_text(tokens, chars, k, k + 1))),
                 task: Some(task),
-                due,
+                due: Some(due),
                 weak: false,
                 need: false,
                 you: false,
@@ -4336,17 +4347,12 @@ fn request_in(
             && matches!(next, "the" | "your")
             && tokens[k + 1].boundary != Boundary::None
         {
-            let (task, end) = task_from(tokens, chars, k + 1, dues);
-            let due = dues
-                .iter()
-                .find(|d| d.tokens.0 >= end && d.tokens.0 <= end + 1)
-                .map(|d| (d.phrase.clone(), d.date));
-            if !content_words(&task).is_empty() && due.is_some() {
+            if let Some((task, due)) = handed_work(tokens, chars, dues, k + 1) {
                 return Some(Request {
                     at: k,
                     asked: Some(name_text(k)),
                     task: Some(task),
-                    due,
+                    due: Some(due),
                     weak: false,
                     need: false,
                     you: false,
