@@ -2157,6 +2157,15 @@ fn object_of_verb(tokens: &[Token], k: usize) -> bool {
     j > 0 && tokens[j].boundary == Boundary::None && present_base(w(tokens, j - 1)).is_some()
 }
 
+/// The token at `k` is a known person's name other than the speaker's.
+fn names_another(tokens: &[Token], k: usize, names: &[String], speaker: Option<&str>) -> bool {
+    tokens.get(k).is_some_and(|t| {
+        let n = strip_accents(&t.norm);
+        names.iter().any(|name| strip_accents(name) == n)
+            && speaker.is_none_or(|s| strip_accents(&s.to_lowercase()) != n)
+    })
+}
+
 /// The work and the day in "[paulo,] the retry, monday the six" from
 /// `at` (the noun phrase): the day must follow the work at once.
 fn handed_work(
@@ -2183,13 +2192,7 @@ fn assignments_in(
     speaker: Option<&str>,
     dues: &[Due],
 ) -> Vec<Request> {
-    let is_name = |k: usize| -> bool {
-        tokens.get(k).is_some_and(|t| {
-            let nn = strip_accents(&t.norm);
-            names.iter().any(|name| strip_accents(name) == nn)
-                && speaker.is_none_or(|s| strip_accents(&s.to_lowercase()) != nn)
-        })
-    };
+    let is_name = |k: usize| names_another(tokens, k, names, speaker);
     let mut out = Vec::new();
     for k in 0..tokens.len() {
         let starts = tokens[k].boundary != Boundary::None
@@ -2708,13 +2711,7 @@ impl Said {
             .into_iter()
             .filter(|d| today.is_none_or(|t| d.date.is_none_or(|date| date >= t)))
             .collect();
-        let is_name = |k: usize| -> bool {
-            tokens.get(k).is_some_and(|t| {
-                let n = strip_accents(&t.norm);
-                names.iter().any(|name| strip_accents(name) == n)
-                    && speaker.is_none_or(|s| strip_accents(&s.to_lowercase()) != n)
-            })
-        };
+        let is_name = |k: usize| names_another(tokens, k, names, speaker);
         let name_text = |k: usize| -> String { capitalise(&words_text(tokens, chars, k, k + 1)) };
         let n = tokens.len();
 
@@ -4194,13 +4191,7 @@ fn request_in(
     meta_sentence: Option<(usize, usize)>,
 ) -> Option<Request> {
     let n = tokens.len();
-    let is_name = |k: usize| -> bool {
-        tokens.get(k).is_some_and(|t| {
-            let nn = strip_accents(&t.norm);
-            names.iter().any(|name| strip_accents(name) == nn)
-                && speaker.is_none_or(|s| strip_accents(&s.to_lowercase()) != nn)
-        })
-    };
+    let is_name = |k: usize| names_another(tokens, k, names, speaker);
     let name_text = |k: usize| -> String { capitalise(&words_text(tokens, chars, k, k + 1)) };
     // The named person nearest before `k` in the turn (vocative), or right
     // after the request.
