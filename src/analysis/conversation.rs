@@ -363,29 +363,24 @@ impl ActionLog {
     /// when the owner's stretch of the read-back (to the next owner or the
     /// sentence's end) says one date and no "no date".
     fn read_back_dues(&self, tokens: &[Token], dues: &[Due], items: &mut [Draft]) {
-        let mentions = self.owners_read_back(tokens, items);
         let at = self.read_back_at.unwrap_or(0);
-        for (j, (k, after, owner, _)) in mentions.iter().enumerate() {
-            let mut end = mentions
-                .get(j + 1)
-                .map_or(tokens.len(), |m| m.0)
-                .min(k + 30);
-            if let Some(b) = (*after..end).find(|&x| tokens[x].boundary == Boundary::Sentence) {
+        for (after, mut end, owner, _) in self.owner_stretches(tokens, items) {
+            if let Some(b) = (after..end).find(|&x| tokens[x].boundary == Boundary::Sentence) {
                 end = b;
             }
-            let undated = (*after..end).any(|x| {
+            let undated = (after..end).any(|x| {
                 matches!(w(tokens, x), "no" | "without")
                     && matches!(w(tokens, x + 1), "date" | "deadline" | "a")
             });
             let here: Vec<&Due> = dues
                 .iter()
-                .filter(|d| d.tokens.0 >= *after && d.tokens.0 < end)
+                .filter(|d| d.tokens.0 >= after && d.tokens.0 < end)
                 .collect();
             let [due] = here.as_slice() else { continue };
             if undated || due.date.is_none() {
                 continue;
             }
-            let words: Vec<String> = (*after..end)
+            let words: Vec<String> = (after..end)
                 .flat_map(|x| content_words(w(tokens, x)))
                 .collect();
             for d in items.iter_mut() {
@@ -409,14 +404,8 @@ impl ActionLog {
     /// read-back's words for an item run from an owner's name to the next
     /// one.
     fn read_back_items(&self, tokens: &[Token], dues: &[Due], items: &mut Vec<Draft>) {
-        let mentions = self.owners_read_back(tokens, items);
-        for (j, (k, after, owner, shown)) in mentions.iter().enumerate() {
-            let (k, owner) = (*k, owner.clone());
-            let end = mentions
-                .get(j + 1)
-                .map_or(tokens.len(), |m| m.0)
-                .min(k + 30);
-            let mut start = *after;
+        for (after, end, owner, shown) in self.owner_stretches(tokens, items) {
+            let mut start = after;
             while start < end
                 && matches!(
                     w(tokens, start),
@@ -485,7 +474,7 @@ impl ActionLog {
                 continue;
             }
             items.push(Draft {
-                owner: Some(shown.clone()),
+                owner: Some(shown),
                 asked: None,
                 unheard: Vec::new(),
                 task,
@@ -501,6 +490,26 @@ impl ActionLog {
                 nudged: true,
             });
         }
+    }
+
+    /// The read-back's words for each owner it names: from the token after
+    /// the name to the next owner's name, at most 30 words on. Each as
+    /// (first token, end, owner key, owner as shown).
+    fn owner_stretches(
+        &self,
+        tokens: &[Token],
+        items: &[Draft],
+    ) -> Vec<(usize, usize, String, String)> {
+        let mentions = self.owners_read_back(tokens, items);
+        let starts: Vec<usize> = mentions.iter().map(|m| m.0).collect();
+        mentions
+            .into_iter()
+            .enumerate()
+            .map(|(j, (k, after, owner, shown))| {
+                let end = starts.get(j + 1).map_or(tokens.len(), |&s| s).min(k + 30);
+                (after, end, owner, shown)
+            })
+            .collect()
     }
 
     /// Where the read-back names an owner, in order: a person known to
