@@ -151,6 +151,23 @@ fn phrase_at(
             return Some((k, then + 1, today));
         }
     }
+    // "eow": the end of this week, its Friday.
+    if word == "eow" {
+        return Some((
+            k,
+            k + 1,
+            compute(&|d| Some(coming_or_today(d, Weekday::Friday))),
+        ));
+    }
+    // "the day after tomorrow".
+    if word == "day" && next == "after" && w(tokens, k + 2) == "tomorrow" {
+        let start = if k > 0 && w(tokens, k - 1) == "the" {
+            k - 1
+        } else {
+            k
+        };
+        return Some((start, k + 3, compute(&|d| d.checked_add(Duration::days(2)))));
+    }
     if word == "eod" || word == "tonight" || word == "today" {
         let end = if word == "today" && w(tokens, k + 1) == "eod" {
             k + 2
@@ -322,6 +339,8 @@ fn event_at(tokens: &[Token], k: usize) -> Option<usize> {
         "thing",
         "issue",
     ];
+    // "the april roster goes out": a month naming an event, not a day.
+    let month_first = month(w(tokens, start)).is_some();
     while j < tokens.len()
         && j < start + 3
         && joined(tokens, j)
@@ -378,6 +397,23 @@ fn event_at(tokens: &[Token], k: usize) -> Option<usize> {
             break;
         }
     }
+    // "before progress reports go out", "before the roster goes live".
+    let said_on =
+        |x: usize| x < tokens.len() && joined(tokens, x) && tokens[x].boundary == Boundary::None;
+    if j > start
+        && matches!(w(tokens, j), "go" | "goes")
+        && matches!(w(tokens, j + 1), "out" | "live")
+        && said_on(j)
+        && said_on(j + 1)
+    {
+        j += 2;
+    } else if j > start
+        && matches!(w(tokens, j - 1), "go" | "goes")
+        && matches!(w(tokens, j), "out" | "live")
+        && said_on(j)
+    {
+        j += 1;
+    }
     // "before the patch went out": said of the past.
     let past = (start..=j).any(|x| {
         let word = w(tokens, x);
@@ -390,8 +426,16 @@ fn event_at(tokens: &[Token], k: usize) -> Option<usize> {
         && (w(tokens, k) == "the"
             || matches!(first, "launch" | "release" | "go" | "christmas")
             // "before four two ships": a version that ships.
-            || matches!(w(tokens, j - 1), "ships" | "lands" | "launches" | "releases"));
-    (named && weekday(first).is_none() && month(first).is_none()).then_some(j)
+            || matches!(w(tokens, j - 1), "ships" | "lands" | "launches" | "releases")
+            // "before grades close", "before progress reports go out",
+            // "before winter break", "before code freeze".
+            || (j > start + 1
+                && matches!(
+                    w(tokens, j - 1),
+                    "out" | "live" | "close" | "closes" | "opens" | "break" | "freeze"
+                )));
+    let month_day = month_first && j <= start + 1;
+    (named && weekday(first).is_none() && !month_day).then_some(j)
 }
 
 /// After "end of [the]": the period and the token after it.
@@ -928,6 +972,27 @@ mod tests {
                 tue,
                 "before four two ships",
                 None,
+            ),
+            (
+                "before the april roster goes out",
+                tue,
+                "before the april roster goes out",
+                None,
+            ),
+            (
+                "before progress reports go out",
+                tue,
+                "before progress reports go out",
+                None,
+            ),
+            ("before winter break", tue, "before winter break", None),
+            ("before code freeze", tue, "before code freeze", None),
+            ("let's say eow", tue, "eow", Some("2026-03-13")),
+            (
+                "revert back by day after tomorrow",
+                tue,
+                "day after tomorrow",
+                Some("2026-03-12"),
             ),
             // Not a day when it is not that weekday's.
             (
