@@ -268,6 +268,25 @@ fn phrase_at(
         }
         return None;
     }
+    // "fifth of next month", "the fifteenth of this month".
+    let start = if word == "the" { k + 1 } else { k };
+    if let Some((dom, end)) = ordinal(tokens, start) {
+        if w(tokens, end) == "of"
+            && matches!(w(tokens, end + 1), "this" | "next")
+            && w(tokens, end + 2) == "month"
+        {
+            let ahead = w(tokens, end + 1) == "next";
+            let date = compute(&|d| {
+                let (y, m) = if ahead {
+                    next_month(d.year(), d.month())
+                } else {
+                    (d.year(), d.month())
+                };
+                Date::from_calendar_date(y, m, dom).ok()
+            });
+            return Some((k, end + 3, date));
+        }
+    }
     // "the twenty third", "the third of march", "march third", "the 23rd".
     if let Some((end, (dom, month))) = day_of_month(tokens, k) {
         return Some((k, end, compute(&|d| day_in_month(d, dom, month))));
@@ -988,6 +1007,18 @@ mod tests {
             ("before winter break", tue, "before winter break", None),
             ("before code freeze", tue, "before code freeze", None),
             ("let's say eow", tue, "eow", Some("2026-03-13")),
+            (
+                "give me till fifth of next month",
+                tue,
+                "fifth of next month",
+                Some("2026-04-05"),
+            ),
+            (
+                "by fifteenth of this month",
+                tue,
+                "fifteenth of this month",
+                Some("2026-03-15"),
+            ),
             (
                 "revert back by day after tomorrow",
                 tue,
