@@ -3403,6 +3403,19 @@ impl Said {
                 k += 1;
             }
         }
+        // "i will do the needful", "yes sir i will share": taking on what
+        // was asked, the work said elsewhere.
+        for c in said.commits.iter_mut() {
+            let (_, end) = sentence_of(tokens, c.at);
+            let bare = c.task.as_deref().is_some_and(|t| {
+                let t = t.to_lowercase();
+                t == "do the needful" || (task_verb(&t) && c.team.is_none() && end <= c.at + 4)
+            });
+            if bare {
+                c.task = None;
+                c.takes = true;
+            }
+        }
         // "I'm happy to take that on, I could put together a dashboard":
         // the commitment after a bare "take it" says what was taken.
         let mut merged: Vec<Commit> = Vec::new();
@@ -4286,9 +4299,42 @@ fn request_in(
         let word = w(tokens, k);
         let next = w(tokens, k + 1);
         // "[NAME] can you X", "could your team X", "can we get X by friday".
+        // "priya you prepare the rca document", "anil you take the slow
+        // query analysis": asked by name, "you" and the verb.
+        // "karthik you can take the load test" from the facilitator.
+        let v = if facilitator && w(tokens, k + 2) == "can" {
+            k + 3
+        } else {
+            k + 2
+        };
+        if is_name(k)
+            && next == "you"
+            && tokens[k + 1].boundary == Boundary::None
+            && (WORK_VERBS.contains(&w(tokens, v)) || TAKING_VERBS.contains(&w(tokens, v)))
+            && !seq(tokens, v + 1, &["a", "look"])
+        {
+            if let (Some(task), _) = task_at(v) {
+                return Some(Request {
+                    at: k,
+                    asked: Some(name_text(k)),
+                    task: Some(task),
+                    due: due_in(k),
+                    weak: false,
+                    need: false,
+                    you: false,
+                    also: false,
+                });
+            }
+        }
         // "ivy please update the handbook", "dan fix the alert by friday":
-        // the facilitator asks by name, in the imperative.
-        if facilitator && is_name(k) {
+        // the facilitator asks by name, in the imperative; anyone else
+        // with a deadline in the same sentence ("femi write up the
+        // rollback steps by monday").
+        let (_, sentence_end) = sentence_of(tokens, k);
+        let dated = dues
+            .iter()
+            .any(|d| d.tokens.0 > k && d.tokens.0 < sentence_end && d.date.is_some());
+        if (facilitator || dated) && is_name(k) {
             let v = if next == "please" { k + 2 } else { k + 1 };
             let verb = w(tokens, v);
             if (next == "please" && is_work_verb(tokens, v) || WORK_VERBS.contains(&verb))
@@ -5787,6 +5833,60 @@ mod tests {
             ],
             "{items:?}"
         );
+    }
+
+    #[test]
+    fn top_down_assignments_by_name() {
+        let owned =
+            |turns: &[(&str, bool, &str)]| -> Vec<(Option<String>, String, Option<String>)> {
+                run_named(turns, date!(2026 - 03 - 19))
+                    .into_iter()
+                    .map(|i| (i.owner, i.task, i.due_date))
+                    .collect()
+            };
+        // "NAME you VERB": asked by name and "you".
+        let items = owned(&[
+            (
+                "Ramesh",
+                true,
+                "priya you prepare the rca document and share with the client by the twentieth",
+            ),
+            ("Priya", false, "sure sir"),
+        ]);
+        assert_eq!(items.len(), 1, "{items:?}");
+        assert_eq!(items[0].0.as_deref(), Some("Priya"));
+        assert_eq!(items[0].2.as_deref(), Some("2026-03-20"));
+        // A manager who is not the facilitator, with a deadline.
+        let items = owned(&[
+            (
+                "Femi",
+                false,
+                "and i rolled back the release at twenty one oh five",
+            ),
+            (
+                "Gloria",
+                false,
+                "good femi write up the rollback steps so it's not just in your head by monday",
+            ),
+            ("Femi", false, "yeah okay monday"),
+        ]);
+        assert_eq!(items.len(), 1, "{items:?}");
+        assert_eq!(items[0].0.as_deref(), Some("Femi"));
+        assert!(items[0].1.contains("rollback steps"), "{items:?}");
+        assert_eq!(items[0].2.as_deref(), Some("2026-03-23"));
+        // "i will do the needful" and a bare "i will share" take on the
+        // work said around them; they are not items of their own.
+        let items = owned(&[
+            (
+                "Karthik",
+                false,
+                "sir i will do the needful i will add one alert on the active connections by thursday",
+            ),
+            ("Michael", false, "please send us the thresholds first"),
+            ("Karthik", false, "yes sir i will share"),
+        ]);
+        assert_eq!(items.len(), 1, "{items:?}");
+        assert!(items[0].1.contains("alert"), "{items:?}");
     }
 
     #[test]
