@@ -1286,7 +1286,11 @@ impl ActionLog {
                             && d.stage == Stage::Agreed
                             && index.saturating_sub(d.touched) <= EXCHANGE_TURNS + 1
                             && d.owner.as_deref().is_some_and(|o| {
-                                !self.is_person(o)
+                                // The same team again, not another one
+                                // ("the actuarial team can do that" after
+                                // claims ops took theirs).
+                                (!self.is_person(o)
+                                    && c.team.as_deref().map(owner_key) == Some(owner_key(o)))
                                     || speaker.is_some_and(|s| owner_key(s) == owner_key(o))
                             })
                     })
@@ -3218,7 +3222,8 @@ impl Said {
         // the facilitator records an item for a team.
         if facilitator {
             for k in 1..n {
-                if !matches!(w(tokens, k), "team" | "squad" | "vendor" | "group")
+                if !(matches!(w(tokens, k), "vendor" | "group")
+                    || GROUP_WORDS.contains(&w(tokens, k)))
                     || meta_sentence.is_some_and(|(s, e)| k >= s && k < e)
                 {
                     continue;
@@ -3927,12 +3932,31 @@ fn commit_at(
         } else {
             (word, k)
         };
+    // "claims ops will have that ready by the thirtieth", "the storage
+    // oncall will do it": a group said as who does it, at a clause's start.
+    let group = group_subject(tokens, k).filter(|&e| {
+        matches!(w(tokens, e + 1), "will" | "can")
+            && tokens[e + 1].boundary == Boundary::None
+            && (k == 0
+                || tokens[k].boundary != Boundary::None
+                || matches!(
+                    w(tokens, k - 1),
+                    "yeah" | "yes" | "and" | "so" | "ok" | "okay"
+                ))
+    });
+    let (word, k, named_team) = match group {
+        Some(e) => {
+            let from = if w(tokens, k) == "the" { k + 1 } else { k };
+            ("we", e, Some(words_text(tokens, chars, from, e + 1)))
+        }
+        None => (word, k, None),
+    };
     match word {
         "i" | "we" => {
             let team_word = word == "we";
             // Who is "we"? Only "we in the X team" names a team.
             let mut j = k + 1;
-            let mut team = None;
+            let mut team = named_team;
             if team_word && w(tokens, j) == "in" && w(tokens, j + 1) == "the" {
                 if let Some(end) =
                     (j + 2..(j + 6).min(tokens.len())).find(|&e| w(tokens, e) == "team")
@@ -4200,6 +4224,36 @@ fn commit_at(
         }
         _ => None,
     }
+}
+
+/// Words that end the name of a group that can own work: "claims ops",
+/// "the storage oncall", "the crew control desk".
+const GROUP_WORDS: &[&str] = &[
+    "team",
+    "squad",
+    "ops",
+    "oncall",
+    "desk",
+    "shift",
+    "department",
+    "rotation",
+];
+
+/// A group's name of one or two words (after an optional "the") starting
+/// at `k`: the index of its last word.
+fn group_subject(tokens: &[Token], k: usize) -> Option<usize> {
+    let from = if w(tokens, k) == "the" { k + 1 } else { k };
+    (from..from + 2).find(|&e| {
+        GROUP_WORDS.contains(&w(tokens, e))
+            && (from..=e).all(|x| {
+                !STOP.contains(&w(tokens, x))
+                    && (x == from || tokens[x].boundary == Boundary::None)
+                    && !matches!(
+                        w(tokens, x),
+                        "i" | "we" | "you" | "they" | "our" | "my" | "your"
+                    )
+            })
+    })
 }
 
 /// A request or proposal in the turn.
@@ -5148,7 +5202,9 @@ fn topic(
     for k in 0..=before {
         if k == before || (k > start && breaks(k)) {
             let mut s = start;
-            while s < k && breaks(s) {
+            // Nor the deadline's own words ("before quarter close").
+            let in_due = |x: usize| dues.iter().any(|d| x >= d.tokens.0 && x < d.tokens.1);
+            while s < k && (breaks(s) || in_due(s)) {
                 s += 1;
             }
             if k > s {
@@ -5887,6 +5943,41 @@ mod tests {
         ]);
         assert_eq!(items.len(), 1, "{items:?}");
         assert!(items[0].1.contains("alert"), "{items:?}");
+    }
+
+    #[test]
+    fn a_group_named_without_team_owns_what_it_takes() {
+        let items = run_named(
+            &[
+                (
+                    "Lorraine",
+                    false,
+                    "so claims ops will write a manual intake procedure by the end of the month",
+                ),
+                ("Priya", true, "great thanks lorraine"),
+                (
+                    "Ines",
+                    false,
+                    "and the actuarial team can do the reserve recheck before quarter close",
+                ),
+                (
+                    "Elena",
+                    true,
+                    "so the storage oncall audits the pool settings across the other storage services by friday",
+                ),
+            ],
+            date!(2026 - 04 - 01),
+        );
+        let owners: Vec<_> = items.iter().map(|i| i.owner.as_deref()).collect();
+        assert_eq!(
+            owners,
+            vec![
+                Some("claims ops"),
+                Some("actuarial team"),
+                Some("storage oncall")
+            ],
+            "{items:?}"
+        );
     }
 
     #[test]
