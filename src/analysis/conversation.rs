@@ -3669,6 +3669,14 @@ fn commit_at(
     let make = |at: usize, body: usize, team: Option<String>, team_word: bool| -> Option<Commit> {
         // "I'll take it", "I can own that one", "I can do this part".
         let verb = w(tokens, body);
+        // "i'll the replay script for the ones we dropped": the recogniser
+        // lost the verb; the work is the noun phrase after "will".
+        let verb_dropped = verb == "the"
+            && body > 0
+            && w(tokens, body - 1) == "will"
+            && !team_word
+            && tokens[body].boundary == Boundary::None
+            && content_words(&task_from(tokens, chars, body, dues).0).len() >= 2;
         let mut takes = false;
         let mut task_start = body;
         if matches!(
@@ -3788,7 +3796,7 @@ fn commit_at(
             {
                 return None;
             }
-        } else if !is_work_verb(tokens, body) {
+        } else if !is_work_verb(tokens, body) && !verb_dropped {
             return None;
         }
         // "I add it also", "I will do it also for the autocomplete endpoint".
@@ -5978,6 +5986,25 @@ mod tests {
             ],
             "{items:?}"
         );
+    }
+
+    #[test]
+    fn a_verb_the_recogniser_lost_still_commits() {
+        let items = run_named(
+            &[
+                (
+                    "Jonas",
+                    false,
+                    "and i'll the replay script for the ones we dropped on saturday have it end of next week",
+                ),
+                ("Dana", true, "great"),
+            ],
+            date!(2026 - 06 - 08),
+        );
+        assert_eq!(items.len(), 1, "{items:?}");
+        assert_eq!(items[0].owner.as_deref(), Some("Jonas"));
+        assert!(items[0].task.contains("replay script"), "{items:?}");
+        assert_eq!(items[0].due_date.as_deref(), Some("2026-06-19"));
     }
 
     #[test]

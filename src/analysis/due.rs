@@ -99,7 +99,9 @@ fn past_context(tokens: &[Token], k: usize) -> bool {
         || (k > 0
             && before == "on"
             && k >= 2
-            && matches!(w(tokens, k - 2), "happened" | "was" | "started" | "were"))
+            && (matches!(w(tokens, k - 2), "happened" | "was" | "started" | "were")
+                // "the ones we dropped on saturday".
+                || (w(tokens, k - 2).ends_with("ed") && w(tokens, k - 2).len() > 4)))
 }
 
 /// A deadline phrase proper at `k` (no lead word).
@@ -1024,6 +1026,12 @@ mod tests {
                 tue,
                 "day after tomorrow",
                 Some("2026-03-12"),
+            ),
+            (
+                "i'll the replay script for the ones we dropped on saturday have it end of next week",
+                date!(2026 - 06 - 08),
+                "end of next week",
+                Some("2026-06-19"),
             ),
             // Not a day when it is not that weekday's.
             (
