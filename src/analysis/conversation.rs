@@ -314,6 +314,28 @@ impl ActionLog {
                 None => merged.push(d.clone()),
             }
         }
+        // "down as an action item with no owner for now audit the inactive
+        // accounts": the work is what follows; "convert all these points
+        // into action items" is talk about them.
+        merged.retain_mut(|d| match after_item_talk(&d.task) {
+            None => true,
+            Some(Some(task)) => {
+                d.task = task;
+                true
+            }
+            // Logged on purpose without an owner ("i'll put it down as an
+            // action item anyway, owner tbd"): the work is what its
+            // exchange raised first.
+            Some(None) if d.no_owner_ok => {
+                if let Some(topic) = self.first_topic(&d.turns) {
+                    if after_item_talk(&topic).is_none() {
+                        d.task = topic;
+                    }
+                }
+                true
+            }
+            Some(None) => d.owner.is_some(),
+        });
         self.keep_read_back(&mut merged);
         merged
             .iter()
@@ -1776,6 +1798,45 @@ fn owner_mentions(tokens: &[Token], owner: &str, reader: Option<&str>) -> Vec<us
                 || (own && matches!(w(tokens, k), "me" | "my" | "mine" | "i" | "myself"))
         })
         .collect()
+}
+
+/// A task that speaks of action items: `None` when it does not, else the
+/// work said after them ("... as an action item with no owner for now
+/// audit the inactive accounts" -> "audit the inactive accounts"), if any.
+fn after_item_talk(task: &str) -> Option<Option<String>> {
+    let tokens = tokenize(task);
+    let at = (0..tokens.len())
+        .rev()
+        .find(|&k| w(&tokens, k) == "action" && matches!(w(&tokens, k + 1), "item" | "items"))?;
+    let mut k = at + 2;
+    loop {
+        if seq(&tokens, k, &["with", "no", "owner"]) {
+            k += 3;
+        } else if seq(&tokens, k, &["without", "owner"])
+            || seq(&tokens, k, &["without", "an", "owner"])
+        {
+            k += if w(&tokens, k + 1) == "an" { 3 } else { 2 };
+        } else if seq(&tokens, k, &["no", "owner"])
+            || seq(&tokens, k, &["owner", "tbd"])
+            || seq(&tokens, k, &["for", "now"])
+        {
+            k += 2;
+        } else if matches!(w(&tokens, k), "anyway" | "then" | "and" | "so" | "to") {
+            k += 1;
+        } else {
+            break;
+        }
+    }
+    let rest = words_text_plain(&tokens, k);
+    Some(reads_as_work(&rest).then_some(rest))
+}
+
+/// The words of `tokens` from `k` on, as normalised.
+fn words_text_plain(tokens: &[Token], k: usize) -> String {
+    (k..tokens.len())
+        .map(|x| w(tokens, x))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// A task phrase that reads as work: it starts with a verb of work and
@@ -6005,6 +6066,35 @@ mod tests {
         assert_eq!(items[0].owner.as_deref(), Some("Jonas"));
         assert!(items[0].task.contains("replay script"), "{items:?}");
         assert_eq!(items[0].due_date.as_deref(), Some("2026-06-19"));
+    }
+
+    #[test]
+    fn the_work_after_action_item_is_the_task_and_talk_about_them_is_none() {
+        let items = run_named(
+            &[
+                (
+                    "Ramesh",
+                    true,
+                    "ok so before we close we need to convert all these points into action items properly",
+                ),
+                ("Priya", false, "yes sir last time we missed that"),
+            ],
+            date!(2026 - 04 - 06),
+        );
+        assert!(items.is_empty(), "{items:?}");
+        let items = run_named(
+            &[
+                ("Gus", false, "i can't take it this month i'm on the chromebook refresh"),
+                (
+                    "Priya",
+                    true,
+                    "yeah okay so i'm writing it down as an action item with no owner for now audit the inactive gradebook accounts by march thirty first",
+                ),
+            ],
+            date!(2026 - 02 - 27),
+        );
+        assert_eq!(items.len(), 1, "{items:?}");
+        assert_eq!(items[0].task, "audit the inactive gradebook accounts");
     }
 
     #[test]
