@@ -3140,9 +3140,8 @@ impl Said {
                 &["no", "owner"],
                 &["without", "owner"],
                 &["without", "an", "owner"],
-                &["owner", "to", "be", "determined"],
-                &["owner", "to", "be", "confirmed"],
-                &["owner", "to", "be", "decided"],
+                // "determined", "confirmed", "figured out", "sorted".
+                &["owner", "to", "be"],
                 &["owner", "tbc"],
                 &["owner", "tbd"],
                 &["open", "action", "item"],
@@ -3162,6 +3161,7 @@ impl Said {
                 &["open", "item"],
                 &["as", "open", "item"],
                 &["open", "action", "item"],
+                &["action", "item"],
             ]);
             let start = match anchor {
                 Some(k) if seq(tokens, k, &["logging", "it"]) => Some(k + 2),
@@ -4211,6 +4211,16 @@ fn commit_at(
                 && !(k == 0
                     || seq(tokens, k.saturating_sub(2), &["that", "is", "me"])
                     || tokens[k].boundary != Boundary::None)
+            {
+                return None;
+            }
+            // "me neither", "me either", "me too" after "i can't": not
+            // taking it.
+            if word == "me"
+                && matches!(w(tokens, k + 1), "neither" | "either" | "too" | "as")
+                && tokens
+                    .get(k + 1)
+                    .is_some_and(|t| t.boundary == Boundary::None)
             {
                 return None;
             }
@@ -6095,6 +6105,35 @@ mod tests {
         );
         assert_eq!(items.len(), 1, "{items:?}");
         assert_eq!(items[0].task, "audit the inactive gradebook accounts");
+    }
+
+    #[test]
+    fn me_neither_takes_nothing_and_the_owner_can_be_figured_out_later() {
+        let items = run_named(
+            &[
+                (
+                    "Priya",
+                    true,
+                    "the carrier api keys that leaked in the log line those need rotating",
+                ),
+                (
+                    "Diego",
+                    false,
+                    "yeah definitely someone should rotate them i don't have access to the vault though",
+                ),
+                ("Tomas", false, "me neither it's the security folks who have that"),
+                (
+                    "Priya",
+                    true,
+                    "ok action item rotate the carrier api keys by friday owner to be figured out",
+                ),
+            ],
+            date!(2026 - 09 - 30),
+        );
+        assert_eq!(items.len(), 1, "{items:?}");
+        assert_eq!(items[0].owner, None, "{items:?}");
+        assert!(items[0].task.contains("carrier api keys"), "{items:?}");
+        assert_eq!(items[0].due_date.as_deref(), Some("2026-10-02"));
     }
 
     #[test]
