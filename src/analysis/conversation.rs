@@ -1026,6 +1026,17 @@ impl ActionLog {
                 && index.saturating_sub(d.touched) <= EXCHANGE_TURNS
                 && !turn.facilitator
         });
+        // Asked by name a little earlier, with others answering between:
+        // "ravi the post-mortem doc, tomorrow" ... "i do it until friday".
+        let answering = answering.or_else(|| {
+            let s = speaker.map(owner_key)?;
+            self.drafts.iter().rposition(|d| {
+                d.stage == Stage::Proposed
+                    && !turn.facilitator
+                    && index.saturating_sub(d.touched) <= 2 * EXCHANGE_TURNS
+                    && d.asked.as_deref().map(owner_key) == Some(s.clone())
+            })
+        });
         // Asked with others in one turn, each answers their own.
         let answering = match (answering, speaker) {
             (Some(k), Some(s))
@@ -4103,6 +4114,16 @@ fn commit_at(
                 {
                     j
                 }
+                // "i do it until friday the twenty three": taking what was
+                // asked, with a day, in a second language's present tense.
+                ("do", _, _)
+                    if !team_word && anaphoric(tokens, j + 1).is_some() && {
+                        let (_, end) = sentence_of(tokens, k);
+                        dues.iter().any(|d| d.tokens.0 > j && d.tokens.0 < end)
+                    } =>
+                {
+                    j
+                }
                 // Present tense in a second language: "I add it also",
                 // "I send the summary by tomorrow".
                 (v, _, _)
@@ -6134,6 +6155,55 @@ mod tests {
         assert_eq!(items[0].owner, None, "{items:?}");
         assert!(items[0].task.contains("carrier api keys"), "{items:?}");
         assert_eq!(items[0].due_date.as_deref(), Some("2026-10-02"));
+    }
+
+    #[test]
+    fn one_asked_among_several_answers_after_the_others() {
+        let items = run_named(
+            &[
+                (
+                    "Tomasz",
+                    true,
+                    "ok so. paulo the retry budget, thursday. kasia the load test with surge on, next wednesday. ravi the post-mortem doc, tomorrow",
+                ),
+                ("Paulo", false, "ok"),
+                ("Kasia", false, "fine. wednesday the twenty eight yes?"),
+                ("Tomasz", true, "yes twenty eight"),
+                (
+                    "Ravi",
+                    false,
+                    "tomorrow is difficult i have on call. i do it until friday the twenty three",
+                ),
+                ("Tomasz", true, "deal"),
+            ],
+            date!(2026 - 10 - 20),
+        );
+        let ravi: Vec<_> = items
+            .iter()
+            .filter(|i| i.owner.as_deref() == Some("Ravi"))
+            .collect();
+        assert_eq!(ravi.len(), 1, "{items:?}");
+        assert!(ravi[0].task.contains("post-mortem"), "{items:?}");
+        assert_eq!(ravi[0].due_date.as_deref(), Some("2026-10-23"));
+        // "i do it until ...": the present tense of a second language.
+        let items = run_named(
+            &[
+                (
+                    "Marta",
+                    true,
+                    "nice. and the test for the config validation?",
+                ),
+                (
+                    "Piotr",
+                    false,
+                    "this is still missing. i do it until friday the first",
+                ),
+            ],
+            date!(2026 - 04 - 28),
+        );
+        assert_eq!(items.len(), 1, "{items:?}");
+        assert_eq!(items[0].owner.as_deref(), Some("Piotr"));
+        assert_eq!(items[0].due_date.as_deref(), Some("2026-05-01"));
     }
 
     #[test]
