@@ -741,6 +741,53 @@ impl ActionLog {
             return;
         }
 
+        // The facilitator sums up several items in one turn: each updates
+        // its owner's item on the same work, or is one.
+        if said.summary.len() >= 2 {
+            for (owner, task, due) in &said.summary {
+                let key = owner_key(owner);
+                let same = self.drafts.iter().rposition(|d| {
+                    d.stage != Stage::Dropped
+                        && (d.owner.as_deref().map(owner_key) == Some(key.clone())
+                            || (d.owner.is_none()
+                                && d.asked.as_deref().map(owner_key) == Some(key.clone())))
+                        && task_similarity(&d.task, task) > 0.0
+                });
+                match same {
+                    Some(k) => {
+                        let d = &mut self.drafts[k];
+                        d.owner = Some(owner.clone());
+                        d.stage = Stage::Agreed;
+                        d.due = Some(due.clone());
+                        if !reads_as_work(&d.task) || task_similarity(&d.task, task) < 0.3 {
+                            d.task = task.clone();
+                        }
+                        d.touch(id, index);
+                    }
+                    None => {
+                        self.push(Draft {
+                            owner: Some(owner.clone()),
+                            asked: None,
+                            unheard: Vec::new(),
+                            rich: true,
+                            task: task.clone(),
+                            due: Some(due.clone()),
+                            turns: vec![id],
+                            stage: Stage::Agreed,
+                            weak: false,
+                            need: false,
+                            no_date_ok: false,
+                            no_owner_ok: false,
+                            touched: index,
+                            nudged: false,
+                        });
+                    }
+                }
+            }
+            self.focus = None;
+            return;
+        }
+
         // Several items handed out in one turn: each waits for its
         // person's answer.
         if said.assignments.len() >= 2 {
@@ -2309,6 +2356,59 @@ fn assignments_in(
     out
 }
 
+/// "so raj fixes the retry storm end of next week keisha updates the
+/// status page tomorrow and claims ops updates the call center script by
+/// the fifteenth": each owner (a known name or a group) at a clause's
+/// start, a verb of work in the present, its work and a day; only when the
+/// turn names two or more.
+fn summary_in(
+    tokens: &[Token],
+    chars: &[char],
+    names: &[String],
+    dues: &[Due],
+) -> Vec<(String, String, (String, Option<Date>))> {
+    let mut out = Vec::new();
+    for k in 0..tokens.len() {
+        let starts = k == 0
+            || tokens[k].boundary != Boundary::None
+            || matches!(
+                w(tokens, k - 1),
+                "so" | "then" | "and" | "ok" | "okay" | "next" | "plus"
+            )
+            || dues.iter().any(|d| d.tokens.1 == k);
+        if !starts {
+            continue;
+        }
+        let word = strip_accents(w(tokens, k));
+        let owner_end = if names.iter().any(|n| strip_accents(n) == word) {
+            Some(k)
+        } else {
+            group_subject(tokens, k)
+        };
+        let Some(e) = owner_end else { continue };
+        let Some(base) = present_base(w(tokens, e + 1)).filter(|&v| {
+            task_verb(v) && !matches!(v, "own" | "run" | "be" | "have" | "do" | "look")
+        }) else {
+            continue;
+        };
+        let Some((task, due)) = handed_work(tokens, chars, dues, e + 1) else {
+            continue;
+        };
+        let task = match task.split_once(' ') {
+            Some((_, rest)) => format!("{base} {rest}"),
+            None => continue,
+        };
+        let from = if w(tokens, k) == "the" { k + 1 } else { k };
+        let owner = words_text(tokens, chars, from, e + 1);
+        let owner = if e == k { capitalise(&owner) } else { owner };
+        out.push((owner, task, due));
+    }
+    if out.len() < 2 {
+        out.clear();
+    }
+    out
+}
+
 /// "take it", "get that in": the words after a commitment at `at` point
 /// back to something said before.
 fn points_back(tokens: &[Token], at: usize) -> bool {
@@ -2385,6 +2485,10 @@ struct Said {
     /// The facilitator handing out several items at once: "paulo the
     /// retry budget, thursday. kasia the load test, next wednesday".
     assignments: Vec<Request>,
+    /// The facilitator summing up several items in one turn: "so raj
+    /// fixes the retry storm end of next week, keisha updates the status
+    /// page tomorrow and claims ops updates the script by the fifteenth".
+    summary: Vec<(String, String, (String, Option<Date>))>,
 }
 
 /// Verbs that run the meeting rather than do work: "can you walk us
@@ -3277,6 +3381,13 @@ impl Said {
                 && is_name(k + 2)
             {
                 said.reassign = Some(name_text(k + 2));
+            }
+        }
+
+        if facilitator {
+            said.summary = summary_in(tokens, chars, names, &dues);
+            if !said.summary.is_empty() {
+                return said;
             }
         }
 
@@ -6204,6 +6315,41 @@ mod tests {
         assert_eq!(items.len(), 1, "{items:?}");
         assert_eq!(items[0].owner.as_deref(), Some("Piotr"));
         assert_eq!(items[0].due_date.as_deref(), Some("2026-05-01"));
+    }
+
+    #[test]
+    fn the_facilitator_sums_up_several_items_in_one_turn() {
+        let items = run_named(
+            &[
+                (
+                    "Gloria",
+                    false,
+                    "okay three things raj you take the retry storm fix keisha the status page and claims ops needs to update the call center script",
+                ),
+                ("Raj", false, "the retry fix i can do end of next week not before"),
+                ("Keisha", false, "status page wording i can update tomorrow"),
+                ("Gloria", false, "fine"),
+                (
+                    "Priya",
+                    true,
+                    "okay so raj fixes the retry storm on claim submission end of next week keisha updates the status page template tomorrow and claims ops updates the call center script by the fifteenth",
+                ),
+            ],
+            date!(2026 - 04 - 08),
+        );
+        let got: Vec<_> = items
+            .iter()
+            .map(|i| (i.owner.as_deref(), i.due_date.as_deref()))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (Some("Raj"), Some("2026-04-17")),
+                (Some("Keisha"), Some("2026-04-09")),
+                (Some("claims ops"), Some("2026-04-15"))
+            ],
+            "{items:?}"
+        );
     }
 
     #[test]
