@@ -68,7 +68,9 @@ fn agreed_items_on_unseen_writers() {
     // with the facilitator's opening taking no item: 0.638, 0.690, 0.93,
     // 0.85; with "minuted NAME ..." and "close of play friday": 0.644,
     // 0.694, 0.93, 0.85; with "can to" and "i think we can": 0.647,
-    // 0.694, 0.94, 0.85.
+    // 0.694, 0.94, 0.85. With the rules widened from a28-a33 (event
+    // deadlines, "NAME you VERB", groups without "team", summaries of
+    // several items): 0.658, 0.706, 0.94, 0.86.
     // Far from the goal of 0.90, and held here so it can only get better.
     assert!(
         s.precision >= TEST_PRECISION,
@@ -84,10 +86,10 @@ fn agreed_items_on_unseen_writers() {
     assert!(s.due_accuracy >= TEST_DUE, "due {:.3}", s.due_accuracy);
 }
 
-const TEST_PRECISION: f64 = 0.62;
-const TEST_RECALL: f64 = 0.67;
+const TEST_PRECISION: f64 = 0.63;
+const TEST_RECALL: f64 = 0.68;
 const TEST_OWNER: f64 = 0.90;
-const TEST_DUE: f64 = 0.78;
+const TEST_DUE: f64 = 0.80;
 
 /// The develop writers: a1-a3, whom the rules were first written from
 /// (precision 0.94, recall 0.91 on them alone), and a6, a7, a9 and a10,
@@ -122,7 +124,8 @@ const TEST_DUE: f64 = 0.78;
 /// event, 0.844, 0.840, 0.97 and 0.95; with several items handed out in
 /// one turn, 0.845, 0.845, 0.97 and 0.95. a28-a33, written after that and
 /// scored once before any rule read them (0.63 / 0.61 alone), bring the
-/// twenty-three to 0.789, 0.783, 0.96 and 0.92.
+/// twenty-three to 0.789, 0.783, 0.96 and 0.92; the rules widened from
+/// them, 0.816, 0.821, 0.97 and 0.94.
 #[test]
 fn agreed_items_on_the_develop_writers() {
     let s = split("develop");
@@ -140,10 +143,10 @@ fn agreed_items_on_the_develop_writers() {
     assert!(s.due_accuracy >= DEVELOP_DUE, "due {:.3}", s.due_accuracy);
 }
 
-const DEVELOP_PRECISION: f64 = 0.77;
-const DEVELOP_RECALL: f64 = 0.77;
+const DEVELOP_PRECISION: f64 = 0.79;
+const DEVELOP_RECALL: f64 = 0.79;
 const DEVELOP_OWNER: f64 = 0.95;
-const DEVELOP_DUE: f64 = 0.90;
+const DEVELOP_DUE: f64 = 0.91;
 
 /// The bundled meeting (samples/postmortem.script), held on a Tuesday:
 /// every item as the script agrees it, once, with its turns.
