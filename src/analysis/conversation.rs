@@ -1272,7 +1272,7 @@ impl ActionLog {
                     && c.task.is_none()
                     && c.team.is_none()
                     && d.stage != Stage::Dropped
-                    && index.saturating_sub(d.touched) <= 2
+                    && index.saturating_sub(d.touched) <= EXCHANGE_TURNS
                     && (other(&d.owner) || (d.owner.is_none() && other(&d.asked)))
                 {
                     let d = &mut self.drafts[k];
@@ -5406,6 +5406,10 @@ fn topic(
                     | "do"
                     | "does"
                     | "did"
+                    // "i'll do it myself same date": no subject.
+                    | "myself"
+                    | "ourselves"
+                    | "same"
             )
     };
     let mut best: Option<(usize, String)> = None;
@@ -6350,6 +6354,36 @@ mod tests {
             ],
             "{items:?}"
         );
+    }
+
+    #[test]
+    fn leave_it_with_me_takes_over_after_the_owner_turns_out_away() {
+        let items = run_named(
+            &[
+                (
+                    "Priya",
+                    true,
+                    "we need someone to check the crew legality report after each publish can the night shift take that",
+                ),
+                (
+                    "Lewis",
+                    false,
+                    "the night shift can yeah um i'll put kwame on it we can have the check in the handover sheet by the twentieth",
+                ),
+                ("Kwame", false, "okay yeah i can do that"),
+                ("Aisha", false, "kwame's on leave from the fifteenth though isn't he"),
+                ("Kwame", false, "oh yeah i am two weeks"),
+                (
+                    "Lewis",
+                    false,
+                    "okay then leave it with me i'll do it myself same date",
+                ),
+            ],
+            date!(2026 - 04 - 07),
+        );
+        assert_eq!(items.len(), 1, "{items:?}");
+        assert_eq!(items[0].owner.as_deref(), Some("Lewis"), "{items:?}");
+        assert_eq!(items[0].due_date.as_deref(), Some("2026-04-20"));
     }
 
     #[test]
