@@ -4130,6 +4130,7 @@ fn commit_at(
             && tokens[e + 1].boundary == Boundary::None
             && (k == 0
                 || tokens[k].boundary != Boundary::None
+                || w(tokens, k) == "the"
                 || matches!(
                     w(tokens, k - 1),
                     "yeah" | "yes" | "and" | "so" | "ok" | "okay"
@@ -4450,11 +4451,11 @@ const GROUP_WORDS: &[&str] = &[
     "rotation",
 ];
 
-/// A group's name of one or two words (after an optional "the") starting
+/// A group's name of one to three words (after an optional "the") starting
 /// at `k`: the index of its last word.
 fn group_subject(tokens: &[Token], k: usize) -> Option<usize> {
     let from = if w(tokens, k) == "the" { k + 1 } else { k };
-    (from..from + 2).find(|&e| {
+    (from..from + 3).find(|&e| {
         GROUP_WORDS.contains(&w(tokens, e))
             && (from..=e).all(|x| {
                 !STOP.contains(&w(tokens, x))
@@ -6191,6 +6192,28 @@ mod tests {
                 Some("actuarial team"),
                 Some("storage oncall")
             ],
+            "{items:?}"
+        );
+        // A group of three words, not at a clause's start.
+        let items = run_named(
+            &[
+                (
+                    "Nadia",
+                    true,
+                    "can the crew control desk own the internal comms template for when it's down",
+                ),
+                (
+                    "Aisha",
+                    false,
+                    "we can pick that up the crew control desk will do it",
+                ),
+            ],
+            date!(2026 - 07 - 10),
+        );
+        assert_eq!(items.len(), 1, "{items:?}");
+        assert_eq!(
+            items[0].owner.as_deref(),
+            Some("crew control desk"),
             "{items:?}"
         );
     }
