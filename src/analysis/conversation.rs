@@ -6063,10 +6063,7 @@ mod tests {
             ],
             date!(2026 - 04 - 01),
         );
-        let got: Vec<_> = items
-            .iter()
-            .map(|i| (i.owner.as_deref(), i.due_date.as_deref()))
-            .collect();
+        let got = owner_due(&items);
         assert_eq!(
             got,
             vec![
@@ -6093,10 +6090,7 @@ mod tests {
             ],
             date!(2026 - 04 - 01),
         );
-        let got: Vec<_> = items
-            .iter()
-            .map(|i| (i.owner.as_deref(), i.due_date.as_deref()))
-            .collect();
+        let got = owner_due(&items);
         assert_eq!(
             got,
             vec![
@@ -6364,10 +6358,7 @@ mod tests {
             ],
             date!(2026 - 04 - 08),
         );
-        let got: Vec<_> = items
-            .iter()
-            .map(|i| (i.owner.as_deref(), i.due_date.as_deref()))
-            .collect();
+        let got = owner_due(&items);
         assert_eq!(
             got,
             vec![
@@ -6491,10 +6482,7 @@ mod tests {
             ],
             date!(2026 - 10 - 20),
         );
-        let got: Vec<_> = items
-            .iter()
-            .map(|i| (i.owner.as_deref(), i.due_date.as_deref()))
-            .collect();
+        let got = owner_due(&items);
         assert_eq!(
             got,
             vec![
@@ -6524,6 +6512,14 @@ mod tests {
     }
 
     /// Owner and due date of every item, for the one-line cases below.
+    /// Each item's owner and due date.
+    fn owner_due(items: &[ActionItem]) -> Vec<(Option<&str>, Option<&str>)> {
+        items
+            .iter()
+            .map(|i| (i.owner.as_deref(), i.due_date.as_deref()))
+            .collect()
+    }
+
     fn owners_and_dates(turns: &[(&str, bool, &str)]) -> Vec<(Option<String>, Option<String>)> {
         run(turns, date!(2026 - 03 - 10))
             .into_iter()
