@@ -3257,6 +3257,8 @@ impl Said {
                 &["without", "an", "owner"],
                 // "determined", "confirmed", "figured out", "sorted".
                 &["owner", "to", "be"],
+                &["owner", "i", "will", "confirm"],
+                &["owner", "pending"],
                 &["owner", "tbc"],
                 &["owner", "tbd"],
                 &["open", "action", "item"],
@@ -3604,6 +3606,22 @@ impl Said {
                 c.takes = true;
             }
         }
+        // "i'll find somebody for it", "i will confirm after checking with
+        // the team", "i will figure out": finding an owner, not the work.
+        said.commits.retain(|c| {
+            let Some(task) = c.task.as_deref() else {
+                return true;
+            };
+            let words: Vec<&str> = task.split_whitespace().collect();
+            let owner_words = |w: &&str| {
+                matches!(
+                    *w,
+                    "somebody" | "someone" | "owner" | "who" | "whom" | "name" | "after"
+                )
+            };
+            !(matches!(words.first(), Some(&("find" | "figure" | "confirm")))
+                && (words.len() == 1 || words.iter().skip(1).take(2).any(owner_words)))
+        });
         // "I'm happy to take that on, I could put together a dashboard":
         // the commitment after a bare "take it" says what was taken.
         let mut merged: Vec<Commit> = Vec::new();
@@ -6398,6 +6416,48 @@ mod tests {
         assert_eq!(items.len(), 1, "{items:?}");
         assert_eq!(items[0].owner.as_deref(), Some("Lewis"), "{items:?}");
         assert_eq!(items[0].due_date.as_deref(), Some("2026-04-20"));
+    }
+
+    #[test]
+    fn finding_an_owner_later_is_not_the_work() {
+        let items = run_named(
+            &[
+                (
+                    "Gloria",
+                    false,
+                    "somebody needs to audit the session timeout config on all the portals by the end of the month",
+                ),
+                ("Keisha", false, "um not it my team doesn't even touch the agent portal"),
+                (
+                    "Priya",
+                    true,
+                    "okay i'll record it as an action item audit session timeouts across all the portals end of the month owner to be decided",
+                ),
+                ("Gloria", false, "yeah i'll find somebody for it"),
+            ],
+            date!(2026 - 07 - 13),
+        );
+        assert_eq!(
+            owner_due(&items),
+            vec![(None, Some("2026-07-31"))],
+            "{items:?}"
+        );
+        let items = run_named(
+            &[
+                (
+                    "Ramesh",
+                    true,
+                    "ok let us put it as action item build the certificate inventory target end of the month owner i will confirm after checking with the team",
+                ),
+                ("Michael", false, "fine put it down"),
+            ],
+            date!(2026 - 06 - 17),
+        );
+        assert_eq!(
+            owner_due(&items),
+            vec![(None, Some("2026-06-30"))],
+            "{items:?}"
+        );
     }
 
     #[test]
