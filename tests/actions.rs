@@ -125,7 +125,7 @@ const TEST_DUE: f64 = 0.80;
 /// one turn, 0.845, 0.845, 0.97 and 0.95. a28-a33, written after that and
 /// scored once before any rule read them (0.63 / 0.61 alone), bring the
 /// twenty-three to 0.789, 0.783, 0.96 and 0.92; the rules widened from
-/// them, 0.816, 0.821, 0.97 and 0.94.
+/// them, 0.826, 0.826, 0.98 and 0.94.
 #[test]
 fn agreed_items_on_the_develop_writers() {
     let s = split("develop");
@@ -143,8 +143,8 @@ fn agreed_items_on_the_develop_writers() {
     assert!(s.due_accuracy >= DEVELOP_DUE, "due {:.3}", s.due_accuracy);
 }
 
-const DEVELOP_PRECISION: f64 = 0.79;
-const DEVELOP_RECALL: f64 = 0.79;
+const DEVELOP_PRECISION: f64 = 0.80;
+const DEVELOP_RECALL: f64 = 0.80;
 const DEVELOP_OWNER: f64 = 0.95;
 const DEVELOP_DUE: f64 = 0.91;
 
