@@ -118,8 +118,10 @@ impl Devices {
                     }
                     Step::Silence(seconds) => (None, seconds),
                     Step::Close(reopen) => {
-                        drop(pipe.take());
+                        // The mark first: the recorder may see the pipe
+                        // close and warn before this thread runs again.
                         log.lock().unwrap().push(("closed", Instant::now()));
+                        drop(pipe.take());
                         let Some(after) = reopen else { return };
                         std::thread::sleep(Duration::from_secs_f64(after));
                         pipe = open_writer(&fifo);
