@@ -105,6 +105,28 @@ struct Draft {
 }
 
 impl Draft {
+    /// An item agreed in turns `turns` (the last change at turn index
+    /// `touched`), with nobody named and no deadline yet: the fields a
+    /// new draft does not say otherwise.
+    fn agreed(task: String, turns: Vec<u64>, touched: usize) -> Draft {
+        Draft {
+            owner: None,
+            asked: None,
+            unheard: Vec::new(),
+            task,
+            due: None,
+            turns,
+            stage: Stage::Agreed,
+            rich: true,
+            weak: false,
+            need: false,
+            no_date_ok: false,
+            no_owner_ok: false,
+            touched,
+            nudged: false,
+        }
+    }
+
     fn item(&self) -> ActionItem {
         ActionItem {
             owner: self.owner.clone(),
@@ -497,19 +519,9 @@ impl ActionLog {
             }
             items.push(Draft {
                 owner: Some(shown),
-                asked: None,
-                unheard: Vec::new(),
-                task,
                 due: due.map(|d| (d.phrase.clone(), d.date)),
-                turns: self.read_back_turn.into_iter().collect(),
-                stage: Stage::Agreed,
-                rich: true,
-                weak: false,
-                need: false,
-                no_date_ok: false,
-                no_owner_ok: false,
-                touched: self.index,
                 nudged: true,
+                ..Draft::agreed(task, self.read_back_turn.into_iter().collect(), self.index)
             });
         }
     }
@@ -767,19 +779,8 @@ impl ActionLog {
                     None => {
                         self.push(Draft {
                             owner: Some(owner.clone()),
-                            asked: None,
-                            unheard: Vec::new(),
-                            rich: true,
-                            task: task.clone(),
                             due: Some(due.clone()),
-                            turns: vec![id],
-                            stage: Stage::Agreed,
-                            weak: false,
-                            need: false,
-                            no_date_ok: false,
-                            no_owner_ok: false,
-                            touched: index,
-                            nudged: false,
+                            ..Draft::agreed(task.clone(), vec![id], index)
                         });
                     }
                 }
@@ -793,20 +794,10 @@ impl ActionLog {
         if said.assignments.len() >= 2 {
             for a in &said.assignments {
                 let k = self.push(Draft {
-                    owner: None,
                     asked: a.asked.clone(),
-                    unheard: Vec::new(),
-                    rich: true,
-                    task: a.task.clone().unwrap_or_default(),
                     due: a.due.clone(),
-                    turns: vec![id],
                     stage: Stage::Proposed,
-                    weak: false,
-                    need: false,
-                    no_date_ok: false,
-                    no_owner_ok: false,
-                    touched: index,
-                    nudged: false,
+                    ..Draft::agreed(a.task.clone().unwrap_or_default(), vec![id], index)
                 });
                 self.focus = Some(k);
             }
@@ -861,20 +852,10 @@ impl ActionLog {
                 None => {
                     if let Some(t) = task.or_else(|| said.topic.clone()) {
                         let k = self.push(Draft {
-                            owner: None,
-                            asked: None,
-                            unheard: Vec::new(),
-                            rich: true,
-                            task: t,
                             due: said.due.clone(),
-                            turns: vec![id],
-                            stage: Stage::Agreed,
-                            weak: false,
-                            need: false,
                             no_date_ok: said.no_date,
                             no_owner_ok: true,
-                            touched: index,
-                            nudged: false,
+                            ..Draft::agreed(t, vec![id], index)
                         });
                         self.focus = Some(k);
                     }
@@ -963,19 +944,9 @@ impl ActionLog {
                 None if !record.task.is_empty() => {
                     let k = self.push(Draft {
                         owner: Some(owner),
-                        asked: None,
-                        rich: true,
-                        task: record.task.clone(),
                         due: said.due.clone(),
-                        turns: vec![id],
-                        stage: Stage::Agreed,
-                        weak: false,
-                        need: false,
                         no_date_ok: said.no_date,
-                        no_owner_ok: false,
-                        unheard: Vec::new(),
-                        touched: index,
-                        nudged: false,
+                        ..Draft::agreed(record.task.clone(), vec![id], index)
                     });
                     self.focus = Some(k);
                 }
@@ -1200,19 +1171,8 @@ impl ActionLog {
                                 let due = c.due.clone().or_else(|| said.due.clone());
                                 let k2 = self.push(Draft {
                                     owner,
-                                    asked: None,
-                                    rich: true,
-                                    task: t.clone(),
                                     due,
-                                    turns: vec![id],
-                                    stage: Stage::Agreed,
-                                    weak: false,
-                                    need: false,
-                                    no_date_ok: false,
-                                    no_owner_ok: false,
-                                    unheard: Vec::new(),
-                                    touched: index,
-                                    nudged: false,
+                                    ..Draft::agreed(t.clone(), vec![id], index)
                                 });
                                 self.focus = Some(k2);
                             }
@@ -1437,19 +1397,9 @@ impl ActionLog {
                         };
                         let k = self.push(Draft {
                             owner: Some(owner),
-                            asked: None,
-                            rich: true,
-                            task: topic,
                             due: c.due.clone().or_else(|| said.due.clone()),
-                            turns,
-                            stage: Stage::Agreed,
-                            weak: false,
-                            need: false,
                             no_date_ok: said.no_date,
-                            no_owner_ok: false,
-                            unheard: Vec::new(),
-                            touched: index,
-                            nudged: false,
+                            ..Draft::agreed(topic, turns, index)
                         });
                         self.focus = Some(k);
                     }
@@ -1468,19 +1418,9 @@ impl ActionLog {
                 });
                 let k = self.push(Draft {
                     owner,
-                    asked: None,
-                    unheard: Vec::new(),
-                    rich: true,
-                    task,
                     due,
-                    turns: vec![id],
-                    stage: Stage::Agreed,
-                    weak: false,
-                    need: false,
                     no_date_ok: said.no_date,
-                    no_owner_ok: false,
-                    touched: index,
-                    nudged: false,
+                    ..Draft::agreed(task, vec![id], index)
                 });
                 self.focus = Some(k);
                 handled = true;
@@ -1526,20 +1466,14 @@ impl ActionLog {
             if !task.is_empty() {
                 let due = request.due.clone().or_else(|| said.due.clone());
                 let k = self.push(Draft {
-                    owner: None,
                     asked,
                     unheard,
                     rich,
-                    task,
                     due,
-                    turns: vec![id],
                     stage: Stage::Proposed,
                     weak: request.weak,
                     need: request.need,
-                    no_date_ok: false,
-                    no_owner_ok: false,
-                    touched: index,
-                    nudged: false,
+                    ..Draft::agreed(task, vec![id], index)
                 });
                 self.focus = Some(k);
                 request_opened = true;
@@ -1885,16 +1819,9 @@ fn after_item_talk(task: &str) -> Option<Option<String>> {
             break;
         }
     }
-    let rest = words_text_plain(&tokens, k);
+    let chars: Vec<char> = task.chars().collect();
+    let rest = words_text(&tokens, &chars, k, tokens.len());
     Some(reads_as_work(&rest).then_some(rest))
-}
-
-/// The words of `tokens` from `k` on, as normalised.
-fn words_text_plain(tokens: &[Token], k: usize) -> String {
-    (k..tokens.len())
-        .map(|x| w(tokens, x))
-        .collect::<Vec<_>>()
-        .join(" ")
 }
 
 /// A task phrase that reads as work: it starts with a verb of work and
@@ -2379,8 +2306,7 @@ fn summary_in(
         if !starts {
             continue;
         }
-        let word = strip_accents(w(tokens, k));
-        let owner_end = if names.iter().any(|n| strip_accents(n) == word) {
+        let owner_end = if names_another(tokens, k, names, None) {
             Some(k)
         } else {
             group_subject(tokens, k)
@@ -2394,9 +2320,8 @@ fn summary_in(
         let Some((task, due)) = handed_work(tokens, chars, dues, e + 1) else {
             continue;
         };
-        let task = match task.split_once(' ') {
-            Some((_, rest)) => format!("{base} {rest}"),
-            None => continue,
+        let Some(task) = with_base(base, &task) else {
+            continue;
         };
         let from = if w(tokens, k) == "the" { k + 1 } else { k };
         let owner = words_text(tokens, chars, from, e + 1);
@@ -2407,6 +2332,14 @@ fn summary_in(
         out.clear();
     }
     out
+}
+
+/// A task said in the third person put in the imperative: "adds
+/// idempotency keys" -> "add idempotency keys", with `base` the first
+/// word's base form. `None` when the task is its verb alone.
+fn with_base(base: &str, task: &str) -> Option<String> {
+    task.split_once(' ')
+        .map(|(_, rest)| format!("{base} {rest}"))
 }
 
 /// "take it", "get that in": the words after a commitment at `at` point
@@ -3474,11 +3407,7 @@ impl Said {
                 }
                 let (t, _) = task_from(tokens, chars, k + 1, &dues);
                 if content_words(&t).len() >= 2 {
-                    // "adds idempotency keys" -> "add idempotency keys".
-                    let task = match t.split_once(' ') {
-                        Some((_, rest)) => format!("{base} {rest}"),
-                        None => t,
-                    };
+                    let task = with_base(base, &t).unwrap_or(t);
                     said.record = Some(Record {
                         owner: words_text(tokens, chars, start, k + 1),
                         task,
