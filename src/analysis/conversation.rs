@@ -1254,6 +1254,15 @@ impl ActionLog {
                 if turn.facilitator && index == 0 && c.team.is_none() {
                     continue;
                 }
+                // Closing it ("thanks all, i'll send the notes round") is
+                // the facilitator's routine, not work the meeting agreed.
+                if turn.facilitator
+                    && c.team.is_none()
+                    && thanks_everyone(&tokens)
+                    && c.task.as_deref().is_some_and(about_the_notes)
+                {
+                    continue;
+                }
                 let owner = c.team.clone().or_else(|| speaker.map(str::to_string));
                 // Whose item does "I'll do it" continue?
                 let current = self.focus.filter(|&k| {
@@ -1730,6 +1739,22 @@ const TASK_VERBS: &[&str] = &[
 ];
 
 /// A verb a task can start with.
+/// "thanks all", "thank you everyone": a turn that closes the meeting.
+fn thanks_everyone(tokens: &[Token]) -> bool {
+    (0..tokens.len()).any(|k| {
+        matches!(w(tokens, k), "thanks" | "thank")
+            && (k + 1..(k + 3).min(tokens.len()))
+                .any(|x| matches!(w(tokens, x), "all" | "everyone" | "everybody" | "folks"))
+    })
+}
+
+/// The meeting's own notes, sent round after it. A written summary is
+/// the deliverable the guide asks for within a day, and stays an item.
+fn about_the_notes(task: &str) -> bool {
+    task.split_whitespace()
+        .any(|t| matches!(t, "notes" | "minutes"))
+}
+
 fn task_verb(word: &str) -> bool {
     WORK_VERBS.contains(&word) || TASK_VERBS.contains(&word)
 }
@@ -6408,6 +6433,42 @@ mod tests {
         );
         let owners: Vec<_> = items.iter().map(|i| i.owner.as_deref()).collect();
         assert_eq!(owners, vec![Some("Aisha")], "{items:?}");
+    }
+
+    #[test]
+    fn the_facilitator_closing_the_meeting_takes_no_item() {
+        let turns = [
+            (
+                "Aisha",
+                false,
+                "i'll review the relay records for the feeder seven trip by next tuesday",
+            ),
+            (
+                "Margaret",
+                true,
+                "great, thanks all, i'll send the notes round this afternoon",
+            ),
+        ];
+        let items = run_named(&turns, date!(2026 - 03 - 10));
+        let owners: Vec<_> = items.iter().map(|i| i.owner.as_deref()).collect();
+        assert_eq!(owners, vec![Some("Aisha")], "{items:?}");
+        // The written summary the guide asks for is work, even in goodbye.
+        let items = run_named(
+            &[
+                (
+                    "Aisha",
+                    false,
+                    "the relay tripped twice before anyone looked",
+                ),
+                (
+                    "Margaret",
+                    true,
+                    "thanks all, i'll send the written summary by tomorrow",
+                ),
+            ],
+            date!(2026 - 03 - 10),
+        );
+        assert_eq!(items.len(), 1, "{items:?}");
     }
 
     #[test]
