@@ -1528,8 +1528,17 @@ impl ActionLog {
                 // amendment names.
                 mine.map(|k| self.named_instead(k, s, turn.text))
             }
+            // "ok tariq any rough date" after someone else spoke: Tariq's
+            // latest item.
+            _ if said.ask_due && turn.facilitator => (0..tokens.len())
+                .filter(|&x| names_another(&tokens, x, &self.names, speaker))
+                .find_map(|x| self.own_latest(&tokens[x].norm))
+                .or(self.focus),
             _ => self.focus,
         };
+        if said.ask_due && turn.facilitator && target.is_some() {
+            self.focus = target;
+        }
         if let Some(k) = target {
             let recent =
                 index.saturating_sub(self.drafts[k].touched) <= EXCHANGE_TURNS || said.amend;
@@ -3599,6 +3608,14 @@ impl Said {
         // An offer too big to mean: "sure, i'll fix the whole internet
         // too", "sure, i'll drive to every house".
         said.commits.retain(|c| !sarcastic(tokens, c));
+        // "i can look at whether the no actually never mind": taken back
+        // before it was finished.
+        if let Some(back) = any_seq(
+            tokens,
+            &[&["never", "mind"], &["nevermind"], &["scratch", "that"]],
+        ) {
+            said.commits.retain(|c| c.at > back);
+        }
         // A commitment turned down in the same breath ("I'll be underwater")
         // is not one, nor an offer taken back ("I could advise on it but I
         // can't own it").
@@ -3625,6 +3642,16 @@ impl Said {
             &dues,
             meta_sentence,
         );
+        // "ok tariq any rough date": asking the owner for a day, not for
+        // new work.
+        if said.ask_due
+            && said
+                .request
+                .as_ref()
+                .is_some_and(|r| r.task.as_deref().is_some_and(only_asks_a_date))
+        {
+            said.request = None;
+        }
         if said.request.as_ref().is_some_and(|r| r.task.is_none())
             || said.commits.iter().any(|c| c.task.is_none())
         {
@@ -3638,6 +3665,28 @@ impl Said {
         }
         said
     }
+}
+
+/// A request's "task" that only asks when: "any rough date", "a date for
+/// that", "when roughly".
+fn only_asks_a_date(task: &str) -> bool {
+    content_words(task).iter().all(|w| {
+        matches!(
+            w.as_str(),
+            "rough"
+                | "roughly"
+                | "date"
+                | "dates"
+                | "deadline"
+                | "eta"
+                | "when"
+                | "timeline"
+                | "timeframe"
+                | "estimate"
+                | "day"
+                | "ballpark"
+        )
+    })
 }
 
 /// The sentence containing token `k`: first token and one past the last.
@@ -6469,6 +6518,45 @@ mod tests {
             date!(2026 - 03 - 10),
         );
         assert_eq!(items.len(), 1, "{items:?}");
+    }
+
+    #[test]
+    fn asking_the_owner_for_a_date_after_someone_else_spoke() {
+        let items = run_named(
+            &[
+                ("Mei", true, "so the invoices went out twice on monday"),
+                ("Tariq", false, "i'll add a dedupe check on the mailer"),
+                (
+                    "Ines",
+                    false,
+                    "and i can look at whether the no never mind that's the same thing",
+                ),
+                ("Mei", true, "ok tariq any rough date"),
+                ("Tariq", false, "friday for sure"),
+            ],
+            date!(2026 - 03 - 17),
+        );
+        assert_eq!(
+            owner_due(&items),
+            vec![(Some("Tariq"), Some("2026-03-20"))],
+            "{items:?}"
+        );
+        // Someone else took work in between: the day is still Tariq's.
+        let items = run_named(
+            &[
+                ("Mei", true, "so the invoices went out twice on monday"),
+                ("Tariq", false, "i'll add a dedupe check on the mailer"),
+                ("Ines", false, "and i'll reword the status page template"),
+                ("Mei", true, "ok tariq any rough date"),
+                ("Tariq", false, "friday for sure"),
+            ],
+            date!(2026 - 03 - 17),
+        );
+        assert_eq!(
+            owner_due(&items),
+            vec![(Some("Tariq"), Some("2026-03-20")), (Some("Ines"), None)],
+            "{items:?}"
+        );
     }
 
     #[test]
