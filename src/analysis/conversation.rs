@@ -1571,7 +1571,16 @@ impl ActionLog {
                     let keep = d
                         .due
                         .as_ref()
-                        .is_some_and(|(_, date)| date.is_some() && *date == due.1);
+                        .is_some_and(|(_, date)| date.is_some() && *date == due.1)
+                        // "okay yes, before the window" echoing "before the
+                        // maintenance window on the fifteenth".
+                        || d.due.as_ref().is_some_and(|(_, date)| {
+                            date.is_some()
+                                && due.1.is_none()
+                                && self.said.iter().any(|(t, text)| {
+                                    d.turns.contains(t) && echoes(&due.0, text)
+                                })
+                        });
                     if !keep {
                         d.due = Some(due.clone());
                     }
@@ -3665,6 +3674,16 @@ impl Said {
         }
         said
     }
+}
+
+/// Every word of `short` is in `long`, in order: a deadline said again
+/// in fewer words.
+fn echoes(short: &str, long: &str) -> bool {
+    let long = tokenize(long);
+    let mut rest = long.iter();
+    tokenize(short)
+        .iter()
+        .all(|word| rest.any(|other| other.norm == word.norm))
 }
 
 /// A request's "task" that only asks when: "any rough date", "a date for
@@ -6555,6 +6574,25 @@ mod tests {
         assert_eq!(
             owner_due(&items),
             vec![(Some("Tariq"), Some("2026-03-20")), (Some("Ines"), None)],
+            "{items:?}"
+        );
+    }
+
+    #[test]
+    fn the_owner_echoing_a_dated_deadline_keeps_the_day() {
+        let turns = [
+            ("Gustavo", true, "first, the backup link was never switched on"),
+            (
+                "Amara",
+                false,
+                "that's my team. wei will switch on the backup link. wei, before the change freeze on the twentieth, okay?",
+            ),
+            ("Wei", false, "okay yes, before the freeze"),
+        ];
+        let items = run_named(&turns, date!(2026 - 04 - 07));
+        assert_eq!(
+            owner_due(&items),
+            vec![(Some("Wei"), Some("2026-04-20"))],
             "{items:?}"
         );
     }
