@@ -3826,6 +3826,10 @@ fn is_work_verb(tokens: &[Token], k: usize) -> bool {
     let word = w(tokens, k);
     is_work_verb_word(word)
         || work_despite(word, w(tokens, k + 1))
+        // "write down my notes for fernanda", not "write it down".
+        || (word == "write"
+            && w(tokens, k + 1) == "down"
+            && work_despite(word, w(tokens, k + 2)))
         // "go through the suppression list", not "go through it with us".
         || (word == "go"
             && matches!(w(tokens, k + 1), "through" | "over")
@@ -6593,6 +6597,27 @@ mod tests {
         assert_eq!(
             owner_due(&items),
             vec![(Some("Wei"), Some("2026-04-20"))],
+            "{items:?}"
+        );
+    }
+
+    #[test]
+    fn writing_down_notes_for_someone_is_work_and_writing_it_down_is_not() {
+        let items = run_named(
+            &[
+                ("Yuki", true, "ok so fernanda runs the restore test"),
+                (
+                    "Tomasz",
+                    false,
+                    "and i will write down my notes for fernanda by friday",
+                ),
+                ("Yuki", true, "good, i'll write that down"),
+            ],
+            date!(2026 - 08 - 25),
+        );
+        assert_eq!(
+            owner_due(&items),
+            vec![(Some("Tomasz"), Some("2026-08-28"))],
             "{items:?}"
         );
     }
