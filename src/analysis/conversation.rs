@@ -467,6 +467,10 @@ impl ActionLog {
             {
                 start += 1;
             }
+            // "sean nothing with your name on it this time".
+            if matches!(w(tokens, start), "nothing" | "none" | "no") {
+                continue;
+            }
             let due = dues
                 .iter()
                 .find(|d| d.tokens.0 >= start && d.tokens.0 < end);
@@ -2890,7 +2894,10 @@ impl Said {
             };
             // "let me read the actions", "reading the action items".
             let read_back = (0..n).find(|&j| {
-                matches!(w(tokens, j), "read" | "reading")
+                // "let me play it back", "playing them back".
+                (matches!(w(tokens, j), "read" | "reading")
+                    || (matches!(w(tokens, j), "play" | "playing")
+                        && anaphoric(tokens, j + 1).is_some()))
                     && (j + 1..(j + 5).min(n)).any(|b| {
                         (w(tokens, b) == "back"
                             || (matches!(w(tokens, b), "actions" | "items" | "list") && b <= j + 3))
@@ -3651,6 +3658,19 @@ impl Said {
             &dues,
             meta_sentence,
         );
+        // "priya can you take us through the timeline": speaking in the
+        // meeting, not work after it.
+        if said.request.as_ref().is_some_and(|r| {
+            r.task.as_deref().is_some_and(|t| {
+                let mut words = t.split_whitespace();
+                matches!(
+                    words.next(),
+                    Some("us" | "everyone" | "everybody" | "people")
+                ) && words.next() == Some("through")
+            })
+        }) {
+            said.request = None;
+        }
         // "ok tariq any rough date": asking the owner for a day, not for
         // new work.
         if said.ask_due
@@ -3876,6 +3896,14 @@ fn commit_at(
     // "i think we can do a full rewrite", "maybe we could": a suggestion to
     // the room, not a commitment.
     if word == "we" && k > 0 && matches!(w(tokens, k - 1), "think" | "maybe" | "perhaps" | "guess")
+    {
+        return None;
+    }
+    // "depends when i can get each line down", "once i can get in": a
+    // condition on the work, not a promise of its own.
+    if matches!(word, "i" | "we")
+        && k > 0
+        && matches!(w(tokens, k - 1), "when" | "whenever" | "whether" | "once")
     {
         return None;
     }
@@ -6618,6 +6646,70 @@ mod tests {
         assert_eq!(
             owner_due(&items),
             vec![(Some("Tomasz"), Some("2026-08-28"))],
+            "{items:?}"
+        );
+    }
+
+    #[test]
+    fn talk_in_the_meeting_conditions_and_empty_read_backs_take_nothing() {
+        let date = date!(2026 - 03 - 17);
+        // Presenting in the meeting is not work after it.
+        let items = run_named(
+            &[
+                (
+                    "Gareth",
+                    true,
+                    "ok priya can you take us through the timeline",
+                ),
+                (
+                    "Priya",
+                    false,
+                    "yeah so the refund file landed at nineteen oh four",
+                ),
+            ],
+            date,
+        );
+        assert!(items.is_empty(), "{items:?}");
+        // A condition on the work is not a promise of its own.
+        let items = run_named(
+            &[
+                (
+                    "Jonas",
+                    false,
+                    "okay i'll turn the update banner on on all the panels",
+                ),
+                ("Marta", true, "when do you think"),
+                (
+                    "Jonas",
+                    false,
+                    "honestly not sure, depends when i can get each line down",
+                ),
+            ],
+            date,
+        );
+        assert_eq!(owner_due(&items), vec![(Some("Jonas"), None)], "{items:?}");
+        // "let me play it back" reads the items back: what it leaves out
+        // was not agreed, and "nothing" for someone is no item.
+        let items = run_named(
+            &[
+                ("Kwame", false, "i'll move the health check to a light endpoint by wednesday"),
+                ("Bea", false, "and then there was the hold mess until like two pm"),
+                ("Leon", false, "i'll fix the pay button by monday"),
+                ("Sunita", true, "ok let me play it back"),
+                (
+                    "Sunita",
+                    true,
+                    "so kwame, health check light endpoint wednesday. leon, pay button monday. bea nothing with your name on it this time",
+                ),
+            ],
+            date,
+        );
+        assert_eq!(
+            owner_due(&items),
+            vec![
+                (Some("Kwame"), Some("2026-03-18")),
+                (Some("Leon"), Some("2026-03-23"))
+            ],
             "{items:?}"
         );
     }
