@@ -808,6 +808,21 @@ impl ActionLog {
             return;
         }
 
+        // "i'll just rewrite the whole thing in rust over the weekend" /
+        // "ha please don't": the offer just made was a joke.
+        if said.laughed_off && speaker != self.last_speaker.as_deref() {
+            if let Some(k) = self.focus {
+                let d = &mut self.drafts[k];
+                if index.saturating_sub(d.touched) <= 1
+                    && d.owner.is_some()
+                    && d.owner.as_deref().map(owner_key)
+                        == self.last_speaker.as_deref().map(owner_key)
+                {
+                    d.stage = Stage::Dropped;
+                    self.focus = None;
+                }
+            }
+        }
         // Rejections and withdrawals end a proposal without an owner.
         if said.reject && said.commits.is_empty() && said.due.is_none() {
             if let Some(k) = self.focus {
@@ -2449,6 +2464,8 @@ struct Said {
     decline_at: usize,
     reject: bool,
     reject_at: usize,
+    /// "ha please don't", "haha tempting, no": the offer before was a joke.
+    laughed_off: bool,
     counter: bool,
     amend: bool,
     due: Option<(String, Option<Date>)>,
@@ -3104,6 +3121,11 @@ impl Said {
         ]);
         said.reject = reject_at.is_some();
         said.reject_at = reject_at.unwrap_or(usize::MAX);
+        said.laughed_off = matches!(w(tokens, 0), "ha" | "haha" | "hah" | "lol" | "hehe")
+            && (1..n.min(6)).any(|x| {
+                matches!(w(tokens, x), "no" | "tempting" | "nice" | "don't" | "dont")
+                    || seq(tokens, x, &["do", "not"])
+            });
 
         // Declining something asked of the speaker.
         let decline_at = has(&[
@@ -6712,6 +6734,42 @@ mod tests {
             ],
             "{items:?}"
         );
+    }
+
+    #[test]
+    fn an_offer_laughed_off_was_a_joke() {
+        let turns = [
+            ("Marta", true, "ok the stale availability thing"),
+            (
+                "Diego",
+                false,
+                "i'll purge the availability cache on cancel by monday",
+            ),
+            (
+                "Kwame",
+                false,
+                "sure and i'll just rewrite the whole booking engine over the weekend",
+            ),
+            ("Marta", true, "ha please don't. thanks diego"),
+        ];
+        let items = run_named(&turns, date!(2026 - 03 - 04));
+        assert_eq!(
+            owner_due(&items),
+            vec![(Some("Diego"), Some("2026-03-09"))],
+            "{items:?}"
+        );
+        // Laughing along is not turning it down.
+        let turns = [
+            ("Marta", true, "ok the stale availability thing"),
+            (
+                "Diego",
+                false,
+                "i'll purge the availability cache on cancel by monday",
+            ),
+            ("Marta", true, "ha okay, thanks diego"),
+        ];
+        let items = run_named(&turns, date!(2026 - 03 - 04));
+        assert_eq!(items.len(), 1, "{items:?}");
     }
 
     #[test]
