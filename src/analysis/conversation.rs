@@ -1229,7 +1229,14 @@ impl ActionLog {
                 // out next week"), or with "instead", it takes over.
                 let after_owner = self.last_speaker.is_some()
                     && self.last_speaker == self.last_participant
-                    && self.last_speaker.as_deref().map(owner_key) != Some(owner_key(s));
+                    && self.last_speaker.as_deref().map(owner_key) != Some(owner_key(s))
+                    && {
+                        let last = self.last_speaker.as_deref().map(owner_key);
+                        let d = &self.drafts[k];
+                        d.owner.is_none()
+                            || d.owner.as_deref().map(owner_key) == last
+                            || d.asked.as_deref().map(owner_key) == last
+                    };
                 let instead =
                     (c.at..(c.at + 6).min(tokens.len())).any(|x| w(&tokens, x) == "instead");
                 // "take it", not "take the checklist": the item in focus.
@@ -1335,6 +1342,10 @@ impl ActionLog {
                         && index.saturating_sub(d.touched) <= EXCHANGE_TURNS
                         && d.owner.as_deref().is_some_and(|o| !self.is_person(o))
                         && speaker.is_some_and(|s| self.is_person(s))
+                        // Not after someone else has raised the next thing
+                        // ("and then the downtime packs").
+                        && (self.last_speaker != self.last_participant
+                            || index.saturating_sub(d.touched) <= 1)
                 });
                 if let (Some(k), Some(s)) = (person_takes, speaker) {
                     let d = &mut self.drafts[k];
@@ -4392,8 +4403,10 @@ fn commit_at(
             {
                 return None;
             }
-            // "we will come to the alert gap": meeting talk.
+            // "we will come to the alert gap": meeting talk; "pharmacy will
+            // sort the override list" is work.
             if team_word
+                && !(team.is_some() && w(tokens, body + 1) == "the")
                 && matches!(
                     w(tokens, body),
                     "come" | "get" | "go" | "see" | "talk" | "sort" | "find" | "circle" | "figure"
@@ -4533,7 +4546,7 @@ fn commit_at(
 }
 
 /// Words that end the name of a group that can own work: "claims ops",
-/// "the storage oncall", "the crew control desk".
+/// "the storage oncall", "the crew control desk", "pharmacy".
 const GROUP_WORDS: &[&str] = &[
     "team",
     "squad",
@@ -4543,6 +4556,17 @@ const GROUP_WORDS: &[&str] = &[
     "shift",
     "department",
     "rotation",
+    // Departments named alone: "pharmacy will sort the override list".
+    "pharmacy",
+    "biomed",
+    "estates",
+    "facilities",
+    "procurement",
+    "compliance",
+    "legal",
+    "finance",
+    "informatics",
+    "helpdesk",
 ];
 
 /// A group's name of one to three words (after an optional "the") starting
@@ -6770,6 +6794,64 @@ mod tests {
         ];
         let items = run_named(&turns, date!(2026 - 03 - 04));
         assert_eq!(items.len(), 1, "{items:?}");
+    }
+
+    #[test]
+    fn a_department_owns_what_it_takes_and_keeps_it_when_the_next_thing_comes_up() {
+        let date = date!(2026 - 03 - 17);
+        let items = run_named(
+            &[
+                ("Priya", true, "so the override list"),
+                (
+                    "Tomasz",
+                    false,
+                    "pharmacy will sort the override list by the thirty first",
+                ),
+                ("Priya", true, "thank you"),
+                ("Maureen", false, "and then the downtime packs"),
+                (
+                    "Gemma",
+                    false,
+                    "yeah leave that with me i'll pick that up with the ward managers on the twenty sixth",
+                ),
+            ],
+            date,
+        );
+        assert_eq!(
+            owner_due(&items),
+            vec![
+                (Some("pharmacy"), Some("2026-03-31")),
+                (Some("Gemma"), Some("2026-03-26"))
+            ],
+            "{items:?}"
+        );
+        // After someone else has answered, "i can have it on in test by
+        // thursday" is the asked one's own part, not a takeover.
+        let items = run_named(
+            &[
+                (
+                    "Nadia",
+                    true,
+                    "okay oskar can you enable the flag in the test tenant and kwame can someone from crew control check the screens with him",
+                ),
+                (
+                    "Kwame",
+                    false,
+                    "yeah the crew control desk can pick that up probably ruth",
+                ),
+                ("Ruth", false, "fine by me as long as it's day shift hours"),
+                ("Oskar", false, "i can have it on in test by thursday"),
+            ],
+            date,
+        );
+        assert_eq!(
+            owner_due(&items),
+            vec![
+                (Some("crew control desk"), None),
+                (Some("Oskar"), Some("2026-03-19"))
+            ],
+            "{items:?}"
+        );
     }
 
     #[test]
