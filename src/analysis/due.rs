@@ -95,7 +95,14 @@ fn due_at(tokens: &[Token], k: usize, today: Option<Date>) -> Option<(usize, usi
 /// "last friday", "on monday it got to": said of the past.
 fn past_context(tokens: &[Token], k: usize) -> bool {
     let before = if k > 0 { w(tokens, k - 1) } else { "" };
+    // "the logs from the seventeenth": "the" between.
+    let before_the = if k > 1 && before == "the" {
+        w(tokens, k - 2)
+    } else {
+        ""
+    };
     matches!(before, "last" | "since" | "from" | "yesterday" | "ago")
+        || matches!(before_the, "since" | "from")
         || (k > 0
             && before == "on"
             && k >= 2
@@ -233,11 +240,17 @@ fn phrase_at(
         }
         // "wednesday seventeen", "tuesday nineteenth": a number right after
         // the weekday is its day when that day falls on that weekday.
+        // A bare number only within two weeks: in "two priya reverses the
+        // credits by friday three niamh raises ..." it counts items.
+        let spoken = |n: u32, end: usize| Some((u8::try_from(n).ok()?, end, 14));
         let number = cardinal(tokens, k + 1)
-            .and_then(|(n, end)| Some((u8::try_from(n).ok()?, end)))
-            .or_else(|| ordinal(tokens, k + 1));
-        if let Some((dom, end)) = number.filter(|(dom, _)| (1..=31).contains(dom)) {
-            let date = compute(&|d| day_in_month(d, dom, None).filter(|x| x.weekday() == day));
+            .and_then(|(n, end)| spoken(n, end))
+            .or_else(|| ordinal(tokens, k + 1).map(|(dom, end)| (dom, end, 366)));
+        if let Some((dom, end, within)) = number.filter(|(dom, _, _)| (1..=31).contains(dom)) {
+            let date = compute(&|d| {
+                day_in_month(d, dom, None)
+                    .filter(|x| x.weekday() == day && (*x - d).whole_days() <= within)
+            });
             if date.is_some() {
                 return Some((k, end, date));
             }
@@ -1040,6 +1053,13 @@ mod tests {
                 "friday",
                 Some("2026-06-12"),
             ),
+            // Nor when it is weeks away: a numbered read-back's next item.
+            (
+                "two priya reverses the credits by friday three niamh raises the change",
+                date!(2026 - 03 - 17),
+                "friday",
+                Some("2026-03-20"),
+            ),
         ] {
             let (p, d) = due(text, today);
             assert_eq!((p.as_str(), d.as_deref()), (phrase, want), "{text:?}");
@@ -1048,8 +1068,14 @@ mod tests {
 
     #[test]
     fn past_days_are_not_deadlines() {
-        let tokens = tokenize("i added it last friday");
-        let chars: Vec<char> = "i added it last friday".chars().collect();
-        assert!(find_dues(&tokens, &chars, None).is_empty());
+        for text in [
+            "i added it last friday",
+            "rajesh sends the api logs from the seventeenth",
+        ] {
+            let tokens = tokenize(text);
+            let chars: Vec<char> = text.chars().collect();
+            let found = find_dues(&tokens, &chars, None);
+            assert!(found.is_empty(), "{text:?}: {:?}", found.len());
+        }
     }
 }
