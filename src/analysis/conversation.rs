@@ -3739,6 +3739,36 @@ fn echoes(short: &str, long: &str) -> bool {
         .all(|word| rest.any(|other| other.norm == word.norm))
 }
 
+/// "if the vendor sends the patch i'll load it on the rig": a promise on
+/// an event, not a hedge ("if we need it i can add", "if you want i'll
+/// look"): "will", and an if-clause that is not about wanting or needing.
+fn firm_on_condition(tokens: &[Token], s: usize, k: usize, body: usize) -> bool {
+    (k..body).any(|x| w(tokens, x) == "will")
+        && !(s..k).any(|x| {
+            matches!(
+                w(tokens, x),
+                "need"
+                    | "needed"
+                    | "needs"
+                    | "want"
+                    | "wants"
+                    | "like"
+                    | "think"
+                    | "prefer"
+                    | "helps"
+                    | "help"
+                    | "useful"
+                    | "time"
+                    | "could"
+                    | "maybe"
+                    | "someday"
+                    | "unless"
+                    | "you"
+                    | "we"
+            )
+        })
+}
+
 /// A request's "task" that only asks when: "any rough date", "a date for
 /// that", "when roughly".
 fn only_asks_a_date(task: &str) -> bool {
@@ -4391,7 +4421,8 @@ fn commit_at(
             if (j..body).any(|x| w(tokens, x) == "already") {
                 return None;
             }
-            // Hedged or conditional: "if we need it I can add".
+            // Hedged or conditional: "if we need it I can add", not "if the
+            // vendor sends the patch i'll load it".
             let (s, _) = sentence_of(tokens, k);
             if (s..k).any(|x| {
                 matches!(
@@ -4400,6 +4431,7 @@ fn commit_at(
                 )
             }) && !facilitator
                 && (s..k).any(|x| w(tokens, x) == "if" && !polite_if(tokens, x))
+                && !firm_on_condition(tokens, s, k, body)
             {
                 return None;
             }
@@ -6850,6 +6882,32 @@ mod tests {
                 (Some("crew control desk"), None),
                 (Some("Oskar"), Some("2026-03-19"))
             ],
+            "{items:?}"
+        );
+    }
+
+    #[test]
+    fn a_promise_on_an_event_is_an_item_and_a_hedge_is_not() {
+        let date = date!(2026 - 08 - 11);
+        let items = run_named(
+            &[
+                ("Marta", true, "okay so what comes out of this bit"),
+                (
+                    "Jonas",
+                    false,
+                    "if the vendor sends the patch i'll load it on the test rig by friday",
+                ),
+                (
+                    "Priya",
+                    false,
+                    "and if we need it i can add a sign off step to the checklist",
+                ),
+            ],
+            date,
+        );
+        assert_eq!(
+            owner_due(&items),
+            vec![(Some("Jonas"), Some("2026-08-14"))],
             "{items:?}"
         );
     }
