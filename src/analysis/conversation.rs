@@ -3023,6 +3023,13 @@ impl Said {
         };
         let usable: Vec<&Due> = dues.iter().filter(|d| !refused(d)).collect();
         said.due = usable.last().map(|d| (d.phrase.clone(), d.date));
+        // "by the fifteenth before the regulator return": the day, with the
+        // event it is for.
+        if let [.., day, event] = usable.as_slice() {
+            if event.date.is_none() && day.date.is_some() && day.tokens.1 == event.tokens.0 {
+                said.due = Some((day.phrase.clone(), day.date));
+            }
+        }
         // "the twentieth is fine, i'll get it on our board this afternoon":
         // the day agreed to, not the one that follows.
         if let Some(d) = usable.iter().find(|d| {
@@ -4055,6 +4062,18 @@ fn commit_at(
                 team_word,
                 due: sentence_due(at),
             });
+        }
+        // "i can pull it forward", "i'll push that back a week": moving
+        // the day, not new work.
+        if matches!(verb, "pull" | "bring" | "push" | "move")
+            && anaphoric(tokens, body + 1).is_some_and(|after| {
+                matches!(
+                    w(tokens, after),
+                    "forward" | "back" | "out" | "earlier" | "later"
+                )
+            })
+        {
+            return None;
         }
         // "I will write it myself", "I can look at it", "I'll send it".
         let obj = if matches!(verb, "look") && matches!(w(tokens, body + 1), "at" | "into") {
@@ -6908,6 +6927,37 @@ mod tests {
         assert_eq!(
             owner_due(&items),
             vec![(Some("Jonas"), Some("2026-08-14"))],
+            "{items:?}"
+        );
+    }
+
+    #[test]
+    fn pulling_a_date_forward_moves_the_day_and_a_day_said_with_its_event_keeps_it() {
+        let items = run_named(
+            &[
+                (
+                    "Ruth",
+                    false,
+                    "niamh could you build a daily report that flags duplicate file references",
+                ),
+                ("Niamh", false, "yep i can do that by end of next week"),
+                ("Darius", false, "that misses the regulator return on the fifteenth"),
+                (
+                    "Niamh",
+                    false,
+                    "ok um i can pull it forward actually make it the fifteenth then",
+                ),
+                (
+                    "Gareth",
+                    true,
+                    "minute that niamh delivers the duplicate report by the fifteenth before the regulator return",
+                ),
+            ],
+            date!(2026 - 06 - 09),
+        );
+        assert_eq!(
+            owner_due(&items),
+            vec![(Some("Niamh"), Some("2026-06-15"))],
             "{items:?}"
         );
     }
