@@ -833,9 +833,19 @@ impl ActionLog {
                     && speaker.is_some()
                     && d.owner.as_deref().map(owner_key) == speaker.map(owner_key)
                     && index.saturating_sub(d.touched) <= EXCHANGE_TURNS;
+                // The facilitator dropping it by name ("yeah ok let's drop
+                // the waiting room"), however it was offered.
+                let named = turn.facilitator
+                    && d.stage == Stage::Agreed
+                    && index.saturating_sub(d.touched) <= EXCHANGE_TURNS
+                    && task_similarity(
+                        &words_text(&tokens, &chars, said.reject_at, tokens.len()),
+                        &d.task,
+                    ) > 0.0;
                 if d.stage == Stage::Proposed
                     || (d.stage == Stage::Agreed && d.owner.is_none() && !d.no_owner_ok)
                     || own_offer
+                    || named
                 {
                     d.stage = Stage::Dropped;
                     self.focus = None;
@@ -1258,7 +1268,12 @@ impl ActionLog {
                     && c.task.is_none()
                     && c.team.is_none()
                     && d.stage != Stage::Dropped
-                    && index.saturating_sub(d.touched) <= EXCHANGE_TURNS
+                    && (index.saturating_sub(d.touched) <= EXCHANGE_TURNS
+                        // The one asked has just answered, late ("sorry was
+                        // on mute ... i'm off from tomorrow").
+                        || (d.owner.is_none()
+                            && d.asked.as_deref().map(owner_key)
+                                == self.last_speaker.as_deref().map(owner_key)))
                     && (other(&d.owner) || (d.owner.is_none() && other(&d.asked)))
                 {
                     let d = &mut self.drafts[k];
@@ -6960,6 +6975,52 @@ mod tests {
             vec![(Some("Niamh"), Some("2026-06-15"))],
             "{items:?}"
         );
+    }
+
+    #[test]
+    fn a_late_answer_from_the_one_asked_and_an_offer_dropped_by_name() {
+        let date = date!(2026 - 10 - 06);
+        let items = run_named(
+            &[
+                (
+                    "Marta",
+                    true,
+                    "diego can you review the cdn config for the booking pages. eod tomorrow?",
+                ),
+                ("Rachel", false, "the client also said the images were slow"),
+                ("Yuki", false, "probably the same config yeah"),
+                (
+                    "Diego",
+                    false,
+                    "sorry was on mute. um i could but i'm off from tomorrow for a week",
+                ),
+                ("Yuki", false, "i can take it then, same deadline is fine"),
+            ],
+            date,
+        );
+        assert_eq!(
+            owner_due(&items),
+            vec![(Some("Yuki"), Some("2026-10-07"))],
+            "{items:?}"
+        );
+        assert!(items[0].task.contains("cdn"), "{items:?}");
+        let items = run_named(
+            &[
+                (
+                    "Ines",
+                    false,
+                    "i was thinking i could design a waiting room page so people don't just get an error",
+                ),
+                ("Graham", false, "um i'd rather we didn't honestly"),
+                (
+                    "Sunita",
+                    true,
+                    "yeah ok let's drop the waiting room. thanks for offering though",
+                ),
+            ],
+            date,
+        );
+        assert!(items.is_empty(), "{items:?}");
     }
 
     #[test]
