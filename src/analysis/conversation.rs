@@ -3156,7 +3156,7 @@ impl Said {
         said.reject_at = reject_at.unwrap_or(usize::MAX);
         said.laughed_off = matches!(w(tokens, 0), "ha" | "haha" | "hah" | "lol" | "hehe")
             && (1..n.min(6)).any(|x| {
-                matches!(w(tokens, x), "no" | "tempting" | "nice" | "don't" | "dont")
+                matches!(w(tokens, x), "no" | "tempting" | "nice" | "dont")
                     || seq(tokens, x, &["do", "not"])
             });
 
@@ -3303,6 +3303,11 @@ impl Said {
                 &["as", "an", "item", "anyway"],
                 &["putting", "it", "down"],
                 &["owner", "question", "offline"],
+                // "i'll write it down without a name for now".
+                &["without", "a", "name", "for"],
+                &["no", "name", "on", "it"],
+                &["do", "not", "have", "a", "name"],
+                &["do", "not", "have", "an", "owner"],
             ])
             .is_some()
             && meta.is_none()
@@ -7021,6 +7026,24 @@ mod tests {
             date,
         );
         assert!(items.is_empty(), "{items:?}");
+    }
+
+    #[test]
+    fn an_item_logged_without_a_name() {
+        let items = run_named(
+            &[
+                ("Sean", false, "the changeover sop still says you can do firmware with the line running"),
+                (
+                    "Gloria",
+                    true,
+                    "agreed so action item, rewrite the firmware section of the changeover sop. i don't have an owner for it yet",
+                ),
+                ("Lukas", false, "don't look at me"),
+            ],
+            date!(2026 - 10 - 27),
+        );
+        assert_eq!(owner_due(&items), vec![(None, None)], "{items:?}");
+        assert!(items[0].task.contains("firmware"), "{items:?}");
     }
 
     #[test]

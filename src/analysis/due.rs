@@ -448,10 +448,11 @@ fn event_at(tokens: &[Token], k: usize) -> Option<usize> {
     {
         j += 1;
     }
-    // "before the patch went out": said of the past.
+    // "before the patch went out": said of the past; "before the planned
+    // shutdown" names one.
     let past = (start..=j).any(|x| {
         let word = w(tokens, x);
-        (word.ends_with("ed") && word.len() > 4)
+        (word.ends_with("ed") && word.len() > 4 && !(x == start && x + 1 < j))
             || matches!(word, "went" | "was" | "were" | "came" | "hit" | "broke")
     });
     let first = w(tokens, start);
@@ -1052,6 +1053,12 @@ mod tests {
                 date!(2026 - 06 - 09),
                 "friday",
                 Some("2026-06-12"),
+            ),
+            (
+                "rewrite the sop before the planned shutdown",
+                tue,
+                "before the planned shutdown",
+                None,
             ),
             // Nor when it is weeks away: a numbered read-back's next item.
             (
