@@ -70,7 +70,10 @@ fn agreed_items_on_unseen_writers() {
     // 0.694, 0.93, 0.85; with "can to" and "i think we can": 0.647,
     // 0.694, 0.94, 0.85. With the rules widened from a28-a33 (event
     // deadlines, "NAME you VERB", groups without "team", summaries of
-    // several items): 0.658, 0.706, 0.94, 0.86.
+    // several items): 0.658, 0.706, 0.94, 0.86. With the rules widened
+    // from a34-a37 (closing "send the notes", jokes laughed off, promises
+    // on an event, departments, items logged without a name): 0.667, 0.710,
+    // 0.94, 0.86.
     // Far from the goal of 0.90, and held here so it can only get better.
     assert!(
         s.precision >= TEST_PRECISION,
@@ -125,7 +128,9 @@ const TEST_DUE: f64 = 0.80;
 /// one turn, 0.845, 0.845, 0.97 and 0.95. a28-a33, written after that and
 /// scored once before any rule read them (0.63 / 0.61 alone), bring the
 /// twenty-three to 0.789, 0.783, 0.96 and 0.92; the rules widened from
-/// them, 0.826, 0.826, 0.98 and 0.94.
+/// them, 0.826, 0.826, 0.98 and 0.94. a34-a37, written next and scored
+/// once before any rule read them (0.62 / 0.67 alone), and the rules
+/// widened from them: the twenty-seven at 0.828, 0.827, 0.98 and 0.94.
 #[test]
 fn agreed_items_on_the_develop_writers() {
     let s = split("develop");
