@@ -769,6 +769,12 @@ impl ActionLog {
                                 && d.asked.as_deref().map(owner_key) == Some(key.clone())))
                         && task_similarity(&d.task, task) > 0.0
                 });
+                // Their one item, its task cut to nothing ("send"): the
+                // summary says what it is.
+                let same = same.or_else(|| {
+                    self.own_latest(owner)
+                        .filter(|&k| content_words(&self.drafts[k].task).len() < 2)
+                });
                 match same {
                     Some(k) => {
                         let d = &mut self.drafts[k];
@@ -2388,7 +2394,7 @@ fn summary_in(
             || tokens[k].boundary != Boundary::None
             || matches!(
                 w(tokens, k - 1),
-                "so" | "then" | "and" | "ok" | "okay" | "next" | "plus"
+                "so" | "then" | "and" | "ok" | "okay" | "next" | "plus" | "that"
             )
             || dues.iter().any(|d| d.tokens.1 == k);
         if !starts {
@@ -7044,6 +7050,37 @@ mod tests {
         );
         assert_eq!(owner_due(&items), vec![(None, None)], "{items:?}");
         assert!(items[0].task.contains("firmware"), "{items:?}");
+    }
+
+    #[test]
+    fn a_summary_dictated_to_the_minutes() {
+        let items = run_named(
+            &[
+                ("Gareth", true, "first the resubmission logs, can card link send those"),
+                ("Marco", false, "yeah i'll send you the resubmission logs myself"),
+                ("Gareth", true, "second the refund runbook still says rerun the whole file"),
+                (
+                    "Tom",
+                    false,
+                    "that's that's mine i'll rewrite that section by end of the month",
+                ),
+                (
+                    "Gareth",
+                    true,
+                    "minute that marco sends the resubmission logs thursday and tom updates the refund runbook by end of month",
+                ),
+            ],
+            date!(2026 - 09 - 08),
+        );
+        assert_eq!(
+            owner_due(&items),
+            vec![
+                (Some("Marco"), Some("2026-09-10")),
+                (Some("Tom"), Some("2026-09-30"))
+            ],
+            "{items:?}"
+        );
+        assert!(items[1].task.contains("runbook"), "{items:?}");
     }
 
     #[test]
