@@ -3696,7 +3696,8 @@ impl Said {
             tokens,
             &[&["never", "mind"], &["nevermind"], &["scratch", "that"]],
         ) {
-            said.commits.retain(|c| c.at > back);
+            let (from, _) = sentence_of(tokens, back);
+            said.commits.retain(|c| c.at > back || c.at < from);
         }
         // A commitment turned down in the same breath ("I'll be underwater")
         // is not one, nor an offer taken back ("I could advise on it but I
@@ -6707,6 +6708,23 @@ mod tests {
                 ),
                 ("Mei", true, "ok tariq any rough date"),
                 ("Tariq", false, "friday for sure"),
+            ],
+            date!(2026 - 03 - 17),
+        );
+        assert_eq!(
+            owner_due(&items),
+            vec![(Some("Tariq"), Some("2026-03-20"))],
+            "{items:?}"
+        );
+        // "never mind" takes back only what its own sentence offered.
+        let items = run_named(
+            &[
+                ("Mei", true, "so the invoices went out twice on monday"),
+                (
+                    "Tariq",
+                    false,
+                    "i'll add a dedupe check on the mailer by friday. and i can look at the retries no never mind",
+                ),
             ],
             date!(2026 - 03 - 17),
         );
