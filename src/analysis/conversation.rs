@@ -1243,16 +1243,12 @@ impl ActionLog {
                 // After the facilitator has just spoken, "i'll take that" is
                 // the answer to them; after the owner ("yep", "yeah but i'm
                 // out next week"), or with "instead", it takes over.
-                let after_owner = self.last_speaker.is_some()
+                let last = self.last_speaker.as_deref().map(owner_key);
+                let spoke_last = |o: &Option<String>| o.as_deref().map(owner_key) == last;
+                let after_owner = last.is_some()
                     && self.last_speaker == self.last_participant
-                    && self.last_speaker.as_deref().map(owner_key) != Some(owner_key(s))
-                    && {
-                        let last = self.last_speaker.as_deref().map(owner_key);
-                        let d = &self.drafts[k];
-                        d.owner.is_none()
-                            || d.owner.as_deref().map(owner_key) == last
-                            || d.asked.as_deref().map(owner_key) == last
-                    };
+                    && last != Some(owner_key(s))
+                    && (d.owner.is_none() || spoke_last(&d.owner) || spoke_last(&d.asked));
                 let instead =
                     (c.at..(c.at + 6).min(tokens.len())).any(|x| w(&tokens, x) == "instead");
                 // "take it", not "take the checklist": the item in focus.
@@ -1277,9 +1273,7 @@ impl ActionLog {
                     && (index.saturating_sub(d.touched) <= EXCHANGE_TURNS
                         // The one asked has just answered, late ("sorry was
                         // on mute ... i'm off from tomorrow").
-                        || (d.owner.is_none()
-                            && d.asked.as_deref().map(owner_key)
-                                == self.last_speaker.as_deref().map(owner_key)))
+                        || (d.owner.is_none() && spoke_last(&d.asked)))
                     && (other(&d.owner) || (d.owner.is_none() && other(&d.asked)))
                 {
                     let d = &mut self.drafts[k];
