@@ -957,6 +957,12 @@ pub enum EvalCommand {
         /// List every line found wrongly.
         #[arg(long)]
         errors: bool,
+        /// Score a second labelling instead of the finder: a JSONL file of
+        /// {"id", "items": [...]} per line, one for each conversation in
+        /// FILE, items as in FILE. FILE's items are the truth, so the
+        /// figures say how far two labellers agree (data/actions/agreement/).
+        #[arg(long, value_name = "ITEMS")]
+        against: Option<PathBuf>,
     },
     /// Diarization error rate of speaker attribution against a reference.
     ///

@@ -57,7 +57,8 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             file,
             format,
             errors,
-        }) => analysis::eval_actions(&file, format, errors),
+            against,
+        }) => analysis::eval_actions(&file, format, errors, against.as_deref()),
         Command::Eval(EvalCommand::Speakers {
             hypothesis,
             reference,

@@ -282,3 +282,84 @@ fn eval_actions_scores_every_split_and_the_sentence_set() {
     let text = ok(b.run(&["eval", "actions", sentences.to_str().unwrap()]));
     assert!(text.contains("detection: precision"), "{text}");
 }
+
+#[test]
+fn eval_actions_against_a_second_labelling() {
+    let b = Blameless::new();
+    let file = root().join("data/actions/a1.exchanges.jsonl");
+    let conversations = parse_conversations(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    let lists = |edit: &dyn Fn(usize, &mut Vec<serde_json::Value>)| {
+        let mut text = String::new();
+        for (i, c) in conversations.iter().enumerate() {
+            let mut items: Vec<serde_json::Value> = c
+                .items
+                .iter()
+                .map(|item| serde_json::to_value(item).unwrap())
+                .collect();
+            edit(i, &mut items);
+            text += &serde_json::json!({"id": c.id, "items": items}).to_string();
+            text += "\n";
+        }
+        text
+    };
+    let n: usize = conversations.iter().map(|c| c.items.len()).sum();
+    let with_items = conversations
+        .iter()
+        .position(|c| c.items.len() >= 2)
+        .unwrap();
+    let score = |text: String| -> serde_json::Value {
+        let path = b.path("second.jsonl");
+        std::fs::write(&path, text).unwrap();
+        let args = [
+            "eval",
+            "actions",
+            file.to_str().unwrap(),
+            "--against",
+            path.to_str().unwrap(),
+            "--format",
+            "json",
+        ];
+        serde_json::from_str(&ok(b.run(&args))).unwrap()
+    };
+
+    // The writer's own items agree with themselves.
+    let same = score(lists(&|_, _| {}));
+    assert_eq!(same["matched"], n, "{same}");
+    assert_eq!(same["precision"], 1.0, "{same}");
+
+    // One item left out and another given to someone else.
+    let edited = score(lists(&|i, items| {
+        if i == with_items {
+            items.remove(0);
+            items[0]["owner"] = "Somebody Else".into();
+        }
+    }));
+    assert_eq!(edited["found"], n - 1, "{edited}");
+    assert_eq!(edited["matched"], n - 2, "{edited}");
+    assert!(edited["recall"].as_f64().unwrap() < 1.0, "{edited}");
+
+    // A conversation without its line is an error, not a silent miss.
+    let path = b.path("short.jsonl");
+    std::fs::write(
+        &path,
+        lists(&|_, _| {})
+            .lines()
+            .skip(1)
+            .collect::<Vec<_>>()
+            .join("\n"),
+    )
+    .unwrap();
+    let out = b.run(&[
+        "eval",
+        "actions",
+        file.to_str().unwrap(),
+        "--against",
+        path.to_str().unwrap(),
+    ]);
+    assert!(!out.status.success());
+    assert!(
+        common::stderr(&out).contains(&conversations[0].id),
+        "{}",
+        common::stderr(&out)
+    );
+}

@@ -575,6 +575,29 @@ pub fn parse_conversations(text: &str) -> Result<Vec<LabelledConversation>, Labe
     Ok(out)
 }
 
+/// A second labelling of a conversation: its id and the items agreed in it.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ItemList {
+    /// The conversation's id.
+    pub id: String,
+    /// The items, as in a labelled conversation.
+    pub items: Vec<ExpectedItem>,
+}
+
+/// Parses a JSONL file of item lists (`{"id", "items"}` per line).
+pub fn parse_item_lists(text: &str) -> Result<Vec<ItemList>, LabelledSetError> {
+    text.lines()
+        .enumerate()
+        .filter(|(_, line)| !line.trim().is_empty())
+        .map(|(index, line)| {
+            serde_json::from_str(line).map_err(|e| LabelledSetError::Line {
+                line: index + 1,
+                message: e.to_string(),
+            })
+        })
+        .collect()
+}
+
 /// The finder's consolidated items for a labelled conversation, turn ids
 /// being 0-based turn indices. The meeting's participants (its speakers)
 /// are known names, as `--participants` makes them live.
@@ -668,13 +691,37 @@ fn due_matches(want: &ExpectedItem, got: &ActionItem) -> bool {
 
 /// Scores the finder on labelled conversations.
 pub fn score_conversations(conversations: &[LabelledConversation]) -> ItemScores {
+    let found: Vec<Vec<ActionItem>> = conversations.iter().map(conversation_items).collect();
+    score_found(conversations, &found)
+}
+
+/// A labelled item in the finder's shape, so that a second labelling of the
+/// same conversations can be scored against the first.
+impl From<&ExpectedItem> for ActionItem {
+    fn from(item: &ExpectedItem) -> Self {
+        ActionItem {
+            owner: item.owner.clone(),
+            task: item.task.clone(),
+            due: item.due_phrase.clone(),
+            due_date: item.due.clone(),
+            turns: item.turns.clone(),
+            evidence: [0, 0],
+        }
+    }
+}
+
+/// Scores `found[i]`, the items found in `conversations[i]` by the finder or
+/// by another labeller, against the conversations' labelled items.
+pub fn score_found(
+    conversations: &[LabelledConversation],
+    found: &[Vec<ActionItem>],
+) -> ItemScores {
     let mut s = ItemScores {
         n_conversations: conversations.len(),
         ..ItemScores::default()
     };
     let (mut owners, mut dues, mut tasks) = (0, 0, 0);
-    for conversation in conversations {
-        let found = conversation_items(conversation);
+    for (conversation, found) in conversations.iter().zip(found) {
         s.expected += conversation.items.len();
         s.found += found.len();
         // Pair best first: a shared task word or shared turns.

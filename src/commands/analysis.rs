@@ -505,9 +505,17 @@ fn write_scores_json(
 }
 
 /// `blameless eval actions FILE|DIR`.
-pub fn eval_actions(file: &Path, format: ListFormat, errors: bool) -> Result<ExitCode> {
+pub fn eval_actions(
+    file: &Path,
+    format: ListFormat,
+    errors: bool,
+    against: Option<&Path>,
+) -> Result<ExitCode> {
     let mut out = std::io::stdout().lock();
     if file.is_dir() {
+        if against.is_some() {
+            bail!("--against needs one conversation file, not a directory");
+        }
         return eval_action_splits(file, format, errors, &mut out);
     }
     let text =
@@ -515,7 +523,12 @@ pub fn eval_actions(file: &Path, format: ListFormat, errors: bool) -> Result<Exi
     if is_conversation_set(&text) {
         let conversations = evaluate::parse_conversations(&text)
             .with_context(|| format!("{} is not a labelled conversation set", file.display()))?;
-        let scores = evaluate::score_conversations(&conversations);
+        let scores = match against {
+            Some(other) => {
+                evaluate::score_found(&conversations, &second_labelling(&conversations, other)?)
+            }
+            None => evaluate::score_conversations(&conversations),
+        };
         match format {
             ListFormat::Json => write_scores_json(&mut out, &scores, errors)?,
             ListFormat::Text => {
@@ -523,6 +536,12 @@ pub fn eval_actions(file: &Path, format: ListFormat, errors: bool) -> Result<Exi
             }
         }
         return Ok(ExitCode::SUCCESS);
+    }
+    if against.is_some() {
+        bail!(
+            "--against needs a conversation file; {} holds single sentences",
+            file.display()
+        );
     }
     let lines = evaluate::parse_actions(&text)
         .with_context(|| format!("{} is not a labelled action-item set", file.display()))?;
@@ -532,6 +551,29 @@ pub fn eval_actions(file: &Path, format: ListFormat, errors: bool) -> Result<Exi
         ListFormat::Text => write_action_scores(&mut out, &scores, errors)?,
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The items another labeller gave each conversation, in the conversations'
+/// order; every conversation must have its line.
+fn second_labelling(
+    conversations: &[evaluate::LabelledConversation],
+    path: &Path,
+) -> Result<Vec<Vec<ActionItem>>> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let lists = evaluate::parse_item_lists(&text)
+        .with_context(|| format!("{} is not a set of item lists", path.display()))?;
+    let by_id: std::collections::HashMap<&str, &[evaluate::ExpectedItem]> = lists
+        .iter()
+        .map(|l| (l.id.as_str(), l.items.as_slice()))
+        .collect();
+    conversations
+        .iter()
+        .map(|c| match by_id.get(c.id.as_str()) {
+            Some(items) => Ok(items.iter().map(ActionItem::from).collect()),
+            None => bail!("{} has no line for conversation {}", path.display(), c.id),
+        })
+        .collect()
 }
 
 /// A conversation set has "turns" on its first line; a sentence set "text".
