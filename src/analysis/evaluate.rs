@@ -398,6 +398,11 @@ pub struct ActionScores {
 
 /// Parses a JSONL file of labelled action items.
 pub fn parse_actions(text: &str) -> Result<Vec<LabelledAction>, LabelledSetError> {
+    parse_lines(text)
+}
+
+/// One `T` per non-empty JSON line; the first bad line is the error.
+fn parse_lines<T: serde::de::DeserializeOwned>(text: &str) -> Result<Vec<T>, LabelledSetError> {
     text.lines()
         .enumerate()
         .filter(|(_, l)| !l.trim().is_empty())
@@ -586,16 +591,7 @@ pub struct ItemList {
 
 /// Parses a JSONL file of item lists (`{"id", "items"}` per line).
 pub fn parse_item_lists(text: &str) -> Result<Vec<ItemList>, LabelledSetError> {
-    text.lines()
-        .enumerate()
-        .filter(|(_, line)| !line.trim().is_empty())
-        .map(|(index, line)| {
-            serde_json::from_str(line).map_err(|e| LabelledSetError::Line {
-                line: index + 1,
-                message: e.to_string(),
-            })
-        })
-        .collect()
+    parse_lines(text)
 }
 
 /// The finder's consolidated items for a labelled conversation, turn ids
