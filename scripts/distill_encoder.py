@@ -158,17 +158,16 @@ def train(model, ids, train_idx, hard, soft, hard_weight, epochs):
         total, started = 0.0, time.time()
         for chunk in chunks:
             z = model(*padded(model, ids, chunk))
-            terms = []
-            for r, i in enumerate(chunk):
-                loss_of = lambda target: F.binary_cross_entropy_with_logits(
-                    z[r], torch.tensor(target), pos_weight=pos_weight)
-                if hard[i] is not None and soft[i] is not None:
-                    terms.append(hard_weight * loss_of(hard[i]) + (1 - hard_weight) * loss_of(soft[i]))
-                elif hard[i] is not None:
-                    terms.append(loss_of(hard[i]))
-                else:
-                    terms.append(loss_of(soft[i]))
-            loss = torch.stack(terms).mean()
+            # Labelled turns: labels and teacher in shares; the rest: the teacher alone.
+            with_labels = torch.tensor([hard[i] is not None for i in chunk], dtype=torch.float)[:, None]
+            with_teacher = torch.tensor([soft[i] is not None for i in chunk], dtype=torch.float)[:, None]
+            zeros = [0.0] * len(LABELS)
+            loss_of = lambda targets: F.binary_cross_entropy_with_logits(
+                z, torch.tensor([t if t is not None else zeros for t in targets]),
+                pos_weight=pos_weight, reduction="none")
+            share = with_labels * with_teacher * hard_weight + with_labels * (1 - with_teacher)
+            loss = (share * loss_of([hard[i] for i in chunk])
+                    + (1 - share) * loss_of([soft[i] for i in chunk])).mean()
             opt.zero_grad()
             loss.backward()
             opt.step()
