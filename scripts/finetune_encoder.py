@@ -17,7 +17,9 @@ TRAIN_EMBEDDINGS and the classifier the same command gives the base
 encoder's).
 
 Environment, for experiments (the defaults give the shipped adapters):
-FT_RANK (8), FT_ALPHA (16), FT_EPOCHS (4), FT_LR (1e-3), and FT_TARGETS
+FT_RANK (8), FT_ALPHA (16), FT_EPOCHS (4), FT_LR (1e-3), FT_HARD (0.5, with
+--teacher), FT_THREADS (1; more threads are faster but the adapters' bytes
+then depend on the machine), and FT_TARGETS
 (query,value): which linear maps of each layer get adapters, any of query,
 key, value, output, intermediate, ffn_output. docs/tagging.md says what the
 other settings measured.
@@ -37,6 +39,15 @@ adapters.
 
 usage: finetune_encoder.py DATA_DIR MINILM_DIR OUT.safetensors CLASSIFIER.json
        [--embed OUT_EMBEDDINGS.npz]   (also write every turn's new embedding)
+       [--teacher TEACHER.jsonl]      (learn from a larger encoder's scores too)
+
+With --teacher the encoder is taught by a larger one (distillation;
+docs/tagging.md, "A larger encoder, fine-tuned, and a student of it"). Each
+line of TEACHER.jsonl is the teacher's logits `z` (one per label) for either a
+training turn (`id`) or an unlabeled turn (`text`), as scripts/distill_encoder.py
+`teacher` writes them. A training turn's loss is FT_HARD (0.5) of its labels and
+the rest of the teacher's probabilities; an unlabeled turn learns the teacher's
+probabilities alone. The file's SHA-256 goes into the adapters' metadata.
 
 CLASSIFIER.json gets the per-label classification head trained with the
 adapters (weights on the unit embedding, bias) and the adapters' SHA-256,
@@ -62,6 +73,7 @@ RANK = int(os.environ.get("FT_RANK", "8"))
 ALPHA = float(os.environ.get("FT_ALPHA", "16"))
 EPOCHS = int(os.environ.get("FT_EPOCHS", "4"))
 LR = float(os.environ.get("FT_LR", "1e-3"))
+HARD = float(os.environ.get("FT_HARD", "0.5"))
 BATCH = 16
 SEED = 20261202
 # Which of each layer's linear maps get adapters (FT_TARGETS, comma-separated):
@@ -169,9 +181,10 @@ def embed_all(model, ids):
 
 def main():
     data_dir, minilm_dir, out_path, classifier_path = sys.argv[1:5]
-    embed_out = sys.argv[sys.argv.index("--embed") + 1] if "--embed" in sys.argv else None
+    option = lambda name: sys.argv[sys.argv.index(name) + 1] if name in sys.argv else None
+    embed_out, teacher_path = option("--embed"), option("--teacher")
     random.seed(SEED); np.random.seed(SEED); torch.manual_seed(SEED)
-    torch.set_num_threads(1)
+    torch.set_num_threads(int(os.environ.get("FT_THREADS", "1")))
     torch.use_deterministic_algorithms(True)
     splits = json.load(open(os.path.join(data_dir, "splits.json")))
     train_files = set(splits["train"])
@@ -197,6 +210,30 @@ def main():
     train_set = set(train)
     Y = torch.tensor([[float(l in r["labels"]) if i in train_set else 0.0 for l in LABELS]
                       for i, r in enumerate(rows)])
+    # With a teacher: its probabilities for training turns (soft, by row) and
+    # unlabeled turns appended after the rows, which only train.
+    soft, share = None, None
+    if teacher_path:
+        by_id = {rows[i]["id"]: i for i in train}
+        taught, unlabeled = {}, []
+        for line in open(teacher_path):
+            if line.strip():
+                t = json.loads(line)
+                if "id" in t:
+                    taught[by_id[t["id"]]] = t["z"]
+                else:
+                    ids.append(encode(t["text"]))
+                    unlabeled.append(t["z"])
+        n_unlabeled = len(unlabeled)
+        first = len(rows)
+        train += list(range(first, first + n_unlabeled))
+        Y = torch.cat([Y, torch.zeros(n_unlabeled, len(LABELS))])
+        z = [taught.get(i, [0.0] * len(LABELS)) for i in range(first)] + unlabeled
+        soft = torch.sigmoid(torch.tensor(z))
+        # The share of a turn's loss given to its labels.
+        share = torch.tensor([HARD if i in taught else 1.0 for i in range(first)]
+                             + [0.0] * n_unlabeled)[:, None]
+        print(f"teacher: {len(taught)} training turns, {n_unlabeled} unlabeled", file=sys.stderr)
 
     model = Bert(load_file(os.path.join(minilm_dir, "model.safetensors")))
     head = torch.nn.Linear(HIDDEN, len(LABELS))
@@ -205,7 +242,7 @@ def main():
     opt = torch.optim.AdamW(params, lr=LR, weight_decay=0.01)
     steps = EPOCHS * math.ceil(len(train) / BATCH)
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1.0, (s + 1) / 50) * max(0.0, 1 - s / max(steps, 1)))
-    pos = Y[train].mean(0)
+    pos = Y[[i for i in train if i < len(rows)]].mean(0)
     pos_weight = ((1 - pos) / pos).sqrt()
     rng = random.Random(SEED)
     for epoch in range(EPOCHS):
@@ -218,7 +255,12 @@ def main():
         for n_batch, chunk in enumerate(chunks):
             _, x, m = next(batches(ids, chunk))
             z = head(model(x, m) * scale)
-            loss = F.binary_cross_entropy_with_logits(z, Y[chunk], pos_weight=pos_weight)
+            if soft is None:
+                loss = F.binary_cross_entropy_with_logits(z, Y[chunk], pos_weight=pos_weight)
+            else:
+                each = lambda target: F.binary_cross_entropy_with_logits(
+                    z, target[chunk], pos_weight=pos_weight, reduction="none")
+                loss = (share[chunk] * each(Y) + (1 - share[chunk]) * each(soft)).mean()
             opt.zero_grad(); loss.backward(); opt.step(); sched.step()
             total += float(loss.detach()) * len(chunk)
             if n_batch == 19:
@@ -230,6 +272,9 @@ def main():
              "lr": LR, "seed": SEED, "train": splits["train"]}
     if TARGETS != ["query", "value"]:
         about["targets"] = TARGETS
+    if teacher_path:
+        about["teacher_sha256"] = hashlib.sha256(open(teacher_path, "rb").read()).hexdigest()
+        about["hard"] = HARD
     save_file(deltas, out_path, metadata={"about": json.dumps(about, sort_keys=True)})
     adapters_sha256 = hashlib.sha256(open(out_path, "rb").read()).hexdigest()
     with open(classifier_path, "w") as f:
@@ -239,7 +284,7 @@ def main():
         f.write("\n")
     if embed_out:
         prev_ids = [encode(r["prev_text"]) if r.get("prev_text") else [] for r in rows]
-        emb = embed_all(model, ids)
+        emb = embed_all(model, ids[:len(rows)])
         has_prev = [i for i, p in enumerate(prev_ids) if p]
         prev = np.zeros_like(emb)
         prev[has_prev] = embed_all(model, [prev_ids[i] for i in has_prev])
