@@ -3016,7 +3016,6 @@ impl Said {
                 || seq(tokens, after, &["i", "have"])
                 || seq(tokens, after, &["i", "am", "in"])
                 || seq(tokens, after, &["is", "out"])
-                || seq(tokens, after, &["isn't"])
                 // "friday not tomorrow": the first is the one meant.
                 || (seq(tokens, after, &["not"]) && !dues.iter().any(|e| e.tokens.0 == after + 1))
                 || (seq(tokens, after, &["no"])
