@@ -1,7 +1,8 @@
 """A larger encoder as a teacher for the tagger's (development tool, an experiment; blameless
 never runs Python, and nothing this script writes is shipped).
 
-docs/tagging.md ("A larger encoder, fine-tuned, and a student of it") has the figures. The
+docs/tagging.md ("A larger encoder, fine-tuned, and a student of it", and "The student in the
+combined layer, and the teacher's ceiling") has the figures. The
 question it answers: does fine-tuning a larger encoder (all-mpnet-base-v2, 110M parameters)
 read stance on unseen writers much better than fine-tuning the shipped one (all-MiniLM-L6-v2,
 22M), and can the small one learn it from the large one's scores (distillation), so that the

@@ -18,8 +18,8 @@ encoder's).
 
 Environment, for experiments (the defaults give the shipped adapters):
 FT_RANK (8), FT_ALPHA (16), FT_EPOCHS (4), FT_LR (1e-3), FT_HARD (0.5, with
---teacher), FT_THREADS (1; more threads are faster but the adapters' bytes
-then depend on the machine), and FT_TARGETS
+--teacher), FT_THREADS (1; more threads are faster, but give other adapters'
+bytes), and FT_TARGETS
 (query,value): which linear maps of each layer get adapters, any of query,
 key, value, output, intermediate, ffn_output. docs/tagging.md says what the
 other settings measured.
@@ -42,7 +42,8 @@ usage: finetune_encoder.py DATA_DIR MINILM_DIR OUT.safetensors CLASSIFIER.json
        [--teacher TEACHER.jsonl]      (learn from a larger encoder's scores too)
 
 With --teacher the encoder is taught by a larger one (distillation;
-docs/tagging.md, "A larger encoder, fine-tuned, and a student of it"). Each
+docs/tagging.md, "The student in the combined layer, and the teacher's
+ceiling": measured, not shipped). Each
 line of TEACHER.jsonl is the teacher's logits `z` (one per label) for either a
 training turn (`id`) or an unlabeled turn (`text`), as scripts/distill_encoder.py
 `teacher` writes them. A training turn's loss is FT_HARD (0.5) of its labels and
