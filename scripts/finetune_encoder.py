@@ -171,6 +171,21 @@ def batches(ids, order):
         yield order[s:s + BATCH], x, m
 
 
+def schedule(opt, steps):
+    """The learning rate: a linear warm-up over 50 steps, then a linear fall to zero."""
+    return torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda s: min(1.0, (s + 1) / 50) * max(0.0, 1 - s / max(steps, 1)))
+
+
+def length_batches(ids, order, rng):
+    """One epoch's batches: turns of similar length together (less padding), the
+    batches in a seeded random order."""
+    by_len = sorted(order, key=lambda i: (len(ids[i]), i))
+    chunks = [by_len[s:s + BATCH] for s in range(0, len(by_len), BATCH)]
+    rng.shuffle(chunks)
+    return chunks
+
+
 def embed_all(model, ids):
     order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
     out = np.zeros((len(ids), HIDDEN), dtype=np.float32)
@@ -242,15 +257,12 @@ def main():
     params = list(model.lora) + list(head.parameters()) + [scale]
     opt = torch.optim.AdamW(params, lr=LR, weight_decay=0.01)
     steps = EPOCHS * math.ceil(len(train) / BATCH)
-    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1.0, (s + 1) / 50) * max(0.0, 1 - s / max(steps, 1)))
+    sched = schedule(opt, steps)
     pos = Y[[i for i in train if i < len(rows)]].mean(0)
     pos_weight = ((1 - pos) / pos).sqrt()
     rng = random.Random(SEED)
     for epoch in range(EPOCHS):
-        # Batches of similar length (less padding), in a seeded random order.
-        by_len = sorted(train, key=lambda i: (len(ids[i]), i))
-        chunks = [by_len[s:s + BATCH] for s in range(0, len(by_len), BATCH)]
-        rng.shuffle(chunks)
+        chunks = length_batches(ids, train, rng)
         total = 0.0
         started = time.time()
         for n_batch, chunk in enumerate(chunks):
