@@ -4,6 +4,8 @@
 
 use std::collections::HashMap;
 
+use super::gemm::Linear;
+
 /// Shape of the model, from its config.
 #[derive(Debug, Clone, Copy)]
 pub struct BertConfig {
@@ -29,15 +31,6 @@ pub const MINILM_L6: BertConfig = BertConfig {
 };
 
 const LAYER_NORM_EPS: f32 = 1e-12;
-
-/// A dense layer `y = x Wᵀ + b`, with W stored (out, in) as PyTorch does.
-#[derive(Debug, Clone)]
-struct Linear {
-    weight: Vec<f32>,
-    bias: Vec<f32>,
-    inputs: usize,
-    outputs: usize,
-}
 
 #[derive(Debug, Clone)]
 struct LayerNorm {
@@ -171,12 +164,20 @@ impl Tensors {
     }
 
     fn linear(&mut self, prefix: &str, inputs: usize, outputs: usize) -> Result<Linear, String> {
-        Ok(Linear {
-            weight: self.take(&format!("{prefix}.weight"), &[outputs, inputs])?,
-            bias: self.take(&format!("{prefix}.bias"), &[outputs])?,
-            inputs,
-            outputs,
-        })
+        let (weight, bias) = self.weight_and_bias(prefix, inputs, outputs)?;
+        Ok(Linear::new(&weight, bias, inputs, outputs))
+    }
+
+    fn weight_and_bias(
+        &mut self,
+        prefix: &str,
+        inputs: usize,
+        outputs: usize,
+    ) -> Result<(Vec<f32>, Vec<f32>), String> {
+        Ok((
+            self.take(&format!("{prefix}.weight"), &[outputs, inputs])?,
+            self.take(&format!("{prefix}.bias"), &[outputs])?,
+        ))
     }
 
     fn norm(&mut self, prefix: &str, width: usize) -> Result<LayerNorm, String> {
@@ -211,15 +212,15 @@ impl Bert {
         let mut layers = Vec::with_capacity(config.layers);
         for i in 0..config.layers {
             let p = format!("encoder.layer.{i}");
-            let q = t.linear(&format!("{p}.attention.self.query"), h, h)?;
-            let k = t.linear(&format!("{p}.attention.self.key"), h, h)?;
-            let v = t.linear(&format!("{p}.attention.self.value"), h, h)?;
-            let qkv = Linear {
-                weight: [q.weight, k.weight, v.weight].concat(),
-                bias: [q.bias, k.bias, v.bias].concat(),
-                inputs: h,
-                outputs: 3 * h,
-            };
+            let (q, q_bias) = t.weight_and_bias(&format!("{p}.attention.self.query"), h, h)?;
+            let (k, k_bias) = t.weight_and_bias(&format!("{p}.attention.self.key"), h, h)?;
+            let (v, v_bias) = t.weight_and_bias(&format!("{p}.attention.self.value"), h, h)?;
+            let qkv = Linear::new(
+                &[q, k, v].concat(),
+                [q_bias, k_bias, v_bias].concat(),
+                h,
+                3 * h,
+            );
             layers.push(Layer {
                 qkv,
                 attention_out: t.linear(&format!("{p}.attention.output.dense"), h, h)?,
@@ -356,37 +357,6 @@ impl Bert {
     }
 }
 
-impl Linear {
-    /// `out = x Wᵀ + b` for `rows` rows of `x`.
-    fn apply(&self, x: &[f32], rows: usize, out: &mut [f32]) {
-        assert!(x.len() >= rows * self.inputs && out.len() >= rows * self.outputs);
-        for row in out.chunks_exact_mut(self.outputs).take(rows) {
-            row.copy_from_slice(&self.bias);
-        }
-        // SAFETY: x is (rows, inputs), weight (outputs, inputs) read as its
-        // transpose (inputs, outputs) with strides (1, inputs), out (rows,
-        // outputs); the assert above checks the lengths.
-        unsafe {
-            matrixmultiply::sgemm(
-                rows,
-                self.inputs,
-                self.outputs,
-                1.0,
-                x.as_ptr(),
-                self.inputs as isize,
-                1,
-                self.weight.as_ptr(),
-                1,
-                self.inputs as isize,
-                1.0,
-                out.as_mut_ptr(),
-                self.outputs as isize,
-                1,
-            );
-        }
-    }
-}
-
 fn layer_norm(x: &mut [f32], width: usize, norm: &LayerNorm) {
     for row in x.chunks_exact_mut(width) {
         let mean = row.iter().sum::<f32>() / width as f32;
@@ -443,20 +413,6 @@ mod tests {
         ] {
             assert!((erf(x) - want).abs() < 2e-7, "erf({x})");
         }
-    }
-
-    #[test]
-    fn linear_multiplies_by_the_transpose() {
-        // W = [[1, 2], [3, 4], [5, 6]] (3 outputs, 2 inputs), b = [0, 1, 2]
-        let l = Linear {
-            weight: vec![1., 2., 3., 4., 5., 6.],
-            bias: vec![0., 1., 2.],
-            inputs: 2,
-            outputs: 3,
-        };
-        let mut out = vec![0.0; 6];
-        l.apply(&[1., 1., 0., 2.], 2, &mut out);
-        assert_eq!(out, vec![3., 8., 13., 4., 9., 14.]);
     }
 
     fn tensors(entries: &[(&str, &[usize], &[f32])]) -> Tensors {

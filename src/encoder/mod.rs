@@ -15,9 +15,11 @@
 //! # Layout
 //! - `mod.rs`: [`Encoder`], [`EncoderError`], [`fetch_model`].
 //! - `tokenizer.rs`: BERT's uncased WordPiece tokenizer.
-//! - `bert.rs`: the forward pass (SGEMM from `matrixmultiply`).
+//! - `bert.rs`: the forward pass (attention products by `matrixmultiply`).
+//! - `gemm.rs`: dense layers, their weights packed once at load.
 
 mod bert;
+mod gemm;
 mod tokenizer;
 
 use std::path::{Path, PathBuf};
