@@ -1,14 +1,30 @@
-//! The BERT forward pass of the sentence encoder (MiniLM-L6: 6 layers,
-//! hidden 384, 12 heads, feed-forward 1536), on one core with
-//! `matrixmultiply`'s packed SGEMM. Weights come from a safetensors file.
+//! The transformer forward pass of the sentence encoders, on one core:
+//! BERT (MiniLM-L6: 6 layers, hidden 384, 12 heads, feed-forward 1536) and
+//! MPNet (hidden 768, 12 heads, feed-forward 3072), which differs from BERT
+//! only in its tensor names, its position numbering and a relative
+//! position bias added to every attention score. Weights come from a
+//! safetensors file.
 
 use std::collections::HashMap;
 
 use super::gemm::Linear;
 
+/// Which transformer the weights are for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Family {
+    /// Hugging Face's `BertModel`.
+    Bert,
+    /// Hugging Face's `MPNetModel`: positions numbered from 2 (after the
+    /// padding id), no token types, and a learned bias per head and bucket
+    /// of relative position added to the attention scores.
+    MpNet,
+}
+
 /// Shape of the model, from its config.
 #[derive(Debug, Clone, Copy)]
 pub struct BertConfig {
+    /// Which transformer.
+    pub family: Family,
     /// Width of every hidden state.
     pub hidden: usize,
     /// Attention heads per layer.
@@ -19,18 +35,37 @@ pub struct BertConfig {
     pub layers: usize,
     /// Longest input, in tokens.
     pub max_positions: usize,
+    /// Epsilon of every layer norm.
+    pub layer_norm_eps: f32,
 }
 
 /// MiniLM-L6-H384, as all-MiniLM-L6-v2 ships it.
 pub const MINILM_L6: BertConfig = BertConfig {
+    family: Family::Bert,
     hidden: 384,
     heads: 12,
     intermediate: 1536,
     layers: 6,
     max_positions: 512,
+    layer_norm_eps: 1e-12,
 };
 
-const LAYER_NORM_EPS: f32 = 1e-12;
+/// The first six of all-mpnet-base-v2's twelve layers.
+pub const MPNET_L6: BertConfig = BertConfig {
+    family: Family::MpNet,
+    hidden: 768,
+    heads: 12,
+    intermediate: 3072,
+    layers: 6,
+    max_positions: 512,
+    layer_norm_eps: 1e-5,
+};
+
+/// MPNet numbers positions from the padding id + 1.
+const MPNET_FIRST_POSITION: usize = 2;
+/// MPNet's buckets of relative position (half for each direction; the
+/// last of each half starts 128 tokens away).
+const MPNET_BUCKETS: usize = 32;
 
 #[derive(Debug, Clone)]
 struct LayerNorm {
@@ -58,6 +93,8 @@ pub struct Bert {
     token_type_embedding: Vec<f32>,
     embedding_norm: LayerNorm,
     layers: Vec<Layer>,
+    /// MPNet's relative position bias, (buckets, heads) row-major.
+    relative_bias: Option<Vec<f32>>,
 }
 
 /// The tensors of a safetensors file, as f32.
@@ -190,9 +227,11 @@ impl Tensors {
 
 impl Bert {
     /// Builds the model from its tensors (names as in Hugging Face's
-    /// `BertModel`, without a `bert.` prefix).
+    /// `BertModel` or `MPNetModel`, without a model prefix). Layers past
+    /// `config.layers` are left out.
     pub fn from_tensors(mut t: Tensors, config: BertConfig) -> Result<Bert, String> {
         let h = config.hidden;
+        let mpnet = config.family == Family::MpNet;
         let word_embeddings = t.take(
             "embeddings.word_embeddings.weight",
             &[
@@ -201,20 +240,49 @@ impl Bert {
                 h,
             ],
         )?;
-        let position_embeddings = t.take(
-            "embeddings.position_embeddings.weight",
-            &[config.max_positions, h],
-        )?;
-        let mut token_type_embedding =
-            t.take("embeddings.token_type_embeddings.weight", &[2, h])?;
-        token_type_embedding.truncate(h);
+        let (position_embeddings, token_type_embedding, relative_bias) = if mpnet {
+            let positions = config.max_positions + MPNET_FIRST_POSITION;
+            let mut table = t.take("embeddings.position_embeddings.weight", &[positions, h])?;
+            table.drain(..MPNET_FIRST_POSITION * h);
+            let bias = t.take(
+                "encoder.relative_attention_bias.weight",
+                &[MPNET_BUCKETS, config.heads],
+            )?;
+            (table, vec![0.0; h], Some(bias))
+        } else {
+            let table = t.take(
+                "embeddings.position_embeddings.weight",
+                &[config.max_positions, h],
+            )?;
+            let mut token_type = t.take("embeddings.token_type_embeddings.weight", &[2, h])?;
+            token_type.truncate(h);
+            (table, token_type, None)
+        };
+        // Where each part of a layer lives in the two families' names.
+        let [query, key, value, attention_out, attention_norm] = if mpnet {
+            [
+                "attention.attn.q",
+                "attention.attn.k",
+                "attention.attn.v",
+                "attention.attn.o",
+                "attention.LayerNorm",
+            ]
+        } else {
+            [
+                "attention.self.query",
+                "attention.self.key",
+                "attention.self.value",
+                "attention.output.dense",
+                "attention.output.LayerNorm",
+            ]
+        };
         let embedding_norm = t.norm("embeddings.LayerNorm", h)?;
         let mut layers = Vec::with_capacity(config.layers);
         for i in 0..config.layers {
             let p = format!("encoder.layer.{i}");
-            let (q, q_bias) = t.weight_and_bias(&format!("{p}.attention.self.query"), h, h)?;
-            let (k, k_bias) = t.weight_and_bias(&format!("{p}.attention.self.key"), h, h)?;
-            let (v, v_bias) = t.weight_and_bias(&format!("{p}.attention.self.value"), h, h)?;
+            let (q, q_bias) = t.weight_and_bias(&format!("{p}.{query}"), h, h)?;
+            let (k, k_bias) = t.weight_and_bias(&format!("{p}.{key}"), h, h)?;
+            let (v, v_bias) = t.weight_and_bias(&format!("{p}.{value}"), h, h)?;
             let qkv = Linear::new(
                 &[q, k, v].concat(),
                 [q_bias, k_bias, v_bias].concat(),
@@ -223,8 +291,8 @@ impl Bert {
             );
             layers.push(Layer {
                 qkv,
-                attention_out: t.linear(&format!("{p}.attention.output.dense"), h, h)?,
-                attention_norm: t.norm(&format!("{p}.attention.output.LayerNorm"), h)?,
+                attention_out: t.linear(&format!("{p}.{attention_out}"), h, h)?,
+                attention_norm: t.norm(&format!("{p}.{attention_norm}"), h)?,
                 intermediate: t.linear(
                     &format!("{p}.intermediate.dense"),
                     h,
@@ -241,6 +309,7 @@ impl Bert {
             token_type_embedding,
             embedding_norm,
             layers,
+            relative_bias,
         })
     }
 
@@ -274,7 +343,9 @@ impl Bert {
                 row[j] = word[j] + position[j] + self.token_type_embedding[j];
             }
         }
-        layer_norm(&mut x, h, &self.embedding_norm);
+        let eps = self.config.layer_norm_eps;
+        layer_norm(&mut x, h, &self.embedding_norm, eps);
+        let buckets = self.relative_bias.as_ref().map(|_| relative_buckets(n));
 
         let heads = self.config.heads;
         let head_dim = h / heads;
@@ -313,6 +384,11 @@ impl Bert {
                         1,
                     );
                 }
+                if let (Some(bias), Some(buckets)) = (&self.relative_bias, &buckets) {
+                    for (score, &bucket) in scores.iter_mut().zip(buckets) {
+                        *score += bias[bucket * heads + head];
+                    }
+                }
                 for row in scores.chunks_exact_mut(n) {
                     softmax(row);
                 }
@@ -341,7 +417,7 @@ impl Bert {
             for (a, xi) in attended.iter_mut().zip(&x) {
                 *a += xi;
             }
-            layer_norm(&mut attended, h, &layer.attention_norm);
+            layer_norm(&mut attended, h, &layer.attention_norm, eps);
             layer.intermediate.apply(&attended, n, &mut inner);
             for value in inner.iter_mut() {
                 *value = gelu(*value);
@@ -350,22 +426,52 @@ impl Bert {
             for (o, a) in out.iter_mut().zip(&attended) {
                 *o += a;
             }
-            layer_norm(&mut out, h, &layer.output_norm);
+            layer_norm(&mut out, h, &layer.output_norm, eps);
             std::mem::swap(&mut x, &mut out);
         }
         x
     }
 }
 
-fn layer_norm(x: &mut [f32], width: usize, norm: &LayerNorm) {
+fn layer_norm(x: &mut [f32], width: usize, norm: &LayerNorm, eps: f32) {
     for row in x.chunks_exact_mut(width) {
         let mean = row.iter().sum::<f32>() / width as f32;
         let var = row.iter().map(|v| (v - mean) * (v - mean)).sum::<f32>() / width as f32;
-        let inv = 1.0 / (var + LAYER_NORM_EPS).sqrt();
+        let inv = 1.0 / (var + eps).sqrt();
         for ((v, g), b) in row.iter_mut().zip(&norm.gamma).zip(&norm.beta) {
             *v = (*v - mean) * inv * g + b;
         }
     }
+}
+
+/// MPNet's bucket of every (query, key) pair of an `n`-token input, (n, n)
+/// row-major: 16 buckets per direction, one per distance below 8 tokens,
+/// then logarithmic up to 128 (as Hugging Face's `relative_position_bucket`).
+fn relative_buckets(n: usize) -> Vec<usize> {
+    let half = MPNET_BUCKETS / 2;
+    let exact = half / 2;
+    let mut out = Vec::with_capacity(n * n);
+    for query in 0..n {
+        for key in 0..n {
+            // Keys after the query use the upper half.
+            let (base, distance) = if key > query {
+                (half, key - query)
+            } else {
+                (0, query - key)
+            };
+            let bucket = if distance < exact {
+                distance
+            } else {
+                // exact + ⌊ln(d / 8) / ln(128 / 8) · 8⌋ = 8 + ⌊log₂(d² / 64)⌋,
+                // in integers so no rounding moves a distance to the next
+                // bucket.
+                let squared = distance * distance / (exact * exact);
+                (exact + squared.ilog2() as usize).min(half - 1)
+            };
+            out.push(base + bucket);
+        }
+    }
+    out
 }
 
 fn softmax(row: &mut [f32]) {
@@ -413,6 +519,38 @@ mod tests {
         ] {
             assert!((erf(x) - want).abs() < 2e-7, "erf({x})");
         }
+    }
+
+    #[test]
+    fn relative_buckets_match_mpnet() {
+        // Hugging Face's relative_position_bucket for a key `d` tokens
+        // after (+) or before (-) the query: where each bucket starts.
+        let starts = [
+            (1, 17),
+            (8, 24),
+            (12, 25),
+            (16, 26),
+            (23, 27),
+            (32, 28),
+            (46, 29),
+            (64, 30),
+            (91, 31),
+        ];
+        let n = 300;
+        let buckets = relative_buckets(n);
+        let query = 150;
+        let at = |d: isize| buckets[query * n + (query as isize + d) as usize];
+        assert_eq!(at(0), 0);
+        for (d, bucket) in starts {
+            assert_eq!(at(d), bucket, "+{d}");
+            assert_eq!(at(-d), bucket - 16, "-{d}");
+            if d > 1 {
+                assert_eq!(at(d - 1), bucket - 1, "+{}", d - 1);
+                assert_eq!(at(1 - d), bucket - 17, "-{}", d - 1);
+            }
+        }
+        assert_eq!(at(149), 31);
+        assert_eq!(at(-150), 15);
     }
 
     fn tensors(entries: &[(&str, &[usize], &[f32])]) -> Tensors {

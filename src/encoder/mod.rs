@@ -31,6 +31,43 @@ pub use tokenizer::Tokenizer;
 /// Name of the model for `blameless models fetch`.
 pub const MODEL_NAME: &str = "minilm";
 
+/// One sentence encoder blameless runs: its shape, its tokens, where it is
+/// installed and the adapters fine-tuned for the tagger.
+#[derive(Debug, Clone, Copy)]
+pub struct Model {
+    /// Name for `blameless models fetch` and directory in the models dir.
+    pub name: &'static str,
+    config: bert::BertConfig,
+    /// Tokens that open and close every text.
+    open: &'static str,
+    close: &'static str,
+    /// Longest turn read, in word pieces; the rest is cut.
+    pub max_tokens: usize,
+    /// Low-rank adapters merged on load (`Encoder::load_model`).
+    adapters: &'static [u8],
+}
+
+/// all-MiniLM-L6-v2, the tagger's embedding.
+pub const MINILM: Model = Model {
+    name: MODEL_NAME,
+    config: bert::MINILM_L6,
+    open: "[CLS]",
+    close: "[SEP]",
+    max_tokens: MAX_TOKENS,
+    adapters: ADAPTERS,
+};
+
+/// The first six layers of all-mpnet-base-v2.
+pub const MPNET: Model = Model {
+    name: "mpnet",
+    config: bert::MPNET_L6,
+    open: "<s>",
+    close: "</s>",
+    // As it was fine-tuned (scripts/distill_encoder.py).
+    max_tokens: 128,
+    adapters: &[],
+};
+
 /// Width of an embedding.
 pub const DIMENSIONS: usize = 384;
 
@@ -49,16 +86,20 @@ pub(crate) const FILES: [&str; 2] = ["model.safetensors", "vocab.txt"];
 #[derive(Debug, thiserror::Error)]
 pub enum EncoderError {
     /// The model is not installed.
-    #[error("the sentence encoder is not installed in {dir}; run `blameless models fetch minilm`")]
+    #[error("the sentence encoder is not installed in {dir}; run `blameless models fetch {name}`")]
     NotInstalled {
         /// Where it was looked for.
         dir: PathBuf,
+        /// Its name for `blameless models fetch`.
+        name: &'static str,
     },
     /// A model file is there but unusable.
-    #[error("cannot load the sentence encoder from {path}: {message}; run `blameless models fetch minilm` to reinstall it")]
+    #[error("cannot load the sentence encoder from {path}: {message}; run `blameless models fetch {name}` to reinstall it")]
     Load {
         /// The file.
         path: PathBuf,
+        /// Its name for `blameless models fetch`.
+        name: &'static str,
         /// What is wrong with it.
         message: String,
     },
@@ -72,6 +113,7 @@ pub enum EncoderError {
 pub struct Encoder {
     tokenizer: Tokenizer,
     model: bert::Bert,
+    max_tokens: usize,
 }
 
 /// Where the model's files live in the model directory.
@@ -86,25 +128,40 @@ impl Encoder {
     /// The checksums are not verified here: [`fetch_model`] verified them
     /// before installing the files.
     pub fn load(models_dir: &Path) -> Result<Encoder, EncoderError> {
-        Encoder::load_with(models_dir, Some(ADAPTERS))
+        Encoder::load_model(models_dir, &MINILM, true)
     }
 
     /// Loads the installed model as published, without the tagger's
     /// adapters (to check it against other implementations).
     pub fn load_base(models_dir: &Path) -> Result<Encoder, EncoderError> {
-        Encoder::load_with(models_dir, None)
+        Encoder::load_model(models_dir, &MINILM, false)
     }
 
-    fn load_with(models_dir: &Path, adapters: Option<&[u8]>) -> Result<Encoder, EncoderError> {
-        let dir = model_dir(models_dir);
+    /// Loads `model` from `models_dir/<name>/`, with its adapters merged
+    /// when `adapted`.
+    pub fn load_model(
+        models_dir: &Path,
+        model: &Model,
+        adapted: bool,
+    ) -> Result<Encoder, EncoderError> {
+        let adapters = (adapted && !model.adapters.is_empty()).then_some(model.adapters);
+        let dir = models_dir.join(model.name);
         if !FILES.iter().all(|f| dir.join(f).is_file()) {
-            return Err(EncoderError::NotInstalled { dir });
+            return Err(EncoderError::NotInstalled {
+                dir,
+                name: model.name,
+            });
         }
-        let load = |path: PathBuf, message: String| EncoderError::Load { path, message };
+        let name = model.name;
+        let load = |path: PathBuf, message: String| EncoderError::Load {
+            path,
+            name,
+            message,
+        };
         let vocab_path = dir.join("vocab.txt");
         let vocab = std::fs::read_to_string(&vocab_path)
             .map_err(|e| load(vocab_path.clone(), e.to_string()))?;
-        let tokenizer = Tokenizer::from_vocab(&vocab)
+        let tokenizer = Tokenizer::with_specials(&vocab, model.open, model.close)
             .ok_or_else(|| load(vocab_path, "special tokens missing".into()))?;
         let weights_path = dir.join("model.safetensors");
         let bytes =
@@ -119,15 +176,20 @@ impl Encoder {
                 .merge_low_rank(&adapters)
                 .map_err(|m| load(weights_path.clone(), m))?;
         }
-        let model = bert::Bert::from_tensors(tensors, bert::MINILM_L6)
-            .map_err(|m| load(weights_path, m))?;
-        Ok(Encoder { tokenizer, model })
+        let max_tokens = model.max_tokens;
+        let model =
+            bert::Bert::from_tensors(tensors, model.config).map_err(|m| load(weights_path, m))?;
+        Ok(Encoder {
+            tokenizer,
+            model,
+            max_tokens,
+        })
     }
 
     /// The embedding of `text`: mean of the last hidden states over its word
     /// pieces (with `[CLS]` and `[SEP]`), L2-normalised.
     pub fn embed(&self, text: &str) -> Vec<f32> {
-        let max = MAX_TOKENS.min(self.model.max_positions());
+        let max = self.max_tokens.min(self.model.max_positions());
         let ids = self.tokenizer.encode(text, max);
         let hidden = self.model.forward(&ids);
         let width = self.model.hidden();
@@ -146,7 +208,7 @@ impl Encoder {
 
     /// Number of word pieces `text` becomes (with `[CLS]` and `[SEP]`).
     pub fn token_count(&self, text: &str) -> usize {
-        self.tokenizer.encode(text, MAX_TOKENS).len()
+        self.tokenizer.encode(text, self.max_tokens).len()
     }
 }
 

@@ -24,22 +24,30 @@ const MAX_WORD_CHARS: usize = 100;
 
 impl Tokenizer {
     /// Builds the tokenizer from `vocab.txt` text (one token per line; the
-    /// line number is the id). `None` if a special token is missing.
+    /// line number is the id), with BERT's `[CLS]` and `[SEP]` around every
+    /// text. `None` if a special token is missing.
     pub fn from_vocab(vocab: &str) -> Option<Tokenizer> {
+        Tokenizer::with_specials(vocab, "[CLS]", "[SEP]")
+    }
+
+    /// The same with other tokens to open and close a text (MPNet's `<s>`
+    /// and `</s>`).
+    pub fn with_specials(vocab: &str, open: &str, close: &str) -> Option<Tokenizer> {
         let ids: HashMap<String, u32> = vocab
             .lines()
             .enumerate()
             .map(|(i, t)| (t.to_string(), i as u32))
             .collect();
         let special = Special {
-            cls: *ids.get("[CLS]")?,
-            sep: *ids.get("[SEP]")?,
+            cls: *ids.get(open)?,
+            sep: *ids.get(close)?,
             unk: *ids.get("[UNK]")?,
         };
         Some(Tokenizer { ids, special })
     }
 
-    /// Token ids of `text` with `[CLS]` and `[SEP]`, at most `max_len` in all.
+    /// Token ids of `text` opened and closed by the special tokens (`[CLS]`
+    /// and `[SEP]`), at most `max_len` in all.
     pub fn encode(&self, text: &str, max_len: usize) -> Vec<u32> {
         let mut out = vec![self.special.cls];
         for word in basic_tokens(text) {
