@@ -1,5 +1,8 @@
-"""A larger encoder as a teacher for the tagger's (development tool, an experiment; blameless
-never runs Python, and nothing this script writes is shipped).
+"""A larger encoder for the tagger, fine-tuned (development tool; blameless never runs Python).
+
+scripts/train-tags.sh runs `teacher` on the first six layers of all-mpnet-base-v2: its
+OUT.safetensors becomes src/encoder/mpnet-adapters.safetensors and its OUT.classifier.json is
+stacked in the shipped head (docs/tagging.md, "MPNet beside MiniLM").
 
 docs/tagging.md ("A larger encoder, fine-tuned, and a student of it", and "The student in the
 combined layer, and the teacher's ceiling") has the figures. The
@@ -11,13 +14,15 @@ tagger gains without paying the large one's time per turn?
 Both encoders get the same recipe as scripts/finetune_encoder.py: low-rank adapters (rank 8,
 alpha 16) on the query and value maps of every layer, a per-label head on the mean-pooled unit
 embedding, AdamW at 1e-3, batches of 16, seeded. It runs them through the `transformers`
-library (development only) instead of finetune_encoder.py's own BERT, so it can load MPNet; its
-adapters are therefore not in the shape src/encoder/ merges.
+library (development only) instead of finetune_encoder.py's own BERT, so it can load MPNet;
+`teacher` writes its adapters in the shape src/encoder/ merges (OUT.safetensors) and its
+classifier as scripts/train_tags.py stacks it (OUT.classifier.json).
 
 usage:
   distill_encoder.py teacher MODEL_DIR OUT [--epochs N] [--layers N] [--extra TEXTS.jsonl ...]
       fine-tune MODEL_DIR on the training writers of data/tags/splits.json; write OUT.pt
-      (adapters and head), OUT.calibrate.json (the calibration writers' logits) and
+      (adapters and head), OUT.safetensors and OUT.classifier.json (the same, for blameless
+      and train_tags.py), OUT.calibrate.json (the calibration writers' logits) and
       OUT.teacher.jsonl: the logits of every training turn ({"id", "z"}) and of every unlabeled
       turn of the --extra files ({"text", "z"}); print the calibration figures. An --extra file
       has {"text"} lines (data/tags/unlabeled/) or conversations with {"turns"} (data/actions/;
@@ -88,7 +93,9 @@ class Tagger(torch.nn.Module):
             p.requires_grad = False
         g = torch.Generator().manual_seed(SEED)
         self.adapters = torch.nn.ModuleList()
-        for module in list(self.encoder.modules()):
+        # The weight each adapter adapts, named as src/encoder/ reads it.
+        self.adapted = []
+        for name, module in list(self.encoder.named_modules()):
             # BERT names them query/value, MPNet q/v.
             for child in ("query", "value", "q", "v"):
                 linear = getattr(module, child, None)
@@ -96,6 +103,7 @@ class Tagger(torch.nn.Module):
                     adapter = LoRA(linear, g)
                     setattr(module, child, adapter)
                     self.adapters.append(adapter)
+                    self.adapted.append(f"{name}.{child}.weight")
         self.head = torch.nn.Linear(self.encoder.config.hidden_size, len(LABELS))
         self.scale = torch.nn.Parameter(torch.tensor(10.0))
 
@@ -200,6 +208,27 @@ def score(path):
           f"label-free turns tagged {100 * np.mean(none_rate):.1f} %")
 
 
+def export(model, out, model_dir, epochs, layers):
+    """OUT.safetensors: the adapters as src/encoder/ merges them (`NAME.lora_a` (rank, inputs),
+    `NAME.lora_b` (outputs, rank) with alpha/rank folded in); OUT.classifier.json: the head on
+    the unit embedding, the scale folded in, as scripts/train_tags.py stacks it."""
+    import hashlib
+    from safetensors.numpy import save_file
+    tensors = {}
+    for name, adapter in zip(model.adapted, model.adapters):
+        tensors[f"{name}.lora_a"] = adapter.a.detach().numpy().astype(np.float32)
+        tensors[f"{name}.lora_b"] = ((ALPHA / RANK) * adapter.b).detach().numpy().astype(np.float32)
+    about = {"base": os.path.basename(os.path.normpath(model_dir)), "layers": layers, "rank": RANK,
+             "alpha": ALPHA, "epochs": epochs, "lr": LR, "seed": SEED, "max_tokens": MAX_TOKENS}
+    save_file(tensors, out + ".safetensors", metadata={"about": json.dumps(about, sort_keys=True)})
+    sha256 = hashlib.sha256(open(out + ".safetensors", "rb").read()).hexdigest()
+    with open(out + ".classifier.json", "w") as f:
+        json.dump({"labels": LABELS, "adapters_sha256": sha256,
+                   "weights": (model.head.weight * model.scale).detach().double().numpy().tolist(),
+                   "bias": model.head.bias.detach().double().numpy().tolist()}, f)
+        f.write("\n")
+
+
 def main():
     if len(sys.argv) < 3 or sys.argv[1] not in ("teacher", "score"):
         sys.exit(__doc__)
@@ -219,6 +248,7 @@ def main():
     train(model, ids, train_idx, labels, int(option("--epochs", "2")))
     torch.save({"adapters": model.adapters.state_dict(), "head": model.head.state_dict(),
                 "scale": model.scale.detach()}, out + ".pt")
+    export(model, out, model_dir, int(option("--epochs", "2")), int(option("--layers", "0")))
     json.dump([{"file": rows[i]["file"], "labels": rows[i]["labels"], "z": z}
                for i, z in zip(cal_idx, logits(model, ids, cal_idx))], open(out + ".calibrate.json", "w"))
     # What the student learns from: the training turns by id, the unlabeled turns by text.

@@ -861,6 +861,14 @@ pub enum TrainCommand {
         /// Directory holding splits.json and the labelled files.
         #[arg(long, default_value = "data/tags")]
         data: PathBuf,
+        /// Also "mpnet_embedding": the turn's embedding by the six-layer
+        /// MPNet with its adapters (needs `blameless models fetch mpnet`).
+        #[arg(long)]
+        mpnet: bool,
+        /// With --mpnet: these adapters (scripts/distill_encoder.py's
+        /// OUT.safetensors) instead of the built-in ones.
+        #[arg(long, value_name = "FILE", requires = "mpnet")]
+        mpnet_adapters: Option<PathBuf>,
     },
 }
 
@@ -911,10 +919,11 @@ pub enum EvalCommand {
     /// labelled none, and with --errors every turn it got wrong.
     ///
     /// Scores each layer of the tagger: the rules alone, the learned model
-    /// alone (sentence embedding + logistic head) and the two combined (what
-    /// blameless runs), each with a reliability table of its confidences
-    /// and the learned layer's time per turn. Without the sentence encoder
-    /// installed (`blameless models fetch minilm`), only the rules.
+    /// alone (MiniLM's sentence embedding + logistic head) and the two
+    /// combined with MPNet's classifier (what blameless runs), each with a
+    /// reliability table of its confidences and the learned layer's time per
+    /// turn. Without the sentence encoders installed (`blameless models
+    /// fetch minilm` and `mpnet`), only the rules.
     Tags {
         /// The labelled turns.
         file: PathBuf,
@@ -1023,8 +1032,8 @@ pub struct NudgeArgs {
     pub no_nudges: bool,
 
     /// Tag with the phrase rules alone, without the learned layer (which
-    /// needs `blameless models fetch minilm` and costs tens of milliseconds
-    /// a turn).
+    /// needs `blameless models fetch minilm` and `mpnet` and costs tens of
+    /// milliseconds a turn).
     #[arg(long)]
     pub rules_only: bool,
 }

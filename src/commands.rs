@@ -50,9 +50,11 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             names,
             context,
         }) => tagging::eval_tags(&paths, &file, format, errors, names, context),
-        Command::Train(cli::TrainCommand::Features { data }) => {
-            tagging::train_features(&paths, &ui, &data)
-        }
+        Command::Train(cli::TrainCommand::Features {
+            data,
+            mpnet,
+            mpnet_adapters,
+        }) => tagging::train_features(&paths, &ui, &data, mpnet, mpnet_adapters.as_deref()),
         Command::Eval(EvalCommand::Actions {
             file,
             format,

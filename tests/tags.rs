@@ -14,7 +14,7 @@ use blameless::analysis::evaluate::{
 };
 use blameless::analysis::learned::Head;
 use blameless::analysis::{Tag, TurnText};
-use blameless::encoder::Encoder;
+use blameless::encoder::Encoders;
 use common::{models_dir, ok, root, scripted_turns, Blameless};
 
 fn scores(file: &str) -> TagScores {
@@ -161,8 +161,9 @@ fn combined_tags(turns: &[LabelledTurn]) -> Vec<Vec<Tag>> {
 
 /// As [`combined_tags`]; `context` false hides the previous turn.
 fn combined_tags_with(turns: &[LabelledTurn], context: bool) -> Vec<Vec<Tag>> {
-    let encoder = Encoder::load(&models_dir())
-        .expect("the sentence encoder must be installed: run `blameless models fetch minilm`");
+    let encoder = Encoders::load(&models_dir()).expect(
+        "the sentence encoders must be installed: run `blameless models fetch minilm` and `mpnet`",
+    );
     let head = Head::shipped();
     assert!(
         head.reads_prev(),
@@ -181,8 +182,15 @@ fn combined_tags_with(turns: &[LabelledTurn], context: bool) -> Vec<Vec<Tag>> {
                 .prev
                 .as_ref()
                 .filter(|_| context)
-                .map(|prev| encoder.embed(&prev.text));
-            head.tag(&view, &rules, &encoder.embed(&turn.text), prev.as_deref())
+                .map(|prev| encoder.minilm.embed(&prev.text));
+            let embeddings = encoder.embed(&turn.text);
+            head.tag(
+                &view,
+                &rules,
+                &embeddings.minilm,
+                Some(&embeddings.mpnet),
+                prev.as_deref(),
+            )
         })
         .collect()
 }

@@ -40,6 +40,10 @@ pub struct LabelHead {
     /// the head does not read the previous turn).
     #[serde(default)]
     pub prev_embedding: Vec<f32>,
+    /// One weight per dimension of the turn's MPNet embedding: MPNet's own
+    /// classifier, stacked (empty: the head does not read MPNet).
+    #[serde(default)]
+    pub mpnet_embedding: Vec<f32>,
     /// One weight per entry of the head's vocabulary.
     pub lexical: Vec<f32>,
     /// One weight per label's rule confidence, in [`Label::ALL`] order.
@@ -108,6 +112,11 @@ impl Head {
         self.labels.iter().any(|h| !h.prev_embedding.is_empty())
     }
 
+    /// Whether the head reads the turn's MPNet embedding.
+    pub fn reads_mpnet(&self) -> bool {
+        self.labels.iter().any(|h| !h.mpnet_embedding.is_empty())
+    }
+
     /// The turn's lexical features: sublinear TF-IDF over the vocabulary,
     /// L2-normalised, as (index, value) pairs.
     pub fn lexical(&self, text: &str) -> Vec<(usize, f32)> {
@@ -131,12 +140,14 @@ impl Head {
         features
     }
 
-    /// Calibrated probability per label. `prev` is the previous turn's
-    /// embedding, when there is one.
+    /// Calibrated probability per label. `mpnet` is the turn's MPNet
+    /// embedding (read when [`Head::reads_mpnet`]); `prev` is the previous
+    /// turn's embedding, when there is one.
     pub fn probabilities(
         &self,
         turn: &TurnText,
         embedding: &[f32],
+        mpnet: Option<&[f32]>,
         prev: Option<&[f32]>,
         rule_tags: &[Tag],
     ) -> [f64; 5] {
@@ -158,6 +169,14 @@ impl Head {
                     .prev_embedding
                     .iter()
                     .zip(prev)
+                    .map(|(w, x)| w * x)
+                    .sum::<f32>();
+            }
+            if let Some(mpnet) = mpnet {
+                z += head
+                    .mpnet_embedding
+                    .iter()
+                    .zip(mpnet)
                     .map(|(w, x)| w * x)
                     .sum::<f32>();
             }
@@ -183,20 +202,21 @@ impl Head {
     }
 
     /// Tags one turn with the rules and the head together. `rule_tags` are
-    /// what [`super::tag_turn`] gave; `embedding` the turn's embedding and
-    /// `prev` the previous turn's ("yeah, that's on them" after a turn
-    /// naming a team), when there is one.
+    /// what [`super::tag_turn`] gave; `embedding` the turn's embedding,
+    /// `mpnet` its MPNet embedding, and `prev` the previous turn's ("yeah,
+    /// that's on them" after a turn naming a team), when there is one.
     pub fn tag(
         &self,
         turn: &TurnText,
         rule_tags: &[Tag],
         embedding: &[f32],
+        mpnet: Option<&[f32]>,
         prev: Option<&[f32]>,
     ) -> Vec<Tag> {
         if turn.facilitator {
             return Vec::new();
         }
-        let probabilities = self.probabilities(turn, embedding, prev, rule_tags);
+        let probabilities = self.probabilities(turn, embedding, mpnet, prev, rule_tags);
         let mut tags = Vec::new();
         let mut clauses: Option<Vec<ClauseScore>> = None;
         for (head, p) in self.labels.iter().zip(probabilities) {
@@ -206,8 +226,8 @@ impl Head {
             let evidence = match rule_tags.iter().find(|t| t.label == head.label) {
                 Some(rule) => rule.evidence.clone(),
                 None => {
-                    let scored =
-                        clauses.get_or_insert_with(|| self.score_clauses(turn, embedding, prev));
+                    let scored = clauses
+                        .get_or_insert_with(|| self.score_clauses(turn, embedding, mpnet, prev));
                     clause_evidence(scored, head.label, turn.text)
                 }
             };
@@ -221,11 +241,12 @@ impl Head {
     }
 
     /// Each clause of the turn scored on its own words and rules, with the
-    /// whole turn's embedding (so no clause costs another encoder run).
+    /// whole turn's embeddings (so no clause costs another encoder run).
     fn score_clauses(
         &self,
         turn: &TurnText,
         embedding: &[f32],
+        mpnet: Option<&[f32]>,
         prev: Option<&[f32]>,
     ) -> Vec<ClauseScore> {
         let spans = clauses(turn.text);
@@ -241,7 +262,7 @@ impl Head {
                     ..*turn
                 };
                 let rules = super::tag_turn(&clause);
-                let p = self.probabilities(&clause, embedding, prev, &rules);
+                let p = self.probabilities(&clause, embedding, mpnet, prev, &rules);
                 ClauseScore { span, p }
             })
             .collect()
@@ -459,6 +480,10 @@ mod tests {
                 assert!(
                     h.prev_embedding.is_empty()
                         || h.prev_embedding.len() == crate::encoder::DIMENSIONS
+                );
+                assert!(
+                    h.mpnet_embedding.is_empty()
+                        || h.mpnet_embedding.len() == crate::encoder::MPNET_DIMENSIONS
                 );
                 assert_eq!(h.lexical.len(), head.vocabulary.len());
                 assert!(h.platt[0] > 0.0, "{label}: calibration must keep the order");

@@ -12,7 +12,7 @@ use blameless::analysis::{
 };
 use blameless::cli::{ActionsFormat, AnalyzeArgs, AnalyzeFormat, ListFormat, NudgeArgs};
 use blameless::config::Paths;
-use blameless::encoder::{Encoder, EncoderError};
+use blameless::encoder::{EncoderError, Encoders};
 use blameless::nudges::{Coach, Nudge, NudgeConfig, TurnInput, TurnLine, TurnReview};
 use blameless::store::{Meeting, Store, TurnRecord};
 use serde_json::{json, Value};
@@ -29,17 +29,17 @@ pub fn nudge_config(args: &NudgeArgs) -> Result<Option<NudgeConfig>> {
     }))
 }
 
-/// The sentence encoder for the learned tagging layer: `None` with
-/// `--rules-only`, or (with a note) when it is not installed.
-pub fn coach_encoder(paths: &Paths, rules_only: bool) -> Result<Option<Arc<Encoder>>> {
+/// The sentence encoders for the learned tagging layer: `None` with
+/// `--rules-only`, or (with a note) when one is not installed.
+pub fn coach_encoder(paths: &Paths, rules_only: bool) -> Result<Option<Arc<Encoders>>> {
     if rules_only {
         return Ok(None);
     }
-    match Encoder::load(&paths.models) {
+    match Encoders::load(&paths.models) {
         Ok(encoder) => Ok(Some(Arc::new(encoder))),
-        Err(EncoderError::NotInstalled { .. }) => {
+        Err(EncoderError::NotInstalled { name, .. }) => {
             eprintln!(
-                "note: tagging with the rules alone; `blameless models fetch minilm` adds the learned layer"
+                "note: tagging with the rules alone; `blameless models fetch {name}` adds the learned layer"
             );
             Ok(None)
         }
@@ -51,7 +51,7 @@ pub fn coach_encoder(paths: &Paths, rules_only: bool) -> Result<Option<Arc<Encod
 pub fn new_coach(
     config: Option<NudgeConfig>,
     facilitator: Option<&str>,
-    encoder: Option<Arc<Encoder>>,
+    encoder: Option<Arc<Encoders>>,
 ) -> Coach {
     let coach = Coach::new(config, facilitator, &[]);
     match encoder {
@@ -411,7 +411,7 @@ pub fn retag_speaker(
     id: &blameless::store::MeetingId,
     speaker: &str,
     facilitator: Option<&str>,
-    encoder: Option<Arc<Encoder>>,
+    encoder: Option<Arc<Encoders>>,
 ) -> Result<()> {
     let mut meeting = store.load(id.as_str())?;
     let facilitator = facilitator

@@ -12,7 +12,7 @@ use blameless::analysis::learned::{self, Head};
 use blameless::analysis::{Tag, TurnText};
 use blameless::cli::{ContextArg, ListFormat, NamesArg};
 use blameless::config::Paths;
-use blameless::encoder::{self, Encoder};
+use blameless::encoder::{self, Encoder, Encoders};
 use serde::Serialize;
 use serde_json::json;
 
@@ -55,7 +55,7 @@ fn known_names(names: NamesArg) -> KnownNames {
 }
 
 /// Runs every layer over `turns`, timing the learned layer per turn.
-fn run_layers(turns: &[LabelledTurn], names: KnownNames, encoder: &Encoder) -> Layers {
+fn run_layers(turns: &[LabelledTurn], names: KnownNames, encoder: &Encoders) -> Layers {
     let rules = evaluate::rule_tags(turns, names);
     let stacked = Head::shipped();
     let alone = Head::shipped_embedding_only();
@@ -70,12 +70,23 @@ fn run_layers(turns: &[LabelledTurn], names: KnownNames, encoder: &Encoder) -> L
         };
         // Live, the previous turn's embedding is already at hand (the coach
         // keeps it), so it is computed outside the timed part here.
-        let prev = turn.prev.as_ref().map(|prev| encoder.embed(&prev.text));
+        let prev = turn
+            .prev
+            .as_ref()
+            .map(|prev| encoder.minilm.embed(&prev.text));
         let started = Instant::now();
-        let embedding = encoder.embed(&turn.text);
-        combined.push(stacked.tag(&view, rule_tags, &embedding, prev.as_deref()));
+        let embedding = encoder.minilm.embed(&turn.text);
+        let mpnet =
+            (!view.facilitator && stacked.reads_mpnet()).then(|| encoder.mpnet.embed(&turn.text));
+        combined.push(stacked.tag(
+            &view,
+            rule_tags,
+            &embedding,
+            mpnet.as_deref(),
+            prev.as_deref(),
+        ));
         learned_ms.push(started.elapsed().as_secs_f64() * 1000.0);
-        model.push(alone.tag(&view, &[], &embedding, prev.as_deref()));
+        model.push(alone.tag(&view, &[], &embedding, None, prev.as_deref()));
     }
     Layers {
         rules,
@@ -101,11 +112,11 @@ pub fn eval_tags(
     let names = known_names(names);
     // Compile the rule tables first, so the rate below is the steady one.
     blameless::analysis::tag_turn(&TurnText::default());
-    let encoder = match Encoder::load(&paths.models) {
+    let encoder = match Encoders::load(&paths.models) {
         Ok(encoder) => Some(encoder),
-        Err(encoder::EncoderError::NotInstalled { .. }) => {
+        Err(encoder::EncoderError::NotInstalled { name, .. }) => {
             eprintln!(
-                "note: the sentence encoder is not installed (`blameless models fetch minilm`): scoring the rules alone"
+                "note: the sentence encoder {name} is not installed (`blameless models fetch {name}`): scoring the rules alone"
             );
             None
         }
@@ -265,7 +276,13 @@ struct Splits {
 }
 
 /// `blameless train features`.
-pub fn train_features(paths: &Paths, ui: &Ui, data: &Path) -> Result<ExitCode> {
+pub fn train_features(
+    paths: &Paths,
+    ui: &Ui,
+    data: &Path,
+    mpnet: bool,
+    mpnet_adapters: Option<&Path>,
+) -> Result<ExitCode> {
     let splits_path = data.join("splits.json");
     let splits: Splits = serde_json::from_str(
         &std::fs::read_to_string(&splits_path)
@@ -273,6 +290,19 @@ pub fn train_features(paths: &Paths, ui: &Ui, data: &Path) -> Result<ExitCode> {
     )
     .with_context(|| format!("{} is not a splits file", splits_path.display()))?;
     let encoder = Encoder::load(&paths.models)?;
+    let mpnet = match (mpnet, mpnet_adapters) {
+        (false, _) => None,
+        (true, None) => Some(Encoder::load_model(&paths.models, &encoder::MPNET, true)?),
+        (true, Some(path)) => {
+            let adapters =
+                std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+            Some(Encoder::load_with_adapters(
+                &paths.models,
+                &encoder::MPNET,
+                Some(&adapters),
+            )?)
+        }
+    };
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let files = splits
         .train
@@ -289,7 +319,7 @@ pub fn train_features(paths: &Paths, ui: &Ui, data: &Path) -> Result<ExitCode> {
                 facilitator: evaluate::is_facilitator(turn),
                 names: &[],
             });
-            let line = json!({
+            let mut line = json!({
                 "file": file,
                 "id": turn.id,
                 "writer": turn.writer,
@@ -302,6 +332,9 @@ pub fn train_features(paths: &Paths, ui: &Ui, data: &Path) -> Result<ExitCode> {
                 "rules": learned::rule_confidences(rule_tags),
                 "cancelled": cancelled,
             });
+            if let Some(mpnet) = &mpnet {
+                line["mpnet_embedding"] = json!(mpnet.embed(&turn.text));
+            }
             writeln!(out, "{line}")?;
         }
         ui.note(&format!(

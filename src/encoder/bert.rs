@@ -7,7 +7,7 @@
 
 use std::collections::HashMap;
 
-use super::gemm::Linear;
+use super::gemm::Dense;
 
 /// Which transformer the weights are for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,6 +37,8 @@ pub struct BertConfig {
     pub max_positions: usize,
     /// Epsilon of every layer norm.
     pub layer_norm_eps: f32,
+    /// Dense layers in int8 ([`super::gemm::QuantizedLinear`]) instead of f32.
+    pub int8: bool,
 }
 
 /// MiniLM-L6-H384, as all-MiniLM-L6-v2 ships it.
@@ -48,6 +50,7 @@ pub const MINILM_L6: BertConfig = BertConfig {
     layers: 6,
     max_positions: 512,
     layer_norm_eps: 1e-12,
+    int8: false,
 };
 
 /// The first six of all-mpnet-base-v2's twelve layers.
@@ -59,6 +62,7 @@ pub const MPNET_L6: BertConfig = BertConfig {
     layers: 6,
     max_positions: 512,
     layer_norm_eps: 1e-5,
+    int8: true,
 };
 
 /// MPNet numbers positions from the padding id + 1.
@@ -76,11 +80,11 @@ struct LayerNorm {
 #[derive(Debug, Clone)]
 struct Layer {
     /// Query, key and value fused into one (3·hidden, hidden) matrix.
-    qkv: Linear,
-    attention_out: Linear,
+    qkv: Dense,
+    attention_out: Dense,
     attention_norm: LayerNorm,
-    intermediate: Linear,
-    output: Linear,
+    intermediate: Dense,
+    output: Dense,
     output_norm: LayerNorm,
 }
 
@@ -200,9 +204,15 @@ impl Tensors {
         Ok(values)
     }
 
-    fn linear(&mut self, prefix: &str, inputs: usize, outputs: usize) -> Result<Linear, String> {
+    fn linear(
+        &mut self,
+        prefix: &str,
+        inputs: usize,
+        outputs: usize,
+        int8: bool,
+    ) -> Result<Dense, String> {
         let (weight, bias) = self.weight_and_bias(prefix, inputs, outputs)?;
-        Ok(Linear::new(&weight, bias, inputs, outputs))
+        Ok(Dense::new(&weight, bias, inputs, outputs, int8))
     }
 
     fn weight_and_bias(
@@ -232,6 +242,7 @@ impl Bert {
     pub fn from_tensors(mut t: Tensors, config: BertConfig) -> Result<Bert, String> {
         let h = config.hidden;
         let mpnet = config.family == Family::MpNet;
+        let int8 = config.int8;
         let word_embeddings = t.take(
             "embeddings.word_embeddings.weight",
             &[
@@ -283,22 +294,24 @@ impl Bert {
             let (q, q_bias) = t.weight_and_bias(&format!("{p}.{query}"), h, h)?;
             let (k, k_bias) = t.weight_and_bias(&format!("{p}.{key}"), h, h)?;
             let (v, v_bias) = t.weight_and_bias(&format!("{p}.{value}"), h, h)?;
-            let qkv = Linear::new(
+            let qkv = Dense::new(
                 &[q, k, v].concat(),
                 [q_bias, k_bias, v_bias].concat(),
                 h,
                 3 * h,
+                int8,
             );
             layers.push(Layer {
                 qkv,
-                attention_out: t.linear(&format!("{p}.{attention_out}"), h, h)?,
+                attention_out: t.linear(&format!("{p}.{attention_out}"), h, h, int8)?,
                 attention_norm: t.norm(&format!("{p}.{attention_norm}"), h)?,
                 intermediate: t.linear(
                     &format!("{p}.intermediate.dense"),
                     h,
                     config.intermediate,
+                    int8,
                 )?,
-                output: t.linear(&format!("{p}.output.dense"), config.intermediate, h)?,
+                output: t.linear(&format!("{p}.output.dense"), config.intermediate, h, int8)?,
                 output_norm: t.norm(&format!("{p}.output.LayerNorm"), h)?,
             });
         }

@@ -180,7 +180,6 @@ const QNR: usize = 32;
 /// The kernel uses AVX-512 VNNI on 512-bit vectors, or AVX-VNNI on 256-bit
 /// ones, when the processor has them (checked at run time) and plain `i32`
 /// arithmetic otherwise.
-#[allow(dead_code, reason = "not wired into the encoder's layers yet")]
 #[derive(Debug, Clone)]
 pub struct QuantizedLinear {
     /// Quantized W in panels of [`QNR`] outputs: panel `p` holds, for each
@@ -197,7 +196,6 @@ pub struct QuantizedLinear {
     outputs: usize,
 }
 
-#[allow(dead_code, reason = "not wired into the encoder's layers yet")]
 impl QuantizedLinear {
     /// Quantizes and packs W, stored (outputs, inputs) row-major as PyTorch
     /// does.
@@ -517,6 +515,34 @@ unsafe fn avx_vnni<const M: usize>(
         }
     }
     acc
+}
+
+/// A dense layer in f32 or in int8, chosen when the model loads.
+#[derive(Debug, Clone)]
+pub enum Dense {
+    /// Packed f32 weights.
+    Float(Linear),
+    /// Int8 weights and activations.
+    Int8(QuantizedLinear),
+}
+
+impl Dense {
+    /// Packs W, stored (outputs, inputs) row-major, in int8 when `int8`.
+    pub fn new(weight: &[f32], bias: Vec<f32>, inputs: usize, outputs: usize, int8: bool) -> Dense {
+        if int8 {
+            Dense::Int8(QuantizedLinear::new(weight, bias, inputs, outputs))
+        } else {
+            Dense::Float(Linear::new(weight, bias, inputs, outputs))
+        }
+    }
+
+    /// `out = x Wᵀ + b` for `rows` rows of `x`.
+    pub fn apply(&self, x: &[f32], rows: usize, out: &mut [f32]) {
+        match self {
+            Dense::Float(layer) => layer.apply(x, rows, out),
+            Dense::Int8(layer) => layer.apply(x, rows, out),
+        }
+    }
 }
 
 #[cfg(test)]

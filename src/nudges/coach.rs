@@ -6,7 +6,7 @@ use std::sync::Arc;
 use crate::analysis::learned::Head;
 use crate::analysis::speaker::drop_self_blame;
 use crate::analysis::{tag_turn, ActionItem, ActionLog, ConversationTurn, Tag, TurnText};
-use crate::encoder::Encoder;
+use crate::encoder::Encoders;
 use crate::store::TurnRecord;
 
 use super::{Nudge, NudgeConfig, NudgePolicy, TurnFacts};
@@ -106,7 +106,7 @@ pub struct Coach {
     policy: Option<NudgePolicy>,
     facilitator: Option<String>,
     names: Vec<String>,
-    learned: Option<(Arc<Encoder>, Head)>,
+    learned: Option<(Arc<Encoders>, Head)>,
     /// The previous turn's embedding, when the head reads it.
     prev_embedding: Option<Vec<f32>>,
     actions: ActionLog,
@@ -135,11 +135,11 @@ impl Coach {
         coach
     }
 
-    /// Tags with the learned layer too (the sentence encoder and the
+    /// Tags with the learned layer too (the sentence encoders and the
     /// shipped head, stacked with the rules): tens of milliseconds a turn
     /// instead of microseconds, so callers on an async runtime run the coach
     /// on a blocking thread.
-    pub fn with_encoder(mut self, encoder: Arc<Encoder>) -> Coach {
+    pub fn with_encoder(mut self, encoder: Arc<Encoders>) -> Coach {
         self.learned = Some((encoder, Head::shipped()));
         self
     }
@@ -198,11 +198,15 @@ impl Coach {
             Some((encoder, head)) if !facilitator || head.reads_prev() => {
                 // The facilitator's turns are never tagged, but when the head
                 // reads the previous turn, theirs is context for the next.
-                let embedding = encoder.embed(turn.text);
+                let embedding = encoder.minilm.embed(turn.text);
+                // MPNet is read only for turns the head tags.
+                let mpnet =
+                    (!facilitator && head.reads_mpnet()).then(|| encoder.mpnet.embed(turn.text));
                 let tags = head.tag(
                     &view,
                     &rule_tags,
                     &embedding,
+                    mpnet.as_deref(),
                     self.prev_embedding.as_deref(),
                 );
                 if head.reads_prev() {

@@ -158,9 +158,9 @@ pub struct Config {
     /// Per source index, a fixed speaker (`--speaker-map`): its turns are
     /// attributed directly, without voice attribution.
     pub speaker_map: Vec<Option<String>>,
-    /// The sentence encoder for the learned tagging layer; `None` tags with
-    /// the rules alone.
-    pub encoder: Option<std::sync::Arc<crate::encoder::Encoder>>,
+    /// The sentence encoders for the learned tagging layer; `None` tags
+    /// with the rules alone.
+    pub encoder: Option<std::sync::Arc<crate::encoder::Encoders>>,
     /// Store the recordings (`false`: the transcript only, `--no-audio`).
     pub store_audio: bool,
 }
