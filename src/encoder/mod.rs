@@ -317,9 +317,10 @@ pub fn fetch_model(
     Ok(target)
 }
 
-/// The pins of `model`'s [`FILES`], from `models/catalog.toml`.
-fn pinned(model: &Model) -> [&'static models::PinnedFile; FILES.len()] {
-    FILES.map(|file| models::catalog::pinned_file(model.name, file))
+/// The pins of every file `model` installs (its [`FILES`] and, for MPNet,
+/// what Python needs to load it for training), from `models/catalog.toml`.
+fn pinned(model: &Model) -> Vec<&'static models::PinnedFile> {
+    models::catalog::pinned_files(model.name).iter().collect()
 }
 
 /// Whether every file of `model` is in `dir` with its pinned checksum.

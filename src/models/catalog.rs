@@ -233,6 +233,15 @@ pub fn split_zip(name: &str) -> Option<&'static SplitZipEntry> {
     catalog().split_zip.iter().find(|e| e.name == name)
 }
 
+/// Every pinned file of the model called `name`, whether it comes from one
+/// wheel or from a split zip.
+pub fn pinned_files(name: &str) -> &'static [PinnedFile] {
+    match split_zip(name) {
+        Some(entry) => &entry.files,
+        None => &model(name).files,
+    }
+}
+
 /// The pinned file `file` of the model called `name`, whether it comes from
 /// one wheel or from a split zip.
 pub fn pinned_file(name: &str, file: &str) -> &'static PinnedFile {
