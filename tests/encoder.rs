@@ -137,3 +137,87 @@ fn long_turns_are_cut_not_refused() {
     assert!(e.iter().all(|v| v.is_finite()));
     assert!(encoder.embed("").iter().all(|v| v.is_finite()));
 }
+
+/// MPNet's first six layers: the ids of the Hugging Face tokenizer, and the
+/// first 8 dimensions and cosines of the transformers forward pass in
+/// float32, without and with the tagger's adapters
+/// (src/encoder/mpnet-adapters.safetensors). blameless runs MPNet's dense
+/// layers in int8, so the bounds are those of int8, not of float rounding.
+const MPNET_IDS: [&[u32]; 3] = [
+    &[0, 2044, 2000, 17756, 5318, 2027, 2306, 1041, 3323, 2],
+    &[
+        0, 2000, 21300, 3307, 2000, 2045, 4274, 2016, 2052, 7430, 1016, 2,
+    ],
+    &[0, 7672, 13750, 1014, 2013, 1009, 1059, 1521, 23657, 1003, 2],
+];
+const MPNET_BASE: [[f32; 8]; 3] = [
+    [
+        0.052375, -0.012178, 0.031761, 0.050385, 0.018733, -0.004903, 0.04799, -0.022069,
+    ],
+    [
+        -0.00521, -0.000443, 0.002587, -0.04062, -0.000475, -0.03563, -0.02756, -0.003104,
+    ],
+    [
+        0.012898, 0.061736, -0.013128, 0.004524, -0.012309, 0.031408, 0.030897, 0.023587,
+    ],
+];
+const MPNET_BASE_COSINES: [f32; 3] = [0.377658, 0.318496, 0.351071];
+const MPNET_ADAPTED: [[f32; 8]; 3] = [
+    [
+        -0.020503, -0.016266, 0.010842, 0.007123, -0.008227, -0.015631, -0.020017, -0.009806,
+    ],
+    [
+        -0.061297, -0.04749, -0.011143, -0.026842, 0.022678, 0.013612, 0.028112, 0.071979,
+    ],
+    [
+        -0.067989, 0.017061, -0.040895, 0.01249, -0.017375, 0.040511, 0.044935, 0.053241,
+    ],
+];
+const MPNET_ADAPTED_COSINES: [f32; 3] = [0.1491, 0.255397, 0.468298];
+
+fn assert_mpnet_matches(adapted: bool, heads: &[[f32; 8]; 3], cosines: [f32; 3]) {
+    let mpnet = Encoder::load_model(&models_dir(), &encoder::MPNET, adapted)
+        .expect("MPNet must be installed: run `blameless models fetch mpnet`");
+    let embeddings: Vec<Vec<f32>> = REFERENCE.iter().map(|(t, _, _)| mpnet.embed(t)).collect();
+    for ((text, _, _), (head, e)) in REFERENCE.iter().zip(heads.iter().zip(&embeddings)) {
+        assert_eq!(e.len(), encoder::MPNET_DIMENSIONS);
+        for (i, (got, want)) in e.iter().zip(head).enumerate() {
+            // Measured: within 0.0098 without the adapters and 0.0069 with
+            // them (the dimensions are about 0.036 each): int8 activations
+            // are quantized per token, and a few large dimensions of MPNet's
+            // hidden states coarsen the rest.
+            assert!(
+                (got - want).abs() < 0.015,
+                "{text}: dim {i}: {got} vs {want}"
+            );
+        }
+    }
+    let dot = |a: &[f32], b: &[f32]| a.iter().zip(b).map(|(x, y)| x * y).sum::<f32>();
+    for (((i, j), want), what) in [(0, 1), (0, 2), (1, 2)].into_iter().zip(cosines).zip(0..) {
+        let got = dot(&embeddings[i], &embeddings[j]);
+        // Measured: within 0.021 without the adapters, 0.008 with them.
+        assert!((got - want).abs() < 0.03, "cosine {what}: {got} vs {want}");
+    }
+}
+
+#[test]
+fn mpnet_tokenizer_matches_the_reference_ids() {
+    let mpnet = Encoder::load_model(&models_dir(), &encoder::MPNET, false)
+        .expect("MPNet must be installed: run `blameless models fetch mpnet`");
+    let vocab = std::fs::read_to_string(models_dir().join("mpnet").join("vocab.txt")).unwrap();
+    let tokenizer = Tokenizer::with_specials(&vocab, "<s>", "</s>").unwrap();
+    for ((text, _, _), ids) in REFERENCE.iter().zip(MPNET_IDS) {
+        assert_eq!(
+            tokenizer.encode(text, encoder::MPNET.max_tokens),
+            ids,
+            "{text}"
+        );
+        assert_eq!(mpnet.token_count(text), ids.len());
+    }
+}
+
+#[test]
+fn mpnet_in_int8_matches_the_reference_forward_pass() {
+    assert_mpnet_matches(false, &MPNET_BASE, MPNET_BASE_COSINES);
+    assert_mpnet_matches(true, &MPNET_ADAPTED, MPNET_ADAPTED_COSINES);
+}

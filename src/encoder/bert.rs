@@ -6,6 +6,9 @@
 //! safetensors file.
 
 use std::collections::HashMap;
+use std::fs::File;
+use std::io::{Read, Seek, SeekFrom};
+use std::path::Path;
 
 use super::gemm::Dense;
 
@@ -101,8 +104,33 @@ pub struct Bert {
     relative_bias: Option<Vec<f32>>,
 }
 
-/// The tensors of a safetensors file, as f32.
-pub struct Tensors(HashMap<String, (Vec<usize>, Vec<f32>)>);
+/// The tensors of a safetensors file, as f32: in memory, or (from
+/// [`Tensors::read`]) read from the file when they are taken, so a model
+/// being packed never holds more than one layer's f32 weights at a time.
+pub struct Tensors {
+    loaded: HashMap<String, (Vec<usize>, Vec<f32>)>,
+    file: Option<Lazy>,
+}
+
+/// Where tensors not read yet are.
+struct Lazy {
+    file: File,
+    /// Offset of the data after the header.
+    data_start: u64,
+    entries: HashMap<String, Entry>,
+}
+
+/// One tensor as a safetensors header lists it.
+struct Entry {
+    name: String,
+    shape: Vec<usize>,
+    /// Byte range in the data after the header.
+    start: usize,
+    end: usize,
+}
+
+/// Headers longer than this are refused rather than allocated.
+const MAX_HEADER: usize = 100 << 20;
 
 impl Tensors {
     /// Parses a safetensors file held in memory (F32 tensors only; others
@@ -113,44 +141,92 @@ impl Tensors {
             .map(|b| u64::from_le_bytes(b.try_into().expect("8 bytes")) as usize)
             .ok_or("file shorter than its header length")?;
         let header = bytes
-            .get(8..8 + header_len)
+            .get(8..8_usize.saturating_add(header_len))
             .ok_or("header longer than the file")?;
-        let header: serde_json::Map<String, serde_json::Value> =
-            serde_json::from_slice(header).map_err(|e| format!("bad header: {e}"))?;
         let data = &bytes[8 + header_len..];
-        let mut tensors = HashMap::new();
-        for (name, info) in header {
-            if name == "__metadata__" || info["dtype"] != "F32" {
-                continue;
-            }
-            let shape: Vec<usize> = info["shape"]
-                .as_array()
-                .ok_or_else(|| format!("{name}: no shape"))?
-                .iter()
-                .map(|d| d.as_u64().unwrap_or(0) as usize)
-                .collect();
-            let offsets: Vec<usize> = info["data_offsets"]
-                .as_array()
-                .ok_or_else(|| format!("{name}: no offsets"))?
-                .iter()
-                .map(|d| d.as_u64().unwrap_or(0) as usize)
-                .collect();
-            let [start, end] = offsets[..] else {
-                return Err(format!("{name}: bad offsets"));
-            };
+        let mut loaded = HashMap::new();
+        for entry in entries(header)? {
             let raw = data
-                .get(start..end)
-                .ok_or_else(|| format!("{name}: data out of range"))?;
-            if raw.len() != 4 * shape.iter().product::<usize>() {
-                return Err(format!("{name}: size does not match its shape"));
-            }
-            let values = raw
-                .chunks_exact(4)
-                .map(|c| f32::from_le_bytes(c.try_into().expect("4 bytes")))
-                .collect();
-            tensors.insert(name, (shape, values));
+                .get(entry.start..entry.end)
+                .ok_or_else(|| format!("{}: data out of range", entry.name))?;
+            let values = f32_values(&entry, raw)?;
+            loaded.insert(entry.name, (entry.shape, values));
         }
-        Ok(Tensors(tensors))
+        Ok(Tensors { loaded, file: None })
+    }
+
+    /// Opens a safetensors file for the F32 tensors that `keep` accepts,
+    /// read when they are taken: the rest of the file is never read
+    /// (MPNet's file holds twelve layers and blameless runs six).
+    pub fn read(path: &Path, keep: &dyn Fn(&str) -> bool) -> Result<Tensors, String> {
+        let mut file = File::open(path).map_err(|e| e.to_string())?;
+        let mut len = [0u8; 8];
+        file.read_exact(&mut len)
+            .map_err(|_| "file shorter than its header length")?;
+        let header_len = u64::from_le_bytes(len) as usize;
+        if header_len > MAX_HEADER {
+            return Err(format!("header of {header_len} bytes"));
+        }
+        let mut header = vec![0u8; header_len];
+        file.read_exact(&mut header)
+            .map_err(|_| "header longer than the file")?;
+        let entries = entries(&header)?
+            .into_iter()
+            .filter(|e| keep(&e.name))
+            .map(|e| (e.name.clone(), e))
+            .collect();
+        Ok(Tensors {
+            loaded: HashMap::new(),
+            file: Some(Lazy {
+                file,
+                data_start: 8 + header_len as u64,
+                entries,
+            }),
+        })
+    }
+
+    /// Moves the tensor `name` from the file into memory, if it is there.
+    fn load(&mut self, name: &str) -> Result<(), String> {
+        let Some(lazy) = self.file.as_mut() else {
+            return Ok(());
+        };
+        let Some(entry) = lazy.entries.remove(name) else {
+            return Ok(());
+        };
+        let bytes = entry.end - entry.start;
+        if bytes != 4 * entry.shape.iter().product::<usize>() {
+            return Err(format!("{}: size does not match its shape", entry.name));
+        }
+        // In slices, so a tensor is never held twice (as bytes and as f32).
+        let mut values = Vec::with_capacity(bytes / 4);
+        let mut chunk = vec![0u8; bytes.min(1 << 16)];
+        let out_of_range = |_| format!("{}: data out of range", entry.name);
+        lazy.file
+            .seek(SeekFrom::Start(lazy.data_start + entry.start as u64))
+            .map_err(out_of_range)?;
+        let mut left = bytes;
+        while left > 0 {
+            let part = &mut chunk[..left.min(1 << 16)];
+            lazy.file.read_exact(part).map_err(out_of_range)?;
+            values.extend(
+                part.chunks_exact(4)
+                    .map(|c| f32::from_le_bytes(c.try_into().expect("4 bytes"))),
+            );
+            left -= part.len();
+        }
+        self.loaded.insert(entry.name, (entry.shape, values));
+        Ok(())
+    }
+
+    /// The shape of the tensor `name`, if there is one.
+    fn shape(&self, name: &str) -> Option<&[usize]> {
+        self.loaded
+            .get(name)
+            .map(|(shape, _)| shape.as_slice())
+            .or_else(|| {
+                let entry = self.file.as_ref()?.entries.get(name)?;
+                Some(entry.shape.as_slice())
+            })
     }
 
     /// Merges low-rank adapters into the weights they adapt: for every
@@ -158,17 +234,18 @@ impl Tensors {
     /// `adapters`, the weight `NAME` (outputs × inputs) becomes W + B·A, so
     /// the adapted model costs nothing more per turn.
     pub fn merge_low_rank(&mut self, adapters: &Tensors) -> Result<(), String> {
-        for (name, (a_shape, a)) in &adapters.0 {
+        for (name, (a_shape, a)) in &adapters.loaded {
             let Some(base) = name.strip_suffix(".lora_a") else {
                 continue;
             };
             let b_name = format!("{base}.lora_b");
             let (b_shape, b) = adapters
-                .0
+                .loaded
                 .get(&b_name)
                 .ok_or_else(|| format!("adapter {name} has no {b_name}"))?;
+            self.load(base)?;
             let (w_shape, w) = self
-                .0
+                .loaded
                 .get_mut(base)
                 .ok_or_else(|| format!("adapter {name} adapts no tensor of the model"))?;
             let (&[rank, inputs], &[outputs, b_rank], &[w_out, w_in]) =
@@ -194,8 +271,9 @@ impl Tensors {
     }
 
     fn take(&mut self, name: &str, shape: &[usize]) -> Result<Vec<f32>, String> {
+        self.load(name)?;
         let (found, values) = self
-            .0
+            .loaded
             .remove(name)
             .ok_or_else(|| format!("missing tensor {name}"))?;
         if found != shape {
@@ -235,6 +313,70 @@ impl Tensors {
     }
 }
 
+/// Whether the forward pass of a model of `layers` layers reads the tensor
+/// `name` (not the pooler, and no layer past the last).
+pub fn used(name: &str, layers: usize) -> bool {
+    if name.starts_with("pooler.") {
+        return false;
+    }
+    match name.strip_prefix("encoder.layer.") {
+        Some(rest) => rest
+            .split('.')
+            .next()
+            .and_then(|i| i.parse::<usize>().ok())
+            .is_some_and(|i| i < layers),
+        None => true,
+    }
+}
+
+/// The F32 tensors a safetensors header lists (others are skipped).
+fn entries(header: &[u8]) -> Result<Vec<Entry>, String> {
+    let header: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_slice(header).map_err(|e| format!("bad header: {e}"))?;
+    let mut out = Vec::new();
+    for (name, info) in header {
+        if name == "__metadata__" || info["dtype"] != "F32" {
+            continue;
+        }
+        let shape: Vec<usize> = info["shape"]
+            .as_array()
+            .ok_or_else(|| format!("{name}: no shape"))?
+            .iter()
+            .map(|d| d.as_u64().unwrap_or(0) as usize)
+            .collect();
+        let offsets: Vec<usize> = info["data_offsets"]
+            .as_array()
+            .ok_or_else(|| format!("{name}: no offsets"))?
+            .iter()
+            .map(|d| d.as_u64().unwrap_or(0) as usize)
+            .collect();
+        let [start, end] = offsets[..] else {
+            return Err(format!("{name}: bad offsets"));
+        };
+        if end < start {
+            return Err(format!("{name}: bad offsets"));
+        }
+        out.push(Entry {
+            name,
+            shape,
+            start,
+            end,
+        });
+    }
+    Ok(out)
+}
+
+/// A tensor's little-endian f32 values, checked against its shape.
+fn f32_values(entry: &Entry, raw: &[u8]) -> Result<Vec<f32>, String> {
+    if raw.len() != 4 * entry.shape.iter().product::<usize>() {
+        return Err(format!("{}: size does not match its shape", entry.name));
+    }
+    Ok(raw
+        .chunks_exact(4)
+        .map(|c| f32::from_le_bytes(c.try_into().expect("4 bytes")))
+        .collect())
+}
+
 impl Bert {
     /// Builds the model from its tensors (names as in Hugging Face's
     /// `BertModel` or `MPNetModel`, without a model prefix). Layers past
@@ -246,11 +388,12 @@ impl Bert {
         let word_embeddings = t.take(
             "embeddings.word_embeddings.weight",
             &[
-                t.0.get("embeddings.word_embeddings.weight")
-                    .map_or(0, |(s, _)| s[0]),
+                t.shape("embeddings.word_embeddings.weight")
+                    .map_or(0, |s| s[0]),
                 h,
             ],
         )?;
+
         let (position_embeddings, token_type_embedding, relative_bias) = if mpnet {
             let positions = config.max_positions + MPNET_FIRST_POSITION;
             let mut table = t.take("embeddings.position_embeddings.weight", &[positions, h])?;
@@ -566,13 +709,83 @@ mod tests {
         assert_eq!(at(-150), 15);
     }
 
+    /// A safetensors file of F32 tensors, as bytes.
+    fn safetensors(entries: &[(&str, &[usize], &[f32])]) -> Vec<u8> {
+        let mut header = serde_json::Map::new();
+        let mut data = Vec::new();
+        for (name, shape, values) in entries {
+            let start = data.len();
+            data.extend(values.iter().flat_map(|v| v.to_le_bytes()));
+            header.insert(
+                name.to_string(),
+                serde_json::json!({"dtype": "F32", "shape": shape, "data_offsets": [start, data.len()]}),
+            );
+        }
+        let header = serde_json::to_vec(&header).unwrap();
+        let mut bytes = (header.len() as u64).to_le_bytes().to_vec();
+        bytes.extend(header);
+        bytes.extend(data);
+        bytes
+    }
+
+    #[test]
+    fn reading_a_file_keeps_only_the_tensors_asked_for() {
+        let bytes = safetensors(&[
+            ("embeddings.word_embeddings.weight", &[2], &[1., 2.]),
+            ("encoder.layer.0.output.dense.bias", &[1], &[3.]),
+            ("encoder.layer.6.output.dense.bias", &[1], &[4.]),
+            ("encoder.layer.11.output.dense.bias", &[1], &[5.]),
+            ("pooler.dense.bias", &[1], &[6.]),
+        ]);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("model.safetensors");
+        std::fs::write(&path, &bytes).unwrap();
+        let mut read = Tensors::read(&path, &|name| used(name, 6)).unwrap();
+        assert!(read.loaded.is_empty(), "nothing read before it is taken");
+        let mut names: Vec<&String> = read.file.as_ref().unwrap().entries.keys().collect();
+        names.sort();
+        assert_eq!(
+            names,
+            [
+                "embeddings.word_embeddings.weight",
+                "encoder.layer.0.output.dense.bias"
+            ]
+        );
+        assert_eq!(
+            read.shape("embeddings.word_embeddings.weight"),
+            Some(&[2][..])
+        );
+        assert_eq!(
+            read.take("embeddings.word_embeddings.weight", &[2])
+                .unwrap(),
+            vec![1., 2.]
+        );
+        assert!(read
+            .take("encoder.layer.6.output.dense.bias", &[1])
+            .is_err());
+        // The same values as parsing the whole file.
+        let mut whole = Tensors::parse(&bytes).unwrap();
+        assert_eq!(whole.loaded.len(), 5);
+        let name = "encoder.layer.0.output.dense.bias";
+        assert_eq!(
+            whole.take(name, &[1]).unwrap(),
+            read.take(name, &[1]).unwrap()
+        );
+        // A file cut short says which tensor is missing its data.
+        std::fs::write(&path, &bytes[..bytes.len() - 4]).unwrap();
+        let mut cut = Tensors::read(&path, &|_| true).unwrap();
+        let err = cut.take("pooler.dense.bias", &[1]).unwrap_err();
+        assert!(err.contains("pooler.dense.bias"), "{err}");
+    }
+
     fn tensors(entries: &[(&str, &[usize], &[f32])]) -> Tensors {
-        Tensors(
-            entries
+        Tensors {
+            loaded: entries
                 .iter()
                 .map(|(name, shape, values)| (name.to_string(), (shape.to_vec(), values.to_vec())))
                 .collect(),
-        )
+            file: None,
+        }
     }
 
     #[test]

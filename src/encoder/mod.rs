@@ -221,11 +221,9 @@ impl Encoder {
         let tokenizer = Tokenizer::with_specials(&vocab, model.open, model.close)
             .ok_or_else(|| load(vocab_path, "special tokens missing".into()))?;
         let weights_path = dir.join("model.safetensors");
-        let bytes =
-            std::fs::read(&weights_path).map_err(|e| load(weights_path.clone(), e.to_string()))?;
-        let mut tensors =
-            bert::Tensors::parse(&bytes).map_err(|m| load(weights_path.clone(), m))?;
-        drop(bytes);
+        let layers = model.config.layers;
+        let mut tensors = bert::Tensors::read(&weights_path, &|name| bert::used(name, layers))
+            .map_err(|m| load(weights_path.clone(), m))?;
         if let Some(adapters) = adapters {
             let adapters =
                 bert::Tensors::parse(adapters).map_err(|m| load(weights_path.clone(), m))?;
