@@ -360,37 +360,20 @@ fn models_list(paths: &Paths, format: ListFormat) -> Result<ExitCode> {
                 out,
                 "Available with `blameless models fetch NAME [--quant f16|q8_0|q5_0]`:"
             )?;
-            for e in &catalog.whisper {
+            let whisper = catalog.whisper.iter().map(|e| {
                 let packages: Vec<String> = e.packages.iter().map(Package::spec).collect();
-                writeln!(
-                    out,
-                    "  {:<16} {} ({}) [{}]",
-                    e.name,
-                    e.description,
-                    e.licence,
-                    packages.join(" + ")
-                )?;
-            }
-            for e in &catalog.model {
-                writeln!(
-                    out,
-                    "  {:<16} {} ({}) [{}]",
-                    e.name,
-                    e.description,
-                    e.licence,
-                    e.package.spec()
-                )?;
-            }
-            for e in &catalog.split_zip {
+                (&e.name, &e.description, &e.licence, packages.join(" + "))
+            });
+            let single = catalog
+                .model
+                .iter()
+                .map(|e| (&e.name, &e.description, &e.licence, e.package.spec()));
+            let split = catalog.split_zip.iter().map(|e| {
                 let packages: Vec<String> = e.packages().map(Package::spec).collect();
-                writeln!(
-                    out,
-                    "  {:<16} {} ({}) [{}]",
-                    e.name,
-                    e.description,
-                    e.licence,
-                    packages.join(" + ")
-                )?;
+                (&e.name, &e.description, &e.licence, packages.join(" + "))
+            });
+            for (name, description, licence, packages) in whisper.chain(single).chain(split) {
+                writeln!(out, "  {name:<16} {description} ({licence}) [{packages}]")?;
             }
         }
     }

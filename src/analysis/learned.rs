@@ -158,27 +158,12 @@ impl Head {
         let mut out = [0.0; 5];
         for (slot, head) in out.iter_mut().zip(&self.labels) {
             let mut z = head.bias;
-            z += head
-                .embedding
-                .iter()
-                .zip(embedding)
-                .map(|(w, x)| w * x)
-                .sum::<f32>();
+            z += dot(&head.embedding, embedding);
             if let Some(prev) = prev {
-                z += head
-                    .prev_embedding
-                    .iter()
-                    .zip(prev)
-                    .map(|(w, x)| w * x)
-                    .sum::<f32>();
+                z += dot(&head.prev_embedding, prev);
             }
             if let Some(mpnet) = mpnet {
-                z += head
-                    .mpnet_embedding
-                    .iter()
-                    .zip(mpnet)
-                    .map(|(w, x)| w * x)
-                    .sum::<f32>();
+                z += dot(&head.mpnet_embedding, mpnet);
             }
             z += lexical
                 .iter()
@@ -318,6 +303,12 @@ pub fn lexical_terms(text: &str) -> Vec<String> {
             .map(|pair| format!("{} {}", pair[0], pair[1])),
     );
     terms
+}
+
+/// Σ wᵢ·xᵢ over the shorter of the two (an empty weight vector reads
+/// nothing).
+fn dot(weights: &[f32], x: &[f32]) -> f32 {
+    weights.iter().zip(x).map(|(w, x)| w * x).sum()
 }
 
 fn sigmoid(z: f64) -> f64 {
