@@ -185,7 +185,7 @@ fn main_commands_work_without_a_network() {
     let turns = b.path("turns.jsonl");
     fs::write(
         &turns,
-        "{\"id\": 1, \"speaker\": \"Dan\", \"text\": \"It was Priya's change that broke it.\"}\n",
+        "{\"id\": 1, \"speaker\": \"Dan\", \"text\": \"that outage is on the payments team, they dropped the ball\"}\n",
     )
     .unwrap();
 
