@@ -184,12 +184,12 @@ fn combined_tags_with(turns: &[LabelledTurn], context: bool) -> Vec<Vec<Tag>> {
                 .as_ref()
                 .filter(|_| context)
                 .map(|prev| encoder.minilm.embed(&prev.text));
-            let embeddings = encoder.embed(&turn.text);
+            let embeddings = encoder.embed(&turn.text, head.reads_mpnet_of(&view));
             head.tag(
                 &view,
                 &rules,
                 &embeddings.minilm,
-                Some(&embeddings.mpnet),
+                embeddings.mpnet.as_deref(),
                 prev.as_deref(),
             )
         })

@@ -117,6 +117,12 @@ impl Head {
         self.labels.iter().any(|h| !h.mpnet_embedding.is_empty())
     }
 
+    /// Whether the head reads `turn`'s MPNet embedding: when it reads
+    /// MPNet at all, for the turns it tags (never the facilitator's).
+    pub fn reads_mpnet_of(&self, turn: &TurnText) -> bool {
+        !turn.facilitator && self.reads_mpnet()
+    }
+
     /// The turn's lexical features: sublinear TF-IDF over the vocabulary,
     /// L2-normalised, as (index, value) pairs.
     pub fn lexical(&self, text: &str) -> Vec<(usize, f32)> {
@@ -141,8 +147,12 @@ impl Head {
     }
 
     /// Calibrated probability per label. `mpnet` is the turn's MPNet
-    /// embedding (read when [`Head::reads_mpnet`]); `prev` is the previous
-    /// turn's embedding, when there is one.
+    /// embedding, required when [`Head::reads_mpnet_of`] the turn (without
+    /// it the stacked scores would be off); `prev` is the previous turn's
+    /// embedding, when there is one.
+    ///
+    /// # Panics
+    /// When the head reads the turn's MPNet embedding and `mpnet` is `None`.
     pub fn probabilities(
         &self,
         turn: &TurnText,
@@ -151,6 +161,10 @@ impl Head {
         prev: Option<&[f32]>,
         rule_tags: &[Tag],
     ) -> [f64; 5] {
+        assert!(
+            mpnet.is_some() || !self.reads_mpnet_of(turn),
+            "the head is stacked on MPNet's classifier: the turn's MPNet embedding is needed"
+        );
         let text = turn.text;
         let rules = rule_confidences(rule_tags);
         let cancelled = super::cancelled_rules(turn);
@@ -494,5 +508,41 @@ mod tests {
         let norm: f32 = f.iter().map(|(_, v)| v * v).sum::<f32>().sqrt();
         assert!((norm - 1.0).abs() < 1e-5, "{norm}");
         assert!(head.lexical("zzzz qqqq").is_empty());
+    }
+
+    fn turn(text: &str, facilitator: bool) -> TurnText<'_> {
+        TurnText {
+            text,
+            facilitator,
+            names: &[],
+        }
+    }
+
+    #[test]
+    #[should_panic(expected = "MPNet embedding is needed")]
+    fn a_head_stacked_on_mpnet_refuses_a_turn_without_it() {
+        let head = Head::shipped();
+        assert!(head.reads_mpnet());
+        let embedding = vec![0.0; crate::encoder::DIMENSIONS];
+        head.tag(
+            &turn("they dropped the ball", false),
+            &[],
+            &embedding,
+            None,
+            None,
+        );
+    }
+
+    #[test]
+    fn mpnet_is_read_only_for_turns_the_head_tags() {
+        let head = Head::shipped();
+        assert!(head.reads_mpnet_of(&turn("they dropped the ball", false)));
+        let facilitator = turn("let's look at what the alert said", true);
+        assert!(!head.reads_mpnet_of(&facilitator));
+        let embedding = vec![0.0; crate::encoder::DIMENSIONS];
+        assert!(head
+            .tag(&facilitator, &[], &embedding, None, None)
+            .is_empty());
+        assert!(!Head::shipped_embedding_only().reads_mpnet());
     }
 }

@@ -75,18 +75,16 @@ fn run_layers(turns: &[LabelledTurn], names: KnownNames, encoder: &Encoders) -> 
             .as_ref()
             .map(|prev| encoder.minilm.embed(&prev.text));
         let started = Instant::now();
-        let embedding = encoder.minilm.embed(&turn.text);
-        let mpnet =
-            (!view.facilitator && stacked.reads_mpnet()).then(|| encoder.mpnet.embed(&turn.text));
+        let embeddings = encoder.embed(&turn.text, stacked.reads_mpnet_of(&view));
         combined.push(stacked.tag(
             &view,
             rule_tags,
-            &embedding,
-            mpnet.as_deref(),
+            &embeddings.minilm,
+            embeddings.mpnet.as_deref(),
             prev.as_deref(),
         ));
         learned_ms.push(started.elapsed().as_secs_f64() * 1000.0);
-        model.push(alone.tag(&view, &[], &embedding, None, prev.as_deref()));
+        model.push(alone.tag(&view, &[], &embeddings.minilm, None, prev.as_deref()));
     }
     Layers {
         rules,

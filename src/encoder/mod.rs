@@ -94,8 +94,13 @@ pub const MAX_TOKENS: usize = 256;
 /// (scripts/finetune_encoder.py), merged into the weights on load.
 const ADAPTERS: &[u8] = include_bytes!("adapters.safetensors");
 
-/// The files installed (their SHA-256 is pinned in `models/catalog.toml`).
-pub(crate) const FILES: [&str; 2] = ["model.safetensors", "vocab.txt"];
+/// The weights, in safetensors.
+const WEIGHTS: &str = "model.safetensors";
+/// The WordPiece vocabulary.
+const VOCAB: &str = "vocab.txt";
+/// The files an encoder reads (their SHA-256 is pinned in
+/// `models/catalog.toml`, which may install more for training).
+pub(crate) const FILES: [&str; 2] = [WEIGHTS, VOCAB];
 
 /// Why the sentence encoder could not be set up.
 #[derive(Debug, thiserror::Error)]
@@ -148,8 +153,8 @@ pub struct Encoders {
 pub struct TurnEmbeddings {
     /// MiniLM's embedding.
     pub minilm: Vec<f32>,
-    /// MPNet's embedding.
-    pub mpnet: Vec<f32>,
+    /// MPNet's embedding, when it was asked for.
+    pub mpnet: Option<Vec<f32>>,
 }
 
 impl Encoders {
@@ -162,11 +167,13 @@ impl Encoders {
         })
     }
 
-    /// Both embeddings of `text`.
-    pub fn embed(&self, text: &str) -> TurnEmbeddings {
+    /// MiniLM's embedding of `text`, and MPNet's when `mpnet` (it costs
+    /// more than MiniLM: ask for it only where the head reads it, see
+    /// [`crate::analysis::learned::Head::reads_mpnet_of`]).
+    pub fn embed(&self, text: &str, mpnet: bool) -> TurnEmbeddings {
         TurnEmbeddings {
             minilm: self.minilm.embed(text),
-            mpnet: self.mpnet.embed(text),
+            mpnet: mpnet.then(|| self.mpnet.embed(text)),
         }
     }
 }
@@ -223,12 +230,12 @@ impl Encoder {
             name,
             message,
         };
-        let vocab_path = dir.join("vocab.txt");
+        let vocab_path = dir.join(VOCAB);
         let vocab = std::fs::read_to_string(&vocab_path)
             .map_err(|e| load(vocab_path.clone(), e.to_string()))?;
         let tokenizer = Tokenizer::with_specials(&vocab, model.open, model.close)
             .ok_or_else(|| load(vocab_path, "special tokens missing".into()))?;
-        let weights_path = dir.join("model.safetensors");
+        let weights_path = dir.join(WEIGHTS);
         let layers = model.config.layers;
         let mut tensors = bert::Tensors::read(&weights_path, &|name| bert::used(name, layers))
             .map_err(|m| load(weights_path.clone(), m))?;

@@ -198,19 +198,16 @@ impl Coach {
             Some((encoder, head)) if !facilitator || head.reads_prev() => {
                 // The facilitator's turns are never tagged, but when the head
                 // reads the previous turn, theirs is context for the next.
-                let embedding = encoder.minilm.embed(turn.text);
-                // MPNet is read only for turns the head tags.
-                let mpnet =
-                    (!facilitator && head.reads_mpnet()).then(|| encoder.mpnet.embed(turn.text));
+                let embeddings = encoder.embed(turn.text, head.reads_mpnet_of(&view));
                 let tags = head.tag(
                     &view,
                     &rule_tags,
-                    &embedding,
-                    mpnet.as_deref(),
+                    &embeddings.minilm,
+                    embeddings.mpnet.as_deref(),
                     self.prev_embedding.as_deref(),
                 );
                 if head.reads_prev() {
-                    self.prev_embedding = Some(embedding);
+                    self.prev_embedding = Some(embeddings.minilm);
                 }
                 tags
             }
