@@ -197,7 +197,9 @@ impl Tensors {
             let raw = data
                 .get(entry.start..entry.end)
                 .ok_or_else(|| format!("{}: data out of range", entry.name))?;
-            let values = f32_values(&entry, raw)?;
+            check_f32_size(&entry, raw.len())?;
+            let mut values = Vec::with_capacity(raw.len() / 4);
+            extend_f32(&mut values, raw);
             loaded.insert(entry.name, (entry.shape, values));
         }
         Ok(Tensors { loaded, file: None })
@@ -242,9 +244,7 @@ impl Tensors {
             return Ok(());
         };
         let bytes = entry.end - entry.start;
-        if bytes != 4 * entry.shape.iter().product::<usize>() {
-            return Err(format!("{}: size does not match its shape", entry.name));
-        }
+        check_f32_size(&entry, bytes)?;
         // In slices, so a tensor is never held twice (as bytes and as f32).
         let mut values = Vec::with_capacity(bytes / 4);
         let mut chunk = vec![0u8; bytes.min(1 << 16)];
@@ -256,10 +256,7 @@ impl Tensors {
         while left > 0 {
             let part = &mut chunk[..left.min(1 << 16)];
             lazy.file.read_exact(part).map_err(out_of_range)?;
-            values.extend(
-                part.chunks_exact(4)
-                    .map(|c| f32::from_le_bytes(c.try_into().expect("4 bytes"))),
-            );
+            extend_f32(&mut values, part);
             left -= part.len();
         }
         self.loaded.insert(entry.name, (entry.shape, values));
@@ -414,15 +411,20 @@ fn entries(header: &[u8]) -> Result<Vec<Entry>, String> {
     Ok(out)
 }
 
-/// A tensor's little-endian f32 values, checked against its shape.
-fn f32_values(entry: &Entry, raw: &[u8]) -> Result<Vec<f32>, String> {
-    if raw.len() != 4 * entry.shape.iter().product::<usize>() {
+/// Whether `bytes` of data hold `entry`'s shape of f32 values.
+fn check_f32_size(entry: &Entry, bytes: usize) -> Result<(), String> {
+    if bytes != 4 * entry.shape.iter().product::<usize>() {
         return Err(format!("{}: size does not match its shape", entry.name));
     }
-    Ok(raw
-        .chunks_exact(4)
-        .map(|c| f32::from_le_bytes(c.try_into().expect("4 bytes")))
-        .collect())
+    Ok(())
+}
+
+/// Appends the little-endian f32 values of `raw` (a multiple of 4 bytes).
+fn extend_f32(values: &mut Vec<f32>, raw: &[u8]) {
+    values.extend(
+        raw.chunks_exact(4)
+            .map(|c| f32::from_le_bytes(c.try_into().expect("4 bytes"))),
+    );
 }
 
 impl Bert {
