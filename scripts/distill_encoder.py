@@ -19,21 +19,24 @@ library (development only) instead of finetune_encoder.py's own BERT, so it can 
 classifier as scripts/train_tags.py stacks it (OUT.classifier.json).
 
 usage:
-  distill_encoder.py teacher MODEL_DIR OUT [--epochs N] [--layers N] [--extra TEXTS.jsonl ...]
+  distill_encoder.py teacher MODEL_DIR OUT [--epochs N] [--layers N] [--teacher-logits]
+                    [--extra TEXTS.jsonl ...]
       fine-tune MODEL_DIR on the training writers of data/tags/splits.json; write OUT.pt
       (adapters and head), OUT.safetensors and OUT.classifier.json (the same, for blameless
-      and train_tags.py), OUT.calibrate.json (the calibration writers' logits) and
-      OUT.teacher.jsonl: the logits of every training turn ({"id", "z"}) and of every unlabeled
-      turn of the --extra files ({"text", "z"}); print the calibration figures. An --extra file
-      has {"text"} lines (data/tags/unlabeled/) or conversations with {"turns"} (data/actions/;
-      turns of three words or more are read). --layers keeps only the encoder's first N layers
+      and train_tags.py) and OUT.calibrate.json (the calibration writers' logits); print the
+      calibration figures. With --teacher-logits (for a student), also OUT.teacher.jsonl: the
+      logits of every training turn ({"id", "z"}) and of every unlabeled turn of the --extra
+      files ({"text", "z"}). An --extra file has {"text"} lines (data/tags/unlabeled/) or
+      conversations with {"turns"} (data/actions/; turns of three words or more are read).
+      --layers keeps only the encoder's first N layers
   distill_encoder.py score OUT.calibrate.json
       the calibration figures: AUC per label, and macro F1 with each writer's thresholds
       chosen on the other calibration writers (crossed), with the share of label-free turns
       tagged at those thresholds
 
-The student is scripts/finetune_encoder.py with `--teacher OUT.teacher.jsonl`: the shipped
-encoder, fine-tuned on the training writers' labels and the teacher's probabilities.
+The student is scripts/finetune_encoder.py with `--teacher OUT.teacher.jsonl` (from `teacher
+... --teacher-logits`): the shipped encoder, fine-tuned on the training writers' labels and the
+teacher's probabilities.
 
 Environment: THREADS (2). Pinned in a venv: numpy==2.4.6 scikit-learn==1.9.1 torch==2.15.0
 transformers==5.25.0, and safetensors==0.8.0 tokenizers==0.23.3 for finetune_encoder.py, whose
@@ -251,6 +254,8 @@ def main():
     export(model, out, model_dir, int(option("--epochs", "2")), int(option("--layers", "0")))
     json.dump([{"file": rows[i]["file"], "labels": rows[i]["labels"], "z": z}
                for i, z in zip(cal_idx, logits(model, ids, cal_idx))], open(out + ".calibrate.json", "w"))
+    if "--teacher-logits" not in sys.argv:
+        return score(out + ".calibrate.json")
     # What the student learns from: the training turns by id, the unlabeled turns by text.
     unlabeled = [t for path in option("--extra", many=True) for t in texts(path)]
     ids += [model.ids(t) for t in unlabeled]
