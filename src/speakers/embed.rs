@@ -47,6 +47,10 @@ const LAYERS: usize = 3;
 pub const PARTIAL_FRAMES: usize = 160;
 /// Frames between partial starts (round(16000 / 1.3 / 160)).
 pub const PARTIAL_STEP: usize = 77;
+/// Partials run through the LSTM together at most: a batch holds 0.6 MB of
+/// gate inputs per partial, so a minute's utterance (about 78 partials) in
+/// one batch would take 50 MB at once.
+const MAX_BATCH: usize = 16;
 /// A last partial covering less than this share of real audio is dropped.
 const MIN_COVERAGE: f64 = 0.75;
 /// Target level: quieter audio is raised to it, louder audio is left alone.
@@ -437,9 +441,17 @@ impl Embedder {
         out
     }
 
-    /// Runs the LSTM over all partials at once (a batch) and returns their
-    /// embeddings.
+    /// Runs the LSTM over the partials starting at `starts` (frame indices
+    /// into `mel`), [`MAX_BATCH`] at a time, and returns their embeddings.
     fn run_partials(&self, mel: &[[f32; N_MELS]], starts: &[usize]) -> Vec<Vec<f32>> {
+        starts
+            .chunks(MAX_BATCH)
+            .flat_map(|batch| self.run_batch(mel, batch))
+            .collect()
+    }
+
+    /// Runs the LSTM over a batch of partials at once.
+    fn run_batch(&self, mel: &[[f32; N_MELS]], starts: &[usize]) -> Vec<Vec<f32>> {
         let w = &self.weights;
         let batch = starts.len();
         let t_len = PARTIAL_FRAMES;
