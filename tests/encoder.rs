@@ -67,18 +67,22 @@ fn encoder() -> Encoder {
 }
 
 /// Checks the embeddings of [`REFERENCE`]'s texts against reference heads
-/// and cosines.
-fn assert_matches_reference(encoder: &Encoder, heads: &[[f32; 8]; 3], cosines: [f32; 3]) {
+/// and cosines, within `bound` per dimension and `cosine_bound` per cosine.
+fn assert_matches_reference(
+    encoder: &Encoder,
+    heads: &[[f32; 8]; 3],
+    cosines: [f32; 3],
+    bound: f32,
+    cosine_bound: f32,
+) {
     let embeddings: Vec<Vec<f32>> = REFERENCE.iter().map(|(t, _, _)| encoder.embed(t)).collect();
     for (((text, _, _), head), e) in REFERENCE.iter().zip(heads).zip(&embeddings) {
         assert_eq!(e.len(), encoder::DIMENSIONS);
         let norm: f32 = e.iter().map(|v| v * v).sum::<f32>().sqrt();
         assert!((norm - 1.0).abs() < 1e-5, "{text}: norm {norm}");
         for (i, (got, want)) in e.iter().zip(head).enumerate() {
-            // Measured: within 1e-6 (f32 against float64 numpy, and against
-            // float32 torch with the adapters).
             assert!(
-                (got - want).abs() < 2e-5,
+                (got - want).abs() < bound,
                 "{text}: dim {i}: {got} vs {want}"
             );
         }
@@ -87,7 +91,10 @@ fn assert_matches_reference(encoder: &Encoder, heads: &[[f32; 8]; 3], cosines: [
     let pairs = [(0, 1), (0, 2), (1, 2)];
     for ((i, j), want) in pairs.into_iter().zip(cosines) {
         let got = dot(&embeddings[i], &embeddings[j]);
-        assert!((got - want).abs() < 2e-5, "cosine {i},{j}: {got} vs {want}");
+        assert!(
+            (got - want).abs() < cosine_bound,
+            "cosine {i},{j}: {got} vs {want}"
+        );
     }
 }
 
@@ -105,12 +112,22 @@ fn tokenizer_matches_the_reference_ids() {
 fn embeddings_match_the_reference_forward_pass() {
     let base = Encoder::load_base(&models_dir()).expect("the sentence encoder must be installed");
     let heads = REFERENCE.map(|(_, _, head)| head);
-    assert_matches_reference(&base, &heads, REFERENCE_COSINES);
+    // Measured: within 1e-6 (f32 against float64 numpy).
+    assert_matches_reference(&base, &heads, REFERENCE_COSINES, 2e-5, 2e-5);
 }
 
 #[test]
 fn adapted_embeddings_match_the_reference_forward_pass() {
-    assert_matches_reference(&encoder(), &REFERENCE_ADAPTED, REFERENCE_ADAPTED_COSINES);
+    // The tagger's encoder keeps its word table in int8 (against float32
+    // torch, which matched to 1e-6 with an f32 table). Measured: within
+    // 0.0014 per dimension (they are about 0.05) and 0.0072 in cosine.
+    assert_matches_reference(
+        &encoder(),
+        &REFERENCE_ADAPTED,
+        REFERENCE_ADAPTED_COSINES,
+        0.003,
+        0.015,
+    );
 }
 
 #[test]

@@ -42,6 +42,8 @@ pub struct BertConfig {
     pub layer_norm_eps: f32,
     /// Dense layers in int8 ([`super::gemm::QuantizedLinear`]) instead of f32.
     pub int8: bool,
+    /// The word embedding table in int8, a scale per row ([`WordTable`]).
+    pub int8_words: bool,
 }
 
 /// MiniLM-L6-H384, as all-MiniLM-L6-v2 ships it.
@@ -54,6 +56,7 @@ pub const MINILM_L6: BertConfig = BertConfig {
     max_positions: 512,
     layer_norm_eps: 1e-12,
     int8: false,
+    int8_words: true,
 };
 
 /// The first six of all-mpnet-base-v2's twelve layers.
@@ -66,6 +69,7 @@ pub const MPNET_L6: BertConfig = BertConfig {
     max_positions: 512,
     layer_norm_eps: 1e-5,
     int8: true,
+    int8_words: true,
 };
 
 /// MPNet numbers positions from the padding id + 1.
@@ -443,7 +447,7 @@ impl Bert {
                 h,
             ],
         )?;
-        let word_embeddings = if int8 {
+        let word_embeddings = if config.int8_words {
             WordTable::int8(&word_embeddings, h)
         } else {
             WordTable::F32(word_embeddings)

@@ -193,10 +193,18 @@ impl Encoder {
         Encoder::load_model(models_dir, &MINILM, true)
     }
 
-    /// Loads the installed model as published, without the tagger's
-    /// adapters (to check it against other implementations).
+    /// Loads the installed model as published: without the tagger's
+    /// adapters, and every weight in f32 (to check the arithmetic against
+    /// other implementations).
     pub fn load_base(models_dir: &Path) -> Result<Encoder, EncoderError> {
-        Encoder::load_model(models_dir, &MINILM, false)
+        let published = Model {
+            config: bert::BertConfig {
+                int8_words: false,
+                ..MINILM.config
+            },
+            ..MINILM
+        };
+        Encoder::load_model(models_dir, &published, false)
     }
 
     /// Loads `model` from `models_dir/<name>/`, with its adapters merged
