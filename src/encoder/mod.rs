@@ -2,7 +2,8 @@
 //!
 //! The learned tagger reads a turn as a sentence embedding: all-MiniLM-L6-v2
 //! (a 6-layer BERT, 384 dimensions, mean pooling, L2-normalised), run here
-//! in plain Rust on one core, with low-rank adapters fine-tuned on the
+//! in plain Rust on one core (dense layers in f32, the word embedding table
+//! in int8), with low-rank adapters fine-tuned on the
 //! tagger's training writers (`adapters.safetensors`, 300 KB, written by
 //! scripts/finetune_encoder.py) merged into its query and value weights
 //! when it loads, so the embedding carries stance (who is blamed, who
