@@ -862,6 +862,34 @@ mod tests {
         assert_eq!(count.reused, inside);
     }
 
+    /// A long utterance's windows go through the LSTM in batches, and each
+    /// comes out as if it had been run alone, in its place.
+    #[test]
+    fn long_utterances_are_run_in_batches_window_by_window() {
+        let e = embedder();
+        let speech: Vec<f32> = jfk().repeat(3);
+        let starts = window_starts(0, speech.len());
+        assert!(starts.len() > 2 * MAX_BATCH, "{} windows", starts.len());
+        let mel: Vec<[f32; N_MELS]> = starts
+            .iter()
+            .flat_map(|&s| e.window_frames(&speech, 0, 0, speech.len(), s))
+            .collect();
+        let frame_starts: Vec<usize> = (0..starts.len()).map(|j| j * PARTIAL_FRAMES).collect();
+        let batched = e.run_partials(&mel, &frame_starts);
+        assert_eq!(batched.len(), starts.len());
+        for (j, got) in batched.iter().enumerate() {
+            let alone = &e.run_batch(&mel, &frame_starts[j..=j])[0];
+            let diff = got
+                .iter()
+                .zip(alone)
+                .map(|(a, b)| (a - b).abs())
+                .fold(0f32, f32::max);
+            assert!(diff < 1e-5, "window {j}: {diff}");
+        }
+        // Windows differ from one another, so the order is checked too.
+        assert!(cosine(&batched[0], &batched[starts.len() / 2]) < 0.999);
+    }
+
     /// Each window is raised by its own level, so a window does not depend
     /// on audio outside it.
     #[test]
