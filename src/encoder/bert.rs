@@ -119,17 +119,14 @@ enum WordTable {
 }
 
 impl WordTable {
-    /// Quantizes each row of `width` values: scale = max |v| / 127.
+    /// Quantizes each row of `width` values as the int8 dense layers
+    /// quantize their weights.
     fn int8(table: &[f32], width: usize) -> WordTable {
         let mut values = Vec::with_capacity(table.len());
         let mut scales = Vec::with_capacity(table.len() / width);
         for row in table.chunks_exact(width) {
-            let max = row.iter().fold(0f32, |m, v| m.max(v.abs()));
-            let scale = if max == 0.0 { 1.0 } else { max / 127.0 };
-            values.extend(
-                row.iter()
-                    .map(|v| (v / scale).round().clamp(-127.0, 127.0) as i8),
-            );
+            let scale = super::gemm::weight_scale(row);
+            values.extend(row.iter().map(|&v| super::gemm::quantize_weight(v, scale)));
             scales.push(scale);
         }
         WordTable::Int8 { values, scales }

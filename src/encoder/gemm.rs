@@ -209,13 +209,12 @@ impl QuantizedLinear {
         let mut scales = vec![1f32; outputs];
         let mut offsets = vec![0i32; outputs];
         for (o, row) in weight.chunks_exact(inputs.max(1)).enumerate() {
-            let max = max_abs(row);
-            let scale = if max == 0.0 { 1.0 } else { max / 127.0 };
+            let scale = weight_scale(row);
             let (p, j) = (o / QNR, o % QNR);
             let panel = &mut panels[p * panel_len..(p + 1) * panel_len];
             let mut sum = 0i32;
             for (k, &w) in row.iter().enumerate() {
-                let q = (w / scale).round().clamp(-127.0, 127.0) as i8;
+                let q = quantize_weight(w, scale);
                 panel[(k / 4) * QNR * 4 + j * 4 + k % 4] = q;
                 sum += i32::from(q);
             }
@@ -322,6 +321,22 @@ struct Quantized<'a> {
 /// The largest `|v|`, comparing bit patterns: with the sign bit cleared they
 /// order finite floats by magnitude (and a NaN above all, so it comes out).
 #[inline(always)]
+/// The int8 scale of a row of weights: max |w| / 127 (1 for a row of
+/// zeros, which quantizes to zeros).
+pub(super) fn weight_scale(row: &[f32]) -> f32 {
+    let max = max_abs(row);
+    if max == 0.0 {
+        1.0
+    } else {
+        max / 127.0
+    }
+}
+
+/// A weight in int8 at its row's [`weight_scale`].
+pub(super) fn quantize_weight(w: f32, scale: f32) -> i8 {
+    (w / scale).round().clamp(-127.0, 127.0) as i8
+}
+
 fn max_abs(values: &[f32]) -> f32 {
     f32::from_bits(
         values
