@@ -266,6 +266,20 @@ fn phrase_at(
     if let Some(end) = quarter(k).or_else(|| if word == "in" { quarter(k + 1) } else { None }) {
         return Some((k, end, None));
     }
+    // "in april", "sometime in october": a month, no one day. Not one of
+    // the three months just gone: "in april" said in May is the April
+    // before.
+    if word == "in" {
+        if let Some(named) = month(next) {
+            let coming = today.is_none_or(|d| {
+                let ahead = (named as i32 - d.month() as i32).rem_euclid(12);
+                ahead <= 8
+            });
+            if coming {
+                return Some((k, k + 2, None));
+            }
+        }
+    }
     // "in two weeks", "two weeks", "within twenty four hours", "a week".
     if word == "in" || word == "within" {
         let (end, days) = span_of_time(tokens, k + 1)?;
@@ -456,21 +470,27 @@ fn event_at(tokens: &[Token], k: usize) -> Option<usize> {
             || matches!(word, "went" | "was" | "were" | "came" | "hit" | "broke")
     });
     let first = w(tokens, start);
-    let named = !past
-        && j > start
-        && (w(tokens, k) == "the"
+    if past || j == start || weekday(first).is_some() {
+        return None;
+    }
+    let named = |end: usize| {
+        w(tokens, k) == "the"
             || matches!(first, "launch" | "release" | "go" | "christmas")
             // "before four two ships": a version that ships.
-            || matches!(w(tokens, j - 1), "ships" | "lands" | "launches" | "releases")
+            || matches!(w(tokens, end - 1), "ships" | "lands" | "launches" | "releases")
             // "before grades close", "before progress reports go out",
             // "before winter break", "before code freeze".
-            || (j > start + 1
+            || (end > start + 1
                 && matches!(
-                    w(tokens, j - 1),
+                    w(tokens, end - 1),
                     "out" | "live" | "close" | "closes" | "opens" | "break" | "freeze"
-                )));
-    let month_day = month_first && j <= start + 1;
-    (named && weekday(first).is_none() && !month_day).then_some(j)
+                ))
+    };
+    // The longest span that names an event: "before winter break like i
+    // always do" ends at "break".
+    let end = (start + 1..=j).rev().find(|&end| named(end))?;
+    let month_day = month_first && end <= start + 1;
+    (!month_day).then_some(end)
 }
 
 /// After "end of [the]": the period and the token after it.
@@ -1021,6 +1041,14 @@ mod tests {
                 None,
             ),
             ("before winter break", tue, "before winter break", None),
+            ("sometime in october", tue, "in october", None),
+            ("in april", tue, "in april", None),
+            (
+                "before winter break like i always do",
+                tue,
+                "before winter break",
+                None,
+            ),
             ("before code freeze", tue, "before code freeze", None),
             ("let's say eow", tue, "eow", Some("2026-03-13")),
             (
@@ -1084,5 +1112,10 @@ mod tests {
             let found = find_dues(&tokens, &chars, None);
             assert!(found.is_empty(), "{text:?}: {:?}", found.len());
         }
+        // A month just gone is behind, not ahead.
+        let text = "we had the same thing in april";
+        let chars: Vec<char> = text.chars().collect();
+        let may = date!(2026 - 05 - 14);
+        assert!(find_dues(&tokenize(text), &chars, Some(may)).is_empty());
     }
 }
