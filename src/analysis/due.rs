@@ -75,6 +75,13 @@ fn due_at(tokens: &[Token], k: usize, today: Option<Date>) -> Option<(usize, usi
         if word == "before" {
             return event_at(tokens, k + 1).map(|end| (k, end, None));
         }
+        // "by the next patch release", "until the upcoming audit": "by"
+        // before an agent ("fixed by the storage team") names no event,
+        // so only an event still to come.
+        let coming = |j: usize| matches!(w(tokens, j), "next" | "upcoming");
+        if word != "due" && (coming(k + 1) || (w(tokens, k + 1) == "the" && coming(k + 2))) {
+            return event_at(tokens, k + 1).map(|end| (k, end, None));
+        }
         return None;
     }
     // "ahead of the autumn resilience review", "ahead of friday": as
@@ -1042,6 +1049,12 @@ mod tests {
             ),
             ("before winter break", tue, "before winter break", None),
             ("sometime in october", tue, "in october", None),
+            (
+                "by the next patch release",
+                tue,
+                "by the next patch release",
+                None,
+            ),
             ("in april", tue, "in april", None),
             (
                 "before winter break like i always do",
