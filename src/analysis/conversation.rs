@@ -1601,8 +1601,12 @@ impl ActionLog {
                 || d.owner.as_deref().map(owner_key) == speaker.map(owner_key)
                 || d.asked.as_deref().map(owner_key) == speaker.map(owner_key)
                 || said.amend;
+            // "great, thanks all, notes going out tonight": the day the
+            // meeting closes on is the notes', not the item's in focus.
+            let closing = turn.facilitator && !said.amend && thanks_everyone(&tokens);
             if let Some(due) = &said.due {
                 if involved
+                    && !closing
                     && (d.due.is_none()
                         || said.amend
                         || due.1.is_some()
@@ -1801,7 +1805,6 @@ const TASK_VERBS: &[&str] = &[
     "inform",
 ];
 
-/// A verb a task can start with.
 /// "thanks all", "thank you everyone": a turn that closes the meeting.
 fn thanks_everyone(tokens: &[Token]) -> bool {
     (0..tokens.len()).any(|k| {
@@ -1818,6 +1821,7 @@ fn about_the_notes(task: &str) -> bool {
         .any(|t| matches!(t, "notes" | "minutes"))
 }
 
+/// A verb a task can start with.
 fn task_verb(word: &str) -> bool {
     WORK_VERBS.contains(&word) || TASK_VERBS.contains(&word)
 }
@@ -6686,6 +6690,15 @@ mod tests {
             date!(2026 - 03 - 10),
         );
         assert_eq!(items.len(), 1, "{items:?}");
+        // Nor does the day the notes go out move the last item's.
+        let items = run_named(
+            &[
+                turns[0],
+                ("Margaret", true, "great thanks all notes going out tonight"),
+            ],
+            date!(2026 - 03 - 10),
+        );
+        assert_eq!(owner_due(&items), vec![(Some("Aisha"), Some("2026-03-17"))]);
     }
 
     #[test]
@@ -7184,8 +7197,7 @@ mod tests {
         assert_eq!(owner_key("the Platform team"), "platform");
     }
 
-    /// Owner and due date of every item, for the one-line cases below.
-    /// Each item's owner and due date.
+    /// Owner and due date of every item.
     fn owner_due(items: &[ActionItem]) -> Vec<(Option<&str>, Option<&str>)> {
         items
             .iter()
