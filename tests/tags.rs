@@ -146,8 +146,6 @@ fn load(files: &[&str]) -> Vec<LabelledTurn> {
         .collect()
 }
 
-/// Tags from the rules and the shipped head together, as live (no names;
-/// the previous turn as context where the line has one).
 /// The combined layer's scores on one labelled file, printed.
 fn combined_scores(file: &str) -> TagScores {
     let turns = load(&[file]);
@@ -156,6 +154,8 @@ fn combined_scores(file: &str) -> TagScores {
     combined
 }
 
+/// Tags from the rules and the shipped head together, as live (no names;
+/// the previous turn as context where the line has one).
 fn combined_tags(turns: &[LabelledTurn]) -> Vec<Vec<Tag>> {
     combined_tags_with(turns, true)
 }
