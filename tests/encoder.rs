@@ -118,15 +118,16 @@ fn embeddings_match_the_reference_forward_pass() {
 
 #[test]
 fn adapted_embeddings_match_the_reference_forward_pass() {
-    // The tagger's encoder keeps its word table in int8 (against float32
-    // torch, which matched to 1e-6 with an f32 table). Measured: within
-    // 0.0014 per dimension (they are about 0.05) and 0.0072 in cosine.
+    // The tagger's encoder runs its dense layers and keeps its word table
+    // in int8 (against float32 torch, which matched to 1e-6 all in f32).
+    // Measured: within 0.0089 per dimension (they are about 0.05) and 0.034
+    // in cosine; 0.0014 and 0.0072 with f32 dense layers.
     assert_matches_reference(
         &encoder(),
         &REFERENCE_ADAPTED,
         REFERENCE_ADAPTED_COSINES,
-        0.003,
         0.015,
+        0.05,
     );
 }
 

@@ -55,7 +55,7 @@ pub const MINILM_L6: BertConfig = BertConfig {
     layers: 6,
     max_positions: 512,
     layer_norm_eps: 1e-12,
-    int8: false,
+    int8: true,
     int8_words: true,
 };
 

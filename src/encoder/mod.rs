@@ -2,8 +2,8 @@
 //!
 //! The learned tagger reads a turn as a sentence embedding: all-MiniLM-L6-v2
 //! (a 6-layer BERT, 384 dimensions, mean pooling, L2-normalised), run here
-//! in plain Rust on one core (dense layers in f32, the word embedding table
-//! in int8), with low-rank adapters fine-tuned on the
+//! in plain Rust on one core (dense layers and the word embedding table in
+//! int8), with low-rank adapters fine-tuned on the
 //! tagger's training writers (`adapters.safetensors`, 300 KB, written by
 //! scripts/finetune_encoder.py) merged into its query and value weights
 //! when it loads, so the embedding carries stance (who is blamed, who
@@ -200,6 +200,7 @@ impl Encoder {
     pub fn load_base(models_dir: &Path) -> Result<Encoder, EncoderError> {
         let published = Model {
             config: bert::BertConfig {
+                int8: false,
                 int8_words: false,
                 ..MINILM.config
             },
