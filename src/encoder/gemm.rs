@@ -318,9 +318,6 @@ struct Quantized<'a> {
     padded: usize,
 }
 
-/// The largest `|v|`, comparing bit patterns: with the sign bit cleared they
-/// order finite floats by magnitude (and a NaN above all, so it comes out).
-#[inline(always)]
 /// The int8 scale of a row of weights: max |w| / 127 (1 for a row of
 /// zeros, which quantizes to zeros).
 pub(super) fn weight_scale(row: &[f32]) -> f32 {
@@ -337,6 +334,9 @@ pub(super) fn quantize_weight(w: f32, scale: f32) -> i8 {
     (w / scale).round().clamp(-127.0, 127.0) as i8
 }
 
+/// The largest `|v|`, comparing bit patterns: with the sign bit cleared they
+/// order finite floats by magnitude (and a NaN above all, so it comes out).
+#[inline(always)]
 fn max_abs(values: &[f32]) -> f32 {
     f32::from_bits(
         values
