@@ -78,8 +78,8 @@ fn due_at(tokens: &[Token], k: usize, today: Option<Date>) -> Option<(usize, usi
         // "by the next patch release", "until the upcoming audit": "by"
         // before an agent ("fixed by the storage team") names no event,
         // so only an event still to come.
-        let coming = |j: usize| matches!(w(tokens, j), "next" | "upcoming");
-        if word != "due" && (coming(k + 1) || (w(tokens, k + 1) == "the" && coming(k + 2))) {
+        let to_come = |j: usize| matches!(w(tokens, j), "next" | "upcoming");
+        if word != "due" && (to_come(k + 1) || (w(tokens, k + 1) == "the" && to_come(k + 2))) {
             return event_at(tokens, k + 1).map(|end| (k, end, None));
         }
         return None;
@@ -278,11 +278,11 @@ fn phrase_at(
     // before.
     if word == "in" {
         if let Some(named) = month(next) {
-            let coming = today.is_none_or(|d| {
+            let not_just_gone = today.is_none_or(|d| {
                 let ahead = (named as i32 - d.month() as i32).rem_euclid(12);
                 ahead <= 8
             });
-            if coming {
+            if not_just_gone {
                 return Some((k, k + 2, None));
             }
         }
