@@ -153,6 +153,72 @@ impl Draft {
     }
 }
 
+/// One item as the closing read-back says it: an owner's words up to a
+/// deadline.
+struct ReadBackPart {
+    /// Which owner's stretch of the read-back it is in.
+    stretch: usize,
+    /// The owner's key and the owner as said.
+    owner: String,
+    shown: String,
+    /// The words for the work, and their content words.
+    task: String,
+    words: Vec<String>,
+    due: Option<Due>,
+    /// The owner's stretch says "no date", or the part says several
+    /// deadlines: it dates no item.
+    undated: bool,
+    /// "sean nothing with your name on it this time".
+    nothing: bool,
+}
+
+impl ReadBackPart {
+    /// Content words of `d`'s task that this part says too.
+    fn shared(&self, d: &Draft) -> usize {
+        content_words(&d.task)
+            .iter()
+            .filter(|t| self.words.contains(t))
+            .count()
+    }
+
+    /// `d` is due when this part says.
+    fn same_due(&self, d: &Draft) -> bool {
+        match (&self.due, &d.due) {
+            (Some(due), Some((phrase, date))) => match (due.date, date) {
+                (Some(a), Some(b)) => a == *b,
+                (None, None) => due.phrase == *phrase,
+                _ => false,
+            },
+            _ => false,
+        }
+    }
+}
+
+/// Which of the read-back's parts speaks of `d`: of its owner's parts
+/// that share a word with its task, the one giving its date, or else the
+/// one sharing most words (the first on a tie).
+fn read_back_part_of(parts: &[ReadBackPart], d: &Draft) -> Option<usize> {
+    let owner = d.owner.as_deref().map(owner_key)?;
+    let candidates: Vec<(usize, usize)> = parts
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| p.owner == owner)
+        .map(|(i, p)| (i, p.shared(d)))
+        .filter(|&(_, n)| n > 0)
+        .collect();
+    candidates
+        .iter()
+        .find(|&&(i, _)| parts[i].same_due(d))
+        .or_else(|| candidates.iter().rev().max_by_key(|&&(_, n)| n))
+        .map(|&(i, _)| i)
+}
+
+/// Words between an owner's name and the work in a read-back ("will",
+/// "is going to", "and").
+const READ_BACK_LEAD: &[&str] = &[
+    "will", "to", "is", "going", "has", "owns", "takes", "on", "with", "and",
+];
+
 /// Turns after its last change at which an exchange counts as over.
 const EXCHANGE_TURNS: usize = 3;
 
@@ -397,21 +463,28 @@ impl ActionLog {
         });
         let chars: Vec<char> = self.read_back.chars().collect();
         let dues = find_dues(&tokens, &chars, self.today);
-        self.read_back_items(&tokens, &dues, items);
-        self.read_back_dues(&tokens, &dues, items);
+        let parts = self.read_back_parts(&tokens, &dues, items);
+        self.read_back_items(&parts, items);
+        self.read_back_dues(&parts, items);
     }
 
-    /// The deadline the read-back gives an owner's items agreed before it:
-    /// "nkechi adds the tls handshake alert and the failover section in
-    /// the runbook by friday" dates both of Nkechi's items it names. Only
-    /// when the owner's stretch of the read-back (to the next owner or the
-    /// sentence's end) says one date and no "no date".
-    fn read_back_dues(&self, tokens: &[Token], dues: &[Due], items: &mut [Draft]) {
-        let at = self.read_back_at.unwrap_or(0);
-        for (after, mut end, owner, _) in self.owner_stretches(tokens, items) {
-            if let Some(b) = (after..end).find(|&x| tokens[x].boundary == Boundary::Sentence) {
+    /// The read-back cut into the items it names: each owner's words to
+    /// the next owner or the sentence's end, cut again after each deadline
+    /// ("sofia the gateway cert tomorrow and the rest of the migration
+    /// certs by the twenty second" is two of Sofia's items).
+    fn read_back_parts(
+        &self,
+        tokens: &[Token],
+        dues: &[Due],
+        items: &[Draft],
+    ) -> Vec<ReadBackPart> {
+        let mut parts = Vec::new();
+        let stretches = self.owner_stretches(tokens, items);
+        for (stretch, (after, mut end, owner, shown)) in stretches.into_iter().enumerate() {
+            if let Some(b) = (after + 1..end).find(|&x| tokens[x].boundary == Boundary::Sentence) {
                 end = b;
             }
+            // "sean nothing with your name on it this time", "no date yet".
             let undated = (after..end).any(|x| {
                 matches!(w(tokens, x), "no" | "without")
                     && matches!(w(tokens, x + 1), "date" | "deadline" | "a")
@@ -420,20 +493,85 @@ impl ActionLog {
                 .iter()
                 .filter(|d| d.tokens.0 >= after && d.tokens.0 < end)
                 .collect();
-            let [due] = here.as_slice() else { continue };
-            if undated || due.date.is_none() {
+            // Cut after a deadline only where another item follows: "and"
+            // and two words of work ("pool bump by thursday and the
+            // saturation alert friday"), not "the tuesday peak by end of
+            // the month" or "end of day tomorrow".
+            let mut cuts = vec![after];
+            let mut part_dues: Vec<Vec<&Due>> = vec![Vec::new()];
+            for (k, due) in here.iter().enumerate() {
+                part_dues.last_mut().expect("one part at least").push(due);
+                let next = here.get(k + 1).map_or(end, |d| d.tokens.0);
+                let rest: Vec<&str> = (due.tokens.1..next).map(|x| w(tokens, x)).collect();
+                if matches!(rest.first(), Some(&("and" | "also" | "plus")))
+                    && content_words(&rest.join(" ")).len() >= 2
+                {
+                    cuts.push(due.tokens.1);
+                    part_dues.push(Vec::new());
+                }
+            }
+            for (k, &from) in cuts.iter().enumerate() {
+                // Several deadlines in one part: the first one's words, and
+                // the deadline too unsure to date items by.
+                let due = part_dues[k].first().copied();
+                let stop = due.map_or(end, |d| d.tokens.0);
+                let mut start = from;
+                while start < stop && READ_BACK_LEAD.contains(&w(tokens, start)) {
+                    start += 1;
+                }
+                // "sean nothing with your name on it", "and the real time
+                // alert is parked with no owner".
+                let nothing = matches!(w(tokens, start), "nothing" | "none" | "no")
+                    || (start..stop).any(|x| {
+                        matches!(w(tokens, x), "nobody" | "unowned" | "parked")
+                            || (w(tokens, x) == "no" && w(tokens, x + 1) == "owner")
+                    });
+                let mut words: Vec<String> =
+                    (start..stop).map(|x| w(tokens, x).to_string()).collect();
+                while matches!(
+                    words.last().map(String::as_str),
+                    Some("and" | "by" | "the" | "for" | "before" | "until")
+                ) {
+                    words.pop();
+                }
+                if let Some(base) = words.first().and_then(|v| present_base(v)) {
+                    words[0] = base.to_string();
+                }
+                let task = words.join(" ");
+                parts.push(ReadBackPart {
+                    stretch,
+                    owner: owner.clone(),
+                    shown: shown.clone(),
+                    words: content_words(&task),
+                    task,
+                    due: due.cloned(),
+                    undated: undated || part_dues[k].len() > 1,
+                    nothing,
+                });
+            }
+        }
+        parts
+    }
+
+    /// The deadline the read-back gives an owner's items agreed before it:
+    /// "nkechi adds the tls handshake alert and the failover section in
+    /// the runbook by friday" dates both of Nkechi's items it names: each
+    /// item takes the date of the part that speaks of it, when that part
+    /// says one deadline and its stretch no "no date". An event ("before
+    /// the july roster") only dates an item without a deadline.
+    fn read_back_dues(&self, parts: &[ReadBackPart], items: &mut [Draft]) {
+        let at = self.read_back_at.unwrap_or(0);
+        for (i, part) in parts.iter().enumerate() {
+            let Some(due) = &part.due else { continue };
+            if part.undated {
                 continue;
             }
-            let words: Vec<String> = (after..end)
-                .flat_map(|x| content_words(w(tokens, x)))
-                .collect();
             for d in items.iter_mut() {
-                let mine = d.owner.as_deref().map(owner_key) == Some(owner.clone());
-                let named = content_words(&d.task).iter().any(|t| words.contains(t));
-                if mine
-                    && named
-                    && d.touched < at
-                    && d.due.as_ref().and_then(|(_, x)| *x) != due.date
+                let dated = d.due.as_ref().and_then(|(_, x)| *x);
+                if d.touched < at
+                    && read_back_part_of(parts, d) == Some(i)
+                    && (due.date.is_some() || d.due.is_none())
+                    && (dated != due.date || d.due.is_none())
                 {
                     d.due = Some((due.phrase.clone(), due.date));
                 }
@@ -444,70 +582,26 @@ impl ActionLog {
     /// What the read-back says of items no exchange gave, or gave with a
     /// task cut badly: "priya the failover runbook by the ninth" with no
     /// item for Priya's runbook becomes one; Priya's item due the ninth
-    /// whose task was "prepare everything" takes the read-back's words. The
-    /// read-back's words for an item run from an owner's name to the next
-    /// one.
-    fn read_back_items(&self, tokens: &[Token], dues: &[Due], items: &mut Vec<Draft>) {
-        for (after, end, owner, shown) in self.owner_stretches(tokens, items) {
-            let mut start = after;
-            while start < end
-                && matches!(
-                    w(tokens, start),
-                    "will"
-                        | "to"
-                        | "is"
-                        | "going"
-                        | "has"
-                        | "owns"
-                        | "takes"
-                        | "on"
-                        | "with"
-                        | "and"
-                )
-            {
-                start += 1;
-            }
-            // "sean nothing with your name on it this time".
-            if matches!(w(tokens, start), "nothing" | "none" | "no") {
+    /// whose task was "prepare everything" takes the read-back's words.
+    fn read_back_items(&self, parts: &[ReadBackPart], items: &mut Vec<Draft>) {
+        for (i, part) in parts.iter().enumerate() {
+            if part.nothing || part.words.len() < 2 {
                 continue;
             }
-            let due = dues
-                .iter()
-                .find(|d| d.tokens.0 >= start && d.tokens.0 < end);
-            let stop = due.map_or(end, |d| d.tokens.0);
-            let mut words: Vec<String> = Vec::new();
-            for x in start..stop {
-                if x > start && tokens[x].boundary == Boundary::Sentence {
-                    break;
-                }
-                words.push(w(tokens, x).to_string());
-            }
-            while matches!(
-                words.last().map(String::as_str),
-                Some("and" | "by" | "the" | "for" | "before" | "until")
-            ) {
-                words.pop();
-            }
-            if let Some(base) = words.first().and_then(|v| present_base(v)) {
-                words[0] = base.to_string();
-            }
-            let task = words.join(" ");
-            if content_words(&task).len() < 2 {
-                continue;
-            }
-            let words = content_words(&task);
-            let shared = |d: &Draft| {
-                content_words(&d.task)
-                    .iter()
-                    .filter(|t| words.contains(t))
-                    .count()
+            let mine = |d: &Draft| d.owner.as_deref().map(owner_key) == Some(part.owner.clone());
+            let date = part.due.as_ref().and_then(|d| d.date);
+            // Said of an item already held: another owner's with two of its
+            // words, or the owner's with one, unless the item is the one
+            // another part of the same stretch names or dates.
+            let elsewhere = |d: &Draft| {
+                read_back_part_of(parts, d)
+                    .is_some_and(|j| j != i && parts[j].stretch == part.stretch)
             };
-            let mine = |d: &Draft| d.owner.as_deref().map(owner_key) == Some(owner.clone());
-            let date = due.and_then(|d| d.date);
-            if items
-                .iter()
-                .any(|d| (mine(d) && shared(d) >= 1) || shared(d) >= 2)
-            {
+            if items.iter().any(|d| {
+                let shared = part.shared(d);
+                (!mine(d) && shared >= 2)
+                    || (mine(d) && shared >= 1 && (part.same_due(d) || !elsewhere(d)))
+            }) {
                 continue;
             }
             // The owner's item with this date, its task cut badly: the
@@ -518,14 +612,38 @@ impl ActionLog {
                     && d.due.as_ref().and_then(|(_, x)| *x) == date
                     && !reads_as_work(&d.task)
             }) {
-                d.task = task;
+                d.task = part.task.clone();
                 continue;
             }
+            // One item held two of the owner's ("raise the pool and add the
+            // saturation alert", read back as "pool bump by thursday and the
+            // saturation alert friday"): it keeps the half its part names.
+            for d in items.iter_mut().filter(|d| mine(d)) {
+                let Some(j) = read_back_part_of(parts, d) else {
+                    continue;
+                };
+                if let Some((first, second)) = d.task.rsplit_once(" and ") {
+                    let said = |p: &ReadBackPart, t: &str| {
+                        content_words(t).iter().any(|c| p.words.contains(c))
+                    };
+                    if said(&parts[j], first)
+                        && !said(&parts[j], second)
+                        && said(part, second)
+                        && !said(part, first)
+                    {
+                        d.task = first.to_string();
+                    }
+                }
+            }
             items.push(Draft {
-                owner: Some(shown),
-                due: due.map(|d| (d.phrase.clone(), d.date)),
+                owner: Some(part.shown.clone()),
+                due: part.due.as_ref().map(|d| (d.phrase.clone(), d.date)),
                 nudged: true,
-                ..Draft::agreed(task, self.read_back_turn.into_iter().collect(), self.index)
+                ..Draft::agreed(
+                    part.task.clone(),
+                    self.read_back_turn.into_iter().collect(),
+                    self.index,
+                )
             });
         }
     }
@@ -5992,6 +6110,49 @@ mod tests {
         );
         let dates: Vec<_> = items.iter().map(|i| i.due_date.as_deref()).collect();
         assert_eq!(dates, vec![Some("2026-11-19"), None], "{items:?}");
+    }
+
+    #[test]
+    fn a_read_back_can_name_two_items_of_one_owner() {
+        // One acceptance took on two pieces of work with a date each; the
+        // exchange gave one item, the read-back says both.
+        let items = run_named(
+            &[
+                (
+                    "Nadia",
+                    true,
+                    "sofia can you get the gateway cert and anything else from that migration into the inventory with expiry alerts",
+                ),
+                (
+                    "Sofia",
+                    false,
+                    "yeah i'll action that. i can do the gateway one by tomorrow and the full sweep of the migration certs by the twenty second",
+                ),
+                ("Dev", false, "and the publish job needs a hold flag"),
+                ("Nadia", true, "dev can you turn the hold flag on in test"),
+                ("Dev", false, "sure by thursday"),
+                (
+                    "Nadia",
+                    true,
+                    "okay let me read these back. sofia gateway cert into the inventory tomorrow and the rest of the migration certs by the twenty second. dev the hold flag in test by thursday and the tuesday checklist by end of month",
+                ),
+            ],
+            date!(2026 - 05 - 11),
+        );
+        let got: Vec<_> = items
+            .iter()
+            .map(|i| (i.owner.as_deref(), i.due_date.as_deref()))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (Some("Sofia"), Some("2026-05-22")),
+                (Some("Dev"), Some("2026-05-14")),
+                (Some("Sofia"), Some("2026-05-12")),
+            ],
+            "{items:?}"
+        );
+        assert!(items[2].task.contains("gateway cert"), "{items:?}");
     }
 
     /// As `run`, with every speaker's name known from the start (as
