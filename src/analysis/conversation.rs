@@ -2935,11 +2935,9 @@ fn task_stop(tokens: &[Token], k: usize, start: usize) -> bool {
         && !(matches!(word, "it") && k == start + 1)
         || (word == "so" && k > start + 1)
         || (word == "and"
-            && matches!(w(tokens, k + 1), "then" | "i" | "we" | "you" | "it" | "that" | "so" | "um" | "the" if w(tokens, k + 1) != "the"))
-        || (word == "and"
             && matches!(
                 w(tokens, k + 1),
-                "then" | "i" | "we" | "you" | "it" | "that" | "so"
+                "then" | "i" | "we" | "you" | "it" | "that" | "so" | "um"
             ))
         || (word == "is"
             && k > start + 1
