@@ -2939,6 +2939,14 @@ fn task_stop(tokens: &[Token], k: usize, start: usize) -> bool {
                 w(tokens, k + 1),
                 "then" | "i" | "we" | "you" | "it" | "that" | "so" | "um"
             ))
+        // A second request: "enable it in test and kwame can someone check
+        // the screens".
+        || (word == "and"
+            && matches!(w(tokens, k + 2), "can" | "could" | "would" | "will")
+            && matches!(
+                w(tokens, k + 3),
+                "you" | "someone" | "somebody" | "one" | "your" | "they"
+            ))
         || (word == "is"
             && k > start + 1
             && matches!(w(tokens, k + 1), "that" | "this" | "possible" | "fine"))
@@ -6108,6 +6116,25 @@ mod tests {
         );
         let dates: Vec<_> = items.iter().map(|i| i.due_date.as_deref()).collect();
         assert_eq!(dates, vec![Some("2026-11-19"), None], "{items:?}");
+    }
+
+    #[test]
+    fn a_second_request_in_the_same_breath_is_not_part_of_the_task() {
+        let items = run_named(
+            &[
+                (
+                    "Nadia",
+                    true,
+                    "okay oskar can you enable it in the test tenant and kwame can someone from crew control check the screens with him",
+                ),
+                ("Oskar", false, "i can have it on in test by thursday"),
+            ],
+            date!(2026 - 05 - 11),
+        );
+        assert_eq!(items.len(), 1, "{items:?}");
+        assert_eq!(items[0].owner.as_deref(), Some("Oskar"));
+        assert!(!items[0].task.contains("kwame"), "{items:?}");
+        assert!(items[0].task.contains("test tenant"), "{items:?}");
     }
 
     #[test]
