@@ -3763,9 +3763,23 @@ impl Said {
         // was asked, the work said elsewhere.
         for c in said.commits.iter_mut() {
             let (_, end) = sentence_of(tokens, c.at);
+            // "i'll take three things then": counting what follows.
+            let counted = |t: &str| {
+                let words: Vec<&str> = t.split_whitespace().collect();
+                words.len() <= 4
+                    && words.iter().any(|w| {
+                        matches!(*w, "two" | "three" | "four" | "five" | "few" | "several")
+                    })
+                    && matches!(
+                        words.last(),
+                        Some(&("things" | "these" | "those" | "items"))
+                    )
+            };
             let bare = c.task.as_deref().is_some_and(|t| {
                 let t = t.to_lowercase();
-                t == "do the needful" || (task_verb(&t) && c.team.is_none() && end <= c.at + 4)
+                t == "do the needful"
+                    || (task_verb(&t) && c.team.is_none() && end <= c.at + 4)
+                    || counted(&t)
             });
             if bare {
                 c.task = None;
@@ -3832,6 +3846,8 @@ impl Said {
                 !(c.at < decline_at && (c.at..decline_at).any(|x| w(tokens, x) == "but"))
             });
         }
+
+        date_each(tokens, chars, &dues, &mut said.commits);
 
         if facilitator {
             said.assignments = assignments_in(tokens, chars, names, speaker, &dues);
@@ -3947,6 +3963,47 @@ fn only_asks_a_date(task: &str) -> bool {
 }
 
 /// The sentence containing token `k`: first token and one past the last.
+/// Several commitments said without dates, then a sentence that dates
+/// each by name: "i'll pin the build backend, i'll add a wheel check to the
+/// release workflow and i'll write up four one oh. the pin tomorrow the
+/// workflow check by friday and the known issues page end of next week".
+/// Each deadline goes to the commitment whose words come before it.
+fn date_each(tokens: &[Token], chars: &[char], dues: &[Due], commits: &mut [Commit]) {
+    let undated = commits
+        .iter()
+        .filter(|c| c.task.is_some() && c.due.is_none())
+        .count();
+    let Some(last) = commits.iter().map(|c| c.at).max() else {
+        return;
+    };
+    let (_, after) = sentence_of(tokens, last);
+    let later: Vec<&Due> = dues.iter().filter(|d| d.tokens.0 >= after).collect();
+    if undated < 2 || later.len() < 2 {
+        return;
+    }
+    let mut from = sentence_of(tokens, later[0].tokens.0).0;
+    let mut dated = vec![false; commits.len()];
+    for due in later {
+        let said = content_words(&words_text(tokens, chars, from, due.tokens.0));
+        from = due.tokens.1;
+        let best = commits
+            .iter()
+            .enumerate()
+            .filter(|(i, c)| c.due.is_none() && !dated[*i])
+            .filter_map(|(i, c)| {
+                let task = content_words(c.task.as_deref()?);
+                let n = task.iter().filter(|t| said.contains(t)).count();
+                (n > 0).then_some((i, n))
+            })
+            .rev()
+            .max_by_key(|&(_, n)| n);
+        if let Some((i, _)) = best {
+            dated[i] = true;
+            commits[i].due = Some((due.phrase.clone(), due.date));
+        }
+    }
+}
+
 fn sentence_of(tokens: &[Token], k: usize) -> (usize, usize) {
     let start = (0..=k)
         .rev()
@@ -6116,6 +6173,34 @@ mod tests {
         );
         let dates: Vec<_> = items.iter().map(|i| i.due_date.as_deref()).collect();
         assert_eq!(dates, vec![Some("2026-11-19"), None], "{items:?}");
+    }
+
+    #[test]
+    fn a_later_sentence_can_date_each_commitment() {
+        let items = run_named(
+            &[
+                ("Hanne", true, "so what do we change before four two"),
+                (
+                    "Tomasz",
+                    false,
+                    "okay so um i'll take three things then. i'll pin the build backend to a minor range in pyproject i'll add a check wheel contents step to the release workflow and i'll write up four one oh on the known issues page. the pin tomorrow the workflow check by friday and the known issues page end of next week",
+                ),
+            ],
+            date!(2026 - 03 - 17),
+        );
+        let got: Vec<_> = items
+            .iter()
+            .map(|i| (i.task.split(' ').next(), i.due_date.as_deref()))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (Some("pin"), Some("2026-03-18")),
+                (Some("add"), Some("2026-03-20")),
+                (Some("write"), Some("2026-03-27")),
+            ],
+            "{items:?}"
+        );
     }
 
     #[test]
