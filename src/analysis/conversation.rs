@@ -149,7 +149,8 @@ impl Draft {
     }
 
     fn listed(&self) -> bool {
-        self.stage == Stage::Agreed || (self.stage == Stage::Proposed && self.need)
+        (self.stage == Stage::Agreed || (self.stage == Stage::Proposed && self.need))
+            && !only_item_talk(&self.task)
     }
 }
 
@@ -339,7 +340,7 @@ impl ActionLog {
                 }
                 None => true,
             };
-            if changed && d.stage == Stage::Agreed {
+            if changed && d.stage == Stage::Agreed && !only_item_talk(&d.task) {
                 out.agreed.push(self.shown(d));
             }
         }
@@ -405,6 +406,9 @@ impl ActionLog {
         // "down as an action item with no owner for now audit the inactive
         // accounts": the work is what follows; "convert all these points
         // into action items" is talk about them.
+        // "the rule is no owner no action item", "nothing goes on the list
+        // without an owner and a date": how items are kept, not one.
+        merged.retain(|d| !only_item_talk(&d.task));
         merged.retain_mut(|d| match after_item_talk(&d.task) {
             None => true,
             Some(Some(task)) => {
@@ -2032,6 +2036,17 @@ fn after_item_talk(task: &str) -> Option<Option<String>> {
     let chars: Vec<char> = task.chars().collect();
     let rest = words_text(&tokens, &chars, k, tokens.len());
     Some(reads_as_work(&rest).then_some(rest))
+}
+
+/// A task whose every word is about action items themselves: their
+/// owners, dates and list ("no owner no action item").
+fn only_item_talk(task: &str) -> bool {
+    let about = content_words(
+        "owner owners date dates deadline deadlines list action actions item items nothing goes \
+         without rule",
+    );
+    let words = content_words(task);
+    words.len() >= 2 && words.iter().all(|w| about.contains(w))
 }
 
 /// A task phrase that reads as work: it starts with a verb of work and
@@ -6173,6 +6188,16 @@ mod tests {
         );
         let dates: Vec<_> = items.iter().map(|i| i.due_date.as_deref()).collect();
         assert_eq!(dates, vec![Some("2026-11-19"), None], "{items:?}");
+    }
+
+    #[test]
+    fn ground_rules_about_items_are_not_items() {
+        assert!(only_item_talk("no owner no action item"));
+        assert!(only_item_talk(
+            "nothing goes on the list without an owner and a date"
+        ));
+        assert!(!only_item_talk("add an owner field to the alert list"));
+        assert!(!only_item_talk("owner"));
     }
 
     #[test]
