@@ -2104,6 +2104,16 @@ fn says_nothing(task: &str) -> bool {
                 | "everything"
                 | "commit"
                 | "action"
+                // "like evenings only for me right now", "nobody's
+                // fighting", "not tied to any return", "depends on the
+                // vendor", "someone needs to".
+                | "like"
+                | "nobody"
+                | "not"
+                | "depends"
+                | "someone"
+                | "somebody"
+                | "anyway"
         )
         || w(&tokens, 0).ends_with("ly")
 }
@@ -6188,6 +6198,20 @@ mod tests {
         );
         let dates: Vec<_> = items.iter().map(|i| i.due_date.as_deref()).collect();
         assert_eq!(dates, vec![Some("2026-11-19"), None], "{items:?}");
+    }
+
+    #[test]
+    fn asides_and_conditions_say_no_work() {
+        for aside in [
+            "like evenings only for me right now",
+            "nobody's fighting",
+            "not tied to any return",
+            "depends on the vendor sending their engineer out",
+            "someone needs to",
+        ] {
+            assert!(says_nothing(aside), "{aside}");
+        }
+        assert!(!says_nothing("purge the availability cache"));
     }
 
     #[test]
