@@ -3811,6 +3811,17 @@ impl Said {
                 c.takes = true;
             }
         }
+        // "i'll accept that", "i'll go along with it": agreeing, not work.
+        said.commits.retain(|c| {
+            let Some(task) = c.task.as_deref() else {
+                return true;
+            };
+            let words: Vec<&str> = task.split_whitespace().collect();
+            !(matches!(words.first(), Some(&("accept" | "agree")))
+                && words[1..]
+                    .iter()
+                    .all(|w| matches!(*w, "that" | "this" | "it" | "with" | "to")))
+        });
         // "i'll find somebody for it", "i will confirm after checking with
         // the team", "i will figure out": finding an owner, not the work.
         said.commits.retain(|c| {
@@ -6198,6 +6209,22 @@ mod tests {
         );
         let dates: Vec<_> = items.iter().map(|i| i.due_date.as_deref()).collect();
         assert_eq!(dates, vec![Some("2026-11-19"), None], "{items:?}");
+    }
+
+    #[test]
+    fn accepting_a_referral_is_not_taking_work() {
+        let items = run_named(
+            &[
+                (
+                    "Yasmin",
+                    false,
+                    "that's a workforce question tom and it can't be agreed here. i'd ask that it's referred to the workforce planning board",
+                ),
+                ("Tom", false, "i'll accept that"),
+            ],
+            date!(2026 - 07 - 09),
+        );
+        assert!(items.is_empty(), "{items:?}");
     }
 
     #[test]
