@@ -96,7 +96,23 @@ fn due_at(tokens: &[Token], k: usize, today: Option<Date>) -> Option<(usize, usi
         let (start, end, date) = phrase_at(tokens, k + 3, today)?;
         return Some((start, end, date));
     }
-    phrase_at(tokens, k, today).filter(|_| !past_context(tokens, k))
+    if let Some(found) = phrase_at(tokens, k, today).filter(|_| !past_context(tokens, k)) {
+        return Some(found);
+    }
+    // "we'll get it into the next patch release", "in the upcoming
+    // sprint": a release still to come.
+    if matches!(word, "into" | "in")
+        && w(tokens, k + 1) == "the"
+        && matches!(w(tokens, k + 2), "next" | "upcoming")
+    {
+        let end = event_at(tokens, k + 1)?;
+        return matches!(
+            w(tokens, end - 1),
+            "release" | "sprint" | "version" | "patch" | "build" | "train" | "cycle"
+        )
+        .then_some((k, end, None));
+    }
+    None
 }
 
 /// "last friday", "on monday it got to": said of the past.
@@ -1056,6 +1072,13 @@ mod tests {
                 None,
             ),
             ("in april", tue, "in april", None),
+            (
+                "we'll get it into the next patch release",
+                tue,
+                "into the next patch release",
+                None,
+            ),
+            ("in the upcoming sprint", tue, "in the upcoming sprint", None),
             (
                 "before winter break like i always do",
                 tue,
