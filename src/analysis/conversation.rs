@@ -403,12 +403,12 @@ impl ActionLog {
                 None => merged.push(d.clone()),
             }
         }
-        // "down as an action item with no owner for now audit the inactive
-        // accounts": the work is what follows; "convert all these points
-        // into action items" is talk about them.
         // "the rule is no owner no action item", "nothing goes on the list
         // without an owner and a date": how items are kept, not one.
         merged.retain(|d| !only_item_talk(&d.task));
+        // "down as an action item with no owner for now audit the inactive
+        // accounts": the work is what follows; "convert all these points
+        // into action items" is talk about them.
         merged.retain_mut(|d| match after_item_talk(&d.task) {
             None => true,
             Some(Some(task)) => {
@@ -488,7 +488,7 @@ impl ActionLog {
             if let Some(b) = (after + 1..end).find(|&x| tokens[x].boundary == Boundary::Sentence) {
                 end = b;
             }
-            // "sean nothing with your name on it this time", "no date yet".
+            // "priya the failover runbook, no date".
             let undated = (after..end).any(|x| {
                 matches!(w(tokens, x), "no" | "without")
                     && matches!(w(tokens, x + 1), "date" | "deadline" | "a")
@@ -3811,7 +3811,7 @@ impl Said {
                 c.takes = true;
             }
         }
-        // "i'll accept that", "i'll go along with it": agreeing, not work.
+        // "i'll accept that", "i'll agree to that": agreeing, not work.
         said.commits.retain(|c| {
             let Some(task) = c.task.as_deref() else {
                 return true;
@@ -3998,7 +3998,6 @@ fn only_asks_a_date(task: &str) -> bool {
     })
 }
 
-/// The sentence containing token `k`: first token and one past the last.
 /// Several commitments said without dates, then a sentence that dates
 /// each by name: "i'll pin the build backend, i'll add a wheel check to the
 /// release workflow and i'll write up four one oh. the pin tomorrow the
@@ -4040,6 +4039,7 @@ fn date_each(tokens: &[Token], chars: &[char], dues: &[Due], commits: &mut [Comm
     }
 }
 
+/// The sentence containing token `k`: first token and one past the last.
 fn sentence_of(tokens: &[Token], k: usize) -> (usize, usize) {
     let start = (0..=k)
         .rev()
