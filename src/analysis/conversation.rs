@@ -4416,7 +4416,14 @@ fn commit_at(
     // "I put it in the list".
     let bookkeeping = |body: usize| {
         let (v, o, p) = (w(tokens, body), w(tokens, body + 1), w(tokens, body + 2));
-        (matches!(
+        // "i'll put it in the runbook": documenting, which is work.
+        let documents = (body + 3..body + 6).any(|x| {
+            matches!(
+                w(tokens, x),
+                "runbook" | "runbooks" | "wiki" | "docs" | "playbook" | "readme" | "faq"
+            )
+        });
+        (!documents && matches!(
             v,
             "write" | "put" | "log" | "note" | "add" | "mark" | "record" | "capture" | "take" | "type"
         ) && matches!(o, "it" | "that" | "this" | "them" | "these")
@@ -6209,6 +6216,29 @@ mod tests {
         );
         let dates: Vec<_> = items.iter().map(|i| i.due_date.as_deref()).collect();
         assert_eq!(dates, vec![Some("2026-11-19"), None], "{items:?}");
+    }
+
+    #[test]
+    fn putting_it_in_the_runbook_is_work() {
+        let items = run_named(
+            &[
+                (
+                    "Priya",
+                    true,
+                    "is any of that written down anywhere though like if gus is out next time does anyone know to bump the pool",
+                ),
+                (
+                    "Gus",
+                    false,
+                    "no it's just in my head honestly um i'll put it in the runbook by next thursday",
+                ),
+                ("Priya", true, "next thursday perfect. i'll put it in the list"),
+            ],
+            date!(2026 - 09 - 14),
+        );
+        assert_eq!(items.len(), 1, "{items:?}");
+        assert_eq!(items[0].owner.as_deref(), Some("Gus"));
+        assert_eq!(items[0].due_date.as_deref(), Some("2026-09-24"));
     }
 
     #[test]
