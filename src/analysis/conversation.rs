@@ -4369,9 +4369,7 @@ fn commit_at(
                     due: sentence_due(at),
                 });
             }
-            if matches!(w(tokens, body + 1), "to" | "been" | "no" | "a" | "the" | "")
-                && w(tokens, body + 1) != "the"
-            {
+            if matches!(w(tokens, body + 1), "to" | "been" | "no" | "a" | "") {
                 return None;
             }
         } else if !is_work_verb(tokens, body) && !verb_dropped {
