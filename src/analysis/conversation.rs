@@ -3854,6 +3854,18 @@ impl Said {
                     last.task = c.task;
                     last.due = last.due.take().or(c.due);
                 }
+                // "i can draft the letter uh i'll have a draft by next
+                // thursday": the work just said, and its day.
+                Some(last)
+                    if c.task.is_none()
+                        && !c.takes
+                        && !c.also
+                        && last.task.is_some()
+                        && last.team == c.team
+                        && last.team_word == c.team_word =>
+                {
+                    last.due = last.due.take().or(c.due);
+                }
                 _ => merged.push(c),
             }
         }
@@ -4357,8 +4369,29 @@ fn commit_at(
             });
         }
         if verb == "have" {
+            // "i can have a design by thursday", "i'll have a fix up by the
+            // twenty fourth": something delivered by a day, for the work in
+            // hand; "i'll have a look", "i have a question" are not.
+            let delivers = w(tokens, body + 1) == "a"
+                && sentence_due(at).is_some()
+                && !matches!(
+                    w(tokens, body + 2),
+                    "look"
+                        | "go"
+                        | "think"
+                        | "chat"
+                        | "word"
+                        | "call"
+                        | "meeting"
+                        | "question"
+                        | "quick"
+                        | "bit"
+                        | "day"
+                        | "try"
+                        | "feeling"
+                );
             // "I'll have that done by Wednesday", "have it up by monday".
-            if anaphoric(tokens, body + 1).is_some() {
+            if anaphoric(tokens, body + 1).is_some() || delivers {
                 return Some(Commit {
                     at,
                     task: None,
@@ -6214,6 +6247,44 @@ mod tests {
         );
         let dates: Vec<_> = items.iter().map(|i| i.due_date.as_deref()).collect();
         assert_eq!(dates, vec![Some("2026-11-19"), None], "{items:?}");
+    }
+
+    #[test]
+    fn having_a_draft_by_a_day_delivers_the_work_in_hand() {
+        let items = run_named(
+            &[
+                (
+                    "Tomasz",
+                    true,
+                    "ines the error page, the one people get when a booking fails, something friendly",
+                ),
+                ("Ines", false, "i can have a design by thursday"),
+                (
+                    "Gareth",
+                    true,
+                    "so the members who got the double refund are going to see a debit come back and nobody's told them yet",
+                ),
+                (
+                    "Tom",
+                    false,
+                    "i can draft the letter to the affected members uh i'll have a draft by next thursday",
+                ),
+                ("Gareth", true, "good. i'll have a look at the wording myself"),
+            ],
+            date!(2026 - 09 - 15),
+        );
+        let got: Vec<_> = items
+            .iter()
+            .map(|i| (i.owner.as_deref(), i.due_date.as_deref()))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (Some("Ines"), Some("2026-09-17")),
+                (Some("Tom"), Some("2026-09-24")),
+            ],
+            "{items:?}"
+        );
     }
 
     #[test]
