@@ -3811,6 +3811,23 @@ impl Said {
                 c.takes = true;
             }
         }
+        // "i'll get the platform team on it": the team takes it.
+        for c in said.commits.iter_mut() {
+            let Some(task) = c.task.as_deref() else {
+                continue;
+            };
+            let words: Vec<&str> = task.split_whitespace().collect();
+            if let ["get", "the", name @ .., "team" | "squad"] = words.as_slice() {
+                let (_, end) = sentence_of(tokens, c.at);
+                let said_on = (c.at..end.min(c.at + 10))
+                    .any(|x| w(tokens, x) == "on" && anaphoric(tokens, x + 1).is_some());
+                if said_on && (1..=2).contains(&name.len()) {
+                    c.team = Some(words[2..].join(" "));
+                    c.task = None;
+                    c.takes = true;
+                }
+            }
+        }
         // "i'll accept that", "i'll agree to that": agreeing, not work.
         said.commits.retain(|c| {
             let Some(task) = c.task.as_deref() else {
@@ -6247,6 +6264,28 @@ mod tests {
         );
         let dates: Vec<_> = items.iter().map(|i| i.due_date.as_deref()).collect();
         assert_eq!(dates, vec![Some("2026-11-19"), None], "{items:?}");
+    }
+
+    #[test]
+    fn getting_a_team_on_it_makes_the_team_the_owner() {
+        let items = run_named(
+            &[
+                (
+                    "Priya",
+                    true,
+                    "marcus your health check hits the root path could your platform team add a lightweight healthz endpoint",
+                ),
+                (
+                    "Marcus",
+                    false,
+                    "yeah that's fair um i'll get the platform team on it we'll have it up by friday",
+                ),
+            ],
+            date!(2026 - 02 - 03),
+        );
+        assert_eq!(items.len(), 1, "{items:?}");
+        assert_eq!(items[0].owner.as_deref(), Some("platform team"));
+        assert_eq!(items[0].due_date.as_deref(), Some("2026-02-06"));
     }
 
     #[test]
