@@ -77,7 +77,8 @@ fn agreed_items_on_unseen_writers() {
     // off the last item: 0.670, 0.714, 0.94, 0.87. With read-backs naming
     // two items of one owner, later sentences dating each commitment,
     // second requests in one breath, asides as tasks, ground rules about
-    // items and "into the next release": 0.674, 0.718, 0.94, 0.88.
+    // items, "into the next release", "put it in the runbook", "have a
+    // draft by" and "get the platform team on it": 0.681, 0.722, 0.95, 0.88.
     // Far from the goal of 0.90, and held here so it can only get better.
     assert!(
         s.precision >= TEST_PRECISION,
