@@ -4388,8 +4388,10 @@ fn commit_at(
         if verb == "have" {
             // "i can have a design by thursday", "i'll have a fix up by the
             // twenty fourth": something delivered by a day, for the work in
-            // hand; "i'll have a look", "i have a question" are not.
+            // hand; "i'll have a look", "i have a question" are not, nor the
+            // facilitator's "i'll have a summary out by friday".
             let delivers = w(tokens, body + 1) == "a"
+                && !facilitator
                 && sentence_due(at).is_some()
                 && !matches!(
                     w(tokens, body + 2),
