@@ -22,6 +22,8 @@
 //! The log holds state between turns but does no IO and never fails: a
 //! pure fold over the meeting's turns.
 
+use std::sync::LazyLock;
+
 use time::Date;
 
 use super::actions::{capitalise, ActionItem};
@@ -2041,12 +2043,15 @@ fn after_item_talk(task: &str) -> Option<Option<String>> {
 /// A task whose every word is about action items themselves: their
 /// owners, dates and list ("no owner no action item").
 fn only_item_talk(task: &str) -> bool {
-    let about = content_words(
-        "owner owners date dates deadline deadlines list action actions item items nothing goes \
-         without rule",
-    );
+    // Stemmed once: every draft is asked on every turn.
+    static ABOUT: LazyLock<Vec<String>> = LazyLock::new(|| {
+        content_words(
+            "owner owners date dates deadline deadlines list action actions item items nothing \
+             goes without rule",
+        )
+    });
     let words = content_words(task);
-    words.len() >= 2 && words.iter().all(|w| about.contains(w))
+    words.len() >= 2 && words.iter().all(|w| ABOUT.contains(w))
 }
 
 /// A task phrase that reads as work: it starts with a verb of work and
