@@ -78,7 +78,7 @@ fn due_at(tokens: &[Token], k: usize, today: Option<Date>) -> Option<(usize, usi
         // "by the next patch release", "until the upcoming audit": "by"
         // before an agent ("fixed by the storage team") names no event,
         // so only an event still to come.
-        let to_come = |j: usize| matches!(w(tokens, j), "next" | "upcoming");
+        let to_come = |j: usize| still_to_come(w(tokens, j));
         if word != "due" && (to_come(k + 1) || (w(tokens, k + 1) == "the" && to_come(k + 2))) {
             return event_at(tokens, k + 1).map(|end| (k, end, None));
         }
@@ -101,9 +101,7 @@ fn due_at(tokens: &[Token], k: usize, today: Option<Date>) -> Option<(usize, usi
     }
     // "we'll get it into the next patch release", "in the upcoming
     // sprint": a release still to come.
-    if matches!(word, "into" | "in")
-        && w(tokens, k + 1) == "the"
-        && matches!(w(tokens, k + 2), "next" | "upcoming")
+    if matches!(word, "into" | "in") && w(tokens, k + 1) == "the" && still_to_come(w(tokens, k + 2))
     {
         let end = event_at(tokens, k + 1)?;
         return matches!(
@@ -113,6 +111,11 @@ fn due_at(tokens: &[Token], k: usize, today: Option<Date>) -> Option<(usize, usi
         .then_some((k, end, None));
     }
     None
+}
+
+/// "the next patch release", "the upcoming audit": an event still to come.
+fn still_to_come(word: &str) -> bool {
+    matches!(word, "next" | "upcoming")
 }
 
 /// "last friday", "on monday it got to": said of the past.
