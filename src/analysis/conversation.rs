@@ -405,9 +405,6 @@ impl ActionLog {
                 None => merged.push(d.clone()),
             }
         }
-        // "the rule is no owner no action item", "nothing goes on the list
-        // without an owner and a date": how items are kept, not one.
-        merged.retain(|d| !only_item_talk(&d.task));
         // "down as an action item with no owner for now audit the inactive
         // accounts": the work is what follows; "convert all these points
         // into action items" is talk about them.
