@@ -342,7 +342,7 @@ impl ActionLog {
                 }
                 None => true,
             };
-            if changed && d.stage == Stage::Agreed && !only_item_talk(&d.task) {
+            if changed && d.stage == Stage::Agreed && d.listed() {
                 out.agreed.push(self.shown(d));
             }
         }
