@@ -79,6 +79,8 @@ fn agreed_items_on_unseen_writers() {
     // second requests in one breath, asides as tasks, ground rules about
     // items, "into the next release", "put it in the runbook", "have a
     // draft by" and "get the platform team on it": 0.681, 0.722, 0.95, 0.88.
+    // With each owner keeping no more items than the read-back gives them:
+    // 0.705, 0.722, 0.95, 0.89.
     // Far from the goal of 0.90, and held here so it can only get better.
     assert!(
         s.precision >= TEST_PRECISION,
@@ -99,18 +101,20 @@ fn agreed_items_on_unseen_writers() {
 /// writers. Measured when they came, with the finder unchanged: precision
 /// 0.650, recall 0.678, owner 0.93, due 0.88 of the paired items; with
 /// "in april" deadlines: 0.654, 0.683, 0.93, 0.89; with the changes of
-/// the next stop (see the test writers): 0.651, 0.683, 0.92, 0.89.
+/// the next stop (see the test writers): 0.651, 0.683, 0.92, 0.89; with
+/// each owner keeping no more items than the read-back gives them: 0.673,
+/// 0.683, 0.92, 0.89.
 #[test]
 fn agreed_items_on_the_holdout_writers() {
     let s = split("holdout");
     assert!(s.n_conversations >= 112 && s.expected >= 205, "{s:?}");
-    assert!(s.precision >= 0.61, "precision {:.3}", s.precision);
+    assert!(s.precision >= 0.63, "precision {:.3}", s.precision);
     assert!(s.recall >= 0.64, "recall {:.3}", s.recall);
     assert!(s.owner_accuracy >= 0.90, "owner {:.3}", s.owner_accuracy);
     assert!(s.due_accuracy >= 0.84, "due {:.3}", s.due_accuracy);
 }
 
-const TEST_PRECISION: f64 = 0.63;
+const TEST_PRECISION: f64 = 0.66;
 const TEST_RECALL: f64 = 0.68;
 const TEST_OWNER: f64 = 0.90;
 const TEST_DUE: f64 = 0.80;
@@ -151,7 +155,8 @@ const TEST_DUE: f64 = 0.80;
 /// twenty-three to 0.789, 0.783, 0.96 and 0.92; the rules widened from
 /// them, 0.826, 0.826, 0.98 and 0.94. a34-a37, written next and scored
 /// once before any rule read them (0.62 / 0.67 alone), and the rules
-/// widened from them: the twenty-seven at 0.831, 0.830, 0.98 and 0.94.
+/// widened from them: the twenty-seven at 0.831, 0.830, 0.98 and 0.94;
+/// with the changes of the next two stops, 0.873, 0.866, 0.98 and 0.96.
 #[test]
 fn agreed_items_on_the_develop_writers() {
     let s = split("develop");

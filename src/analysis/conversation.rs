@@ -22,6 +22,7 @@
 //! The log holds state between turns but does no IO and never fails: a
 //! pure fold over the meeting's turns.
 
+use std::cmp::Reverse;
 use std::sync::LazyLock;
 
 use time::Date;
@@ -182,6 +183,25 @@ impl ReadBackPart {
             .iter()
             .filter(|t| self.words.contains(t))
             .count()
+    }
+
+    /// How many items the part says: "the tls handshake alert and the
+    /// manual failover section in the runbook" is two, "raise the pool"
+    /// one. Each side of an "and" needs two words of its own.
+    fn items_said(&self) -> usize {
+        let words: Vec<&str> = self.task.split(' ').collect();
+        let mut n = 1;
+        let mut from = 0;
+        for (i, word) in words.iter().enumerate() {
+            if *word == "and"
+                && content_words(&words[from..i].join(" ")).len() >= 2
+                && content_words(&words[i + 1..].join(" ")).len() >= 2
+            {
+                n += 1;
+                from = i + 1;
+            }
+        }
+        n
     }
 
     /// `d` is due when this part says.
@@ -451,7 +471,7 @@ impl ActionLog {
         let reader = self.reader.as_deref();
         // Agreed after the read-back began (the facilitator's "i'll send
         // the notes round") or read back: kept.
-        let kept: Vec<bool> = items
+        let mut kept: Vec<bool> = items
             .iter()
             .map(|d| d.touched >= at || read_back_names(&tokens, d, items, reader))
             .collect();
@@ -459,16 +479,76 @@ impl ActionLog {
         if n_read < 2 || 2 * n_read < items.len() {
             return;
         }
+        let chars: Vec<char> = self.read_back.chars().collect();
+        let dues = find_dues(&tokens, &chars, self.today);
+        let parts = self.read_back_parts(&tokens, &dues, items);
+        self.no_more_than_read(&tokens, &dues, &parts, items, &mut kept);
         let mut k = 0;
         items.retain(|_| {
             k += 1;
             kept[k - 1]
         });
-        let chars: Vec<char> = self.read_back.chars().collect();
-        let dues = find_dues(&tokens, &chars, self.today);
         let parts = self.read_back_parts(&tokens, &dues, items);
         self.read_back_items(&parts, items);
         self.read_back_dues(&parts, items);
+    }
+
+    /// An owner keeps no more of the items agreed before the read-back
+    /// than the read-back gives them: a fragment of talk taken for a
+    /// second item ("i can but like early december") goes, and so does a
+    /// remark taken for one ("i know the upgrades team has something like
+    /// that") when the reader's own item is read back. The items kept are
+    /// those whose deadline the read-back says, then those it names in
+    /// more words, then the latest.
+    fn no_more_than_read(
+        &self,
+        tokens: &[Token],
+        dues: &[Due],
+        parts: &[ReadBackPart],
+        items: &[Draft],
+        kept: &mut [bool],
+    ) {
+        let at = self.read_back_at.unwrap_or(0);
+        let reader = self.reader.as_deref();
+        let mut owners: Vec<String> = items
+            .iter()
+            .filter_map(|d| d.owner.as_deref().map(owner_key))
+            .collect();
+        owners.sort_unstable();
+        owners.dedup();
+        for owner in owners {
+            let mut read: usize = parts
+                .iter()
+                .filter(|p| p.owner == owner && !p.nothing)
+                .map(ReadBackPart::items_said)
+                .sum();
+            // The reader's own items are read back as "me" or "i", not in
+            // a part of their own.
+            if read == 0 && !owner_mentions(tokens, &owner, reader).is_empty() {
+                read = 1;
+            }
+            let mut held: Vec<usize> = (0..items.len())
+                .filter(|&k| {
+                    kept[k]
+                        && items[k].touched < at
+                        && items[k].owner.as_deref().map(owner_key).as_ref() == Some(&owner)
+                })
+                .collect();
+            if held.len() <= read {
+                continue;
+            }
+            let dated = |d: &Draft| {
+                let date = d.due.as_ref().and_then(|(_, x)| *x);
+                date.is_some() && dues.iter().any(|due| due.date == date)
+            };
+            held.sort_by_cached_key(|&k| {
+                let d = &items[k];
+                Reverse((dated(d), read_back_overlap(tokens, d, reader), d.touched))
+            });
+            for &k in &held[read..] {
+                kept[k] = false;
+            }
+        }
     }
 
     /// The read-back cut into the items it names: each owner's words to
@@ -1961,6 +2041,26 @@ fn vague_object(tokens: &[Token], k: usize) -> bool {
 /// has no other item, the owner alone); for an item without an owner, one
 /// of its task's words anywhere.
 fn read_back_names(tokens: &[Token], d: &Draft, items: &[Draft], reader: Option<&str>) -> bool {
+    if read_back_overlap(tokens, d, reader) > 0 {
+        return true;
+    }
+    let Some(owner) = d.owner.as_deref().map(owner_key) else {
+        return false;
+    };
+    // A task cut badly can still be read back by its owner, when the owner
+    // has no other item.
+    let only = items
+        .iter()
+        .filter(|o| o.owner.as_deref().map(owner_key) == Some(owner.clone()))
+        .count()
+        == 1;
+    !owner_mentions(tokens, &owner, reader).is_empty() && (only || says_nothing(&d.task))
+}
+
+/// How many of `d`'s task words the read-back says within the words
+/// around its owner's name (most at any one mention), or anywhere when it
+/// has no owner.
+fn read_back_overlap(tokens: &[Token], d: &Draft, reader: Option<&str>) -> usize {
     let task = content_words(&d.task);
     let said = |from: usize, to: usize| -> usize {
         let words: Vec<String> = (from..to.min(tokens.len()))
@@ -1976,19 +2076,12 @@ fn read_back_names(tokens: &[Token], d: &Draft, items: &[Draft], reader: Option<
             .count()
     };
     match d.owner.as_deref().map(owner_key) {
-        Some(owner) => {
-            let at = owner_mentions(tokens, &owner, reader);
-            // A task cut badly can still be read back by its owner, when
-            // the owner has no other item.
-            let only = items
-                .iter()
-                .filter(|o| o.owner.as_deref().map(owner_key) == Some(owner.clone()))
-                .count()
-                == 1;
-            at.iter().any(|&k| said(k.saturating_sub(3), k + 25) >= 1)
-                || (!at.is_empty() && (only || says_nothing(&d.task)))
-        }
-        None => said(0, tokens.len()) >= 1,
+        Some(owner) => owner_mentions(tokens, &owner, reader)
+            .iter()
+            .map(|&k| said(k.saturating_sub(3), k + 25))
+            .max()
+            .unwrap_or(0),
+        None => said(0, tokens.len()),
     }
 }
 
@@ -6438,6 +6531,62 @@ mod tests {
         assert_eq!(items[0].owner.as_deref(), Some("Oskar"));
         assert!(!items[0].task.contains("kwame"), "{items:?}");
         assert!(items[0].task.contains("test tenant"), "{items:?}");
+    }
+
+    #[test]
+    fn an_owner_keeps_no_more_items_than_the_read_back_gives_them() {
+        // Nkechi's offer "but like early december" was taken for a second
+        // item of hers; the read-back gives her one, and its deadline.
+        let items = run(
+            &[
+                (
+                    "Maya",
+                    true,
+                    "nkechi can you add the tls handshake alert by friday",
+                ),
+                ("Nkechi", false, "yes friday works"),
+                ("Maya", true, "tom can you run the failover drill next week"),
+                (
+                    "Nkechi",
+                    false,
+                    "i can help but like early december, the fourth maybe",
+                ),
+                ("Tom", false, "yes i'll run the drill on the fourth"),
+                (
+                    "Maya",
+                    true,
+                    "great. let me read it back. nkechi adds the tls handshake alert by friday. tom runs the failover drill on the fourth",
+                ),
+            ],
+            date!(2026 - 11 - 16),
+        );
+        let owners: Vec<_> = items.iter().map(|i| i.owner.as_deref()).collect();
+        assert_eq!(owners, vec![Some("Nkechi"), Some("Tom")], "{items:?}");
+        assert!(items[0].task.contains("tls handshake"), "{items:?}");
+
+        // "the tls handshake alert and the failover section in the runbook"
+        // gives her two.
+        let items = run(
+            &[
+                ("Maya", true, "nkechi can you add the tls handshake alert"),
+                ("Nkechi", false, "yes i can do that"),
+                (
+                    "Maya",
+                    true,
+                    "and nkechi could you also write the failover section in the runbook",
+                ),
+                ("Nkechi", false, "sure i'll write it"),
+                ("Maya", true, "tom can you fix the dashboards by monday"),
+                ("Tom", false, "yep monday"),
+                (
+                    "Maya",
+                    true,
+                    "let me read back. nkechi adds the tls handshake alert and the failover section in the runbook by friday. tom the dashboards by monday",
+                ),
+            ],
+            date!(2026 - 11 - 16),
+        );
+        assert_eq!(items.len(), 3, "{items:?}");
     }
 
     #[test]
