@@ -495,9 +495,10 @@ impl ActionLog {
 
     /// An owner keeps no more of the items agreed before the read-back
     /// than the read-back gives them: a fragment of talk taken for a
-    /// second item ("i can but like early december") goes, and so does a
-    /// remark taken for one ("i know the upgrades team has something like
-    /// that") when the reader's own item is read back. The items kept are
+    /// second item ("don't wanna commit their time without asking let me
+    /// take") goes, and so does a remark taken for one ("i know the
+    /// upgrades team has something like that") when the reader's own item
+    /// is read back with its day. The items kept are
     /// those whose deadline the read-back says, then those it names in
     /// more words, then the latest.
     fn no_more_than_read(
