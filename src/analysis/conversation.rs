@@ -498,9 +498,9 @@ impl ActionLog {
     /// second item ("don't wanna commit their time without asking let me
     /// take") goes, and so does a remark taken for one ("i know the
     /// upgrades team has something like that") when the reader's own item
-    /// is read back with its day. The items kept are
-    /// those whose deadline the read-back says, then those it names in
-    /// more words, then the latest.
+    /// is read back with its day. The items kept are first those whose
+    /// deadline the read-back says or that have none yet, then those it
+    /// names in more words, then the latest.
     fn no_more_than_read(
         &self,
         tokens: &[Token],
@@ -538,9 +538,11 @@ impl ActionLog {
             if held.len() <= read {
                 continue;
             }
-            let dated = |d: &Draft| {
-                let date = d.due.as_ref().and_then(|(_, x)| *x);
-                date.is_some() && dues.iter().any(|due| due.date == date)
+            // Its deadline read back, or none yet (the read-back may give
+            // it one): not contradicted.
+            let dated = |d: &Draft| match d.due.as_ref() {
+                None => true,
+                Some((_, date)) => date.is_some() && dues.iter().any(|due| due.date == *date),
             };
             held.sort_by_cached_key(|&k| {
                 let d = &items[k];
