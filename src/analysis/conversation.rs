@@ -6590,6 +6590,41 @@ mod tests {
             date!(2026 - 11 - 16),
         );
         assert_eq!(items.len(), 3, "{items:?}");
+
+        // Her item has no deadline yet (the read-back gives it one): it
+        // still outranks the fragment, whose day the read-back says for
+        // Tom's drill.
+        let items = run(
+            &[
+                ("Maya", true, "nkechi can you add the tls handshake alert"),
+                ("Nkechi", false, "yes i can do that"),
+                ("Maya", true, "tom can you run the failover drill next week"),
+                (
+                    "Nkechi",
+                    false,
+                    "i can help but like early december, the fourth maybe",
+                ),
+                ("Tom", false, "yes i'll run the drill on the fourth"),
+                (
+                    "Maya",
+                    true,
+                    "great. let me read it back. nkechi adds the tls handshake alert by friday. tom runs the failover drill on the fourth",
+                ),
+            ],
+            date!(2026 - 11 - 16),
+        );
+        let got: Vec<_> = items
+            .iter()
+            .map(|i| (i.owner.as_deref(), i.due_date.as_deref()))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (Some("Nkechi"), Some("2026-11-20")),
+                (Some("Tom"), Some("2026-12-04"))
+            ],
+            "{items:?}"
+        );
     }
 
     #[test]
