@@ -6412,10 +6412,7 @@ mod tests {
             ],
             date!(2026 - 09 - 15),
         );
-        let got: Vec<_> = items
-            .iter()
-            .map(|i| (i.owner.as_deref(), i.due_date.as_deref()))
-            .collect();
+        let got = owner_due(&items);
         assert_eq!(
             got,
             vec![
@@ -6613,10 +6610,7 @@ mod tests {
             ],
             date!(2026 - 11 - 16),
         );
-        let got: Vec<_> = items
-            .iter()
-            .map(|i| (i.owner.as_deref(), i.due_date.as_deref()))
-            .collect();
+        let got = owner_due(&items);
         assert_eq!(
             got,
             vec![
@@ -6654,10 +6648,7 @@ mod tests {
             ],
             date!(2026 - 05 - 11),
         );
-        let got: Vec<_> = items
-            .iter()
-            .map(|i| (i.owner.as_deref(), i.due_date.as_deref()))
-            .collect();
+        let got = owner_due(&items);
         assert_eq!(
             got,
             vec![
@@ -6717,10 +6708,7 @@ mod tests {
             ],
             date!(2026 - 03 - 24),
         );
-        let dates: Vec<_> = items
-            .iter()
-            .map(|i| (i.owner.as_deref(), i.due_date.as_deref()))
-            .collect();
+        let dates = owner_due(&items);
         assert_eq!(
             dates,
             vec![
