@@ -448,6 +448,7 @@ impl ActionLog {
             Some(None) => d.owner.is_some(),
         });
         self.keep_read_back(&mut merged);
+        fold_fragments(&mut merged);
         merged
             .iter()
             .map(|d| {
@@ -2214,6 +2215,104 @@ fn says_nothing(task: &str) -> bool {
                 | "anyway"
         )
         || w(&tokens, 0).ends_with("ly")
+}
+
+/// A task that is a piece of work said elsewhere, not work of its own: it
+/// says nothing ("prepare everything", "send something round"), or it is
+/// short and stops mid-phrase ("work through", "do both while", "list of
+/// sixty to") or starts with its speaker ("i'll pencil").
+fn fragment(task: &str) -> bool {
+    if says_nothing(task) {
+        return true;
+    }
+    if content_words(task).len() >= 3 {
+        return false;
+    }
+    let words: Vec<&str> = task.split_whitespace().collect();
+    let last = words.last().copied().unwrap_or("");
+    let first = words.first().copied().unwrap_or("");
+    matches!(
+        last,
+        "to" | "through"
+            | "while"
+            | "of"
+            | "the"
+            | "a"
+            | "an"
+            | "and"
+            | "with"
+            | "for"
+            | "on"
+            | "in"
+            | "at"
+            | "by"
+            | "from"
+            | "as"
+            | "or"
+            | "but"
+            | "so"
+            | "that"
+            | "if"
+            | "when"
+            | "into"
+            | "onto"
+            | "up"
+            | "off"
+    ) || first.split_once('\'').is_some_and(|(subject, _)| {
+        matches!(
+            subject,
+            "i" | "we" | "you" | "he" | "she" | "they" | "it" | "that"
+        )
+    })
+}
+
+/// An owner's fragment said within an exchange of another of their items
+/// is part of that item ("i'll just work through it ... have it up by end
+/// of next week" beside "put the contractor's number on it"): its turns
+/// join the nearest such item, and its deadline too when said later or
+/// when that item has none.
+fn fold_fragments(items: &mut Vec<Draft>) {
+    let distance = |a: &Draft, b: &Draft| {
+        a.turns
+            .iter()
+            .flat_map(|x| b.turns.iter().map(move |y| x.abs_diff(*y)))
+            .min()
+            .unwrap_or(u64::MAX)
+    };
+    let mut k = 0;
+    while k < items.len() {
+        let d = &items[k];
+        let whole = (d.owner.is_some() && fragment(&d.task))
+            .then(|| {
+                items
+                    .iter()
+                    .enumerate()
+                    .filter(|&(j, m)| {
+                        j != k
+                            && m.owner.as_deref().map(owner_key)
+                                == d.owner.as_deref().map(owner_key)
+                            && !fragment(&m.task)
+                    })
+                    .map(|(j, m)| (distance(m, d), j))
+                    .filter(|&(near, _)| near <= EXCHANGE_TURNS as u64)
+                    .min()
+            })
+            .flatten();
+        let Some((_, j)) = whole else {
+            k += 1;
+            continue;
+        };
+        let d = items.remove(k);
+        let m = &mut items[if j > k { j - 1 } else { j }];
+        if d.due.is_some() && (m.due.is_none() || d.turns.iter().max() > m.turns.iter().max()) {
+            m.due = d.due;
+        }
+        for t in d.turns {
+            if !m.turns.contains(&t) {
+                m.turns.push(t);
+            }
+        }
+    }
 }
 
 /// The phrases in a text that start with a verb of work said as work to
@@ -7859,6 +7958,54 @@ mod tests {
     fn owners_are_never_pronouns() {
         assert_eq!(owner_key("Gareth's team"), "gareth");
         assert_eq!(owner_key("the Platform team"), "platform");
+    }
+
+    #[test]
+    fn a_fragment_beside_an_owners_item_is_part_of_it() {
+        // "work through it" is how the volunteer will do the list, not a
+        // second item; its deadline is the list's.
+        let items = run_named(
+            &[
+                ("Hector", true, "the call out list by the door still has people who left a year ago"),
+                (
+                    "Shauna",
+                    false,
+                    "i'm on nights next week anyway so i'll just work through it, ring every number and have a fresh one up by end of next week",
+                ),
+                ("Hector", true, "thanks shauna"),
+                ("Dale", false, "can you put the contractor's after hours number on it as well"),
+                ("Shauna", false, "yep i'll get that off priya"),
+            ],
+            date!(2026 - 03 - 04),
+        );
+        assert_eq!(
+            owner_due(&items),
+            vec![(Some("Shauna"), Some("2026-03-13"))],
+            "{items:?}"
+        );
+        // Amended in a fragment: "do both while i'm out there, monday".
+        let items = run_named(
+            &[
+                (
+                    "Ines",
+                    true,
+                    "lyle can you recalibrate the level transmitter at pine hollow by thursday",
+                ),
+                ("Lyle", false, "yeah thursday"),
+                ("Marta", false, "redgate reads high too"),
+                (
+                    "Lyle",
+                    false,
+                    "ok then i'll do both while i'm out there but that pushes it to monday",
+                ),
+            ],
+            date!(2026 - 06 - 08),
+        );
+        assert_eq!(
+            owner_due(&items),
+            vec![(Some("Lyle"), Some("2026-06-15"))],
+            "{items:?}"
+        );
     }
 
     /// Owner and due date of every item.
