@@ -2674,8 +2674,9 @@ fn handed_work(
 }
 
 /// "paulo the retry budget, thursday. kasia the load test with surge on,
-/// next wednesday": a known name, the work as a noun phrase and a day, at
-/// the start of a sentence or clause, more than once in a turn.
+/// next wednesday": a known name, the work as a noun phrase and a day if
+/// one follows it, at the start of a sentence or clause, more than once in
+/// a turn.
 fn assignments_in(
     tokens: &[Token],
     chars: &[char],
@@ -2696,12 +2697,20 @@ fn assignments_in(
         if !starts || !is_name(k) || !matches!(w(tokens, work_at), "the" | "your") {
             continue;
         }
-        if let Some((task, due)) = handed_work(tokens, chars, dues, work_at) {
+        // "jonah the exam day runbook, keisha the refund macro": the day
+        // may come in each one's answer.
+        let handed = handed_work(tokens, chars, dues, work_at)
+            .map(|(task, due)| (task, Some(due)))
+            .or_else(|| {
+                let (task, _) = task_from(tokens, chars, work_at, dues);
+                (content_words(&task).len() >= 2).then_some((task, None))
+            });
+        if let Some((task, due)) = handed {
             out.push(Request {
                 at: k,
                 asked: Some(capitalise(&words_text(tokens, chars, k, k + 1))),
                 task: Some(task),
-                due: Some(due),
+                due,
                 weak: false,
                 need: false,
                 you: false,
@@ -7937,6 +7946,28 @@ mod tests {
             vec![
                 (Some("Paulo"), Some("2026-10-22")),
                 (Some("Kasia"), Some("2026-10-28"))
+            ],
+            "{items:?}"
+        );
+        // No day in the hand-out: each answer gives its own.
+        let items = run_named(
+            &[
+                (
+                    "Tomasz",
+                    true,
+                    "ok quick ones. jonah the exam day runbook, keisha the refund macro. yeah?",
+                ),
+                ("Jonah", false, "sure, runbook by thursday"),
+                ("Keisha", false, "macro i can do tomorrow"),
+            ],
+            date!(2026 - 10 - 06),
+        );
+        let got = owner_due(&items);
+        assert_eq!(
+            got,
+            vec![
+                (Some("Jonah"), Some("2026-10-08")),
+                (Some("Keisha"), Some("2026-10-07"))
             ],
             "{items:?}"
         );
