@@ -60,6 +60,13 @@ CONTEXT = os.environ.get("TRAIN_CONTEXT", "preceding")
 # macro-F1 0.767 -> 0.764 and none-turns tagged 5.4 % -> 4.2 % (0.6: 0.760,
 # 3.6 %); the project's goal weighs false alarms (<= 3 %) over recall.
 MIN_THRESHOLD = float(os.environ.get("TRAIN_MIN_THRESHOLD", "0.55"))
+# A floor for blame alone (TRAIN_MIN_THRESHOLD_BLAME), whose threshold sits
+# on the floor: measured with 0.5 on this machine's retraining, crossed
+# macro-F1 on the calibration writers 0.852 -> 0.855, blame recall 0.73 ->
+# 0.75 at the same precision and none-turns tagged (3.2 %); under the +0.01
+# asked of a new head and about the spread between two machines' runs, so
+# the default stays the common floor.
+MIN_THRESHOLDS = {"blame": float(os.environ.get("TRAIN_MIN_THRESHOLD_BLAME", MIN_THRESHOLD))}
 NUDGE_AT = 0.7  # the default --nudge-threshold: calibrated, so the same for every label
 # Thresholds: the best F1 on the calibration writers among those reaching
 # this precision there (0: plain best F1, which scored best there). Nudges
@@ -88,9 +95,9 @@ def terms(text):
     return words + [f"{a} {b}" for a, b in zip(words, words[1:])]
 
 
-def choose_threshold(p, y):
+def choose_threshold(p, y, label):
     best, fallback = None, (-1.0, 0.5)
-    for t in np.arange(MIN_THRESHOLD, 0.951, 0.01):
+    for t in np.arange(MIN_THRESHOLDS.get(label, MIN_THRESHOLD), 0.951, 0.01):
         pred = p >= t
         tp = int((pred & y).sum()); fp = int((pred & ~y).sum()); fn = int((~pred & y).sum())
         f1 = 2 * tp / (2 * tp + fp + fn) if tp else 0.0
@@ -209,7 +216,7 @@ def main():
                 b = float(platt.intercept_[0])
                 p = 1 / (1 + np.exp(-(Z2 @ platt.coef_[0] + b)))
                 raw.append(Z2)
-            threshold = choose_threshold(p[cal], Y[cal, j])
+            threshold = choose_threshold(p[cal], Y[cal, j], label)
             predictions[:, j] = (p >= threshold) & participant
             probabilities[:, j] = np.where(participant, p, 0.0)
             w = model.coef_[0]
@@ -278,7 +285,7 @@ def main():
                 F = raw[j]
                 m = LogisticRegression(C=1e6).fit(F[fit_rows], Y[fit_rows, j])
                 p = m.predict_proba(F)[:, 1]
-                t = choose_threshold(p[fit_rows], Y[fit_rows, j])
+                t = choose_threshold(p[fit_rows], Y[fit_rows, j], LABELS[j])
                 pred = (p[held_rows] >= t) & participant[held_rows]
                 y = Y[held_rows, j]
                 tp = int((pred & y).sum()); fp = int((pred & ~y).sum()); fn = int((~pred & y).sum())
@@ -311,6 +318,7 @@ def main():
         "train": splits["train"], "calibrate": splits["calibrate"],
         "train_turns": int(len(train)), "calibrate_turns": int(len(cal)),
         "C": C, "min_df": MIN_DF, "precision_floor": PRECISION_FLOOR,
+        "min_threshold": MIN_THRESHOLD, "min_thresholds": MIN_THRESHOLDS,
         "embed_scale": EMBED_SCALE, "rule_scale": RULE_SCALE, "prev_scale": PREV_SCALE,
         "rules": RULES, "stack_c": STACK_C, "stack_rules": STACK_RULES,
         "context": CONTEXT,
