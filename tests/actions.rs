@@ -80,7 +80,9 @@ fn agreed_items_on_unseen_writers() {
     // items, "into the next release", "put it in the runbook", "have a
     // draft by" and "get the platform team on it": 0.681, 0.722, 0.95, 0.88.
     // With each owner keeping no more items than the read-back gives them:
-    // 0.705, 0.722, 0.95, 0.89.
+    // 0.705, 0.722, 0.95, 0.89. With a fragment folded into its owner's
+    // item (seven false items fewer, one item missed and one deadline wrong
+    // more) and day-less hand-outs: 0.720, 0.714, 0.95, 0.88.
     // Far from the goal of 0.90, and held here so it can only get better.
     assert!(
         s.precision >= TEST_PRECISION,
@@ -103,18 +105,19 @@ fn agreed_items_on_unseen_writers() {
 /// "in april" deadlines: 0.654, 0.683, 0.93, 0.89; with the changes of
 /// the next stop (see the test writers): 0.651, 0.683, 0.92, 0.89; with
 /// each owner keeping no more items than the read-back gives them: 0.673,
-/// 0.683, 0.92, 0.89.
+/// 0.683, 0.92, 0.89; with a fragment folded into its owner's item:
+/// 0.693, 0.683, 0.93, 0.90.
 #[test]
 fn agreed_items_on_the_holdout_writers() {
     let s = split("holdout");
     assert!(s.n_conversations >= 112 && s.expected >= 205, "{s:?}");
-    assert!(s.precision >= 0.63, "precision {:.3}", s.precision);
+    assert!(s.precision >= 0.66, "precision {:.3}", s.precision);
     assert!(s.recall >= 0.64, "recall {:.3}", s.recall);
     assert!(s.owner_accuracy >= 0.90, "owner {:.3}", s.owner_accuracy);
     assert!(s.due_accuracy >= 0.84, "due {:.3}", s.due_accuracy);
 }
 
-const TEST_PRECISION: f64 = 0.66;
+const TEST_PRECISION: f64 = 0.69;
 const TEST_RECALL: f64 = 0.68;
 const TEST_OWNER: f64 = 0.90;
 const TEST_DUE: f64 = 0.80;
