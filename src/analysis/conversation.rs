@@ -2218,52 +2218,41 @@ fn says_nothing(task: &str) -> bool {
 }
 
 /// A task that is a piece of work said elsewhere, not work of its own: it
-/// says nothing ("prepare everything", "send something round"), or it is
-/// short and stops mid-phrase ("work through", "do both while", "list of
-/// sixty to") or starts with its speaker ("i'll pencil").
+/// says nothing ("prepare everything", "i'll pencil"), or it is short and
+/// stops mid-phrase ("work through", "do both while", "list of sixty to").
 fn fragment(task: &str) -> bool {
-    if says_nothing(task) {
-        return true;
-    }
-    if content_words(task).len() >= 3 {
-        return false;
-    }
-    let words: Vec<&str> = task.split_whitespace().collect();
-    let last = words.last().copied().unwrap_or("");
-    let first = words.first().copied().unwrap_or("");
-    matches!(
-        last,
-        "to" | "through"
-            | "while"
-            | "of"
-            | "the"
-            | "a"
-            | "an"
-            | "and"
-            | "with"
-            | "for"
-            | "on"
-            | "in"
-            | "at"
-            | "by"
-            | "from"
-            | "as"
-            | "or"
-            | "but"
-            | "so"
-            | "that"
-            | "if"
-            | "when"
-            | "into"
-            | "onto"
-            | "up"
-            | "off"
-    ) || first.split_once('\'').is_some_and(|(subject, _)| {
-        matches!(
-            subject,
-            "i" | "we" | "you" | "he" | "she" | "they" | "it" | "that"
-        )
-    })
+    says_nothing(task)
+        || (content_words(task).len() < 3
+            && tokenize(task).last().is_some_and(|t| {
+                matches!(
+                    t.norm.as_str(),
+                    "to" | "through"
+                        | "while"
+                        | "of"
+                        | "the"
+                        | "a"
+                        | "an"
+                        | "and"
+                        | "with"
+                        | "for"
+                        | "on"
+                        | "in"
+                        | "at"
+                        | "by"
+                        | "from"
+                        | "as"
+                        | "or"
+                        | "but"
+                        | "so"
+                        | "that"
+                        | "if"
+                        | "when"
+                        | "into"
+                        | "onto"
+                        | "up"
+                        | "off"
+                )
+            }))
 }
 
 /// An owner's fragment said within an exchange of another of their items
