@@ -1140,22 +1140,41 @@ impl ActionLog {
         // a canary check by Friday", "noted Hannah duplicate run check").
         if let Some(record) = &said.record {
             let owner = record.owner.clone();
-            let same = self
-                .focus
-                .filter(|&k| {
-                    let d = &self.drafts[k];
-                    d.stage != Stage::Dropped
-                        && (d.owner.as_deref().map(owner_key) == Some(owner_key(&owner))
-                            || d.asked.as_deref().map(owner_key) == Some(owner_key(&owner))
-                            || task_similarity(&d.task, &record.task) >= 0.34)
+            // "so jun owns the load test", said after kwame took it: the
+            // item named goes to the one recorded as owning it.
+            let owned = record
+                .task
+                .split_once(' ')
+                .filter(|(verb, _)| {
+                    matches!(
+                        *verb,
+                        "owns" | "takes" | "has" | "keeps" | "leads" | "drives"
+                    )
                 })
-                .or_else(|| {
+                .and_then(|(_, work)| {
                     self.drafts.iter().rposition(|d| {
                         d.stage == Stage::Agreed
-                            && d.owner.as_deref().map(owner_key) == Some(owner_key(&owner))
-                            && task_similarity(&d.task, &record.task) >= 0.34
+                            && index.saturating_sub(d.touched) <= 2 * EXCHANGE_TURNS
+                            && task_similarity(&d.task, work) >= 0.34
                     })
                 });
+            let same = owned.or_else(|| {
+                self.focus
+                    .filter(|&k| {
+                        let d = &self.drafts[k];
+                        d.stage != Stage::Dropped
+                            && (d.owner.as_deref().map(owner_key) == Some(owner_key(&owner))
+                                || d.asked.as_deref().map(owner_key) == Some(owner_key(&owner))
+                                || task_similarity(&d.task, &record.task) >= 0.34)
+                    })
+                    .or_else(|| {
+                        self.drafts.iter().rposition(|d| {
+                            d.stage == Stage::Agreed
+                                && d.owner.as_deref().map(owner_key) == Some(owner_key(&owner))
+                                && task_similarity(&d.task, &record.task) >= 0.34
+                        })
+                    })
+            });
             match same {
                 Some(k) => {
                     let d = &mut self.drafts[k];
@@ -3385,10 +3404,15 @@ impl Said {
         };
         let usable: Vec<&Due> = dues.iter().filter(|d| !refused(d)).collect();
         said.due = usable.last().map(|d| (d.phrase.clone(), d.date));
-        // "by the fifteenth before the regulator return": the day, with the
-        // event it is for.
+        // "by the fifteenth before the regulator return", "done by the
+        // fifteenth, the day before release": the day, with the event it
+        // is for, said next to it or in its sentence.
         if let [.., day, event] = usable.as_slice() {
-            if event.date.is_none() && day.date.is_some() && day.tokens.1 == event.tokens.0 {
+            if event.date.is_none()
+                && day.date.is_some()
+                && (day.tokens.1 == event.tokens.0
+                    || sentence_of(tokens, day.tokens.0).0 == sentence_of(tokens, event.tokens.0).0)
+            {
                 said.due = Some((day.phrase.clone(), day.date));
             }
         }
@@ -8024,6 +8048,47 @@ mod tests {
         assert_eq!(
             owner_due(&items),
             vec![(Some("Lyle"), Some("2026-06-15"))],
+            "{items:?}"
+        );
+    }
+
+    #[test]
+    fn recording_who_owns_an_item_moves_it_and_its_day_beats_the_event() {
+        // Taken with a hedge, then by someone else on a condition, then
+        // recorded as the other's: the soak test is Jun's, due the day said
+        // with the event.
+        let items = run_named(
+            &[
+                (
+                    "Owen",
+                    true,
+                    "the soak test on the checkout service before the next release. kwame could you take that one",
+                ),
+                ("Kwame", false, "i could although i'm away from the ninth for a fortnight"),
+                ("Owen", true, "hm. when is the release laura"),
+                ("Laura", false, "the sixteenth"),
+                (
+                    "Jun",
+                    false,
+                    "i can take it if kwame passes me his scripts, i wrote half of them anyway",
+                ),
+                ("Kwame", false, "fine by me. i'll send them over to you today"),
+                (
+                    "Owen",
+                    true,
+                    "so jun owns the soak test, done by the fifteenth, the day before release",
+                ),
+            ],
+            date!(2026 - 07 - 06),
+        );
+        let soak_test: Vec<_> = items
+            .iter()
+            .filter(|i| i.task.contains("soak test"))
+            .map(|i| (i.owner.as_deref(), i.due_date.as_deref()))
+            .collect();
+        assert_eq!(
+            soak_test,
+            vec![(Some("Jun"), Some("2026-07-15"))],
             "{items:?}"
         );
     }
