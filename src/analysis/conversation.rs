@@ -8081,13 +8081,13 @@ mod tests {
             ],
             date!(2026 - 07 - 06),
         );
-        let soak_test: Vec<_> = items
+        let soak_test: Vec<ActionItem> = items
             .iter()
             .filter(|i| i.task.contains("soak test"))
-            .map(|i| (i.owner.as_deref(), i.due_date.as_deref()))
+            .cloned()
             .collect();
         assert_eq!(
-            soak_test,
+            owner_due(&soak_test),
             vec![(Some("Jun"), Some("2026-07-15"))],
             "{items:?}"
         );
