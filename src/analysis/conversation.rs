@@ -145,10 +145,22 @@ impl Draft {
     }
 
     fn touch(&mut self, id: u64, index: usize) {
-        if !self.turns.contains(&id) {
-            self.turns.push(id);
-        }
+        self.join_turns(&[id]);
         self.touched = index;
+    }
+
+    /// Adds the turns it does not hold yet.
+    fn join_turns(&mut self, turns: &[u64]) {
+        for &t in turns {
+            if !self.turns.contains(&t) {
+                self.turns.push(t);
+            }
+        }
+    }
+
+    /// Both have the same owner, or neither has one.
+    fn same_owner(&self, other: &Draft) -> bool {
+        self.owner.as_deref().map(owner_key) == other.owner.as_deref().map(owner_key)
     }
 
     fn listed(&self) -> bool {
@@ -407,20 +419,15 @@ impl ActionLog {
         let mut merged: Vec<Draft> = Vec::new();
         for d in self.drafts.iter().filter(|d| d.listed()) {
             let d = &self.restated(d);
-            let same = merged.iter_mut().find(|m| {
-                m.owner.as_deref().map(owner_key) == d.owner.as_deref().map(owner_key)
-                    && task_similarity(&m.task, &d.task) >= 0.5
-            });
+            let same = merged
+                .iter_mut()
+                .find(|m| m.same_owner(d) && task_similarity(&m.task, &d.task) >= 0.5);
             match same {
                 Some(m) => {
                     if d.due.is_some() {
                         m.due = d.due.clone();
                     }
-                    for t in &d.turns {
-                        if !m.turns.contains(t) {
-                            m.turns.push(*t);
-                        }
-                    }
+                    m.join_turns(&d.turns);
                 }
                 None => merged.push(d.clone()),
             }
@@ -2295,12 +2302,7 @@ fn fold_fragments(items: &mut Vec<Draft>) {
                 items
                     .iter()
                     .enumerate()
-                    .filter(|&(j, m)| {
-                        j != k
-                            && m.owner.as_deref().map(owner_key)
-                                == d.owner.as_deref().map(owner_key)
-                            && !fragment(&m.task)
-                    })
+                    .filter(|&(j, m)| j != k && m.same_owner(d) && !fragment(&m.task))
                     .map(|(j, m)| (distance(m, d), j))
                     .filter(|&(near, _)| near <= EXCHANGE_TURNS as u64)
                     .min()
@@ -2315,11 +2317,7 @@ fn fold_fragments(items: &mut Vec<Draft>) {
         if d.due.is_some() && (m.due.is_none() || d.turns.iter().max() > m.turns.iter().max()) {
             m.due = d.due;
         }
-        for t in d.turns {
-            if !m.turns.contains(&t) {
-                m.turns.push(t);
-            }
-        }
+        m.join_turns(&d.turns);
     }
 }
 
@@ -7941,49 +7939,45 @@ mod tests {
 
     #[test]
     fn several_items_handed_out_in_one_turn_are_answered_each() {
-        let items = run_named(
-            &[
-                (
-                    "Tomasz",
-                    true,
-                    "ok so. paulo the retry budget, thursday. kasia the load test with surge on, next wednesday",
-                ),
-                ("Paulo", false, "ok"),
-                ("Kasia", false, "fine"),
-            ],
-            date!(2026 - 10 - 20),
-        );
-        let got = owner_due(&items);
-        assert_eq!(
-            got,
-            vec![
-                (Some("Paulo"), Some("2026-10-22")),
-                (Some("Kasia"), Some("2026-10-28"))
-            ],
-            "{items:?}"
-        );
-        // No day in the hand-out: each answer gives its own.
-        let items = run_named(
-            &[
-                (
-                    "Tomasz",
-                    true,
-                    "ok quick ones. jonah the exam day runbook, keisha the refund macro. yeah?",
-                ),
-                ("Jonah", false, "sure, runbook by thursday"),
-                ("Keisha", false, "macro i can do tomorrow"),
-            ],
-            date!(2026 - 10 - 06),
-        );
-        let got = owner_due(&items);
-        assert_eq!(
-            got,
-            vec![
-                (Some("Jonah"), Some("2026-10-08")),
-                (Some("Keisha"), Some("2026-10-07"))
-            ],
-            "{items:?}"
-        );
+        let cases = [
+            (
+                [
+                    (
+                        "Tomasz",
+                        true,
+                        "ok so. paulo the retry budget, thursday. kasia the load test with surge on, next wednesday",
+                    ),
+                    ("Paulo", false, "ok"),
+                    ("Kasia", false, "fine"),
+                ],
+                date!(2026 - 10 - 20),
+                [
+                    (Some("Paulo"), Some("2026-10-22")),
+                    (Some("Kasia"), Some("2026-10-28")),
+                ],
+            ),
+            // No day in the hand-out: each answer gives its own.
+            (
+                [
+                    (
+                        "Tomasz",
+                        true,
+                        "ok quick ones. jonah the exam day runbook, keisha the refund macro. yeah?",
+                    ),
+                    ("Jonah", false, "sure, runbook by thursday"),
+                    ("Keisha", false, "macro i can do tomorrow"),
+                ],
+                date!(2026 - 10 - 06),
+                [
+                    (Some("Jonah"), Some("2026-10-08")),
+                    (Some("Keisha"), Some("2026-10-07")),
+                ],
+            ),
+        ];
+        for (turns, today, want) in cases {
+            let items = run_named(&turns, today);
+            assert_eq!(owner_due(&items), want, "{items:?}");
+        }
     }
 
     #[test]
