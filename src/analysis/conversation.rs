@@ -2294,15 +2294,18 @@ fn fold_fragments(items: &mut Vec<Draft>) {
             .min()
             .unwrap_or(u64::MAX)
     };
+    // Asked once per item, not per pair: this runs after every turn live,
+    // and folding changes no task.
+    let mut pieces: Vec<bool> = items.iter().map(|d| fragment(&d.task)).collect();
     let mut k = 0;
     while k < items.len() {
         let d = &items[k];
-        let whole = (d.owner.is_some() && fragment(&d.task))
+        let whole = (d.owner.is_some() && pieces[k])
             .then(|| {
                 items
                     .iter()
                     .enumerate()
-                    .filter(|&(j, m)| j != k && m.same_owner(d) && !fragment(&m.task))
+                    .filter(|&(j, m)| j != k && !pieces[j] && m.same_owner(d))
                     .map(|(j, m)| (distance(m, d), j))
                     .filter(|&(near, _)| near <= EXCHANGE_TURNS as u64)
                     .min()
@@ -2312,6 +2315,7 @@ fn fold_fragments(items: &mut Vec<Draft>) {
             k += 1;
             continue;
         };
+        pieces.remove(k);
         let d = items.remove(k);
         let m = &mut items[if j > k { j - 1 } else { j }];
         if d.due.is_some() && (m.due.is_none() || d.turns.iter().max() > m.turns.iter().max()) {
