@@ -2704,14 +2704,20 @@ fn assignments_in(
         } else {
             k + 1
         };
-        if !starts || !is_name(k) || !matches!(w(tokens, work_at), "the" | "your") {
+        if !starts || !is_name(k) {
             continue;
         }
         // "jonah the exam day runbook, keisha the refund macro": the day
-        // may come in each one's answer.
+        // may come in each one's answer. Without "the" ("kwame, fallback
+        // for ups and fedex by monday"), the day must follow the work.
+        let the = matches!(w(tokens, work_at), "the" | "your");
         let handed = handed_work(tokens, chars, dues, work_at)
+            .filter(|(task, _)| the || content_words(task).len() >= 2)
             .map(|(task, due)| (task, Some(due)))
             .or_else(|| {
+                if !the {
+                    return None;
+                }
                 let (task, _) = task_from(tokens, chars, work_at, dues);
                 (content_words(&task).len() >= 2).then_some((task, None))
             });
@@ -3818,6 +3824,48 @@ impl Said {
                 names.iter().any(|name| strip_accents(name) == nn)
             })
         };
+        // The minute-taker's line: "so for the minutes gordon inventory of
+        // the portal certificates the twentieth", "recorded. communications
+        // office template outage notice draft by next wednesday", "action
+        // for the permits desk contact each applicant": a marker, then an
+        // owner (a name or a group), then the work.
+        if facilitator {
+            for k in 1..n {
+                let marker = match w(tokens, k - 1) {
+                    "minutes" => k >= 2 && w(tokens, k - 2) == "the",
+                    "recorded" | "amended" | "noted" | "minuted" => true,
+                    "for" | "on" => {
+                        k >= 2 && matches!(w(tokens, k - 2), "action" | "actions" | "item")
+                    }
+                    _ => false,
+                };
+                if !marker || meta_sentence.is_some_and(|(s, e)| k >= s && k < e) {
+                    continue;
+                }
+                let owner_end = if any_name(k) {
+                    Some(k)
+                } else {
+                    group_subject(tokens, k)
+                };
+                let Some(e) = owner_end else { continue };
+                let from = if w(tokens, e + 1) == "then" {
+                    e + 2
+                } else {
+                    e + 1
+                };
+                let (t, _) = task_from(tokens, chars, from, &dues);
+                if content_words(&t).len() >= 2 {
+                    let owner = if e == k {
+                        name_text(k)
+                    } else {
+                        let start = if w(tokens, k) == "the" { k + 1 } else { k };
+                        words_text(tokens, chars, start, e + 1)
+                    };
+                    said.record = Some(Record { owner, task: t });
+                    return said;
+                }
+            }
+        }
         // "okay so payments squad adds idempotency keys to the webhook
         // handler by friday", "so cdn vendor enables the bot score header":
         // the facilitator records an item for a team.
@@ -5137,13 +5185,17 @@ const GROUP_WORDS: &[&str] = &[
     "finance",
     "informatics",
     "helpdesk",
+    // "the records office", "building services".
+    "office",
+    "services",
 ];
 
 /// A group's name of one to three words (after an optional "the") starting
-/// at `k`: the index of its last word.
+/// at `k`: the index of its last word ("the finance office" ends on
+/// "office", not "finance").
 fn group_subject(tokens: &[Token], k: usize) -> Option<usize> {
     let from = if w(tokens, k) == "the" { k + 1 } else { k };
-    (from..from + 3).find(|&e| {
+    let e = (from..from + 3).find(|&e| {
         GROUP_WORDS.contains(&w(tokens, e))
             && (from..=e).all(|x| {
                 !STOP.contains(&w(tokens, x))
@@ -5153,7 +5205,13 @@ fn group_subject(tokens: &[Token], k: usize) -> Option<usize> {
                         "i" | "we" | "you" | "they" | "our" | "my" | "your"
                     )
             })
-    })
+    })?;
+    let two = e + 1 < from + 3
+        && GROUP_WORDS.contains(&w(tokens, e + 1))
+        && tokens
+            .get(e + 1)
+            .is_some_and(|t| t.boundary == Boundary::None);
+    Some(if two { e + 1 } else { e })
 }
 
 /// A request or proposal in the turn.
@@ -6318,6 +6376,53 @@ mod tests {
         assert_eq!(items.len(), 1, "{items:?}");
         assert_eq!(items[0].owner.as_deref(), Some("Farah"));
         assert_eq!(items[0].due_date.as_deref(), Some("2026-05-20"));
+    }
+
+    #[test]
+    fn the_minute_takers_line_records_an_item() {
+        let cases = [
+            (
+                [
+                    ("Elif", false, "the renewals were never on anyone's calendar"),
+                    (
+                        "Harriet",
+                        true,
+                        "then for the minutes Elif renewal calendar for every portal certificate by the twelfth of march",
+                    ),
+                ],
+                ("Elif", "2026-03-12"),
+            ),
+            (
+                [
+                    (
+                        "Bernard",
+                        false,
+                        "finance would be content to reconcile the refunds chair",
+                    ),
+                    (
+                        "Harriet",
+                        true,
+                        "recorded. finance office refund reconciliation for the affected applicants by next wednesday",
+                    ),
+                ],
+                ("finance office", "2026-03-11"),
+            ),
+            (
+                [
+                    ("Rosa", false, "nobody phoned the applicants back"),
+                    (
+                        "Harriet",
+                        true,
+                        "action for the permits desk call back every affected applicant by the end of next week",
+                    ),
+                ],
+                ("permits desk", "2026-03-13"),
+            ),
+        ];
+        for (turns, (owner, due)) in cases {
+            let items = run_named(&turns, date!(2026 - 03 - 03));
+            assert_eq!(owner_due(&items), [(Some(owner), Some(due))], "{items:?}");
+        }
     }
 
     #[test]
@@ -7974,6 +8079,23 @@ mod tests {
                 date!(2026 - 10 - 06),
                 [
                     (Some("Jonah"), Some("2026-10-08")),
+                    (Some("Keisha"), Some("2026-10-07")),
+                ],
+            ),
+            // No "the" before the work: the day must follow it.
+            (
+                [
+                    (
+                        "Tomasz",
+                        true,
+                        "right two things. jonah, restore drill for the exam database by friday. keisha, refund macro for the helpdesk tomorrow",
+                    ),
+                    ("Jonah", false, "yep"),
+                    ("Keisha", false, "sure"),
+                ],
+                date!(2026 - 10 - 06),
+                [
+                    (Some("Jonah"), Some("2026-10-09")),
                     (Some("Keisha"), Some("2026-10-07")),
                 ],
             ),
