@@ -525,6 +525,8 @@ fn period_end(tokens: &[Token], j: usize, today: Option<Date>) -> Option<(usize,
     let next = w(tokens, j + 1);
     let compute = |f: &dyn Fn(Date) -> Option<Date>| today.and_then(f);
     match word {
+        // "end of day tomorrow".
+        "day" if next == "tomorrow" => Some((j + 2, today.and_then(|d| d.next_day()))),
         "day" | "today" => Some((j + 1, today)),
         "week" => Some((
             j + 1,
@@ -665,9 +667,21 @@ fn cardinal(tokens: &[Token], k: usize) -> Option<(u32, usize)> {
         "twenty" => 20,
         "thirty" => 30,
         "forty" => 40,
-        "forty-eight" => return Some((48, k + 1)),
         "seventy" => 70,
-        _ => return units(word).map(|u| (u, k + 1)),
+        // "forty-eight", as a recogniser may write it.
+        _ => {
+            if let Some((t, u)) = word.split_once('-') {
+                let t = match t {
+                    "twenty" => 20,
+                    "thirty" => 30,
+                    "forty" => 40,
+                    "seventy" => 70,
+                    _ => return None,
+                };
+                return units(u).map(|u| (t + u, k + 1));
+            }
+            return units(word).map(|u| (u, k + 1));
+        }
     };
     match units(w(tokens, k + 1)) {
         Some(u) => Some((tens + u, k + 2)),
@@ -719,13 +733,18 @@ fn ordinal(tokens: &[Token], k: usize) -> Option<(u8, usize)> {
     if let Some(n) = simple(word) {
         return Some((n, k + 1));
     }
-    let tens = match word {
-        "twenty" => 20,
-        "thirty" => 30,
-        _ => return None,
+    let tens = |s: &str| match s {
+        "twenty" => Some(20),
+        "thirty" => Some(30),
+        _ => None,
     };
+    // "twenty-fifth", as a recogniser may write it.
+    if let Some((t, u)) = word.split_once('-') {
+        let unit = simple(u).filter(|u| *u < 10)?;
+        return Some((tens(t)? + unit, k + 1));
+    }
     let unit = simple(w(tokens, k + 1)).filter(|u| *u < 10)?;
-    Some((tens + unit, k + 2))
+    Some((tens(word)? + unit, k + 2))
 }
 
 /// "the twenty third", "the third of march", "3rd", "twelfth of june".
@@ -972,6 +991,31 @@ mod tests {
                 date!(2026 - 10 - 21),
                 "the twenty eighth",
                 Some("2026-10-28"),
+            ),
+            // Numbers written with a hyphen, and the month said as "this".
+            (
+                "i'll run it, by the twenty-sixth",
+                date!(2026 - 06 - 16),
+                "the twenty-sixth",
+                Some("2026-06-26"),
+            ),
+            (
+                "i'll have it live by the twenty-fifth of this month",
+                date!(2026 - 03 - 17),
+                "the twenty-fifth of this month",
+                Some("2026-03-25"),
+            ),
+            (
+                "within forty-eight hours",
+                date!(2026 - 05 - 20),
+                "within forty-eight hours",
+                Some("2026-05-22"),
+            ),
+            (
+                "reconcile the results, end of day tomorrow",
+                date!(2026 - 03 - 17),
+                "end of day tomorrow",
+                Some("2026-03-18"),
             ),
             (
                 "give me two weeks",
