@@ -454,6 +454,7 @@ impl ActionLog {
             }
             Some(None) => d.owner.is_some(),
         });
+        merged.retain(|d| !closes_the_meeting(&d.task));
         self.keep_read_back(&mut merged);
         fold_fragments(&mut merged);
         merged
@@ -2162,6 +2163,30 @@ fn after_item_talk(task: &str) -> Option<Option<String>> {
 
 /// A task whose every word is about action items themselves: their
 /// owners, dates and list ("no owner no action item").
+/// "close the meeting", "we close here", "wrap up the call": running the
+/// meeting, not work after it.
+fn closes_the_meeting(task: &str) -> bool {
+    let mut words = task.split_whitespace();
+    matches!(
+        words.next(),
+        Some("close" | "end" | "wrap" | "adjourn" | "finish")
+    ) && words.all(|t| {
+        matches!(
+            t,
+            "the"
+                | "this"
+                | "meeting"
+                | "call"
+                | "session"
+                | "here"
+                | "there"
+                | "up"
+                | "now"
+                | "it"
+                | "today"
+        )
+    })
+}
 fn only_item_talk(task: &str) -> bool {
     // Stemmed once: every draft is asked on every turn.
     static ABOUT: LazyLock<Vec<String>> = LazyLock::new(|| {
@@ -2406,7 +2431,10 @@ fn sarcastic(tokens: &[Token], c: &Commit) -> bool {
             ) | ("every", "house" | "customer" | "single" | "person" | "home")
         )
     });
-    sure && world
+    // "i could just rewrite the whole deploy pipeline this weekend lol".
+    let laughing =
+        (start..end).any(|x| matches!(w(tokens, x), "lol" | "lmao" | "jk" | "haha" | "kidding"));
+    sure && world || laughing
 }
 
 /// Verbs that take work on rather than say what it is: "own the retry
@@ -8103,6 +8131,37 @@ mod tests {
         for (turns, today, want) in cases {
             let items = run_named(&turns, today);
             assert_eq!(owner_due(&items), want, "{items:?}");
+        }
+    }
+
+    #[test]
+    fn closing_the_meeting_and_a_laughed_offer_are_not_items() {
+        let cases: [&[(&str, bool, &str)]; 2] = [
+            &[
+                (
+                    "Ngozi",
+                    false,
+                    "please don't leave these open till next month",
+                ),
+                (
+                    "Anjali",
+                    true,
+                    "noted. thank you all, i'll close the meeting here",
+                ),
+            ],
+            &[
+                ("Sam", true, "so no freeze then"),
+                (
+                    "Kai",
+                    false,
+                    "i mean i could just rewrite the whole deploy pipeline this weekend lol",
+                ),
+                ("Sam", true, "please don't. moving on"),
+            ],
+        ];
+        for turns in cases {
+            let items = run(turns, date!(2026 - 05 - 21));
+            assert!(items.is_empty(), "{items:?}");
         }
     }
 
