@@ -44,7 +44,11 @@ pub fn find_dues(tokens: &[Token], chars: &[char], today: Option<Date>) -> Vec<D
 }
 
 fn w(tokens: &[Token], k: usize) -> &str {
-    tokens.get(k).map_or("", |t| t.norm.as_str())
+    match tokens.get(k).map_or("", |t| t.norm.as_str()) {
+        // Typed or transcribed short: "eod tmrw".
+        "tmrw" | "tmr" | "tmw" | "tomoz" => "tomorrow",
+        word => word,
+    }
 }
 
 /// Joined within a clause: no sentence break between `k - 1` and `k`.
@@ -1010,6 +1014,12 @@ mod tests {
                 date!(2026 - 05 - 20),
                 "within forty-eight hours",
                 Some("2026-05-22"),
+            ),
+            (
+                "have it up eod tmrw",
+                date!(2026 - 03 - 10),
+                "eod tmrw",
+                Some("2026-03-11"),
             ),
             (
                 "reconcile the results, end of day tomorrow",
