@@ -5226,7 +5226,9 @@ fn group_subject(tokens: &[Token], k: usize) -> Option<usize> {
     let e = (from..from + 3).find(|&e| {
         GROUP_WORDS.contains(&w(tokens, e))
             && (from..=e).all(|x| {
-                !STOP.contains(&w(tokens, x))
+                // "IT services", "the it team".
+                let it = x == from && e == from + 1 && w(tokens, x) == "it";
+                it || !STOP.contains(&w(tokens, x))
                     && (x == from || tokens[x].boundary == Boundary::None)
                     && !matches!(
                         w(tokens, x),
@@ -6445,6 +6447,17 @@ mod tests {
                     ),
                 ],
                 ("permits desk", "2026-03-13"),
+            ),
+            (
+                [
+                    ("Victor", false, "the alert fired four minutes before the disk filled"),
+                    (
+                        "Margaret",
+                        true,
+                        "action for IT services storage alerts at eighty percent by friday",
+                    ),
+                ],
+                ("IT services", "2026-03-06"),
             ),
         ];
         for (turns, (owner, due)) in cases {
