@@ -3856,17 +3856,27 @@ impl Said {
         // the portal certificates the twentieth", "recorded. communications
         // office template outage notice draft by next wednesday", "action
         // for the permits desk contact each applicant": a marker, then an
-        // owner (a name or a group), then the work.
+        // owner (a name or a group), then the work. Or a sentence that
+        // restates one owner's item and nothing else.
         if facilitator {
+            // One owner restated, not a read-back of several.
+            let owner_starts = (1..n)
+                .filter(|&k| {
+                    tokens[k].boundary == Boundary::Sentence
+                        && (any_name(k) || group_subject(tokens, k).is_some())
+                })
+                .count();
             for k in 1..n {
-                let marker = match w(tokens, k - 1) {
-                    "minutes" => k >= 2 && w(tokens, k - 2) == "the",
-                    "recorded" | "amended" | "noted" | "minuted" => true,
-                    "for" | "on" => {
-                        k >= 2 && matches!(w(tokens, k - 2), "action" | "actions" | "item")
-                    }
-                    _ => false,
-                };
+                let restated = owner_starts == 1 && tokens[k].boundary == Boundary::Sentence;
+                let marker = restated
+                    || match w(tokens, k - 1) {
+                        "minutes" => k >= 2 && w(tokens, k - 2) == "the",
+                        "recorded" | "amended" | "noted" | "minuted" => true,
+                        "for" | "on" => {
+                            k >= 2 && matches!(w(tokens, k - 2), "action" | "actions" | "item")
+                        }
+                        _ => false,
+                    };
                 if !marker || meta_sentence.is_some_and(|(s, e)| k >= s && k < e) {
                     continue;
                 }
@@ -3881,8 +3891,19 @@ impl Said {
                 } else {
                     e + 1
                 };
-                let (t, _) = task_from(tokens, chars, from, &dues);
-                if content_words(&t).len() >= 2 {
+                let (t, end) = task_from(tokens, chars, from, &dues);
+                // Without a marker, the owner's work and its day make the
+                // whole sentence: "thank you. procurement office written
+                // confirmation of the disabled jobs monday".
+                let whole = !restated
+                    || !says_nothing(&t)
+                        && dues.iter().any(|d| {
+                            d.tokens.0 >= end
+                                && d.tokens.0 <= end + 1
+                                && (d.tokens.1 >= n
+                                    || tokens[d.tokens.1].boundary == Boundary::Sentence)
+                        });
+                if whole && content_words(&t).len() >= 2 {
                     let owner = if e == k {
                         name_text(k)
                     } else {
@@ -6458,6 +6479,17 @@ mod tests {
                     ),
                 ],
                 ("IT services", "2026-03-06"),
+            ),
+            (
+                [
+                    ("Ifeoma", false, "by monday should be fine chair"),
+                    (
+                        "Margaret",
+                        true,
+                        "thank you. procurement office written confirmation of the disabled jobs monday",
+                    ),
+                ],
+                ("procurement office", "2026-03-09"),
             ),
         ];
         for (turns, (owner, due)) in cases {
