@@ -3866,6 +3866,43 @@ impl Said {
                         && (any_name(k) || group_subject(tokens, k).is_some())
                 })
                 .count();
+            // "so carrier fallback for all carriers, owner kwame, due
+            // friday the seventeenth": the work, then its owner labelled.
+            for k in 1..n {
+                if w(tokens, k) != "owner" || tokens[k].boundary == Boundary::None {
+                    continue;
+                }
+                let owner_end = if any_name(k + 1) {
+                    Some(k + 1)
+                } else {
+                    group_subject(tokens, k + 1)
+                };
+                let Some(e) = owner_end else { continue };
+                let (mut start, _) = sentence_of(tokens, k - 1);
+                while start < k
+                    && matches!(
+                        w(tokens, start),
+                        "so" | "okay" | "ok" | "right" | "then" | "and"
+                    )
+                {
+                    start += 1;
+                }
+                let t = words_text(tokens, chars, start, k);
+                if content_words(&t).len() >= 2 && !says_nothing(&t) {
+                    let owner = if e == k + 1 {
+                        name_text(k + 1)
+                    } else {
+                        let from = if w(tokens, k + 1) == "the" {
+                            k + 2
+                        } else {
+                            k + 1
+                        };
+                        words_text(tokens, chars, from, e + 1)
+                    };
+                    said.record = Some(Record { owner, task: t });
+                    return said;
+                }
+            }
             for k in 1..n {
                 let restated = owner_starts == 1 && tokens[k].boundary == Boundary::Sentence;
                 let marker = restated
@@ -6490,6 +6527,17 @@ mod tests {
                     ),
                 ],
                 ("procurement office", "2026-03-09"),
+            ),
+            (
+                [
+                    ("Kwame", false, "friday week, for every carrier, not half of them"),
+                    (
+                        "Aisling",
+                        true,
+                        "so carrier fallback for every carrier, owner kwame, due friday the thirteenth",
+                    ),
+                ],
+                ("Kwame", "2026-03-13"),
             ),
         ];
         for (turns, (owner, due)) in cases {
