@@ -5320,14 +5320,19 @@ fn request_in(
     let vocative = |k: usize| -> Option<usize> {
         let (s, _) = sentence_of(tokens, k);
         let from = s.saturating_sub(12);
-        (from..k).rev().find(|&j| {
-            is_name(j)
-                && !matches!(
-                    w(tokens, j.saturating_sub(1)),
-                    "thanks" | "thank" | "with" | "from" | "to" | "and" | "for"
-                )
-                || (is_name(j) && j == 0)
-        })
+        (from..k)
+            .rev()
+            .find(|&j| {
+                is_name(j)
+                    && !matches!(
+                        w(tokens, j.saturating_sub(1)),
+                        "thanks" | "thank" | "with" | "from" | "to" | "and" | "for"
+                    )
+                    || (is_name(j) && j == 0)
+            })
+            // "rafi the login queue dashboard, the one that ... could you get
+            // that built by wednesday": the name that opens the turn.
+            .or_else(|| is_name(0).then_some(0))
     };
     let due_in = |from: usize| -> Option<(String, Option<Date>)> {
         dues.iter()
@@ -6303,6 +6308,28 @@ mod tests {
         assert_eq!(items[0].due.as_deref(), Some("wednesday"));
         assert_eq!(items[0].due_date.as_deref(), Some("2026-11-18"));
         assert_eq!(items[0].turns, vec![0, 1]);
+    }
+
+    #[test]
+    fn the_name_that_opens_a_long_request_is_the_one_asked() {
+        let items = run_named(
+            &[
+                (
+                    "Nadia",
+                    true,
+                    "rafi the queue depth dashboard, we had nothing that showed the backlog growing for an hour and a half that night. could you get that built by wednesday",
+                ),
+                ("Rafi", false, "wednesday's too soon, i'm still on the hotfix"),
+                ("Rafi", false, "i can do friday though"),
+                ("Nadia", true, "ok friday it is"),
+            ],
+            date!(2026 - 04 - 14),
+        );
+        assert_eq!(
+            owner_due(&items),
+            [(Some("Rafi"), Some("2026-04-17"))],
+            "{items:?}"
+        );
     }
 
     #[test]
