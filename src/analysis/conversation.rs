@@ -2988,6 +2988,8 @@ const NOT_WORK: &[&str] = &[
     "pause",
     "ping",
     "remind",
+    // "i will revert on the group": write back, not work.
+    "revert",
     "bring",
     "summarise",
     "summarize",
@@ -6850,6 +6852,22 @@ mod tests {
             assert!(says_nothing(aside), "{aside}");
         }
         assert!(!says_nothing("purge the availability cache"));
+    }
+
+    #[test]
+    fn writing_back_is_not_work() {
+        let items = run(
+            &[
+                ("Priya", true, "did the vendor confirm the interface fix"),
+                (
+                    "Chidi",
+                    false,
+                    "not yet. i will revert on the group by friday",
+                ),
+            ],
+            date!(2026 - 02 - 10),
+        );
+        assert!(items.is_empty(), "{items:?}");
     }
 
     #[test]
