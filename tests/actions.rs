@@ -84,6 +84,10 @@ fn agreed_items_on_unseen_writers() {
     // item (seven false items fewer, one item missed and one deadline wrong
     // more) and day-less hand-outs: 0.720, 0.714, 0.95, 0.88 (unchanged by
     // "so jun owns the load test" and a day said in its event's sentence).
+    // With the rules widened from a50-a54 (the minute-taker's line, a sentence
+    // restating one owner's item, "owner kwame, due ...", hyphenated and
+    // short days, the name that opens a long request, closing the meeting
+    // and laughed-off offers): 0.722, 0.722, 0.95, 0.90.
     // Far from the goal of 0.90, and held here so it can only get better.
     assert!(
         s.precision >= TEST_PRECISION,
@@ -108,7 +112,8 @@ fn agreed_items_on_unseen_writers() {
 /// each owner keeping no more items than the read-back gives them: 0.673,
 /// 0.683, 0.92, 0.89; with a fragment folded into its owner's item:
 /// 0.693, 0.683, 0.93, 0.90; with "so jun owns the load test" and a day
-/// said in its event's sentence: 0.697, 0.683, 0.93, 0.90.
+/// said in its event's sentence: 0.697, 0.683, 0.93, 0.90; with the rules
+/// widened from a50-a54 (see the test writers): 0.703, 0.693, 0.93, 0.90.
 #[test]
 fn agreed_items_on_the_holdout_writers() {
     let s = split("holdout");
@@ -167,7 +172,11 @@ const TEST_DUE: f64 = 0.80;
 /// and 0.95; with a fragment folded into its owner's item, 0.861, 0.846,
 /// 0.98 and 0.95; with day-less hand-outs, 0.861, 0.849, 0.98 and 0.95;
 /// with "so jun owns the load test" and a day said in its event's
-/// sentence, 0.864, 0.851, 0.98 and 0.96.
+/// sentence, 0.864, 0.851, 0.98 and 0.96. a50-a54, written next and scored
+/// once before any rule read them (0.60 / 0.54 alone), bring the
+/// thirty-six to 0.827, 0.805, 0.98 and 0.94; the rules widened from them
+/// (0.72 / 0.69 on them alone; the thirty-one 0.865 / 0.854),
+/// 0.843, 0.829, 0.98 and 0.95.
 #[test]
 fn agreed_items_on_the_develop_writers() {
     let s = split("develop");
