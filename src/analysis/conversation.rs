@@ -3861,12 +3861,26 @@ impl Said {
         // owner (a name or a group), then the work. Or a sentence that
         // restates one owner's item and nothing else.
         if facilitator {
+            // An owner at `k`, a name or a group: the index of its last word.
+            let owner_end = |k: usize| -> Option<usize> {
+                if any_name(k) {
+                    Some(k)
+                } else {
+                    group_subject(tokens, k)
+                }
+            };
+            // Its words: "Gordon", "records office" (without "the").
+            let owner_text = |k: usize, e: usize| -> String {
+                if e == k {
+                    name_text(k)
+                } else {
+                    let from = if w(tokens, k) == "the" { k + 1 } else { k };
+                    words_text(tokens, chars, from, e + 1)
+                }
+            };
             // One owner restated, not a read-back of several.
             let owner_starts = (1..n)
-                .filter(|&k| {
-                    tokens[k].boundary == Boundary::Sentence
-                        && (any_name(k) || group_subject(tokens, k).is_some())
-                })
+                .filter(|&k| tokens[k].boundary == Boundary::Sentence && owner_end(k).is_some())
                 .count();
             // "so carrier fallback for all carriers, owner kwame, due
             // friday the seventeenth": the work, then its owner labelled.
@@ -3874,12 +3888,7 @@ impl Said {
                 if w(tokens, k) != "owner" || tokens[k].boundary == Boundary::None {
                     continue;
                 }
-                let owner_end = if any_name(k + 1) {
-                    Some(k + 1)
-                } else {
-                    group_subject(tokens, k + 1)
-                };
-                let Some(e) = owner_end else { continue };
+                let Some(e) = owner_end(k + 1) else { continue };
                 let (mut start, _) = sentence_of(tokens, k - 1);
                 while start < k
                     && matches!(
@@ -3891,17 +3900,10 @@ impl Said {
                 }
                 let t = words_text(tokens, chars, start, k);
                 if content_words(&t).len() >= 2 && !says_nothing(&t) {
-                    let owner = if e == k + 1 {
-                        name_text(k + 1)
-                    } else {
-                        let from = if w(tokens, k + 1) == "the" {
-                            k + 2
-                        } else {
-                            k + 1
-                        };
-                        words_text(tokens, chars, from, e + 1)
-                    };
-                    said.record = Some(Record { owner, task: t });
+                    said.record = Some(Record {
+                        owner: owner_text(k + 1, e),
+                        task: t,
+                    });
                     return said;
                 }
             }
@@ -3919,12 +3921,7 @@ impl Said {
                 if !marker || meta_sentence.is_some_and(|(s, e)| k >= s && k < e) {
                     continue;
                 }
-                let owner_end = if any_name(k) {
-                    Some(k)
-                } else {
-                    group_subject(tokens, k)
-                };
-                let Some(e) = owner_end else { continue };
+                let Some(e) = owner_end(k) else { continue };
                 let from = if w(tokens, e + 1) == "then" {
                     e + 2
                 } else {
@@ -3943,13 +3940,10 @@ impl Said {
                                     || tokens[d.tokens.1].boundary == Boundary::Sentence)
                         });
                 if whole && content_words(&t).len() >= 2 {
-                    let owner = if e == k {
-                        name_text(k)
-                    } else {
-                        let start = if w(tokens, k) == "the" { k + 1 } else { k };
-                        words_text(tokens, chars, start, e + 1)
-                    };
-                    said.record = Some(Record { owner, task: t });
+                    said.record = Some(Record {
+                        owner: owner_text(k, e),
+                        task: t,
+                    });
                     return said;
                 }
             }

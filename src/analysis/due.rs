@@ -657,6 +657,19 @@ fn cardinal(tokens: &[Token], k: usize) -> Option<(u32, usize)> {
             _ => return None,
         })
     };
+    let tens_of = |s: &str| -> Option<u32> {
+        Some(match s {
+            "twenty" => 20,
+            "thirty" => 30,
+            "forty" => 40,
+            "seventy" => 70,
+            _ => return None,
+        })
+    };
+    // "forty-eight", as a recogniser may write it.
+    if let Some((t, u)) = word.split_once('-') {
+        return Some((tens_of(t)? + units(u)?, k + 1));
+    }
     let tens = match word {
         "ten" => return Some((10, k + 1)),
         "eleven" => return Some((11, k + 1)),
@@ -668,24 +681,10 @@ fn cardinal(tokens: &[Token], k: usize) -> Option<(u32, usize)> {
         "seventeen" => return Some((17, k + 1)),
         "eighteen" => return Some((18, k + 1)),
         "nineteen" => return Some((19, k + 1)),
-        "twenty" => 20,
-        "thirty" => 30,
-        "forty" => 40,
-        "seventy" => 70,
-        // "forty-eight", as a recogniser may write it.
-        _ => {
-            if let Some((t, u)) = word.split_once('-') {
-                let t = match t {
-                    "twenty" => 20,
-                    "thirty" => 30,
-                    "forty" => 40,
-                    "seventy" => 70,
-                    _ => return None,
-                };
-                return units(u).map(|u| (t + u, k + 1));
-            }
-            return units(word).map(|u| (u, k + 1));
-        }
+        _ => match tens_of(word) {
+            Some(t) => t,
+            None => return units(word).map(|u| (u, k + 1)),
+        },
     };
     match units(w(tokens, k + 1)) {
         Some(u) => Some((tens + u, k + 2)),
