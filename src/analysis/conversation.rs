@@ -1171,14 +1171,14 @@ impl ActionLog {
                     .filter(|&k| {
                         let d = &self.drafts[k];
                         d.stage != Stage::Dropped
-                            && (d.owner.as_deref().map(owner_key) == Some(owner_key(&owner))
-                                || d.asked.as_deref().map(owner_key) == Some(owner_key(&owner))
+                            && (same_key(d.owner.as_deref(), &owner)
+                                || same_key(d.asked.as_deref(), &owner)
                                 || task_similarity(&d.task, &record.task) >= 0.34)
                     })
                     .or_else(|| {
                         self.drafts.iter().rposition(|d| {
                             d.stage == Stage::Agreed
-                                && d.owner.as_deref().map(owner_key) == Some(owner_key(&owner))
+                                && same_key(d.owner.as_deref(), &owner)
                                 && task_similarity(&d.task, &record.task) >= 0.34
                         })
                     })
@@ -1332,7 +1332,7 @@ impl ActionLog {
                     .rposition(|d| {
                         d.stage == Stage::Proposed
                             && d.touched == self.drafts[k].touched
-                            && d.asked.as_deref().map(owner_key) == Some(owner_key(s))
+                            && same_key(d.asked.as_deref(), s)
                     })
                     .or(Some(k))
             }
@@ -1615,8 +1615,7 @@ impl ActionLog {
                                 // The same team again, not another one
                                 // ("the actuarial team can do that" after
                                 // claims ops took theirs).
-                                (!self.is_person(o)
-                                    && c.team.as_deref().map(owner_key) == Some(owner_key(o)))
+                                (!self.is_person(o) && same_key(c.team.as_deref(), o))
                                     || speaker.is_some_and(|s| owner_key(s) == owner_key(o))
                             })
                     })
@@ -1792,8 +1791,8 @@ impl ActionLog {
                 // "can we say Tuesday for the alert": the speaker's own item
                 // unless the focus is theirs.
                 let focus_theirs = self.focus.is_some_and(|k| {
-                    self.drafts[k].owner.as_deref().map(owner_key) == Some(owner_key(s))
-                        || self.drafts[k].asked.as_deref().map(owner_key) == Some(owner_key(s))
+                    same_key(self.drafts[k].owner.as_deref(), s)
+                        || same_key(self.drafts[k].asked.as_deref(), s)
                 });
                 let mine = if focus_theirs {
                     self.focus
@@ -2462,6 +2461,12 @@ fn is_voice_id(s: &str) -> bool {
         .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
 }
 
+/// `name` is the same person or team as `owner`, however written ("the
+/// Web Team", "web team").
+fn same_key(name: Option<&str>, owner: &str) -> bool {
+    name.is_some_and(|n| owner_key(n) == owner_key(owner))
+}
+
 /// An owner as compared: "the Platform team", "platform" and "Gareth's
 /// team" / "Gareth" are the same owner.
 pub fn owner_key(owner: &str) -> String {
@@ -2704,11 +2709,15 @@ fn handed_work(
     at: usize,
 ) -> Option<(String, (String, Option<Date>))> {
     let (task, end) = task_from(tokens, chars, at, dues);
-    let due = dues
-        .iter()
-        .find(|d| d.tokens.0 >= end && d.tokens.0 <= end + 1)
-        .map(|d| (d.phrase.clone(), d.date))?;
+    let due = due_after(dues, end).map(|d| (d.phrase.clone(), d.date))?;
     (!content_words(&task).is_empty()).then_some((task, due))
+}
+
+/// The deadline said right after work that ends at `end`, "by" or the like
+/// between them: "the retry budget, thursday", "fallback for ups by monday".
+fn due_after(dues: &[Due], end: usize) -> Option<&Due> {
+    dues.iter()
+        .find(|d| d.tokens.0 >= end && d.tokens.0 <= end + 1)
 }
 
 /// "paulo the retry budget, thursday. kasia the load test with surge on,
@@ -3933,11 +3942,8 @@ impl Said {
                 // confirmation of the disabled jobs monday".
                 let whole = !restated
                     || !says_nothing(&t)
-                        && dues.iter().any(|d| {
-                            d.tokens.0 >= end
-                                && d.tokens.0 <= end + 1
-                                && (d.tokens.1 >= n
-                                    || tokens[d.tokens.1].boundary == Boundary::Sentence)
+                        && due_after(&dues, end).is_some_and(|d| {
+                            d.tokens.1 >= n || tokens[d.tokens.1].boundary == Boundary::Sentence
                         });
                 if whole && content_words(&t).len() >= 2 {
                     said.record = Some(Record {
