@@ -77,14 +77,14 @@ fn due_at(tokens: &[Token], k: usize, today: Option<Date>) -> Option<(usize, usi
         // "before the patch", "before the next go-live": a deadline tied to
         // an event, kept as said with no day.
         if word == "before" {
-            return event_at(tokens, k + 1).map(|end| (k, end, None));
+            return event_at(tokens, k + 1).map(|end| event_day(tokens, k, end, today));
         }
         // "by the next patch release", "until the upcoming audit": "by"
         // before an agent ("fixed by the storage team") names no event,
         // so only an event still to come.
         let to_come = |j: usize| still_to_come(w(tokens, j));
         if word != "due" && (to_come(k + 1) || (w(tokens, k + 1) == "the" && to_come(k + 2))) {
-            return event_at(tokens, k + 1).map(|end| (k, end, None));
+            return event_at(tokens, k + 1).map(|end| event_day(tokens, k, end, today));
         }
         return None;
     }
@@ -94,7 +94,7 @@ fn due_at(tokens: &[Token], k: usize, today: Option<Date>) -> Option<(usize, usi
         if let Some(found) = phrase_at(tokens, k + 2, today) {
             return Some(found);
         }
-        return event_at(tokens, k + 2).map(|end| (k, end, None));
+        return event_at(tokens, k + 2).map(|end| event_day(tokens, k, end, today));
     }
     if word == "no" && w(tokens, k + 1) == "later" && w(tokens, k + 2) == "than" {
         let (start, end, date) = phrase_at(tokens, k + 3, today)?;
@@ -115,6 +115,30 @@ fn due_at(tokens: &[Token], k: usize, today: Option<Date>) -> Option<(usize, usi
         .then_some((k, end, None));
     }
     None
+}
+
+/// A deadline tied to an event that ends at `end`, with the event's day
+/// when it is said right after it: "before the audit on the twenty
+/// seventh", "before the patch drops thursday". Without one the event is
+/// kept as said, with no day.
+fn event_day(
+    tokens: &[Token],
+    k: usize,
+    end: usize,
+    today: Option<Date>,
+) -> (usize, usize, Option<Date>) {
+    let mut day = end;
+    // "on the twenty seventh", "which is the fifth".
+    if w(tokens, day) == "on" {
+        day += 1;
+    } else if w(tokens, day) == "which" && w(tokens, day + 1) == "is" {
+        day += 2;
+    }
+    let said_with = (end..=day).all(|x| joined(tokens, x));
+    match phrase_at(tokens, day, today).filter(|found| said_with && found.2.is_some()) {
+        Some((_, day_end, date)) => (k, day_end, date),
+        None => (k, end, None),
+    }
 }
 
 /// "the next patch release", "the upcoming audit": an event still to come.
@@ -1106,6 +1130,19 @@ mod tests {
                 tue,
                 "before four two ships",
                 None,
+            ),
+            // An event with its day said after it: the day is the date.
+            (
+                "i'll add them to the backup panel before the audit on the twenty seventh",
+                date!(2026 - 03 - 12),
+                "before the audit on the twenty seventh",
+                Some("2026-03-27"),
+            ),
+            (
+                "can it land before the patch drops thursday",
+                date!(2026 - 01 - 06),
+                "before the patch drops thursday",
+                Some("2026-01-08"),
             ),
             (
                 "before the april roster goes out",
