@@ -1125,7 +1125,41 @@ impl ActionLog {
             } else {
                 Some(new_owner.clone())
             };
-            if let (Some(owner), Some(k)) = (new_owner, self.focus) {
+            // "so the out of hours status page protocol moves to Tessa":
+            // the item named, which need not be the one in focus.
+            let named = said.reassigned.clone();
+            let focus = match &named {
+                Some(t) => {
+                    let on =
+                        |d: &Draft| d.stage != Stage::Dropped && task_similarity(t, &d.task) > 0.0;
+                    self.focus
+                        .filter(|&k| on(&self.drafts[k]))
+                        .or_else(|| self.drafts.iter().rposition(on))
+                        // Said of its owner's item in other words: "the
+                        // capacity assessment sits with declan".
+                        .or_else(|| {
+                            let k = self.focus?;
+                            let d = &mut self.drafts[k];
+                            (d.stage != Stage::Dropped
+                                && same_key(d.owner.as_deref(), new_owner.as_deref()?))
+                            .then(|| d.task = t.clone())
+                            .map(|()| k)
+                        })
+                }
+                None => self.focus,
+            };
+            if let (Some(owner), Some(t), None) = (&new_owner, &named, focus) {
+                let k = self.push(Draft {
+                    owner: Some(owner.clone()),
+                    due: said.due.clone(),
+                    ..Draft::agreed(t.clone(), vec![id], index)
+                });
+                self.focus = Some(k);
+                if said.record.is_none() {
+                    return;
+                }
+            }
+            if let (Some(owner), Some(k)) = (new_owner, focus) {
                 let d = &mut self.drafts[k];
                 if d.stage != Stage::Dropped {
                     d.owner = Some(owner);
@@ -1520,6 +1554,7 @@ impl ActionLog {
                 }
             }
             // A volunteer, or the owner adding to their own item.
+            let new_subject = new_subject(&tokens);
             for c in &commits_before_request {
                 // The facilitator opening the meeting ("i'll chair and
                 // minute", "i'll read the actions back at the end") speaks
@@ -1537,6 +1572,11 @@ impl ActionLog {
                     continue;
                 }
                 let owner = c.team.clone().or_else(|| speaker.map(str::to_string));
+                // "the second thing, the comms alarms ... i'll add them":
+                // the subject turned to.
+                let subject = new_subject
+                    .filter(|&at| at < c.at)
+                    .and_then(|at| subject_after(&tokens, &chars, at, c.at));
                 // Whose item does "I'll do it" continue?
                 let current = self.focus.filter(|&k| {
                     let d = &self.drafts[k];
@@ -1621,9 +1661,10 @@ impl ActionLog {
                     })
                 });
                 // "I'll add it also" continues the item; "my team will also
-                // fix the alert" is another one.
+                // fix the alert" is another one, and so is "the second
+                // thing, the comms alarms ... i'll add them".
                 let continues = match (current, &c.task) {
-                    (Some(_), None) => true,
+                    (Some(_), None) => subject.is_none(),
                     (Some(k), Some(t)) => task_similarity(t, &self.drafts[k].task) > 0.0,
                     (None, _) => false,
                 };
@@ -1663,7 +1704,9 @@ impl ActionLog {
                     // that still" / "yeah i'll get that in by tuesday": the
                     // turn just before, put to the speaker, says the work.
                     let put_to_me = self.previous_turn_names(speaker);
-                    let topic = if identifies {
+                    let topic = if subject.is_some() {
+                        subject.clone()
+                    } else if identifies {
                         self.recent_topic()
                     } else if c.takes && self.recent_topic().is_none() {
                         just_raised.or_else(|| said.topic.clone())
@@ -2838,6 +2881,26 @@ fn with_base(base: &str, task: &str) -> Option<String> {
 
 /// "take it", "get that in": the words after a commitment at `at` point
 /// back to something said before.
+/// Where a speaker turns to another subject ("the second thing", "one
+/// more thing", "and separately"): the token after those words.
+fn new_subject(tokens: &[Token]) -> Option<usize> {
+    const TURNS: &[&[&str]] = &[
+        &["second", "thing"],
+        &["other", "thing"],
+        &["another", "thing"],
+        &["more", "thing"],
+        &["next", "thing"],
+        &["separately"],
+        &["secondly"],
+    ];
+    (0..tokens.len()).find_map(|k| {
+        TURNS
+            .iter()
+            .find(|words| seq(tokens, k, words))
+            .map(|words| k + words.len())
+    })
+}
+
 fn points_back(tokens: &[Token], at: usize) -> bool {
     (at..(at + 5).min(tokens.len())).any(|x| matches!(w(tokens, x), "it" | "that" | "this"))
 }
@@ -2891,6 +2954,9 @@ struct Said {
     request: Option<Request>,
     record: Option<Record>,
     reassign: Option<String>,
+    /// The item the reassignment names: "the out of hours status page
+    /// protocol moves to tessa".
+    reassigned: Option<String>,
     accept: bool,
     decline: bool,
     decline_at: usize,
@@ -3824,6 +3890,9 @@ impl Said {
                         .trim_end_matches("’s")
                         .to_string();
                     said.reassign = Some(if team { format!("{name}'s team") } else { name });
+                    if w(tokens, k) == "moves" {
+                        said.reassigned = named_before(tokens, chars, k);
+                    }
                 }
             }
             if seq(tokens, k, &["let"])
@@ -3844,6 +3913,9 @@ impl Said {
                 && is_name(k + 2)
             {
                 said.reassign = Some(name_text(k + 2));
+                if matches!(w(tokens, k), "transfers" | "transferred" | "sits") {
+                    said.reassigned = named_before(tokens, chars, k);
+                }
             }
         }
 
@@ -4854,13 +4926,27 @@ fn commit_at(
                         || matches!(word, "was" | "were" | "did" | "went")
                 }))
     };
-    // "we can take that on" from a participant accepts work.
+    // "we can take that on" from a participant accepts work, and so does
+    // "i'll add them to the backup panel" or "i'll take it to the change
+    // board": only the notes are bookkeeping there.
     let bookkeeping = |body: usize| {
         bookkeeping(body)
             && !(!facilitator
                 && w(tokens, body) == "take"
                 && w(tokens, body + 2) == "on"
                 && w(tokens, body + 3) != "board")
+            && (facilitator
+                || !matches!(w(tokens, body + 2), "to" | "into" | "on" | "in")
+                // "i'll add that in too": no place named.
+                || matches!(w(tokens, body + 3), "" | "too" | "also" | "as")
+                // "if i have it then i'll take it to the next one".
+                || (sentence_of(tokens, body).0..body).any(|x| w(tokens, x) == "if")
+                || (body + 3..body + 6).any(|x| {
+                    matches!(
+                        w(tokens, x),
+                        "list" | "notes" | "minutes" | "actions" | "doc" | "tracker" | "record"
+                    )
+                }))
     };
     // "platform team can take the timeout bump", "yes storage can take
     // that", "data platform can absorb that": a team answering through
@@ -6211,13 +6297,74 @@ fn topic(
     before: usize,
 ) -> Option<String> {
     let before = before.min(tokens.len());
-    let breaks = |k: usize| -> bool {
-        let t = &tokens[k];
-        t.boundary != Boundary::None
-            || dues.iter().any(|d| d.tokens.0 == k)
-            || matches!(
-                t.norm.as_str(),
-                "i" | "we"
+    let breaks = |k: usize| topic_break(tokens, dues, k);
+    let mut best: Option<(usize, String)> = None;
+    let mut start = 0;
+    for k in 0..=before {
+        if k == before || (k > start && breaks(k)) {
+            let mut s = start;
+            // Nor the deadline's own words ("before quarter close").
+            let in_due = |x: usize| dues.iter().any(|d| x >= d.tokens.0 && x < d.tokens.1);
+            while s < k && (breaks(s) || in_due(s)) {
+                s += 1;
+            }
+            if k > s {
+                let text = clean_topic(&words_text(tokens, chars, s, k.min(s + 16)));
+                let n = content_words(&text).len();
+                if n >= 2 && best.as_ref().is_none_or(|(m, _)| n >= *m) {
+                    best = Some((n, text));
+                }
+            }
+            start = k;
+        }
+    }
+    best.map(|(_, t)| t)
+}
+
+/// The subject a speaker turns to at `from` ("the second thing, the relay
+/// comms fail alarms don't come up"): the first stretch after it with two
+/// content words.
+fn subject_after(tokens: &[Token], chars: &[char], from: usize, before: usize) -> Option<String> {
+    let mut s = from;
+    while s < before {
+        while s < before && topic_break(tokens, &[], s) {
+            s += 1;
+        }
+        let end = (s + 1..before)
+            .find(|&k| topic_break(tokens, &[], k))
+            .unwrap_or(before);
+        if end > s {
+            let text = clean_topic(&words_text(tokens, chars, s, end.min(s + 16)));
+            if content_words(&text).len() >= 2 {
+                return Some(text);
+            }
+        }
+        s = end;
+    }
+    None
+}
+
+/// The subject that ends right before `k` ("so the out of hours status
+/// page protocol | moves to tessa"), when it names something: two content
+/// words, not "the action" or "that".
+fn named_before(tokens: &[Token], chars: &[char], k: usize) -> Option<String> {
+    let start = (0..k)
+        .rev()
+        .find(|&j| topic_break(tokens, &[], j))
+        .map_or(0, |j| j + usize::from(j + 1 < k));
+    let text = clean_topic(&words_text(tokens, chars, start, k));
+    (content_words(&text).len() >= 2).then_some(text)
+}
+
+/// Where one stretch of a topic ends: a clause break, a deadline, or a
+/// function word.
+fn topic_break(tokens: &[Token], dues: &[Due], k: usize) -> bool {
+    let t = &tokens[k];
+    t.boundary != Boundary::None
+        || dues.iter().any(|d| d.tokens.0 == k)
+        || matches!(
+            t.norm.as_str(),
+            "i" | "we"
                     | "you"
                     | "so"
                     | "because"
@@ -6252,29 +6399,7 @@ fn topic(
                     | "myself"
                     | "ourselves"
                     | "same"
-            )
-    };
-    let mut best: Option<(usize, String)> = None;
-    let mut start = 0;
-    for k in 0..=before {
-        if k == before || (k > start && breaks(k)) {
-            let mut s = start;
-            // Nor the deadline's own words ("before quarter close").
-            let in_due = |x: usize| dues.iter().any(|d| x >= d.tokens.0 && x < d.tokens.1);
-            while s < k && (breaks(s) || in_due(s)) {
-                s += 1;
-            }
-            if k > s {
-                let text = clean_topic(&words_text(tokens, chars, s, k.min(s + 16)));
-                let n = content_words(&text).len();
-                if n >= 2 && best.as_ref().is_none_or(|(m, _)| n >= *m) {
-                    best = Some((n, text));
-                }
-            }
-            start = k;
-        }
-    }
-    best.map(|(_, t)| t)
+        )
 }
 
 #[cfg(test)]
@@ -6573,6 +6698,105 @@ mod tests {
             let items = run_named(&turns, date!(2026 - 03 - 03));
             assert_eq!(owner_due(&items), [(Some(owner), Some(due))], "{items:?}");
         }
+    }
+
+    #[test]
+    fn a_participant_putting_work_in_a_place_commits_to_it() {
+        let items = run_named(
+            &[
+                ("Margaret", true, "aisha you said feeder seven"),
+                (
+                    "Aisha",
+                    false,
+                    "i want to review the relay records for the feeder seven trip. i'll do that by next tuesday",
+                ),
+                ("Margaret", true, "next tuesday okay. anything else"),
+                (
+                    "Aisha",
+                    false,
+                    "um yes the second thing, the relay comms fail alarms don't come up on the backup alarm panel, only on scada. so i'll add them to the backup panel before the audit on the twenty seventh",
+                ),
+            ],
+            date!(2026 - 03 - 12),
+        );
+        assert_eq!(
+            owner_due(&items),
+            [
+                (Some("Aisha"), Some("2026-03-17")),
+                (Some("Aisha"), Some("2026-03-27"))
+            ],
+            "{items:?}"
+        );
+        assert_eq!(items[1].task, "relay comms fail alarms");
+        // The facilitator's "i'll add it to the list", a participant's
+        // "i'll add that in too" and a condition are not new work.
+        for (facilitator, text) in [
+            (true, "i'll add it to the list"),
+            (false, "yeah i'll add that in too"),
+            (false, "if it slips i'll take it to the next one"),
+        ] {
+            let items = run_named(
+                &[
+                    (
+                        "Margaret",
+                        true,
+                        "gus can you fix the backup alarm panel by friday",
+                    ),
+                    ("Gus", false, "yes"),
+                    (
+                        if facilitator { "Margaret" } else { "Gus" },
+                        facilitator,
+                        text,
+                    ),
+                ],
+                date!(2026 - 03 - 12),
+            );
+            assert_eq!(
+                owner_due(&items),
+                [(Some("Gus"), Some("2026-03-13"))],
+                "{text}: {items:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_minute_taker_moves_the_item_they_name() {
+        let items = run_named(
+            &[
+                (
+                    "Beatrice",
+                    true,
+                    "sunita can you add a reconnection check to the failover runbook by friday",
+                ),
+                ("Sunita", false, "yes"),
+                (
+                    "Philippa",
+                    false,
+                    "i had assumed that i'd own the status page process",
+                ),
+                (
+                    "Tessa",
+                    false,
+                    "i think it sits more naturally with digital comms. i'd be glad to take it",
+                ),
+                (
+                    "Beatrice",
+                    true,
+                    "so the out of hours status page protocol moves to Tessa. by when",
+                ),
+                ("Tessa", false, "by the end of the month"),
+            ],
+            date!(2026 - 06 - 10),
+        );
+        assert_eq!(
+            owner_due(&items),
+            [
+                (Some("Sunita"), Some("2026-06-12")),
+                (Some("Tessa"), Some("2026-06-30"))
+            ],
+            "{items:?}"
+        );
+        assert_eq!(items[1].task, "out of hours status page protocol");
     }
 
     #[test]
