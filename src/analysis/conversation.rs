@@ -2775,6 +2775,16 @@ fn assignments_in(
     dues: &[Due],
 ) -> Vec<Request> {
     let is_name = |k: usize| names_another(tokens, k, names, speaker);
+    let hand_out = |k: usize, task: String, due: Option<(String, Option<Date>)>| Request {
+        at: k,
+        asked: Some(capitalise(&words_text(tokens, chars, k, k + 1))),
+        task: Some(task),
+        due,
+        weak: false,
+        need: false,
+        you: false,
+        also: false,
+    };
     let mut out = Vec::new();
     for k in 0..tokens.len() {
         let starts = tokens[k].boundary != Boundary::None
@@ -2802,16 +2812,20 @@ fn assignments_in(
                 (content_words(&task).len() >= 2).then_some((task, None))
             });
         if let Some((task, due)) = handed {
-            out.push(Request {
-                at: k,
-                asked: Some(capitalise(&words_text(tokens, chars, k, k + 1))),
-                task: Some(task),
-                due,
-                weak: false,
-                need: false,
-                you: false,
-                also: false,
-            });
+            out.push(hand_out(k, task, due));
+        }
+    }
+    // "mei rate limit on answer submit, jonah the exam day runbook":
+    // without "the" or a day, a hand-out that opens a list of them.
+    if let Some(first) = out.first().map(|r| r.at) {
+        let sentence = sentence_of(tokens, first);
+        let opener = (sentence.0..first)
+            .find(|&k| (k == 0 || tokens[k].boundary != Boundary::None) && is_name(k));
+        if let Some(k) = opener {
+            let (task, _) = task_from(tokens, chars, k + 1, dues);
+            if content_words(&task).len() >= 2 {
+                out.insert(0, hand_out(k, task, None));
+            }
         }
     }
     if out.len() < 2 {
@@ -8494,6 +8508,31 @@ mod tests {
             let items = run_named(&turns, today);
             assert_eq!(owner_due(&items), want, "{items:?}");
         }
+        // The list's first hand-out without "the" or a day is one too.
+        let items = run_named(
+            &[
+                (
+                    "Tomas",
+                    true,
+                    "ok quick ones. mei rate limit on answer submit, jonah the exam day runbook, keisha the refund macro. yeah?",
+                ),
+                ("Mei", false, "yep"),
+                ("Jonah", false, "sure, runbook by thursday"),
+                ("Keisha", false, "macro i can do tomorrow"),
+                ("Tomas", true, "mei date?"),
+                ("Mei", false, "end of the week"),
+            ],
+            date!(2026 - 10 - 06),
+        );
+        assert_eq!(
+            owner_due(&items),
+            [
+                (Some("Mei"), Some("2026-10-09")),
+                (Some("Jonah"), Some("2026-10-08")),
+                (Some("Keisha"), Some("2026-10-07")),
+            ],
+            "{items:?}"
+        );
     }
 
     #[test]
