@@ -268,6 +268,15 @@ fn phrase_at(
             return Some((k, end, date));
         }
         if next == "week" {
+            // "next week wednesday": that day of the week.
+            if let Some(day) = weekday(w(tokens, k + 2)).filter(|_| joined(tokens, k + 2)) {
+                let date = if word == "this" {
+                    compute(&|d| Some(coming_or_today(d, day)))
+                } else {
+                    compute(&|d| Some(in_next_week(d, day)))
+                };
+                return Some((k, k + 3, date));
+            }
             // "this week": its Friday; "next week" names no day.
             let date = if word == "this" {
                 compute(&|d| Some(coming_or_today(d, Weekday::Friday)))
@@ -310,6 +319,34 @@ fn phrase_at(
             }
         }
         return Some((k, k + 1, compute(&|d| Some(coming(d, day)))));
+    }
+    // "in calendar week twelve", "calendar week 39", "kw twelve": a week
+    // by its number, no one day.
+    let numbered_week = |j: usize| {
+        let n = if w(tokens, j) == "calendar" && w(tokens, j + 1) == "week" {
+            j + 2
+        } else if matches!(w(tokens, j), "kw" | "cw") {
+            j + 1
+        } else {
+            return None;
+        };
+        let end = cardinal(tokens, n).map(|(_, end)| end).or_else(|| {
+            w(tokens, n)
+                .parse::<u8>()
+                .ok()
+                .filter(|week| (1..=53).contains(week))
+                .map(|_| n + 1)
+        })?;
+        Some(end)
+    };
+    if let Some(end) = numbered_week(k).or_else(|| {
+        if word == "in" {
+            numbered_week(k + 1)
+        } else {
+            None
+        }
+    }) {
+        return Some((k, end, None));
     }
     // "in q three", "q3": a quarter named, no one day.
     let quarter = |j: usize| {
@@ -537,7 +574,7 @@ fn event_at(tokens: &[Token], k: usize) -> Option<usize> {
             || (end > start + 1
                 && matches!(
                     w(tokens, end - 1),
-                    "out" | "live" | "close" | "closes" | "opens" | "break" | "freeze"
+                    "out" | "live" | "close" | "closes" | "opens" | "break" | "freeze" | "night"
                 ))
     };
     // The longest span that names an event: "before winter break like i
@@ -1130,6 +1167,25 @@ mod tests {
                 tue,
                 "before four two ships",
                 None,
+            ),
+            (
+                "i send it next week wednesday",
+                date!(2026 - 06 - 17),
+                "next week wednesday",
+                Some("2026-06-24"),
+            ),
+            (
+                "i change it in calendar week thirty nine",
+                date!(2026 - 09 - 15),
+                "in calendar week thirty nine",
+                None,
+            ),
+            ("the walk through in kw 16", tue, "in kw 16", None),
+            (
+                "a full rehearsal before election night on the seventh",
+                date!(2026 - 04 - 27),
+                "before election night on the seventh",
+                Some("2026-05-07"),
             ),
             // An event with its day said after it: the day is the date.
             (
