@@ -1396,7 +1396,20 @@ impl ActionLog {
                     .first()
                     .filter(|_| asked_me || self.drafts[k].asked.is_none()))
                 .copied();
-            if said.decline && !said.counter && commit.is_none_or(|c| c.at > said.decline_at) {
+            // "thursday hmm. it is difficult, i cannot do it from the
+            // phone": the day asked for said back is trouble with the day,
+            // not a refusal of the work.
+            let about_the_day = said.opens_with.is_some_and(|day| {
+                self.drafts[k]
+                    .due
+                    .as_ref()
+                    .is_some_and(|(_, due)| *due == Some(day))
+            });
+            if said.decline
+                && !said.counter
+                && !about_the_day
+                && commit.is_none_or(|c| c.at > said.decline_at)
+            {
                 let d = &mut self.drafts[k];
                 if asked_me || d.asked.is_none() {
                     d.asked = None;
@@ -2974,6 +2987,8 @@ struct Said {
     accept: bool,
     decline: bool,
     decline_at: usize,
+    /// The day a turn opens with ("thursday hmm", "monday's a stretch").
+    opens_with: Option<Date>,
     reject: bool,
     reject_at: usize,
     /// "ha please don't", "haha tempting, no": the offer before was a joke.
@@ -3556,6 +3571,10 @@ impl Said {
             said.due = Some((d.phrase.clone(), d.date));
         }
         said.counter = dues.len() > usable.len() && !usable.is_empty();
+        said.opens_with = dues
+            .first()
+            .filter(|d| d.tokens.0 <= 1)
+            .and_then(|d| d.date);
 
         let has = |phrases: &[&[&str]]| any_seq(tokens, phrases);
 
@@ -6058,6 +6077,7 @@ fn request_in(
             || seq(tokens, k, &["sounds", "like", "yours"])
             || seq(tokens, k, &["is", "that", "yours"])
             || seq(tokens, k, &["that", "be", "yours"])
+            || seq(tokens, k, &["that", "is", "yours"])
             || seq(tokens, k, &["you", "had", "that"])
             || seq(tokens, k, &["you", "want", "it"])
             || seq(tokens, k, &["you", "want", "that"])
@@ -6811,6 +6831,50 @@ mod tests {
             "{items:?}"
         );
         assert_eq!(items[1].task, "out of hours status page protocol");
+    }
+
+    #[test]
+    fn trouble_with_the_day_asked_is_a_counter_not_a_refusal() {
+        let items = run_named(
+            &[
+                (
+                    "Noor",
+                    true,
+                    "Tariq can you fix the backup job and do a restore test. by thursday",
+                ),
+                (
+                    "Tariq",
+                    false,
+                    "thursday hmm. it is difficult. i am away until wednesday evening and the restore i cannot do it from the phone",
+                ),
+                ("Noor", true, "so when then"),
+                ("Tariq", false, "give me until next monday"),
+            ],
+            date!(2026 - 06 - 09),
+        );
+        assert_eq!(
+            owner_due(&items),
+            [(Some("Tariq"), Some("2026-06-15"))],
+            "{items:?}"
+        );
+        // "NAME that's yours" hands the subject just named to NAME.
+        let items = run_named(
+            &[
+                (
+                    "Dana",
+                    true,
+                    "right the runbook for failing over to the backup acquirer. sanjay that's yours, can we have it monday",
+                ),
+                ("Sanjay", false, "monday's a stretch honestly. wednesday?"),
+                ("Dana", true, "ok wednesday"),
+            ],
+            date!(2026 - 04 - 16),
+        );
+        assert_eq!(
+            owner_due(&items),
+            [(Some("Sanjay"), Some("2026-04-22"))],
+            "{items:?}"
+        );
     }
 
     #[test]
