@@ -98,6 +98,9 @@ struct Draft {
     /// An unowned need ("someone needs to audit them") that stays on the
     /// list without an owner unless it is rejected.
     need: bool,
+    /// Only offered ("i could send over the exporter config"): someone
+    /// turning it down right after ends it.
+    offered: bool,
     /// The facilitator said it goes without a date / an owner for now.
     no_date_ok: bool,
     no_owner_ok: bool,
@@ -123,6 +126,7 @@ impl Draft {
             rich: true,
             weak: false,
             need: false,
+            offered: false,
             no_date_ok: false,
             no_owner_ok: false,
             touched,
@@ -1046,6 +1050,13 @@ impl ActionLog {
         if said.reject && said.commits.is_empty() && said.due.is_none() {
             if let Some(k) = self.focus {
                 let d = &mut self.drafts[k];
+                // An offer turned down by another at once ("ah thanks but
+                // we already run the exporter").
+                let turned_down = d.offered
+                    && d.stage == Stage::Agreed
+                    && d.touched + 1 == index
+                    && said.reject_at < 4
+                    && !same_key(speaker, d.owner.as_deref().unwrap_or(""));
                 // The one who offered it takes it back ("yeah no that's
                 // fair, let's drop that").
                 let own_offer = d.stage == Stage::Agreed
@@ -1065,6 +1076,7 @@ impl ActionLog {
                     || (d.stage == Stage::Agreed && d.owner.is_none() && !d.no_owner_ok)
                     || own_offer
                     || named
+                    || turned_down
                 {
                     d.stage = Stage::Dropped;
                     self.focus = None;
@@ -1761,6 +1773,7 @@ impl ActionLog {
                     owner,
                     due,
                     no_date_ok: said.no_date,
+                    offered: offered(&tokens, c.at),
                     ..Draft::agreed(task, vec![id], index)
                 });
                 self.focus = Some(k);
@@ -2928,6 +2941,13 @@ fn new_subject(tokens: &[Token]) -> Option<usize> {
     })
 }
 
+/// "i could send over the config", "maybe i can look": an offer, not yet
+/// a promise.
+fn offered(tokens: &[Token], at: usize) -> bool {
+    matches!(w(tokens, at + 1), "could" | "might")
+        || (at > 0 && matches!(w(tokens, at - 1), "maybe" | "perhaps"))
+}
+
 fn points_back(tokens: &[Token], at: usize) -> bool {
     (at..(at + 5).min(tokens.len())).any(|x| matches!(w(tokens, x), "it" | "that" | "this"))
 }
@@ -3664,6 +3684,9 @@ impl Said {
             &["parking", "lot"],
             &["non", "starter"],
             &["scratch", "that"],
+            &["thanks", "but"],
+            &["no", "need"],
+            &["would", "not", "need"],
             &["dropping", "that"],
             &["dropping", "it"],
             &["not", "go", "forward"],
@@ -6875,6 +6898,30 @@ mod tests {
             [(Some("Sanjay"), Some("2026-04-22"))],
             "{items:?}"
         );
+    }
+
+    #[test]
+    fn an_offer_turned_down_at_once_is_not_an_item() {
+        let turns = [
+            ("Maureen", true, "so the lustre metrics, we never had them"),
+            (
+                "Rick",
+                false,
+                "i could send over the exporter config we use at another site if that's useful",
+            ),
+            (
+                "Priya",
+                false,
+                "ah thanks but we already run the prometheus lustre exporter",
+            ),
+        ];
+        let items = run_named(&turns, date!(2026 - 02 - 05));
+        assert!(items.is_empty(), "{items:?}");
+        // Said as a promise, it stands whatever the reply.
+        let mut promised = turns;
+        promised[1].2 = "i'll send over the exporter config we use at another site";
+        let items = run_named(&promised, date!(2026 - 02 - 05));
+        assert_eq!(owner_due(&items), [(Some("Rick"), None)], "{items:?}");
     }
 
     #[test]
