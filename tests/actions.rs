@@ -87,7 +87,12 @@ fn agreed_items_on_unseen_writers() {
     // With the rules widened from a50-a54 (the minute-taker's line, a sentence
     // restating one owner's item, "owner kwame, due ...", hyphenated and
     // short days, the name that opens a long request, closing the meeting
-    // and laughed-off offers): 0.722, 0.722, 0.95, 0.90.
+    // and laughed-off offers): 0.722, 0.722, 0.95, 0.90. With the rules
+    // widened from the develop writers and a55-a59 (an event's day, "next
+    // week wednesday", "calendar week", work put in a place, "the second
+    // thing", "X moves to NAME", a list's first hand-out, trouble with the
+    // day asked, "that's yours", an offer turned down): 0.726, 0.738, 0.95,
+    // 0.90.
     // Far from the goal of 0.90, and held here so it can only get better.
     assert!(
         s.precision >= TEST_PRECISION,
@@ -113,7 +118,8 @@ fn agreed_items_on_unseen_writers() {
 /// 0.683, 0.92, 0.89; with a fragment folded into its owner's item:
 /// 0.693, 0.683, 0.93, 0.90; with "so jun owns the load test" and a day
 /// said in its event's sentence: 0.697, 0.683, 0.93, 0.90; with the rules
-/// widened from a50-a54 (see the test writers): 0.703, 0.693, 0.93, 0.90.
+/// widened from a50-a54 (see the test writers): 0.703, 0.693, 0.93, 0.90;
+/// with those of the next stop: 0.706, 0.693, 0.93, 0.90.
 #[test]
 fn agreed_items_on_the_holdout_writers() {
     let s = split("holdout");
@@ -124,8 +130,8 @@ fn agreed_items_on_the_holdout_writers() {
     assert!(s.due_accuracy >= 0.84, "due {:.3}", s.due_accuracy);
 }
 
-const TEST_PRECISION: f64 = 0.69;
-const TEST_RECALL: f64 = 0.68;
+const TEST_PRECISION: f64 = 0.70;
+const TEST_RECALL: f64 = 0.70;
 const TEST_OWNER: f64 = 0.90;
 const TEST_DUE: f64 = 0.80;
 
@@ -179,7 +185,9 @@ const TEST_DUE: f64 = 0.80;
 /// 0.843, 0.829, 0.98 and 0.95; with the changes of the next stop
 /// (ae95fee), 0.846, 0.834, 0.98 and 0.95. a55-a59, written next and scored
 /// once before any rule read them (0.60 / 0.56 alone), bring the forty-one
-/// to 0.815, 0.797, 0.97 and 0.93.
+/// to 0.815, 0.797, 0.97 and 0.93; the rules widened from them (0.64 /
+/// 0.60 on them alone; the thirty-six 0.846 / 0.834), 0.819, 0.802, 0.97
+/// and 0.94.
 #[test]
 fn agreed_items_on_the_develop_writers() {
     let s = split("develop");
@@ -198,7 +206,7 @@ fn agreed_items_on_the_develop_writers() {
 }
 
 const DEVELOP_PRECISION: f64 = 0.80;
-const DEVELOP_RECALL: f64 = 0.79;
+const DEVELOP_RECALL: f64 = 0.80;
 const DEVELOP_OWNER: f64 = 0.95;
 const DEVELOP_DUE: f64 = 0.91;
 
