@@ -1144,19 +1144,23 @@ impl ActionLog {
                 Some(t) => {
                     let on =
                         |d: &Draft| d.stage != Stage::Dropped && task_similarity(t, &d.task) > 0.0;
-                    self.focus
+                    let same_work = self
+                        .focus
                         .filter(|&k| on(&self.drafts[k]))
-                        .or_else(|| self.drafts.iter().rposition(on))
-                        // Said of its owner's item in other words: "the
-                        // capacity assessment sits with declan".
-                        .or_else(|| {
-                            let k = self.focus?;
-                            let d = &mut self.drafts[k];
-                            (d.stage != Stage::Dropped
-                                && same_key(d.owner.as_deref(), new_owner.as_deref()?))
-                            .then(|| d.task = t.clone())
-                            .map(|()| k)
-                        })
+                        .or_else(|| self.drafts.iter().rposition(on));
+                    // Said of its owner's item in other words: "the
+                    // capacity assessment sits with declan".
+                    let restated = self.focus.filter(|&k| {
+                        let d = &self.drafts[k];
+                        d.stage != Stage::Dropped
+                            && new_owner
+                                .as_deref()
+                                .is_some_and(|o| same_key(d.owner.as_deref(), o))
+                    });
+                    if let (None, Some(k)) = (same_work, restated) {
+                        self.drafts[k].task = t.clone();
+                    }
+                    same_work.or(restated)
                 }
                 None => self.focus,
             };
@@ -2919,8 +2923,6 @@ fn with_base(base: &str, task: &str) -> Option<String> {
         .map(|(_, rest)| format!("{base} {rest}"))
 }
 
-/// "take it", "get that in": the words after a commitment at `at` point
-/// back to something said before.
 /// Where a speaker turns to another subject ("the second thing", "one
 /// more thing", "and separately"): the token after those words.
 fn new_subject(tokens: &[Token]) -> Option<usize> {
@@ -2948,6 +2950,8 @@ fn offered(tokens: &[Token], at: usize) -> bool {
         || (at > 0 && matches!(w(tokens, at - 1), "maybe" | "perhaps"))
 }
 
+/// "take it", "get that in": the words after a commitment at `at` point
+/// back to something said before.
 fn points_back(tokens: &[Token], at: usize) -> bool {
     (at..(at + 5).min(tokens.len())).any(|x| matches!(w(tokens, x), "it" | "that" | "this"))
 }
@@ -6422,40 +6426,40 @@ fn topic_break(tokens: &[Token], dues: &[Due], k: usize) -> bool {
         || matches!(
             t.norm.as_str(),
             "i" | "we"
-                    | "you"
-                    | "so"
-                    | "because"
-                    | "but"
-                    | "if"
-                    | "ok"
-                    | "okay"
-                    | "thanks"
-                    | "thank"
-                    | "great"
-                    | "honestly"
-                    | "yeah"
-                    | "yes"
-                    | "who"
-                    | "can"
-                    | "could"
-                    | "would"
-                    | "is"
-                    | "are"
-                    | "was"
-                    | "were"
-                    | "it"
-                    | "they"
-                    | "he"
-                    | "she"
-                    | "that"
-                    | "this"
-                    | "do"
-                    | "does"
-                    | "did"
-                    // "i'll do it myself same date": no subject.
-                    | "myself"
-                    | "ourselves"
-                    | "same"
+                | "you"
+                | "so"
+                | "because"
+                | "but"
+                | "if"
+                | "ok"
+                | "okay"
+                | "thanks"
+                | "thank"
+                | "great"
+                | "honestly"
+                | "yeah"
+                | "yes"
+                | "who"
+                | "can"
+                | "could"
+                | "would"
+                | "is"
+                | "are"
+                | "was"
+                | "were"
+                | "it"
+                | "they"
+                | "he"
+                | "she"
+                | "that"
+                | "this"
+                | "do"
+                | "does"
+                | "did"
+                // "i'll do it myself same date": no subject.
+                | "myself"
+                | "ourselves"
+                | "same"
         )
 }
 

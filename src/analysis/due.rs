@@ -258,24 +258,21 @@ fn phrase_at(
         return Some((k, k + 2, today));
     }
     if matches!(word, "this" | "next") {
-        if let Some(day) = weekday(next) {
-            let date = if word == "this" {
+        let that_week = |day: Weekday| {
+            if word == "this" {
                 compute(&|d| Some(coming(d, day)))
             } else {
                 compute(&|d| Some(in_next_week(d, day)))
-            };
+            }
+        };
+        if let Some(day) = weekday(next) {
             let end = day_of_month_after(tokens, k + 2).map_or(k + 2, |(e, _)| e);
-            return Some((k, end, date));
+            return Some((k, end, that_week(day)));
         }
         if next == "week" {
             // "next week wednesday": that day of the week.
             if let Some(day) = weekday(w(tokens, k + 2)).filter(|_| joined(tokens, k + 2)) {
-                let date = if word == "this" {
-                    compute(&|d| Some(coming_or_today(d, day)))
-                } else {
-                    compute(&|d| Some(in_next_week(d, day)))
-                };
-                return Some((k, k + 3, date));
+                return Some((k, k + 3, that_week(day)));
             }
             // "this week": its Friday; "next week" names no day.
             let date = if word == "this" {
@@ -330,14 +327,13 @@ fn phrase_at(
         } else {
             return None;
         };
-        let end = cardinal(tokens, n).map(|(_, end)| end).or_else(|| {
+        cardinal(tokens, n).map(|(_, end)| end).or_else(|| {
             w(tokens, n)
                 .parse::<u8>()
                 .ok()
                 .filter(|week| (1..=53).contains(week))
                 .map(|_| n + 1)
-        })?;
-        Some(end)
+        })
     };
     if let Some(end) = numbered_week(k).or_else(|| {
         if word == "in" {
