@@ -6357,64 +6357,68 @@ fn topic(
     dues: &[Due],
     before: usize,
 ) -> Option<String> {
-    let before = before.min(tokens.len());
-    let breaks = |k: usize| topic_break(tokens, dues, k);
-    let mut best: Option<(usize, String)> = None;
-    let mut start = 0;
-    for k in 0..=before {
-        if k == before || (k > start && breaks(k)) {
-            let mut s = start;
-            // Nor the deadline's own words ("before quarter close").
-            let in_due = |x: usize| dues.iter().any(|d| x >= d.tokens.0 && x < d.tokens.1);
-            while s < k && (breaks(s) || in_due(s)) {
-                s += 1;
-            }
-            if k > s {
-                let text = clean_topic(&words_text(tokens, chars, s, k.min(s + 16)));
-                let n = content_words(&text).len();
-                if n >= 2 && best.as_ref().is_none_or(|(m, _)| n >= *m) {
-                    best = Some((n, text));
-                }
-            }
-            start = k;
-        }
-    }
-    best.map(|(_, t)| t)
+    stretches(tokens, dues, 0, before.min(tokens.len()))
+        .filter_map(|(s, e)| {
+            let text = clean_topic(&words_text(tokens, chars, s, e.min(s + 16)));
+            let n = content_words(&text).len();
+            (n >= 2).then_some((n, text))
+        })
+        // The most content words; the later stretch on a tie.
+        .max_by_key(|(n, _)| *n)
+        .map(|(_, t)| t)
 }
 
 /// The subject a speaker turns to at `from` ("the second thing, the relay
 /// comms fail alarms don't come up"): the first stretch after it with two
 /// content words.
 fn subject_after(tokens: &[Token], chars: &[char], from: usize, before: usize) -> Option<String> {
-    let mut s = from;
-    while s < before {
-        while s < before && topic_break(tokens, &[], s) {
-            s += 1;
-        }
-        let end = (s + 1..before)
-            .find(|&k| topic_break(tokens, &[], k))
-            .unwrap_or(before);
-        if end > s {
-            let text = clean_topic(&words_text(tokens, chars, s, end.min(s + 16)));
-            if content_words(&text).len() >= 2 {
-                return Some(text);
-            }
-        }
-        s = end;
-    }
-    None
+    stretches(tokens, &[], from, before).find_map(|(s, e)| {
+        let text = clean_topic(&words_text(tokens, chars, s, e.min(s + 16)));
+        (content_words(&text).len() >= 2).then_some(text)
+    })
 }
 
 /// The subject that ends right before `k` ("so the out of hours status
 /// page protocol | moves to tessa"), when it names something: two content
 /// words, not "the action" or "that".
 fn named_before(tokens: &[Token], chars: &[char], k: usize) -> Option<String> {
-    let start = (0..k)
-        .rev()
-        .find(|&j| topic_break(tokens, &[], j))
-        .map_or(0, |j| j + usize::from(j + 1 < k));
-    let text = clean_topic(&words_text(tokens, chars, start, k));
+    let (s, _) = stretches(tokens, &[], 0, k)
+        .last()
+        .filter(|&(_, e)| e == k)?;
+    let text = clean_topic(&words_text(tokens, chars, s, k));
     (content_words(&text).len() >= 2).then_some(text)
+}
+
+/// The stretches `[start, end)` of `[from, before)` between topic breaks,
+/// each without the breaks and a deadline's own words at its start ("before
+/// quarter close").
+fn stretches<'a>(
+    tokens: &'a [Token],
+    dues: &'a [Due],
+    from: usize,
+    before: usize,
+) -> impl Iterator<Item = (usize, usize)> + 'a {
+    let breaks = move |k: usize| topic_break(tokens, dues, k);
+    let in_due = move |x: usize| dues.iter().any(|d| x >= d.tokens.0 && x < d.tokens.1);
+    let mut start = from;
+    let mut k = from;
+    std::iter::from_fn(move || {
+        while k <= before {
+            let at = k;
+            k += 1;
+            if at == before || (at > start && breaks(at)) {
+                let mut s = start;
+                while s < at && (breaks(s) || in_due(s)) {
+                    s += 1;
+                }
+                start = at;
+                if at > s {
+                    return Some((s, at));
+                }
+            }
+        }
+        None
+    })
 }
 
 /// Where one stretch of a topic ends: a clause break, a deadline, or a
