@@ -1733,8 +1733,30 @@ impl ActionLog {
                     // that still" / "yeah i'll get that in by tuesday": the
                     // turn just before, put to the speaker, says the work.
                     let put_to_me = self.previous_turn_names(speaker);
+                    // "okay. and the review of the patch notes" / "that one
+                    // i take": a new subject raised after the item in focus
+                    // was last touched, not that item.
+                    let moved_on = just_raised.clone().filter(|g| {
+                        (points_back(&tokens, c.at)
+                            || (c.at.saturating_sub(2)..c.at)
+                                .any(|a| anaphoric(&tokens, a).is_some()))
+                            && self.focus.is_some_and(|f| {
+                                self.drafts[f].touched + 1 < index
+                                    && task_similarity(g, &self.drafts[f].task) == 0.0
+                            })
+                    });
+                    // "i'll ring em": what getting in touch is for was said
+                    // just before.
+                    let contact = (c.at..(c.at + 4).min(tokens.len())).any(|x| {
+                        matches!(
+                            w(&tokens, x),
+                            "ring" | "call" | "phone" | "email" | "contact"
+                        )
+                    });
                     let topic = if subject.is_some() {
                         subject.clone()
+                    } else if contact && just_raised.is_some() {
+                        just_raised.as_deref().map(without_wisher)
                     } else if identifies {
                         self.recent_topic()
                     } else if c.takes && self.recent_topic().is_none() {
@@ -1742,6 +1764,7 @@ impl ActionLog {
                     } else {
                         said.topic
                             .clone()
+                            .or(moved_on)
                             .or_else(|| self.recent_topic())
                             .or_else(|| {
                                 put_to_me.and(just_raised.filter(|_| points_back(&tokens, c.at)))
@@ -3043,6 +3066,8 @@ struct Said {
 /// through it", "I'll be honest", "let me read back".
 const NOT_WORK: &[&str] = &[
     "be",
+    // "we'll punt on it": put off, not taken.
+    "punt",
     "say",
     "see",
     "admit",
@@ -3295,6 +3320,19 @@ fn anaphoric(tokens: &[Token], k: usize) -> Option<usize> {
     }
 }
 
+/// "take a stab at", "a crack at", "have a go at" at `k`: how many words
+/// of trying come before the work.
+fn attempt_at(tokens: &[Token], k: usize) -> Option<usize> {
+    let verb = matches!(w(tokens, k), "take" | "have" | "give" | "make") as usize;
+    (w(tokens, k + verb) == "a"
+        && matches!(
+            w(tokens, k + verb + 1),
+            "stab" | "crack" | "go" | "shot" | "swing" | "pass"
+        )
+        && matches!(w(tokens, k + verb + 2), "at" | "on"))
+    .then_some(verb + 3)
+}
+
 /// Words that end a task phrase.
 fn task_stop(tokens: &[Token], k: usize, start: usize) -> bool {
     let t = &tokens[k];
@@ -3361,6 +3399,8 @@ fn task_stop(tokens: &[Token], k: usize, start: usize) -> bool {
 /// break, or a word that starts something else. Returns the text and the
 /// end token.
 fn task_from(tokens: &[Token], chars: &[char], start: usize, dues: &[Due]) -> (String, usize) {
+    // "take a stab at adding jitter": the work is what the attempt is at.
+    let start = start + attempt_at(tokens, start).unwrap_or(0);
     let mut end = start;
     while end < tokens.len() && end < start + 18 {
         if end > start && task_stop(tokens, end, start) {
@@ -4558,6 +4598,21 @@ fn date_each(tokens: &[Token], chars: &[char], dues: &[Due], commits: &mut [Comm
 }
 
 /// The sentence containing token `k`: first token and one past the last.
+/// Only an answer word ("ok", "yes") comes before `k` in its turn.
+fn opens_turn(tokens: &[Token], k: usize) -> bool {
+    (0..k).all(|x| {
+        matches!(
+            w(tokens, x),
+            "ok" | "okay" | "yes" | "yeah" | "sure" | "and" | "so"
+        )
+    })
+}
+
+/// Nothing of the clause follows `k`: the turn ends there or a break does.
+fn clause_ends(tokens: &[Token], k: usize) -> bool {
+    tokens.get(k).is_none_or(|t| t.boundary != Boundary::None)
+}
+
 fn sentence_of(tokens: &[Token], k: usize) -> (usize, usize) {
     let start = (0..=k)
         .rev()
@@ -4761,6 +4816,18 @@ fn commit_at(
             && !team_word
             && tokens[body].boundary == Boundary::None
             && content_words(&task_from(tokens, chars, body, dues).0).len() >= 2;
+        // "i can take a stab at that": an attempt at the work just named.
+        if attempt_at(tokens, body).is_some_and(|n| anaphoric(tokens, body + n).is_some()) {
+            return Some(Commit {
+                at,
+                task: None,
+                takes: false,
+                also: false,
+                team,
+                team_word,
+                due: sentence_due(at),
+            });
+        }
         let mut takes = false;
         let mut task_start = body;
         if matches!(
@@ -4831,6 +4898,34 @@ fn commit_at(
                     "forward" | "back" | "out" | "earlier" | "later"
                 )
             })
+        {
+            return None;
+        }
+        // "i'll ring em", "i'll email them": getting in touch, about the
+        // work just asked ("somebody's gotta tell the line station").
+        if matches!(
+            verb,
+            "ring" | "call" | "phone" | "email" | "ping" | "contact" | "message" | "text"
+        ) && (clause_ends(tokens, body + 1)
+            || (matches!(w(tokens, body + 1), "them" | "em" | "him" | "her")
+                && clause_ends(tokens, body + 2)))
+        {
+            return Some(Commit {
+                at,
+                task: None,
+                takes: false,
+                also: false,
+                team,
+                team_word,
+                due: sentence_due(at),
+            });
+        }
+        // "yeah okay. fair. i'll pull it": the proposal withdrawn.
+        // Not "ok i'll pull it" (the logs): "pull" only after giving way.
+        if (matches!(verb, "withdraw" | "drop")
+            || (verb == "pull"
+                && (0..at).any(|x| matches!(w(tokens, x), "fair" | "true" | "right"))))
+            && anaphoric(tokens, body + 1).is_some_and(|a| clause_ends(tokens, a))
         {
             return None;
         }
@@ -5183,11 +5278,24 @@ fn commit_at(
                 }
                 // "i do it until friday the twenty three": taking what was
                 // asked, with a day, in a second language's present tense.
+                // So is "i do it" said on its own, the answer to "who can
+                // do it".
                 ("do", _, _)
                     if !team_word && anaphoric(tokens, j + 1).is_some() && {
                         let (_, end) = sentence_of(tokens, k);
                         dues.iter().any(|d| d.tokens.0 > j && d.tokens.0 < end)
+                            || (anaphoric(tokens, j + 1).is_some_and(|a| clause_ends(tokens, a))
+                                && opens_turn(tokens, k))
                     } =>
+                {
+                    j
+                }
+                // "that one i take": the work named before, put first.
+                ("take" | "do" | "handle", _, _)
+                    if !team_word
+                        && clause_ends(tokens, j + 1)
+                        && (k.saturating_sub(2)..k)
+                            .any(|a| anaphoric(tokens, a) == Some(k) && opens_turn(tokens, a)) =>
                 {
                     j
                 }
@@ -6345,6 +6453,37 @@ fn clean_topic(text: &str) -> String {
         .join(" ")
         .trim_matches(|c: char| !c.is_alphanumeric())
         .to_string()
+}
+
+/// The work of "somebody has to tell the night desk": "tell the night desk".
+fn without_wisher(text: &str) -> String {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let lower: Vec<String> = words.iter().map(|w| w.to_lowercase()).collect();
+    let is = |k: usize, w: &str| lower.get(k).is_some_and(|x| x == w);
+    if !matches!(
+        lower.first().map(String::as_str),
+        Some("somebody" | "someone" | "somebody's" | "someone's")
+    ) {
+        return text.to_string();
+    }
+    let skip = if is(1, "has") && is(2, "to")
+        || is(1, "needs") && is(2, "to")
+        || is(1, "has") && is(2, "gotta")
+    {
+        3
+    } else if is(1, "should")
+        || is(1, "must")
+        || is(1, "gotta")
+        || lower[0].ends_with("'s") && is(1, "gotta")
+    {
+        2
+    } else {
+        return text.to_string();
+    };
+    if words.len() <= skip + 1 {
+        return text.to_string();
+    }
+    words[skip..].join(" ")
 }
 
 /// The subject raised in the turn before token `before`: of the stretches
@@ -8891,5 +9030,113 @@ mod tests {
         ] {
             assert_eq!(owners_and_dates(&turns), want, "{turns:?}");
         }
+    }
+
+    #[test]
+    fn a_bare_present_tense_answer_takes_the_work() {
+        // "i do it" answering "who can", and "that one i take" after the
+        // facilitator turns to the next subject.
+        let items = run_named(
+            &[
+                (
+                    "Ines",
+                    true,
+                    "the write up of the failback steps, who can do it",
+                ),
+                ("Tomas", false, "i do it"),
+                ("Ines", true, "when"),
+                ("Tomas", false, "not sure, it depends on the migration"),
+                (
+                    "Ines",
+                    true,
+                    "okay. and the audit of the firewall exceptions",
+                ),
+                ("Bruno", false, "that one i take"),
+            ],
+            date!(2026 - 12 - 02),
+        );
+        let got: Vec<_> = items
+            .iter()
+            .map(|i| (i.owner.as_deref(), i.task.as_str()))
+            .collect();
+        assert_eq!(got.len(), 2, "{items:?}");
+        assert_eq!(got[0].0, Some("Tomas"));
+        assert!(got[0].1.contains("failback"), "{items:?}");
+        assert_eq!(got[1].0, Some("Bruno"));
+        assert!(got[1].1.contains("firewall"), "{items:?}");
+    }
+
+    #[test]
+    fn an_attempt_at_the_work_is_the_work() {
+        let items = run(
+            &[
+                (
+                    "Kim",
+                    true,
+                    "jonas could you take a stab at adding a timeout to the ledger client",
+                ),
+                ("Jonas", false, "yeah i can take a stab at that"),
+                ("Jonas", false, "say eod friday"),
+            ],
+            date!(2026 - 12 - 02),
+        );
+        assert_eq!(items.len(), 1, "{items:?}");
+        assert_eq!(items[0].owner.as_deref(), Some("Jonas"));
+        assert_eq!(items[0].task, "adding a timeout to the ledger client");
+        assert_eq!(items[0].due_date.as_deref(), Some("2026-12-04"));
+    }
+
+    #[test]
+    fn withdrawing_or_putting_off_a_proposal_is_not_an_item() {
+        let today = date!(2026 - 12 - 02);
+        for turns in [
+            vec![
+                (
+                    "Ola",
+                    false,
+                    "we could let the crews log on a shared sheet and import it later",
+                ),
+                (
+                    "Vera",
+                    false,
+                    "no. a shared sheet has no sign off per person",
+                ),
+                ("Ola", false, "okay. fair. i'll pull it"),
+            ],
+            vec![
+                (
+                    "Ola",
+                    false,
+                    "i'd rip the fallback out by the end of the week",
+                ),
+                ("Vera", false, "that's a no from me, it kept us up in june"),
+                ("Ola", false, "ok fair we'll punt on it"),
+            ],
+        ] {
+            let items = run(&turns, today);
+            assert!(items.is_empty(), "{turns:?} -> {items:?}");
+        }
+    }
+
+    #[test]
+    fn getting_in_touch_is_about_the_work_just_asked() {
+        let items = run(
+            &[
+                (
+                    "Hana",
+                    true,
+                    "and somebody has to tell the night desk to bin the old ones",
+                ),
+                (
+                    "Piet",
+                    false,
+                    "i'll ring em. um and i'll put the form version on the handover sheet",
+                ),
+            ],
+            date!(2026 - 12 - 02),
+        );
+        assert_eq!(items.len(), 2, "{items:?}");
+        assert!(items[0].task.contains("night desk"), "{items:?}");
+        assert!(items[1].task.contains("handover sheet"), "{items:?}");
     }
 }

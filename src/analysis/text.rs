@@ -40,6 +40,10 @@ const FILLERS: &[&str] = &[
     "um", "uh", "uhm", "umm", "er", "erm", "hmm", "mm", "ah", "eh",
 ];
 
+fn is_filler(word: &str) -> bool {
+    FILLERS.iter().any(|f| f.eq_ignore_ascii_case(word))
+}
+
 /// Splits `text` into normalised tokens.
 pub fn tokenize(text: &str) -> Vec<Token> {
     let chars: Vec<char> = text.chars().collect();
@@ -70,7 +74,11 @@ pub fn tokenize(text: &str) -> Vec<Token> {
             let capitalised = boundary != Boundary::Sentence
                 && word.chars().next().is_some_and(char::is_uppercase);
             push_word(&mut tokens, &word, start, i, capitalised, boundary, quoted);
-            boundary = Boundary::None;
+            // A dropped filler keeps the break before it for the next word:
+            // "i'll ring em. um and i'll ..." starts a sentence at "and".
+            if !is_filler(&word) {
+                boundary = Boundary::None;
+            }
             continue;
         }
         match c {
@@ -126,7 +134,7 @@ fn push_word(
         .map(|c| if c == '’' { '\'' } else { c })
         .collect::<String>()
         .to_lowercase();
-    if FILLERS.contains(&lower.as_str()) {
+    if is_filler(&lower) {
         return;
     }
     let token = |norm: &str, boundary| Token {
@@ -278,6 +286,14 @@ mod tests {
     #[test]
     fn drops_fillers_and_stutters() {
         assert_eq!(norms("um he he pushed it uh"), ["he", "pushed", "it"]);
+    }
+
+    #[test]
+    fn a_break_before_a_filler_stays_for_the_next_word() {
+        let tokens = tokenize("i'll ring them. um and i'll fix it");
+        let and = tokens.iter().find(|t| t.norm == "and").unwrap();
+        assert_eq!(and.boundary, Boundary::Sentence);
+        assert_eq!(tokenize("um so")[0].boundary, Boundary::Sentence);
     }
 
     #[test]
