@@ -5276,6 +5276,10 @@ fn commit_at(
                 {
                     j
                 }
+                // "i take the part of updating the timeline", "i take care
+                // of the vendor call".
+                ("take", "the", "part") if !team_word && w(tokens, j + 3) == "of" => j,
+                ("take", "care", "of") if !team_word => j,
                 // "i do it until friday the twenty three": taking what was
                 // asked, with a day, in a second language's present tense.
                 // So is "i do it" said on its own, the answer to "who can
@@ -9138,5 +9142,30 @@ mod tests {
         assert_eq!(items.len(), 2, "{items:?}");
         assert!(items[0].task.contains("night desk"), "{items:?}");
         assert!(items[1].task.contains("handover sheet"), "{items:?}");
+    }
+
+    #[test]
+    fn taking_the_part_of_some_work_takes_that_work() {
+        for (said, work) in [
+            (
+                "and i take the part of updating the timeline in the wiki",
+                "updating the timeline in the wiki",
+            ),
+            (
+                "i take care of the vendor escalation",
+                "the vendor escalation",
+            ),
+        ] {
+            let items = run(
+                &[
+                    ("Rosa", true, "okay so the graphs come from transmission"),
+                    ("Dario", false, said),
+                ],
+                date!(2026 - 10 - 06),
+            );
+            assert_eq!(items.len(), 1, "{said}: {items:?}");
+            assert_eq!(items[0].owner.as_deref(), Some("Dario"));
+            assert!(items[0].task.contains(work), "{items:?}");
+        }
     }
 }
