@@ -4597,7 +4597,6 @@ fn date_each(tokens: &[Token], chars: &[char], dues: &[Due], commits: &mut [Comm
     }
 }
 
-/// The sentence containing token `k`: first token and one past the last.
 /// Only an answer word ("ok", "yes") comes before `k` in its turn.
 fn opens_turn(tokens: &[Token], k: usize) -> bool {
     (0..k).all(|x| {
@@ -4613,6 +4612,7 @@ fn clause_ends(tokens: &[Token], k: usize) -> bool {
     tokens.get(k).is_none_or(|t| t.boundary != Boundary::None)
 }
 
+/// The sentence containing token `k`: first token and one past the last.
 fn sentence_of(tokens: &[Token], k: usize) -> (usize, usize) {
     let start = (0..=k)
         .rev()
@@ -6470,16 +6470,11 @@ fn without_wisher(text: &str) -> String {
     ) {
         return text.to_string();
     }
-    let skip = if is(1, "has") && is(2, "to")
-        || is(1, "needs") && is(2, "to")
-        || is(1, "has") && is(2, "gotta")
-    {
+    // "somebody has to", "someone needs to", "somebody has gotta";
+    // "somebody should", "somebody's gotta".
+    let skip = if (is(1, "has") || is(1, "needs")) && (is(2, "to") || is(2, "gotta")) {
         3
-    } else if is(1, "should")
-        || is(1, "must")
-        || is(1, "gotta")
-        || lower[0].ends_with("'s") && is(1, "gotta")
-    {
+    } else if is(1, "should") || is(1, "must") || is(1, "gotta") {
         2
     } else {
         return text.to_string();
