@@ -1747,12 +1747,8 @@ impl ActionLog {
                     });
                     // "i'll ring em": what getting in touch is for was said
                     // just before.
-                    let contact = (c.at..(c.at + 4).min(tokens.len())).any(|x| {
-                        matches!(
-                            w(&tokens, x),
-                            "ring" | "call" | "phone" | "email" | "contact"
-                        )
-                    });
+                    let contact = (c.at..(c.at + 4).min(tokens.len()))
+                        .any(|x| GET_IN_TOUCH.contains(&w(&tokens, x)));
                     let topic = if subject.is_some() {
                         subject.clone()
                     } else if contact && just_raised.is_some() {
@@ -3061,6 +3057,11 @@ struct Said {
     /// page tomorrow and claims ops updates the script by the fifteenth".
     summary: Vec<(String, String, (String, Option<Date>))>,
 }
+
+/// Verbs of getting in touch: "i'll ring em" is about the work just asked.
+const GET_IN_TOUCH: &[&str] = &[
+    "ring", "call", "phone", "email", "ping", "contact", "message", "text",
+];
 
 /// Verbs that run the meeting rather than do work: "can you walk us
 /// through it", "I'll be honest", "let me read back".
@@ -4806,6 +4807,19 @@ fn commit_at(
         });
     }
     let make = |at: usize, body: usize, team: Option<String>, team_word: bool| -> Option<Commit> {
+        // A commitment to work said before: "i'll take it", "i'll get that
+        // in", "i can take a stab at that".
+        let pointing_back = |takes: bool, also: bool| {
+            Some(Commit {
+                at,
+                task: None,
+                takes,
+                also,
+                team: team.clone(),
+                team_word,
+                due: sentence_due(at),
+            })
+        };
         // "I'll take it", "I can own that one", "I can do this part".
         let verb = w(tokens, body);
         // "i'll the replay script for the ones we dropped": the recogniser
@@ -4818,15 +4832,7 @@ fn commit_at(
             && content_words(&task_from(tokens, chars, body, dues).0).len() >= 2;
         // "i can take a stab at that": an attempt at the work just named.
         if attempt_at(tokens, body).is_some_and(|n| anaphoric(tokens, body + n).is_some()) {
-            return Some(Commit {
-                at,
-                task: None,
-                takes: false,
-                also: false,
-                team,
-                team_word,
-                due: sentence_due(at),
-            });
+            return pointing_back(false, false);
         }
         let mut takes = false;
         let mut task_start = body;
@@ -4855,15 +4861,7 @@ fn commit_at(
                     || seq(tokens, after, &["as", "well"]);
                 // "take that one i'll put a duplicate run check ...": the
                 // next commitment carries the task.
-                return Some(Commit {
-                    at,
-                    task: None,
-                    takes,
-                    also,
-                    team,
-                    team_word,
-                    due: sentence_due(at),
-                });
+                return pointing_back(takes, also);
             }
             if matches!(verb, "own" | "take" | "handle") {
                 takes = true;
@@ -4879,15 +4877,7 @@ fn commit_at(
             )
         }) && !NOT_WORK.contains(&verb)
         {
-            return Some(Commit {
-                at,
-                task: None,
-                takes: false,
-                also: false,
-                team,
-                team_word,
-                due: sentence_due(at),
-            });
+            return pointing_back(false, false);
         }
         // "i can pull it forward", "i'll push that back a week": moving
         // the day, not new work.
@@ -4903,22 +4893,12 @@ fn commit_at(
         }
         // "i'll ring em", "i'll email them": getting in touch, about the
         // work just asked ("somebody's gotta tell the line station").
-        if matches!(
-            verb,
-            "ring" | "call" | "phone" | "email" | "ping" | "contact" | "message" | "text"
-        ) && (clause_ends(tokens, body + 1)
-            || (matches!(w(tokens, body + 1), "them" | "em" | "him" | "her")
-                && clause_ends(tokens, body + 2)))
+        if GET_IN_TOUCH.contains(&verb)
+            && (clause_ends(tokens, body + 1)
+                || (matches!(w(tokens, body + 1), "them" | "em" | "him" | "her")
+                    && clause_ends(tokens, body + 2)))
         {
-            return Some(Commit {
-                at,
-                task: None,
-                takes: false,
-                also: false,
-                team,
-                team_word,
-                due: sentence_due(at),
-            });
+            return pointing_back(false, false);
         }
         // "yeah okay. fair. i'll pull it": the proposal withdrawn.
         // Not "ok i'll pull it" (the logs): "pull" only after giving way.
@@ -4959,15 +4939,7 @@ fn commit_at(
             let after = anaphoric(tokens, obj).unwrap_or(obj);
             let also = matches!(w(tokens, after), "also" | "too")
                 || (body..(body + 4).min(tokens.len())).any(|j| w(tokens, j) == "also");
-            return Some(Commit {
-                at,
-                task: None,
-                takes: false,
-                also,
-                team,
-                team_word,
-                due: sentence_due(at),
-            });
+            return pointing_back(false, also);
         }
         if verb == "have" {
             // "i can have a design by thursday", "i'll have a fix up by the
@@ -4995,15 +4967,7 @@ fn commit_at(
                 );
             // "I'll have that done by Wednesday", "have it up by monday".
             if anaphoric(tokens, body + 1).is_some() || delivers {
-                return Some(Commit {
-                    at,
-                    task: None,
-                    takes: false,
-                    also: false,
-                    team,
-                    team_word,
-                    due: sentence_due(at),
-                });
+                return pointing_back(false, false);
             }
             if matches!(w(tokens, body + 1), "to" | "been" | "no" | "a" | "") {
                 return None;
@@ -5015,15 +4979,7 @@ fn commit_at(
         let also_here =
             (body..(body + 4).min(tokens.len())).any(|j| matches!(w(tokens, j), "also" | "too"));
         if anaphoric(tokens, body + 1).is_some() && also_here {
-            return Some(Commit {
-                at,
-                task: None,
-                takes: false,
-                also: true,
-                team,
-                team_word,
-                due: sentence_due(at),
-            });
+            return pointing_back(false, true);
         }
         let (task, _) = task_from(tokens, chars, task_start, dues);
         let content = content_words(&task);
