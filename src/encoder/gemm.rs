@@ -15,7 +15,8 @@
 //! [`QuantizedLinear`] is the same layer in 8-bit integers: weights
 //! quantized per output row at load, activations per token row on every
 //! call, summed exactly in `i32` by the processor's byte dot product
-//! instruction (AVX-512 VNNI or AVX-VNNI) or by plain arithmetic.
+//! instruction (AVX-512 VNNI or AVX-VNNI), by AVX2's byte and word
+//! multiply-adds, or by plain arithmetic; all give the same bits.
 
 /// Output columns per panel.
 const NR: usize = 16;
@@ -178,8 +179,8 @@ const QNR: usize = 32;
 /// group of the dot product instruction.
 ///
 /// The kernel uses AVX-512 VNNI on 512-bit vectors, or AVX-VNNI on 256-bit
-/// ones, when the processor has them (checked at run time) and plain `i32`
-/// arithmetic otherwise.
+/// ones, when the processor has them (checked at run time), AVX2 without
+/// VNNI, and plain `i32` arithmetic otherwise.
 #[derive(Debug, Clone)]
 pub struct QuantizedLinear {
     /// Quantized W in panels of [`QNR`] outputs: panel `p` holds, for each
@@ -252,8 +253,16 @@ impl QuantizedLinear {
         {
             *s = quantize_row(&x[r * k..(r + 1) * k], q);
         }
+        let split;
+        let (bytes, stride) = if kernel.splits_signs() {
+            split = split_signs(&quantized);
+            (&split[..], 2 * padded)
+        } else {
+            (&quantized[..], padded)
+        };
         let q = Quantized {
-            bytes: &quantized,
+            bytes,
+            stride,
             scales: &row_scales,
             padded,
         };
@@ -264,6 +273,8 @@ impl QuantizedLinear {
             QKernel::Avx512Vnni => self.product::<8>(kernel, &q, out),
             #[cfg(target_arch = "x86_64")]
             QKernel::AvxVnni => self.product::<3>(kernel, &q, out),
+            #[cfg(target_arch = "x86_64")]
+            QKernel::Avx2 => self.product::<2>(kernel, &q, out),
         }
     }
 
@@ -289,7 +300,7 @@ impl QuantizedLinear {
                 // Rows past the last are read as the last row and not stored.
                 let rows_of_block: [&[u8]; M] = std::array::from_fn(|i| {
                     let r = start + i.min(filled - 1);
-                    &x.bytes[r * padded..(r + 1) * padded]
+                    &x.bytes[r * x.stride..(r + 1) * x.stride]
                 });
                 let acc = kernel.run(&rows_of_block, panel, padded);
                 for (i, sums) in acc.iter().enumerate().take(filled) {
@@ -300,7 +311,12 @@ impl QuantizedLinear {
                         .iter_mut()
                         .zip(sums.iter().zip(offsets).zip(scales).zip(bias))
                     {
-                        *o = (s * scale) * ((dot - offset) as f32) + b;
+                        let centred = if kernel.splits_signs() {
+                            dot
+                        } else {
+                            dot - offset
+                        };
+                        *o = (s * scale) * (centred as f32) + b;
                     }
                 }
             }
@@ -310,8 +326,12 @@ impl QuantizedLinear {
 
 /// Rows of activations quantized for [`QuantizedLinear`].
 struct Quantized<'a> {
-    /// `q + 128` per value, each row padded to `padded` with the code of 0.
+    /// `q + 128` per value, each row padded to `padded` with the code of 0;
+    /// or, for a kernel that [`QKernel::splits_signs`], those rows split by
+    /// [`split_signs`].
     bytes: &'a [u8],
+    /// Bytes per row: `padded`, or twice that when split.
+    stride: usize,
     /// `s_r` per row.
     scales: &'a [f32],
     /// The inputs rounded up to a multiple of 4.
@@ -398,6 +418,12 @@ enum QKernel {
     /// with VNNI but no AVX-512, 16 vector registers).
     #[cfg(target_arch = "x86_64")]
     AvxVnni,
+    /// AVX2 without VNNI: `vpmaddubsw` and `vpmaddwd` in place of
+    /// `vpdpbusd`. Their 16-bit pair sums would saturate on `q + 128`, so
+    /// this kernel reads rows split into `|q|` and `q`
+    /// ([`QKernel::splits_signs`]).
+    #[cfg(target_arch = "x86_64")]
+    Avx2,
 }
 
 impl QKernel {
@@ -412,11 +438,27 @@ impl QKernel {
             if std::arch::is_x86_feature_detected!("avxvnni") {
                 return QKernel::AvxVnni;
             }
+            if std::arch::is_x86_feature_detected!("avx2") {
+                return QKernel::Avx2;
+            }
         }
         QKernel::Plain
     }
 
-    /// Integer dot products `Σ_k (q_x + 128) · q_w` of each row against each
+    /// Whether the kernel reads rows split by [`split_signs`] and sums the
+    /// centred codes, `Σ_k q_x · q_w`, rather than `Σ_k (q_x + 128) · q_w`:
+    /// the two differ by exactly the output's offset, `128 · Σ_k q_w`, so
+    /// every kernel gives the same bits once it is taken away.
+    fn splits_signs(self) -> bool {
+        #[cfg(target_arch = "x86_64")]
+        if self == QKernel::Avx2 {
+            return true;
+        }
+        false
+    }
+
+    /// Integer dot products `Σ_k (q_x + 128) · q_w` (or `Σ_k q_x · q_w`
+    /// when the kernel [`QKernel::splits_signs`]) of each row against each
     /// of the panel's outputs; `padded` is the inputs rounded up to 4.
     fn run<const M: usize>(
         self,
@@ -427,7 +469,9 @@ impl QKernel {
         assert!(
             padded.is_multiple_of(4)
                 && panel.len() >= padded * QNR
-                && rows.iter().all(|r| r.len() >= padded)
+                && rows
+                    .iter()
+                    .all(|r| r.len() >= padded * if self.splits_signs() { 2 } else { 1 })
         );
         match self {
             QKernel::Plain => plain_int8(rows, panel, padded),
@@ -440,6 +484,10 @@ impl QKernel {
             // assert above keeps every read inside `rows` and `panel`.
             #[cfg(target_arch = "x86_64")]
             QKernel::AvxVnni => unsafe { avx_vnni(rows, panel, padded) },
+            // SAFETY: the processor has AVX2 (checked in detect), and the
+            // assert above keeps every read inside `rows` and `panel`.
+            #[cfg(target_arch = "x86_64")]
+            QKernel::Avx2 => unsafe { avx2_int8(rows, panel, padded) },
         }
     }
 }
@@ -518,6 +566,66 @@ unsafe fn avx_vnni<const M: usize>(
                 let x = _mm256_set1_epi32(a[i].add(g * 4).cast::<i32>().read_unaligned());
                 for j in 0..4 {
                     c[i][j] = _mm256_dpbusd_avx_epi32(c[i][j], x, b[j]);
+                }
+            }
+        }
+    }
+    let mut acc = [[0i32; QNR]; M];
+    for (sums, quarters) in acc.iter_mut().zip(&c) {
+        for (j, v) in quarters.iter().enumerate() {
+            // SAFETY: quarter j stores 8 i32 at 8j of a 32-i32 row.
+            unsafe { _mm256_storeu_si256(sums.as_mut_ptr().add(8 * j).cast(), *v) };
+        }
+    }
+    acc
+}
+
+/// Rows of `q + 128` codes, each group of 4 split into 8 bytes: the 4
+/// magnitudes `|q|`, then the 4 codes `q` as `i8`. Rows are read once per
+/// panel, so this is done once per call rather than in the kernel.
+fn split_signs(bytes: &[u8]) -> Vec<u8> {
+    let mut split = vec![0u8; 2 * bytes.len()];
+    for (to, from) in split.chunks_exact_mut(8).zip(bytes.chunks_exact(4)) {
+        for (k, &b) in from.iter().enumerate() {
+            let q = (b ^ 0x80) as i8;
+            to[k] = q.unsigned_abs();
+            to[4 + k] = q as u8;
+        }
+    }
+    split
+}
+
+/// `Σ_k q_x · q_w` with AVX2, over rows split by [`split_signs`].
+/// `vpmaddubsw` multiplies unsigned bytes by signed ones and adds pairs into
+/// `i16`, which saturates past 32767: with `q_x + 128` (up to 255) and
+/// `|q_w| <= 127` a pair reaches 64770. Moving the sign of `q_x` onto the
+/// weight (`vpsignb`) keeps both factors within 127 in magnitude (the codes
+/// never reach -128), so a pair is at most 32258 and exact; `vpmaddwd` by
+/// ones then adds the pairs into `i32`.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn avx2_int8<const M: usize>(
+    rows: &[&[u8]; M],
+    panel: &[i8],
+    padded: usize,
+) -> [[i32; QNR]; M] {
+    use std::arch::x86_64::*;
+    let mut c = [[_mm256_setzero_si256(); 4]; M];
+    let ones = _mm256_set1_epi16(1);
+    let w = panel.as_ptr();
+    let a: [*const i32; M] = std::array::from_fn(|i| rows[i].as_ptr().cast());
+    for g in 0..padded / 4 {
+        // SAFETY: 8g + 8 <= 2 · padded and 128g + 128 <= padded · QNR, the
+        // lengths the caller checked.
+        unsafe {
+            let b: [__m256i; 4] =
+                std::array::from_fn(|j| _mm256_loadu_si256(w.add(g * 128 + 32 * j).cast()));
+            for i in 0..M {
+                let magnitude = _mm256_set1_epi32(a[i].add(2 * g).read_unaligned());
+                let signs = _mm256_set1_epi32(a[i].add(2 * g + 1).read_unaligned());
+                for j in 0..4 {
+                    let pairs = _mm256_maddubs_epi16(magnitude, _mm256_sign_epi8(b[j], signs));
+                    c[i][j] = _mm256_add_epi32(c[i][j], _mm256_madd_epi16(pairs, ones));
                 }
             }
         }
@@ -626,10 +734,48 @@ mod tests {
     fn int8_kernels() -> Vec<QKernel> {
         let mut kernels = vec![QKernel::detect()];
         #[cfg(target_arch = "x86_64")]
-        if std::arch::is_x86_feature_detected!("avxvnni") {
-            kernels.push(QKernel::AvxVnni);
+        for (feature, kernel) in [
+            (
+                std::arch::is_x86_feature_detected!("avxvnni"),
+                QKernel::AvxVnni,
+            ),
+            (std::arch::is_x86_feature_detected!("avx2"), QKernel::Avx2),
+        ] {
+            if feature && !kernels.contains(&kernel) {
+                kernels.push(kernel);
+            }
         }
         kernels
+    }
+
+    #[test]
+    fn int8_kernels_are_exact_at_the_extremes() {
+        // Every code at ±127: each pair of products is ±32258, past what a
+        // 16-bit pair sum of q + 128 (up to 64770) could hold.
+        let (rows, inputs, outputs) = (5, 64, 40);
+        let w: Vec<f32> = (0..inputs * outputs)
+            .map(|i| if (i / inputs) % 3 == 0 { -1.0 } else { 1.0 })
+            .collect();
+        let x: Vec<f32> = (0..rows * inputs)
+            .map(|i| match (i / inputs) % 3 {
+                0 => 1.0,
+                1 => -1.0,
+                _ => {
+                    if i % 2 == 0 {
+                        1.0
+                    } else {
+                        -1.0
+                    }
+                }
+            })
+            .collect();
+        let layer = QuantizedLinear::new(&w, vec![0.0; outputs], inputs, outputs);
+        for kernel in int8_kernels().into_iter().chain([QKernel::Plain]) {
+            let mut out = vec![f32::NAN; rows * outputs];
+            layer.apply_with(kernel, &x, rows, &mut out);
+            let want = reference(&w, &vec![0.0; outputs], &x, rows, inputs);
+            assert_eq!(out, want, "{kernel:?}");
+        }
     }
 
     #[test]
