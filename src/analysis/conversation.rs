@@ -29,6 +29,7 @@ use time::Date;
 
 use super::actions::{capitalise, ActionItem};
 use super::due::{find_dues, Due};
+
 use super::text::{tokenize, Boundary, Token};
 
 /// A turn as the action log sees it.
@@ -3493,10 +3494,29 @@ impl Said {
         today: Option<Date>,
     ) -> Said {
         let mut said = Said::default();
-        let dues: Vec<Due> = find_dues(tokens, chars, today)
+        let mut dues: Vec<Due> = find_dues(tokens, chars, today)
             .into_iter()
             .filter(|d| today.is_none_or(|t| d.date.is_none_or(|date| date >= t)))
             .collect();
+        // "give me till thursday i've got the matrons' meeting on
+        // wednesday": a day the speaker is busy is no deadline, beside one
+        // said as a deadline.
+        let deadline = |d: &Due| {
+            matches!(
+                w(tokens, d.tokens.0),
+                "by" | "until" | "till" | "til" | "latest"
+            )
+        };
+        if dues.iter().any(deadline) {
+            dues.retain(|d| !engaged_on(tokens, d.tokens.0));
+        }
+        // "give me till thursday": the time the speaker asks for, whatever
+        // reason follows ("... i've got the matrons' meeting").
+        let asked_for = |d: &Due| {
+            matches!(w(tokens, d.tokens.0), "until" | "till" | "til")
+                && d.tokens.0 > 0
+                && w(tokens, d.tokens.0 - 1) == "me"
+        };
         let is_name = |k: usize| names_another(tokens, k, names, speaker);
         let name_text = |k: usize| -> String { capitalise(&words_text(tokens, chars, k, k + 1)) };
         let n = tokens.len();
@@ -3587,7 +3607,7 @@ impl Said {
                 || seq(tokens, after, &["is", "too"])
                 || seq(tokens, after, &["is", "the"])
                 || seq(tokens, after, &["we", "have"])
-                || seq(tokens, after, &["i", "have"])
+                || (seq(tokens, after, &["i", "have"]) && !asked_for(d))
                 || seq(tokens, after, &["i", "am", "in"])
                 || seq(tokens, after, &["is", "out"])
                 // "friday not tomorrow": the first is the one meant.
@@ -5269,7 +5289,13 @@ fn commit_at(
                     let (_, end) = sentence_of(tokens, k);
                     let dated = dues.iter().any(|d| d.tokens.0 > j && d.tokens.0 < end);
                     let also = (j..end.min(j + 5)).any(|x| matches!(w(tokens, x), "also" | "too"));
-                    if !(dated || also) {
+                    // "i add warsaw people to the rota template, i do it".
+                    let confirmed = anaphoric(tokens, j + 1).is_none()
+                        && (j + 2..tokens.len().min(j + 16)).any(|x| {
+                            seq(tokens, x, &["i", "do"])
+                                && anaphoric(tokens, x + 2).is_some_and(|a| clause_ends(tokens, a))
+                        });
+                    if !(dated || also || confirmed) {
                         return None;
                     }
                     j
@@ -5492,6 +5518,23 @@ const GROUP_WORDS: &[&str] = &[
     "services",
 ];
 
+/// A day said as when the speaker is busy: "i've got the matrons' meeting
+/// on wednesday", "i'm at the vendor thing on thursday".
+fn engaged_on(tokens: &[Token], k: usize) -> bool {
+    if k < 2 || w(tokens, k - 1) != "on" {
+        return false;
+    }
+    let (start, _) = sentence_of(tokens, k);
+    (start.max(k.saturating_sub(9))..k - 1).any(|x| {
+        seq(tokens, x, &["i", "have", "got"])
+            || seq(tokens, x, &["i", "have", "the"])
+            || seq(tokens, x, &["i", "am", "at"])
+            || seq(tokens, x, &["i", "am", "in"])
+            || seq(tokens, x, &["i", "am", "off"])
+            || seq(tokens, x, &["i", "am", "out"])
+    })
+}
+
 /// A group's name of one to three words (after an optional "the") starting
 /// at `k`: the index of its last word ("the finance office" ends on
 /// "office", not "finance").
@@ -5577,7 +5620,17 @@ fn request_in(
     };
     // Task of a request whose verb is at `v`.
     let task_at = |v: usize| -> (Option<String>, bool) {
-        let verb = w(tokens, v);
+        // "would you mind doing that", "would you mind taking it on".
+        let verb = match w(tokens, v) {
+            "doing" => "do",
+            "taking" => "take",
+            "owning" => "own",
+            "handling" => "handle",
+            "picking" => "pick",
+            "chasing" => "chase",
+            "looking" => "look",
+            verb => verb,
+        };
         let mut start = v;
         if matches!(
             verb,
@@ -5748,9 +5801,17 @@ fn request_in(
         // "can mei grab it", "can veldkamp get the patch on": asked of the
         // one named.
         let named = matches!(word, "can" | "could") && is_name(k + 1);
+        // "do you mind X", and "any chance you could X": asked as politely.
+        let mind = word == "do" && next == "you" && w(tokens, k + 2) == "mind";
+        let chance = word == "any"
+            && next == "chance"
+            && w(tokens, k + 2) == "you"
+            && matches!(w(tokens, k + 3), "could" | "can");
         if (matches!(word, "can" | "could" | "would" | "will") && matches!(next, "you" | "your"))
             || able
             || named
+            || mind
+            || chance
         {
             let mut v = k + 2;
             if next == "your" {
@@ -5759,10 +5820,15 @@ fn request_in(
             if able {
                 v = k + 4;
             }
+            if chance {
+                v = k + 4;
+            }
             if seq(tokens, v, &["be", "able", "to"]) {
                 v += 3;
             }
             let v = skip_verb(v);
+            // "would you mind doing that".
+            let v = if w(tokens, v) == "mind" { v + 1 } else { v };
             let verb = w(tokens, v);
             if !is_work_verb(tokens, v)
                 && !matches!(
@@ -9093,6 +9159,88 @@ mod tests {
         assert_eq!(items.len(), 2, "{items:?}");
         assert!(items[0].task.contains("night desk"), "{items:?}");
         assert!(items[1].task.contains("handover sheet"), "{items:?}");
+    }
+
+    #[test]
+    fn asked_as_politely_as_would_you_mind_or_any_chance() {
+        let today = date!(2026 - 09 - 11);
+        for (ask, answer, task) in [
+            (
+                "would you mind doing that",
+                "yeah go on i'll get it written up for monday",
+                "writing up the test results for the board",
+            ),
+            (
+                "rhys any chance you could write up the test results for the board",
+                "yep by monday",
+                "write up the test results for the board",
+            ),
+        ] {
+            let items = run(
+                &[
+                    (
+                        "Rhys",
+                        false,
+                        "both done yeah. the only bit outstanding is writing up the test results for the board",
+                    ),
+                    ("Anita", true, ask),
+                    ("Rhys", false, answer),
+                ],
+                today,
+            );
+            assert_eq!(items.len(), 1, "{ask} -> {items:?}");
+            assert_eq!(items[0].owner.as_deref(), Some("Rhys"));
+            assert_eq!(items[0].task, task);
+            assert_eq!(items[0].due_date.as_deref(), Some("2026-09-14"));
+        }
+    }
+
+    #[test]
+    fn a_present_tense_confirmed_by_i_do_it_takes_the_work() {
+        let items = run(
+            &[
+                (
+                    "Sabine",
+                    true,
+                    "the on-call rota for the sale weekend was a mess",
+                ),
+                (
+                    "Agnieszka",
+                    false,
+                    "i add warsaw people to the rota template, i do it",
+                ),
+                ("Sabine", true, "good"),
+            ],
+            date!(2026 - 11 - 30),
+        );
+        assert_eq!(items.len(), 1, "{items:?}");
+        assert_eq!(items[0].owner.as_deref(), Some("Agnieszka"));
+        assert!(items[0].task.contains("rota template"), "{items:?}");
+    }
+
+    #[test]
+    fn the_time_asked_for_beats_the_day_the_speaker_is_busy() {
+        let items = run(
+            &[
+                (
+                    "Gareth",
+                    true,
+                    "siobhan could you pull together the paper forms from the wards",
+                ),
+                (
+                    "Siobhan",
+                    false,
+                    "uh give me till end of play thursday i've got the matrons' meeting on wednesday so not before then",
+                ),
+            ],
+            date!(2026 - 02 - 09),
+        );
+        assert_eq!(items.len(), 1, "{items:?}");
+        assert_eq!(
+            items[0].due_date.as_deref(),
+            Some("2026-02-12"),
+            "{items:?}"
+        );
     }
 
     #[test]

@@ -174,8 +174,11 @@ fn phrase_at(
     let word = w(tokens, k);
     let next = w(tokens, k + 1);
     let compute = |f: &dyn Fn(Date) -> Option<Date>| today.and_then(f);
-    // "the end of the month", "end of next week", "end of day".
-    if word == "end" || (word == "the" && next == "end") {
+    // "the end of the month", "end of next week", "end of day" (but "end
+    // of play thursday" is as "close of play", below).
+    let end_of_play =
+        word == "end" && next == "of" && matches!(w(tokens, k + 2), "play" | "business");
+    if (word == "end" && !end_of_play) || (word == "the" && next == "end") {
         let mut j = if word == "the" { k + 2 } else { k + 1 };
         if w(tokens, j) != "of" {
             // "end of day" without "of" is rare; "week end" not handled.
@@ -191,7 +194,9 @@ fn phrase_at(
     // "close of play friday", "cob thursday", "close of business
     // tomorrow": the end of that day (today's when none is said).
     let close =
-        if word == "close" && next == "of" && matches!(w(tokens, k + 2), "play" | "business") {
+        if (word == "close" && next == "of" && matches!(w(tokens, k + 2), "play" | "business"))
+            || end_of_play
+        {
             Some(k + 3)
         } else if matches!(word, "cob" | "eod") {
             Some(k + 1)
@@ -1156,6 +1161,12 @@ mod tests {
                 date!(2026 - 02 - 10),
                 "close of play friday",
                 Some("2026-02-13"),
+            ),
+            (
+                "uh give me till end of play thursday",
+                date!(2026 - 02 - 09),
+                "end of play thursday",
+                Some("2026-02-12"),
             ),
             ("cob thursday", tue, "cob thursday", Some("2026-03-12")),
             (
