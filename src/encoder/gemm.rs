@@ -570,8 +570,19 @@ unsafe fn avx_vnni<const M: usize>(
             }
         }
     }
+    // SAFETY: AVX2 and AVX-VNNI both imply AVX.
+    unsafe { quarters_to_rows(&c) }
+}
+
+/// The sums of `M` rows, each kept in four 256-bit vectors of 8 `i32`.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx")]
+unsafe fn quarters_to_rows<const M: usize>(
+    c: &[[std::arch::x86_64::__m256i; 4]; M],
+) -> [[i32; QNR]; M] {
+    use std::arch::x86_64::*;
     let mut acc = [[0i32; QNR]; M];
-    for (sums, quarters) in acc.iter_mut().zip(&c) {
+    for (sums, quarters) in acc.iter_mut().zip(c) {
         for (j, v) in quarters.iter().enumerate() {
             // SAFETY: quarter j stores 8 i32 at 8j of a 32-i32 row.
             unsafe { _mm256_storeu_si256(sums.as_mut_ptr().add(8 * j).cast(), *v) };
@@ -630,14 +641,8 @@ unsafe fn avx2_int8<const M: usize>(
             }
         }
     }
-    let mut acc = [[0i32; QNR]; M];
-    for (sums, quarters) in acc.iter_mut().zip(&c) {
-        for (j, v) in quarters.iter().enumerate() {
-            // SAFETY: quarter j stores 8 i32 at 8j of a 32-i32 row.
-            unsafe { _mm256_storeu_si256(sums.as_mut_ptr().add(8 * j).cast(), *v) };
-        }
-    }
-    acc
+    // SAFETY: AVX2 and AVX-VNNI both imply AVX.
+    unsafe { quarters_to_rows(&c) }
 }
 
 /// A dense layer in f32 or in int8, chosen when the model loads.
