@@ -3756,6 +3756,12 @@ impl Said {
             &["dropping", "it"],
             &["not", "go", "forward"],
             &["not", "going", "forward"],
+            // "forget i said it", "yeah okay fair, forget it, i take that
+            // back": a proposal withdrawn by its speaker.
+            &["forget", "i", "said", "it"],
+            &["forget", "i", "said", "that"],
+            &["i", "take", "that", "back"],
+            &["fair", "forget", "it"],
         ]);
         said.reject = reject_at.is_some();
         said.reject_at = reject_at.unwrap_or(usize::MAX);
@@ -9132,6 +9138,23 @@ mod tests {
                 ),
                 ("Vera", false, "that's a no from me, it kept us up in june"),
                 ("Ola", false, "ok fair we'll punt on it"),
+            ],
+            vec![
+                (
+                    "Owen",
+                    false,
+                    "could someone maybe look into what the academy down the road uses, i suppose i could ask around",
+                ),
+                (
+                    "Raj",
+                    false,
+                    "we're on a five year contract though, there's no money to move",
+                ),
+                (
+                    "Owen",
+                    false,
+                    "oh. right, well there's not much point me asking then is there, forget i said it",
+                ),
             ],
         ] {
             let items = run(&turns, today);
