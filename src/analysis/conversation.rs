@@ -4757,6 +4757,11 @@ fn is_work_verb(tokens: &[Token], k: usize) -> bool {
     let word = w(tokens, k);
     is_work_verb_word(word)
         || work_despite(word, w(tokens, k + 1))
+        // "give the bus company a ring and find out ...".
+        || (word == "give"
+            && (k + 2..k + 6).any(|x| {
+                w(tokens, x) == "a" && matches!(w(tokens, x + 1), "ring" | "call" | "bell" | "shout")
+            }))
         // "write down my notes for fernanda", not "write it down".
         || (word == "write"
             && w(tokens, k + 1) == "down"
@@ -9216,6 +9221,30 @@ mod tests {
             assert_eq!(items[0].task, task);
             assert_eq!(items[0].due_date.as_deref(), Some("2026-09-14"));
         }
+    }
+
+    #[test]
+    fn giving_someone_a_ring_is_asked_for() {
+        let items = run(
+            &[
+                (
+                    "Linda",
+                    true,
+                    "Pat, um, while i've got you, could you maybe give the bus company a ring and find out whether they'd take a paper list off us",
+                ),
+                ("Pat", false, "the bus company, yeah go on"),
+                (
+                    "Pat",
+                    false,
+                    "i'll ring them thursday, they never pick up on a tuesday anyway",
+                ),
+            ],
+            date!(2026 - 09 - 08),
+        );
+        assert_eq!(items.len(), 1, "{items:?}");
+        assert_eq!(items[0].owner.as_deref(), Some("Pat"));
+        assert!(items[0].task.contains("paper list"), "{items:?}");
+        assert_eq!(items[0].due_date.as_deref(), Some("2026-09-10"));
     }
 
     #[test]

@@ -100,6 +100,11 @@ fn due_at(tokens: &[Token], k: usize, today: Option<Date>) -> Option<(usize, usi
         let (start, end, date) = phrase_at(tokens, k + 3, today)?;
         return Some((start, end, date));
     }
+    // "they never pick up on a tuesday", "every friday": any such day, not
+    // a deadline.
+    if weekday(word).is_some() && k > 0 && matches!(w(tokens, k - 1), "a" | "every") {
+        return None;
+    }
     if let Some(found) = phrase_at(tokens, k, today).filter(|_| !past_context(tokens, k)) {
         return Some(found);
     }
@@ -1302,6 +1307,15 @@ mod tests {
             let tokens = tokenize(text);
             let chars: Vec<char> = text.chars().collect();
             let found = find_dues(&tokens, &chars, None);
+            assert!(found.is_empty(), "{text:?}: {:?}", found.len());
+        }
+        // Any such day is no deadline either.
+        for text in [
+            "they never pick up on a tuesday anyway",
+            "the batch runs every friday",
+        ] {
+            let chars: Vec<char> = text.chars().collect();
+            let found = find_dues(&tokenize(text), &chars, None);
             assert!(found.is_empty(), "{text:?}: {:?}", found.len());
         }
         // A month just gone is behind, not ahead.
