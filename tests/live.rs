@@ -437,7 +437,9 @@ fn replay_of_a_bad_file_fails_before_creating_a_meeting() {
 /// Kills a paced replay with SIGKILL at several points, runs `recover`, and
 /// checks that every turn printed before the kill is stored and that at most
 /// 1 s of the audio that had entered the pipeline is missing from the WAV,
-/// which must hold exactly the replayed samples.
+/// which must hold exactly the replayed samples. The kill points count from
+/// the first status line, when the models are loaded and audio flows, so a
+/// slow start (a busy machine) does not move them before the meeting.
 #[test]
 fn kill_9_loses_no_flushed_turn_and_at_most_a_second_of_audio() {
     let audio_path = sample("postmortem.wav");
@@ -471,8 +473,18 @@ fn kill_9_loses_no_flushed_turn_and_at_most_a_second_of_audio() {
                 }
             }
         });
-        let started = Instant::now();
         let mut lines = Vec::new();
+        let spawned = Instant::now();
+        while !lines.iter().any(|l: &String| l.contains(r#""type":"status""#)) {
+            assert!(
+                spawned.elapsed() < Duration::from_secs(120),
+                "round {round}: no status line in 120 s"
+            );
+            if let Ok(line) = rx.recv_timeout(Duration::from_millis(20)) {
+                lines.push(line);
+            }
+        }
+        let started = Instant::now();
         while started.elapsed() < Duration::from_secs_f64(kill_after) {
             if let Ok(line) = rx.recv_timeout(Duration::from_millis(20)) {
                 lines.push(line);
