@@ -475,7 +475,10 @@ fn kill_9_loses_no_flushed_turn_and_at_most_a_second_of_audio() {
         });
         let mut lines = Vec::new();
         let spawned = Instant::now();
-        while !lines.iter().any(|l: &String| l.contains(r#""type":"status""#)) {
+        while !lines
+            .iter()
+            .any(|l: &String| l.contains(r#""type":"status""#))
+        {
             assert!(
                 spawned.elapsed() < Duration::from_secs(120),
                 "round {round}: no status line in 120 s"

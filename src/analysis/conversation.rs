@@ -29,7 +29,6 @@ use time::Date;
 
 use super::actions::{capitalise, ActionItem};
 use super::due::{find_dues, Due};
-
 use super::text::{tokenize, Boundary, Token};
 
 /// A turn as the action log sees it.
