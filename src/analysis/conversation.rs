@@ -5535,14 +5535,15 @@ fn engaged_on(tokens: &[Token], k: usize) -> bool {
         return false;
     }
     let (start, _) = sentence_of(tokens, k);
-    (start.max(k.saturating_sub(9))..k - 1).any(|x| {
-        seq(tokens, x, &["i", "have", "got"])
-            || seq(tokens, x, &["i", "have", "the"])
-            || seq(tokens, x, &["i", "am", "at"])
-            || seq(tokens, x, &["i", "am", "in"])
-            || seq(tokens, x, &["i", "am", "off"])
-            || seq(tokens, x, &["i", "am", "out"])
-    })
+    let busy: [&[&str]; 6] = [
+        &["i", "have", "got"],
+        &["i", "have", "the"],
+        &["i", "am", "at"],
+        &["i", "am", "in"],
+        &["i", "am", "off"],
+        &["i", "am", "out"],
+    ];
+    (start.max(k.saturating_sub(9))..k - 1).any(|x| busy.iter().any(|p| seq(tokens, x, p)))
 }
 
 /// A group's name of one to three words (after an optional "the") starting
@@ -5827,10 +5828,7 @@ fn request_in(
             if next == "your" {
                 v = k + 3; // "your team"
             }
-            if able {
-                v = k + 4;
-            }
-            if chance {
+            if able || chance {
                 v = k + 4;
             }
             if seq(tokens, v, &["be", "able", "to"]) {

@@ -179,11 +179,11 @@ fn phrase_at(
     let word = w(tokens, k);
     let next = w(tokens, k + 1);
     let compute = |f: &dyn Fn(Date) -> Option<Date>| today.and_then(f);
+    // "close of play", "end of business": the end of a working day.
+    let of_play = next == "of" && matches!(w(tokens, k + 2), "play" | "business");
     // "the end of the month", "end of next week", "end of day" (but "end
     // of play thursday" is as "close of play", below).
-    let end_of_play =
-        word == "end" && next == "of" && matches!(w(tokens, k + 2), "play" | "business");
-    if (word == "end" && !end_of_play) || (word == "the" && next == "end") {
+    if (word == "end" && !of_play) || (word == "the" && next == "end") {
         let mut j = if word == "the" { k + 2 } else { k + 1 };
         if w(tokens, j) != "of" {
             // "end of day" without "of" is rare; "week end" not handled.
@@ -198,16 +198,13 @@ fn phrase_at(
     }
     // "close of play friday", "cob thursday", "close of business
     // tomorrow": the end of that day (today's when none is said).
-    let close =
-        if (word == "close" && next == "of" && matches!(w(tokens, k + 2), "play" | "business"))
-            || end_of_play
-        {
-            Some(k + 3)
-        } else if matches!(word, "cob" | "eod") {
-            Some(k + 1)
-        } else {
-            None
-        };
+    let close = if matches!(word, "close" | "end") && of_play {
+        Some(k + 3)
+    } else if matches!(word, "cob" | "eod") {
+        Some(k + 1)
+    } else {
+        None
+    };
     if let Some(after) = close {
         let then = if w(tokens, after) == "on" {
             after + 1

@@ -282,6 +282,8 @@ impl QuantizedLinear {
     /// time, scaled into `out`.
     fn product<const M: usize>(&self, kernel: QKernel, x: &Quantized, out: &mut [f32]) {
         let padded = x.padded;
+        // A kernel on split rows sums the centred codes: no offset to take.
+        let centred = kernel.splits_signs();
         let rows = x.scales.len();
         if padded == 0 {
             for row in out.chunks_exact_mut(self.outputs).take(rows) {
@@ -311,12 +313,8 @@ impl QuantizedLinear {
                         .iter_mut()
                         .zip(sums.iter().zip(offsets).zip(scales).zip(bias))
                     {
-                        let centred = if kernel.splits_signs() {
-                            dot
-                        } else {
-                            dot - offset
-                        };
-                        *o = (s * scale) * (centred as f32) + b;
+                        let dot = if centred { dot } else { dot - offset };
+                        *o = (s * scale) * (dot as f32) + b;
                     }
                 }
             }
