@@ -100,10 +100,23 @@ fn due_at(tokens: &[Token], k: usize, today: Option<Date>) -> Option<(usize, usi
         let (start, end, date) = phrase_at(tokens, k + 3, today)?;
         return Some((start, end, date));
     }
-    // "they never pick up on a tuesday", "every friday": any such day, not
-    // a deadline.
-    if weekday(word).is_some() && k > 0 && matches!(w(tokens, k - 1), "a" | "every") {
+    // "they never pick up on a tuesday", "every friday", "the black friday
+    // peak": any such day or a day's name, not a deadline.
+    if weekday(word).is_some()
+        && k > 0
+        && matches!(w(tokens, k - 1), "a" | "every" | "black" | "cyber")
+    {
         return None;
+    }
+    // "ship it with patch three point two": the release it goes out in.
+    if matches!(word, "with" | "in") {
+        if let Some(end) = version_end(tokens, k + 1) {
+            return Some((k, end, None));
+        }
+    }
+    // "over the summer", "over the holidays": a season to come, no day.
+    if word == "over" && w(tokens, k + 1) == "the" && season(w(tokens, k + 2)) {
+        return Some((k, k + 3, None));
     }
     if let Some(found) = phrase_at(tokens, k, today).filter(|_| !past_context(tokens, k)) {
         return Some(found);
@@ -149,6 +162,35 @@ fn event_day(
 /// "the next patch release", "the upcoming audit": an event still to come.
 fn still_to_come(word: &str) -> bool {
     matches!(word, "next" | "upcoming")
+}
+
+/// A part of the year that work is put off to: "before winter", "over the
+/// summer", "before term".
+fn season(word: &str) -> bool {
+    matches!(
+        word,
+        "winter" | "summer" | "spring" | "autumn" | "holidays" | "term" | "semester"
+    )
+}
+
+/// A release named by its number at `k` ("patch three point two", "release
+/// 4.1", "version two"): the token after it.
+fn version_end(tokens: &[Token], k: usize) -> Option<usize> {
+    if !matches!(w(tokens, k), "patch" | "release" | "version" | "build") {
+        return None;
+    }
+    let number = |x: usize| {
+        let word = w(tokens, x);
+        if !word.is_empty() && word.chars().all(|c| c.is_ascii_digit() || c == '.') {
+            return Some(x + 1);
+        }
+        cardinal(tokens, x).map(|(_, end)| end)
+    };
+    let mut end = number(k + 1)?;
+    while matches!(w(tokens, end), "point" | "dot") {
+        end = number(end + 1)?;
+    }
+    Some(end)
 }
 
 /// "last friday", "on monday it got to": said of the past.
@@ -451,6 +493,10 @@ fn event_at(tokens: &[Token], k: usize) -> Option<usize> {
         j += 1;
     }
     let start = j;
+    // "before patch three point two": a release named by its number.
+    if let Some(end) = version_end(tokens, start) {
+        return Some(end);
+    }
     // Past events and events of the incident itself are not deadlines.
     const NOT_EVENTS: &[&str] = &[
         "incident",
@@ -570,6 +616,8 @@ fn event_at(tokens: &[Token], k: usize) -> Option<usize> {
     let named = |end: usize| {
         w(tokens, k) == "the"
             || matches!(first, "launch" | "release" | "go" | "christmas")
+            // "before winter", "before term".
+            || (season(first) && end == start + 1)
             // "before four two ships": a version that ships.
             || matches!(w(tokens, end - 1), "ships" | "lands" | "launches" | "releases")
             // "before grades close", "before progress reports go out",
@@ -577,7 +625,16 @@ fn event_at(tokens: &[Token], k: usize) -> Option<usize> {
             || (end > start + 1
                 && matches!(
                     w(tokens, end - 1),
-                    "out" | "live" | "close" | "closes" | "opens" | "break" | "freeze" | "night"
+                    "out"
+                        | "live"
+                        | "close"
+                        | "closes"
+                        | "opens"
+                        | "starts"
+                        | "begins"
+                        | "break"
+                        | "freeze"
+                        | "night"
                 ))
     };
     // The longest span that names an event: "before winter break like i
@@ -1244,6 +1301,16 @@ mod tests {
                 None,
             ),
             ("before code freeze", tue, "before code freeze", None),
+            ("check the batteries before winter", tue, "before winter", None),
+            ("before term starts", tue, "before term starts", None),
+            ("i'll fix it over the summer", tue, "over the summer", None),
+            (
+                "the scenario goes in with patch three point two",
+                tue,
+                "with patch three point two",
+                None,
+            ),
+            ("before version two", tue, "before version two", None),
             ("let's say eow", tue, "eow", Some("2026-03-13")),
             (
                 "give me till fifth of next month",
@@ -1310,6 +1377,7 @@ mod tests {
         for text in [
             "they never pick up on a tuesday anyway",
             "the batch runs every friday",
+            "a load test at three times the black friday peak",
         ] {
             let chars: Vec<char> = text.chars().collect();
             let found = find_dues(&tokenize(text), &chars, None);
