@@ -188,6 +188,10 @@ struct ReadBackPart {
     /// The owner's stretch says "no date", or the part says several
     /// deadlines: it dates no item.
     undated: bool,
+    /// The part itself says its item has no deadline ("sipho the b shift
+    /// drill, no date yet"): the item it speaks of loses any day a later
+    /// turn lent it.
+    no_date: bool,
     /// "sean nothing with your name on it this time".
     nothing: bool,
 }
@@ -584,10 +588,11 @@ impl ActionLog {
                 end = b;
             }
             // "priya the failover runbook, no date".
-            let undated = (after..end).any(|x| {
+            let says_no_date = |x: usize| {
                 matches!(w(tokens, x), "no" | "without")
                     && matches!(w(tokens, x + 1), "date" | "deadline" | "a")
-            });
+            };
+            let undated = (after..end).any(says_no_date);
             let here: Vec<&Due> = dues
                 .iter()
                 .filter(|d| d.tokens.0 >= after && d.tokens.0 < end)
@@ -613,6 +618,8 @@ impl ActionLog {
                 // Several deadlines in one part: the first one's words, and
                 // the deadline too unsure to date items by.
                 let due = part_dues[k].first().copied();
+                let part_end = cuts.get(k + 1).copied().unwrap_or(end);
+                let no_date = due.is_none() && (from..part_end).any(says_no_date);
                 let stop = due.map_or(end, |d| d.tokens.0);
                 let mut start = from;
                 while start < stop && READ_BACK_LEAD.contains(&w(tokens, start)) {
@@ -645,6 +652,7 @@ impl ActionLog {
                     task,
                     due: due.cloned(),
                     undated: undated || part_dues[k].len() > 1,
+                    no_date,
                     nothing,
                 });
             }
@@ -661,6 +669,14 @@ impl ActionLog {
     fn read_back_dues(&self, parts: &[ReadBackPart], items: &mut [Draft]) {
         let at = self.read_back_at.unwrap_or(0);
         for (i, part) in parts.iter().enumerate() {
+            if part.no_date {
+                for d in items.iter_mut() {
+                    if d.touched < at && read_back_part_of(parts, d) == Some(i) {
+                        d.due = None;
+                        d.no_date_ok = true;
+                    }
+                }
+            }
             let Some(due) = &part.due else { continue };
             if part.undated {
                 continue;
@@ -7267,6 +7283,47 @@ mod tests {
         );
         let dates: Vec<_> = items.iter().map(|i| i.due_date.as_deref()).collect();
         assert_eq!(dates, vec![Some("2026-11-19"), None], "{items:?}");
+    }
+
+    #[test]
+    fn the_read_back_takes_back_a_day_lent_by_a_later_turn() {
+        let items = run(
+            &[
+                (
+                    "Helen",
+                    true,
+                    "dan can you add a disk alert on the replicas by friday",
+                ),
+                ("Dan", false, "yes friday works"),
+                (
+                    "Sipho",
+                    false,
+                    "when i'm back i'll run a drill with b shift on what to do when the time is wrong. i can't give a date for that yet",
+                ),
+                ("Helen", true, "that's fine i'll write it down without a date"),
+                (
+                    "Grace",
+                    false,
+                    "it would be good if the transmission operator told us sooner",
+                ),
+                (
+                    "Helen",
+                    true,
+                    "hmm yeah. okay i'll ask the transmission operator about their thresholds, by end of next week",
+                ),
+                (
+                    "Helen",
+                    true,
+                    "okay let me read it all back. dan the disk alert on the replicas by friday. sipho runs the b shift drill on wrong time, no date yet. and i ask the transmission operator about their thresholds by friday the first of may",
+                ),
+            ],
+            date!(2026 - 04 - 22),
+        );
+        let sipho = items
+            .iter()
+            .find(|i| i.owner.as_deref() == Some("Sipho"))
+            .unwrap_or_else(|| panic!("{items:?}"));
+        assert_eq!(sipho.due, None, "{items:?}");
     }
 
     #[test]
