@@ -347,6 +347,13 @@ fn phrase_at(
         if let Some((end, (dom, month))) = day_of_month_after(tokens, k + 1) {
             return Some((k, end, compute(&|d| day_in_month(d, dom, month))));
         }
+        // "friday october second", "thursday june 4th": the date said
+        // after the weekday.
+        if month(w(tokens, k + 1)).is_some() {
+            if let Some((_, end, Some(date))) = phrase_at(tokens, k + 1, today) {
+                return Some((k, end, Some(date)));
+            }
+        }
         // "wednesday seventeen", "tuesday nineteenth": a number right after
         // the weekday is its day when that day falls on that weekday.
         // A bare number only within two weeks: in "two priya reverses the
@@ -1301,6 +1308,12 @@ mod tests {
                 None,
             ),
             ("before code freeze", tue, "before code freeze", None),
+            (
+                "the canary friday october second",
+                date!(2026 - 09 - 09),
+                "friday october second",
+                Some("2026-10-02"),
+            ),
             ("check the batteries before winter", tue, "before winter", None),
             ("before term starts", tue, "before term starts", None),
             ("i'll fix it over the summer", tue, "over the summer", None),
