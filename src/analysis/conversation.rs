@@ -965,7 +965,12 @@ impl ActionLog {
         let reading_on = self.read_back_last.is_some_and(|last| last + 1 == index)
             && self.reader.is_some()
             && self.reader == speaker.map(owner_key);
-        if turn.facilitator && (said.readback || self.readback_next || reading_on) {
+        // Nothing agreed yet, nothing to read back: "i'll read each one back
+        // right away" in the opening says how the meeting will go.
+        let something_agreed = self.drafts.iter().any(Draft::listed);
+        if turn.facilitator
+            && ((said.readback && something_agreed) || self.readback_next || reading_on)
+        {
             self.read_back_last = Some(index);
             let announce_only = said.readback && said.n_words_after_readback < 12;
             self.readback_next = announce_only;
@@ -2746,6 +2751,10 @@ fn stem(w: &str) -> String {
             s.truncate(s.len() - suffix.len());
             break;
         }
+    }
+    // "grievance" as "grievances" ("grievanc"), "update" as "updated".
+    if s.len() > 4 && s.ends_with('e') {
+        s.pop();
     }
     s
 }
@@ -7283,6 +7292,50 @@ mod tests {
         );
         let dates: Vec<_> = items.iter().map(|i| i.due_date.as_deref()).collect();
         assert_eq!(dates, vec![Some("2026-11-19"), None], "{items:?}");
+    }
+
+    #[test]
+    fn a_word_and_its_plural_or_past_are_one_content_word() {
+        assert_eq!(
+            content_words("the grievances updated"),
+            content_words("grievance update")
+        );
+    }
+
+    #[test]
+    fn reading_back_as_we_go_said_in_the_opening_is_not_the_read_back() {
+        let items = run(
+            &[
+                (
+                    "Maya",
+                    true,
+                    "okay let's start. i'm going to write action items down as we go and read each one back right away so correct me on the spot",
+                ),
+                (
+                    "Maya",
+                    true,
+                    "dan can you add a disk alert on the replicas by friday",
+                ),
+                ("Dan", false, "yes friday works"),
+                (
+                    "Maya",
+                    true,
+                    "priya can you rewrite the failover runbook by monday",
+                ),
+                ("Priya", false, "sure"),
+                (
+                    "Maya",
+                    true,
+                    "okay reading it all back. dan, disk alert on the replicas, the twenty second. priya, failover runbook, monday",
+                ),
+            ],
+            date!(2026 - 04 - 15),
+        );
+        let dan = items
+            .iter()
+            .find(|i| i.owner.as_deref() == Some("Dan"))
+            .unwrap_or_else(|| panic!("{items:?}"));
+        assert_eq!(dan.due_date.as_deref(), Some("2026-04-22"), "{items:?}");
     }
 
     #[test]
