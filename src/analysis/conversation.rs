@@ -849,6 +849,22 @@ impl ActionLog {
                 out.push((from, k + 2, owner_key(&shown), shown));
                 k += 2;
                 continue;
+            } else if (k == 0
+                || tokens[k].boundary == Boundary::Sentence
+                || matches!(w(tokens, k - 1), "and" | "then"))
+                && word.len() > 2
+                && !STOP.contains(&word)
+                && !self.names.iter().any(|n| n == word)
+                && tokens[k + 1..]
+                    .first()
+                    .is_some_and(|t| t.boundary == Boundary::None)
+                && present_base(w(tokens, k + 1)).is_some()
+            {
+                // "veldkamp sends the root cause report by the twentieth": a
+                // vendor or team nobody named before, doing the work.
+                out.push((k, k + 1, word.to_string(), capitalise(word)));
+                k += 1;
+                continue;
             }
             k += 1;
         }
@@ -7292,6 +7308,37 @@ mod tests {
         );
         let dates: Vec<_> = items.iter().map(|i| i.due_date.as_deref()).collect();
         assert_eq!(dates, vec![Some("2026-11-19"), None], "{items:?}");
+    }
+
+    #[test]
+    fn the_read_back_names_a_vendor_by_what_it_does() {
+        let items = run(
+            &[
+                (
+                    "Maya",
+                    true,
+                    "dan can you add a disk alert on the replicas by friday",
+                ),
+                ("Dan", false, "yes friday works"),
+                (
+                    "Maya",
+                    true,
+                    "priya can you rewrite the failover runbook by monday",
+                ),
+                ("Priya", false, "sure"),
+                (
+                    "Maya",
+                    true,
+                    "okay reading it all back. dan, disk alert on the replicas, friday. priya, failover runbook, monday. veldkamp sends the root cause report for the memory leak by friday the twentieth",
+                ),
+            ],
+            date!(2026 - 03 - 11),
+        );
+        let vendor = items
+            .iter()
+            .find(|i| i.owner.as_deref() == Some("Veldkamp"))
+            .unwrap_or_else(|| panic!("{items:?}"));
+        assert_eq!(vendor.due_date.as_deref(), Some("2026-03-20"), "{items:?}");
     }
 
     #[test]
