@@ -169,7 +169,7 @@ fn still_to_come(word: &str) -> bool {
 fn season(word: &str) -> bool {
     matches!(
         word,
-        "winter" | "summer" | "spring" | "autumn" | "holidays" | "term" | "semester"
+        "winter" | "summer" | "spring" | "autumn" | "holidays" | "term" | "semester" | "peak"
     )
 }
 
@@ -237,6 +237,15 @@ fn phrase_at(
         }
         let (span_end, date) = period_end(tokens, j, today)?;
         return Some((k, span_end, date));
+    }
+    // "before month end", "ahead of month-end": the month's last day.
+    if (word == "month" && next == "end") || word == "month-end" {
+        let end = if word == "month" { k + 2 } else { k + 1 };
+        return Some((
+            k,
+            end,
+            compute(&|d| Some(last_of_month(d.year(), d.month()))),
+        ));
     }
     // "close of play friday", "cob thursday", "close of business
     // tomorrow": the end of that day (today's when none is said).
@@ -425,10 +434,10 @@ fn phrase_at(
     }
     // "in two weeks", "two weeks", "within twenty four hours", "a week".
     if word == "in" || word == "within" {
-        let (end, days) = span_of_time(tokens, k + 1)?;
-        return Some((k, end, compute(&|d| d.checked_add(Duration::days(days)))));
+        let (end, span) = span_of_time(tokens, k + 1)?;
+        return Some((k, end, compute(&|d| span.after(d))));
     }
-    if let Some((end, days)) = span_of_time(tokens, k) {
+    if let Some((end, span)) = span_of_time(tokens, k) {
         // Bare "two weeks" only after "give me", "take", "need", or as the
         // whole answer; otherwise it is a duration ("for two weeks").
         let before = if k > 0 { w(tokens, k - 1) } else { "" };
@@ -436,7 +445,7 @@ fn phrase_at(
             || tokens[k].boundary != Boundary::None
             || matches!(before, "me" | "need" | "say" | "about" | "roughly" | "so");
         if bare_ok && !matches!(before, "for" | "last" | "past") {
-            return Some((k, end, compute(&|d| d.checked_add(Duration::days(days)))));
+            return Some((k, end, compute(&|d| span.after(d))));
         }
         return None;
     }
@@ -734,7 +743,33 @@ fn period_end(tokens: &[Token], j: usize, today: Option<Date>) -> Option<(usize,
 }
 
 /// "two weeks", "a week", "three days", "twenty four hours", "a couple of days".
-fn span_of_time(tokens: &[Token], k: usize) -> Option<(usize, i64)> {
+/// A stretch of time from the meeting: days, or working days ("within two
+/// working days" skips the weekend).
+#[derive(Debug, Clone, Copy)]
+struct Span {
+    days: i64,
+    working: bool,
+}
+
+impl Span {
+    /// The day the stretch ends, counted from `today`.
+    fn after(self, today: Date) -> Option<Date> {
+        if !self.working {
+            return today.checked_add(Duration::days(self.days));
+        }
+        let mut day = today;
+        let mut left = self.days;
+        while left > 0 {
+            day = day.next_day()?;
+            if !matches!(day.weekday(), Weekday::Saturday | Weekday::Sunday) {
+                left -= 1;
+            }
+        }
+        Some(day)
+    }
+}
+
+fn span_of_time(tokens: &[Token], k: usize) -> Option<(usize, Span)> {
     let mut j = k;
     let mut n = if w(tokens, j) == "a" && w(tokens, j + 1) == "couple" {
         j += 2;
@@ -750,7 +785,8 @@ fn span_of_time(tokens: &[Token], k: usize) -> Option<(usize, i64)> {
         j = end;
         value
     };
-    if w(tokens, j) == "business" || w(tokens, j) == "working" {
+    let working = matches!(w(tokens, j), "business" | "working");
+    if working {
         j += 1;
     }
     let days = match w(tokens, j) {
@@ -762,7 +798,14 @@ fn span_of_time(tokens: &[Token], k: usize) -> Option<(usize, i64)> {
         "hours" | "hour" => n.div_ceil(24),
         _ => return None,
     };
-    Some((j + 1, i64::from(days)))
+    let working = working && matches!(w(tokens, j), "day" | "days");
+    Some((
+        j + 1,
+        Span {
+            days: i64::from(days),
+            working,
+        },
+    ))
 }
 
 /// A cardinal number in words or digits at `k`: its value and end.
@@ -1308,6 +1351,19 @@ mod tests {
                 None,
             ),
             ("before code freeze", tue, "before code freeze", None),
+            ("before peak", tue, "before peak", None),
+            (
+                "before month end",
+                date!(2026 - 11 - 12),
+                "month end",
+                Some("2026-11-30"),
+            ),
+            (
+                "within two working days",
+                date!(2026 - 02 - 27),
+                "within two working days",
+                Some("2026-03-03"),
+            ),
             (
                 "the canary friday october second",
                 date!(2026 - 09 - 09),
