@@ -92,7 +92,9 @@ fn agreed_items_on_unseen_writers() {
     // week wednesday", "calendar week", work put in a place, "the second
     // thing", "X moves to NAME", a list's first hand-out, trouble with the
     // day asked, "that's yours", an offer turned down): 0.726, 0.738, 0.95,
-    // 0.90.
+    // 0.90. With read-backs that say "no date", open with a vendor doing the
+    // work, or match an item by a word's other form, seasons and numbered
+    // releases as deadlines: 0.732, 0.758, 0.95, 0.91.
     // Far from the goal of 0.90, and held here so it can only get better.
     assert!(
         s.precision >= TEST_PRECISION,
@@ -196,7 +198,9 @@ const TEST_DUE: f64 = 0.80;
 /// from them (0.73 / 0.75 on them alone; the forty-six one false item
 /// fewer), 0.798, 0.785, 0.97 and 0.93. a70-a74, written next and scored
 /// once before any rule read them (0.69 / 0.66 alone), bring the
-/// fifty-six to 0.788, 0.773, 0.96 and 0.92.
+/// fifty-six to 0.788, 0.773, 0.96 and 0.92; the rules widened from them
+/// and from the read-backs of the develop meetings (0.73 / 0.69 on them
+/// alone), 0.802, 0.784, 0.96 and 0.93.
 #[test]
 fn agreed_items_on_the_develop_writers() {
     let s = split("develop");
@@ -214,8 +218,8 @@ fn agreed_items_on_the_develop_writers() {
     assert!(s.due_accuracy >= DEVELOP_DUE, "due {:.3}", s.due_accuracy);
 }
 
-const DEVELOP_PRECISION: f64 = 0.78;
-const DEVELOP_RECALL: f64 = 0.77;
+const DEVELOP_PRECISION: f64 = 0.79;
+const DEVELOP_RECALL: f64 = 0.78;
 const DEVELOP_OWNER: f64 = 0.95;
 const DEVELOP_DUE: f64 = 0.91;
 
