@@ -7310,34 +7310,47 @@ mod tests {
         assert_eq!(dates, vec![Some("2026-11-19"), None], "{items:?}");
     }
 
+    /// Dan's disk alert and Priya's runbook agreed, between `before` and the
+    /// facilitator's `read_back`.
+    fn two_items_read_back(
+        before: &[(&str, bool, &str)],
+        read_back: &str,
+        today: Date,
+    ) -> Vec<ActionItem> {
+        let agreed = [
+            (
+                "Maya",
+                true,
+                "dan can you add a disk alert on the replicas by friday",
+            ),
+            ("Dan", false, "yes friday works"),
+            (
+                "Maya",
+                true,
+                "priya can you rewrite the failover runbook by monday",
+            ),
+            ("Priya", false, "sure"),
+            ("Maya", true, read_back),
+        ];
+        let turns: Vec<_> = before.iter().chain(&agreed).copied().collect();
+        run(&turns, today)
+    }
+
+    fn owned_by<'a>(items: &'a [ActionItem], owner: &str) -> &'a ActionItem {
+        items
+            .iter()
+            .find(|i| i.owner.as_deref() == Some(owner))
+            .unwrap_or_else(|| panic!("no item of {owner}: {items:?}"))
+    }
+
     #[test]
     fn the_read_back_names_a_vendor_by_what_it_does() {
-        let items = run(
-            &[
-                (
-                    "Maya",
-                    true,
-                    "dan can you add a disk alert on the replicas by friday",
-                ),
-                ("Dan", false, "yes friday works"),
-                (
-                    "Maya",
-                    true,
-                    "priya can you rewrite the failover runbook by monday",
-                ),
-                ("Priya", false, "sure"),
-                (
-                    "Maya",
-                    true,
-                    "okay reading it all back. dan, disk alert on the replicas, friday. priya, failover runbook, monday. veldkamp sends the root cause report for the memory leak by friday the twentieth",
-                ),
-            ],
+        let items = two_items_read_back(
+            &[],
+            "okay reading it all back. dan, disk alert on the replicas, friday. priya, failover runbook, monday. veldkamp sends the root cause report for the memory leak by friday the twentieth",
             date!(2026 - 03 - 11),
         );
-        let vendor = items
-            .iter()
-            .find(|i| i.owner.as_deref() == Some("Veldkamp"))
-            .unwrap_or_else(|| panic!("{items:?}"));
+        let vendor = owned_by(&items, "Veldkamp");
         assert_eq!(vendor.due_date.as_deref(), Some("2026-03-20"), "{items:?}");
     }
 
@@ -7351,37 +7364,16 @@ mod tests {
 
     #[test]
     fn reading_back_as_we_go_said_in_the_opening_is_not_the_read_back() {
-        let items = run(
-            &[
-                (
-                    "Maya",
-                    true,
-                    "okay let's start. i'm going to write action items down as we go and read each one back right away so correct me on the spot",
-                ),
-                (
-                    "Maya",
-                    true,
-                    "dan can you add a disk alert on the replicas by friday",
-                ),
-                ("Dan", false, "yes friday works"),
-                (
-                    "Maya",
-                    true,
-                    "priya can you rewrite the failover runbook by monday",
-                ),
-                ("Priya", false, "sure"),
-                (
-                    "Maya",
-                    true,
-                    "okay reading it all back. dan, disk alert on the replicas, the twenty second. priya, failover runbook, monday",
-                ),
-            ],
+        let items = two_items_read_back(
+            &[(
+                "Maya",
+                true,
+                "okay let's start. i'm going to write action items down as we go and read each one back right away so correct me on the spot",
+            )],
+            "okay reading it all back. dan, disk alert on the replicas, the twenty second. priya, failover runbook, monday",
             date!(2026 - 04 - 15),
         );
-        let dan = items
-            .iter()
-            .find(|i| i.owner.as_deref() == Some("Dan"))
-            .unwrap_or_else(|| panic!("{items:?}"));
+        let dan = owned_by(&items, "Dan");
         assert_eq!(dan.due_date.as_deref(), Some("2026-04-22"), "{items:?}");
     }
 
@@ -7419,11 +7411,7 @@ mod tests {
             ],
             date!(2026 - 04 - 22),
         );
-        let sipho = items
-            .iter()
-            .find(|i| i.owner.as_deref() == Some("Sipho"))
-            .unwrap_or_else(|| panic!("{items:?}"));
-        assert_eq!(sipho.due, None, "{items:?}");
+        assert_eq!(owned_by(&items, "Sipho").due, None, "{items:?}");
     }
 
     #[test]
