@@ -855,8 +855,8 @@ impl ActionLog {
                 && word.len() > 2
                 && !STOP.contains(&word)
                 && !self.names.iter().any(|n| n == word)
-                && tokens[k + 1..]
-                    .first()
+                && tokens
+                    .get(k + 1)
                     .is_some_and(|t| t.boundary == Boundary::None)
                 && present_base(w(tokens, k + 1)).is_some()
             {

@@ -174,7 +174,7 @@ fn season(word: &str) -> bool {
 }
 
 /// A release named by its number at `k` ("patch three point two", "release
-/// 4.1", "version two"): the token after it.
+/// 42", "version two"): the token after it.
 fn version_end(tokens: &[Token], k: usize) -> Option<usize> {
     if !matches!(w(tokens, k), "patch" | "release" | "version" | "build") {
         return None;
@@ -742,7 +742,6 @@ fn period_end(tokens: &[Token], j: usize, today: Option<Date>) -> Option<(usize,
     }
 }
 
-/// "two weeks", "a week", "three days", "twenty four hours", "a couple of days".
 /// A stretch of time from the meeting: days, or working days ("within two
 /// working days" skips the weekend).
 #[derive(Debug, Clone, Copy)]
@@ -769,6 +768,7 @@ impl Span {
     }
 }
 
+/// "two weeks", "a week", "three days", "twenty four hours", "a couple of days".
 fn span_of_time(tokens: &[Token], k: usize) -> Option<(usize, Span)> {
     let mut j = k;
     let mut n = if w(tokens, j) == "a" && w(tokens, j + 1) == "couple" {
