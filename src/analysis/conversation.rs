@@ -508,6 +508,59 @@ impl ActionLog {
         let parts = self.read_back_parts(&tokens, &dues, items);
         self.read_back_items(&parts, items);
         self.read_back_dues(&parts, items);
+        self.read_back_unowned(&tokens, &chars, &dues, items);
+    }
+
+    /// Work the read-back lists without an owner, in a sentence of its own
+    /// that names nobody ("and the audit of home and project snapshots, no
+    /// owner yet"): an item with no owner, unless one already holds it.
+    fn read_back_unowned(
+        &self,
+        tokens: &[Token],
+        chars: &[char],
+        dues: &[Due],
+        items: &mut Vec<Draft>,
+    ) {
+        let mentions = self.owners_read_back(tokens, items);
+        let mut start = 0;
+        for end in 1..=tokens.len() {
+            if end < tokens.len() && tokens[end].boundary != Boundary::Sentence {
+                continue;
+            }
+            let sentence = start..end;
+            start = end;
+            let Some(k) = sentence.clone().find(|&x| {
+                (w(tokens, x) == "no" && w(tokens, x + 1) == "owner") || w(tokens, x) == "unowned"
+            }) else {
+                continue;
+            };
+            if mentions.iter().any(|m| sentence.contains(&m.0)) {
+                continue;
+            }
+            let mut from = sentence.start;
+            while from < k && matches!(w(tokens, from), "and" | "also" | "plus" | "then") {
+                from += 1;
+            }
+            let due = dues
+                .iter()
+                .find(|d| sentence.contains(&d.tokens.0) && d.tokens.0 > from);
+            let stop = due.map_or(k, |d| d.tokens.0.min(k));
+            if stop <= from {
+                continue;
+            }
+            let task = clean_topic(&words_text(tokens, chars, from, stop));
+            if content_words(&task).len() < 2
+                || items.iter().any(|d| task_similarity(&d.task, &task) >= 0.5)
+            {
+                continue;
+            }
+            items.push(Draft {
+                due: due.map(|d| (d.phrase.clone(), d.date)),
+                no_owner_ok: true,
+                nudged: true,
+                ..Draft::agreed(task, self.read_back_turn.into_iter().collect(), self.index)
+            });
+        }
     }
 
     /// An owner keeps no more of the items agreed before the read-back
@@ -7352,6 +7405,21 @@ mod tests {
         );
         let vendor = owned_by(&items, "Veldkamp");
         assert_eq!(vendor.due_date.as_deref(), Some("2026-03-20"), "{items:?}");
+    }
+
+    #[test]
+    fn the_read_back_lists_work_nobody_took() {
+        let items = two_items_read_back(
+            &[],
+            "okay reading it all back. dan, disk alert on the replicas, friday. priya, failover runbook, monday. and the low pressure comms plan with customer services, no owner yet",
+            date!(2026 - 03 - 11),
+        );
+        let unowned: Vec<_> = items.iter().filter(|i| i.owner.is_none()).collect();
+        assert_eq!(unowned.len(), 1, "{items:?}");
+        assert_eq!(
+            unowned[0].task,
+            "low pressure comms plan with customer services"
+        );
     }
 
     #[test]
