@@ -523,10 +523,8 @@ impl ActionLog {
     ) {
         let mentions = self.owners_read_back(tokens, items);
         let mut start = 0;
-        for end in 1..=tokens.len() {
-            if end < tokens.len() && tokens[end].boundary != Boundary::Sentence {
-                continue;
-            }
+        while start < tokens.len() {
+            let (_, end) = sentence_of(tokens, start);
             let sentence = start..end;
             start = end;
             let Some(k) = sentence.clone().find(|&x| {
@@ -722,26 +720,24 @@ impl ActionLog {
     fn read_back_dues(&self, parts: &[ReadBackPart], items: &mut [Draft]) {
         let at = self.read_back_at.unwrap_or(0);
         for (i, part) in parts.iter().enumerate() {
-            if part.no_date {
-                for d in items.iter_mut() {
-                    if d.touched < at && read_back_part_of(parts, d) == Some(i) {
-                        d.due = None;
-                        d.no_date_ok = true;
-                    }
-                }
-            }
-            let Some(due) = &part.due else { continue };
-            if part.undated {
+            let due = part.due.as_ref().filter(|_| !part.undated);
+            if !part.no_date && due.is_none() {
                 continue;
             }
-            for d in items.iter_mut() {
-                let dated = d.due.as_ref().and_then(|(_, x)| *x);
-                if d.touched < at
-                    && read_back_part_of(parts, d) == Some(i)
-                    && (due.date.is_some() || d.due.is_none())
-                    && (dated != due.date || d.due.is_none())
-                {
-                    d.due = Some((due.phrase.clone(), due.date));
+            for d in items
+                .iter_mut()
+                .filter(|d| d.touched < at && read_back_part_of(parts, d) == Some(i))
+            {
+                if part.no_date {
+                    d.due = None;
+                    d.no_date_ok = true;
+                } else if let Some(due) = due {
+                    let dated = d.due.as_ref().and_then(|(_, x)| *x);
+                    if (due.date.is_some() || d.due.is_none())
+                        && (dated != due.date || d.due.is_none())
+                    {
+                        d.due = Some((due.phrase.clone(), due.date));
+                    }
                 }
             }
         }
@@ -1036,9 +1032,10 @@ impl ActionLog {
             && self.reader == speaker.map(owner_key);
         // Nothing agreed yet, nothing to read back: "i'll read each one back
         // right away" in the opening says how the meeting will go.
-        let something_agreed = self.drafts.iter().any(Draft::listed);
         if turn.facilitator
-            && ((said.readback && something_agreed) || self.readback_next || reading_on)
+            && ((said.readback && self.drafts.iter().any(Draft::listed))
+                || self.readback_next
+                || reading_on)
         {
             self.read_back_last = Some(index);
             let announce_only = said.readback && said.n_words_after_readback < 12;
