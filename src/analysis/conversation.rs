@@ -3705,6 +3705,12 @@ impl Said {
                 || (seq(tokens, after, &["no"])
                     && !matches!(w(tokens, after + 1), "problem" | "worries" | "later"))
                 || (d.tokens.0 > 0 && w(tokens, d.tokens.0 - 1) == "not")
+                // "not fixing org charts beyond that today": what will not
+                // be done then, not a deadline.
+                || {
+                    let (s, _) = sentence_of(tokens, d.tokens.0);
+                    w(tokens, s) == "not" && w(tokens, s + 1).ends_with("ing")
+                }
                 // "which is zara this month", "that's me this week", "on
                 // leave next week": who is on duty when, not a deadline.
                 || (d.tokens.0 > 0
@@ -6759,6 +6765,31 @@ mod tests {
         assert_eq!(items[0].due.as_deref(), Some("wednesday"));
         assert_eq!(items[0].due_date.as_deref(), Some("2026-11-18"));
         assert_eq!(items[0].turns, vec![0, 1]);
+    }
+
+    #[test]
+    fn a_day_in_what_will_not_be_done_is_no_deadline() {
+        let items = run(
+            &[
+                ("Nadia", true, "who actually owns the replication slots"),
+                (
+                    "Ravi",
+                    false,
+                    "i can write a one pager. like who owns what on that cluster. next friday",
+                ),
+                (
+                    "Nadia",
+                    true,
+                    "yes. do it. not fixing org charts beyond that today. next",
+                ),
+            ],
+            date!(2026 - 08 - 05),
+        );
+        assert_eq!(
+            owner_due(&items),
+            [(Some("Ravi"), Some("2026-08-14"))],
+            "{items:?}"
+        );
     }
 
     #[test]
