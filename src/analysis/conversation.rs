@@ -6623,6 +6623,14 @@ fn topic(
     before: usize,
 ) -> Option<String> {
     stretches(tokens, dues, 0, before.min(tokens.len()))
+        // "the jitter alert i haven't touched": what was not done says
+        // nothing of the subject.
+        .filter(|&(s, _)| {
+            !(matches!(
+                w(tokens, s),
+                "have" | "has" | "had" | "did" | "do" | "does" | "is" | "was" | "are" | "were"
+            ) && w(tokens, s + 1) == "not")
+        })
         .filter_map(|(s, e)| {
             let text = clean_topic(&words_text(tokens, chars, s, e.min(s + 16)));
             let n = content_words(&text).len();
@@ -6765,6 +6773,27 @@ mod tests {
         assert_eq!(items[0].due.as_deref(), Some("wednesday"));
         assert_eq!(items[0].due_date.as_deref(), Some("2026-11-18"));
         assert_eq!(items[0].turns, vec![0, 1]);
+    }
+
+    #[test]
+    fn what_was_not_done_is_not_the_subject() {
+        let items = run(
+            &[
+                (
+                    "Marcus",
+                    false,
+                    "what's not done is an alert on jitter, we found out from patients",
+                ),
+                (
+                    "Devon",
+                    false,
+                    "yeah the jitter alert I haven't touched, I'll, friday, I'll have it by friday",
+                ),
+            ],
+            date!(2026 - 08 - 19),
+        );
+        assert_eq!(items.len(), 1, "{items:?}");
+        assert_eq!(items[0].task, "jitter alert");
     }
 
     #[test]
