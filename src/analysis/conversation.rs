@@ -5006,6 +5006,10 @@ fn commit_at(
         {
             return pointing_back(false, false);
         }
+        // "i can live with that": the day agreed to, not work.
+        if verb == "live" && w(tokens, body + 1) == "with" {
+            return None;
+        }
         // "i can pull it forward", "i'll push that back a week": moving
         // the day, not new work.
         if matches!(verb, "pull" | "bring" | "push" | "move")
@@ -5915,14 +5919,18 @@ fn request_in(
             && next == "chance"
             && w(tokens, k + 2) == "you"
             && matches!(w(tokens, k + 3), "could" | "can");
+        // "i'd suggest you pick that up", "i suggest that you ...".
+        let suggest =
+            word == "suggest" && (next == "you" || (next == "that" && w(tokens, k + 2) == "you"));
         if (matches!(word, "can" | "could" | "would" | "will") && matches!(next, "you" | "your"))
             || able
             || named
             || mind
             || chance
+            || suggest
         {
             let mut v = k + 2;
-            if next == "your" {
+            if next == "your" || (suggest && next == "that") {
                 v = k + 3; // "your team"
             }
             if able || chance {
@@ -6773,6 +6781,80 @@ mod tests {
         assert_eq!(items[0].due.as_deref(), Some("wednesday"));
         assert_eq!(items[0].due_date.as_deref(), Some("2026-11-18"));
         assert_eq!(items[0].turns, vec![0, 1]);
+    }
+
+    #[test]
+    fn living_with_a_day_is_no_work_of_its_own() {
+        let items = run_named(
+            &[
+                (
+                    "Ruth",
+                    true,
+                    "tomasz the antenna cables you said three of them were chafed",
+                ),
+                (
+                    "Tomasz",
+                    false,
+                    "i can replace all three by end of the month no bother",
+                ),
+                (
+                    "Helen",
+                    false,
+                    "can we sorry the committee's on the twenty-first",
+                ),
+                (
+                    "Tomasz",
+                    false,
+                    "um all three for the twenty-first no. i can do fenwick for the twenty-first",
+                ),
+                (
+                    "Helen",
+                    false,
+                    "fenwick for the twenty-first i can live with that",
+                ),
+            ],
+            date!(2026 - 05 - 06),
+        );
+        assert!(
+            items.iter().all(|d| d.owner.as_deref() == Some("Tomasz")),
+            "{items:?}"
+        );
+    }
+
+    #[test]
+    fn a_suggestion_to_a_named_person_is_a_request_and_living_with_a_day_accepts_it() {
+        let items = run_named(
+            &[
+                (
+                    "Marcus",
+                    true,
+                    "so the failover runbook for the auth switch needs um properly rewriting. Deborah I'd suggest you pick that up for operational resilience and could we say friday",
+                ),
+                (
+                    "Deborah",
+                    false,
+                    "friday is uh it's ambitious to be honest we've got the self assessment going out this week. shall we say end of the month",
+                ),
+                (
+                    "Graham",
+                    false,
+                    "I'd rather it landed before the operational resilience committee if at all possible, that sits on the twenty eighth",
+                ),
+                (
+                    "Deborah",
+                    false,
+                    "hmm. okay the twenty seventh then, the day before the committee. I can live with that",
+                ),
+                ("Marcus", true, "twenty seventh it is"),
+            ],
+            date!(2026 - 04 - 16),
+        );
+        assert_eq!(
+            owner_due(&items),
+            [(Some("Deborah"), Some("2026-04-27"))],
+            "{items:?}"
+        );
+        assert!(items[0].task.contains("runbook"), "{items:?}");
     }
 
     #[test]
