@@ -4863,10 +4863,17 @@ fn is_work_verb(tokens: &[Token], k: usize) -> bool {
             && w(tokens, k + 1) == "down"
             && work_despite(word, w(tokens, k + 2)))
         // "go through the suppression list", not "go through it with us".
-        || (word == "go"
-            && matches!(w(tokens, k + 1), "through" | "over")
-            && anaphoric(tokens, k + 2).is_none()
-            && !w(tokens, k + 2).is_empty())
+        || (word == "go" && {
+            // "go back through the change sheets".
+            let k = if w(tokens, k + 1) == "back" {
+                k + 1
+            } else {
+                k
+            };
+            matches!(w(tokens, k + 1), "through" | "over")
+                && anaphoric(tokens, k + 2).is_none()
+                && !w(tokens, k + 2).is_empty()
+        })
 }
 
 /// An "if" that only softens an offer: "if it's helpful", "if that
@@ -5280,6 +5287,27 @@ fn commit_at(
         }
         None => (word, k, None),
     };
+    // "let me just do a proper capacity plan ..., you'll have something end
+    // of next week": an offer with a day.
+    if word == "let"
+        && w(tokens, k + 1) == "me"
+        && !facilitator
+        && dues.iter().any(|d| d.tokens.0 > k + 2)
+    {
+        let mut body = k + 2;
+        while matches!(w(tokens, body), "just" | "quickly" | "also") {
+            body += 1;
+        }
+        if is_work_verb(tokens, body)
+            && !matches!(
+                w(tokens, body),
+                "check" | "see" | "think" | "look" | "share" | "ask" | "say" | "know" | "get"
+            )
+            && !bookkeeping(body)
+        {
+            return make(k, body, None, false);
+        }
+    }
     match word {
         "i" | "we" => {
             let team_word = word == "we";
@@ -5922,7 +5950,14 @@ fn request_in(
         // "i'd suggest you pick that up", "i suggest that you ...".
         let suggest =
             word == "suggest" && (next == "you" || (next == "that" && w(tokens, k + 2) == "you"));
+        // "dev could we get that done by friday": asked of the one named.
+        let we_named = facilitator
+            && matches!(word, "can" | "could")
+            && next == "we"
+            && k > 0
+            && is_name(k - 1);
         if (matches!(word, "can" | "could" | "would" | "will") && matches!(next, "you" | "your"))
+            || we_named
             || able
             || named
             || mind
@@ -5936,7 +5971,12 @@ fn request_in(
             if able || chance {
                 v = k + 4;
             }
-            if seq(tokens, v, &["be", "able", "to"]) {
+            if seq(tokens, v, &["be", "able", "to"])
+                // "would you be willing to look at ...".
+                || (w(tokens, v) == "be"
+                    && matches!(w(tokens, v + 1), "willing" | "happy" | "prepared")
+                    && w(tokens, v + 2) == "to")
+            {
                 v += 3;
             }
             let v = skip_verb(v);
@@ -6781,6 +6821,82 @@ mod tests {
         assert_eq!(items[0].due.as_deref(), Some("wednesday"));
         assert_eq!(items[0].due_date.as_deref(), Some("2026-11-18"));
         assert_eq!(items[0].turns, vec![0, 1]);
+    }
+
+    #[test]
+    fn offers_and_requests_in_other_words() {
+        let today = date!(2026 - 06 - 02);
+        // "let me just do X, you'll have something DAY": an offer.
+        let items = run_named(
+            &[
+                ("Theo", true, "so who's gonna look at the relay capacity thing"),
+                (
+                    "Devon",
+                    false,
+                    "ninety four at peak. let me just do a proper capacity plan for the turn relays, you'll have something end of next week",
+                ),
+                ("Theo", true, "ok uh, writing that"),
+            ],
+            today,
+        );
+        assert_eq!(
+            owner_due(&items),
+            [(Some("Devon"), Some("2026-06-12"))],
+            "{items:?}"
+        );
+        assert!(items[0].task.contains("capacity"), "{items:?}");
+        // "go back through X": work.
+        let items = run_named(
+            &[
+                ("Shona", true, "nobody in this room knows who changed the divert confirm timeout"),
+                (
+                    "Kirsty",
+                    false,
+                    "look I'll go back through the change sheets for the last three months and find who touched it, you'll have a name by friday",
+                ),
+            ],
+            today,
+        );
+        assert_eq!(
+            owner_due(&items),
+            [(Some("Kirsty"), Some("2026-06-05"))],
+            "{items:?}"
+        );
+        // "would you be willing to X".
+        let items = run_named(
+            &[
+                (
+                    "Harriet",
+                    true,
+                    "Priya would you be willing to look at what limits the scheme actually applied while we were down",
+                ),
+                (
+                    "Priya",
+                    false,
+                    "yes if I might take that away I think I can get it from the scheme advice files",
+                ),
+            ],
+            today,
+        );
+        assert_eq!(owner_due(&items), [(Some("Priya"), None)], "{items:?}");
+        // "NAME could we get that done by DAY": asked of the one named.
+        let items = run_named(
+            &[
+                (
+                    "Claire",
+                    true,
+                    "so the load test against the results feed. Dev could we get that done by friday",
+                ),
+                ("Dev", false, "friday's tight. i could do wednesday the tenth"),
+                ("Claire", true, "okay wednesday the tenth it is then"),
+            ],
+            today,
+        );
+        assert_eq!(
+            owner_due(&items),
+            [(Some("Dev"), Some("2026-06-10"))],
+            "{items:?}"
+        );
     }
 
     #[test]
