@@ -4956,6 +4956,14 @@ fn commit_at(
         };
         // "I'll take it", "I can own that one", "I can do this part".
         let verb = w(tokens, body);
+        // "who can make the banner work" / "i can. end of next week".
+        if clause_ends(tokens, body)
+            && body == at + 2
+            && matches!(w(tokens, at), "i" | "we")
+            && matches!(w(tokens, at + 1), "can" | "will")
+        {
+            return pointing_back(false, false);
+        }
         // "i'll the replay script for the ones we dropped": the recogniser
         // lost the verb; the work is the noun phrase after "will".
         let verb_dropped = verb == "the"
@@ -6879,6 +6887,23 @@ mod tests {
             today,
         );
         assert_eq!(owner_due(&items), [(Some("Priya"), None)], "{items:?}");
+        // "who can X" / "i can.": the one who answers takes it.
+        let items = run_named(
+            &[
+                (
+                    "Hannah",
+                    true,
+                    "who can make the breaking news banner work when the cms is down",
+                ),
+                ("Pete", false, "i can. end of next week"),
+            ],
+            today,
+        );
+        assert_eq!(
+            owner_due(&items),
+            [(Some("Pete"), Some("2026-06-12"))],
+            "{items:?}"
+        );
         // "NAME could we get that done by DAY": asked of the one named.
         let items = run_named(
             &[
