@@ -5306,11 +5306,10 @@ fn commit_at(
         while matches!(w(tokens, body), "just" | "quickly" | "also") {
             body += 1;
         }
+        // "let me check", "let me look", "let me share my screen": the
+        // meeting, now ("see", "ask" and the like are no work already).
         if is_work_verb(tokens, body)
-            && !matches!(
-                w(tokens, body),
-                "check" | "see" | "think" | "look" | "share" | "ask" | "say" | "know" | "get"
-            )
+            && !matches!(w(tokens, body), "check" | "look" | "share" | "get")
             && !bookkeeping(body)
         {
             return make(k, body, None, false);
@@ -5973,8 +5972,9 @@ fn request_in(
             || suggest
         {
             let mut v = k + 2;
+            // "your team", "suggest that you".
             if next == "your" || (suggest && next == "that") {
-                v = k + 3; // "your team"
+                v = k + 3;
             }
             if able || chance {
                 v = k + 4;
