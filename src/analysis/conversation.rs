@@ -972,6 +972,30 @@ impl ActionLog {
         d
     }
 
+    /// The work said in the last few turns before this one, for the
+    /// facilitator logging it without an owner ("someone really should
+    /// write a drill for a total scada loss" .. "it goes on the list with
+    /// no owner for now"): in the latest turn that says some work has to
+    /// be done, the longest such phrase, with that turn's id.
+    fn need_before(&self) -> Option<(u64, String)> {
+        let earlier = &self.said[..self.said.len().saturating_sub(1)];
+        earlier
+            .iter()
+            .rev()
+            .take(EXCHANGE_TURNS + 2)
+            .find_map(|(id, text)| {
+                let tokens = tokenize(text);
+                let chars: Vec<char> = text.chars().collect();
+                let dues = find_dues(&tokens, &chars, None);
+                (0..tokens.len())
+                    .filter(|&k| task_verb(w(&tokens, k)) && obliged(&tokens, k))
+                    .map(|k| task_from(&tokens, &chars, k, &dues).0)
+                    .filter(|p| reads_as_work(p))
+                    .max_by_key(|p| content_words(p).len())
+                    .map(|p| (*id, p))
+            })
+    }
+
     /// The subject of the first of these turns that has one.
     fn first_topic(&self, turns: &[u64]) -> Option<String> {
         self.said
@@ -1197,12 +1221,22 @@ impl ActionLog {
                     d.touch(id, index);
                 }
                 None => {
-                    if let Some(t) = task.or_else(|| said.topic.clone()) {
+                    // Left without an owner in words of its own ("it goes on
+                    // the board with nobody's name on it"): the item is the
+                    // need said just before, if one was.
+                    let (t, mut turns) = if said.owner_deferred {
+                        self.need_before()
+                            .map_or((None, vec![]), |(at, need)| (Some(need), vec![at]))
+                    } else {
+                        (task.or_else(|| said.topic.clone()), vec![])
+                    };
+                    turns.push(id);
+                    if let Some(t) = t {
                         let k = self.push(Draft {
                             due: said.due.clone(),
                             no_date_ok: said.no_date,
                             no_owner_ok: true,
-                            ..Draft::agreed(t, vec![id], index)
+                            ..Draft::agreed(t, turns, index)
                         });
                         self.focus = Some(k);
                     }
@@ -3133,6 +3167,9 @@ struct Said {
     ask_due: bool,
     no_date: bool,
     logs_without_owner: bool,
+    /// Logged without an owner in words the list above does not know:
+    /// only the need said before it is the item.
+    owner_deferred: bool,
     logged_task: Option<String>,
     readback: bool,
     n_words_after_readback: usize,
@@ -3378,6 +3415,57 @@ fn work_despite(verb: &str, next: &str) -> bool {
         next,
         "it" | "that" | "this" | "down" | "back" | "you" | "us" | "in" | "on" | "to" | ""
     )
+}
+
+/// The verb at `k` is said as something that has to be done: "should",
+/// "must", "gotta" or "ought to" before it, or "needs to", "has to",
+/// "have to", "got to", in the same sentence ("someone really should
+/// write a drill", "somebody has to go through it").
+fn obliged(tokens: &[Token], k: usize) -> bool {
+    let (start, _) = sentence_of(tokens, k);
+    let from = k.saturating_sub(3).max(start);
+    (from..k).any(|j| {
+        matches!(w(tokens, j), "should" | "must" | "gotta" | "ought")
+            || (w(tokens, j) == "to"
+                && j > 0
+                && matches!(
+                    w(tokens, j - 1),
+                    "need" | "needs" | "has" | "have" | "got" | "ought"
+                ))
+    })
+}
+
+/// The facilitator leaves the work without an owner for now, however
+/// it is put: a word for the owner ("owner", "name", "anyone") with a
+/// negation just before it ("no owner", "without a name", "nobody's name",
+/// "not got anyone") and a word that defers it ("for now", "yet", "later",
+/// "blank", "we find someone at the next review"), or "unowned",
+/// "unassigned". Not when the turn is about blame ("not here to find
+/// someone to blame").
+fn defers_owner(tokens: &[Token]) -> bool {
+    const OWNER: &[&str] = &[
+        "owner", "name", "names", "anyone", "anybody", "assignee", "someone", "somebody", "who",
+    ];
+    const NEGATION: &[&str] = &[
+        "no", "without", "nobody", "nobody's", "not", "none", "blank",
+    ];
+    const DEFERRED: &[&str] = &[
+        "later", "yet", "now", "find", "decide", "pending", "tbd", "tbc", "confirm", "blank",
+        "open", "next",
+    ];
+    let n = tokens.len();
+    if (0..n).any(|k| matches!(w(tokens, k), "blame" | "blaming" | "fault")) {
+        return false;
+    }
+    (0..n).any(|k| {
+        let word = w(tokens, k);
+        if matches!(word, "unowned" | "unassigned") {
+            return true;
+        }
+        OWNER.contains(&word)
+            && (k.saturating_sub(3)..k).any(|j| NEGATION.contains(&w(tokens, j)))
+            && (k.saturating_sub(4)..(k + 6).min(n)).any(|j| DEFERRED.contains(&w(tokens, j)))
+    })
 }
 
 fn w(tokens: &[Token], k: usize) -> &str {
@@ -3995,31 +4083,30 @@ impl Said {
         let meta_sentence = meta.map(|k| (k.saturating_sub(6), (k + 8).min(n)));
 
         // The facilitator logs an item with no owner.
-        if facilitator
-            && has(&[
-                &["no", "owner"],
-                &["without", "owner"],
-                &["without", "an", "owner"],
-                // "determined", "confirmed", "figured out", "sorted".
-                &["owner", "to", "be"],
-                &["owner", "i", "will", "confirm"],
-                &["owner", "pending"],
-                &["owner", "tbc"],
-                &["owner", "tbd"],
-                &["open", "action", "item"],
-                &["as", "an", "item", "anyway"],
-                &["putting", "it", "down"],
-                &["owner", "question", "offline"],
-                // "i'll write it down without a name for now".
-                &["without", "a", "name", "for"],
-                &["no", "name", "on", "it"],
-                &["do", "not", "have", "a", "name"],
-                &["do", "not", "have", "an", "owner"],
-            ])
-            .is_some()
-            && meta.is_none()
-        {
+        let listed = has(&[
+            &["no", "owner"],
+            &["without", "owner"],
+            &["without", "an", "owner"],
+            // "determined", "confirmed", "figured out", "sorted".
+            &["owner", "to", "be"],
+            &["owner", "i", "will", "confirm"],
+            &["owner", "pending"],
+            &["owner", "tbc"],
+            &["owner", "tbd"],
+            &["open", "action", "item"],
+            &["as", "an", "item", "anyway"],
+            &["putting", "it", "down"],
+            &["owner", "question", "offline"],
+            // "i'll write it down without a name for now".
+            &["without", "a", "name", "for"],
+            &["no", "name", "on", "it"],
+            &["do", "not", "have", "a", "name"],
+            &["do", "not", "have", "an", "owner"],
+        ])
+        .is_some();
+        if facilitator && (listed || defers_owner(tokens)) && meta.is_none() {
             said.logs_without_owner = true;
+            said.owner_deferred = !listed;
             // "logging it load test the search cluster by end of quarter",
             // "audit the acquirer vpn firewall rules. no owner yet",
             // "I write it as open item check online schema change support".
@@ -8667,6 +8754,58 @@ mod tests {
         assert_eq!(items.len(), 1, "{items:?}");
         assert_eq!(items[0].owner.as_deref(), Some("Lewis"), "{items:?}");
         assert_eq!(items[0].due_date.as_deref(), Some("2026-04-20"));
+    }
+
+    #[test]
+    fn work_left_without_an_owner_in_other_words_is_the_need_said_before() {
+        let items = run_named(
+            &[
+                (
+                    "Ola",
+                    false,
+                    "honestly somebody really ought to update the failover checklist for the billing cluster, it still names the old hosts",
+                ),
+                ("Bea", true, "agreed that has to happen"),
+                ("Kai", false, "not me this sprint"),
+                (
+                    "Bea",
+                    true,
+                    "okay it stays on the board with nobody's name against it for now",
+                ),
+            ],
+            date!(2026 - 11 - 16),
+        );
+        assert_eq!(items.len(), 1, "{items:?}");
+        assert_eq!(items[0].owner, None);
+        assert_eq!(
+            items[0].task,
+            "update the failover checklist for the billing cluster"
+        );
+        assert_eq!(items[0].turns, vec![0, 3]);
+        // The same words after talk with no need in it give no item, and a
+        // turn about not finding someone to blame is not one either.
+        let items = run_named(
+            &[
+                (
+                    "Ola",
+                    false,
+                    "the checklist was fine the hosts were just slow",
+                ),
+                (
+                    "Bea",
+                    true,
+                    "okay it stays on the board with nobody's name against it for now",
+                ),
+            ],
+            date!(2026 - 11 - 16),
+        );
+        assert!(items.is_empty(), "{items:?}");
+        assert!(defers_owner(&tokenize(
+            "no name on it yet, we decide at standup"
+        )));
+        assert!(!defers_owner(&tokenize(
+            "we're not here to find someone to blame, we want to learn"
+        )));
     }
 
     #[test]
