@@ -95,6 +95,8 @@ fn agreed_items_on_unseen_writers() {
     // 0.90. With read-backs that say "no date", open with a vendor doing the
     // work, list work with no owner or match an item by a word's other form,
     // seasons and numbered releases as deadlines: 0.730, 0.762, 0.95, 0.90.
+    // With the facilitator leaving a need without an owner in words of their
+    // own: 0.729, 0.758, 0.95, 0.90 (one deadline wrong more).
     // Far from the goal of 0.90, and held here so it can only get better.
     assert!(
         s.precision >= TEST_PRECISION,
@@ -206,7 +208,10 @@ const TEST_DUE: f64 = 0.80;
 /// (0.63 / 0.66 on them alone), 0.788, 0.780, 0.96 and 0.93. a80-a84,
 /// written after those rules and scored once (0.68 / 0.65 alone, the same
 /// with the rules before them), bring the sixty-six to 0.779, 0.770, 0.96
-/// and 0.92.
+/// and 0.92; with a need left without an owner in other words, 0.779,
+/// 0.771. a85-a89, written before that rule and scored once (0.75 / 0.72
+/// alone; 0.76 / 0.73 with it), bring the seventy-one to 0.778, 0.768,
+/// 0.96 and 0.92.
 #[test]
 fn agreed_items_on_the_develop_writers() {
     let s = split("develop");
