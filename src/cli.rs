@@ -968,6 +968,13 @@ pub enum EvalCommand {
         /// List every line found wrongly.
         #[arg(long)]
         errors: bool,
+        /// Instead of the scores, print every item found or expected, one
+        /// JSON object per line: {"split"?, "file", "conversation",
+        /// "verdict", "want", "got"}, the verdict being `matched`, `missed`,
+        /// `false_alarm` or the fields that differ ("owner+due"). For error
+        /// analysis and for training a model on the finder's output.
+        #[arg(long, conflicts_with_all = ["errors", "format"])]
+        items: bool,
         /// Score a second labelling instead of the finder: a JSONL file of
         /// {"id", "items": [...]} per line, one for each conversation in
         /// FILE, items as in FILE. FILE's items are the truth, so the

@@ -59,8 +59,9 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             file,
             format,
             errors,
+            items,
             against,
-        }) => analysis::eval_actions(&file, format, errors, against.as_deref()),
+        }) => analysis::eval_actions(&file, format, errors, items, against.as_deref()),
         Command::Eval(EvalCommand::Speakers {
             hypothesis,
             reference,

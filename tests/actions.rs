@@ -364,6 +364,68 @@ fn eval_actions_scores_every_split_and_the_sentence_set() {
     assert!(text.contains("detection: precision"), "{text}");
 }
 
+/// `--items` lists every item found or expected, each once, with the
+/// verdict the scores count.
+#[test]
+fn eval_actions_lists_every_item_with_its_verdict() {
+    let b = Blameless::new();
+    let lines = |args: &[&str]| -> Vec<serde_json::Value> {
+        ok(b.run(args))
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    };
+    let dir = root().join("data/actions");
+    let one = dir.join("a10.meetings.jsonl");
+    let scores: serde_json::Value = serde_json::from_str(&ok(b.run(&[
+        "eval",
+        "actions",
+        one.to_str().unwrap(),
+        "--format",
+        "json",
+    ])))
+    .unwrap();
+    let items = lines(&["eval", "actions", one.to_str().unwrap(), "--items"]);
+    let count = |f: &dyn Fn(&serde_json::Value) -> bool| items.iter().filter(|i| f(i)).count();
+    assert_eq!(
+        count(&|i| i["verdict"] == "matched") as u64,
+        scores["matched"].as_u64().unwrap()
+    );
+    assert_eq!(
+        count(&|i| !i["got"].is_null()) as u64,
+        scores["found"].as_u64().unwrap()
+    );
+    assert_eq!(
+        count(&|i| !i["want"].is_null()) as u64,
+        scores["expected"].as_u64().unwrap()
+    );
+    assert_eq!(
+        count(&|i| i["verdict"] == "missed"),
+        count(&|i| i["got"].is_null())
+    );
+    assert!(items.iter().all(
+        |i| i["conversation"].as_str().unwrap().starts_with("a10m") && i.get("split").is_none()
+    ));
+    // A directory: each split's items, and nothing else.
+    let all = lines(&["eval", "actions", dir.to_str().unwrap(), "--items"]);
+    let want = |split: &str| {
+        all.iter()
+            .filter(|i| i["split"] == split && !i["want"].is_null())
+            .count()
+    };
+    assert_eq!(want("test"), split("test").expected);
+    assert_eq!(want("holdout"), split("holdout").expected);
+    // Lines, not scores: --errors and --format say nothing here.
+    let out = b.run(&[
+        "eval",
+        "actions",
+        one.to_str().unwrap(),
+        "--items",
+        "--errors",
+    ]);
+    assert!(!out.status.success());
+}
+
 #[test]
 fn eval_actions_against_a_second_labelling() {
     let b = Blameless::new();

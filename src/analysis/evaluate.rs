@@ -618,12 +618,14 @@ pub fn conversation_items(conversation: &LabelledConversation) -> Vec<ActionItem
     agreed_items(&turns, today, &names)
 }
 
-/// One difference between found and expected items.
+/// One difference between found and expected items (or, in
+/// [`ItemScores::matches`], one agreement).
 #[derive(Debug, Clone, Serialize)]
 pub struct ItemMiss {
     /// The conversation.
     pub conversation: String,
-    /// `missed`, `false_alarm`, or the fields that differ (`owner`, `due`, `task`).
+    /// `missed`, `false_alarm`, the fields that differ (`owner`, `due`,
+    /// `task`), or `matched`.
     pub kind: String,
     /// The expected item, if any.
     pub want: Option<ExpectedItem>,
@@ -656,6 +658,10 @@ pub struct ItemScores {
     pub task_accuracy: f64,
     /// Every difference.
     pub misses: Vec<ItemMiss>,
+    /// The found items that matched, each with the item it matched (kind
+    /// `matched`): with `misses`, every item found or expected.
+    #[serde(skip)]
+    pub matches: Vec<ItemMiss>,
 }
 
 /// The same owner: equal keys, or one person's first name against their
@@ -757,6 +763,12 @@ pub fn score_found(
             tasks += (overlap >= 0.4) as usize;
             if owner_ok && due_ok && overlap > 0.0 {
                 s.matched += 1;
+                s.matches.push(ItemMiss {
+                    conversation: conversation.id.clone(),
+                    kind: "matched".into(),
+                    want: Some(want.clone()),
+                    got: Some(got.clone()),
+                });
             } else {
                 let mut kind = Vec::new();
                 if !owner_ok {

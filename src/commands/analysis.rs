@@ -504,11 +504,13 @@ fn write_scores_json(
     Ok(())
 }
 
-/// `blameless eval actions FILE|DIR`.
+/// `blameless eval actions FILE|DIR`; with `items`, every item and its
+/// verdict instead of the scores.
 pub fn eval_actions(
     file: &Path,
     format: ListFormat,
     errors: bool,
+    items: bool,
     against: Option<&Path>,
 ) -> Result<ExitCode> {
     let mut out = std::io::stdout().lock();
@@ -516,7 +518,12 @@ pub fn eval_actions(
         if against.is_some() {
             bail!("--against needs one conversation file, not a directory");
         }
-        return eval_action_splits(file, format, errors, &mut out);
+        let listing = if items {
+            Listing::Items
+        } else {
+            Listing::Scores(format)
+        };
+        return eval_action_splits(file, listing, errors, &mut out);
     }
     let text =
         std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
@@ -529,6 +536,10 @@ pub fn eval_actions(
             }
             None => evaluate::score_conversations(&conversations),
         };
+        if items {
+            write_item_verdicts(&mut out, None, &file.display().to_string(), &scores)?;
+            return Ok(ExitCode::SUCCESS);
+        }
         match format {
             ListFormat::Json => write_scores_json(&mut out, &scores, errors)?,
             ListFormat::Text => {
@@ -537,9 +548,10 @@ pub fn eval_actions(
         }
         return Ok(ExitCode::SUCCESS);
     }
-    if against.is_some() {
+    if against.is_some() || items {
         bail!(
-            "--against needs a conversation file; {} holds single sentences",
+            "--{} needs a conversation file; {} holds single sentences",
+            if items { "items" } else { "against" },
             file.display()
         );
     }
@@ -584,10 +596,42 @@ fn is_conversation_set(text: &str) -> bool {
         .is_some_and(|v| v.get("turns").is_some())
 }
 
+/// What `eval actions DIR` prints.
+#[derive(Clone, Copy, PartialEq)]
+enum Listing {
+    /// The scores, per file and per split.
+    Scores(ListFormat),
+    /// Every item with its verdict, one JSON object per line.
+    Items,
+}
+
+/// Each item of `scores`, found or expected, with its verdict, as one JSON
+/// line ([`evaluate::ItemScores::matches`] and the misses, in that order).
+fn write_item_verdicts(
+    out: &mut impl Write,
+    split: Option<&str>,
+    file: &str,
+    scores: &evaluate::ItemScores,
+) -> Result<()> {
+    for item in scores.matches.iter().chain(&scores.misses) {
+        let mut line = serde_json::Map::new();
+        if let Some(split) = split {
+            line.insert("split".into(), split.into());
+        }
+        line.insert("file".into(), file.into());
+        line.insert("conversation".into(), item.conversation.clone().into());
+        line.insert("verdict".into(), item.kind.clone().into());
+        line.insert("want".into(), serde_json::to_value(&item.want)?);
+        line.insert("got".into(), serde_json::to_value(&item.got)?);
+        writeln!(out, "{}", Value::Object(line))?;
+    }
+    Ok(())
+}
+
 /// Every split of a directory with a splits.json, and every file in it.
 fn eval_action_splits(
     dir: &Path,
-    format: ListFormat,
+    listing: Listing,
     errors: bool,
     out: &mut impl Write,
 ) -> Result<ExitCode> {
@@ -617,12 +661,20 @@ fn eval_action_splits(
                 format!("{} is not a labelled conversation set", path.display())
             })?;
             let scores = evaluate::score_conversations(&conversations);
-            if format == ListFormat::Text {
-                write_item_scores(out, &format!("{split}: {name}"), &scores, false)?;
+            match listing {
+                Listing::Items => write_item_verdicts(out, Some(split), name, &scores)?,
+                Listing::Scores(ListFormat::Text) => {
+                    write_item_scores(out, &format!("{split}: {name}"), &scores, false)?
+                }
+                Listing::Scores(ListFormat::Json) => {}
             }
             per_file.insert(name.clone(), summary_json(&scores, false)?);
             all.extend(conversations);
         }
+        let format = match listing {
+            Listing::Items => continue,
+            Listing::Scores(format) => format,
+        };
         let scores = evaluate::score_conversations(&all);
         match format {
             ListFormat::Text => {
@@ -643,7 +695,7 @@ fn eval_action_splits(
             }
         }
     }
-    if format == ListFormat::Json {
+    if listing == Listing::Scores(ListFormat::Json) {
         writeln!(
             out,
             "{}",
