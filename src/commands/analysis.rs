@@ -666,9 +666,11 @@ fn eval_action_splits(
                 Listing::Scores(ListFormat::Text) => {
                     write_item_scores(out, &format!("{split}: {name}"), &scores, false)?
                 }
-                Listing::Scores(ListFormat::Json) => {}
+                // Only the JSON report lists each file's scores.
+                Listing::Scores(ListFormat::Json) => {
+                    per_file.insert(name.clone(), summary_json(&scores, false)?);
+                }
             }
-            per_file.insert(name.clone(), summary_json(&scores, false)?);
             all.extend(conversations);
         }
         let format = match listing {
