@@ -652,6 +652,9 @@ fn event_at(tokens: &[Token], k: usize) -> Option<usize> {
                         | "freeze"
                         | "night"
                 ))
+            // "before michaelmas term", "before trinity term".
+            || (end > start + 1
+                && matches!(w(tokens, end - 1), "term" | "semester"))
     };
     // The longest span that names an event: "before winter break like i
     // always do" ends at "break".
@@ -924,7 +927,7 @@ fn ordinal(tokens: &[Token], k: usize) -> Option<(u8, usize)> {
 /// "the twenty third", "the third of march", "3rd", "twelfth of june".
 fn day_of_month(tokens: &[Token], k: usize) -> Option<(usize, (u8, Option<Month>))> {
     let start = if w(tokens, k) == "the" { k + 1 } else { k };
-    let (dom, mut end) = ordinal(tokens, start)?;
+    let (dom, mut end) = ordinal(tokens, start).or_else(|| plain_day(tokens, start))?;
     // A bare ordinal without "the" is too ambiguous ("first", "second").
     if start == k
         && !tokens[k]
@@ -959,6 +962,21 @@ fn day_of_month(tokens: &[Token], k: usize) -> Option<(usize, (u8, Option<Month>
     }
     let _ = joined;
     Some((end, (dom, m)))
+}
+
+/// A day of the month in plain digits, as a recogniser writes it: only
+/// with its month beside it ("the 25 of march", "25 march", "march 25"),
+/// since a bare number is as likely a time or a count.
+fn plain_day(tokens: &[Token], k: usize) -> Option<(u8, usize)> {
+    let word = w(tokens, k);
+    if word.is_empty() || !word.chars().all(|c| c.is_ascii_digit()) || word.len() > 2 {
+        return None;
+    }
+    let dom: u8 = word.parse().ok().filter(|d| (1..=31).contains(d))?;
+    let month_after = month(w(tokens, k + 1)).is_some()
+        || (w(tokens, k + 1) == "of" && month(w(tokens, k + 2)).is_some());
+    let month_before = k > 0 && month(w(tokens, k - 1)).is_some();
+    (month_after || month_before).then_some((dom, k + 1))
 }
 
 /// "the twenty fifth" right after a weekday; there a second-language
@@ -1457,5 +1475,41 @@ mod tests {
         let chars: Vec<char> = text.chars().collect();
         let may = date!(2026 - 05 - 14);
         assert!(find_dues(&tokenize(text), &chars, Some(may)).is_empty());
+    }
+
+    #[test]
+    fn days_in_digits_need_their_month() {
+        // A recogniser writes "the 25 of march" and "march 25" in digits.
+        let tue = date!(2026 - 03 - 10);
+        for (text, phrase, want) in [
+            (
+                "i add it for the 25 of march",
+                "the 25 of march",
+                "2026-03-25",
+            ),
+            ("done by 3 april at the latest", "3 april", "2026-04-03"),
+            ("we can ship it march 27", "march 27", "2026-03-27"),
+        ] {
+            assert_eq!(
+                due(text, tue),
+                (phrase.to_string(), Some(want.to_string())),
+                "{text:?}"
+            );
+        }
+        // Without one a number is a count or a time.
+        for text in ["we lost 25 orders", "the call is at 10 tomorrow", "page 12"] {
+            let chars: Vec<char> = text.chars().collect();
+            let found = find_dues(&tokenize(text), &chars, Some(tue));
+            assert!(
+                found.iter().all(|d| !d.phrase.contains(char::is_numeric)),
+                "{text:?}: {:?}",
+                found.iter().map(|d| &d.phrase).collect::<Vec<_>>()
+            );
+        }
+        // A term named before "term" is an event, with no day.
+        assert_eq!(
+            due("i'll have the note ready before michaelmas term", tue),
+            ("before michaelmas term".to_string(), None)
+        );
     }
 }
