@@ -987,9 +987,12 @@ impl ActionLog {
                 let tokens = tokenize(text);
                 let chars: Vec<char> = text.chars().collect();
                 let dues = find_dues(&tokens, &chars, None);
+                let passive =
+                    (0..tokens.len()).filter_map(|k| work_needing(&tokens, &chars, k, &dues));
                 (0..tokens.len())
                     .filter(|&k| task_verb(w(&tokens, k)) && obliged(&tokens, k))
                     .map(|k| task_from(&tokens, &chars, k, &dues).0)
+                    .chain(passive)
                     .filter(|p| reads_as_work(p))
                     .max_by_key(|p| content_words(p).len())
                     .map(|p| (*id, p))
@@ -1224,11 +1227,14 @@ impl ActionLog {
                     // Left without an owner in words of its own ("it goes on
                     // the board with nobody's name on it"): the item is the
                     // need said just before, if one was.
-                    let (t, mut turns) = if said.owner_deferred {
-                        self.need_before()
-                            .map_or((None, vec![]), |(at, need)| (Some(need), vec![at]))
-                    } else {
-                        (task.or_else(|| said.topic.clone()), vec![])
+                    let said_task = task
+                        .or_else(|| said.topic.clone())
+                        .filter(|t| !logging_only(t));
+                    let (t, mut turns) = match said_task {
+                        Some(t) if !said.owner_deferred => (Some(t), vec![]),
+                        _ => self
+                            .need_before()
+                            .map_or((None, vec![]), |(at, need)| (Some(need), vec![at])),
                     };
                     turns.push(id);
                     if let Some(t) = t {
@@ -2399,6 +2405,20 @@ fn closes_the_meeting(task: &str) -> bool {
         )
     })
 }
+
+/// A task phrase that is only the words of logging an item without an
+/// owner ("down as an action item anyway owner tbd", "on the list without
+/// a name for now"): nothing of the work.
+fn logging_only(task: &str) -> bool {
+    static LOGGING: LazyLock<Vec<String>> = LazyLock::new(|| {
+        content_words(
+            "owner owners name names action actions item items list open down anyway tbd tbc \
+             now yet decided confirmed determined due against board agreed record",
+        )
+    });
+    content_words(task).iter().all(|w| LOGGING.contains(w))
+}
+
 fn only_item_talk(task: &str) -> bool {
     // Stemmed once: every draft is asked on every turn.
     static ABOUT: LazyLock<Vec<String>> = LazyLock::new(|| {
@@ -3415,6 +3435,76 @@ fn work_despite(verb: &str, next: &str) -> bool {
         next,
         "it" | "that" | "this" | "down" | "back" | "you" | "us" | "in" | "on" | "to" | ""
     )
+}
+
+/// Work said as a need of the thing it is done to, at `k`: "the rate
+/// limiter config needs tuning" is "tune the rate limiter config", "the
+/// alert routing needs pointing at the on call rota" is "point the alert
+/// routing at the on call rota". Not when the thing is a pronoun.
+fn work_needing(tokens: &[Token], chars: &[char], k: usize, dues: &[Due]) -> Option<String> {
+    if !matches!(w(tokens, k), "needs" | "need") {
+        return None;
+    }
+    // "tuning" is "tune", "setting" "set", "pointing" "point".
+    let verb = w(tokens, k + 1).strip_suffix("ing")?;
+    let undoubled = verb
+        .char_indices()
+        .last()
+        .filter(|&(i, c)| i > 0 && verb[..i].ends_with(c))
+        .map(|(i, _)| verb[..i].to_string());
+    let base = [Some(verb.to_string()), Some(format!("{verb}e")), undoubled]
+        .into_iter()
+        .flatten()
+        .find(|b| task_verb(b))?;
+    let (start, _) = sentence_of(tokens, k);
+    // The thing: from the sentence's start, after a word that joins it on.
+    let mut from = start;
+    while from < k
+        && matches!(
+            w(tokens, from),
+            "so" | "and" | "but" | "also" | "then" | "um" | "uh" | "okay" | "ok"
+        )
+    {
+        from += 1;
+    }
+    if from >= k || k - from > 8 || (from + 1..=k).any(|j| tokens[j].boundary != Boundary::None) {
+        return None;
+    }
+    if anaphoric(tokens, from).is_some()
+        || matches!(
+            w(tokens, from),
+            "it" | "that"
+                | "this"
+                | "they"
+                | "we"
+                | "i"
+                | "you"
+                | "he"
+                | "she"
+                | "someone"
+                | "somebody"
+                | "everyone"
+        )
+    {
+        return None;
+    }
+    let thing: String = chars[tokens[from].start..tokens[k - 1].end]
+        .iter()
+        .collect();
+    if content_words(&thing).is_empty() {
+        return None;
+    }
+    // What follows the verb in its clause: "at the on call rota".
+    let (_, end) = task_from(tokens, chars, k + 1, dues);
+    let end = (k + 2..end)
+        .find(|&j| tokens[j].boundary != Boundary::None)
+        .unwrap_or(end);
+    let tail = if end > k + 2 {
+        words_text(tokens, chars, k + 2, end)
+    } else {
+        String::new()
+    };
+    Some(format!("{base} {thing} {tail}").trim_end().to_string())
 }
 
 /// The verb at `k` is said as something that has to be done: "should",
@@ -5246,7 +5336,12 @@ fn commit_at(
                 "runbook" | "runbooks" | "wiki" | "docs" | "playbook" | "readme" | "faq"
             )
         });
-        (!documents && matches!(
+        // "i add it for the twentieth of february": work with its day.
+        let dated = p == "for"
+            && dues
+                .iter()
+                .any(|d| (body + 2..=body + 3).contains(&d.tokens.0));
+        (!documents && !dated && matches!(
             v,
             "write" | "put" | "log" | "note" | "add" | "mark" | "record" | "capture" | "take" | "type"
         ) && matches!(o, "it" | "that" | "this" | "them" | "these")
@@ -6774,6 +6869,9 @@ fn topic(
                 "have" | "has" | "had" | "did" | "do" | "does" | "is" | "was" | "are" | "were"
             ) && w(tokens, s + 1) == "not")
         })
+        // "it grew to eighty thousand messages", "i forgot completely":
+        // what happened is no subject.
+        .filter(|&(s, _)| !told_of_the_past(w(tokens, s)))
         .filter_map(|(s, e)| {
             let text = clean_topic(&words_text(tokens, chars, s, e.min(s + 16)));
             let n = content_words(&text).len();
@@ -6782,6 +6880,25 @@ fn topic(
         // The most content words; the later stretch on a tie.
         .max_by_key(|(n, _)| *n)
         .map(|(_, t)| t)
+}
+
+/// A verb in the past tense, which starts a story rather than a subject:
+/// "grew", "forgot", "crashed" (not "need", "feed" or "red").
+fn told_of_the_past(word: &str) -> bool {
+    (word.ends_with("ed") && word.len() > 4 && !word.ends_with("eed"))
+        || matches!(
+            word,
+            "grew"
+                | "forgot"
+                | "went"
+                | "came"
+                | "broke"
+                | "fell"
+                | "saw"
+                | "ran"
+                | "knew"
+                | "lost"
+        )
 }
 
 /// The subject a speaker turns to at `from` ("the second thing, the relay
@@ -8806,6 +8923,87 @@ mod tests {
         assert!(!defers_owner(&tokenize(
             "we're not here to find someone to blame, we want to learn"
         )));
+    }
+
+    #[test]
+    fn work_logged_in_words_of_logging_only_is_the_need_said_before() {
+        // The need said as what the thing needs ("needs rewriting"); the
+        // facilitator's words name only the logging.
+        let items = run_named(
+            &[
+                (
+                    "Ola",
+                    false,
+                    "the cert renewal script needs rewriting, it still calls the old api",
+                ),
+                ("Kai", false, "not me this sprint"),
+                (
+                    "Bea",
+                    true,
+                    "okay i'm putting it down with no owner for now",
+                ),
+            ],
+            date!(2026 - 11 - 16),
+        );
+        assert_eq!(items.len(), 1, "{items:?}");
+        assert_eq!(items[0].owner, None);
+        assert_eq!(items[0].task, "rewrite the cert renewal script");
+        assert_eq!(items[0].turns, vec![0, 2]);
+        // With no need before, such words alone are no item.
+        let items = run_named(
+            &[
+                ("Ola", false, "the script was fine on the night"),
+                (
+                    "Bea",
+                    true,
+                    "okay i'm putting it down with no owner for now",
+                ),
+            ],
+            date!(2026 - 11 - 16),
+        );
+        assert!(items.is_empty(), "{items:?}");
+    }
+
+    #[test]
+    fn a_present_tense_promise_of_it_with_its_day_is_work() {
+        // "i add it for friday" is not the facilitator's "i add it for the
+        // minutes".
+        let items = run_named(
+            &[
+                ("Antoine", true, "and the stripe webhooks?"),
+                (
+                    "Youssef",
+                    false,
+                    "the retry on the webhook endpoint, i add it for the 20 of february",
+                ),
+                ("Antoine", true, "ok noted"),
+            ],
+            date!(2026 - 02 - 04),
+        );
+        assert_eq!(items.len(), 1, "{items:?}");
+        assert_eq!(items[0].owner.as_deref(), Some("Youssef"));
+        assert_eq!(items[0].task, "retry on the webhook endpoint");
+        assert_eq!(items[0].due_date.as_deref(), Some("2026-02-20"));
+    }
+
+    #[test]
+    fn a_story_is_not_the_subject() {
+        // "it grew to eighty thousand messages" has more words than "the
+        // invoice worker queue" but names what happened, not the work.
+        let items = run_named(
+            &[
+                (
+                    "Bea",
+                    true,
+                    "so the invoice worker queue, there is no alert on it at all. it grew to like eighty thousand messages and nobody noticed",
+                ),
+                ("Sophie", false, "i can do it if you want"),
+                ("Bea", true, "thanks sophie"),
+            ],
+            date!(2026 - 11 - 16),
+        );
+        assert_eq!(items.len(), 1, "{items:?}");
+        assert_eq!(items[0].task, "invoice worker queue");
     }
 
     #[test]
