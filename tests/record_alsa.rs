@@ -307,16 +307,22 @@ fn record_two_mics(map: &str, names: [Option<&str>; 2]) {
     let writer = mic.feed(channels, done.clone());
     let rx = lines_of(&mut child);
     // The whole meeting and the end of its last turn, then Ctrl-C: what is
-    // still queued is transcribed before the recorder exits.
+    // still queued is transcribed before the recorder exits. The speech
+    // starts when the recorder opens the device (the feeder's pipe blocks
+    // until then), after its models are loaded, which takes longer on a
+    // busy machine: the wait counts from the meeting's first event.
+    let spawned = Instant::now();
+    let mut lines = vec![rx
+        .recv_timeout(Duration::from_secs(120))
+        .expect("no event from record within 120 s")];
     let started = Instant::now();
-    let mut lines = Vec::new();
     while started.elapsed() < Duration::from_secs_f64(speech_s + 2.0) {
         if let Ok(line) = rx.recv_timeout(Duration::from_millis(50)) {
             lines.push(line);
         }
     }
     let (exited, stderr_text) = stop(&mut child, &rx, &mut lines, &done, writer);
-    let recorded_s = (exited - started).as_secs_f64();
+    let recorded_s = (exited - spawned).as_secs_f64();
     let out = lines.join("\n");
     let events: Vec<serde_json::Value> = lines
         .iter()
