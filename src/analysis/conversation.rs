@@ -1821,7 +1821,11 @@ impl ActionLog {
                 // thing, the comms alarms ... i'll add them".
                 let continues = match (current, &c.task) {
                     (Some(_), None) => subject.is_none(),
-                    (Some(k), Some(t)) => task_similarity(t, &self.drafts[k].task) > 0.0,
+                    // "i'll cover the standby too. but then make it
+                    // friday": the item widened as its day moves.
+                    (Some(k), Some(t)) => {
+                        task_similarity(t, &self.drafts[k].task) > 0.0 || said.amend
+                    }
                     (None, _) => false,
                 };
                 if continues {
@@ -2598,6 +2602,11 @@ fn work_phrases(text: &str) -> Vec<String> {
             } else {
                 w(&tokens, k - 1)
             };
+            let before = if k >= 1 && filler_like(&tokens, k - 1) {
+                w(&tokens, k - 2)
+            } else {
+                before
+            };
             task_verb(verb)
                 && matches!(
                     before,
@@ -2890,8 +2899,25 @@ pub fn task_similarity(a: &str, b: &str) -> f64 {
     2.0 * shared as f64 / (a.len() + b.len()) as f64
 }
 
+/// A "like" said as a filler before a verb of work: "could you like own
+/// the rollback script", "i'll like take it".
+fn filler_like(tokens: &[Token], k: usize) -> bool {
+    k >= 1
+        && w(tokens, k) == "like"
+        && tokens[k].boundary == Boundary::None
+        && tokens
+            .get(k + 1)
+            .is_some_and(|t| t.boundary == Boundary::None)
+        && matches!(
+            w(tokens, k - 1),
+            "you" | "i" | "we" | "will" | "can" | "could" | "would" | "just"
+        )
+        && (is_work_verb_word(w(tokens, k + 1)) || TAKING_VERBS.contains(&w(tokens, k + 1)))
+}
+
 /// "i can to do it", "can you to take it", "we must to fix": a
-/// second-language "to" after a modal, dropped so the verb follows it.
+/// second-language "to" after a modal, dropped so the verb follows it; and
+/// a filler "like" before the verb ("could you like own it").
 fn without_modal_to(mut tokens: Vec<Token>) -> Vec<Token> {
     let mut k = 1;
     while k + 1 < tokens.len() {
@@ -2900,11 +2926,11 @@ fn without_modal_to(mut tokens: Vec<Token>) -> Vec<Token> {
         } else {
             w(&tokens, k - 1)
         };
-        if w(&tokens, k) == "to"
+        let modal_to = w(&tokens, k) == "to"
             && matches!(before, "can" | "could" | "must" | "will" | "should")
             && tokens[k + 1].boundary == Boundary::None
-            && is_work_verb_word(w(&tokens, k + 1))
-        {
+            && is_work_verb_word(w(&tokens, k + 1));
+        if modal_to || filler_like(&tokens, k) {
             tokens.remove(k);
         } else {
             k += 1;
@@ -5202,6 +5228,10 @@ fn commit_at(
         if verb == "live" && w(tokens, body + 1) == "with" {
             return None;
         }
+        // "let me prepone": the day brought forward, not work.
+        if matches!(verb, "prepone" | "pre-pone") {
+            return None;
+        }
         // "i can pull it forward", "i'll push that back a week": moving
         // the day, not new work.
         if matches!(verb, "pull" | "bring" | "push" | "move")
@@ -5666,6 +5696,18 @@ fn commit_at(
             // Hedged or conditional: "if we need it I can add", not "if the
             // vendor sends the patch i'll load it".
             let (s, _) = sentence_of(tokens, k);
+            // "if it slips i'll shout in the channel": what is done if
+            // the work goes wrong is not the work.
+            if (s..k).any(|x| w(tokens, x) == "if")
+                && (s..k).any(|x| {
+                    matches!(
+                        w(tokens, x),
+                        "slips" | "slip" | "sideways" | "late" | "blocked" | "stuck"
+                    )
+                })
+            {
+                return None;
+            }
             if (s..k).any(|x| {
                 matches!(
                     w(tokens, x),
@@ -7704,6 +7746,99 @@ mod tests {
         assert_eq!(items.len(), 1, "{items:?}");
         assert_eq!(items[0].due_date.as_deref(), Some("2026-07-09"));
         assert_eq!(items[0].owner.as_deref(), Some("Mireille"));
+    }
+
+    #[test]
+    fn an_item_widened_as_its_day_moves_stays_one_item() {
+        let items = run(
+            &[
+                (
+                    "Odile",
+                    true,
+                    "piet could you put a certificate expiry alert on the ingest gateway",
+                ),
+                ("Piet", false, "sure, i'll have it in by wednesday"),
+                (
+                    "Marta",
+                    false,
+                    "the fallback gateway in the other site runs the same certificate",
+                ),
+                (
+                    "Piet",
+                    false,
+                    "okay i'll cover the fallback one as well. but then make it thursday",
+                ),
+            ],
+            date!(2026 - 03 - 02),
+        );
+        assert_eq!(items.len(), 1, "{items:?}");
+        assert_eq!(items[0].owner.as_deref(), Some("Piet"));
+        assert_eq!(items[0].due_date.as_deref(), Some("2026-03-05"));
+        assert!(items[0].task.contains("expiry alert"), "{items:?}");
+    }
+
+    #[test]
+    fn a_filler_like_before_the_verb_still_asks() {
+        let items = run(
+            &[
+                (
+                    "Rhea",
+                    true,
+                    "bram could you like own the retry limit on the export worker",
+                ),
+                ("Bram", false, "yeah yeah got it, friday"),
+            ],
+            date!(2026 - 03 - 02),
+        );
+        assert_eq!(items.len(), 1, "{items:?}");
+        assert_eq!(items[0].owner.as_deref(), Some("Bram"));
+        assert!(items[0].task.contains("retry limit"), "{items:?}");
+    }
+
+    #[test]
+    fn what_is_done_if_the_work_slips_is_not_the_work() {
+        let items = run(
+            &[
+                (
+                    "Rhea",
+                    true,
+                    "ok the signature thing on the mirror sync. bram could you take that, checking the signatures before we publish",
+                ),
+                (
+                    "Bram",
+                    false,
+                    "yes, friday, and if it slips i'll shout in the channel",
+                ),
+            ],
+            date!(2026 - 03 - 02),
+        );
+        assert_eq!(items.len(), 1, "{items:?}");
+        assert!(items[0].task.contains("signature"), "{items:?}");
+        assert_eq!(items[0].due_date.as_deref(), Some("2026-03-06"));
+    }
+
+    #[test]
+    fn bringing_the_day_forward_is_not_work() {
+        let items = run(
+            &[
+                (
+                    "Rajesh",
+                    true,
+                    "amol can you raise the gateway timeout on line two",
+                ),
+                ("Amol", false, "yes i will do it on wednesday"),
+                ("Vikram", false, "wednesday line two has the customer run"),
+                (
+                    "Amol",
+                    false,
+                    "then let me prepone, i'll do it tomorrow morning",
+                ),
+            ],
+            date!(2026 - 06 - 08),
+        );
+        assert_eq!(items.len(), 1, "{items:?}");
+        assert!(items[0].task.contains("timeout"), "{items:?}");
+        assert_eq!(items[0].due_date.as_deref(), Some("2026-06-09"));
     }
 
     #[test]
