@@ -5974,7 +5974,18 @@ fn request_in(
         loop {
             if matches!(
                 w(tokens, j),
-                "please" | "maybe" | "also" | "just" | "actually" | "perhaps" | "quickly"
+                "please"
+                    | "maybe"
+                    | "also"
+                    | "just"
+                    | "actually"
+                    | "perhaps"
+                    | "quickly"
+                    // "somebody should really go through the alerts".
+                    | "really"
+                    | "probably"
+                    | "definitely"
+                    | "honestly"
             ) {
                 j += 1;
             } else if seq(tokens, j, &["at", "least"]) {
@@ -7839,6 +7850,29 @@ mod tests {
         assert_eq!(items.len(), 1, "{items:?}");
         assert!(items[0].task.contains("timeout"), "{items:?}");
         assert_eq!(items[0].due_date.as_deref(), Some("2026-06-09"));
+    }
+
+    #[test]
+    fn a_need_said_with_an_adverb_is_logged_without_an_owner() {
+        let items = run(
+            &[
+                (
+                    "Jonah",
+                    false,
+                    "somebody should really go through all the exam day alerts, half are noise",
+                ),
+                (
+                    "Ade",
+                    true,
+                    "agreed, needs doing before the january sitting",
+                ),
+                ("Ade", true, "ok i'll put it on the list, no name on it yet"),
+            ],
+            date!(2026 - 12 - 02),
+        );
+        assert_eq!(items.len(), 1, "{items:?}");
+        assert_eq!(items[0].owner, None);
+        assert!(items[0].task.contains("exam day alerts"), "{items:?}");
     }
 
     #[test]
