@@ -270,6 +270,8 @@ const EXCHANGE_TURNS: usize = 3;
 pub struct ActionLog {
     today: Option<Date>,
     names: Vec<String>,
+    /// The speakers heard so far, as they are labelled.
+    voices: Vec<String>,
     drafts: Vec<Draft>,
     focus: Option<usize>,
     /// The facilitator announced the read-back; their next turn is it.
@@ -305,6 +307,7 @@ impl ActionLog {
         ActionLog {
             today,
             names: names.to_vec(),
+            voices: Vec::new(),
             drafts: Vec::new(),
             focus: None,
             readback_next: false,
@@ -342,6 +345,9 @@ impl ActionLog {
             .map(str::to_string);
         if let Some(s) = &speaker {
             self.learn(s);
+            if !self.voices.contains(s) {
+                self.voices.push(s.clone());
+            }
         }
         let before: Vec<DraftState> = self
             .drafts
@@ -470,9 +476,24 @@ impl ActionLog {
             .map(|d| {
                 let mut item = d.item();
                 item.turns.sort_unstable();
+                item.owner = item.owner.map(|o| self.heard_as(o));
                 item
             })
             .collect()
+    }
+
+    /// The speaker an owner's name was misheard for ("tomas" asked,
+    /// Tomasz answering), when exactly one speaker is that close.
+    fn heard_as(&self, owner: String) -> String {
+        let key = owner_key(&owner);
+        if self.voices.iter().any(|v| owner_key(v) == key) {
+            return owner;
+        }
+        let mut close = self.voices.iter().filter(|v| misheard(&owner_key(v), &key));
+        match (close.next(), close.next()) {
+            (Some(v), None) => v.clone(),
+            _ => owner,
+        }
     }
 
     /// When the facilitator read the items back and the read-back names
@@ -1519,7 +1540,11 @@ impl ActionLog {
         if let Some(k) = answering {
             let d = &self.drafts[k];
             let asked_me = match (&d.asked, speaker) {
-                (Some(a), Some(s)) => owner_key(a) == owner_key(s),
+                (Some(a), Some(s)) => {
+                    owner_key(a) == owner_key(s)
+                        // "tomas would you be able to" / Tomasz answers.
+                        || misheard(&owner_key(a), &owner_key(s))
+                }
                 (Some(_), None) => self.last_speaker.is_none(),
                 (None, _) => false,
             } || speaker
@@ -2682,6 +2707,33 @@ fn sarcastic(tokens: &[Token], c: &Commit) -> bool {
 /// budget change", "take the runbook", "handle the vendor".
 const TAKING_VERBS: &[&str] = &["own", "take", "handle", "drive", "lead"];
 
+/// One name heard for another by a letter ("tomas" for Tomasz, "yousuf"
+/// for Yusuf): single words of four letters or more, the same first
+/// letter, one letter added, dropped or changed.
+fn misheard(a: &str, b: &str) -> bool {
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    if a.len().min(b.len()) < 4
+        || a.contains(&' ')
+        || b.contains(&' ')
+        || a.first() != b.first()
+        || a.len().abs_diff(b.len()) > 1
+    {
+        return false;
+    }
+    // Levenshtein distance, one row at a time.
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.iter().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let here = row[j + 1];
+            row[j + 1] = (prev + usize::from(ca != cb)).min(row[j] + 1).min(here + 1);
+            prev = here;
+        }
+    }
+    row[b.len()] <= 1
+}
+
 fn incomplete(d: &Draft) -> bool {
     (d.owner.is_none() && !d.no_owner_ok) || (d.due.is_none() && !d.no_date_ok)
 }
@@ -2958,8 +3010,11 @@ fn object_of_verb(tokens: &[Token], k: usize) -> bool {
 fn names_another(tokens: &[Token], k: usize, names: &[String], speaker: Option<&str>) -> bool {
     tokens.get(k).is_some_and(|t| {
         let n = strip_accents(&t.norm);
-        names.iter().any(|name| strip_accents(name) == n)
-            && speaker.is_none_or(|s| strip_accents(&s.to_lowercase()) != n)
+        names.iter().any(|name| {
+            strip_accents(name) == n
+                // A recogniser's "tomas" for Tomasz; not "data" for Dana.
+                || (n.chars().count() >= 5 && misheard(&strip_accents(name), &n))
+        }) && speaker.is_none_or(|s| strip_accents(&s.to_lowercase()) != n)
     })
 }
 
@@ -7873,6 +7928,28 @@ mod tests {
         assert_eq!(items.len(), 1, "{items:?}");
         assert_eq!(items[0].owner, None);
         assert!(items[0].task.contains("exam day alerts"), "{items:?}");
+    }
+
+    #[test]
+    fn a_name_misheard_by_a_letter_is_the_speaker_it_was_meant_for() {
+        let items = run_named(
+            &[
+                (
+                    "Raj",
+                    true,
+                    "tomas would you be able to write up a runbook for the launch failures by thursday",
+                ),
+                ("Tomasz", false, "thursday is tough i'm out wednesday"),
+                ("Tomasz", false, "could we say next tuesday"),
+                ("Raj", true, "next tuesday works"),
+            ],
+            date!(2026 - 03 - 03),
+        );
+        assert_eq!(items.len(), 1, "{items:?}");
+        assert_eq!(items[0].owner.as_deref(), Some("Tomasz"));
+        assert_eq!(items[0].due_date.as_deref(), Some("2026-03-10"));
+        assert!(misheard("yusuf", "yousuf"));
+        assert!(!misheard("tomasz", "thomas"));
     }
 
     #[test]
