@@ -2708,11 +2708,11 @@ fn sarcastic(tokens: &[Token], c: &Commit) -> bool {
 const TAKING_VERBS: &[&str] = &["own", "take", "handle", "drive", "lead"];
 
 /// One name heard for another by a letter ("tomas" for Tomasz, "yousuf"
-/// for Yusuf): single words of four letters or more, the same first
-/// letter, one letter added, dropped or changed.
+/// for Yusuf): single words of five letters or more (not "data" for Dana),
+/// the same first letter, one letter added, dropped or changed.
 fn misheard(a: &str, b: &str) -> bool {
     let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
-    if a.len().min(b.len()) < 4
+    if a.len().min(b.len()) < 5
         || a.contains(&' ')
         || b.contains(&' ')
         || a.first() != b.first()
@@ -3012,8 +3012,8 @@ fn names_another(tokens: &[Token], k: usize, names: &[String], speaker: Option<&
         let n = strip_accents(&t.norm);
         names.iter().any(|name| {
             strip_accents(name) == n
-                // A recogniser's "tomas" for Tomasz; not "data" for Dana.
-                || (n.chars().count() >= 5 && misheard(&strip_accents(name), &n))
+                // A recogniser's "tomas" for Tomasz.
+                || misheard(&strip_accents(name), &n)
         }) && speaker.is_none_or(|s| strip_accents(&s.to_lowercase()) != n)
     })
 }
@@ -5748,8 +5748,6 @@ fn commit_at(
             if (j..body).any(|x| w(tokens, x) == "already") {
                 return None;
             }
-            // Hedged or conditional: "if we need it I can add", not "if the
-            // vendor sends the patch i'll load it".
             let (s, _) = sentence_of(tokens, k);
             // "if it slips i'll shout in the channel": what is done if
             // the work goes wrong is not the work.
@@ -5763,6 +5761,8 @@ fn commit_at(
             {
                 return None;
             }
+            // Hedged or conditional: "if we need it I can add", not "if the
+            // vendor sends the patch i'll load it".
             if (s..k).any(|x| {
                 matches!(
                     w(tokens, x),
@@ -7949,6 +7949,7 @@ mod tests {
         assert_eq!(items[0].owner.as_deref(), Some("Tomasz"));
         assert_eq!(items[0].due_date.as_deref(), Some("2026-03-10"));
         assert!(misheard("yusuf", "yousuf"));
+        assert!(!misheard("dana", "data"));
         assert!(!misheard("tomasz", "thomas"));
     }
 
