@@ -89,7 +89,8 @@ pub fn word_errors(reference: &str, hypothesis: &str) -> WordErrors {
     }
 }
 
-fn edit_distance(a: &[String], b: &[String]) -> usize {
+/// The Levenshtein distance between two sequences (of words, of letters).
+pub(crate) fn edit_distance<T: PartialEq>(a: &[T], b: &[T]) -> usize {
     let mut previous: Vec<usize> = (0..=b.len()).collect();
     let mut current = vec![0; b.len() + 1];
     for (i, wa) in a.iter().enumerate() {

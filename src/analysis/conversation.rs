@@ -2616,7 +2616,7 @@ fn fold_fragments(items: &mut Vec<Draft>) {
 /// the strings"), not as a noun ("the page took forty minutes", "a
 /// review") or as done ("already added").
 fn work_phrases(text: &str) -> Vec<String> {
-    let tokens = tokenize(text);
+    let tokens = without_modal_to(tokenize(text));
     let chars: Vec<char> = text.chars().collect();
     let dues = find_dues(&tokens, &chars, None);
     (0..tokens.len())
@@ -2626,11 +2626,6 @@ fn work_phrases(text: &str) -> Vec<String> {
                 "."
             } else {
                 w(&tokens, k - 1)
-            };
-            let before = if k >= 1 && filler_like(&tokens, k - 1) {
-                w(&tokens, k - 2)
-            } else {
-                before
             };
             task_verb(verb)
                 && matches!(
@@ -2720,18 +2715,7 @@ fn misheard(a: &str, b: &str) -> bool {
     {
         return false;
     }
-    // Levenshtein distance, one row at a time.
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.iter().enumerate() {
-        let mut prev = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let here = row[j + 1];
-            row[j + 1] = (prev + usize::from(ca != cb)).min(row[j] + 1).min(here + 1);
-            prev = here;
-        }
-    }
-    row[b.len()] <= 1
+    crate::eval::edit_distance(&a, &b) <= 1
 }
 
 fn incomplete(d: &Draft) -> bool {
