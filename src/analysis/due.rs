@@ -939,7 +939,10 @@ fn day_of_month(tokens: &[Token], k: usize) -> Option<(usize, (u8, Option<Month>
         // "june twelfth" reaches here through the month branch; "twenty
         // seventh" and "eighteenth" are days on their own, "second" is not.
         let compound = end > start + 1;
-        if !(compound || k > 0 && month(w(tokens, k - 1)).is_some()) && dom < 10 {
+        // "first of july", "second march": its month makes it a day.
+        let month_after = month(w(tokens, end)).is_some()
+            || (w(tokens, end) == "of" && month(w(tokens, end + 1)).is_some());
+        if !(compound || month_after || k > 0 && month(w(tokens, k - 1)).is_some()) && dom < 10 {
             return None;
         }
     }
@@ -1475,6 +1478,34 @@ mod tests {
         let chars: Vec<char> = text.chars().collect();
         let may = date!(2026 - 05 - 14);
         assert!(find_dues(&tokenize(text), &chars, Some(may)).is_empty());
+    }
+
+    #[test]
+    fn a_small_day_without_the_is_a_day_beside_its_month() {
+        // "first of july" read back without "the": its month makes it a day.
+        let mon = date!(2026 - 06 - 22);
+        for (text, phrase, want) in [
+            (
+                "bram disk alarms in scada first of july",
+                "first of july",
+                "2026-07-01",
+            ),
+            (
+                "kasia the test sms second july",
+                "second july",
+                "2026-07-02",
+            ),
+        ] {
+            assert_eq!(
+                due(text, mon),
+                (phrase.to_string(), Some(want.to_string())),
+                "{text:?}"
+            );
+        }
+        // Alone, a small ordinal is an order, not a day.
+        let text = "first we fix the alarms, second the backups";
+        let chars: Vec<char> = text.chars().collect();
+        assert!(find_dues(&tokenize(text), &chars, Some(mon)).is_empty());
     }
 
     #[test]
