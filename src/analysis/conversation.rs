@@ -3809,7 +3809,14 @@ fn words_text(tokens: &[Token], chars: &[char], start: usize, end: usize) -> Str
             continue;
         }
         last_span = Some(t.start);
-        let word: String = chars[t.start..t.end].iter().collect();
+        let mut word: String = chars[t.start..t.end].iter().collect();
+        // "the network team'll do it": the words end inside "team'll", whose
+        // "will" is not among them.
+        if end < tokens.len() && tokens[end].start == t.start {
+            if let Some(cut) = word.rfind(['\'', '\u{2019}']) {
+                word.truncate(cut);
+            }
+        }
         out.push(word);
     }
     out.join(" ")
@@ -7451,6 +7458,28 @@ mod tests {
         assert_eq!(items[0].owner.as_deref(), Some("Jia"));
         assert!(items[0].task.contains("acquire timeout"), "{items:?}");
         assert_eq!(items[0].due_date.as_deref(), Some("2026-06-19"));
+    }
+
+    #[test]
+    fn a_team_that_will_do_it_is_named_without_its_will() {
+        let items = run(
+            &[
+                (
+                    "Nadia",
+                    true,
+                    "who can put the sorter status on the handover template",
+                ),
+                (
+                    "Rhys",
+                    false,
+                    "the nights team'll add a sorter status line to the handover template",
+                ),
+                ("Nadia", true, "great thanks"),
+            ],
+            date!(2026 - 08 - 05),
+        );
+        assert_eq!(items.len(), 1, "{items:?}");
+        assert_eq!(items[0].owner.as_deref(), Some("nights team"));
     }
 
     #[test]
