@@ -1848,6 +1848,7 @@ impl ActionLog {
                     (Some(_), None) => subject.is_none(),
                     // "i'll cover the standby too. but then make it
                     // friday": the item widened as its day moves.
+                    (Some(_), Some(_)) if c.chained => false,
                     (Some(k), Some(t)) => {
                         task_similarity(t, &self.drafts[k].task) > 0.0 || said.amend
                     }
@@ -3202,6 +3203,9 @@ struct Commit {
     team_word: bool,
     /// A deadline said within the commitment's sentence.
     due: Option<(String, Option<Date>)>,
+    /// More work with its own day after another commitment's day: "... by
+    /// thursday then the per pool rate limit by next monday".
+    chained: bool,
 }
 
 /// A request or proposal in a turn.
@@ -4685,6 +4689,7 @@ impl Said {
                 k += 1;
             }
         }
+        said.commits = chain_dated(tokens, chars, &dues, std::mem::take(&mut said.commits));
         // "i will do the needful", "yes sir i will share": taking on what
         // was asked, the work said elsewhere.
         for c in said.commits.iter_mut() {
@@ -4926,6 +4931,88 @@ fn only_asks_a_date(task: &str) -> bool {
                 | "ballpark"
         )
     })
+}
+
+/// "i'll add the dry run mode by thursday then the per pool rate limit by
+/// next monday": after a commitment's day, another thing with a day of its
+/// own is more of the same work, a commitment of its own ("add the per pool
+/// rate limit").
+fn chain_dated(
+    tokens: &[Token],
+    chars: &[char],
+    dues: &[Due],
+    commits: Vec<Commit>,
+) -> Vec<Commit> {
+    let mut out: Vec<Commit> = Vec::new();
+    for (i, c) in commits.iter().enumerate() {
+        out.push(c.clone());
+        let (Some(task), Some((phrase, _))) = (c.task.as_deref(), c.due.as_ref()) else {
+            continue;
+        };
+        let Some(verb) = task.split_whitespace().next() else {
+            continue;
+        };
+        let Some(d) = dues
+            .iter()
+            .find(|d| d.tokens.0 > c.at && &d.phrase == phrase)
+        else {
+            continue;
+        };
+        let mut j = d.tokens.1;
+        while matches!(w(tokens, j), "then" | "and" | "uh" | "um" | "also" | "plus") {
+            j += 1;
+        }
+        if j == d.tokens.1 || !matches!(w(tokens, j), "the" | "a" | "an") {
+            continue;
+        }
+        let next_at = commits.get(i + 1).map_or(tokens.len(), |n| n.at);
+        let Some(d2) = dues
+            .iter()
+            .find(|d2| d2.tokens.0 > j + 1 && d2.tokens.0 <= j + 10 && d2.tokens.0 < next_at)
+        else {
+            continue;
+        };
+        let mut end = d2.tokens.0;
+        while end > j
+            && matches!(
+                w(tokens, end - 1),
+                "by" | "until" | "till" | "before" | "on" | "for"
+            )
+        {
+            end -= 1;
+        }
+        let plain = (j..end).all(|x| tokens[x].boundary == Boundary::None || x == j)
+            && !(j..end).any(|x| {
+                matches!(
+                    w(tokens, x),
+                    "i" | "we"
+                        | "you"
+                        | "will"
+                        | "is"
+                        | "are"
+                        | "was"
+                        | "it"
+                        | "that"
+                        | "can"
+                        | "could"
+                )
+            });
+        let thing = words_text(tokens, chars, j, end);
+        if !plain || content_words(&thing).len() < 2 {
+            continue;
+        }
+        out.push(Commit {
+            at: j,
+            task: Some(format!("{verb} {thing}")),
+            takes: false,
+            also: false,
+            team: c.team.clone(),
+            team_word: c.team_word,
+            due: Some((d2.phrase.clone(), d2.date)),
+            chained: true,
+        });
+    }
+    out
 }
 
 /// Several commitments said without dates, then a sentence that dates
@@ -5187,6 +5274,7 @@ fn commit_at(
             team: None,
             team_word: false,
             due: sentence_due(k),
+            chained: false,
         });
     }
     let make = |at: usize, body: usize, team: Option<String>, team_word: bool| -> Option<Commit> {
@@ -5201,6 +5289,7 @@ fn commit_at(
                 team: team.clone(),
                 team_word,
                 due: sentence_due(at),
+                chained: false,
             })
         };
         // "I'll take it", "I can own that one", "I can do this part".
@@ -5399,6 +5488,7 @@ fn commit_at(
             team,
             team_word,
             due: sentence_due(at),
+            chained: false,
         })
     };
     // Facilitator bookkeeping is not work: "I write it down", "I'll note it",
@@ -5835,6 +5925,7 @@ fn commit_at(
                 team: None,
                 team_word: false,
                 due: sentence_due(k),
+                chained: false,
             })
         }
         // "crash dumps mine by friday", "checklist me tomorrow": the piece
@@ -5888,6 +5979,7 @@ fn commit_at(
                 team: None,
                 team_word: false,
                 due: sentence_due(k),
+                chained: false,
             })
         }
         "that"
@@ -5901,6 +5993,7 @@ fn commit_at(
                 team: None,
                 team_word: false,
                 due: sentence_due(k),
+                chained: false,
             })
         }
         _ => None,
@@ -7458,6 +7551,35 @@ mod tests {
         assert_eq!(items[0].owner.as_deref(), Some("Jia"));
         assert!(items[0].task.contains("acquire timeout"), "{items:?}");
         assert_eq!(items[0].due_date.as_deref(), Some("2026-06-19"));
+    }
+
+    #[test]
+    fn more_work_with_its_own_day_after_a_commitment_is_an_item_of_its_own() {
+        let items = run(
+            &[
+                ("Maren", true, "lena you had a few things on the rebalancer"),
+                (
+                    "Lena",
+                    false,
+                    "yeah so um i'll add the dry run mode by thursday then the per pool rate limit by next monday and uh i'll write the design note on the new placement logic end of the month",
+                ),
+                ("Maren", true, "perfect got all three"),
+            ],
+            date!(2026 - 05 - 19),
+        );
+        assert_eq!(items.len(), 3, "{items:?}");
+        let limit = items
+            .iter()
+            .find(|i| i.task.contains("rate limit"))
+            .unwrap_or_else(|| panic!("{items:?}"));
+        assert_eq!(limit.owner.as_deref(), Some("Lena"));
+        assert_eq!(limit.due_date.as_deref(), Some("2026-05-25"));
+        assert!(
+            items
+                .iter()
+                .any(|i| i.task.contains("dry run") && i.due_date.as_deref() == Some("2026-05-21")),
+            "{items:?}"
+        );
     }
 
     #[test]
