@@ -221,6 +221,25 @@ fn phrase_at(
     let word = w(tokens, k);
     let next = w(tokens, k + 1);
     let compute = |f: &dyn Fn(Date) -> Option<Date>| today.and_then(f);
+    // "in kw forty two", "calendar week fifty": a week with no one day,
+    // unless one is named with it ("kw fifteen the friday", "thursday in kw
+    // forty two").
+    if let Some((week, end)) = calendar_week(tokens, k) {
+        let at = if w(tokens, end) == "the" {
+            end + 1
+        } else {
+            end
+        };
+        if let Some(day) = weekday(w(tokens, at)) {
+            return Some((k, at + 1, compute(&|d| week_day(d, week, day))));
+        }
+        return Some((k, end, None));
+    }
+    if let Some(day) = weekday(word).filter(|_| next == "in") {
+        if let Some((week, end)) = calendar_week(tokens, k + 2) {
+            return Some((k, end, compute(&|d| week_day(d, week, day))));
+        }
+    }
     // "close of play", "end of business": the end of a working day.
     let of_play = next == "of" && matches!(w(tokens, k + 2), "play" | "business");
     // "the end of the month", "end of next week", "end of day" (but "end
@@ -234,6 +253,10 @@ fn phrase_at(
         j += 1;
         if w(tokens, j) == "the" {
             j += 1;
+        }
+        // "end of kw seventeen": the Friday of that calendar week.
+        if let Some((week, end)) = calendar_week(tokens, j) {
+            return Some((k, end, compute(&|d| week_day(d, week, Weekday::Friday))));
         }
         let (span_end, date) = period_end(tokens, j, today)?;
         return Some((k, span_end, date));
@@ -836,6 +859,7 @@ fn cardinal(tokens: &[Token], k: usize) -> Option<(u32, usize)> {
             "twenty" => 20,
             "thirty" => 30,
             "forty" => 40,
+            "fifty" => 50,
             "seventy" => 70,
             _ => return None,
         })
@@ -1000,6 +1024,29 @@ fn day_of_month_after(tokens: &[Token], k: usize) -> Option<(usize, (u8, Option<
         }
         Some((end, (dom, m)))
     })
+}
+
+/// A week by its number, as said in much of Europe: "kw 14", "cw
+/// fifteen", "calendar week thirty nine". The number and one past its end.
+fn calendar_week(tokens: &[Token], k: usize) -> Option<(u8, usize)> {
+    let from = match w(tokens, k) {
+        "kw" | "cw" | "kalenderwoche" => k + 1,
+        "calendar" if w(tokens, k + 1) == "week" => k + 2,
+        _ => return None,
+    };
+    let (n, end) = cardinal(tokens, from)?;
+    let week = u8::try_from(n).ok().filter(|n| (1..=53).contains(n))?;
+    Some((week, end))
+}
+
+/// That day of the numbered week, in the meeting's year or, when that
+/// day has passed, the next.
+fn week_day(today: Date, week: u8, day: Weekday) -> Option<Date> {
+    let this_year = Date::from_iso_week_date(today.year(), week, day).ok();
+    match this_year {
+        Some(d) if d >= today => Some(d),
+        _ => Date::from_iso_week_date(today.year() + 1, week, day).ok(),
+    }
 }
 
 fn weekday(word: &str) -> Option<Weekday> {
@@ -1506,6 +1553,40 @@ mod tests {
         let text = "first we fix the alarms, second the backups";
         let chars: Vec<char> = text.chars().collect();
         assert!(find_dues(&tokenize(text), &chars, Some(mon)).is_empty());
+    }
+
+    #[test]
+    fn calendar_weeks_by_number() {
+        // Said as in much of Europe; a week alone names no one day.
+        let tue = date!(2026 - 10 - 06);
+        for (text, phrase, want) in [
+            (
+                "to the end of kw seventeen it is ready",
+                "the end of kw seventeen",
+                Some("2027-04-30"),
+            ),
+            (
+                "the test is thursday in kw forty two",
+                "thursday in kw forty two",
+                Some("2026-10-15"),
+            ),
+            (
+                "kw fifty the friday, okay",
+                "kw fifty the friday",
+                Some("2026-12-11"),
+            ),
+            (
+                "i write the templates in calendar week fifty",
+                "in calendar week fifty",
+                None,
+            ),
+        ] {
+            assert_eq!(
+                due(text, tue),
+                (phrase.to_string(), want.map(str::to_string)),
+                "{text:?}"
+            );
+        }
     }
 
     #[test]
