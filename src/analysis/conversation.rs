@@ -1466,7 +1466,10 @@ impl ActionLog {
             let instead = request.task.is_none()
                 && request.asked.is_some()
                 && !same_person
-                && (hands_over || tokens.iter().any(|t| t.norm == "instead"));
+                && (hands_over
+                    || tokens.iter().any(|t| t.norm == "instead")
+                    // "okay joost can you take it then".
+                    || tokens.last().is_some_and(|t| t.norm == "then"));
             if instead
                 && d.stage != Stage::Dropped
                 && index.saturating_sub(d.touched) <= 2 * EXCHANGE_TURNS
@@ -1841,6 +1844,47 @@ impl ActionLog {
                             })
                     })
                 });
+                // "oh god yes i am off ... " / "i'll do them then": taken
+                // over from the person who had it.
+                if c.task.is_none()
+                    && !c.also
+                    && c.team.is_none()
+                    && (c.at..(c.at + 5).min(tokens.len())).any(|x| w(&tokens, x) == "then")
+                {
+                    let taken = self.focus.filter(|&k| {
+                        let d = &self.drafts[k];
+                        d.stage == Stage::Agreed
+                            && index.saturating_sub(d.touched) <= EXCHANGE_TURNS
+                            && d.owner.as_deref().is_some_and(|o| {
+                                self.is_person(o)
+                                    && owner.as_deref().is_some_and(|s| owner_key(s) != owner_key(o))
+                            })
+                            // Someone said why the owner cannot: "aren't you
+                            // off from saturday", "i completely forgot".
+                            && self.said
+                                .get(d.touched + 1..index)
+                                .unwrap_or_default()
+                                .iter()
+                                .any(|(_, text)| {
+                                    tokenize(text).iter().any(|t| {
+                                        matches!(
+                                            t.norm.as_str(),
+                                            "not" | "forgot" | "off" | "leave" | "holiday"
+                                                | "holidays" | "vacation" | "away" | "sick"
+                                        )
+                                    })
+                                })
+                    });
+                    if let Some(k) = taken {
+                        let d = &mut self.drafts[k];
+                        d.owner = owner.clone();
+                        if let Some(due) = c.due.clone().or_else(|| said.due.clone()) {
+                            d.due = Some(due);
+                        }
+                        d.touch(id, index);
+                        continue;
+                    }
+                }
                 // "I'll add it also" continues the item; "my team will also
                 // fix the alert" is another one, and so is "the second
                 // thing, the comms alarms ... i'll add them".
@@ -7580,6 +7624,58 @@ mod tests {
                 .any(|i| i.task.contains("dry run") && i.due_date.as_deref() == Some("2026-05-21")),
             "{items:?}"
         );
+    }
+
+    #[test]
+    fn an_item_taken_over_then_changes_hands() {
+        // Asked of another "then", after the owner was found unable.
+        let items = run(
+            &[
+                (
+                    "Priya",
+                    true,
+                    "rhys can you get the sorter jam alarm rerouted to the duty manager phone",
+                ),
+                (
+                    "Rhys",
+                    false,
+                    "yeah should be fine i can do that by thursday",
+                ),
+                (
+                    "Joost",
+                    false,
+                    "uh hold on the alarm routing lives in the hlc config rhys can't get at it",
+                ),
+                ("Priya", true, "okay joost can you take it then"),
+                ("Joost", false, "roger that and thursday's still fine"),
+            ],
+            date!(2026 - 08 - 04),
+        );
+        assert_eq!(items.len(), 1, "{items:?}");
+        assert_eq!(items[0].owner.as_deref(), Some("Joost"));
+        assert_eq!(items[0].due_date.as_deref(), Some("2026-08-06"));
+        // Taken "then" by another, once the owner is away.
+        let items = run(
+            &[
+                (
+                    "Marge",
+                    true,
+                    "the labels on all the cables in the rack dev is that one for you",
+                ),
+                ("Dev", false, "yeah i can do that by next wednesday"),
+                (
+                    "Jojo",
+                    false,
+                    "hang on aren't you off for two weeks from saturday",
+                ),
+                ("Dev", false, "oh god yes i completely forgot"),
+                ("Jojo", false, "i'll do them then"),
+            ],
+            date!(2026 - 11 - 05),
+        );
+        assert_eq!(items.len(), 1, "{items:?}");
+        assert_eq!(items[0].owner.as_deref(), Some("Jojo"));
+        assert_eq!(items[0].due_date.as_deref(), Some("2026-11-11"));
     }
 
     #[test]
