@@ -6265,6 +6265,40 @@ fn request_in(
                 });
             }
         }
+        // "lukas the thresholds for the message queue, please change them
+        // from sixty to twenty minutes": the facilitator names the person
+        // and the thing, then asks for the work on it.
+        if facilitator && is_name(k) && (k == 0 || tokens[k].boundary != Boundary::None) {
+            let please =
+                (k + 2..sentence_of(tokens, k).1.min(k + 14)).find(|&p| w(tokens, p) == "please");
+            if let Some(p) = please {
+                let v = p + 1;
+                if is_work_verb(tokens, v) && !matches!(w(tokens, v), "do" | "take" | "own") {
+                    if let Some(after) = anaphoric(tokens, v + 1) {
+                        let thing = words_text(tokens, chars, k + 1, p);
+                        let (rest, _) = task_from(tokens, chars, after, dues);
+                        let verb = words_text(tokens, chars, v, v + 1);
+                        if content_words(&thing).len() >= 2 {
+                            let task = [verb, thing, rest]
+                                .into_iter()
+                                .filter(|t| !t.is_empty())
+                                .collect::<Vec<_>>()
+                                .join(" ");
+                            return Some(Request {
+                                at: k,
+                                asked: Some(name_text(k)),
+                                task: Some(task),
+                                due: due_in(k),
+                                weak: false,
+                                need: false,
+                                you: false,
+                                also: false,
+                            });
+                        }
+                    }
+                }
+            }
+        }
         // "ivy please update the handbook", "dan fix the alert by friday":
         // the facilitator asks by name, in the imperative; anyone else
         // with a deadline in the same sentence ("femi write up the
@@ -7676,6 +7710,29 @@ mod tests {
         assert_eq!(items.len(), 1, "{items:?}");
         assert_eq!(items[0].owner.as_deref(), Some("Jojo"));
         assert_eq!(items[0].due_date.as_deref(), Some("2026-11-11"));
+    }
+
+    #[test]
+    fn the_thing_named_before_please_is_what_the_work_is_done_to() {
+        // Every participant is known, as when they are listed beforehand.
+        let items = run_named(
+            &[
+                (
+                    "Dagmar",
+                    true,
+                    "so three things. lukas the thresholds for the message queue, please change them from sixty to twenty minutes",
+                ),
+                ("Lukas", false, "mhm until wednesday it is done"),
+            ],
+            date!(2026 - 10 - 06),
+        );
+        assert_eq!(items.len(), 1, "{items:?}");
+        assert_eq!(items[0].owner.as_deref(), Some("Lukas"));
+        assert_eq!(
+            items[0].task,
+            "change the thresholds for the message queue from sixty to twenty minutes"
+        );
+        assert_eq!(items[0].due_date.as_deref(), Some("2026-10-07"));
     }
 
     #[test]
