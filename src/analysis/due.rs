@@ -678,6 +678,9 @@ fn event_at(tokens: &[Token], k: usize) -> Option<usize> {
             // "before michaelmas term", "before trinity term".
             || (end > start + 1
                 && matches!(w(tokens, end - 1), "term" | "semester"))
+            // "before sprint review", "before quarterly planning".
+            || (end > start + 1
+                && matches!(w(tokens, end - 1), "review" | "planning" | "demo" | "audit" | "inspection"))
     };
     // The longest span that names an event: "before winter break like i
     // always do" ends at "break".
@@ -1553,6 +1556,27 @@ mod tests {
         let text = "first we fix the alarms, second the backups";
         let chars: Vec<char> = text.chars().collect();
         assert!(find_dues(&tokenize(text), &chars, Some(mon)).is_empty());
+    }
+
+    #[test]
+    fn a_named_review_or_planning_is_an_event_without_the() {
+        let tue = date!(2026 - 10 - 06);
+        for (text, phrase) in [
+            (
+                "yep i'll write it before sprint review",
+                "before sprint review",
+            ),
+            (
+                "we do it before quarterly planning",
+                "before quarterly planning",
+            ),
+        ] {
+            assert_eq!(due(text, tue), (phrase.to_string(), None), "{text:?}");
+        }
+        // "before review" alone is this meeting's.
+        let text = "can we get this done before review";
+        let chars: Vec<char> = text.chars().collect();
+        assert!(find_dues(&tokenize(text), &chars, Some(tue)).is_empty());
     }
 
     #[test]
