@@ -88,6 +88,34 @@ fn due_at(tokens: &[Token], k: usize, today: Option<Date>) -> Option<(usize, usi
         }
         return None;
     }
+    // "for the next clinical safety board", "for the next big night": an
+    // event still to come that the work is for; not "for the next two
+    // weeks", a duration.
+    if word == "for"
+        && w(tokens, k + 1) == "the"
+        && w(tokens, k + 2) == "next"
+        && span_of_time(tokens, k + 3).is_none()
+        && !matches!(
+            w(tokens, k + 3),
+            "few"
+                | "couple"
+                | "hour"
+                | "day"
+                | "week"
+                | "month"
+                | "year"
+                | "minute"
+                | "shift"
+                | "time"
+                | "one"
+                | "step"
+                | "bit"
+        )
+    {
+        if let Some(end) = event_at(tokens, k + 1) {
+            return Some(event_day(tokens, k, end, today));
+        }
+    }
     // "ahead of the autumn resilience review", "ahead of friday": as
     // "before".
     if word == "ahead" && w(tokens, k + 1) == "of" {
@@ -1577,6 +1605,34 @@ mod tests {
         let text = "can we get this done before review";
         let chars: Vec<char> = text.chars().collect();
         assert!(find_dues(&tokenize(text), &chars, Some(tue)).is_empty());
+    }
+
+    #[test]
+    fn the_next_event_the_work_is_for_is_its_deadline() {
+        let tue = date!(2026 - 10 - 06);
+        for (text, phrase) in [
+            (
+                "i'll knock up a diagram for the next clinical safety board",
+                "for the next clinical safety board",
+            ),
+            (
+                "a named person on the rota for the next big night",
+                "for the next big night",
+            ),
+        ] {
+            assert_eq!(due(text, tue), (phrase.to_string(), None), "{text:?}");
+        }
+        // A duration is no deadline.
+        for text in [
+            "i'm on call for the next two weeks",
+            "for the next few days we watch it",
+        ] {
+            let chars: Vec<char> = text.chars().collect();
+            assert!(
+                find_dues(&tokenize(text), &chars, Some(tue)).is_empty(),
+                "{text:?}"
+            );
+        }
     }
 
     #[test]
