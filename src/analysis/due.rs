@@ -683,6 +683,22 @@ fn event_at(tokens: &[Token], k: usize) -> Option<usize> {
     let named = |end: usize| {
         w(tokens, k) == "the"
             || matches!(first, "launch" | "release" | "go" | "christmas")
+            // "after eid", "before diwali": a holiday by its name.
+            || (matches!(
+                first,
+                "easter"
+                    | "eid"
+                    | "diwali"
+                    | "ramadan"
+                    | "thanksgiving"
+                    | "hanukkah"
+                    | "passover"
+                    | "carnival"
+                    | "hogmanay"
+                    | "navratri"
+                    | "pongal"
+                    | "onam"
+            ))
             // "before winter", "before term".
             || (season(first) && end == start + 1)
             // "before four two ships": a version that ships.
@@ -1632,6 +1648,17 @@ mod tests {
                 find_dues(&tokenize(text), &chars, Some(tue)).is_empty(),
                 "{text:?}"
             );
+        }
+    }
+
+    #[test]
+    fn a_holiday_by_its_name_is_an_event() {
+        let tue = date!(2026 - 03 - 03);
+        for (text, phrase) in [
+            ("wanjiru the full training after eid", "after eid"),
+            ("we patch it before diwali", "before diwali"),
+        ] {
+            assert_eq!(due(text, tue), (phrase.to_string(), None), "{text:?}");
         }
     }
 
