@@ -1857,23 +1857,11 @@ impl ActionLog {
                             && index.saturating_sub(d.touched) <= EXCHANGE_TURNS
                             && d.owner.as_deref().is_some_and(|o| {
                                 self.is_person(o)
-                                    && owner.as_deref().is_some_and(|s| owner_key(s) != owner_key(o))
+                                    && owner
+                                        .as_deref()
+                                        .is_some_and(|s| owner_key(s) != owner_key(o))
                             })
-                            // Someone said why the owner cannot: "aren't you
-                            // off from saturday", "i completely forgot".
-                            && self.said
-                                .get(d.touched + 1..index)
-                                .unwrap_or_default()
-                                .iter()
-                                .any(|(_, text)| {
-                                    tokenize(text).iter().any(|t| {
-                                        matches!(
-                                            t.norm.as_str(),
-                                            "not" | "forgot" | "off" | "leave" | "holiday"
-                                                | "holidays" | "vacation" | "away" | "sick"
-                                        )
-                                    })
-                                })
+                            && self.owner_cannot(d, index)
                     });
                     if let Some(k) = taken {
                         let d = &mut self.drafts[k];
@@ -2217,6 +2205,32 @@ impl ActionLog {
 
     /// A known person's name, not a team or a role ("the platform team",
     /// "release engineering", "the platform on-call").
+    /// Someone said, since `d` last changed, why its owner cannot do it:
+    /// "aren't you off from saturday", "i completely forgot", "you are on
+    /// leave from monday".
+    fn owner_cannot(&self, d: &Draft, index: usize) -> bool {
+        self.said
+            .get(d.touched + 1..index)
+            .unwrap_or_default()
+            .iter()
+            .any(|(_, text)| {
+                tokenize(text).iter().any(|t| {
+                    matches!(
+                        t.norm.as_str(),
+                        "not"
+                            | "forgot"
+                            | "off"
+                            | "leave"
+                            | "holiday"
+                            | "holidays"
+                            | "vacation"
+                            | "away"
+                            | "sick"
+                    )
+                })
+            })
+    }
+
     fn is_person(&self, owner: &str) -> bool {
         let key = strip_accents(&owner_key(owner));
         self.names.iter().any(|n| strip_accents(n) == key)
