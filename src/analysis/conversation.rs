@@ -6612,7 +6612,17 @@ fn request_in(
                 }
             }
         }
-        if matches!(word, "can" | "could" | "would") && (is_name(k + 1) || next == "the") {
+        // "can payments squad make tls errors count": a group by its name.
+        let group_named = (k + 2..(k + 4).min(n)).any(|e| {
+            GROUP_WORDS.contains(&w(tokens, e))
+                && (k + 1..e).all(|x| {
+                    !STOP.contains(&w(tokens, x))
+                        && !matches!(w(tokens, x), "i" | "we" | "you" | "they" | "your" | "our")
+                })
+        });
+        if matches!(word, "can" | "could" | "would")
+            && (is_name(k + 1) || next == "the" || group_named)
+        {
             // "can platform pick this up", "can the gateway team own
             // backoff", "could the platform on-call pick up an alert",
             // "would the data platform team be able to pick it up".
@@ -6622,6 +6632,7 @@ fn request_in(
                 match (k + 2..(k + 6).min(n)).find(|&e| {
                     matches!(w(tokens, e), "team" | "call" | "side" | "folks" | "group")
                         || w(tokens, e).ends_with("-call")
+                        || (group_named && GROUP_WORDS.contains(&w(tokens, e)))
                 }) {
                     Some(e) => (e + 1, Some(words_text(tokens, chars, k + 1, e + 1))),
                     None => (k + 1, None),
@@ -6647,7 +6658,12 @@ fn request_in(
                         | "look"
                         | "update"
                         | "get"
-                ) {
+                ) || (group_named
+                    && matches!(
+                        w(tokens, v),
+                        "make" | "build" | "set" | "change" | "move" | "write"
+                    ))
+                {
                     let (task, _) = task_at(v);
                     return Some(Request {
                         at: k,
@@ -7747,6 +7763,29 @@ mod tests {
             "change the thresholds for the message queue from sixty to twenty minutes"
         );
         assert_eq!(items[0].due_date.as_deref(), Some("2026-10-07"));
+    }
+
+    #[test]
+    fn a_group_asked_by_its_name_owns_what_its_member_takes() {
+        let items = run(
+            &[
+                (
+                    "Aurelie",
+                    true,
+                    "so first the breaker. tomasz can payments squad make tls errors count as failures so the failover actually kicks in",
+                ),
+                ("Tomasz", false, "yeah we'll take that, payments squad. we can do it by monday"),
+                ("Aurelie", true, "monday the twenty third, good"),
+            ],
+            date!(2026 - 11 - 17),
+        );
+        assert_eq!(items.len(), 1, "{items:?}");
+        assert_eq!(items[0].owner.as_deref(), Some("payments squad"));
+        assert!(
+            items[0].task.starts_with("make tls errors count"),
+            "{items:?}"
+        );
+        assert_eq!(items[0].due_date.as_deref(), Some("2026-11-23"));
     }
 
     #[test]
