@@ -1228,6 +1228,15 @@ mod tests {
         (last.phrase.clone(), last.date.map(|d| d.to_string()))
     }
 
+    /// Every deadline phrase found in `text`.
+    fn phrases(text: &str, today: Date) -> Vec<String> {
+        let chars: Vec<char> = text.chars().collect();
+        find_dues(&tokenize(text), &chars, Some(today))
+            .into_iter()
+            .map(|d| d.phrase)
+            .collect()
+    }
+
     #[test]
     fn phrases_become_dates_from_the_meeting_date() {
         let tue = date!(2026 - 03 - 10);
@@ -1597,9 +1606,7 @@ mod tests {
             );
         }
         // Alone, a small ordinal is an order, not a day.
-        let text = "first we fix the alarms, second the backups";
-        let chars: Vec<char> = text.chars().collect();
-        assert!(find_dues(&tokenize(text), &chars, Some(mon)).is_empty());
+        assert!(phrases("first we fix the alarms, second the backups", mon).is_empty());
     }
 
     #[test]
@@ -1618,9 +1625,7 @@ mod tests {
             assert_eq!(due(text, tue), (phrase.to_string(), None), "{text:?}");
         }
         // "before review" alone is this meeting's.
-        let text = "can we get this done before review";
-        let chars: Vec<char> = text.chars().collect();
-        assert!(find_dues(&tokenize(text), &chars, Some(tue)).is_empty());
+        assert!(phrases("can we get this done before review", tue).is_empty());
     }
 
     #[test]
@@ -1643,11 +1648,7 @@ mod tests {
             "i'm on call for the next two weeks",
             "for the next few days we watch it",
         ] {
-            let chars: Vec<char> = text.chars().collect();
-            assert!(
-                find_dues(&tokenize(text), &chars, Some(tue)).is_empty(),
-                "{text:?}"
-            );
+            assert!(phrases(text, tue).is_empty(), "{text:?}");
         }
     }
 
