@@ -719,12 +719,13 @@ fn event_at(tokens: &[Token], k: usize) -> Option<usize> {
                         | "freeze"
                         | "night"
                 ))
-            // "before michaelmas term", "before trinity term".
+            // "before michaelmas term", "before trinity term", "before
+            // sprint review", "before quarterly planning".
             || (end > start + 1
-                && matches!(w(tokens, end - 1), "term" | "semester"))
-            // "before sprint review", "before quarterly planning".
-            || (end > start + 1
-                && matches!(w(tokens, end - 1), "review" | "planning" | "demo" | "audit" | "inspection"))
+                && matches!(
+                    w(tokens, end - 1),
+                    "term" | "semester" | "review" | "planning" | "demo" | "audit" | "inspection"
+                ))
     };
     // The longest span that names an event: "before winter break like i
     // always do" ends at "break".
@@ -1011,8 +1012,7 @@ fn day_of_month(tokens: &[Token], k: usize) -> Option<(usize, (u8, Option<Month>
         // seventh" and "eighteenth" are days on their own, "second" is not.
         let compound = end > start + 1;
         // "first of july", "second march": its month makes it a day.
-        let month_after = month(w(tokens, end)).is_some()
-            || (w(tokens, end) == "of" && month(w(tokens, end + 1)).is_some());
+        let month_after = month_at(tokens, end).is_some();
         if !(compound || month_after || k > 0 && month(w(tokens, k - 1)).is_some()) && dom < 10 {
             return None;
         }
@@ -1025,17 +1025,22 @@ fn day_of_month(tokens: &[Token], k: usize) -> Option<(usize, (u8, Option<Month>
         return None;
     }
     let mut m = None;
-    if w(tokens, end) == "of" {
-        if let Some(found) = month(w(tokens, end + 1)) {
-            m = Some(found);
-            end += 2;
-        }
-    } else if let Some(found) = month(w(tokens, end)) {
+    if let Some((found, after)) = month_at(tokens, end) {
         m = Some(found);
-        end += 1;
+        end = after;
     }
     let _ = joined;
     Some((end, (dom, m)))
+}
+
+/// The month said at `j`, bare or after "of" ("march", "of march"), and
+/// one past it.
+fn month_at(tokens: &[Token], j: usize) -> Option<(Month, usize)> {
+    if w(tokens, j) == "of" {
+        month(w(tokens, j + 1)).map(|m| (m, j + 2))
+    } else {
+        month(w(tokens, j)).map(|m| (m, j + 1))
+    }
 }
 
 /// A day of the month in plain digits, as a recogniser writes it: only
@@ -1047,8 +1052,7 @@ fn plain_day(tokens: &[Token], k: usize) -> Option<(u8, usize)> {
         return None;
     }
     let dom: u8 = word.parse().ok().filter(|d| (1..=31).contains(d))?;
-    let month_after = month(w(tokens, k + 1)).is_some()
-        || (w(tokens, k + 1) == "of" && month(w(tokens, k + 2)).is_some());
+    let month_after = month_at(tokens, k + 1).is_some();
     let month_before = k > 0 && month(w(tokens, k - 1)).is_some();
     (month_after || month_before).then_some((dom, k + 1))
 }
